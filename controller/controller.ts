@@ -1,0 +1,179 @@
+/**
+ * One controller: a work queue of keys fed by sources (informer events) and N workers that call
+ * the reconciler, as controller-runtime's `reconcileHandler`:
+ *  - success ⇒ forget; `requeueAfterMs` ⇒ forget + addAfter;
+ *  - error ⇒ addRateLimited (a Result returned alongside is impossible here);
+ *  - `TerminalError` ⇒ counted, logged, forgotten, never retried;
+ *  - a thrown non-Error (our "panic") ⇒ counted in `controller_runtime_reconcile_panics_total`,
+ *    then handled as an error.
+ * Each reconcile gets a `reconcileID` (UUID), a child logger and an AbortSignal that fires on the
+ * per-reconcile timeout and on shutdown. A key is never reconciled twice at once: the queue does
+ * not hand it out again until the running reconcile has settled, even after a timeout.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { isStaleWrite } from './k8s/errors.js';
+import { ReconcileResult, type RuntimeMetrics } from './observability/metrics.js';
+import { isTerminalError, keyOf, requestOf, type Reconciler, type Request } from './reconcile.js';
+import { WorkQueue } from './workqueue/queue.js';
+import type { RateLimiter } from './workqueue/rate-limiter.js';
+import type { Clock } from './clock.js';
+
+export interface ControllerOptions {
+  /** Metric label and log field, e.g. `release`. */
+  readonly name: string;
+  /** Kind name for logs, e.g. `Release`. */
+  readonly kind: string;
+  readonly reconciler: Reconciler;
+  readonly logger: Logger;
+  readonly metrics: RuntimeMetrics;
+  /** Workers (default 2). */
+  readonly maxConcurrentReconciles?: number;
+  /** Abort signal deadline per reconcile; 0 = none (default). */
+  readonly reconcileTimeoutMs?: number;
+  readonly rateLimiter?: RateLimiter;
+  readonly clock?: Clock;
+}
+
+export interface ShutdownReport {
+  /** Keys that were queued or waiting and were left for the next leader / the next start. */
+  readonly pending: string[];
+  /** Keys still reconciling when the deadline passed; their signals were aborted. */
+  readonly handedBack: string[];
+}
+
+export class Controller {
+  readonly name: string;
+  readonly queue: WorkQueue;
+  readonly #o: ControllerOptions;
+  readonly #log: Logger;
+  readonly #workers: number;
+  readonly #running = new Map<string, AbortController>();
+  #loops: Promise<void>[] = [];
+
+  constructor(options: ControllerOptions) {
+    this.#o = options;
+    this.name = options.name;
+    this.#workers = options.maxConcurrentReconciles ?? 2;
+    if (!Number.isInteger(this.#workers) || this.#workers < 1) {
+      throw new RangeError(`${options.name}: maxConcurrentReconciles must be a positive integer`);
+    }
+    this.#log = options.logger.child({ controller: options.name, kind: options.kind });
+    this.queue = new WorkQueue({
+      rateLimiter: options.rateLimiter,
+      clock: options.clock,
+      metrics: options.metrics.queueSink(options.name),
+    });
+    options.metrics.trackQueue(options.name, this.queue);
+    options.metrics.initController(options.name, this.#workers);
+  }
+
+  /** Adds a key (from an event handler: synchronous, never throws). */
+  enqueue(req: Request | string): void {
+    this.queue.add(typeof req === 'string' ? req : keyOf(req));
+  }
+
+  /** Starts the workers (once). */
+  start(): void {
+    if (this.#loops.length > 0) return;
+    this.#log.info({ workers: this.#workers }, 'starting workers');
+    this.#loops = Array.from({ length: this.#workers }, () => this.#worker());
+  }
+
+  /**
+   * Stops taking work, waits up to `timeoutMs` for running reconciles, then aborts the rest and
+   * reports them as handed back (the next leader's initial list re-enqueues every key).
+   */
+  async shutdown(timeoutMs: number): Promise<ShutdownReport> {
+    const pending = this.queue.shutDown();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        resolve('timeout');
+      }, timeoutMs);
+    });
+    const outcome = await Promise.race([
+      this.queue.whenIdle().then(() => 'idle' as const),
+      deadline,
+    ]);
+    clearTimeout(timer);
+    const handedBack = outcome === 'timeout' ? [...this.#running.keys()] : [];
+    for (const key of handedBack)
+      this.#running.get(key)?.abort(new Error('controller shutting down'));
+    if (pending.length + handedBack.length > 0)
+      this.#log.info({ pending, handedBack }, 'handed back keys');
+    return { pending, handedBack };
+  }
+
+  async #worker(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      try {
+        await this.#process(key);
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+
+  async #process(key: string): Promise<void> {
+    const { metrics, name: controller } = this.#o;
+    const reconcileId = randomUUID();
+    const log = this.#log.child({ reconcileID: reconcileId, key });
+    const abort = new AbortController();
+    const timeoutMs = this.#o.reconcileTimeoutMs ?? 0;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            abort.abort(new Error(`reconcile timed out after ${timeoutMs} ms`));
+          }, timeoutMs)
+        : undefined;
+    this.#running.set(key, abort);
+    metrics.activeWorkers.inc({ controller });
+    const endTimer = metrics.reconcileTime.startTimer({ controller });
+    let result: ReconcileResult;
+    try {
+      const res = await this.#o.reconciler.reconcile(requestOf(key), {
+        log,
+        reconcileId,
+        signal: abort.signal,
+      });
+      this.queue.forget(key);
+      if (res.requeueAfterMs !== undefined && res.requeueAfterMs > 0) {
+        this.queue.addAfter(key, res.requeueAfterMs);
+        result = ReconcileResult.RequeueAfter;
+      } else {
+        result = ReconcileResult.Success;
+      }
+    } catch (err) {
+      result = ReconcileResult.Error;
+      this.#onError(key, err, log);
+    } finally {
+      clearTimeout(timer);
+      this.#running.delete(key);
+      endTimer();
+      metrics.activeWorkers.dec({ controller });
+    }
+    metrics.reconcileTotal.inc({ controller, result });
+  }
+
+  #onError(key: string, err: unknown, log: Logger): void {
+    const { metrics, name: controller } = this.#o;
+    metrics.reconcileErrors.inc({ controller });
+    if (!(err instanceof Error)) {
+      metrics.reconcilePanics.inc({ controller });
+      log.error({ panic: String(err) }, 'reconciler threw a non-Error value (panic)');
+    }
+    if (isTerminalError(err)) {
+      metrics.terminalReconcileErrors.inc({ controller });
+      this.queue.forget(key);
+      log.error({ err }, 'terminal reconcile error; not retrying');
+      return;
+    }
+    this.queue.addRateLimited(key);
+    const retries = this.queue.numRequeues(key);
+    if (isStaleWrite(err)) log.info({ err, retries }, 'stale write (conflict); retrying');
+    else if (err instanceof Error) log.error({ err, retries }, 'reconciler error');
+  }
+}

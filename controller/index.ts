@@ -1,0 +1,116 @@
+/**
+ * The public surface of the runtime for reconciler authors. Import from here only.
+ *
+ * A kind is a {@link KindSetup}: `(deps: KindDeps) => KindRegistration`. `reconcilers/index.ts`
+ * exports `setups: readonly KindSetup[]`. A registration names the custom resource
+ * (`{ group, version, plural }`), the kind and a {@link KindHandler}:
+ *
+ * ```ts
+ * export const setupScalePolicy: KindSetup = (deps) => ({
+ *   kind: 'ScalePolicy',
+ *   resource: { group: 'delivery.latticedb.com', version: 'v1alpha1', plural: 'scalepolicies' },
+ *   handler: {
+ *     validate: (obj) => validateScalePolicy(obj.spec),               // FieldError[]
+ *     async reconcile(obj, ctx) {                                      // HandlerContext<Status>
+ *       const observed = await observe(obj, deps.aws.client(ECSClient, obj.spec.target.region));
+ *       const step = plan(obj.spec, obj.status, observed, ctx.now());   // pure
+ *       ...execute at most one idempotent step...
+ *       return { status: step.status, requeueAfterMs: step.wakeAt - ctx.now().getTime(),
+ *                events: [{ type: 'Normal', reason: 'ScaledDown', message: '10 → 8 tasks' }] };
+ *     },
+ *   },
+ * });
+ * ```
+ *
+ * The runtime then: reads the object from the informer cache and clones it; requeues if the cache
+ * lags behind our last write; runs `finalizer.finalize` while the object is being deleted and then
+ * removes the finalizer (guarded JSON Patch); adds the finalizer when `finalizer.wanted(obj)`;
+ * on `validate` errors sets `InvalidSpec`=True, `Stalled`=True, `Ready`=False (message naming
+ * every field; other status fields kept) and waits for the next spec change; otherwise calls
+ * `reconcile`, sets `status.observedGeneration` and each condition's `observedGeneration`, keeps
+ * `lastTransitionTime` unless a condition's status flipped (whole seconds), merge-patches
+ * `/status` only when it changed (with `metadata.resourceVersion`: conflicts are retried), emits
+ * the outcome's events after the write and requeues after `requeueAfterMs`. A thrown error is
+ * retried with per-key exponential backoff (5 ms → 1000 s) and reported as a sanitised Warning
+ * event; a `TerminalError` marks the object Stalled (`reason` from the error) and is not retried.
+ * `ctx.checkpoint(status)` writes status immediately (write-ahead, before a non-observable step).
+ * Handlers build the complete next status from `obj.status`; `kstatusConditions`/`withKStatus`
+ * give consistent `Ready`/`Reconciling`/`Stalled` conditions.
+ */
+
+// Reconcile contract
+export {
+  done,
+  requeueAfter,
+  TerminalError,
+  isTerminalError,
+  keyOf,
+  requestOf,
+  type Request,
+  type Result,
+  type ReconcileContext,
+  type Reconciler,
+} from './reconcile.js';
+
+// Kind registration and dependencies
+export type { KindSetup, KindRegistration, KindDeps, ExtraWatch } from './registration.js';
+export type { AwsClientConfig, AwsClientFactory, RedisFactory, RedisSettings } from './external.js';
+export type {
+  KindHandler,
+  HandlerContext,
+  Outcome,
+  FinalizerHandler,
+  FinalizeOutcome,
+  FieldError,
+  EventSpec,
+  BaseStatus,
+} from './resource/types.js';
+
+// Conditions (metav1.Condition + kstatus)
+export {
+  ConditionStatus,
+  ConditionType,
+  findCondition,
+  isConditionTrue,
+  kstatusConditions,
+  normalizeConditions,
+  removeConditions,
+  toRfc3339,
+  upsertConditions,
+  withKStatus,
+  type Condition,
+  type ConditionInput,
+  type KStatusState,
+} from './k8s/conditions.js';
+
+// Kubernetes access
+export type { KubeClient, ListOptions, StatusPatch } from './k8s/client.js';
+export {
+  KubeApiError,
+  isAlreadyExists,
+  isConflict,
+  isFailedPatchTest,
+  isGone,
+  isInvalid,
+  isNotFound,
+  isStaleWrite,
+} from './k8s/errors.js';
+export type { EventRecorder, EventType } from './k8s/events.js';
+export { hasFinalizer } from './k8s/finalizers.js';
+export {
+  apiVersionOf,
+  objectKey,
+  type CustomObject,
+  type GroupVersionResource,
+  type KubeObject,
+  type ObjectMeta,
+  type ResourceDescriptor,
+} from './k8s/types.js';
+
+// Time, durations, configuration, observability
+export { systemClock, type Clock } from './clock.js';
+export { DURATION_PATTERN, DurationError, formatDuration, parseDuration } from './duration.js';
+export type { ControllerConfig } from './config.js';
+export type { DomainMetrics, MetricConfig } from './observability/metrics.js';
+export { sanitizeMessage } from './observability/redact.js';
+export type { Logger } from './observability/logger.js';

@@ -1,0 +1,60 @@
+/**
+ * Writes `/status` the controller-runtime + Argo Rollouts way: compare with what the cache holds,
+ * skip if equal, else merge-patch only the difference with `metadata.resourceVersion` (stale ⇒
+ * 409, retried by the queue), and record the returned resourceVersion for the stale-cache guard.
+ */
+import type { Logger } from 'pino';
+import type { KubeClient, StatusPatch } from './client.js';
+import { createMergePatch, jsonEqual } from './merge-patch.js';
+import type { ResourceVersionTracker } from './resource-version.js';
+import { objectKey, type CustomObject, type GroupVersionResource } from './types.js';
+
+export interface StatusWriteResult<T> {
+  /** False when the status was already equal and nothing was sent. */
+  readonly changed: boolean;
+  /** The object after the write (or the input when unchanged). */
+  readonly object: T;
+  /** The body that was sent, for logs and tests. */
+  readonly patch?: StatusPatch;
+}
+
+export class StatusWriter {
+  readonly #kube: KubeClient;
+  readonly #res: GroupVersionResource;
+  readonly #tracker: ResourceVersionTracker;
+  readonly #log: Logger | undefined;
+
+  constructor(
+    kube: KubeClient,
+    res: GroupVersionResource,
+    tracker: ResourceVersionTracker,
+    log?: Logger,
+  ) {
+    this.#kube = kube;
+    this.#res = res;
+    this.#tracker = tracker;
+    this.#log = log;
+  }
+
+  async write<T extends CustomObject>(obj: T, next: object): Promise<StatusWriteResult<T>> {
+    const previous = (obj.status ?? {}) as Record<string, unknown>;
+    const diff = createMergePatch(previous, next as Record<string, unknown>);
+    if (diff === undefined) return { changed: false, object: obj };
+    const { namespace = '', name = '', resourceVersion = '' } = obj.metadata;
+    const patch: StatusPatch = { metadata: { resourceVersion }, status: diff };
+    const updated = await this.#kube.patchStatus<T>(this.#res, namespace, name, patch);
+    this.#tracker.record(objectKey(updated), updated.metadata.resourceVersion);
+    if (!jsonEqual(updated.status, next)) {
+      // Usually a schema that prunes or defaults a field we set: every reconcile would write again.
+      const drift = createMergePatch(
+        (updated.status ?? {}) as Record<string, unknown>,
+        next as Record<string, unknown>,
+      );
+      this.#log?.warn(
+        { drift },
+        'stored status differs from the one written (pruned or defaulted?)',
+      );
+    }
+    return { changed: true, object: updated, patch };
+  }
+}

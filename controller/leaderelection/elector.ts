@@ -1,0 +1,219 @@
+/**
+ * Lease-based leader election, following client-go's `tools/leaderelection`:
+ * - acquire: every `retryPeriod` (+ up to 120 % jitter) try to take the Lease; a Lease held by
+ *   someone else counts as valid until `leaseDurationSeconds` after we last saw its record change
+ *   (local observation time, so clock skew between replicas does not matter);
+ * - renew: every `retryPeriod`; if no renewal succeeded for `renewDeadline`, leadership is lost;
+ * - release (graceful stop): holder set to empty and duration to 1 s, so a standby takes over at
+ *   once instead of waiting for the Lease to expire.
+ */
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.js';
+import type { LeaderElectionRecord, LeaseLock, LockedRecord } from './lease-lock.js';
+
+export interface LeaderElectorOptions {
+  readonly lock: LeaseLock;
+  readonly identity: string;
+  readonly logger: Logger;
+  readonly leaseDurationMs?: number;
+  readonly renewDeadlineMs?: number;
+  readonly retryPeriodMs?: number;
+  readonly clock?: Clock;
+  readonly onStartedLeading?: () => void;
+  readonly onStoppedLeading?: () => void;
+  /** Called with 1 when leading and 0 otherwise (the `leader_election_master_status` gauge). */
+  readonly onStatus?: (leading: 0 | 1) => void;
+}
+
+/** `hostname_uuid`, as controller-runtime builds it. */
+export function defaultIdentity(): string {
+  return `${hostname()}_${randomUUID()}`;
+}
+
+export type ElectionEnd = 'lost' | 'stopped';
+
+export class LeaderElector {
+  readonly #o: Required<
+    Omit<LeaderElectorOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onStatus'>
+  > &
+    LeaderElectorOptions;
+  readonly #log: Logger;
+  #observed: LockedRecord | undefined;
+  #observedAt = 0;
+  #leading = false;
+  #stopped = false;
+  #wake: (() => void) | undefined;
+  #run: Promise<ElectionEnd> | undefined;
+
+  constructor(options: LeaderElectorOptions) {
+    this.#o = {
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+      clock: systemClock,
+      ...options,
+    };
+    const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = this.#o;
+    if (!(
+      leaseDurationMs > renewDeadlineMs &&
+      renewDeadlineMs > retryPeriodMs * 1.2 &&
+      retryPeriodMs > 0
+    )) {
+      throw new RangeError('need leaseDuration > renewDeadline > 1.2 * retryPeriod > 0');
+    }
+    this.#log = options.logger.child({
+      lease: options.lock.description,
+      identity: options.identity,
+    });
+  }
+
+  get isLeader(): boolean {
+    return this.#leading;
+  }
+
+  /** Campaigns, then renews; resolves `lost` when renewal failed, `stopped` after `stop()`. */
+  run(): Promise<ElectionEnd> {
+    this.#run ??= this.#campaign();
+    return this.#run;
+  }
+
+  /** Stops campaigning or renewing and releases the Lease if we hold it. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    if (this.#run === undefined) return;
+    await this.#run;
+  }
+
+  async #campaign(): Promise<ElectionEnd> {
+    this.#o.onStatus?.(0);
+    this.#log.info('attempting to acquire leader lease');
+    while (!this.#stopped && !(await this.#tryAcquireOrRenew())) {
+      await this.#sleep(this.#o.retryPeriodMs * (1 + 1.2 * Math.random()));
+    }
+    if (this.#stopped) return 'stopped';
+    this.#setLeading(true);
+    this.#log.info('acquired leader lease');
+    this.#o.onStartedLeading?.();
+    let lastRenew = this.#now();
+    for (;;) {
+      await this.#sleep(this.#o.retryPeriodMs);
+      if (this.#isStopped()) {
+        await this.#release();
+        return 'stopped';
+      }
+      if (await this.#tryAcquireOrRenew()) {
+        lastRenew = this.#now();
+      } else if (this.#now() - lastRenew >= this.#o.renewDeadlineMs) {
+        this.#log.error(
+          { renewDeadlineMs: this.#o.renewDeadlineMs },
+          'failed to renew lease; leadership lost',
+        );
+        this.#setLeading(false);
+        this.#o.onStoppedLeading?.();
+        return 'lost';
+      }
+    }
+  }
+
+  async #tryAcquireOrRenew(): Promise<boolean> {
+    const now = this.#now();
+    const me = this.#o.identity;
+    const desired = (current?: LeaderElectionRecord): LeaderElectionRecord => ({
+      holderIdentity: me,
+      leaseDurationSeconds: Math.ceil(this.#o.leaseDurationMs / 1_000),
+      acquireTime: current?.holderIdentity === me ? current.acquireTime : new Date(now),
+      renewTime: new Date(now),
+      leaseTransitions:
+        current === undefined
+          ? 0
+          : current.leaseTransitions + (current.holderIdentity === me ? 0 : 1),
+    });
+    try {
+      const current = await this.#o.lock.get();
+      if (current === undefined) {
+        this.#observe(await this.#o.lock.create(desired()), now);
+        return true;
+      }
+      if (!sameRecord(current.record, this.#observed?.record)) this.#observe(current, now);
+      const holder = current.record.holderIdentity;
+      const valid = this.#observedAt + current.record.leaseDurationSeconds * 1_000 > now;
+      if (holder !== '' && holder !== me && valid) return false;
+      this.#observe(
+        await this.#o.lock.update(desired(current.record), current.resourceVersion),
+        now,
+      );
+      return true;
+    } catch (err) {
+      this.#log.debug({ err }, 'lease acquire/renew attempt failed');
+      return false;
+    }
+  }
+
+  async #release(): Promise<void> {
+    const observed = this.#observed;
+    if (!this.#leading || observed === undefined) return;
+    const now = new Date(this.#now());
+    try {
+      await this.#o.lock.update(
+        {
+          holderIdentity: '',
+          leaseDurationSeconds: 1,
+          acquireTime: now,
+          renewTime: now,
+          leaseTransitions: observed.record.leaseTransitions,
+        },
+        observed.resourceVersion,
+      );
+      this.#log.info('released leader lease');
+    } catch (err) {
+      this.#log.warn({ err }, 'could not release leader lease; it will expire');
+    }
+    this.#setLeading(false);
+    this.#o.onStoppedLeading?.();
+  }
+
+  /** A method, so TypeScript does not carry a narrowing of the field across `await`s. */
+  #isStopped(): boolean {
+    return this.#stopped;
+  }
+
+  #observe(locked: LockedRecord, now: number): void {
+    this.#observed = locked;
+    this.#observedAt = now;
+  }
+
+  #setLeading(leading: boolean): void {
+    this.#leading = leading;
+    this.#o.onStatus?.(leading ? 1 : 0);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wake = done;
+    });
+  }
+
+  #now(): number {
+    return this.#o.clock.now().getTime();
+  }
+}
+
+function sameRecord(a: LeaderElectionRecord, b: LeaderElectionRecord | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.holderIdentity === b.holderIdentity &&
+    a.leaseDurationSeconds === b.leaseDurationSeconds &&
+    a.leaseTransitions === b.leaseTransitions &&
+    a.acquireTime.getTime() === b.acquireTime.getTime() &&
+    a.renewTime.getTime() === b.renewTime.getTime()
+  );
+}

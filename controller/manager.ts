@@ -1,0 +1,300 @@
+/**
+ * The manager: informers for every registered kind run on every replica (a standby's cache is
+ * warm), the health and metrics servers start, then leader election; workers run only while
+ * leading. Graceful stop (SIGTERM): stop taking work, finish or hand back in-flight keys within
+ * the shutdown timeout, stop informers, release the Lease, run shutdown hooks, close servers.
+ * Losing leadership aborts in-flight work at once and ends `start()` with `leadership-lost`
+ * (main exits non-zero: another replica is already acting).
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from './clock.js';
+import type { ControllerConfig } from './config.js';
+import { Controller, type ShutdownReport } from './controller.js';
+import { createExternalConnections } from './external.js';
+import { customObjectSource } from './informer/custom-object-source.js';
+import { Informer, type InformerOptions } from './informer/informer.js';
+import type { KubeClient } from './k8s/client.js';
+import { createKubeClient } from './k8s/client-node.js';
+import { KubeEventRecorder, type EventRecorder } from './k8s/events.js';
+import {
+  objectKey,
+  type CustomObject,
+  type GroupVersionResource,
+  type KubeObject,
+} from './k8s/types.js';
+import { defaultIdentity, LeaderElector } from './leaderelection/elector.js';
+import { kubeLeaseLock } from './leaderelection/lease-lock.js';
+import {
+  parseBindAddress,
+  startHealthServer,
+  startMetricsServer,
+  type RunningServer,
+} from './observability/http.js';
+import { RuntimeMetrics } from './observability/metrics.js';
+import type { KindDeps, KindRegistration } from './registration.js';
+import { ResourceReconciler } from './resource/reconciler.js';
+import type { BaseStatus, ObjectCache } from './resource/types.js';
+
+export type ManagerExit = 'stopped' | 'leadership-lost';
+
+export interface ManagerOptions {
+  readonly config: ControllerConfig;
+  readonly kubeConfig: KubeConfig;
+  readonly logger: Logger;
+  readonly kube?: KubeClient;
+  readonly metrics?: RuntimeMetrics;
+  readonly clock?: Clock;
+  /** Lease holder identity and Event `reportingInstance` (default `hostname_uuid`). */
+  readonly identity?: string;
+  /** Informer tuning (watchdog, watch timeout), mostly for tests. */
+  readonly informer?: Pick<
+    InformerOptions<KubeObject>,
+    'watchdogMs' | 'watchTimeoutSeconds' | 'pageSize'
+  >;
+}
+
+export class Manager {
+  readonly kube: KubeClient;
+  readonly recorder: EventRecorder;
+  readonly metrics: RuntimeMetrics;
+  readonly identity: string;
+  readonly #o: ManagerOptions;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #external;
+  readonly #informers = new Map<string, Informer<KubeObject>>(); // by `plural.group[/namespace]`
+  readonly #controllers: Controller[] = [];
+  readonly #hooks: (() => unknown)[] = [];
+  readonly #servers: RunningServer[] = [];
+  #elector: LeaderElector | undefined;
+  #exit: ((how: ManagerExit) => void) | undefined;
+  #stopping: Promise<ShutdownReport> | undefined;
+
+  constructor(options: ManagerOptions) {
+    this.#o = options;
+    this.#log = options.logger;
+    this.#clock = options.clock ?? systemClock;
+    this.identity = options.identity ?? defaultIdentity();
+    this.kube = options.kube ?? createKubeClient(options.kubeConfig);
+    this.metrics = options.metrics ?? new RuntimeMetrics();
+    this.recorder = new KubeEventRecorder({
+      kube: this.kube,
+      logger: this.#log,
+      instance: this.identity,
+      clock: this.#clock,
+    });
+    const c = options.config;
+    this.#external = createExternalConnections({
+      aws: {
+        defaultRegion: c.awsRegion,
+        endpoint: c.awsEndpointUrl,
+        maxAttempts: c.awsMaxAttempts,
+      },
+      redis:
+        c.redisUrl === undefined ? undefined : { url: c.redisUrl, tlsCaFile: c.redisTlsCaFile },
+    });
+  }
+
+  /** The dependencies handed to every kind's setup. */
+  deps(): KindDeps {
+    return {
+      kube: this.kube,
+      recorder: this.recorder,
+      clock: this.#clock,
+      logger: this.#log,
+      metrics: this.metrics.domain,
+      aws: this.#external.aws,
+      redis: this.#external.redis,
+      config: this.#o.config,
+      onShutdown: (fn) => this.#hooks.push(fn),
+    };
+  }
+
+  /** Adds a kind: informers (per watched namespace), its controller and the resource reconciler. */
+  register<Spec, Status extends BaseStatus>(reg: KindRegistration<Spec, Status>): Controller {
+    const name = reg.kind.toLowerCase();
+    const primary = this.#informersFor(reg.resource);
+    const controller = new Controller({
+      name,
+      kind: reg.kind,
+      logger: this.#log,
+      metrics: this.metrics,
+      clock: this.#clock,
+      maxConcurrentReconciles: reg.maxConcurrentReconciles ?? this.#o.config.workers,
+      reconcileTimeoutMs: this.#o.config.reconcileTimeoutMs,
+      reconciler: new ResourceReconciler({
+        resource: { ...reg.resource, kind: reg.kind },
+        handler: reg.handler,
+        cache: cacheOver(primary) as ObjectCache<CustomObject<Spec, Status>>,
+        kube: this.kube,
+        recorder: this.recorder,
+        clock: this.#clock,
+      }),
+    });
+    const enqueue = (obj: KubeObject): void => {
+      controller.enqueue(objectKey(obj));
+    };
+    for (const inf of primary)
+      inf.addEventHandler({
+        onAdd: enqueue,
+        onUpdate: (_old, obj) => {
+          enqueue(obj);
+        },
+        onDelete: enqueue,
+      });
+    for (const watch of reg.watches ?? []) {
+      const map = (obj: KubeObject): void => {
+        for (const req of watch.mapToRequests(obj)) controller.enqueue(req);
+      };
+      for (const inf of this.#informersFor(watch.resource)) {
+        const onUpdate = (oldObj: KubeObject, obj: KubeObject): void => {
+          map(oldObj); // e.g. a label moved: the old owner must notice too
+          map(obj);
+        };
+        inf.addEventHandler({ onAdd: map, onUpdate, onDelete: map });
+      }
+    }
+    this.#controllers.push(controller);
+    return controller;
+  }
+
+  /** True when every informer has listed once (`/readyz`). */
+  readiness(): Record<string, boolean> {
+    return Object.fromEntries(
+      [...this.#informers.values()].map((i) => [`informer ${i.description}`, i.hasSynced()]),
+    );
+  }
+
+  /** Addresses of the running servers (ports resolved when configured as `:0`). */
+  get servers(): readonly RunningServer[] {
+    return this.#servers;
+  }
+
+  get isLeader(): boolean {
+    return this.#elector?.isLeader ?? !this.#o.config.leaderElect;
+  }
+
+  /** Runs until `stop()` (⇒ `stopped`) or until leadership is lost (⇒ `leadership-lost`). */
+  async start(): Promise<ManagerExit> {
+    const exited = new Promise<ManagerExit>((resolve) => (this.#exit = resolve));
+    for (const inf of this.#informers.values()) inf.start();
+    await this.#startServers();
+    const c = this.#o.config;
+    if (!c.leaderElect) {
+      void this.#startWorkers();
+      return exited;
+    }
+    const elector = new LeaderElector({
+      lock: kubeLeaseLock(
+        this.#o.kubeConfig,
+        c.leaderElectionNamespace ?? 'default',
+        c.leaderElectionId,
+        {
+          requestTimeoutMs: Math.max(c.renewDeadlineMs / 2, 1_000),
+        },
+      ),
+      identity: this.identity,
+      logger: this.#log,
+      clock: this.#clock,
+      leaseDurationMs: c.leaseDurationMs,
+      renewDeadlineMs: c.renewDeadlineMs,
+      retryPeriodMs: c.retryPeriodMs,
+      onStartedLeading: () => {
+        void this.#startWorkers();
+      },
+      onStatus: (v) => {
+        this.metrics.leaderElectionStatus.set({ name: c.leaderElectionId }, v);
+      },
+    });
+    this.#elector = elector;
+    void elector.run().then(async (end) => {
+      if (end === 'lost') await this.#shutdown(0, 'leadership-lost');
+    });
+    return exited;
+  }
+
+  /** Graceful stop; resolves with the keys left unprocessed when done (idempotent). */
+  stop(): Promise<ShutdownReport> {
+    return this.#shutdown(this.#o.config.shutdownTimeoutMs, 'stopped');
+  }
+
+  async #startWorkers(): Promise<void> {
+    // Like WaitForCacheSync: reconciling against a half-filled cache would act on missing objects.
+    const informers = [...this.#informers.values()];
+    while (!informers.every((i) => i.hasSynced()) && this.#stopping === undefined) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (this.#stopping !== undefined) return;
+    for (const c of this.#controllers) c.start();
+  }
+
+  #shutdown(timeoutMs: number, how: ManagerExit): Promise<ShutdownReport> {
+    this.#stopping ??= (async () => {
+      this.#log.info({ reason: how, timeoutMs }, 'shutting down');
+      const reports = await Promise.all(this.#controllers.map((c) => c.shutdown(timeoutMs)));
+      await Promise.all([...this.#informers.values()].map((i) => i.stop()));
+      await this.#elector?.stop(); // releases the Lease if we still hold it
+      for (const hook of this.#hooks.splice(0)) {
+        try {
+          await hook();
+        } catch (err) {
+          this.#log.warn({ err }, 'shutdown hook failed');
+        }
+      }
+      await this.#external.close();
+      await Promise.all(this.#servers.map((s) => s.close()));
+      const report = {
+        pending: reports.flatMap((r) => r.pending),
+        handedBack: reports.flatMap((r) => r.handedBack),
+      };
+      this.#log.info(report, 'shutdown complete');
+      this.#exit?.(how);
+      return report;
+    })();
+    return this.#stopping;
+  }
+
+  async #startServers(): Promise<void> {
+    const { healthProbeBindAddress, metricsBindAddress } = this.#o.config;
+    const health = parseBindAddress(healthProbeBindAddress);
+    const metrics = parseBindAddress(metricsBindAddress);
+    if (health !== undefined)
+      this.#servers.push(await startHealthServer(health, () => this.readiness()));
+    if (metrics !== undefined)
+      this.#servers.push(await startMetricsServer(metrics, this.metrics.registry));
+  }
+
+  #informersFor(res: GroupVersionResource): Informer<KubeObject>[] {
+    const { namespaces, resyncPeriodMs } = this.#o.config;
+    const scopes = namespaces.length === 0 ? [undefined] : namespaces;
+    return scopes.map((namespace) => {
+      const id = `${res.plural}.${res.group}/${res.version}/${namespace ?? ''}`;
+      let informer = this.#informers.get(id);
+      if (informer === undefined) {
+        informer = new Informer<KubeObject>({
+          ...this.#o.informer,
+          source: customObjectSource(this.#o.kubeConfig, res, { namespace }),
+          logger: this.#log,
+          clock: this.#clock,
+          resyncPeriodMs,
+        });
+        this.#informers.set(id, informer);
+      }
+      return informer;
+    });
+  }
+}
+
+/** One cache over per-namespace informers (or the single cluster-wide one). */
+function cacheOver(informers: readonly Informer<KubeObject>[]): ObjectCache<KubeObject> {
+  return {
+    get(namespace, name) {
+      for (const inf of informers) {
+        const obj = inf.get(namespace, name);
+        if (obj !== undefined) return obj;
+      }
+      return undefined;
+    },
+  };
+}

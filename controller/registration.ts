@@ -1,0 +1,51 @@
+/**
+ * How a domain kind is registered with the manager. `reconcilers/index.ts` exports
+ * `setups: readonly KindSetup[]`; `main.ts` calls each with the {@link KindDeps} and registers the
+ * result.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
+import type { ControllerConfig } from './config.js';
+import type { AwsClientFactory, RedisFactory } from './external.js';
+import type { KubeClient } from './k8s/client.js';
+import type { EventRecorder } from './k8s/events.js';
+import type { GroupVersionResource, KubeObject } from './k8s/types.js';
+import type { DomainMetrics } from './observability/metrics.js';
+import type { Request } from './reconcile.js';
+import type { BaseStatus, KindHandler } from './resource/types.js';
+
+/** Another collection whose changes should reconcile objects of this kind. */
+export interface ExtraWatch {
+  /** Custom resource to watch (same namespaces as the kind). */
+  readonly resource: GroupVersionResource;
+  /** The objects of this kind to reconcile when `obj` changes (sync; only compute keys). */
+  mapToRequests(obj: KubeObject): Request[];
+}
+
+export interface KindRegistration<Spec = unknown, Status extends BaseStatus = BaseStatus> {
+  /** Kind name, e.g. `Release`; the controller is named after it in lower case. */
+  readonly kind: string;
+  readonly resource: GroupVersionResource;
+  readonly handler: KindHandler<Spec, Status>;
+  /** Workers for this kind; default `--workers`. */
+  readonly maxConcurrentReconciles?: number;
+  readonly watches?: readonly ExtraWatch[];
+}
+
+/** Everything a kind's setup receives. Only `main.ts` builds real clients. */
+export interface KindDeps {
+  readonly kube: KubeClient;
+  readonly recorder: EventRecorder;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Create `latticedb_*` metrics on the controller's registry. */
+  readonly metrics: DomainMetrics;
+  readonly aws: AwsClientFactory;
+  readonly redis: RedisFactory;
+  /** Read-only configuration (durations in ms). */
+  readonly config: ControllerConfig;
+  /** Runs `fn` during graceful shutdown, after the workers stopped. */
+  onShutdown(fn: () => unknown): void;
+}
+
+export type KindSetup = (deps: KindDeps) => KindRegistration;

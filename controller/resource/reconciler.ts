@@ -1,0 +1,192 @@
+/**
+ * The generic custom-resource reconciler. Per key:
+ *  1. read from the informer cache and clone (not found ⇒ done, forget per-key memory);
+ *  2. stale-cache guard (our last write is newer than the cache ⇒ requeue shortly);
+ *  3. being deleted ⇒ `finalize` → remove our finalizer (guarded JSON Patch) → done;
+ *  4. add the finalizer if the handler wants it;
+ *  5. `validate`: errors ⇒ InvalidSpec/Stalled status (history kept), one Warning, no retry loop;
+ *  6. `reconcile` ⇒ observedGeneration + normalised conditions ⇒ patch status if changed ⇒ events
+ *     ⇒ Result. Throws retry with backoff (Warning event, sanitised); `TerminalError` ⇒ Stalled.
+ */
+import { systemClock, type Clock } from '../clock.js';
+import { isStaleWrite } from '../k8s/errors.js';
+import type { EventRecorder } from '../k8s/events.js';
+import { addFinalizer, hasFinalizer, removeFinalizer } from '../k8s/finalizers.js';
+import type { KubeClient } from '../k8s/client.js';
+import { ResourceVersionTracker } from '../k8s/resource-version.js';
+import { StatusWriter } from '../k8s/status-writer.js';
+import { objectKey, type CustomObject, type ResourceDescriptor } from '../k8s/types.js';
+import { sanitizeMessage } from '../observability/redact.js';
+import {
+  done,
+  isTerminalError,
+  requeueAfter,
+  type ReconcileContext,
+  type Reconciler,
+  type Request,
+  type Result,
+} from '../reconcile.js';
+import {
+  describeFieldErrors,
+  finishStatus,
+  invalidSpecStatus,
+  Reason,
+  stalledStatus,
+} from './status.js';
+import type { BaseStatus, EventSpec, HandlerContext, KindHandler, ObjectCache } from './types.js';
+
+export interface ResourceReconcilerOptions<Spec, Status extends BaseStatus> {
+  readonly resource: ResourceDescriptor;
+  readonly handler: KindHandler<Spec, Status>;
+  readonly cache: ObjectCache<CustomObject<Spec, Status>>;
+  readonly kube: KubeClient;
+  readonly recorder: EventRecorder;
+  readonly clock?: Clock;
+  readonly tracker?: ResourceVersionTracker;
+  /** Requeue delay when the cache lags behind our own write (default 1 s). */
+  readonly staleCacheRequeueMs?: number;
+  /** Requeue delay when `finalize` is not done and gave no delay (default 5 s). */
+  readonly finalizeRetryMs?: number;
+}
+
+type Obj<Spec, Status> = CustomObject<Spec, Status>;
+
+export class ResourceReconciler<Spec, Status extends BaseStatus> implements Reconciler {
+  readonly #o: ResourceReconcilerOptions<Spec, Status>;
+  readonly #clock: Clock;
+  readonly #tracker: ResourceVersionTracker;
+
+  constructor(options: ResourceReconcilerOptions<Spec, Status>) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#tracker = options.tracker ?? new ResourceVersionTracker();
+  }
+
+  async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
+    const cached = this.#o.cache.get(req.namespace, req.name);
+    const key = `${req.namespace}/${req.name}`;
+    if (cached === undefined) {
+      this.#tracker.forget(key);
+      return done;
+    }
+    if (this.#tracker.isStale(key, cached.metadata.resourceVersion)) {
+      ctx.log.debug(
+        { cachedRV: cached.metadata.resourceVersion },
+        'cache older than our last write; requeue',
+      );
+      return requeueAfter(this.#o.staleCacheRequeueMs ?? 1_000);
+    }
+    const work = new Work(this.#o, this.#tracker, this.#clock, structuredClone(cached), ctx);
+    try {
+      return await this.#run(work);
+    } catch (err) {
+      await this.#onError(work, err);
+      throw err;
+    }
+  }
+
+  async #run(w: Work<Spec, Status>): Promise<Result> {
+    const { handler, kube, resource } = this.#o;
+    const fin = handler.finalizer;
+    if (w.obj.metadata.deletionTimestamp !== undefined) {
+      if (fin === undefined || !hasFinalizer(w.obj, fin.name)) return done;
+      const outcome = await fin.finalize(w.obj, w.handlerContext());
+      if (outcome.status !== undefined)
+        await w.writeStatus(finishStatus(w.obj.status, outcome.status, w.stamp()));
+      await w.emit(outcome.events);
+      if (!outcome.done)
+        return requeueAfter(outcome.requeueAfterMs ?? this.#o.finalizeRetryMs ?? 5_000);
+      const removed = await removeFinalizer(kube, resource, w.obj, fin.name);
+      this.#tracker.record(objectKey(removed.object), removed.object.metadata.resourceVersion);
+      return done;
+    }
+    if (fin !== undefined && fin.wanted(w.obj) && !hasFinalizer(w.obj, fin.name)) {
+      const added = await addFinalizer(kube, resource, w.obj, fin.name);
+      w.obj = added.object;
+      this.#tracker.record(objectKey(added.object), added.object.metadata.resourceVersion);
+    }
+    const errors = handler.validate(w.obj);
+    if (errors.length > 0) {
+      const changed = await w.writeStatus(invalidSpecStatus(w.obj.status, errors, w.stamp()));
+      // One Warning per transition, not one per resync.
+      const message = describeFieldErrors(errors);
+      if (changed) await w.emit([{ type: 'Warning', reason: Reason.InvalidSpec, message }]);
+      return done;
+    }
+    const outcome = await handler.reconcile(w.obj, w.handlerContext());
+    await w.writeStatus(finishStatus(w.obj.status, outcome.status, w.stamp()));
+    await w.emit(outcome.events);
+    return outcome.requeueAfterMs !== undefined && outcome.requeueAfterMs > 0
+      ? requeueAfter(outcome.requeueAfterMs)
+      : done;
+  }
+
+  /** Terminal ⇒ Stalled status + Warning; other errors ⇒ Warning (conflicts are routine: none). */
+  async #onError(w: Work<Spec, Status>, err: unknown): Promise<void> {
+    if (isStaleWrite(err)) return;
+    const message = err instanceof Error ? err.message : String(err);
+    if (isTerminalError(err)) {
+      try {
+        await w.writeStatus(stalledStatus(w.obj.status, err.reason, message, w.stamp()));
+      } catch (writeErr) {
+        w.ctx.log.warn({ err: writeErr }, 'could not mark object Stalled');
+      }
+      await w.emit([{ type: 'Warning', reason: err.reason, message }]);
+      return;
+    }
+    await w.emit([{ type: 'Warning', reason: Reason.ReconcileError, message }]);
+  }
+}
+
+/** The state of one reconcile: the working copy (updated by every write) and its helpers. */
+class Work<Spec, Status extends BaseStatus> {
+  obj: Obj<Spec, Status>;
+  readonly ctx: ReconcileContext;
+  readonly #o: ResourceReconcilerOptions<Spec, Status>;
+  readonly #clock: Clock;
+  readonly #writer: StatusWriter;
+
+  constructor(
+    o: ResourceReconcilerOptions<Spec, Status>,
+    tracker: ResourceVersionTracker,
+    clock: Clock,
+    obj: Obj<Spec, Status>,
+    ctx: ReconcileContext,
+  ) {
+    this.#o = o;
+    this.#clock = clock;
+    this.obj = obj;
+    this.ctx = ctx;
+    this.#writer = new StatusWriter(o.kube, o.resource, tracker, ctx.log);
+  }
+
+  stamp(): { generation: number; now: Date } {
+    return { generation: this.obj.metadata.generation ?? 0, now: this.#clock.now() };
+  }
+
+  /** Writes `status` if it differs from the working copy's; returns whether it wrote. */
+  async writeStatus(status: Status): Promise<boolean> {
+    const result = await this.#writer.write(this.obj, status);
+    if (result.changed) this.ctx.log.debug({ patch: result.patch }, 'status patched');
+    this.obj = result.object;
+    return result.changed;
+  }
+
+  handlerContext(): HandlerContext<Status> {
+    return {
+      log: this.ctx.log,
+      reconcileId: this.ctx.reconcileId,
+      signal: this.ctx.signal,
+      now: () => this.#clock.now(),
+      checkpoint: async (status: Status) => {
+        await this.writeStatus(finishStatus(this.obj.status, status, this.stamp()));
+      },
+    };
+  }
+
+  async emit(events: readonly EventSpec[] | undefined): Promise<void> {
+    for (const e of events ?? []) {
+      await this.#o.recorder.event(this.obj, e.type, e.reason, sanitizeMessage(e.message));
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The handler a domain kind plugs into the generic resource controller. The runtime does the
+ * Kubernetes bookkeeping (cache, finalizers, validation conditions, observedGeneration, condition
+ * times, status patch, events, retries); the handler observes the world, decides with a pure
+ * function and takes at most one step per reconcile.
+ */
+import type { ConditionInput } from '../k8s/conditions.js';
+import type { EventType } from '../k8s/events.js';
+import type { CustomObject } from '../k8s/types.js';
+import type { ReconcileContext } from '../reconcile.js';
+
+/** A semantic spec error: `field` is a JSON path such as `spec.strategy.canary.steps[2].setWeight`. */
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** An Event to emit once the status has been written. */
+export interface EventSpec {
+  readonly type: EventType;
+  /** CamelCase, e.g. `StepCompleted`. */
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** The status fields the runtime manages; every kind's status extends this. */
+export interface BaseStatus {
+  observedGeneration?: number;
+  conditions?: ConditionInput[];
+}
+
+export interface HandlerContext<Status> extends ReconcileContext {
+  /** The injected clock's current time. */
+  now(): Date;
+  /**
+   * Persists `status` now (write-ahead), before an action that cannot be recognised from the
+   * observed world afterwards (e.g. ECS RunTask). Same normalisation as the final write; the
+   * final write is then compared against this status. Throws on conflict (the reconcile retries).
+   */
+  checkpoint(status: Status): Promise<void>;
+}
+
+/** What a reconcile decided: the complete next status (built from the previous one), and when to come back. */
+export interface Outcome<Status> {
+  readonly status: Status;
+  /** Reconcile again after this delay (timed steps); omit when only a change should wake us. */
+  readonly requeueAfterMs?: number;
+  readonly events?: readonly EventSpec[];
+}
+
+export interface FinalizeOutcome<Status> {
+  /** True when external cleanup is complete; the runtime then removes the finalizer. */
+  readonly done: boolean;
+  /** When not done: retry after this delay (default: the controller's finalize retry delay). */
+  readonly requeueAfterMs?: number;
+  /** Optional progress to write to status while cleaning up (e.g. `phase: Deleting`). */
+  readonly status?: Status;
+  readonly events?: readonly EventSpec[];
+}
+
+export interface FinalizerHandler<Spec, Status> {
+  /** e.g. `delivery.latticedb.com/cleanup`. */
+  readonly name: string;
+  /** Whether this object needs the finalizer (it is added before the first reconcile). */
+  wanted(obj: CustomObject<Spec, Status>): boolean;
+  /** Cleans up outside the cluster; external NotFound counts as success. Must be idempotent. */
+  finalize(
+    obj: CustomObject<Spec, Status>,
+    ctx: HandlerContext<Status>,
+  ): Promise<FinalizeOutcome<Status>>;
+}
+
+export interface KindHandler<Spec, Status extends BaseStatus> {
+  /** Semantic checks beyond the CRD schema; any error ⇒ `InvalidSpec`, `Stalled`, no reconcile. */
+  validate(obj: CustomObject<Spec, Status>): FieldError[];
+  /** Observe → pure plan → at most one step → next status. Throw to retry with backoff;
+   * throw `TerminalError` to mark the object `Stalled` without retrying. */
+  reconcile(obj: CustomObject<Spec, Status>, ctx: HandlerContext<Status>): Promise<Outcome<Status>>;
+  readonly finalizer?: FinalizerHandler<Spec, Status>;
+}
+
+/** Read access to the informer cache (objects are frozen: clone before changing). */
+export interface ObjectCache<T> {
+  get(namespace: string, name: string): T | undefined;
+}

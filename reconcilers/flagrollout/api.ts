@@ -1,0 +1,230 @@
+// FlagRollout: a Redis feature flag ramped through percentage steps with holds, gated by metric
+// analysis, with emergency disable (`enabled: false`) and a kill-switch group.
+// The single source of truth for the CRD (crds/generate.ts) and the reconciler's types.
+import { Type, type Static } from '@sinclair/typebox';
+import { AnalysisSpec, AnalysisStatus } from '../shared/api/analysis.js';
+import { CommonReason, ConditionType } from '../shared/api/conditions.js';
+import { Duration } from '../shared/api/duration.js';
+import { FlagName, FlagSalt, KillSwitchGroup } from '../shared/api/flag-names.js';
+import { DateTime } from '../shared/api/formats.js';
+import {
+  AGE_COLUMN,
+  API_GROUP,
+  API_VERSION,
+  readyColumn,
+  type CrdDefinition,
+  type CustomObject,
+  type KindDescriptor,
+} from '../shared/api/kind.js';
+import { RedisRef } from '../shared/api/redis-ref.js';
+import { StringEnum, immutable, withRules } from '../shared/api/schema.js';
+import { commonStatusFields } from '../shared/api/status.js';
+
+export const FlagRolloutKind = {
+  group: API_GROUP,
+  version: API_VERSION,
+  plural: 'flagrollouts',
+  singular: 'flagrollout',
+  kind: 'FlagRollout',
+  listKind: 'FlagRolloutList',
+  shortNames: ['fr'],
+} as const satisfies KindDescriptor<'FlagRollout'>;
+
+export const MAX_FLAG_STEPS = 20;
+export const MAX_TARGETED_USERS = 1000;
+
+/** True when `value` has at most two decimals (0.01 % = one of the store's 10,000 buckets). */
+export function isHundredth(value: number): boolean {
+  return Math.round(value * 100) / 100 === value;
+}
+
+// Percentages are numbers with up to two decimals. `multipleOf: 0.01` would say so, but TypeBox's
+// Value.Check tests it with `%`, which refuses 0.07; the rule below is exact in both CEL and JS.
+export const Percentage = withRules(
+  Type.Number({ minimum: 0, maximum: 100, description: 'Percent of users, up to two decimals.' }),
+  [
+    {
+      rule: 'double(int(self * 100.0 + 0.5)) / 100.0 == self',
+      message: 'must have at most two decimals (0.01 % steps)',
+      check: isHundredth,
+    },
+  ],
+);
+
+export const FlagStep = Type.Object({
+  percentage: Percentage,
+  hold: Type.Optional(
+    Duration({
+      description: 'Time at this step (analysis must pass) before the next; absent: go on.',
+    }),
+  ),
+});
+export type FlagStep = Static<typeof FlagStep>;
+
+export const OnFailure = { RollbackToLastGood: 'RollbackToLastGood', Disable: 'Disable' } as const;
+export type OnFailure = (typeof OnFailure)[keyof typeof OnFailure];
+
+export const DeletionPolicy = { Retain: 'Retain', Delete: 'Delete' } as const;
+export type DeletionPolicy = (typeof DeletionPolicy)[keyof typeof DeletionPolicy];
+
+export const FlagRolloutSpec = withRules(
+  Type.Object({
+    flag: withRules(FlagName({ description: 'Flag key; stored at latticedb:flags:<flag>.' }), [
+      immutable('flag', 'create a new FlagRollout for another flag'),
+    ]),
+    enabled: Type.Optional(
+      Type.Boolean({ default: true, description: 'false: emergency disable, applied at once.' }),
+    ),
+    killSwitch: Type.Optional(
+      KillSwitchGroup({
+        description:
+          'Kill-switch group: latticedb:flags:kill_switch:<group> set turns the flag off.',
+      }),
+    ),
+    targeting: Type.Optional(
+      Type.Object({
+        users: Type.Array(Type.String({ minLength: 1, maxLength: 512 }), {
+          maxItems: MAX_TARGETED_USERS,
+          'x-kubernetes-list-type': 'set',
+          description: 'User ids that are on from step 0, whatever the percentage.',
+        }),
+      }),
+    ),
+    steps: withRules(
+      Type.Array(FlagStep, {
+        minItems: 1,
+        maxItems: MAX_FLAG_STEPS,
+        description: 'Percentages in order, e.g. 0 (targeted users only), 5, 25, 50, 100.',
+      }),
+      [
+        // validate.ts names the exact step.
+        {
+          rule: 'self.map(s, s.percentage).isSorted()',
+          message: 'percentages must not decrease from one step to the next',
+        },
+      ],
+    ),
+    analysis: Type.Optional(AnalysisSpec),
+    onFailure: Type.Optional(
+      StringEnum(Object.values(OnFailure), {
+        default: OnFailure.RollbackToLastGood,
+        description: 'On failed analysis: back to the last good percentage, or off.',
+      }),
+    ),
+    deletionPolicy: Type.Optional(
+      StringEnum(Object.values(DeletionPolicy), {
+        default: DeletionPolicy.Retain,
+        description:
+          'Retain: deleting the FlagRollout leaves the flag as it is. Delete: removes it.',
+      }),
+    ),
+    salt: Type.Optional(
+      FlagSalt({
+        description:
+          'Bucketing salt; absent: the flag name. Immutable: a new salt reshuffles users.',
+      }),
+    ),
+    suspend: Type.Optional(
+      Type.Boolean({ default: false, description: 'Stop acting (keep observing).' }),
+    ),
+    redis: Type.Optional(RedisRef),
+  }),
+  [
+    {
+      rule: '!has(self.analysis) || self.steps.exists(s, has(s.hold))',
+      message: 'analysis runs during holds: give at least one step a hold',
+      fieldPath: '.analysis',
+      check: (self) => self.analysis === undefined || self.steps.some((s) => s.hold !== undefined),
+    },
+    {
+      rule: 'has(self.salt) == has(oldSelf.salt) && (!has(self.salt) || self.salt == oldSelf.salt)',
+      message: 'salt is immutable: changing it would move users in and out of the rollout',
+      fieldPath: '.salt',
+    },
+  ],
+);
+export type FlagRolloutSpec = Static<typeof FlagRolloutSpec>;
+
+export const FlagRolloutPhase = {
+  Pending: 'Pending',
+  Ramping: 'Ramping',
+  Holding: 'Holding',
+  Paused: 'Paused',
+  Complete: 'Complete',
+  Disabled: 'Disabled',
+  KilledBySwitch: 'KilledBySwitch',
+  RolledBack: 'RolledBack',
+} as const;
+export type FlagRolloutPhase = (typeof FlagRolloutPhase)[keyof typeof FlagRolloutPhase];
+export const FlagRolloutPhaseSchema = StringEnum(Object.values(FlagRolloutPhase));
+
+export const FlagRolloutConditionType = {
+  ...ConditionType,
+  /** Redis holds what the spec and the current step say (version matches `status.flagVersion`). */
+  FlagSynced: 'FlagSynced',
+  AnalysisPassed: 'AnalysisPassed',
+  KillSwitchActive: 'KillSwitchActive',
+} as const;
+export type FlagRolloutConditionType =
+  (typeof FlagRolloutConditionType)[keyof typeof FlagRolloutConditionType];
+
+export const FlagRolloutReason = {
+  ...CommonReason,
+  Ramping: 'Ramping',
+  Holding: 'Holding',
+  Complete: 'Complete',
+  EmergencyDisabled: 'EmergencyDisabled',
+  KillSwitchActive: 'KillSwitchActive',
+  AnalysisSucceeded: 'AnalysisSucceeded',
+  AnalysisFailed: 'AnalysisFailed',
+  AnalysisInconclusive: 'AnalysisInconclusive',
+  RolledBack: 'RolledBack',
+  FlagRewritten: 'FlagRewritten',
+  StoreUnavailable: 'StoreUnavailable',
+} as const;
+export type FlagRolloutReason = (typeof FlagRolloutReason)[keyof typeof FlagRolloutReason];
+
+export const FlagRolloutStatus = Type.Object({
+  ...commonStatusFields(FlagRolloutPhaseSchema),
+  currentStep: Type.Optional(Type.Integer({ minimum: 0 })),
+  stepCount: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** `2/5`, for the STEP column. */
+  step: Type.Optional(Type.String({ maxLength: 16 })),
+  /** What the flag serves now (0 when disabled or killed). */
+  percentage: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+  lastGoodPercentage: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+  nextStepAt: Type.Optional(DateTime()),
+  stepStartedAt: Type.Optional(DateTime()),
+  /** The Redis version of the flag we last wrote; a mismatch means someone else wrote (or a flush). */
+  flagVersion: Type.Optional(Type.Integer({ minimum: 0, format: 'int64' })),
+  exposure: Type.Optional(
+    Type.Object({
+      percentage: Type.Number({ minimum: 0, maximum: 100 }),
+      targetedUsers: Type.Integer({ minimum: 0 }),
+      /** Approximate users in the split, when a population estimate is known. */
+      estimatedUsers: Type.Optional(Type.Integer({ minimum: 0, format: 'int64' })),
+    }),
+  ),
+  analysis: Type.Optional(AnalysisStatus),
+});
+export type FlagRolloutStatus = Static<typeof FlagRolloutStatus>;
+
+export type FlagRollout = CustomObject<'FlagRollout', FlagRolloutSpec, FlagRolloutStatus>;
+
+export const flagRolloutCrd: CrdDefinition = {
+  names: FlagRolloutKind,
+  description:
+    'FlagRollout ramps a LatticeDB feature flag in Redis through percentage steps with holds, gated by metric analysis, with emergency disable and a kill switch.',
+  spec: FlagRolloutSpec,
+  status: FlagRolloutStatus,
+  printerColumns: [
+    { name: 'Flag', type: 'string', jsonPath: '.spec.flag' },
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+    { name: 'Percent', type: 'number', jsonPath: '.status.percentage' },
+    { name: 'Step', type: 'string', jsonPath: '.status.step' },
+    // A string, not a date: kubectl shows future dates as "<invalid>".
+    { name: 'Next', type: 'string', jsonPath: '.status.nextStepAt' },
+    readyColumn(1),
+    AGE_COLUMN,
+  ],
+};

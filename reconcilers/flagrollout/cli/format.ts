@@ -1,0 +1,124 @@
+/** Renders command results as aligned text tables or as JSON (stable field names for scripts). */
+import { basisPointsToPercent } from '../../shared/flags/index.js';
+import type { OutputFormat } from './args.js';
+import type { CommandResult, FlagReport, FlagView, UnreadableFlag } from './commands.js';
+
+export function render(result: CommandResult, format: OutputFormat): string {
+  if (format === 'json') return `${JSON.stringify(jsonOf(result), null, 2)}\n`;
+  switch (result.kind) {
+    case 'list':
+      return listTable(result.flags) + unreadableLines(result.unreadable);
+    case 'report':
+      return (
+        (result.flags.length === 0 ? 'no flags\n' : result.flags.map(reportText).join('\n')) +
+        unreadableLines(result.unreadable)
+      );
+    case 'write':
+      return result.changed
+        ? `${result.flag.flag}: ${summary(result.flag)} (version ${result.flag.version})\n`
+        : `${result.flag.flag}: unchanged, ${summary(result.flag)} (version ${result.flag.version})\n`;
+    case 'kill-switch':
+      return `kill switch ${result.group}: ${result.active ? 'ACTIVE (flags in this group are off)' : 'cleared'}\n`;
+    case 'evaluate':
+      return table(
+        ['USER', 'VALUE', 'REASON', 'BUCKET'],
+        result.answers.map((a) => [
+          a.user,
+          a.value ? 'on' : 'off',
+          a.reason,
+          a.bucket === undefined ? '-' : String(a.bucket),
+        ]),
+      );
+  }
+}
+
+function jsonOf(result: CommandResult): unknown {
+  switch (result.kind) {
+    case 'list':
+      return { flags: result.flags, unreadable: result.unreadable };
+    case 'report':
+      return { flags: result.flags, unreadable: result.unreadable };
+    case 'write':
+      return { changed: result.changed, flag: result.flag };
+    case 'kill-switch':
+      return { group: result.group, active: result.active };
+    case 'evaluate':
+      return { flag: result.flag, answers: result.answers };
+  }
+}
+
+function listTable(flags: readonly FlagView[]): string {
+  if (flags.length === 0) return 'no flags\n';
+  return table(
+    ['FLAG', 'ENABLED', 'PERCENT', 'TARGETS', 'KILL-SWITCH', 'VERSION', 'UPDATED-BY'],
+    flags.map((f) => [
+      f.flag,
+      f.enabled ? 'yes' : 'no',
+      `${f.percentage}%`,
+      String(f.targets.length),
+      killSwitchText(f),
+      String(f.version),
+      f.updatedBy || '-',
+    ]),
+  );
+}
+
+function reportText(f: FlagReport): string {
+  const lines: [string, string][] = [
+    ['Flag', f.flag],
+    ['Enabled', f.enabled ? 'yes' : 'no (disabled: off for everyone)'],
+    ['Percentage', `${f.percentage}% (${f.basisPoints} basis points)`],
+    ['Salt', f.salt],
+    [
+      'Targeted users',
+      f.targets.length === 0 ? 'none' : `${f.targets.length}: ${f.targets.join(', ')}`,
+    ],
+    ['Kill switch', killSwitchText(f)],
+    ['Version', `${f.version} (updated ${f.updatedAt || '?'} by ${f.updatedBy || '?'})`],
+  ];
+  const { rollout } = f;
+  if (rollout === null) {
+    lines.push(['Rollout', 'none (not driven by a FlagRollout)']);
+  } else {
+    const next = rollout.nextStepAt === undefined ? '' : `, next step at ${rollout.nextStepAt}`;
+    lines.push([
+      'Rollout',
+      `${rollout.owner}: phase ${rollout.phase}, step ${rollout.step + 1}/${rollout.stepCount}${next}`,
+    ]);
+    const analysis = rollout.lastAnalysis;
+    lines.push([
+      'Last analysis',
+      analysis === undefined
+        ? 'none yet'
+        : `${analysis.verdict} at ${analysis.at}: ${analysis.summary}`,
+    ]);
+  }
+  const width = Math.max(...lines.map(([label]) => label.length)) + 2;
+  return lines.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}\n`).join('');
+}
+
+function summary(f: FlagView): string {
+  const state = f.enabled ? 'enabled' : 'disabled';
+  return `${state} at ${basisPointsToPercent(f.basisPoints)}%, ${f.targets.length} targeted, kill switch ${killSwitchText(f)}`;
+}
+
+function killSwitchText(f: FlagView): string {
+  if (f.killSwitch === null) return 'none';
+  return `${f.killSwitch.group} (${f.killSwitch.active ? 'ACTIVE' : 'inactive'})`;
+}
+
+function unreadableLines(unreadable: readonly UnreadableFlag[]): string {
+  return unreadable
+    .map((u) => `warning: flag ${u.flag} (version ${u.version}) is unreadable: ${u.problem}\n`)
+    .join('');
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    `${cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd()}\n`;
+  return line(header) + rows.map(line).join('');
+}

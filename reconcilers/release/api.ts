@@ -1,0 +1,664 @@
+// Release: progressive delivery of one ECS service (canary, blue/green, rolling), with pre-flight,
+// analysis, smoke and post-deployment checks, an optional database migration, and rollback.
+// The single source of truth for the CRD (crds/generate.ts) and the reconciler's types.
+import { Type, type Static } from '@sinclair/typebox';
+import { AnalysisSpec, AnalysisStatus } from '../shared/api/analysis.js';
+import {
+  AlbListenerArn,
+  CloudWatchAlarmName,
+  DbInstanceIdentifier,
+  ImageRef,
+  SecretValueFromArn,
+  TargetGroupArn,
+} from '../shared/api/aws.js';
+import { CommonReason, ConditionType } from '../shared/api/conditions.js';
+import { Duration } from '../shared/api/duration.js';
+import { EcsContainerRef } from '../shared/api/ecs-service-ref.js';
+import { FlagName } from '../shared/api/flag-names.js';
+import { DateTime } from '../shared/api/formats.js';
+import { HttpCheck } from '../shared/api/http-check.js';
+import {
+  AGE_COLUMN,
+  API_GROUP,
+  API_VERSION,
+  readyColumn,
+  type CrdDefinition,
+  type CustomObject,
+  type KindDescriptor,
+} from '../shared/api/kind.js';
+import { CheckName } from '../shared/api/metric-check.js';
+import { RedisRef } from '../shared/api/redis-ref.js';
+import { StringEnum, exactlyOneOf, immutable, withRules } from '../shared/api/schema.js';
+import { commonStatusFields } from '../shared/api/status.js';
+
+export const ReleaseKind = {
+  group: API_GROUP,
+  version: API_VERSION,
+  plural: 'releases',
+  singular: 'release',
+  kind: 'Release',
+  listKind: 'ReleaseList',
+  shortNames: ['rel'],
+} as const satisfies KindDescriptor<'Release'>;
+
+export const MAX_CANARY_STEPS = 50;
+export const MAX_ROLLBACK_WINDOW = 10;
+
+// ---------------------------------------------------------------------------------------------
+// Spec: strategy
+
+const Weight = (description: string) => Type.Integer({ minimum: 0, maximum: 100, description });
+
+export const CanaryStep = withRules(
+  Type.Object(
+    {
+      setWeight: Type.Optional(Weight('Percent of traffic the canary target group receives.')),
+      pause: Type.Optional(
+        Type.Object({
+          duration: Type.Optional(
+            Duration({ description: 'How long to wait; absent: until the promote action.' }),
+          ),
+        }),
+      ),
+      analysis: Type.Optional(
+        Type.Object({
+          metrics: Type.Optional(
+            Type.Array(CheckName, {
+              maxItems: 10,
+              'x-kubernetes-list-type': 'set',
+              description: 'Names from spec.analysis.metrics; absent: all of them.',
+            }),
+          ),
+        }),
+      ),
+    },
+    { description: 'One canary step: exactly one of setWeight, pause, analysis.' },
+  ),
+  [exactlyOneOf(['setWeight', 'pause', 'analysis'])],
+);
+export type CanaryStep = Static<typeof CanaryStep>;
+
+export const AlbCanaryRouting = withRules(
+  Type.Object({
+    listenerArn: AlbListenerArn(),
+    stableTargetGroupArn: TargetGroupArn(),
+    canaryTargetGroupArn: TargetGroupArn(),
+  }),
+  [
+    {
+      rule: 'self.stableTargetGroupArn != self.canaryTargetGroupArn',
+      message: 'canaryTargetGroupArn must differ from stableTargetGroupArn',
+      fieldPath: '.canaryTargetGroupArn',
+      check: (self) => self.stableTargetGroupArn !== self.canaryTargetGroupArn,
+    },
+  ],
+);
+
+export const CanaryStrategy = withRules(
+  Type.Object(
+    {
+      steps: Type.Optional(
+        withRules(Type.Array(CanaryStep, { minItems: 1, maxItems: MAX_CANARY_STEPS }), [
+          // validate.ts names the exact step (setWeightErrors).
+          {
+            rule: 'self.filter(s, has(s.setWeight)).map(s, s.setWeight).isSorted()',
+            message: 'setWeight values must not decrease from one step to the next',
+          },
+        ]),
+      ),
+      initialWeight: Type.Optional(
+        Type.Integer({ minimum: 1, maximum: 100, description: 'Shorthand: first weight.' }),
+      ),
+      stepWeight: Type.Optional(
+        Type.Integer({ minimum: 1, maximum: 100, description: 'Shorthand: added per step.' }),
+      ),
+      stepInterval: Type.Optional(
+        Duration({ min: '1s', description: 'Shorthand: pause (and analysis) between steps.' }),
+      ),
+      maxWeight: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          maximum: 100,
+          description: 'Shorthand: last weight before promotion (absent: 100).',
+        }),
+      ),
+      trafficRouting: Type.Object({ alb: AlbCanaryRouting }),
+    },
+    {
+      description:
+        'Canary on an EXTERNAL-controller service: a task set behind canaryTargetGroupArn, ALB weights moved by steps, or by the shorthand initialWeight/stepWeight/stepInterval.',
+    },
+  ),
+  [
+    {
+      rule: 'has(self.steps) != has(self.stepWeight)',
+      message:
+        'set exactly one of steps or the shorthand (initialWeight, stepWeight, stepInterval)',
+      check: (self) => (self.steps !== undefined) !== (self.stepWeight !== undefined),
+    },
+    {
+      rule: '[has(self.initialWeight), has(self.stepWeight), has(self.stepInterval)].all(x, x) || [has(self.initialWeight), has(self.stepWeight), has(self.stepInterval)].all(x, !x)',
+      message: 'the shorthand needs initialWeight, stepWeight and stepInterval together',
+      check: (self) =>
+        new Set([
+          self.initialWeight !== undefined,
+          self.stepWeight !== undefined,
+          self.stepInterval !== undefined,
+        ]).size === 1,
+    },
+    {
+      rule: '!has(self.maxWeight) || has(self.stepWeight)',
+      message: 'maxWeight belongs to the shorthand; with steps, the last setWeight is the maximum',
+      fieldPath: '.maxWeight',
+      check: (self) => self.maxWeight === undefined || self.stepWeight !== undefined,
+    },
+    {
+      rule: '!has(self.initialWeight) || !has(self.maxWeight) || self.initialWeight <= self.maxWeight',
+      message: 'maxWeight must be at least initialWeight',
+      fieldPath: '.maxWeight',
+      check: (self) =>
+        self.initialWeight === undefined ||
+        self.maxWeight === undefined ||
+        self.initialWeight <= self.maxWeight,
+    },
+  ],
+);
+export type CanaryStrategy = Static<typeof CanaryStrategy>;
+
+export const Approval = { Required: 'Required', Auto: 'Auto' } as const;
+export type Approval = (typeof Approval)[keyof typeof Approval];
+
+export const AlbBlueGreenRouting = withRules(
+  Type.Object({
+    listenerArn: AlbListenerArn({ description: 'Production listener.' }),
+    blueTargetGroupArn: TargetGroupArn(),
+    greenTargetGroupArn: TargetGroupArn(),
+    testListenerArn: Type.Optional(
+      AlbListenerArn({
+        description: 'Listener that sends test traffic to green before the switch.',
+      }),
+    ),
+  }),
+  [
+    {
+      rule: 'self.blueTargetGroupArn != self.greenTargetGroupArn',
+      message: 'greenTargetGroupArn must differ from blueTargetGroupArn',
+      fieldPath: '.greenTargetGroupArn',
+      check: (self) => self.blueTargetGroupArn !== self.greenTargetGroupArn,
+    },
+    {
+      rule: '!has(self.testListenerArn) || self.testListenerArn != self.listenerArn',
+      message: 'testListenerArn must differ from listenerArn',
+      fieldPath: '.testListenerArn',
+      check: (self) => self.testListenerArn !== self.listenerArn,
+    },
+  ],
+);
+
+export const BlueGreenStrategy = withRules(
+  Type.Object(
+    {
+      approval: Type.Optional(
+        StringEnum(Object.values(Approval), {
+          default: 'Required',
+          description:
+            'Required: wait for the approve action before switching. Auto: switch when green is healthy.',
+        }),
+      ),
+      autoPromoteAfter: Type.Optional(
+        Duration({ description: 'With approval Required: switch anyway after this long.' }),
+      ),
+      scaleDownDelay: Type.Optional(
+        Duration({
+          default: '1h',
+          description: 'How long blue stays up after the switch (instant rollback).',
+        }),
+      ),
+      trafficRouting: Type.Object({ alb: AlbBlueGreenRouting }),
+    },
+    {
+      description:
+        'Blue/green with task sets: green at full size, smoke tests, approval, one switch.',
+    },
+  ),
+  [
+    {
+      rule: "!has(self.autoPromoteAfter) || !has(self.approval) || self.approval == 'Required'",
+      message: 'autoPromoteAfter applies only with approval: Required',
+      fieldPath: '.autoPromoteAfter',
+      check: (self) => self.autoPromoteAfter === undefined || self.approval !== 'Auto',
+    },
+  ],
+);
+export type BlueGreenStrategy = Static<typeof BlueGreenStrategy>;
+
+export const RollingStrategy = withRules(
+  Type.Object(
+    {
+      minimumHealthyPercent: Type.Optional(
+        Type.Integer({ minimum: 0, maximum: 100, default: 100 }),
+      ),
+      maximumPercent: Type.Optional(Type.Integer({ minimum: 100, maximum: 200, default: 200 })),
+      circuitBreaker: Type.Optional(
+        Type.Object({
+          enable: Type.Optional(Type.Boolean({ default: true })),
+          rollback: Type.Optional(Type.Boolean({ default: true })),
+        }),
+      ),
+    },
+    { description: 'ECS rolling update (default deployment controller) with the circuit breaker.' },
+  ),
+  [
+    {
+      // Equal bounds leave ECS no room to start or stop a task: the deployment cannot progress.
+      rule: 'self.minimumHealthyPercent < self.maximumPercent',
+      message: 'minimumHealthyPercent must be below maximumPercent, or ECS cannot replace any task',
+      fieldPath: '.minimumHealthyPercent',
+      check: (self) => (self.minimumHealthyPercent ?? 100) < (self.maximumPercent ?? 200),
+    },
+  ],
+);
+export type RollingStrategy = Static<typeof RollingStrategy>;
+
+export const ReleaseStrategy = withRules(
+  Type.Object({
+    canary: Type.Optional(CanaryStrategy),
+    blueGreen: Type.Optional(BlueGreenStrategy),
+    rolling: Type.Optional(RollingStrategy),
+  }),
+  [exactlyOneOf(['canary', 'blueGreen', 'rolling'])],
+);
+export type ReleaseStrategy = Static<typeof ReleaseStrategy>;
+
+// ---------------------------------------------------------------------------------------------
+// Spec: checks, migration, the rest
+
+export const PreflightChecks = Type.Object({
+  imageExists: Type.Optional(Type.Boolean({ default: true, description: 'The image is in ECR.' })),
+  serviceStable: Type.Optional(
+    Type.Boolean({ default: true, description: 'No ECS deployment is in progress.' }),
+  ),
+  capacity: Type.Optional(
+    Type.Boolean({
+      default: true,
+      description: "The cluster has the service's capacity provider or launch type.",
+    }),
+  ),
+  strict: Type.Optional(Type.Boolean({ default: false, description: 'Warnings fail pre-flight.' })),
+  skip: Type.Optional(
+    withRules(
+      Type.Object(
+        { reason: Type.String({ minLength: 1, maxLength: 1024 }) },
+        { description: 'Skip pre-flight entirely; the reason is recorded in status.' },
+      ),
+      [
+        {
+          rule: 'self.reason.trim().size() > 0',
+          message: 'a reason is required to skip pre-flight checks',
+          fieldPath: '.reason',
+          check: (self) => self.reason.trim().length > 0,
+        },
+      ],
+    ),
+  ),
+});
+
+export const ReleaseChecks = Type.Object({
+  preflight: Type.Optional(PreflightChecks),
+  smoke: Type.Optional(
+    Type.Array(HttpCheck, {
+      maxItems: 10,
+      description: 'Run against green/canary before traffic and again after promotion.',
+    }),
+  ),
+  postDeployment: Type.Optional(
+    Type.Object({
+      allTasksRunning: Type.Optional(Type.Boolean({ default: true })),
+      noAlarmsFiring: Type.Optional(
+        Type.Array(CloudWatchAlarmName(), {
+          maxItems: 20,
+          'x-kubernetes-list-type': 'set',
+          description: 'CloudWatch alarms that must not be in ALARM.',
+        }),
+      ),
+    }),
+  ),
+});
+
+export const Migration = Type.Object(
+  {
+    snapshot: Type.Optional(
+      Type.Object(
+        { dbInstanceIdentifier: DbInstanceIdentifier() },
+        {
+          description: 'A manual RDS snapshot taken (and awaited) before the migration.',
+        },
+      ),
+    ),
+    maintenanceFlag: Type.Optional(
+      FlagName({ description: 'Flag held on while migrating, e.g. maintenance_mode.' }),
+    ),
+    task: Type.Object({
+      command: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
+        minItems: 1,
+        maxItems: 64,
+        description: 'Command override of the container, run with the new image (ECS RunTask).',
+      }),
+      timeout: Type.Optional(Duration({ min: '1s', default: '30m' })),
+    }),
+    reversible: Type.Boolean({
+      description:
+        'false: once the migration succeeded, a failed deploy freezes instead of rolling back.',
+    }),
+  },
+  {
+    description: 'Database-migration variant: snapshot, maintenance flag, migration task, deploy.',
+  },
+);
+export type Migration = Static<typeof Migration>;
+
+const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+
+export const SecretEnv = Type.Object({
+  name: Type.String({ pattern: ENV_NAME_PATTERN, maxLength: 255 }),
+  valueFrom: SecretValueFromArn(),
+});
+
+const envNames = new RegExp(ENV_NAME_PATTERN);
+
+export const ReleaseSpec = withRules(
+  Type.Object({
+    target: withRules(EcsContainerRef, [
+      immutable('target', 'one Release per ECS service; create a new Release instead'),
+    ]),
+    image: ImageRef(),
+    environment: Type.Optional(
+      withRules(
+        Type.Record(Type.String(), Type.String({ maxLength: 32768 }), {
+          maxProperties: 200,
+          description: 'Environment of the container; a change ships as a new revision.',
+        }),
+        [
+          {
+            rule: "self.all(k, k.matches('^[A-Za-z_][A-Za-z0-9_]*$'))",
+            message: 'environment variable names must match ^[A-Za-z_][A-Za-z0-9_]*$',
+            check: (self) => Object.keys(self).every((key) => envNames.test(key)),
+          },
+        ],
+      ),
+    ),
+    secrets: Type.Optional(
+      Type.Array(SecretEnv, {
+        maxItems: 100,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+        description:
+          'Secrets injected by ECS from Secrets Manager or SSM; a change ships as a new revision.',
+      }),
+    ),
+    restartedAt: Type.Optional(
+      DateTime({
+        description: 'Changing it redeploys the same configuration (e.g. after a secret rotation).',
+      }),
+    ),
+    strategy: ReleaseStrategy,
+    analysis: Type.Optional(AnalysisSpec),
+    checks: Type.Optional(ReleaseChecks),
+    migration: Type.Optional(Migration),
+    rollbackWindow: Type.Optional(
+      Type.Object({
+        revisions: Type.Integer({
+          minimum: 0,
+          maximum: MAX_ROLLBACK_WINDOW,
+          description: 'Returning to one of the last N stable revisions skips steps and analysis.',
+        }),
+      }),
+    ),
+    progressDeadline: Type.Optional(
+      Duration({
+        min: '1m',
+        default: '30m',
+        description:
+          'A revision that makes no progress this long is rolled back (pauses and approval waits excluded).',
+      }),
+    ),
+    suspend: Type.Optional(
+      Type.Boolean({ default: false, description: 'Stop acting (keep observing).' }),
+    ),
+    redis: Type.Optional(RedisRef),
+  }),
+  [
+    {
+      rule: '!has(self.secrets) || !has(self.environment) || self.secrets.all(s, !(s.name in self.environment))',
+      message: 'a name cannot be both in environment and in secrets',
+      fieldPath: '.secrets',
+      check: (self) =>
+        (self.secrets ?? []).every((secret) => !(secret.name in (self.environment ?? {}))),
+    },
+    {
+      rule: '!has(self.strategy.canary) || !has(self.strategy.canary.steps) || !self.strategy.canary.steps.exists(s, has(s.analysis)) || has(self.analysis)',
+      message: 'analysis steps need spec.analysis',
+      fieldPath: '.analysis',
+      reason: 'FieldValueRequired',
+      check: (self) =>
+        self.analysis !== undefined ||
+        !(self.strategy.canary?.steps ?? []).some((step) => step.analysis !== undefined),
+    },
+    {
+      rule: '!has(self.strategy.canary) || !has(self.strategy.canary.steps) || !has(self.analysis) || self.strategy.canary.steps.all(s, !has(s.analysis) || !has(s.analysis.metrics) || s.analysis.metrics.all(m, self.analysis.metrics.exists(c, c.name == m)))',
+      message: 'analysis steps may only name metrics defined in spec.analysis.metrics',
+      fieldPath: '.strategy.canary.steps',
+      // validate.ts names the exact step and metric (unknownMetricErrors).
+    },
+  ],
+);
+export type ReleaseSpec = Static<typeof ReleaseSpec>;
+
+// ---------------------------------------------------------------------------------------------
+// Status
+
+export const ReleasePhase = {
+  Pending: 'Pending',
+  Preflight: 'Preflight',
+  Migrating: 'Migrating',
+  Progressing: 'Progressing',
+  Paused: 'Paused',
+  AwaitingApproval: 'AwaitingApproval',
+  Promoting: 'Promoting',
+  Healthy: 'Healthy',
+  RollingBack: 'RollingBack',
+  RolledBack: 'RolledBack',
+  Aborted: 'Aborted',
+  Failed: 'Failed',
+  Frozen: 'Frozen',
+} as const;
+export type ReleasePhase = (typeof ReleasePhase)[keyof typeof ReleasePhase];
+export const ReleasePhaseSchema = StringEnum(Object.values(ReleasePhase));
+
+export const StrategyName = {
+  Canary: 'Canary',
+  BlueGreen: 'BlueGreen',
+  Rolling: 'Rolling',
+} as const;
+export type StrategyName = (typeof StrategyName)[keyof typeof StrategyName];
+
+export const ReleaseConditionType = {
+  ...ConditionType,
+  /** The service runs a healthy stable revision that takes all traffic. */
+  Available: 'Available',
+  /** A pause step, an approval wait, an inconclusive analysis or `suspend` holds progress. */
+  Paused: 'Paused',
+  PreflightPassed: 'PreflightPassed',
+  AnalysisPassed: 'AnalysisPassed',
+  SmokeTestsPassed: 'SmokeTestsPassed',
+  MigrationSucceeded: 'MigrationSucceeded',
+} as const;
+export type ReleaseConditionType = (typeof ReleaseConditionType)[keyof typeof ReleaseConditionType];
+
+export const ReleaseReason = {
+  ...CommonReason,
+  StepPaused: 'StepPaused',
+  AwaitingApproval: 'AwaitingApproval',
+  AnalysisRunning: 'AnalysisRunning',
+  AnalysisSucceeded: 'AnalysisSucceeded',
+  AnalysisFailed: 'AnalysisFailed',
+  AnalysisInconclusive: 'AnalysisInconclusive',
+  PreflightFailed: 'PreflightFailed',
+  PreflightSkipped: 'PreflightSkipped',
+  SmokeTestFailed: 'SmokeTestFailed',
+  PostDeploymentCheckFailed: 'PostDeploymentCheckFailed',
+  ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
+  CircuitBreakerTripped: 'CircuitBreakerTripped',
+  MigrationRunning: 'MigrationRunning',
+  MigrationFailed: 'MigrationFailed',
+  Frozen: 'Frozen',
+  Promoted: 'Promoted',
+  RevisionHealthy: 'RevisionHealthy',
+  Superseded: 'Superseded',
+  Aborted: 'Aborted',
+  RollingBack: 'RollingBack',
+  RolledBack: 'RolledBack',
+  FastRollback: 'FastRollback',
+} as const;
+export type ReleaseReason = (typeof ReleaseReason)[keyof typeof ReleaseReason];
+
+/** Operator actions: `kubectl annotate release/x delivery.latticedb.com/promote=<revision>`. */
+export const ReleaseAction = {
+  promote: `${API_GROUP}/promote`,
+  abort: `${API_GROUP}/abort`,
+  retry: `${API_GROUP}/retry`,
+  approve: `${API_GROUP}/approve`,
+  rollback: `${API_GROUP}/rollback`,
+} as const;
+export type ReleaseAction = keyof typeof ReleaseAction;
+
+export const MAX_DEPLOYMENT_LOG = 50;
+
+const Arn = Type.String({ maxLength: 2048 });
+
+export const Revision = Type.Object({
+  number: Type.Integer({ minimum: 0, format: 'int64' }),
+  /** Hash of the spec fields that make a revision: image, environment, secrets, restartedAt. */
+  specHash: Type.String({ maxLength: 128 }),
+  taskDefinitionArn: Arn,
+  image: Type.String({ maxLength: 512 }),
+  taskSetArn: Type.Optional(Arn),
+});
+export type Revision = Static<typeof Revision>;
+
+export const CheckOutcome = StringEnum(['Passed', 'Warning', 'Failed', 'Skipped']);
+export type CheckOutcome = Static<typeof CheckOutcome>;
+
+export const CheckResult = Type.Object({
+  name: Type.String({ maxLength: 253 }),
+  outcome: CheckOutcome,
+  at: Type.Optional(DateTime()),
+  message: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+export type CheckResult = Static<typeof CheckResult>;
+
+const checkResults = (maxItems: number) => Type.Optional(Type.Array(CheckResult, { maxItems }));
+
+export const MigrationPhase = StringEnum([
+  'Pending',
+  'Snapshotting',
+  'Running',
+  'Succeeded',
+  'Failed',
+]);
+export type MigrationPhase = Static<typeof MigrationPhase>;
+
+export const DeploymentOutcome = StringEnum([
+  'Succeeded',
+  'RolledBack',
+  'Aborted',
+  'Failed',
+  'Frozen',
+  'Superseded',
+]);
+export type DeploymentOutcome = Static<typeof DeploymentOutcome>;
+
+export const DeploymentLogEntry = Type.Object({
+  time: DateTime(),
+  revision: Type.Integer({ minimum: 0, format: 'int64' }),
+  image: Type.String({ maxLength: 512 }),
+  outcome: DeploymentOutcome,
+  durationSeconds: Type.Integer({ minimum: 0 }),
+  strategy: StringEnum(Object.values(StrategyName)),
+  message: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+export type DeploymentLogEntry = Static<typeof DeploymentLogEntry>;
+
+const actionValue = Type.Optional(Type.String({ maxLength: 256 }));
+
+export const ReleaseStatus = Type.Object({
+  ...commonStatusFields(ReleasePhaseSchema),
+  strategy: Type.Optional(StringEnum(Object.values(StrategyName))),
+  revision: Type.Optional(Revision),
+  stableRevision: Type.Optional(Revision),
+  canaryRevision: Type.Optional(Revision),
+  /** The last healthy revisions, newest last, for `rollbackWindow`. */
+  stableHistory: Type.Optional(Type.Array(Revision, { maxItems: MAX_ROLLBACK_WINDOW })),
+  currentStepIndex: Type.Optional(Type.Integer({ minimum: 0 })),
+  stepCount: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** `3/7`, for the STEP column. */
+  step: Type.Optional(Type.String({ maxLength: 16 })),
+  currentWeight: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+  /** Tag (or short digest) of the image being released, for the IMAGE column. */
+  imageTag: Type.Optional(Type.String({ maxLength: 128 })),
+  nextStepAt: Type.Optional(DateTime()),
+  stepStartedAt: Type.Optional(DateTime()),
+  progressStartedAt: Type.Optional(DateTime()),
+  analysis: Type.Optional(AnalysisStatus),
+  migration: Type.Optional(
+    Type.Object({
+      phase: MigrationPhase,
+      snapshotId: Type.Optional(Type.String({ maxLength: 255 })),
+      taskArn: Type.Optional(Arn),
+      exitCode: Type.Optional(Type.Integer()),
+      startedAt: Type.Optional(DateTime()),
+      finishedAt: Type.Optional(DateTime()),
+      message: Type.Optional(Type.String({ maxLength: 1024 })),
+    }),
+  ),
+  preflight: Type.Optional(
+    Type.Object({
+      skipped: Type.Boolean(),
+      reason: Type.Optional(Type.String({ maxLength: 1024 })),
+      results: checkResults(10),
+    }),
+  ),
+  smoke: Type.Optional(Type.Object({ results: checkResults(20) })),
+  postDeployment: Type.Optional(Type.Object({ results: checkResults(30) })),
+  /** The last value of each action annotation already handled (so each is applied once). */
+  actions: Type.Optional(
+    Type.Object({
+      promote: actionValue,
+      abort: actionValue,
+      retry: actionValue,
+      approve: actionValue,
+      rollback: actionValue,
+    }),
+  ),
+  deploymentLog: Type.Optional(Type.Array(DeploymentLogEntry, { maxItems: MAX_DEPLOYMENT_LOG })),
+});
+export type ReleaseStatus = Static<typeof ReleaseStatus>;
+
+export type Release = CustomObject<'Release', ReleaseSpec, ReleaseStatus>;
+
+export const releaseCrd: CrdDefinition = {
+  names: ReleaseKind,
+  description:
+    'Release rolls a new revision (image, environment, secrets) of one ECS service out with a canary, blue/green or rolling strategy, gated by checks and metric analysis.',
+  spec: ReleaseSpec,
+  status: ReleaseStatus,
+  printerColumns: [
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+    { name: 'Strategy', type: 'string', jsonPath: '.status.strategy' },
+    { name: 'Step', type: 'string', jsonPath: '.status.step' },
+    { name: 'Weight', type: 'integer', jsonPath: '.status.currentWeight' },
+    { name: 'Image', type: 'string', jsonPath: '.status.imageTag' },
+    readyColumn(),
+    AGE_COLUMN,
+  ],
+};

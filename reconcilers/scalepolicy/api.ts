@@ -1,0 +1,256 @@
+// ScalePolicy: the one owner of an ECS service's desired count. Either a fixed count, reached
+// gradually (scale-down in steps with health checks between them), or Application Auto Scaling
+// bounds and policies, in which case the policy never writes desiredCount against the autoscaler.
+// The single source of truth for the CRD (crds/generate.ts) and the reconciler's types.
+import { Type, type Static } from '@sinclair/typebox';
+import { CommonReason, ConditionType } from '../shared/api/conditions.js';
+import { Duration } from '../shared/api/duration.js';
+import { EcsServiceRef } from '../shared/api/ecs-service-ref.js';
+import { DateTime } from '../shared/api/formats.js';
+import {
+  AGE_COLUMN,
+  API_GROUP,
+  API_VERSION,
+  readyColumn,
+  type CrdDefinition,
+  type CustomObject,
+  type KindDescriptor,
+} from '../shared/api/kind.js';
+import { StringEnum, immutable, withRules } from '../shared/api/schema.js';
+import { commonStatusFields } from '../shared/api/status.js';
+
+export const ScalePolicyKind = {
+  group: API_GROUP,
+  version: API_VERSION,
+  plural: 'scalepolicies',
+  singular: 'scalepolicy',
+  kind: 'ScalePolicy',
+  listKind: 'ScalePolicyList',
+  shortNames: ['sp'],
+} as const satisfies KindDescriptor<'ScalePolicy'>;
+
+/** ECS's own limit on tasks per service. */
+export const MAX_TASKS = 5000;
+
+const TaskCount = (description: string) =>
+  Type.Integer({ minimum: 0, maximum: MAX_TASKS, description });
+
+export const PredefinedMetric = {
+  ECSServiceAverageCPUUtilization: 'ECSServiceAverageCPUUtilization',
+  ECSServiceAverageMemoryUtilization: 'ECSServiceAverageMemoryUtilization',
+  ALBRequestCountPerTarget: 'ALBRequestCountPerTarget',
+} as const;
+export type PredefinedMetric = (typeof PredefinedMetric)[keyof typeof PredefinedMetric];
+
+export const TargetTrackingPolicy = withRules(
+  Type.Object({
+    predefinedMetric: StringEnum(Object.values(PredefinedMetric)),
+    /** `app/<alb>/<id>/targetgroup/<tg>/<id>`: required for ALBRequestCountPerTarget. */
+    resourceLabel: Type.Optional(
+      Type.String({
+        pattern: '^app/[A-Za-z0-9-]+/[0-9a-f]{16}/targetgroup/[A-Za-z0-9-]+/[0-9a-f]{16}$',
+        maxLength: 1023,
+      }),
+    ),
+    target: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1e6,
+      description: 'Target value: percent for utilization metrics, requests per target for ALB.',
+    }),
+    scaleInCooldown: Type.Optional(Duration({ default: '5m', max: '24h' })),
+    scaleOutCooldown: Type.Optional(Duration({ default: '1m', max: '24h' })),
+    disableScaleIn: Type.Optional(Type.Boolean({ default: false })),
+  }),
+  [
+    {
+      rule: "self.predefinedMetric == 'ALBRequestCountPerTarget' ? has(self.resourceLabel) : !has(self.resourceLabel)",
+      message: 'resourceLabel is required for ALBRequestCountPerTarget and only allowed with it',
+      fieldPath: '.resourceLabel',
+      check: (self) =>
+        (self.predefinedMetric === PredefinedMetric.ALBRequestCountPerTarget) ===
+        (self.resourceLabel !== undefined),
+    },
+    {
+      rule: "self.predefinedMetric == 'ALBRequestCountPerTarget' || self.target <= 100.0",
+      message: 'a utilization target is a percentage: at most 100',
+      fieldPath: '.target',
+      check: (self) =>
+        self.predefinedMetric === PredefinedMetric.ALBRequestCountPerTarget || self.target <= 100,
+    },
+  ],
+);
+export type TargetTrackingPolicy = Static<typeof TargetTrackingPolicy>;
+
+const minMaxRule = {
+  rule: '!has(self.minCapacity) || !has(self.maxCapacity) || self.minCapacity <= self.maxCapacity',
+  message: 'minCapacity must not exceed maxCapacity',
+  fieldPath: '.minCapacity',
+  check: (self: { minCapacity?: number; maxCapacity?: number }) =>
+    self.minCapacity === undefined ||
+    self.maxCapacity === undefined ||
+    self.minCapacity <= self.maxCapacity,
+};
+
+export const ScheduledAction = withRules(
+  Type.Object({
+    name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 128 }),
+    schedule: Type.String({
+      pattern:
+        '^(cron\\([^()]+\\)|rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|at\\([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\))$',
+      maxLength: 256,
+      description: 'Application Auto Scaling schedule: cron(...), rate(...) or at(...).',
+    }),
+    timezone: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_+/-]+$', maxLength: 64 })),
+    minCapacity: Type.Optional(TaskCount('Minimum while the action is in effect.')),
+    maxCapacity: Type.Optional(TaskCount('Maximum while the action is in effect.')),
+  }),
+  [
+    minMaxRule,
+    {
+      rule: 'has(self.minCapacity) || has(self.maxCapacity)',
+      message: 'a scheduled action sets minCapacity, maxCapacity or both',
+      check: (self) => self.minCapacity !== undefined || self.maxCapacity !== undefined,
+    },
+  ],
+);
+
+export const Autoscaling = withRules(
+  Type.Object({
+    minCapacity: TaskCount('Lower bound for Application Auto Scaling.'),
+    maxCapacity: Type.Integer({ minimum: 1, maximum: MAX_TASKS }),
+    targetTracking: Type.Optional(
+      Type.Array(TargetTrackingPolicy, {
+        maxItems: 3,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['predefinedMetric'],
+      }),
+    ),
+    scheduled: Type.Optional(
+      Type.Array(ScheduledAction, {
+        maxItems: 20,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+      }),
+    ),
+  }),
+  [minMaxRule],
+);
+
+export const ScaleDown = Type.Object({
+  step: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_TASKS,
+      default: 1,
+      description: 'Tasks removed per step.',
+    }),
+  ),
+  interval: Type.Optional(Duration({ min: '1s', default: '5m' })),
+  healthCheck: Type.Optional(
+    Type.Boolean({
+      default: true,
+      description: 'Wait for a healthy, steady service between steps.',
+    }),
+  ),
+});
+
+export const ScalePolicySpec = withRules(
+  Type.Object({
+    target: withRules(EcsServiceRef, [immutable('target')]),
+    desiredCount: Type.Optional(
+      TaskCount('Fixed task count; with autoscaling, only the initial count (within the bounds).'),
+    ),
+    scaleDown: Type.Optional(ScaleDown),
+    autoscaling: Type.Optional(Autoscaling),
+    suspend: Type.Optional(
+      Type.Boolean({ default: false, description: 'Stop acting (keep observing).' }),
+    ),
+  }),
+  [
+    {
+      rule: 'has(self.desiredCount) || has(self.autoscaling)',
+      message: 'set desiredCount, autoscaling or both',
+      check: (self) => self.desiredCount !== undefined || self.autoscaling !== undefined,
+    },
+    {
+      rule: '!has(self.desiredCount) || !has(self.autoscaling) || (self.desiredCount >= self.autoscaling.minCapacity && self.desiredCount <= self.autoscaling.maxCapacity)',
+      message: 'with autoscaling, desiredCount must lie within [minCapacity, maxCapacity]',
+      fieldPath: '.desiredCount',
+      check: (self) =>
+        self.desiredCount === undefined ||
+        self.autoscaling === undefined ||
+        (self.desiredCount >= self.autoscaling.minCapacity &&
+          self.desiredCount <= self.autoscaling.maxCapacity),
+    },
+  ],
+);
+export type ScalePolicySpec = Static<typeof ScalePolicySpec>;
+
+export const ScalePolicyPhase = {
+  Stable: 'Stable',
+  ScalingUp: 'ScalingUp',
+  ScalingDown: 'ScalingDown',
+  WaitingForTasks: 'WaitingForTasks',
+  Suspended: 'Suspended',
+} as const;
+export type ScalePolicyPhase = (typeof ScalePolicyPhase)[keyof typeof ScalePolicyPhase];
+export const ScalePolicyPhaseSchema = StringEnum(Object.values(ScalePolicyPhase));
+
+export const ScalePolicyConditionType = {
+  ...ConditionType,
+  AutoscalingRegistered: 'AutoscalingRegistered',
+} as const;
+export type ScalePolicyConditionType =
+  (typeof ScalePolicyConditionType)[keyof typeof ScalePolicyConditionType];
+
+export const ScalePolicyReason = {
+  ...CommonReason,
+  Stable: 'Stable',
+  ScalingUp: 'ScalingUp',
+  ScalingDown: 'ScalingDown',
+  WaitingForTasks: 'WaitingForTasks',
+  HealthCheckFailed: 'HealthCheckFailed',
+  Registered: 'Registered',
+  SafeModeHold: 'SafeModeHold',
+} as const;
+export type ScalePolicyReason = (typeof ScalePolicyReason)[keyof typeof ScalePolicyReason];
+
+const NameList = Type.Array(Type.String({ maxLength: 256 }), { maxItems: 30 });
+
+export const ScalePolicyStatus = Type.Object({
+  ...commonStatusFields(ScalePolicyPhaseSchema),
+  desired: Type.Optional(Type.Integer({ minimum: 0 })),
+  running: Type.Optional(Type.Integer({ minimum: 0 })),
+  pending: Type.Optional(Type.Integer()),
+  lastScaleAt: Type.Optional(DateTime()),
+  autoscaling: Type.Optional(
+    Type.Object({
+      registered: Type.Boolean(),
+      minCapacity: Type.Optional(Type.Integer({ minimum: 0 })),
+      maxCapacity: Type.Optional(Type.Integer({ minimum: 0 })),
+      policies: Type.Optional(NameList),
+      scheduledActions: Type.Optional(NameList),
+    }),
+  ),
+});
+export type ScalePolicyStatus = Static<typeof ScalePolicyStatus>;
+
+export type ScalePolicy = CustomObject<'ScalePolicy', ScalePolicySpec, ScalePolicyStatus>;
+
+export const scalePolicyCrd: CrdDefinition = {
+  names: ScalePolicyKind,
+  description:
+    'ScalePolicy owns the desired count of one ECS service: a fixed count reached gradually, or Application Auto Scaling bounds and policies.',
+  spec: ScalePolicySpec,
+  status: ScalePolicyStatus,
+  printerColumns: [
+    { name: 'Service', type: 'string', jsonPath: '.spec.target.service' },
+    { name: 'Desired', type: 'integer', jsonPath: '.status.desired' },
+    { name: 'Running', type: 'integer', jsonPath: '.status.running' },
+    { name: 'Min', type: 'integer', jsonPath: '.spec.autoscaling.minCapacity' },
+    { name: 'Max', type: 'integer', jsonPath: '.spec.autoscaling.maxCapacity' },
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+    readyColumn(1),
+    AGE_COLUMN,
+  ],
+};

@@ -1,0 +1,67 @@
+// `spec.analysis` and `status.analysis`, shared by every kind whose steps are gated by metrics
+// (Release steps, FlagRollout holds). The metric shape is the analysis engine's (metric-check.ts).
+import { Type, type Static } from '@sinclair/typebox';
+import { Duration } from './duration.js';
+import { DateTime } from './formats.js';
+import { CheckName, MetricCheck, MetricMeasurement, Verdict } from './metric-check.js';
+import { StringEnum } from './schema.js';
+
+export const MAX_ANALYSIS_METRICS = 10;
+export const MAX_MEASUREMENTS = 100;
+
+export const AnalysisSpec = Type.Object(
+  {
+    interval: Type.Optional(
+      Duration({
+        min: '1s',
+        default: '1m',
+        description:
+          'How often the gate is re-evaluated while it is open; a metric with a longer interval is measured less often.',
+      }),
+    ),
+    metrics: Type.Array(MetricCheck, {
+      minItems: 1,
+      maxItems: MAX_ANALYSIS_METRICS,
+      // Names are unique: a list-map refuses duplicates at admission, and steps refer to them.
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+    }),
+  },
+  {
+    description:
+      'Metric checks that gate progress: success promotes, failure rolls back, inconclusive holds.',
+  },
+);
+export type AnalysisSpec = Static<typeof AnalysisSpec>;
+
+/** The gate's state as a whole: Running until every metric has a verdict. */
+export const AnalysisPhase = StringEnum(['Running', 'Successful', 'Failed', 'Inconclusive']);
+export type AnalysisPhase = Static<typeof AnalysisPhase>;
+
+/** Running totals per metric for the current gate (what failureLimit/inconclusiveLimit count). */
+export const MetricResult = Type.Object({
+  metric: CheckName,
+  verdict: Type.Optional(Verdict),
+  successful: Type.Integer({ minimum: 0 }),
+  failed: Type.Integer({ minimum: 0 }),
+  inconclusive: Type.Integer({ minimum: 0 }),
+});
+export type MetricResult = Static<typeof MetricResult>;
+
+export const AnalysisStatus = Type.Object({
+  /** The step (Release) or hold (FlagRollout) index this gate belongs to. */
+  step: Type.Optional(Type.Integer({ minimum: 0 })),
+  startedAt: Type.Optional(DateTime()),
+  lastRun: Type.Optional(DateTime()),
+  verdict: Type.Optional(AnalysisPhase),
+  results: Type.Optional(
+    Type.Array(MetricResult, {
+      maxItems: MAX_ANALYSIS_METRICS,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['metric'],
+    }),
+  ),
+  /** The newest measurements, oldest first. */
+  measurements: Type.Optional(Type.Array(MetricMeasurement, { maxItems: MAX_MEASUREMENTS })),
+});
+export type AnalysisStatus = Static<typeof AnalysisStatus>;

@@ -1,0 +1,57 @@
+// Status conditions in the metav1.Condition shape (same fields, patterns and bounds), as a
+// list-map keyed on `type` so server-side apply and strategic tools merge them per type.
+import { Type, type Static } from '@sinclair/typebox';
+import { DateTime } from './formats.js';
+import { StringEnum } from './schema.js';
+
+/** Condition types every kind has: kstatus's three, and InvalidSpec (set by the runtime). */
+export const ConditionType = {
+  Ready: 'Ready',
+  Reconciling: 'Reconciling',
+  Stalled: 'Stalled',
+  InvalidSpec: 'InvalidSpec',
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+/** Reasons shared by all kinds; each kind adds its own in its api.ts. */
+export const CommonReason = {
+  InvalidSpec: 'InvalidSpec',
+  NotImplemented: 'NotImplemented',
+  Suspended: 'Suspended',
+  Progressing: 'Progressing',
+  Succeeded: 'Succeeded',
+  Failed: 'Failed',
+} as const;
+export type CommonReason = (typeof CommonReason)[keyof typeof CommonReason];
+
+export const CONDITION_TYPE_PATTERN =
+  '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$';
+export const CONDITION_REASON_PATTERN = '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$';
+
+export const ConditionStatus = StringEnum(['True', 'False', 'Unknown']);
+export type ConditionStatus = Static<typeof ConditionStatus>;
+
+/** A CamelCase reason, as in conditions, history entries and events. */
+export const Reason = Type.String({
+  pattern: CONDITION_REASON_PATTERN,
+  minLength: 1,
+  maxLength: 1024,
+});
+
+export const Condition = Type.Object({
+  type: Type.String({ pattern: CONDITION_TYPE_PATTERN, maxLength: 316 }),
+  status: ConditionStatus,
+  observedGeneration: Type.Optional(Type.Integer({ format: 'int64', minimum: 0 })),
+  lastTransitionTime: DateTime(),
+  reason: Reason,
+  message: Type.String({ maxLength: 32768 }),
+});
+export type Condition = Static<typeof Condition>;
+
+export const MAX_CONDITIONS = 32;
+
+export const Conditions = Type.Array(Condition, {
+  maxItems: MAX_CONDITIONS,
+  'x-kubernetes-list-type': 'map',
+  'x-kubernetes-list-map-keys': ['type'],
+});

@@ -1,0 +1,29 @@
+// Bounded status lists: phase transitions (`status.history`) and helpers to keep any list within the
+// `maxItems` its CRD declares (the apiserver refuses a status patch that exceeds it).
+import { Type, type TSchema } from '@sinclair/typebox';
+import { Reason } from './conditions.js';
+import { DateTime } from './formats.js';
+
+export const MAX_HISTORY = 50;
+
+/** One phase transition: `{ time, from?, to, reason, message? }`; `from` is absent for the first. */
+export function historyEntry<P extends TSchema>(phase: P) {
+  return Type.Object({
+    time: DateTime(),
+    from: Type.Optional(phase),
+    to: phase,
+    reason: Reason,
+    message: Type.Optional(Type.String({ maxLength: 1024 })),
+  });
+}
+
+/** `status.history`: the newest {@link MAX_HISTORY} transitions, oldest first. */
+export function historyOf<P extends TSchema>(phase: P, maxItems = MAX_HISTORY) {
+  return Type.Array(historyEntry(phase), { maxItems });
+}
+
+/** Appends `item` and drops the oldest entries beyond `max` (never mutates `list`). */
+export function appendBounded<T>(list: readonly T[] | undefined, item: T, max: number): T[] {
+  const next = [...(list ?? []), item];
+  return next.slice(Math.max(0, next.length - max));
+}

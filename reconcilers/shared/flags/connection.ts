@@ -1,0 +1,99 @@
+/**
+ * Builds ioredis clients from a `redis://` / `rediss://` URL with settings that suit a controller:
+ * reconnect forever with capped backoff, but let each command fail after a couple of reconnect
+ * attempts so a reconcile errors out (and is retried by the work queue) instead of hanging.
+ * The password never appears in logs or error messages: use `redactRedisUrl` when showing a URL.
+ */
+import type { RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
+
+export interface RedisConnectionOptions {
+  /** `redis://[user[:password]@]host[:port][/db]` or `rediss://…` for TLS. */
+  readonly url: string;
+  /** PEM bundle trusted for `rediss://` (else the system roots). */
+  readonly tlsCa?: string;
+  /** `rediss://` without certificate verification (redisRef.tls.insecureSkipVerify). */
+  readonly tlsInsecureSkipVerify?: boolean;
+  /** Shown by CLIENT LIST; helps operators see who is connected. */
+  readonly connectionName?: string;
+  /** Reconnect attempts a command waits through before failing (default 2). */
+  readonly maxRetriesPerRequest?: number;
+  /** Default 5 s; bounds a command on a half-open connection. */
+  readonly commandTimeoutMs?: number;
+  /** Default 5 s. */
+  readonly connectTimeoutMs?: number;
+  /** Receives connection errors (with the URL redacted); default: ignored, ioredis keeps retrying. */
+  readonly onError?: (err: Error, redactedUrl: string) => void;
+}
+
+/** Reconnect delay: 100 ms doubling up to 5 s, forever (a controller outlives Redis outages). */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(100 * 2 ** Math.max(0, attempt - 1), 5_000);
+}
+
+/** The URL with any password replaced by `***`, for logs and messages. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable redis url>';
+  }
+}
+
+/** Translates the URL into explicit ioredis options (ioredis would also accept query options). */
+export function redisOptionsFromUrl(options: RedisConnectionOptions): RedisOptions {
+  let parsed: URL;
+  try {
+    parsed = new URL(options.url);
+  } catch {
+    throw new Error(`invalid Redis URL ${redactRedisUrl(options.url)}`);
+  }
+  const tls = parsed.protocol === 'rediss:';
+  if (!tls && parsed.protocol !== 'redis:') {
+    throw new Error(`Redis URL must start with redis:// or rediss://, got ${parsed.protocol}//`);
+  }
+  if (parsed.search !== '') {
+    throw new Error('Redis URL query parameters are not supported; use the explicit options');
+  }
+  const dbText = parsed.pathname.replace(/^\//, '');
+  if (dbText !== '' && !/^[0-9]{1,2}$/.test(dbText)) {
+    throw new Error(`Redis URL path must be a database number, got "/${dbText}"`);
+  }
+  const host = parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+  return {
+    host,
+    port: parsed.port === '' ? 6379 : Number(parsed.port),
+    ...(parsed.username !== '' ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password !== '' ? { password: decodeURIComponent(parsed.password) } : {}),
+    db: dbText === '' ? 0 : Number(dbText),
+    ...(tls
+      ? {
+          tls: {
+            servername: host,
+            ...(options.tlsCa !== undefined ? { ca: options.tlsCa } : {}),
+            ...(options.tlsInsecureSkipVerify === true ? { rejectUnauthorized: false } : {}),
+          },
+        }
+      : {}),
+    ...(options.connectionName !== undefined ? { connectionName: options.connectionName } : {}),
+    retryStrategy: reconnectDelayMs,
+    maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2,
+    // Commands issued before the first connect (or during a reconnect) wait in the queue, bounded
+    // by maxRetriesPerRequest and commandTimeout, rather than failing instantly at start-up.
+    enableOfflineQueue: true,
+    commandTimeout: options.commandTimeoutMs ?? 5_000,
+    connectTimeout: options.connectTimeoutMs ?? 5_000,
+  };
+}
+
+export function createRedisClient(options: RedisConnectionOptions): Redis {
+  const client = new Redis(redisOptionsFromUrl(options));
+  const redacted = redactRedisUrl(options.url);
+  // Without a listener ioredis prints every connection error to the console.
+  client.on('error', (err: Error) => {
+    options.onError?.(err, redacted);
+  });
+  return client;
+}

@@ -1,0 +1,86 @@
+/**
+ * Lua scripts for the flag writes. A script runs atomically, but Redis does not roll back commands
+ * a script already ran when a later one fails, so every check (types, version) comes before the
+ * first write. All keys are passed as KEYS so a custom prefix (including a Cluster hash tag such
+ * as `{latticedb}:flags:`) works.
+ */
+
+/**
+ * KEYS: 1 flag hash, 2 targets set, 3 index set.
+ * ARGV: 1 expected version, 2 flag name, 3 channel, 4 enabled, 5 percentage, 6 salt, 7 updatedAt,
+ *       8 updatedBy, 9 killSwitch, 10.. targeted user ids.
+ * Returns {1, newVersion} or {0, currentVersion}.
+ */
+export const COMPARE_AND_SET_LUA = `
+local htype = redis.call('TYPE', KEYS[1]).ok
+if htype ~= 'hash' and htype ~= 'none' then
+  return redis.error_reply('WRONGTYPE flag key ' .. KEYS[1] .. ' holds a ' .. htype)
+end
+local itype = redis.call('TYPE', KEYS[3]).ok
+if itype ~= 'set' and itype ~= 'none' then
+  return redis.error_reply('WRONGTYPE index key ' .. KEYS[3] .. ' holds a ' .. itype)
+end
+local current = 0
+if htype == 'hash' then
+  local v = redis.call('HGET', KEYS[1], 'version')
+  if v and string.match(v, '^%d+$') then current = tonumber(v) end
+end
+if current ~= tonumber(ARGV[1]) then
+  return {0, current}
+end
+local nextVersion = current + 1
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[1], 'enabled', ARGV[4], 'percentage', ARGV[5], 'salt', ARGV[6],
+  'version', nextVersion, 'updatedAt', ARGV[7], 'updatedBy', ARGV[8], 'killSwitch', ARGV[9])
+-- SADD in chunks: unpack() of thousands of values would overflow the Lua C stack.
+for i = 10, #ARGV, 1000 do
+  redis.call('SADD', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+redis.call('SADD', KEYS[3], ARGV[2])
+redis.call('PUBLISH', ARGV[3], cjson.encode({ op = 'set', flag = ARGV[2], version = nextVersion }))
+return {1, nextVersion}
+`;
+
+/**
+ * KEYS: 1 flag hash, 2 targets set, 3 index set, 4 rollout hash.
+ * ARGV: 1 expected version, 2 flag name, 3 channel.
+ * Returns {1, 0} or {0, currentVersion}.
+ */
+export const DELETE_LUA = `
+local htype = redis.call('TYPE', KEYS[1]).ok
+if htype ~= 'hash' and htype ~= 'none' then
+  return redis.error_reply('WRONGTYPE flag key ' .. KEYS[1] .. ' holds a ' .. htype)
+end
+local itype = redis.call('TYPE', KEYS[3]).ok
+if itype ~= 'set' and itype ~= 'none' then
+  return redis.error_reply('WRONGTYPE index key ' .. KEYS[3] .. ' holds a ' .. itype)
+end
+local current = 0
+if htype == 'hash' then
+  local v = redis.call('HGET', KEYS[1], 'version')
+  if v and string.match(v, '^%d+$') then current = tonumber(v) end
+end
+if current ~= tonumber(ARGV[1]) then
+  return {0, current}
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
+redis.call('SREM', KEYS[3], ARGV[2])
+if htype == 'hash' then
+  redis.call('PUBLISH', ARGV[3], cjson.encode({ op = 'delete', flag = ARGV[2], version = 0 }))
+end
+return {1, 0}
+`;
+
+/**
+ * KEYS: 1 kill-switch string. ARGV: 1 "1" (activate) or "0" (clear), 2 group, 3 channel.
+ * An active switch is stored as "1"; a cleared one is deleted.
+ */
+export const SET_KILL_SWITCH_LUA = `
+if ARGV[1] == '1' then
+  redis.call('SET', KEYS[1], '1')
+else
+  redis.call('DEL', KEYS[1])
+end
+redis.call('PUBLISH', ARGV[3], cjson.encode({ op = 'kill-switch', group = ARGV[2], active = ARGV[1] == '1' }))
+return 1
+`;

@@ -1,0 +1,281 @@
+// The generated CRDs on the real kube-apiserver: they establish, the examples are accepted, every
+// bad manifest of the table is refused at admission naming its field, and `kubectl get` shows the
+// printer columns.
+import { fileURLToPath } from 'node:url';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FailoverPlanKind } from '../../../reconcilers/failoverplan/api.js';
+import { FlagRolloutKind } from '../../../reconcilers/flagrollout/api.js';
+import { ReleaseKind } from '../../../reconcilers/release/api.js';
+import { ScalePolicyKind } from '../../../reconcilers/scalepolicy/api.js';
+import type { KindDescriptor } from '../../../reconcilers/shared/api/kind.js';
+import {
+  adminKubeConfig,
+  applyCrdFiles,
+  createTestNamespace,
+  kubectl,
+  uniqueName,
+} from '../../env/fixtures.js';
+import { BAD_MANIFESTS, badResource } from './bad-manifests.js';
+import { example, loadExamples, type ExampleResource } from './examples.js';
+
+const KINDS: Record<ExampleResource['kind'], KindDescriptor> = {
+  Release: ReleaseKind,
+  FlagRollout: FlagRolloutKind,
+  ScalePolicy: ScalePolicyKind,
+  FailoverPlan: FailoverPlanKind,
+};
+
+const CRD_FILES = Object.values(KINDS).map((k) =>
+  fileURLToPath(new URL(`../../../crds/${k.plural}.${k.group}.yaml`, import.meta.url)),
+);
+
+let namespace: string;
+let custom: CustomObjectsApi;
+
+beforeAll(async () => {
+  await applyCrdFiles(CRD_FILES);
+  namespace = await createTestNamespace('crds');
+  custom = adminKubeConfig().makeApiClient(CustomObjectsApi);
+});
+
+function target(resource: ExampleResource) {
+  const { group, version, plural } = KINDS[resource.kind];
+  return { group, version, plural, namespace };
+}
+
+async function create(resource: ExampleResource, name: string, dryRun: boolean): Promise<unknown> {
+  const body = { ...resource, file: undefined, metadata: { name } };
+  return custom.createNamespacedCustomObject({
+    ...target(resource),
+    body,
+    fieldValidation: 'Strict',
+    ...(dryRun ? { dryRun: 'All' } : {}),
+  });
+}
+
+interface Refusal {
+  readonly code?: number;
+  readonly message: string;
+  readonly fields: readonly string[];
+}
+
+async function refusal(attempt: Promise<unknown>): Promise<Refusal> {
+  const err: unknown = await attempt.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!err) throw new Error('the apiserver accepted it');
+  const { code, body } = err as { code?: number; body?: unknown };
+  const status = JSON.parse(String(body)) as {
+    message?: string;
+    details?: { causes?: { field?: string }[] };
+  };
+  const fields = (status.details?.causes ?? []).flatMap((c) => (c.field ? [c.field] : []));
+  return { code, message: status.message ?? '', fields };
+}
+
+describe('CRDs', () => {
+  it('are all Established, in the latticedb category', async () => {
+    const { stdout } = await kubectl([
+      'api-resources',
+      '--api-group=delivery.latticedb.com',
+      '--categories=latticedb',
+      '-o',
+      'name',
+    ]);
+    expect(stdout.trim().split('\n').sort()).toEqual(
+      Object.values(KINDS)
+        .map((k) => `${k.plural}.${k.group}`)
+        .sort(),
+    );
+  });
+
+  it('accept every example (strict field validation), with defaults applied', async () => {
+    for (const resource of loadExamples()) {
+      await create(resource, resource.metadata.name, false);
+    }
+    const { stdout } = await kubectl(['get', 'latticedb', '-n', namespace, '-o', 'name']);
+    expect(stdout.trim().split('\n')).toHaveLength(loadExamples().length);
+    const stored = (await custom.getNamespacedCustomObject({
+      ...target(example('release-canary')),
+      name: 'latticedb-production',
+    })) as { spec: { suspend?: boolean; checks: { postDeployment: unknown } } };
+    expect(stored.spec.suspend).toBe(false);
+  });
+});
+
+describe('bad manifests are refused at admission, naming the field', () => {
+  it.each(BAD_MANIFESTS.map((bad) => [bad.title, bad] as const))('%s', async (_title, bad) => {
+    const resource = badResource(bad);
+    let attempt: Promise<unknown>;
+    if (bad.update) {
+      const name = uniqueName('update');
+      const created = (await create(example(bad.base), name, false)) as {
+        metadata: { resourceVersion: string };
+      };
+      const { resourceVersion } = created.metadata;
+      attempt = custom.replaceNamespacedCustomObject({
+        ...target(resource),
+        name,
+        body: { ...resource, file: undefined, metadata: { name, resourceVersion } },
+        fieldValidation: 'Strict',
+        dryRun: 'All',
+      });
+    } else {
+      attempt = create(resource, uniqueName('bad'), true);
+    }
+    const refused = await refusal(attempt);
+    expect(refused.message).toContain(bad.field);
+    const named =
+      refused.fields.includes(bad.field) ||
+      refused.message.includes(`unknown field "${bad.field}"`);
+    expect(named, `${refused.message} (causes: ${refused.fields.join(', ')})`).toBe(true);
+  });
+});
+
+describe('kubectl get shows the printer columns', () => {
+  const now = '2026-11-26T10:00:00Z';
+  const ready = [
+    {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Progressing',
+      message: '',
+      lastTransitionTime: now,
+      observedGeneration: 1,
+    },
+  ];
+
+  async function withStatus(file: string, status: Record<string, unknown>): Promise<string> {
+    const resource = example(file);
+    const name = uniqueName(file);
+    await create(resource, name, false);
+    const stored = (await custom.getNamespacedCustomObject({
+      ...target(resource),
+      name,
+    })) as object;
+    await custom.replaceNamespacedCustomObjectStatus({
+      ...target(resource),
+      name,
+      body: { ...stored, status },
+    });
+    return name;
+  }
+
+  async function table(plural: string, name: string, wide = false): Promise<string[][]> {
+    const args = ['get', plural, name, '-n', namespace, ...(wide ? ['-o', 'wide'] : [])];
+    const { stdout } = await kubectl(args);
+    return stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s{2,}/));
+  }
+
+  it('releases: PHASE STRATEGY STEP WEIGHT IMAGE READY AGE', async () => {
+    const name = await withStatus('release-canary', {
+      observedGeneration: 1,
+      phase: 'Progressing',
+      strategy: 'Canary',
+      currentStepIndex: 2,
+      stepCount: 7,
+      step: '3/7',
+      currentWeight: 15,
+      imageTag: 'v2.1.0',
+      conditions: ready,
+    });
+    const [header, row] = await table('releases', name);
+    expect(header).toEqual([
+      'NAME',
+      'PHASE',
+      'STRATEGY',
+      'STEP',
+      'WEIGHT',
+      'IMAGE',
+      'READY',
+      'AGE',
+    ]);
+    expect(row?.slice(0, 7)).toEqual([
+      name,
+      'Progressing',
+      'Canary',
+      '3/7',
+      '15',
+      'v2.1.0',
+      'True',
+    ]);
+  });
+
+  it('flagrollouts: FLAG PHASE PERCENT STEP NEXT AGE (READY with -o wide)', async () => {
+    const name = await withStatus('flagrollout-new-query-optimizer', {
+      phase: 'Holding',
+      currentStep: 1,
+      step: '2/5',
+      percentage: 5.25,
+      nextStepAt: '2026-11-27T10:00:00Z',
+      conditions: ready,
+    });
+    const [header, row] = await table('fr', name, true);
+    expect(header).toEqual(['NAME', 'FLAG', 'PHASE', 'PERCENT', 'STEP', 'NEXT', 'READY', 'AGE']);
+    expect(row?.slice(0, 7)).toEqual([
+      name,
+      'new_query_optimizer',
+      'Holding',
+      '5.25',
+      '2/5',
+      '2026-11-27T10:00:00Z',
+      'True',
+    ]);
+  });
+
+  it('scalepolicies: SERVICE DESIRED RUNNING MIN MAX PHASE AGE', async () => {
+    const name = await withStatus('scalepolicy-gradual', {
+      phase: 'ScalingDown',
+      desired: 6,
+      running: 8,
+    });
+    const [header, row] = await table('sp', name);
+    expect(header).toEqual(['NAME', 'SERVICE', 'DESIRED', 'RUNNING', 'MIN', 'MAX', 'PHASE', 'AGE']);
+    expect(row?.slice(0, 7)).toEqual([
+      name,
+      'latticedb-service-production',
+      '6',
+      '8',
+      '3',
+      '10',
+      'ScalingDown',
+    ]);
+  });
+
+  it('failoverplans: ACTIVE STANDBY-READY PHASE LAST-RTO AGE', async () => {
+    const name = await withStatus('failoverplan-regional-dr', {
+      phase: 'FailedOver',
+      activeRegion: 'us-west-2',
+      standbyReady: true,
+      lastFailover: { from: 'us-east-1', to: 'us-west-2', startedAt: now, rtoSeconds: 94 },
+    });
+    const [header, row] = await table('fp', name);
+    expect(header).toEqual(['NAME', 'ACTIVE', 'STANDBY-READY', 'PHASE', 'LAST-RTO', 'AGE']);
+    expect(row?.slice(0, 5)).toEqual([name, 'us-west-2', 'true', 'FailedOver', '94']);
+  });
+
+  it('the status subresource validates status too', async () => {
+    const resource = example('release-canary');
+    const name = uniqueName('status');
+    await create(resource, name, false);
+    const stored = (await custom.getNamespacedCustomObject({
+      ...target(resource),
+      name,
+    })) as object;
+    const refused = await refusal(
+      custom.replaceNamespacedCustomObjectStatus({
+        ...target(resource),
+        name,
+        body: { ...stored, status: { currentWeight: 101, phase: 'Sleeping' } },
+      }),
+    );
+    expect(refused.fields).toEqual(
+      expect.arrayContaining(['status.currentWeight', 'status.phase']),
+    );
+  });
+});

@@ -1,0 +1,130 @@
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { systemClock } from '../../../controller/clock.js';
+import { KubeApiError } from '../../../controller/k8s/errors.js';
+import { LeaderElector } from '../../../controller/leaderelection/elector.js';
+import type {
+  LeaderElectionRecord,
+  LeaseLock,
+  LockedRecord,
+} from '../../../controller/leaderelection/lease-lock.js';
+
+/** A Lease in memory with resourceVersion preconditions; `down` simulates an unreachable apiserver. */
+class MemoryLease implements LeaseLock {
+  readonly description = 'ns/lease';
+  current: LockedRecord | undefined;
+  down = false;
+  #rv = 0;
+
+  get() {
+    return this.down
+      ? Promise.reject(new Error('connection refused'))
+      : Promise.resolve(this.current);
+  }
+
+  create(record: LeaderElectionRecord) {
+    if (this.down) return Promise.reject(new Error('connection refused'));
+    if (this.current) return Promise.reject(new KubeApiError(409, 'AlreadyExists', 'exists'));
+    this.current = { record, resourceVersion: String(++this.#rv) };
+    return Promise.resolve(this.current);
+  }
+
+  update(record: LeaderElectionRecord, resourceVersion: string) {
+    if (this.down) return Promise.reject(new Error('connection refused'));
+    if (this.current?.resourceVersion !== resourceVersion)
+      return Promise.reject(new KubeApiError(409, 'Conflict', 'stale'));
+    this.current = { record, resourceVersion: String(++this.#rv) };
+    return Promise.resolve(this.current);
+  }
+}
+
+function elector(lock: LeaseLock, identity: string, events: string[]) {
+  return new LeaderElector({
+    lock,
+    identity,
+    logger: pino({ level: 'silent' }),
+    clock: systemClock, // Date is faked by vi.useFakeTimers
+    onStartedLeading: () => events.push(`${identity} started`),
+    onStoppedLeading: () => events.push(`${identity} stopped`),
+    onStatus: (v) => events.push(`${identity} status=${v}`),
+  });
+}
+
+describe('LeaderElector', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2026-11-26T10:00:00Z') });
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('one candidate leads and renews; the other waits; a graceful stop releases so the other takes over at once', async () => {
+    const lock = new MemoryLease();
+    const events: string[] = [];
+    const a = elector(lock, 'a', events);
+    const b = elector(lock, 'b', events);
+    void a.run();
+    await vi.advanceTimersByTimeAsync(0);
+    void b.run();
+    await vi.advanceTimersByTimeAsync(30_000); // far beyond the lease duration: renewals keep it
+    expect(a.isLeader).toBe(true);
+    expect(b.isLeader).toBe(false);
+    expect(lock.current?.record.holderIdentity).toBe('a');
+    expect(lock.current?.record.renewTime.toISOString()).toBe('2026-11-26T10:00:30.000Z');
+    const stopped = a.stop();
+    await vi.advanceTimersByTimeAsync(0);
+    await stopped;
+    expect(lock.current?.record).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
+    await vi.advanceTimersByTimeAsync(2_000); // next retry of b
+    expect(b.isLeader).toBe(true);
+    expect(lock.current?.record).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
+    expect(events).toEqual([
+      'a status=0',
+      'a status=1',
+      'a started',
+      'b status=0',
+      'a status=0',
+      'a stopped',
+      'b status=1',
+      'b started',
+    ]);
+    await b.stop();
+  });
+
+  it('takes over an abandoned lease only after leaseDuration since it last saw it change', async () => {
+    const lock = new MemoryLease();
+    const now = new Date('2026-11-26T09:59:59Z');
+    lock.current = {
+      resourceVersion: '1',
+      record: {
+        holderIdentity: 'crashed',
+        leaseDurationSeconds: 15,
+        acquireTime: now,
+        renewTime: now,
+        leaseTransitions: 4,
+      },
+    };
+    const b = elector(lock, 'b', []);
+    void b.run();
+    await vi.advanceTimersByTimeAsync(14_000);
+    expect(b.isLeader).toBe(false);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(b.isLeader).toBe(true);
+    expect(lock.current.record.leaseTransitions).toBe(5);
+    await b.stop();
+  });
+
+  it('reports leadership lost when renewals fail for the renew deadline', async () => {
+    const lock = new MemoryLease();
+    const events: string[] = [];
+    const a = elector(lock, 'a', events);
+    const ended = a.run();
+    await vi.advanceTimersByTimeAsync(4_000);
+    lock.down = true;
+    await vi.advanceTimersByTimeAsync(12_000);
+    expect(await ended).toBe('lost');
+    expect(a.isLeader).toBe(false);
+    expect(events.slice(-2)).toEqual(['a status=0', 'a stopped']);
+  });
+});

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs, parsePercentage } from '../../../reconcilers/flagrollout/cli/args.js';
+
+const env = { REDIS_URL: 'redis://:pw@127.0.0.1:7000', USER: 'ops' };
+
+describe('parseCliArgs', () => {
+  it('reads the commands of manage-flags.sh and the kill switch', () => {
+    const command = (argv: string[]): unknown => {
+      const parsed = parseCliArgs(argv, env);
+      return parsed.kind === 'run' ? parsed.command : parsed;
+    };
+    expect(command(['list'])).toEqual({ name: 'list' });
+    expect(command(['enable', 'nqo'])).toEqual({ name: 'enable', flag: 'nqo' });
+    expect(command(['disable', 'nqo'])).toEqual({ name: 'disable', flag: 'nqo' });
+    expect(command(['set-percentage', 'nqo', '0.01'])).toEqual({
+      name: 'set-percentage',
+      flag: 'nqo',
+      basisPoints: 1,
+    });
+    expect(command(['report'])).toEqual({ name: 'report' });
+    expect(command(['report', 'nqo'])).toEqual({ name: 'report', flag: 'nqo' });
+    expect(command(['kill-switch', 'experimental', 'on'])).toEqual({
+      name: 'kill-switch',
+      group: 'experimental',
+      active: true,
+    });
+    expect(command(['evaluate', 'nqo', 'u1', 'u2'])).toEqual({
+      name: 'evaluate',
+      flag: 'nqo',
+      users: ['u1', 'u2'],
+    });
+  });
+
+  it('takes options from flags first, then the environment, then defaults', () => {
+    expect(parseCliArgs(['list'], env)).toEqual({
+      kind: 'run',
+      command: { name: 'list' },
+      options: {
+        redisUrl: 'redis://:pw@127.0.0.1:7000',
+        prefix: 'latticedb:flags:',
+        output: 'table',
+        actor: 'ops',
+      },
+    });
+    const parsed = parseCliArgs(
+      [
+        '--redis-url',
+        'rediss://h',
+        '--prefix',
+        'staging:flags:',
+        '-o',
+        'json',
+        '--actor',
+        'amy',
+        '--tls-ca',
+        '/ca.pem',
+        'list',
+      ],
+      env,
+    );
+    expect(parsed).toMatchObject({
+      options: {
+        redisUrl: 'rediss://h',
+        prefix: 'staging:flags:',
+        output: 'json',
+        actor: 'amy',
+        tlsCaPath: '/ca.pem',
+      },
+    });
+    expect(parseCliArgs(['list'], {})).toMatchObject({
+      options: { redisUrl: 'redis://127.0.0.1:6379', actor: 'unknown' },
+    });
+    expect(parseCliArgs(['list'], { LATTICEDB_FLAGS_PREFIX: 'p:' })).toMatchObject({
+      options: { prefix: 'p:' },
+    });
+  });
+
+  it('shows help for --help and for no command', () => {
+    expect(parseCliArgs(['--help'], env)).toEqual({ kind: 'help' });
+    expect(parseCliArgs(['-h', 'list'], env)).toEqual({ kind: 'help' });
+    expect(parseCliArgs([], env)).toEqual({ kind: 'help' });
+  });
+
+  it.each([
+    [['frobnicate'], 'unknown command'],
+    [['list', 'extra'], 'usage: latticedb-flags list'],
+    [['enable'], 'usage: latticedb-flags enable <flag>'],
+    [['enable', ''], 'must match'],
+    [['enable', 'Bad Flag'], 'must match'],
+    [['enable', 'index'], 'reserved'],
+    [['set-percentage', 'nqo', '101'], 'percentage "101"'],
+    [['set-percentage', 'nqo', '5.555'], 'at most two decimals'],
+    [['set-percentage', 'nqo', 'abc'], 'percentage "abc"'],
+    [['kill-switch', 'experimental', 'maybe'], 'on or off'],
+    [['kill-switch', 'Bad Group', 'on'], 'must match'],
+    [['evaluate', 'nqo'], 'usage: latticedb-flags evaluate'],
+    [['--output', 'yaml', 'list'], '--output must be table or json'],
+    [['--prefix', '', 'list'], '--prefix must not be empty'],
+    [['--nope', 'list'], "Unknown option '--nope'"],
+  ])('refuses %j', (argv, message) => {
+    const parsed = parseCliArgs(argv, env);
+    expect(parsed.kind).toBe('usage-error');
+    if (parsed.kind === 'usage-error') expect(parsed.message).toContain(message);
+  });
+});
+
+describe('parsePercentage', () => {
+  it.each([
+    ['0', 0],
+    ['0.01', 1],
+    ['5', 500],
+    ['5%', 500],
+    ['25.5', 2550],
+    ['99.99', 9999],
+    ['100', 10_000],
+    ['100.00', 10_000],
+  ])('%s → %d bp', (text, bp) => {
+    expect(parsePercentage(text)).toBe(bp);
+  });
+  it.each(['100.01', '-1', '1e2', '.5', '', '5 %'])('refuses %j', (text) => {
+    expect(parsePercentage(text)).toBeUndefined();
+  });
+});

@@ -1,0 +1,196 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FlagObservation, ReadOptions } from '../../../reconcilers/shared/flags/index.js';
+import { EXIT } from '../../../reconcilers/flagrollout/cli/args.js';
+import type { CommandResult } from '../../../reconcilers/flagrollout/cli/commands.js';
+import { CliFailure, executeCommand } from '../../../reconcilers/flagrollout/cli/commands.js';
+import { render } from '../../../reconcilers/flagrollout/cli/format.js';
+import { FakeFlagStore } from './support/fake-flag-store.js';
+import { sampleWrite } from './support/flag-store-contract.js';
+
+/** Another writer changes the flag right after each of the next `times` reads. */
+class RacingStore extends FakeFlagStore {
+  racesLeft = 0;
+  override async read(flag: string, options?: ReadOptions): Promise<FlagObservation> {
+    const observation = await super.read(flag, options);
+    if (this.racesLeft > 0 && observation.record !== undefined) {
+      this.racesLeft--;
+      this.tamper(flag, { updatedBy: 'controller:default/nqo' });
+    }
+    return observation;
+  }
+}
+
+describe('CLI commands against the store', () => {
+  let store: RacingStore;
+  let messages: string[];
+  const exec = (command: Parameters<typeof executeCommand>[0]): Promise<CommandResult> =>
+    executeCommand(command, {
+      store,
+      writer: 'cli:ops',
+      notify: (m) => messages.push(m),
+    });
+
+  beforeEach(() => {
+    store = new RacingStore();
+    messages = [];
+  });
+
+  it('set-percentage creates an enabled flag salted with its name, then changes only the percentage', async () => {
+    await exec({ name: 'set-percentage', flag: 'nqo', basisPoints: 1 });
+    expect((await store.read('nqo')).record).toMatchObject({
+      enabled: true,
+      basisPoints: 1,
+      salt: 'nqo',
+      targets: [],
+      killSwitch: null,
+      updatedBy: 'cli:ops',
+      version: 1,
+    });
+    await store.compareAndSet('nqo', 1, { ...sampleWrite, salt: 's2', basisPoints: 500 });
+    await exec({ name: 'set-percentage', flag: 'nqo', basisPoints: 2500 });
+    expect((await store.read('nqo')).record).toMatchObject({
+      basisPoints: 2500,
+      salt: 's2',
+      targets: ['u-internal-1', 'u-internal-2'],
+      killSwitch: 'experimental',
+      version: 3,
+    });
+  });
+
+  it('enable/disable flip only `enabled`, and do not write when nothing changes', async () => {
+    await store.compareAndSet('nqo', 0, sampleWrite);
+    const disabled = await exec({ name: 'disable', flag: 'nqo' });
+    expect(disabled).toMatchObject({
+      kind: 'write',
+      changed: true,
+      flag: { enabled: false, version: 2 },
+    });
+    const again = await exec({ name: 'disable', flag: 'nqo' });
+    expect(again).toMatchObject({ changed: false, flag: { version: 2 } });
+    await exec({ name: 'enable', flag: 'nqo' });
+    expect((await store.read('nqo')).record).toMatchObject({
+      enabled: true,
+      basisPoints: 500,
+      version: 3,
+    });
+  });
+
+  it('enable on a missing flag fails with "not found" and writes nothing', async () => {
+    await expect(exec({ name: 'enable', flag: 'nqo' })).rejects.toMatchObject({
+      exitCode: EXIT.notFound,
+    });
+    expect(store.notices).toEqual([]);
+  });
+
+  it('retries once on a conflict, re-deriving from the fresh state', async () => {
+    await store.compareAndSet('nqo', 0, sampleWrite);
+    store.racesLeft = 1;
+    const result = await exec({ name: 'set-percentage', flag: 'nqo', basisPoints: 2500 });
+    expect(result).toMatchObject({ changed: true, flag: { basisPoints: 2500, version: 3 } });
+    expect(messages).toEqual([
+      'flag "nqo" changed while writing (version 1 → 2); re-reading and retrying once',
+    ]);
+  });
+
+  it('gives up with exit code 4 when the flag changes again, leaving the other write in place', async () => {
+    await store.compareAndSet('nqo', 0, sampleWrite);
+    store.racesLeft = 2;
+    const failure = await exec({ name: 'disable', flag: 'nqo' }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(CliFailure);
+    expect(failure).toMatchObject({ exitCode: EXIT.conflict });
+    expect((await store.read('nqo')).record).toMatchObject({ enabled: true, version: 3 });
+  });
+
+  it('warns when a FlagRollout drives the flag', async () => {
+    await store.compareAndSet('nqo', 0, sampleWrite);
+    await store.writeRolloutInfo('nqo', {
+      owner: 'prod/nqo',
+      phase: 'Holding',
+      step: 1,
+      stepCount: 5,
+    });
+    await exec({ name: 'disable', flag: 'nqo' });
+    expect(messages.join('\n')).toContain('driven by FlagRollout prod/nqo');
+  });
+
+  it('report shows flag, rollout step/phase, percentage, targets, kill switch and last analysis', async () => {
+    await store.compareAndSet('nqo', 0, { ...sampleWrite, basisPoints: 2500 });
+    await store.setKillSwitch('experimental', true);
+    await store.writeRolloutInfo('nqo', {
+      owner: 'prod/nqo',
+      phase: 'Holding',
+      step: 2,
+      stepCount: 5,
+      nextStepAt: '2026-11-27T10:00:00Z',
+      lastAnalysis: {
+        verdict: 'Successful',
+        at: '2026-11-26T10:00:00Z',
+        summary: 'error-rate 0.2 < 1',
+      },
+    });
+    const result = await exec({ name: 'report', flag: 'nqo' });
+    const text = render(result, 'table');
+    for (const expected of [
+      'Flag:           nqo',
+      'Percentage:     25% (2500 basis points)',
+      'Targeted users: 2: u-internal-1, u-internal-2',
+      'Kill switch:    experimental (ACTIVE)',
+      'Rollout:        prod/nqo: phase Holding, step 3/5, next step at 2026-11-27T10:00:00Z',
+      'Last analysis:  Successful at 2026-11-26T10:00:00Z: error-rate 0.2 < 1',
+    ]) {
+      expect(text).toContain(expected);
+    }
+    const json = JSON.parse(render(result, 'json'));
+    expect(json.flags[0]).toMatchObject({
+      flag: 'nqo',
+      percentage: 25,
+      killSwitch: { group: 'experimental', active: true },
+      rollout: { phase: 'Holding', step: 2, lastAnalysis: { verdict: 'Successful' } },
+    });
+  });
+
+  it('report of a missing flag fails with "not found"', async () => {
+    await expect(exec({ name: 'report', flag: 'nqo' })).rejects.toMatchObject({
+      exitCode: EXIT.notFound,
+    });
+  });
+
+  it('list renders a table and JSON', async () => {
+    await store.compareAndSet('nqo', 0, sampleWrite);
+    await store.compareAndSet('maintenance_mode', 0, {
+      ...sampleWrite,
+      killSwitch: null,
+      basisPoints: 10_000,
+    });
+    const result = await exec({ name: 'list' });
+    expect(render(result, 'table').split('\n')).toEqual([
+      'FLAG              ENABLED  PERCENT  TARGETS  KILL-SWITCH              VERSION  UPDATED-BY',
+      'maintenance_mode  yes      100%     2        none                     1        controller:default/nqo',
+      'nqo               yes      5%       2        experimental (inactive)  1        controller:default/nqo',
+      '',
+    ]);
+    const json = JSON.parse(render(result, 'json')) as { flags: { flag: string }[] };
+    expect(json.flags.map((f) => f.flag)).toEqual(['maintenance_mode', 'nqo']);
+  });
+
+  it('kill-switch and evaluate', async () => {
+    await store.compareAndSet('nqo', 0, { ...sampleWrite, basisPoints: 0 });
+    expect(await exec({ name: 'kill-switch', group: 'experimental', active: true })).toEqual({
+      kind: 'kill-switch',
+      group: 'experimental',
+      active: true,
+    });
+    const killed = await exec({ name: 'evaluate', flag: 'nqo', users: ['u-internal-1'] });
+    expect(killed).toMatchObject({
+      answers: [{ user: 'u-internal-1', value: false, reason: 'KILLED' }],
+    });
+    await exec({ name: 'kill-switch', group: 'experimental', active: false });
+    const on = await exec({ name: 'evaluate', flag: 'nqo', users: ['u-internal-1', 'user-1'] });
+    expect(on).toMatchObject({
+      answers: [
+        { user: 'u-internal-1', value: true, reason: 'TARGETING_MATCH' },
+        { user: 'user-1', value: false, reason: 'SPLIT' },
+      ],
+    });
+  });
+});
