@@ -21,8 +21,10 @@ COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 # 65532 is distroless' "nonroot"; the Deployment also sets runAsNonRoot and a read-only root
-# filesystem. The entrypoint of this image is `node` itself (PID 1), so SIGTERM reaches our
-# handler directly and starts the graceful shutdown.
+# filesystem (nothing is written outside the /tmp emptyDir).
 USER 65532:65532
 EXPOSE 8080 8081
-CMD ["dist/controller/main.js"]
+# `node` itself is PID 1 (exec form, no shell), so SIGTERM reaches our handler directly and starts
+# the graceful shutdown. The script is part of the ENTRYPOINT, not the CMD: a Deployment's `args`
+# replace the CMD, so they must be controller flags only (they are appended to the ENTRYPOINT).
+ENTRYPOINT ["/nodejs/bin/node", "dist/controller/main.js"]

@@ -99,12 +99,3 @@ function readInClusterNamespace(): string | undefined {
   if (!existsSync(SERVICE_ACCOUNT_NAMESPACE)) return undefined;
   return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() || undefined;
 }
-
-/** Checks what `reconcilers/index.js` exports at runtime (main imports it dynamically). */
-export function assertSetups(mod: unknown): readonly KindSetup[] {
-  const setups = (mod as { setups?: unknown } | null)?.setups;
-  if (!Array.isArray(setups) || !setups.every((s) => typeof s === 'function')) {
-    throw new TypeError('reconcilers/index.js must export `setups: readonly KindSetup[]`');
-  }
-  return setups as readonly KindSetup[];
-}

@@ -4,6 +4,7 @@
  * `main` prints them with the usage text and exits with code 2.
  */
 import { parseDuration } from './duration.js';
+import { AWS_RETRY_MODES, type AwsRetryMode } from './external.js';
 import { parseBindAddress } from './observability/http.js';
 import { LOG_LEVELS, type LogLevel } from './observability/logger.js';
 import { sanitizeMessage } from './observability/redact.js';
@@ -25,6 +26,7 @@ export interface ControllerConfig {
   readonly awsRegion: string;
   readonly awsEndpointUrl: string | undefined;
   readonly awsMaxAttempts: number;
+  readonly awsRetryMode: AwsRetryMode;
   readonly redisUrl: string | undefined;
   readonly redisTlsCaFile: string | undefined;
   readonly logLevel: LogLevel;
@@ -122,6 +124,12 @@ const FLAGS = {
     env: ['AWS_MAX_ATTEMPTS'],
     default: '3',
     help: 'AWS SDK attempts per call, retries included (1-20)',
+  },
+  'aws-retry-mode': {
+    kind: 'string',
+    env: ['AWS_RETRY_MODE'],
+    default: 'standard',
+    help: `AWS SDK retry mode: ${AWS_RETRY_MODES.join(' or ')}`,
   },
   'redis-url': {
     kind: 'string',
@@ -239,6 +247,7 @@ export function parseConfig(
       '',
     awsEndpointUrl: v.url(raw('aws-endpoint-url'), ['http:', 'https:']),
     awsMaxAttempts: v.int(raw('aws-max-attempts'), 1, 20),
+    awsRetryMode: v.oneOf(raw('aws-retry-mode'), AWS_RETRY_MODES),
     redisUrl: v.url(raw('redis-url'), ['redis:', 'rediss:']),
     redisTlsCaFile: raw('redis-tls-ca-file').value,
     logLevel: v.oneOf(raw('log-level'), LOG_LEVELS),

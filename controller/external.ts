@@ -1,105 +1,105 @@
 /**
  * Connections to systems outside Kubernetes, kept opaque so the runtime stays generic: the runtime
- * knows the settings (region, endpoint, retries, Redis URL) and owns the lifecycle (one client per
- * class and region, closed at shutdown); the domain supplies the client classes.
+ * knows the settings (from flags/env) and owns the lifecycle (one instance per key, closed at
+ * shutdown); the domain decides what to build (reconcilers/shared/runtime turns these settings
+ * into AWS SDK clients and Redis flag stores).
  */
+import type { Logger } from 'pino';
 
-/** What every AWS SDK v3 client constructor accepts; spread into `new XClient(config)`. */
-export interface AwsClientConfig {
-  readonly region: string;
-  /** Emulator or VPC endpoint override (`--aws-endpoint-url`). */
-  readonly endpoint?: string;
-  readonly maxAttempts: number;
-}
+export const AWS_RETRY_MODES = ['standard', 'adaptive'] as const;
+export type AwsRetryMode = (typeof AWS_RETRY_MODES)[number];
 
-export interface AwsClientFactory {
+/** How AWS SDK clients are to be built (`--aws-*` flags). Credentials come from the SDK chain. */
+export interface AwsSettings {
+  /** Region used when a resource names none (`--aws-region`). */
   readonly defaultRegion: string;
-  /**
-   * The shared client of class `ctor` for `region` (default region if omitted), built on first
-   * use and destroyed at shutdown. Example: `deps.aws.client(ECSClient, 'us-west-2')`.
-   */
-  client<C extends { destroy(): void }>(
-    ctor: new (config: AwsClientConfig) => C,
-    region?: string,
-  ): C;
-  /** The config a client for `region` is built with (for adapters that build their own). */
-  configFor(region?: string): AwsClientConfig;
+  /** Emulator or VPC endpoint override for every service (`--aws-endpoint-url`). */
+  readonly endpoint?: string;
+  /** Attempts per call, retries included (`--aws-max-attempts`). */
+  readonly maxAttempts: number;
+  /** `standard`, or `adaptive` (client-side rate limiting after throttling) (`--aws-retry-mode`). */
+  readonly retryMode: AwsRetryMode;
 }
 
+/** The controller-wide Redis (`--redis-url` / `REDIS_URL`). */
 export interface RedisSettings {
+  /** `redis://` or `rediss://`, AUTH included: never log it (see `redactRedisUrl`). */
   readonly url: string;
   /** PEM CA bundle path for `rediss://` (`--redis-tls-ca-file`). */
   readonly tlsCaFile?: string;
 }
 
-export interface RedisFactory {
-  /** The controller-wide Redis (`--redis-url` / `REDIS_URL`), or undefined when not configured. */
-  readonly defaults: RedisSettings | undefined;
-  /**
-   * The connection registered under `key` (e.g. `default` or `<namespace>/<secret>`), created with
-   * `create` on first use; `close` runs at shutdown (e.g. `(r) => r.quit()`).
-   */
-  shared<C>(key: string, create: () => C, close: (client: C) => Promise<unknown>): C;
+/**
+ * The process-wide instance registered under `key`, built by `create` on first use; `close` runs
+ * once at shutdown, after the workers stopped. Keys are global: prefix them with what they hold
+ * (`aws:clients`, `redis:<hash>`). The same key must always be used with the same type.
+ */
+export type SharedFn = <T>(key: string, create: () => T, close: (instance: T) => unknown) => T;
+
+/** Thrown by `shared()` once shutdown started (an aborted reconcile must not open new sockets). */
+export class ShuttingDownError extends Error {
+  override readonly name = 'ShuttingDownError';
 }
 
-type Closer = () => Promise<unknown>;
+interface Entry {
+  readonly instance: unknown;
+  readonly close: () => unknown;
+}
 
-/** Builds both factories; `close()` destroys/quits everything they handed out. */
-export function createExternalConnections(settings: {
-  readonly aws: {
-    readonly defaultRegion: string;
-    readonly endpoint?: string;
-    readonly maxAttempts: number;
+/** Implements {@link SharedFn}; `closeAll()` closes everything in reverse creation order. */
+export class SharedRegistry {
+  readonly #entries = new Map<string, Entry>();
+  readonly #log: Logger;
+  readonly #closeTimeoutMs: number;
+  #closed = false;
+
+  constructor(options: { readonly logger: Logger; readonly closeTimeoutMs?: number }) {
+    this.#log = options.logger;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
+  }
+
+  readonly shared: SharedFn = <T>(
+    key: string,
+    create: () => T,
+    close: (instance: T) => unknown,
+  ): T => {
+    const existing = this.#entries.get(key);
+    if (existing !== undefined) return existing.instance as T;
+    if (this.#closed) throw new ShuttingDownError(`cannot create "${key}": shutting down`);
+    const instance = create();
+    this.#entries.set(key, { instance, close: () => close(instance) });
+    return instance;
   };
-  readonly redis: RedisSettings | undefined;
-}): { aws: AwsClientFactory; redis: RedisFactory; close(): Promise<void> } {
-  const awsClients = new Map<unknown, Map<string, { destroy(): void }>>();
-  const redisClients = new Map<string, { client: unknown; close: Closer }>();
-  const configFor = (region?: string): AwsClientConfig => ({
-    region: region ?? settings.aws.defaultRegion,
-    maxAttempts: settings.aws.maxAttempts,
-    ...(settings.aws.endpoint === undefined ? {} : { endpoint: settings.aws.endpoint }),
-  });
-  const aws: AwsClientFactory = {
-    defaultRegion: settings.aws.defaultRegion,
-    configFor,
-    client<C extends { destroy(): void }>(
-      ctor: new (config: AwsClientConfig) => C,
-      region?: string,
-    ): C {
-      const cfg = configFor(region);
-      let byRegion = awsClients.get(ctor);
-      if (byRegion === undefined) {
-        byRegion = new Map<string, { destroy(): void }>();
-        awsClients.set(ctor, byRegion);
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Closes every instance (newest first, so a thing built on another closes before it), each
+   * bounded by the close timeout; failures are logged, never thrown. Later `shared()` calls throw.
+   */
+  async closeAll(): Promise<void> {
+    this.#closed = true;
+    const entries = [...this.#entries].reverse();
+    this.#entries.clear();
+    for (const [key, entry] of entries) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => {
+          resolve('timeout');
+        }, this.#closeTimeoutMs);
+      });
+      try {
+        const outcome = await Promise.race([Promise.resolve(entry.close()), timeout]);
+        if (outcome === 'timeout') {
+          this.#log.warn({ key, timeoutMs: this.#closeTimeoutMs }, 'close timed out; moving on');
+        }
+      } catch (err) {
+        this.#log.warn({ err, key }, 'close failed');
+      } finally {
+        clearTimeout(timer);
       }
-      let client = byRegion.get(cfg.region) as C | undefined;
-      if (client === undefined) {
-        client = new ctor(cfg);
-        byRegion.set(cfg.region, client);
-      }
-      return client;
-    },
-  };
-  const redis: RedisFactory = {
-    defaults: settings.redis,
-    shared<C>(key: string, create: () => C, close: (client: C) => Promise<unknown>): C {
-      const existing = redisClients.get(key);
-      if (existing !== undefined) return existing.client as C;
-      const client = create();
-      redisClients.set(key, { client, close: () => close(client) });
-      return client;
-    },
-  };
-  return {
-    aws,
-    redis,
-    async close() {
-      for (const byRegion of awsClients.values()) for (const c of byRegion.values()) c.destroy();
-      awsClients.clear();
-      const closing = [...redisClients.values()].map((r) => r.close());
-      redisClients.clear();
-      await Promise.allSettled(closing);
-    },
-  };
+    }
+  }
 }

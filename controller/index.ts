@@ -12,7 +12,8 @@
  *   handler: {
  *     validate: (obj) => validateScalePolicy(obj.spec),               // FieldError[]
  *     async reconcile(obj, ctx) {                                      // HandlerContext<Status>
- *       const observed = await observe(obj, deps.aws.client(ECSClient, obj.spec.target.region));
+ *       const ecs = awsClientsFor(deps).ecs(obj.spec.target.region); // reconcilers/shared/runtime
+ *       const observed = await observe(obj, ecs);
  *       const step = plan(obj.spec, obj.status, observed, ctx.now());   // pure
  *       ...execute at most one idempotent step...
  *       return { status: step.status, requeueAfterMs: step.wakeAt - ctx.now().getTime(),
@@ -36,6 +37,15 @@
  * `ctx.checkpoint(status)` writes status immediately (write-ahead, before a non-observable step).
  * Handlers build the complete next status from `obj.status`; `kstatusConditions`/`withKStatus`
  * give consistent `Ready`/`Reconciling`/`Stalled` conditions.
+ *
+ * Only spec (generation), label, annotation, finalizer and deletion changes of an object trigger
+ * a reconcile — not status-only writes such as our own — plus the periodic resync, `watches` and
+ * `requeueAfterMs`. Operator actions are therefore annotations (or spec edits).
+ *
+ * External connections: `deps.aws` and `deps.redis` are settings; `deps.shared(key, create,
+ * close)` keeps one instance per key for the process and closes it at shutdown. The domain's
+ * helpers on top are `awsClientsFor(deps)` and `flagStoreFor(deps, redisRef, namespace)` in
+ * reconcilers/shared/runtime.
  */
 
 // Reconcile contract
@@ -54,7 +64,14 @@ export {
 
 // Kind registration and dependencies
 export type { KindSetup, KindRegistration, KindDeps, ExtraWatch } from './registration.js';
-export type { AwsClientConfig, AwsClientFactory, RedisFactory, RedisSettings } from './external.js';
+export {
+  AWS_RETRY_MODES,
+  ShuttingDownError,
+  type AwsRetryMode,
+  type AwsSettings,
+  type RedisSettings,
+  type SharedFn,
+} from './external.js';
 export type {
   KindHandler,
   HandlerContext,
@@ -84,7 +101,7 @@ export {
 } from './k8s/conditions.js';
 
 // Kubernetes access
-export type { KubeClient, ListOptions, StatusPatch } from './k8s/client.js';
+export type { KubeClient, ListOptions, SecretData, StatusPatch } from './k8s/client.js';
 export {
   KubeApiError,
   isAlreadyExists,

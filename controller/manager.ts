@@ -2,7 +2,8 @@
  * The manager: informers for every registered kind run on every replica (a standby's cache is
  * warm), the health and metrics servers start, then leader election; workers run only while
  * leading. Graceful stop (SIGTERM): stop taking work, finish or hand back in-flight keys within
- * the shutdown timeout, stop informers, release the Lease, run shutdown hooks, close servers.
+ * the shutdown timeout, stop informers, release the Lease, run shutdown hooks, close the shared
+ * instances (AWS clients, Redis connections), close servers.
  * Losing leadership aborts in-flight work at once and ends `start()` with `leadership-lost`
  * (main exits non-zero: another replica is already acting).
  */
@@ -11,9 +12,11 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import type { ControllerConfig } from './config.js';
 import { Controller, type ShutdownReport } from './controller.js';
-import { createExternalConnections } from './external.js';
+import { SharedRegistry } from './external.js';
 import { customObjectSource } from './informer/custom-object-source.js';
 import { Informer, type InformerOptions } from './informer/informer.js';
+import { specOrMetadataChanged } from './informer/predicates.js';
+import type { ListWatchSource } from './informer/source.js';
 import type { KubeClient } from './k8s/client.js';
 import { createKubeClient } from './k8s/client-node.js';
 import { KubeEventRecorder, type EventRecorder } from './k8s/events.js';
@@ -52,6 +55,11 @@ export interface ManagerOptions {
     InformerOptions<KubeObject>,
     'watchdogMs' | 'watchTimeoutSeconds' | 'pageSize'
   >;
+  /** Test seam: the list/watch source of a collection (default: the apiserver via client-node). */
+  readonly sourceFor?: (
+    res: GroupVersionResource,
+    namespace: string | undefined,
+  ) => ListWatchSource<KubeObject>;
 }
 
 export class Manager {
@@ -62,7 +70,7 @@ export class Manager {
   readonly #o: ManagerOptions;
   readonly #log: Logger;
   readonly #clock: Clock;
-  readonly #external;
+  readonly #shared: SharedRegistry;
   readonly #informers = new Map<string, Informer<KubeObject>>(); // by `plural.group[/namespace]`
   readonly #controllers: Controller[] = [];
   readonly #hooks: (() => unknown)[] = [];
@@ -84,29 +92,33 @@ export class Manager {
       instance: this.identity,
       clock: this.#clock,
     });
-    const c = options.config;
-    this.#external = createExternalConnections({
-      aws: {
-        defaultRegion: c.awsRegion,
-        endpoint: c.awsEndpointUrl,
-        maxAttempts: c.awsMaxAttempts,
-      },
-      redis:
-        c.redisUrl === undefined ? undefined : { url: c.redisUrl, tlsCaFile: c.redisTlsCaFile },
-    });
+    this.#shared = new SharedRegistry({ logger: this.#log });
   }
 
   /** The dependencies handed to every kind's setup. */
   deps(): KindDeps {
+    const c = this.#o.config;
     return {
       kube: this.kube,
       recorder: this.recorder,
       clock: this.#clock,
       logger: this.#log,
       metrics: this.metrics.domain,
-      aws: this.#external.aws,
-      redis: this.#external.redis,
-      config: this.#o.config,
+      aws: {
+        defaultRegion: c.awsRegion,
+        maxAttempts: c.awsMaxAttempts,
+        retryMode: c.awsRetryMode,
+        ...(c.awsEndpointUrl === undefined ? {} : { endpoint: c.awsEndpointUrl }),
+      },
+      redis:
+        c.redisUrl === undefined
+          ? undefined
+          : {
+              url: c.redisUrl,
+              ...(c.redisTlsCaFile === undefined ? {} : { tlsCaFile: c.redisTlsCaFile }),
+            },
+      shared: this.#shared.shared,
+      config: c,
       onShutdown: (fn) => this.#hooks.push(fn),
     };
   }
@@ -130,16 +142,20 @@ export class Manager {
         kube: this.kube,
         recorder: this.recorder,
         clock: this.#clock,
+        onPhaseChange: (from, to) => {
+          this.metrics.transitions.inc({ kind: reg.kind, from, to });
+        },
       }),
     });
+    this.metrics.trackResources(reg.kind, () => primary.flatMap((i) => i.list()));
     const enqueue = (obj: KubeObject): void => {
       controller.enqueue(objectKey(obj));
     };
     for (const inf of primary)
       inf.addEventHandler({
         onAdd: enqueue,
-        onUpdate: (_old, obj) => {
-          enqueue(obj);
+        onUpdate: (old, obj) => {
+          if (specOrMetadataChanged(old, obj)) enqueue(obj);
         },
         onDelete: enqueue,
       });
@@ -242,7 +258,7 @@ export class Manager {
           this.#log.warn({ err }, 'shutdown hook failed');
         }
       }
-      await this.#external.close();
+      await this.#shared.closeAll();
       await Promise.all(this.#servers.map((s) => s.close()));
       const report = {
         pending: reports.flatMap((r) => r.pending),
@@ -259,10 +275,16 @@ export class Manager {
     const { healthProbeBindAddress, metricsBindAddress } = this.#o.config;
     const health = parseBindAddress(healthProbeBindAddress);
     const metrics = parseBindAddress(metricsBindAddress);
-    if (health !== undefined)
-      this.#servers.push(await startHealthServer(health, () => this.readiness()));
-    if (metrics !== undefined)
-      this.#servers.push(await startMetricsServer(metrics, this.metrics.registry));
+    if (health !== undefined) {
+      const server = await startHealthServer(health, () => this.readiness());
+      this.#servers.push(server);
+      this.#log.info({ address: server.address }, 'serving /healthz and /readyz');
+    }
+    if (metrics !== undefined) {
+      const server = await startMetricsServer(metrics, this.metrics.registry);
+      this.#servers.push(server);
+      this.#log.info({ address: server.address }, 'serving /metrics');
+    }
   }
 
   #informersFor(res: GroupVersionResource): Informer<KubeObject>[] {
@@ -274,7 +296,9 @@ export class Manager {
       if (informer === undefined) {
         informer = new Informer<KubeObject>({
           ...this.#o.informer,
-          source: customObjectSource(this.#o.kubeConfig, res, { namespace }),
+          source:
+            this.#o.sourceFor?.(res, namespace) ??
+            customObjectSource(this.#o.kubeConfig, res, { namespace }),
           logger: this.#log,
           clock: this.#clock,
           resyncPeriodMs,

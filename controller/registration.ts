@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { ControllerConfig } from './config.js';
-import type { AwsClientFactory, RedisFactory } from './external.js';
+import type { AwsSettings, RedisSettings, SharedFn } from './external.js';
 import type { KubeClient } from './k8s/client.js';
 import type { EventRecorder } from './k8s/events.js';
 import type { GroupVersionResource, KubeObject } from './k8s/types.js';
@@ -40,11 +40,18 @@ export interface KindDeps {
   readonly logger: Logger;
   /** Create `latticedb_*` metrics on the controller's registry. */
   readonly metrics: DomainMetrics;
-  readonly aws: AwsClientFactory;
-  readonly redis: RedisFactory;
+  /** How to build AWS SDK clients (region, endpoint, retries); see reconcilers/shared/runtime. */
+  readonly aws: AwsSettings;
+  /** The controller-wide Redis, or undefined when `--redis-url`/`REDIS_URL` is not set. */
+  readonly redis: RedisSettings | undefined;
+  /**
+   * One instance per `key` for the whole process (AWS clients, Redis connections), built on first
+   * use and closed at shutdown after the workers stopped; throws `ShuttingDownError` afterwards.
+   */
+  readonly shared: SharedFn;
   /** Read-only configuration (durations in ms). */
   readonly config: ControllerConfig;
-  /** Runs `fn` during graceful shutdown, after the workers stopped. */
+  /** Runs `fn` during graceful shutdown, after the workers stopped (before shared instances close). */
   onShutdown(fn: () => unknown): void;
 }
 

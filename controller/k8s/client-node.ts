@@ -15,6 +15,7 @@ import {
   type KubeConfig,
   type ObservableMiddleware,
   type RequestContext,
+  type V1Secret,
 } from '@kubernetes/client-node';
 import type { KubeClient, ListOptions, StatusPatch } from './client.js';
 import { toKubeApiError } from './errors.js';
@@ -98,6 +99,23 @@ export function createKubeClient(
       name: string,
       body: readonly JsonPatchOperation[],
     ) => call<T>(() => custom.patchNamespacedCustomObject({ ...res, namespace, name, body }, json)),
+
+    getSecret: async (namespace, name) => {
+      const secret = await call<V1Secret>(() =>
+        core.readNamespacedSecret({ namespace, name }, timeout),
+      );
+      return {
+        namespace,
+        name,
+        resourceVersion: secret.metadata?.resourceVersion,
+        data: Object.fromEntries(
+          Object.entries(secret.data ?? {}).map(([k, v]) => [
+            k,
+            Buffer.from(v, 'base64').toString('utf8'),
+          ]),
+        ),
+      };
+    },
 
     createEvent: async (event: CoreEvent) =>
       fromCoreEvent(

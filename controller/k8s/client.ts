@@ -1,5 +1,5 @@
 /**
- * The small port the runtime (and reconcilers) use for custom objects and Events. Every method
+ * The small port the runtime (and reconcilers) use for custom objects, Events and (read-only) Secrets. Every method
  * throws {@link KubeApiError} for API errors, so `isConflict`/`isNotFound`/... work on any
  * implementation (client-node adapter in `client-node.ts`, in-memory fake in the unit tests).
  */
@@ -17,6 +17,14 @@ export interface ListOptions {
   readonly labelSelector?: string;
   readonly limit?: number;
   readonly continueToken?: string;
+}
+
+/** The part of a core/v1 Secret the controller reads. Never log `data`. */
+export interface SecretData {
+  readonly namespace: string;
+  readonly name: string;
+  readonly resourceVersion?: string;
+  readonly data: Readonly<Record<string, string>>;
 }
 
 /** Body of a status merge patch: `resourceVersion` makes it conditional (stale ⇒ 409). */
@@ -52,6 +60,12 @@ export interface KubeClient {
     name: string,
     operations: readonly JsonPatchOperation[],
   ): Promise<T>;
+
+  /**
+   * A Secret's data, base64-decoded to UTF-8 strings (for references such as `redisRef`).
+   * Needs RBAC `get secrets`, which the base manifests do not grant: expect 403 (`Forbidden`).
+   */
+  getSecret(namespace: string, name: string): Promise<SecretData>;
 
   createEvent(event: CoreEvent): Promise<CoreEvent>;
 

@@ -18,17 +18,20 @@ export class KubeApiError extends Error {
   readonly reason: string;
   /** `V1Status.details.causes[].message`, joined; the apiserver puts patch failures there. */
   readonly details: string;
+  /** The apiserver's `Audit-Id` response header: finds the request in its audit log. */
+  readonly auditId: string | undefined;
 
   constructor(
     code: number,
     reason: string,
     message: string,
-    options?: { readonly cause?: unknown; readonly details?: string },
+    options?: { readonly cause?: unknown; readonly details?: string; readonly auditId?: string },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.reason = reason;
     this.details = options?.details ?? '';
+    this.auditId = options?.auditId;
   }
 }
 
@@ -38,14 +41,21 @@ interface StatusBody {
   readonly details?: { readonly causes?: readonly { readonly message?: string }[] };
 }
 
-/** Converts client-node's `ApiException` (or anything else) to a `KubeApiError` when possible. */
+/**
+ * Converts client-node's `ApiException` (or anything else) to a `KubeApiError` when possible.
+ * The `ApiException` is not kept as `cause`: its message repeats the whole response body and
+ * headers, which would turn every logged API error into kilobytes; the status, reason, message,
+ * causes and audit id are what an operator needs.
+ */
 export function toKubeApiError(err: unknown): unknown {
   if (err instanceof KubeApiError || !(err instanceof ApiException)) return err;
   const code = typeof err.code === 'number' ? err.code : 0;
   const body = parseStatus(err.body);
   const message = body.message ?? `HTTP ${code}`;
   const details = (body.details?.causes ?? []).map((c) => c.message ?? '').join('; ');
-  return new KubeApiError(code, body.reason ?? '', message, { cause: err, details });
+  const headers = (err as { headers?: Record<string, string> }).headers ?? {};
+  const auditId = headers['audit-id'];
+  return new KubeApiError(code, body.reason ?? '', message, { details, auditId });
 }
 
 function parseStatus(body: unknown): StatusBody {

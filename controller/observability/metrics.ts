@@ -1,7 +1,9 @@
 /**
  * Prometheus metrics with controller-runtime's names (`pkg/internal/controller/metrics`,
- * `pkg/metrics/workqueue.go`, leader election) in a private Registry, plus a hook for the domain's
- * own `latticedb_*` metrics. Label values are pre-initialised so dashboards see zeros.
+ * `pkg/metrics/workqueue.go`, leader election) in a private Registry, two per-kind metrics of our
+ * own (`latticedb_resources{kind,phase}` from the caches, `latticedb_transitions_total{kind,from,
+ * to}` from status writes; the phase is `status.phase` by convention), plus a hook for the
+ * domain's own `latticedb_*` metrics. Label values are pre-initialised so dashboards see zeros.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueMetricsSink } from '../workqueue/queue.js';
@@ -37,6 +39,16 @@ export interface MetricConfig<L extends string> {
   readonly labelNames?: readonly L[];
 }
 
+/** The label of an object without `status.phase` (not reconciled yet, or a kind without phases). */
+export const NO_PHASE = 'None';
+
+/** `status.phase` when it is a string, else {@link NO_PHASE}. */
+export function phaseOf(obj: object | undefined): string {
+  const status = (obj as { status?: unknown } | undefined)?.status;
+  const phase = (status as { phase?: unknown } | undefined)?.phase;
+  return typeof phase === 'string' && phase !== '' ? phase : NO_PHASE;
+}
+
 /** Anything that can report in-flight work (a `WorkQueue`). */
 interface ProcessingStats {
   processingStats(): { unfinishedSeconds: number; longestSeconds: number };
@@ -52,8 +64,11 @@ export class RuntimeMetrics {
   readonly activeWorkers: Gauge<'controller'>;
   readonly maxConcurrentReconciles: Gauge<'controller'>;
   readonly leaderElectionStatus: Gauge<'name'>;
+  /** Phase changes written by this replica (so: by the leader). */
+  readonly transitions: Counter<'kind' | 'from' | 'to'>;
   readonly domain: DomainMetrics;
   readonly #queues = new Map<string, ProcessingStats>();
+  readonly #caches = new Map<string, () => readonly object[]>();
   readonly #wq;
 
   constructor(options: { readonly registry?: Registry; readonly defaultMetrics?: boolean } = {}) {
@@ -111,6 +126,26 @@ export class RuntimeMetrics {
       'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master.',
       ['name'],
     );
+    this.transitions = c(
+      'latticedb_transitions_total',
+      'Status phase changes written, per kind, from and to phase (None = no phase yet)',
+      ['kind', 'from', 'to'],
+    );
+    const caches = this.#caches;
+    new Gauge({
+      name: 'latticedb_resources',
+      help: 'Objects in the informer cache per kind and status phase (every replica reports its own cache)',
+      labelNames: ['kind', 'phase'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [kind, list] of caches) {
+          const counts = new Map<string, number>();
+          for (const obj of list()) counts.set(phaseOf(obj), (counts.get(phaseOf(obj)) ?? 0) + 1);
+          for (const [phase, n] of counts) this.set({ kind, phase }, n);
+        }
+      },
+    });
     const wq = ['controller', 'name'] as const;
     this.#wq = {
       depth: g('workqueue_depth', 'Current depth of workqueue', wq),
@@ -188,6 +223,11 @@ export class RuntimeMetrics {
         wq.retries.inc(labels);
       },
     };
+  }
+
+  /** Feeds `latticedb_resources` for `kind` from its cache (read at scrape time). */
+  trackResources(kind: string, list: () => readonly object[]): void {
+    this.#caches.set(kind, list);
   }
 
   /** Feeds the unfinished-work and longest-running-processor gauges from `queue`. */

@@ -16,6 +16,7 @@ import type { KubeClient } from '../k8s/client.js';
 import { ResourceVersionTracker } from '../k8s/resource-version.js';
 import { StatusWriter } from '../k8s/status-writer.js';
 import { objectKey, type CustomObject, type ResourceDescriptor } from '../k8s/types.js';
+import { phaseOf } from '../observability/metrics.js';
 import { sanitizeMessage } from '../observability/redact.js';
 import {
   done,
@@ -47,6 +48,8 @@ export interface ResourceReconcilerOptions<Spec, Status extends BaseStatus> {
   readonly staleCacheRequeueMs?: number;
   /** Requeue delay when `finalize` is not done and gave no delay (default 5 s). */
   readonly finalizeRetryMs?: number;
+  /** Called after a status write changed `status.phase` (metrics). */
+  readonly onPhaseChange?: (from: string, to: string) => void;
 }
 
 type Obj<Spec, Status> = CustomObject<Spec, Status>;
@@ -166,9 +169,12 @@ class Work<Spec, Status extends BaseStatus> {
 
   /** Writes `status` if it differs from the working copy's; returns whether it wrote. */
   async writeStatus(status: Status): Promise<boolean> {
+    const from = phaseOf(this.obj);
     const result = await this.#writer.write(this.obj, status);
     if (result.changed) this.ctx.log.debug({ patch: result.patch }, 'status patched');
     this.obj = result.object;
+    const to = phaseOf(this.obj);
+    if (result.changed && from !== to) this.#o.onPhaseChange?.(from, to);
     return result.changed;
   }
 

@@ -8,11 +8,15 @@ export interface DbSnapshot {
 }
 
 export interface DatabasePort {
-  /** Creates a manual snapshot; an existing snapshot with the same id is returned as it is. */
+  /**
+   * Creates a manual snapshot; an existing snapshot with the same id is returned as it is (nothing
+   * written). RDS lower-cases identifiers. A missing instance throws `DBInstanceNotFoundFault`.
+   */
   createSnapshot(
     region: string,
     dbInstanceIdentifier: string,
     snapshotId: string,
   ): Promise<DbSnapshot>;
+  /** Undefined when there is no snapshot with this id. */
   describeSnapshot(region: string, snapshotId: string): Promise<DbSnapshot | undefined>;
 }

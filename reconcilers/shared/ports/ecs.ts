@@ -32,6 +32,13 @@ export interface ServiceDeployment {
   readonly createdAt?: Date;
 }
 
+/** One entry of a capacity provider strategy (service, task set or one-off task). */
+export interface CapacityProviderStrategyItem {
+  readonly capacityProvider: string;
+  readonly weight?: number;
+  readonly base?: number;
+}
+
 /** A task set of a service whose deployment controller is EXTERNAL. */
 export interface TaskSet {
   readonly id: string;
@@ -50,6 +57,10 @@ export interface TaskSet {
   /** STEADY_STATE | STABILIZING */
   readonly stabilityStatus?: string;
   readonly launchType?: string;
+  readonly capacityProviderStrategy?: readonly CapacityProviderStrategyItem[];
+  readonly platformVersion?: string;
+  /** Opaque network configuration; a new task set copies its template's. */
+  readonly networkConfiguration?: unknown;
   readonly createdAt?: Date;
 }
 
@@ -69,8 +80,14 @@ export interface ServiceState {
   readonly desiredCount: number;
   readonly runningCount: number;
   readonly pendingCount: number;
+  /**
+   * Meaningful for the ECS deployment controller only: with EXTERNAL the task sets carry launch type
+   * and network (moto reports `EC2` there).
+   */
   readonly launchType?: string;
   readonly capacityProviders: readonly string[];
+  readonly capacityProviderStrategy?: readonly CapacityProviderStrategyItem[];
+  readonly platformVersion?: string;
   readonly deployments: readonly ServiceDeployment[];
   readonly taskSets: readonly TaskSet[];
   readonly loadBalancers: readonly LoadBalancerBinding[];
@@ -109,17 +126,34 @@ export interface OneOffTask {
   readonly arn: string;
   /** PROVISIONING ... RUNNING ... STOPPED */
   readonly lastStatus: string;
+  /** RUNNING, or STOPPED once a stop was requested. */
+  readonly desiredStatus?: string;
+  /**
+   * Exit code of the container named in the command override (the only container if there is no
+   * override); set only once the task is STOPPED.
+   */
   readonly exitCode?: number;
   readonly stoppedReason?: string;
   readonly startedBy?: string;
+  readonly taskDefinitionArn?: string;
+  readonly createdAt?: Date;
 }
 
+/**
+ * Errors are the AWS SDK's (or shaped like them: a literal `name`), so `classifyAwsError` in
+ * `adapters/aws/errors.ts` tells retryable from terminal and NotFound from the rest.
+ */
 export interface EcsPort {
-  /** Current state of a service (batched `DescribeServices`, ≤ 10 names per call). Undefined if missing. */
+  /**
+   * Current state of a service (batched `DescribeServices`, ≤ 10 names per call). Undefined if the
+   * service or its cluster is missing. `maxAgeMs` (default 0) accepts a snapshot read at most that
+   * long ago; a write through this port to the service makes older snapshots unusable.
+   */
   describeService(
     ref: ServiceRef,
     opts?: { readonly maxAgeMs?: number },
   ): Promise<ServiceState | undefined>;
+  /** Throws (ECS `ClientException`, classified Validation) when there is no such task definition. */
   describeTaskDefinition(region: string, arnOrFamily: string): Promise<TaskDefinitionSummary>;
   /**
    * Registers a new revision of `base`'s family in which only `change.container` differs; every other
@@ -132,12 +166,20 @@ export interface EcsPort {
     change: ContainerChange,
     tags: Readonly<Record<string, string>>,
   ): Promise<TaskDefinitionSummary>;
-  /** Finds the newest revision of `family` carrying all of `tags`, if any (crash-safe reuse). */
+  /**
+   * Finds the newest ACTIVE revision of `family` carrying all of `tags`, if any (crash-safe reuse).
+   * Only the newest 20 revisions are searched.
+   */
   findTaskDefinitionByTags(
     region: string,
     family: string,
     tags: Readonly<Record<string, string>>,
   ): Promise<TaskDefinitionSummary | undefined>;
+  /**
+   * Idempotent by `externalId`: a non-DRAINING task set with it is returned as it is (nothing
+   * written). Without `template`, launch type, capacity providers, network and platform version come
+   * from the service's PRIMARY task set.
+   */
   createTaskSet(
     ref: ServiceRef,
     input: {
@@ -150,7 +192,9 @@ export interface EcsPort {
     },
   ): Promise<TaskSet>;
   updateTaskSetScale(ref: ServiceRef, taskSetArn: string, scalePercent: number): Promise<void>;
+  /** `taskSetArn` must be the full ARN (moto ignores short ids); a short id is refused (Validation). */
   setPrimaryTaskSet(ref: ServiceRef, taskSetArn: string): Promise<void>;
+  /** A task set (or service) that is already gone counts as deleted. */
   deleteTaskSet(ref: ServiceRef, taskSetArn: string): Promise<void>;
   /** Rolling deployments on the ECS deployment controller. */
   updateService(
@@ -163,7 +207,11 @@ export interface EcsPort {
       readonly forceNewDeployment?: boolean;
     },
   ): Promise<void>;
-  /** Runs a one-off task; `startedBy` is the idempotency key (an existing task with it is returned). */
+  /**
+   * Runs a one-off task; `startedBy` is the idempotency key (an existing task with it, running or
+   * recently stopped, is returned). Launch type, capacity providers and network come from the
+   * service (EXTERNAL: from its PRIMARY task set).
+   */
   runTask(
     ref: ServiceRef,
     input: {
@@ -173,10 +221,15 @@ export interface EcsPort {
       readonly startedBy: string;
     },
   ): Promise<OneOffTask>;
+  /** The newest task started with `startedBy` (running first, then recently stopped ones). */
   findTask(ref: ServiceRef, startedBy: string): Promise<OneOffTask | undefined>;
   describeTask(ref: ServiceRef, taskArn: string): Promise<OneOffTask | undefined>;
+  /** A task that is already stopped or gone counts as stopped. */
   stopTask(ref: ServiceRef, taskArn: string, reason: string): Promise<void>;
-  /** Whether the cluster offers a capacity provider or launch type the service uses. */
+  /**
+   * Whether the cluster offers a capacity provider or launch type the service uses. Throws a
+   * NotFound-classified error (`ClusterNotFoundException`) for a missing cluster.
+   */
   clusterCapacity(
     region: string,
     cluster: string,

@@ -6,5 +6,10 @@ export type ImageLookup =
   | { readonly kind: 'unchecked'; readonly reason: string };
 
 export interface ImageRegistryPort {
+  /**
+   * `<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>` or `…@sha256:<hex>`: found or missing
+   * (no such repository or image). Any other reference is unchecked. Throttling and access errors
+   * are thrown, not reported as missing.
+   */
   lookup(image: string): Promise<ImageLookup>;
 }

@@ -9,9 +9,16 @@ export interface TargetGroupWeight {
 }
 
 export interface TrafficRouterPort {
-  /** Weights of the listener's default forward action (target groups not listed weigh 0). */
+  /**
+   * Weights of the listener's default forward action (target groups not listed weigh 0; a plain
+   * `TargetGroupArn` forward weighs 100; a non-forward default action gives []). A missing listener
+   * throws `ListenerNotFoundException` (classified NotFound).
+   */
   getWeights(region: string, listenerArn: string): Promise<readonly TargetGroupWeight[]>;
-  /** Replaces the default forward action with these weights (keeps stickiness settings). */
+  /**
+   * Replaces the default forward action with these weights (keeps stickiness settings). Writes
+   * nothing when the listener already forwards exactly these weights.
+   */
   setWeights(
     region: string,
     listenerArn: string,

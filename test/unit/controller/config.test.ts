@@ -26,6 +26,7 @@ describe('parseConfig', () => {
       retryPeriodMs: 2_000,
       awsRegion: 'us-east-1',
       awsMaxAttempts: 3,
+      awsRetryMode: 'standard',
       logLevel: 'info',
       resyncPeriodMs: 600_000,
       shutdownTimeoutMs: 30_000,
@@ -81,6 +82,10 @@ describe('parseConfig', () => {
     expect(problems(['--leader-elect=yes'])[0]).toBe(
       'invalid value "yes" for --leader-elect: must be true or false',
     );
+    expect(problems([], { AWS_RETRY_MODE: 'legacy' })[0]).toBe(
+      'invalid value "legacy" for AWS_RETRY_MODE (--aws-retry-mode): must be one of standard, adaptive',
+    );
+    expect(parseConfig(['--aws-retry-mode=adaptive'], {}).awsRetryMode).toBe('adaptive');
     expect(problems(['--shutdown-timeout=0'])[0]).toBe(
       'invalid value "0" for --shutdown-timeout: must be greater than 0',
     );

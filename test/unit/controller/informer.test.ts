@@ -4,64 +4,11 @@ import { ExponentialBackoff } from '../../../controller/backoff.js';
 import { KubeApiError } from '../../../controller/k8s/errors.js';
 import type { KubeObject } from '../../../controller/k8s/types.js';
 import { Informer } from '../../../controller/informer/informer.js';
-import type { ListWatchSource, WatchEnd, WatchEvent } from '../../../controller/informer/source.js';
+import { FakeSource } from './support/fake-source.js';
 
 const obj = (name: string, rv: string): KubeObject => ({
   metadata: { namespace: 'ns', name, resourceVersion: rv },
 });
-
-/** A scripted apiserver: `objects` is the truth; watches are driven by the test. */
-class FakeSource implements ListWatchSource<KubeObject> {
-  readonly description = 'widgets.test';
-  objects: KubeObject[] = [];
-  rv = '10';
-  lists: { limit: number; continueToken?: string }[] = [];
-  watches: { resourceVersion: string }[] = [];
-  listError: Error | undefined;
-  #emit: ((e: WatchEvent<KubeObject>) => void) | undefined;
-  #end: ((e: WatchEnd) => void) | undefined;
-  stopped = 0;
-
-  list(options: { limit: number; continueToken?: string }) {
-    this.lists.push(options);
-    if (this.listError !== undefined) return Promise.reject(this.listError);
-    const start = Number(options.continueToken ?? 0);
-    const items = this.objects.slice(start, start + options.limit);
-    const next =
-      start + options.limit < this.objects.length ? String(start + options.limit) : undefined;
-    return Promise.resolve({
-      items: structuredClone(items),
-      resourceVersion: this.rv,
-      continueToken: next,
-    });
-  }
-
-  watch(
-    options: { resourceVersion: string },
-    onEvent: (e: WatchEvent<KubeObject>) => void,
-    onEnd: (e: WatchEnd) => void,
-  ) {
-    this.watches.push({ resourceVersion: options.resourceVersion });
-    this.#emit = onEvent;
-    this.#end = onEnd;
-    return Promise.resolve({
-      stop: () => {
-        this.stopped++;
-      },
-    });
-  }
-
-  send(e: WatchEvent<KubeObject>): void {
-    this.#emit?.(e);
-  }
-
-  end(e: WatchEnd): void {
-    const end = this.#end;
-    this.#end = undefined;
-    this.#emit = undefined;
-    end?.(e);
-  }
-}
 
 function setup(options: { resyncPeriodMs?: number; watchdogMs?: number } = {}) {
   const source = new FakeSource();

@@ -6,7 +6,12 @@
  * finalizers. Every call is logged (`calls`) so tests can assert exact request bodies, and
  * `intercept` injects faults.
  */
-import type { KubeClient, ListOptions, StatusPatch } from '../../../../controller/k8s/client.js';
+import type {
+  KubeClient,
+  ListOptions,
+  SecretData,
+  StatusPatch,
+} from '../../../../controller/k8s/client.js';
 import { KubeApiError } from '../../../../controller/k8s/errors.js';
 import { jsonEqual } from '../../../../controller/k8s/merge-patch.js';
 import type {
@@ -18,7 +23,7 @@ import type {
 } from '../../../../controller/k8s/types.js';
 
 export type FakeCall =
-  | { verb: 'get' | 'list'; key: string }
+  | { verb: 'get' | 'list' | 'getSecret'; key: string }
   | { verb: 'patchStatus'; key: string; body: StatusPatch }
   | { verb: 'jsonPatch'; key: string; body: readonly JsonPatchOperation[] }
   | { verb: 'createEvent'; key: string; body: CoreEvent }
@@ -27,6 +32,8 @@ export type FakeCall =
 export class FakeKubeClient implements KubeClient {
   readonly calls: FakeCall[] = [];
   readonly events = new Map<string, CoreEvent>();
+  /** Secrets by `namespace/name` (decoded data), as `getSecret` returns them. */
+  readonly secrets = new Map<string, Record<string, string>>();
   readonly #objects = new Map<string, CustomObject>();
   #rv = 100;
   #uid = 0;
@@ -142,6 +149,14 @@ export class FakeKubeClient implements KubeClient {
       this.#objects.delete(k);
     }
     return Promise.resolve(structuredClone(written) as T);
+  }
+
+  async getSecret(namespace: string, name: string): Promise<SecretData> {
+    const k = `${namespace}/${name}`;
+    this.#record({ verb: 'getSecret', key: k });
+    const data = this.secrets.get(k);
+    if (data === undefined) throw new KubeApiError(404, 'NotFound', `secrets "${name}" not found`);
+    return Promise.resolve({ namespace, name, resourceVersion: '1', data: { ...data } });
   }
 
   async createEvent(event: CoreEvent): Promise<CoreEvent> {

@@ -1,0 +1,50 @@
+// One DescribeServices call for the ServiceObserver: up to 10 names of one cluster. Task sets come
+// with the service (also in moto), so no DescribeTaskSets is needed. A missing cluster means every
+// service in it is missing.
+import { DescribeServicesCommand, type ECSClient, type Service } from '@aws-sdk/client-ecs';
+import { describeFailure } from './ecs-errors.js';
+import { toServiceState } from './ecs-mapping.js';
+import type { DescribedService } from './ecs-service-observer.js';
+import { awsErrorFacts } from './errors.js';
+
+export async function describeServicesBatch(
+  ecs: ECSClient,
+  region: string,
+  cluster: string,
+  names: readonly string[],
+  observedAt: Date,
+): Promise<ReadonlyMap<string, DescribedService>> {
+  const result = new Map<string, DescribedService>();
+  let services: Service[];
+  let failures: { arn?: string; reason?: string; detail?: string }[];
+  try {
+    const out = await ecs.send(new DescribeServicesCommand({ cluster, services: [...names] }));
+    services = out.services ?? [];
+    failures = out.failures ?? [];
+  } catch (error) {
+    if (awsErrorFacts(error).name !== 'ClusterNotFoundException') throw error;
+    for (const name of names) result.set(name, { kind: 'missing' });
+    return result;
+  }
+  for (const name of names) {
+    const service = services.find((s) => s.serviceName === name || s.serviceArn === name);
+    if (service !== undefined) {
+      result.set(name, {
+        kind: 'found',
+        state: toServiceState({ region, cluster, service: name }, service, observedAt),
+      });
+      continue;
+    }
+    const failure = failures.find((f) => f.arn === name || f.arn?.endsWith(`/${name}`));
+    result.set(
+      name,
+      failure === undefined || failure.reason === 'MISSING'
+        ? { kind: 'missing' }
+        : {
+            kind: 'failed',
+            error: describeFailure(`service ${name}`, failure.reason ?? 'unknown', failure.detail),
+          },
+    );
+  }
+  return result;
+}

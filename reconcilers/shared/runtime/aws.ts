@@ -1,0 +1,27 @@
+// The process-wide AWS SDK clients, built from the runtime's AWS settings (flags/env) and
+// destroyed at shutdown. Every adapter gets its clients from here, so there is exactly one client
+// per (service, region) in the controller.
+import type { KindDeps } from '../../../controller/index.js';
+import { AwsClients } from '../adapters/aws/clients.js';
+
+export type AwsDeps = Pick<KindDeps, 'aws' | 'shared' | 'logger'>;
+
+const KEY = 'aws:clients';
+
+/** The one `AwsClients` of this process (same instance on every call). */
+export function awsClientsFor(deps: AwsDeps): AwsClients {
+  return deps.shared(
+    KEY,
+    () =>
+      new AwsClients({
+        region: deps.aws.defaultRegion,
+        maxAttempts: deps.aws.maxAttempts,
+        retryMode: deps.aws.retryMode,
+        ...(deps.aws.endpoint === undefined ? {} : { endpoint: deps.aws.endpoint }),
+        logger: deps.logger.child({ component: 'aws' }),
+      }),
+    (clients) => {
+      clients.destroy();
+    },
+  );
+}

@@ -1,0 +1,192 @@
+// The manager's wiring, with scripted informer sources instead of an apiserver: which informer
+// updates enqueue a key (the update predicate), what a kind's setup receives, and that shared
+// instances are closed at shutdown.
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseConfig } from '../../../controller/config.js';
+import { specOrMetadataChanged } from '../../../controller/informer/predicates.js';
+import type { CustomObject, KubeObject } from '../../../controller/k8s/types.js';
+import { Manager } from '../../../controller/manager.js';
+import type { BaseStatus } from '../../../controller/resource/types.js';
+import { FakeKubeClient } from './support/fake-kube-client.js';
+import { FakeSource } from './support/fake-source.js';
+
+const gadgets = { group: 'test.latticedb.com', version: 'v1', plural: 'gadgets' } as const;
+
+function gadget(rv: string, meta: Partial<NonNullable<KubeObject['metadata']>> = {}): KubeObject {
+  return {
+    apiVersion: 'test.latticedb.com/v1',
+    kind: 'Gadget',
+    metadata: { namespace: 'ns', name: 'g', generation: 1, resourceVersion: rv, ...meta },
+  };
+}
+
+describe('specOrMetadataChanged', () => {
+  const base = gadget('10', {
+    labels: { a: '1' },
+    annotations: { x: 'y' },
+    finalizers: ['f'],
+  });
+  const next = (meta: Partial<NonNullable<KubeObject['metadata']>>) =>
+    gadget('11', { labels: { a: '1' }, annotations: { x: 'y' }, finalizers: ['f'], ...meta });
+
+  it('passes spec, annotation, label, finalizer and deletion changes, and resyncs', () => {
+    expect(specOrMetadataChanged(base, next({ generation: 2 }))).toBe(true);
+    expect(specOrMetadataChanged(base, next({ annotations: { x: 'z' } }))).toBe(true);
+    expect(specOrMetadataChanged(base, next({ annotations: { x: 'y', op: 'retry' } }))).toBe(true);
+    expect(specOrMetadataChanged(base, next({ annotations: {} }))).toBe(true);
+    expect(specOrMetadataChanged(base, next({ labels: { a: '2' } }))).toBe(true);
+    expect(specOrMetadataChanged(base, next({ finalizers: [] }))).toBe(true);
+    expect(specOrMetadataChanged(base, next({ deletionTimestamp: '2026-11-26T10:00:00Z' }))).toBe(
+      true,
+    );
+    expect(specOrMetadataChanged(base, base)).toBe(true); // periodic resync: same object
+  });
+
+  it('drops status-only changes', () => {
+    const withStatus = { ...next({}), status: { phase: 'Ready' } } as KubeObject;
+    expect(specOrMetadataChanged(base, withStatus)).toBe(false);
+    // key order and absent-vs-empty do not count as changes
+    const reordered = gadget('12', { labels: { a: '1' }, annotations: { x: 'y' } });
+    expect(
+      specOrMetadataChanged(gadget('11', { labels: { a: '1' }, annotations: { x: 'y' } }), {
+        ...reordered,
+        metadata: { ...reordered.metadata, finalizers: [] },
+      }),
+    ).toBe(false);
+  });
+});
+
+describe('Manager', () => {
+  const log = pino({ level: 'silent' });
+  let manager: Manager | undefined;
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2026-11-26T10:00:00Z') });
+  });
+  afterEach(async () => {
+    const stopping = manager?.stop();
+    await vi.runAllTimersAsync();
+    await stopping;
+    manager = undefined;
+    vi.useRealTimers();
+  });
+
+  function start(flags: string[] = [], objects: KubeObject[] = []) {
+    const config = parseConfig(
+      ['--metrics-bind-address=0', '--health-probe-bind-address=0', ...flags],
+      { AWS_ENDPOINT_URL: 'http://127.0.0.1:5000', REDIS_URL: 'redis://:pw@redis:6379/0' },
+    );
+    const kube = new FakeKubeClient();
+    const source = new FakeSource('gadgets');
+    // The apiserver (for the status patch) and the informer's list agree on the objects.
+    source.objects = objects.map((o) => kube.create(gadgets, { ...o, spec: {} } as CustomObject));
+    const m = new Manager({
+      config,
+      kubeConfig: new KubeConfig(),
+      logger: log,
+      kube,
+      sourceFor: () => source,
+    });
+    manager = m;
+    const reconciled: string[] = [];
+    const controller = m.register<unknown, BaseStatus & { phase?: string }>({
+      kind: 'Gadget',
+      resource: gadgets,
+      handler: {
+        validate: () => [],
+        reconcile: (obj) => {
+          reconciled.push(obj.metadata.resourceVersion ?? '');
+          return Promise.resolve({
+            status: { phase: obj.metadata.name === 'g' ? 'Ready' : 'Busy' },
+          });
+        },
+      },
+    });
+    const enqueue = vi.spyOn(controller, 'enqueue');
+    void m.start();
+    return { source, enqueue, reconciled, manager: m };
+  }
+
+  it('enqueues adds, deletes and metadata changes, not status-only updates', async () => {
+    const { source, enqueue } = start(['--resync-period=0'], [gadget('5')]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(enqueue).toHaveBeenCalledTimes(1); // initial list
+
+    const status = (rv: string, meta = {}) =>
+      ({ ...gadget(rv, meta), status: { phase: rv } }) as KubeObject;
+    source.send({ type: 'MODIFIED', object: status('11') }); // e.g. our own status patch
+    source.send({ type: 'MODIFIED', object: status('12') });
+    expect(enqueue).toHaveBeenCalledTimes(1);
+
+    source.send({ type: 'MODIFIED', object: status('13', { annotations: { op: 'retry' } }) });
+    expect(enqueue).toHaveBeenCalledTimes(2);
+    source.send({ type: 'MODIFIED', object: status('14', { annotations: { op: 'retry' } }) });
+    expect(enqueue).toHaveBeenCalledTimes(2);
+    source.send({
+      type: 'MODIFIED',
+      object: status('15', { annotations: { op: 'retry' }, generation: 2 }),
+    });
+    expect(enqueue).toHaveBeenCalledTimes(3);
+    source.send({ type: 'DELETED', object: status('16', { generation: 2 }) });
+    expect(enqueue).toHaveBeenCalledTimes(4);
+    expect(enqueue.mock.calls.every(([key]) => key === 'ns/g')).toBe(true);
+  });
+
+  it('still enqueues on the periodic resync', async () => {
+    const { enqueue, reconciled } = start(['--resync-period=1m'], [gadget('5')]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(enqueue).toHaveBeenCalledTimes(1);
+    expect(reconciled).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(enqueue).toHaveBeenCalledTimes(2);
+  });
+
+  it('counts cached objects by phase and the phase changes it writes', async () => {
+    const { manager: m } = start(
+      ['--resync-period=0'],
+      [gadget('5'), { ...gadget('6', { name: 'h' }), status: { phase: 'Ready' } } as KubeObject],
+    );
+    await vi.advanceTimersByTimeAsync(1_000);
+    const values = async (name: string) =>
+      (await m.metrics.registry.getSingleMetric(name)?.get())?.values.map((v) => ({
+        ...v.labels,
+        value: v.value,
+      }));
+    // The cache still holds the listed objects (the fake source does not see our writes).
+    expect(await values('latticedb_resources')).toEqual([
+      { kind: 'Gadget', phase: 'None', value: 1 },
+      { kind: 'Gadget', phase: 'Ready', value: 1 },
+    ]);
+    expect(await values('latticedb_transitions_total')).toEqual([
+      { kind: 'Gadget', from: 'None', to: 'Ready', value: 1 },
+      { kind: 'Gadget', from: 'Ready', to: 'Busy', value: 1 },
+    ]);
+  });
+
+  it('hands setups the AWS and Redis settings and closes shared instances at shutdown', async () => {
+    const { manager: m } = start(['--aws-region=eu-west-1', '--aws-max-attempts=5']);
+    const deps = m.deps();
+    expect(deps.aws).toEqual({
+      defaultRegion: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:5000',
+      maxAttempts: 5,
+      retryMode: 'standard',
+    });
+    expect(deps.redis).toEqual({ url: 'redis://:pw@redis:6379/0' });
+    const close = vi.fn();
+    const a = deps.shared('thing', () => ({ id: 1 }), close);
+    expect(m.deps().shared('thing', () => ({ id: 2 }), close)).toBe(a);
+    const order: string[] = [];
+    deps.onShutdown(() => order.push('hook'));
+    close.mockImplementation(() => order.push('close'));
+
+    const stopping = m.stop();
+    await vi.runAllTimersAsync();
+    await stopping;
+    expect(close).toHaveBeenCalledExactlyOnceWith(a);
+    expect(order).toEqual(['hook', 'close']);
+    expect(() => deps.shared('late', () => 1, vi.fn())).toThrow('shutting down');
+  });
+});
