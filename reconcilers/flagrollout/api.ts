@@ -2,7 +2,8 @@
 // analysis, with emergency disable (`enabled: false`) and a kill-switch group.
 // The single source of truth for the CRD (crds/generate.ts) and the reconciler's types.
 import { Type, type Static } from '@sinclair/typebox';
-import { AnalysisSpec, AnalysisStatus } from '../shared/api/analysis.js';
+import type { ConditionInput } from '../../controller/index.js';
+import { AnalysisPhase, AnalysisSpec, AnalysisStatus } from '../shared/api/analysis.js';
 import { CommonReason, ConditionType } from '../shared/api/conditions.js';
 import { Duration } from '../shared/api/duration.js';
 import { FlagName, FlagSalt, KillSwitchGroup } from '../shared/api/flag-names.js';
@@ -181,6 +182,21 @@ export const FlagRolloutReason = {
   RolledBack: 'RolledBack',
   FlagRewritten: 'FlagRewritten',
   StoreUnavailable: 'StoreUnavailable',
+  Pending: 'Pending',
+  StepStarted: 'StepStarted',
+  Retrying: 'Retrying',
+  Resumed: 'Resumed',
+  KillSwitchCleared: 'KillSwitchCleared',
+  AnalysisRunning: 'AnalysisRunning',
+  FlagInSync: 'FlagInSync',
+  FlagAdopted: 'FlagAdopted',
+  FlagDeleted: 'FlagDeleted',
+  /** Someone else (the CLI, a hand edit) disabled the flag: respected, not overwritten. */
+  ExternalDisable: 'ExternalDisable',
+  /** Someone else changed the flag in another way: put back to the spec's current step. */
+  ExternalChangeOverwritten: 'ExternalChangeOverwritten',
+  /** Another controller (another FlagRollout, a Release) writes this flag: hands off. */
+  FlagOwnedElsewhere: 'FlagOwnedElsewhere',
 } as const;
 export type FlagRolloutReason = (typeof FlagRolloutReason)[keyof typeof FlagRolloutReason];
 
@@ -195,6 +211,35 @@ export const FlagRolloutStatus = Type.Object({
   lastGoodPercentage: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
   nextStepAt: Type.Optional(DateTime()),
   stepStartedAt: Type.Optional(DateTime()),
+  /**
+   * Hold time left when the hold was frozen (disabled, killed, suspended); `nextStepAt` is unset
+   * meanwhile and becomes now + this on resume, so a frozen hold is neither skipped nor restarted.
+   */
+  holdRemainingSeconds: Type.Optional(Type.Integer({ minimum: 0, format: 'int64' })),
+  /** When the last step's hold ended: the rollout is Complete. */
+  completedAt: Type.Optional(DateTime()),
+  /** Set by a failed analysis; cleared when a new generation of the spec retries the step. */
+  rollback: Type.Optional(
+    Type.Object({
+      at: DateTime(),
+      /** The step whose analysis failed. */
+      step: Type.Integer({ minimum: 0 }),
+      /** The spec generation that failed; any spec edit retries the step. */
+      generation: Type.Integer({ minimum: 0, format: 'int64' }),
+      /** What the flag went back to; absent when it was disabled. */
+      percentage: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+      message: Type.String({ maxLength: 1024 }),
+    }),
+  ),
+  /** The latest gate evaluation (also published in the store's rollout info for `report`). */
+  lastAnalysis: Type.Optional(
+    Type.Object({
+      step: Type.Integer({ minimum: 0 }),
+      verdict: AnalysisPhase,
+      at: DateTime(),
+      summary: Type.String({ maxLength: 1024 }),
+    }),
+  ),
   /** The Redis version of the flag we last wrote; a mismatch means someone else wrote (or a flush). */
   flagVersion: Type.Optional(Type.Integer({ minimum: 0, format: 'int64' })),
   exposure: Type.Optional(
@@ -208,6 +253,14 @@ export const FlagRolloutStatus = Type.Object({
   analysis: Type.Optional(AnalysisStatus),
 });
 export type FlagRolloutStatus = Static<typeof FlagRolloutStatus>;
+
+/**
+ * The status as the handler builds it: conditions as stated (the runtime adds
+ * `lastTransitionTime` and `observedGeneration`).
+ */
+export type RolloutStatus = Omit<FlagRolloutStatus, 'conditions'> & {
+  conditions?: ConditionInput[];
+};
 
 export type FlagRollout = CustomObject<'FlagRollout', FlagRolloutSpec, FlagRolloutStatus>;
 

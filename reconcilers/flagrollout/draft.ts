@@ -1,0 +1,170 @@
+// The working state of one `decide` call: the inputs (read-only, normalised) and the next status,
+// write, events and wake-up times being built. Only plan.ts and its helpers touch it.
+import { ConditionStatus, type EventSpec } from '../../controller/index.js';
+import type { AnalyzeResult } from '../shared/analysis/index.js';
+import type { FlagWrite } from '../shared/flags/model.js';
+import type { FlagObservation } from '../shared/flags/store.js';
+import { FlagRolloutReason, type FlagRolloutSpec, type RolloutStatus } from './api.js';
+import {
+  describeTarget,
+  flagWrite,
+  Ownership,
+  ownershipOf,
+  sameContent,
+  type FlagTarget,
+} from './flag-content.js';
+import { gateOf, type Gate } from './gate.js';
+
+export interface DecideInput {
+  /** The spec as stored (CRD defaults applied; absent defaults are read as the CRD's). */
+  readonly spec: FlagRolloutSpec;
+  readonly status: RolloutStatus | undefined;
+  /** `metadata.generation`: a spec edit acknowledges a rollback and retries the step. */
+  readonly generation: number;
+  /** `controller:<namespace>/<name>`, the `updatedBy` of our writes. */
+  readonly identity: string;
+  readonly flag: FlagObservation;
+  /** Measurements taken in this reconcile (only when `analysisRequest` asked for them). */
+  readonly analysis?: AnalyzeResult;
+  readonly now: Date;
+  /** Longest sleep: Redis changes (flush, CLI, kill switch) are only seen by polling. */
+  readonly pollMs: number;
+}
+
+export const WriteReason = {
+  Start: 'start',
+  Promote: 'promote',
+  Rollback: 'rollback',
+  Disable: 'disable',
+  Repair: 'repair',
+} as const;
+export type WriteReason = (typeof WriteReason)[keyof typeof WriteReason];
+
+/** The one compare-and-set a decision may ask for. */
+export interface PlannedWrite {
+  readonly expectedVersion: number;
+  readonly next: FlagWrite;
+  readonly reason: WriteReason;
+}
+
+export interface SyncState {
+  readonly status: ConditionStatus;
+  readonly reason: string;
+  readonly message: string;
+}
+
+export interface Ctx {
+  readonly spec: FlagRolloutSpec;
+  readonly prev: RolloutStatus;
+  readonly generation: number;
+  readonly identity: string;
+  readonly flag: FlagObservation;
+  readonly ownership: Ownership;
+  /** The spec's kill-switch group is active. */
+  readonly killed: boolean;
+  readonly nowMs: number;
+  readonly analysis: AnalyzeResult | undefined;
+  readonly gate: Gate | undefined;
+  readonly lastStep: number;
+  readonly pollMs: number;
+}
+
+export interface Draft {
+  readonly ctx: Ctx;
+  /** Domain fields of the next status; conditions, phase and message are added at the end. */
+  readonly status: RolloutStatus;
+  write: PlannedWrite | undefined;
+  /** Persist status before the write: it consumed measurements that cannot be observed again. */
+  checkpoint: boolean;
+  readonly events: EventSpec[];
+  sync: SyncState;
+  /** A Stalled state imposed by the flag's situation (not derived from the phase). */
+  stalled: { readonly reason: string; readonly message: string } | undefined;
+  /** A frozen hold was resumed in this reconcile (its remaining time is kept, not restarted). */
+  resumed: boolean;
+  readonly wakeAt: number[];
+}
+
+export function contextOf(input: DecideInput): Ctx {
+  const { spec, flag } = input;
+  return {
+    spec,
+    prev: input.status ?? {},
+    generation: input.generation,
+    identity: input.identity,
+    flag,
+    ownership: ownershipOf(flag, input.identity),
+    killed:
+      spec.killSwitch !== undefined &&
+      flag.killSwitch?.group === spec.killSwitch &&
+      flag.killSwitch.active,
+    nowMs: input.now.getTime(),
+    analysis: input.analysis,
+    gate: gateOf(spec),
+    lastStep: spec.steps.length - 1,
+    pollMs: input.pollMs,
+  };
+}
+
+/** Starts from the previous status (runtime- and view-owned fields dropped, step clamped). */
+export function newDraft(ctx: Ctx): Draft {
+  const {
+    conditions: _c,
+    observedGeneration: _g,
+    phase: _p,
+    message: _m,
+    ...domain
+  } = structuredClone(ctx.prev);
+  const status: RolloutStatus = domain;
+  // Steps removed by a spec edit: stay on the (new) last one.
+  if (status.currentStep !== undefined && status.currentStep > ctx.lastStep) {
+    status.currentStep = ctx.lastStep;
+  }
+  return {
+    ctx,
+    status,
+    write: undefined,
+    checkpoint: false,
+    events: [],
+    sync: {
+      status: ConditionStatus.Unknown,
+      reason: FlagRolloutReason.Pending,
+      message: 'not written yet',
+    },
+    stalled: undefined,
+    resumed: false,
+    wakeAt: [],
+  };
+}
+
+export function stepPercentage(ctx: Ctx, step: number): number {
+  return ctx.spec.steps[step]?.percentage ?? 0;
+}
+
+export function stepTarget(ctx: Ctx, step: number): FlagTarget {
+  return { enabled: true, percentage: stepPercentage(ctx, step) };
+}
+
+export function targetedUsers(ctx: Ctx): number {
+  return new Set(ctx.spec.targeting?.users ?? []).size;
+}
+
+/** `step 2/5 (5 % + 3 targeted users)` */
+export function describeStep(ctx: Ctx, step: number): string {
+  const what = describeTarget(stepTarget(ctx, step), targetedUsers(ctx));
+  return `step ${step + 1}/${ctx.spec.steps.length} (${what})`;
+}
+
+/** True when the store holds exactly what we would write for `target`, written by us. */
+export function holdsTarget(ctx: Ctx, target: FlagTarget): boolean {
+  const record = ctx.flag.record;
+  return (
+    ctx.ownership === Ownership.Ours &&
+    record !== undefined &&
+    sameContent(record, flagWrite(ctx.spec, ctx.identity, target))
+  );
+}
+
+export function wake(d: Draft, atMs: number): void {
+  d.wakeAt.push(atMs);
+}

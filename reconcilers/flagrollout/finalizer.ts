@@ -1,0 +1,71 @@
+// `deletionPolicy: Delete`: deleting the FlagRollout removes its flag (compare-and-set on the
+// observed version, so a concurrent write is never lost silently: we re-read and try again) and
+// the rollout info. Retain needs no finalizer: the flag is left as it is.
+import type { FinalizeOutcome, FinalizerHandler } from '../../controller/index.js';
+import {
+  DeletionPolicy,
+  FlagRolloutReason,
+  type FlagRolloutSpec,
+  type RolloutStatus,
+} from './api.js';
+import { Ownership, ownershipOf, writerIdentity } from './flag-content.js';
+import type { RolloutDeps } from './reconciler.js';
+import { withStoreProblem } from './store-problem.js';
+
+export const FLAG_FINALIZER = 'delivery.latticedb.com/flag-cleanup';
+
+/** Retry soon after losing a delete to another writer. */
+const CONFLICT_RETRY_MS = 1_000;
+
+export function flagFinalizer(
+  deps: Pick<RolloutDeps, 'storeFor' | 'pollMs'>,
+): FinalizerHandler<FlagRolloutSpec, RolloutStatus> {
+  return {
+    name: FLAG_FINALIZER,
+    wanted: (obj) => obj.spec.deletionPolicy === DeletionPolicy.Delete,
+    async finalize(obj): Promise<FinalizeOutcome<RolloutStatus>> {
+      // Switched to Retain while deleting: let go without touching the flag.
+      if (obj.spec.deletionPolicy !== DeletionPolicy.Delete) return { done: true };
+      const opened = await deps.storeFor(obj);
+      if (!opened.ok) {
+        // Fix the Redis settings, or set deletionPolicy: Retain to let the object go.
+        return {
+          done: false,
+          requeueAfterMs: deps.pollMs,
+          status: withStoreProblem(obj.status, 'Stalled', opened.reason, opened.message),
+        };
+      }
+      const { store } = opened;
+      const flag = obj.spec.flag;
+      const observed = await store.read(flag);
+      const identity = writerIdentity(obj.metadata.namespace ?? '', obj.metadata.name ?? '');
+      if (ownershipOf(observed, identity) === Ownership.OtherController) {
+        const info = await store.readRolloutInfo(flag);
+        if (info?.owner === identity.replace(/^controller:/, ''))
+          await store.clearRolloutInfo(flag);
+        return {
+          done: true,
+          events: [
+            {
+              type: 'Warning',
+              reason: FlagRolloutReason.FlagOwnedElsewhere,
+              message: `flag ${flag} is written by ${observed.record?.updatedBy ?? '?'}; left in place`,
+            },
+          ],
+        };
+      }
+      const result = await store.delete(flag, observed.version);
+      if (!result.ok) return { done: false, requeueAfterMs: CONFLICT_RETRY_MS };
+      return {
+        done: true,
+        events: [
+          {
+            type: 'Normal',
+            reason: FlagRolloutReason.FlagDeleted,
+            message: `deleted flag ${flag} (deletionPolicy: Delete)`,
+          },
+        ],
+      };
+    },
+  };
+}

@@ -1,0 +1,188 @@
+// The active rollout: start, hold (time and analysis), promote, complete, roll back. Each call
+// plans at most one flag write.
+import { FlagRolloutReason, OnFailure, type RolloutStatus } from './api.js';
+import {
+  describeStep,
+  stepPercentage,
+  stepTarget,
+  wake,
+  WriteReason,
+  type Ctx,
+  type Draft,
+} from './draft.js';
+import { nextRunAt, recordFor, restartRound, withMeasurements } from './gate.js';
+import { isComplete, restartHold, resumeHold } from './hold.js';
+import { ensureFlag, servedBefore } from './sync.js';
+import { epochMs, holdMs, isoCeil, isoFloor } from './timing.js';
+import type { FlagTarget } from './flag-content.js';
+
+const MAX_SUMMARY = 1024;
+
+export function active(d: Draft): void {
+  resumeHold(d);
+  const step = d.status.currentStep;
+  if (step === undefined) {
+    startStep(d, 0, WriteReason.Start);
+    return;
+  }
+  const target = stepTarget(d.ctx, step);
+  const wasServed = servedBefore(d.ctx, target);
+  if (ensureFlag(d, target, WriteReason.Repair)) {
+    // The split was not served (flush, CLI, lost write, retry): the hold starts again. Targets
+    // or other details only: the hold goes on. A just-resumed hold keeps its remaining time.
+    if (!wasServed && !d.resumed && !isComplete(d)) restartHold(d, step);
+    wake(d, d.ctx.nowMs);
+    return;
+  }
+  progress(d, step);
+}
+
+function progress(d: Draft, step: number): void {
+  const s = d.status;
+  if (s.completedAt !== undefined) {
+    if (step === d.ctx.lastStep) return;
+    // Steps were appended after completion: the old last step's hold had passed.
+    delete s.completedAt;
+    promote(d, step);
+    return;
+  }
+  if (holdMs(d.ctx.spec.steps[step]) === undefined) {
+    promote(d, step);
+    return;
+  }
+  const next = epochMs(s.nextStepAt);
+  if (next === undefined) {
+    restartHold(d, step); // e.g. a retried step whose flag was already in place
+    wake(d, d.ctx.nowMs);
+    return;
+  }
+  const gate = d.ctx.gate === undefined ? 'passed' : foldGate(d, step);
+  if (gate === 'failed') {
+    rollBack(d, step);
+    return;
+  }
+  const timeUp = d.ctx.nowMs >= next;
+  if (timeUp && gate === 'passed') {
+    promote(d, step);
+    return;
+  }
+  if (!timeUp) wake(d, next);
+  if (d.ctx.gate !== undefined && s.analysis !== undefined) {
+    wake(d, nextRunAt(d.ctx.gate, s.analysis, d.ctx.nowMs));
+  }
+}
+
+/** Folds this reconcile's measurements into the step's record (see gate.ts for the rounds). */
+function foldGate(d: Draft, step: number): 'passed' | 'failed' | 'waiting' {
+  const { ctx, status: s } = d;
+  const gate = ctx.gate;
+  if (gate === undefined) return 'passed';
+  let record = recordFor(s.analysis, step, s.stepStartedAt ?? isoFloor(ctx.nowMs));
+  const result = ctx.analysis;
+  if (result !== undefined && result.taken.length > 0) {
+    record = withMeasurements(record, result, ctx.nowMs);
+    const { phase, message } = result.assessment;
+    s.lastAnalysis = {
+      step,
+      verdict: phase,
+      at: isoFloor(ctx.nowMs),
+      summary: message.slice(0, MAX_SUMMARY),
+    };
+    if (phase === 'Failed') {
+      s.analysis = { ...record, verdict: phase };
+      return 'failed';
+    }
+    if (phase !== 'Running') {
+      if (record.verdict !== phase) d.events.push(verdictEvent(ctx, step, phase, message));
+      record = restartRound(gate, { ...record, verdict: phase }, ctx.nowMs);
+    }
+  }
+  s.analysis = record;
+  return record.verdict === 'Successful' ? 'passed' : 'waiting';
+}
+
+function verdictEvent(
+  ctx: Ctx,
+  step: number,
+  phase: 'Successful' | 'Inconclusive',
+  message: string,
+): { type: 'Normal' | 'Warning'; reason: string; message: string } {
+  const where = describeStep(ctx, step);
+  return phase === 'Successful'
+    ? {
+        type: 'Normal',
+        reason: FlagRolloutReason.AnalysisSucceeded,
+        message: `${where}: ${message}`,
+      }
+    : {
+        type: 'Warning',
+        reason: FlagRolloutReason.AnalysisInconclusive,
+        message: `${where}: ${message}; holding (an inconclusive analysis never promotes)`,
+      };
+}
+
+function promote(d: Draft, step: number): void {
+  const s = d.status;
+  s.lastGoodPercentage = stepPercentage(d.ctx, step);
+  if (step < d.ctx.lastStep) {
+    startStep(d, step + 1, WriteReason.Promote);
+    return;
+  }
+  s.completedAt = isoFloor(d.ctx.nowMs);
+  delete s.nextStepAt;
+  d.events.push({
+    type: 'Normal',
+    reason: FlagRolloutReason.Complete,
+    message: `rollout of ${d.ctx.spec.flag} complete at ${describeStep(d.ctx, step)}`,
+  });
+}
+
+function startStep(d: Draft, step: number, reason: WriteReason): void {
+  const { ctx, status: s } = d;
+  const hold = holdMs(ctx.spec.steps[step]);
+  s.currentStep = step;
+  s.stepStartedAt = isoFloor(ctx.nowMs);
+  delete s.holdRemainingSeconds;
+  if (hold === undefined) delete s.nextStepAt;
+  else s.nextStepAt = isoCeil(ctx.nowMs + hold);
+  d.checkpoint = true;
+  ensureFlag(d, stepTarget(ctx, step), reason);
+  const holding = s.nextStepAt === undefined ? '' : `; holding until ${s.nextStepAt}`;
+  d.events.push({
+    type: 'Normal',
+    reason: FlagRolloutReason.StepStarted,
+    message: `${describeStep(ctx, step)}${holding}`,
+  });
+  wake(d, epochMs(s.nextStepAt) ?? ctx.nowMs);
+}
+
+/** What a rollback leaves the flag at: the last good split, or off. */
+export function rollbackTarget(rollback: NonNullable<RolloutStatus['rollback']>): FlagTarget {
+  return rollback.percentage === undefined
+    ? { enabled: false, percentage: 0 }
+    : { enabled: true, percentage: rollback.percentage };
+}
+
+function rollBack(d: Draft, step: number): void {
+  const { ctx, status: s } = d;
+  const lastGood = s.lastGoodPercentage;
+  const toLastGood = ctx.spec.onFailure !== OnFailure.Disable && lastGood !== undefined;
+  const outcome = toLastGood ? `flag back to ${lastGood} %` : 'flag disabled';
+  const summary = s.lastAnalysis?.summary ?? 'analysis failed';
+  s.rollback = {
+    at: isoFloor(ctx.nowMs),
+    step,
+    generation: ctx.generation,
+    ...(toLastGood ? { percentage: lastGood } : {}),
+    message: `analysis failed at ${describeStep(ctx, step)}: ${summary}; ${outcome}`.slice(0, 1024),
+  };
+  delete s.nextStepAt;
+  delete s.holdRemainingSeconds;
+  d.checkpoint = true;
+  ensureFlag(d, rollbackTarget(s.rollback), WriteReason.Rollback);
+  d.events.push({
+    type: 'Warning',
+    reason: FlagRolloutReason.RolledBack,
+    message: s.rollback.message,
+  });
+}

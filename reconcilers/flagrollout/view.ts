@@ -1,0 +1,177 @@
+// The observable face of the status: phase (derived, Argo-style, from spec and status alone),
+// kstatus conditions, the domain conditions, the one-line message and the exposure.
+import {
+  ConditionStatus,
+  findCondition,
+  isConditionTrue,
+  kstatusConditions,
+  type ConditionInput,
+  type KStatusState,
+} from '../../controller/index.js';
+import type { FlagRecord, FlagWrite } from '../shared/flags/model.js';
+import {
+  FlagRolloutConditionType as T,
+  FlagRolloutPhase as P,
+  FlagRolloutReason as R,
+  type FlagRolloutPhase,
+  type FlagRolloutSpec,
+  type RolloutStatus,
+} from './api.js';
+import { describeStep, type Ctx, type Draft } from './draft.js';
+import { Ownership } from './flag-content.js';
+import { describeSeconds } from './timing.js';
+
+/**
+ * The phase, from spec and status only (precedence as in modes.ts). Reads the domain conditions
+ * FlagSynced (an external disable) and KillSwitchActive, so build those first.
+ */
+export function phaseOf(spec: FlagRolloutSpec, status: RolloutStatus): FlagRolloutPhase {
+  if (spec.enabled === false) return P.Disabled;
+  if (isConditionTrue(status.conditions, T.KillSwitchActive)) return P.KilledBySwitch;
+  if (findCondition(status.conditions, T.FlagSynced)?.reason === R.ExternalDisable)
+    return P.Disabled;
+  if (status.rollback !== undefined) return P.RolledBack;
+  if (spec.suspend === true) return P.Paused;
+  if (status.currentStep === undefined) return P.Pending;
+  if (status.completedAt !== undefined) return P.Complete;
+  if (status.nextStepAt !== undefined) return P.Holding;
+  return P.Ramping;
+}
+
+/** kstatus for a phase: Ready when the spec is fully applied, Stalled when a human must act. */
+export function kstateOf(
+  spec: FlagRolloutSpec,
+  phase: FlagRolloutPhase,
+): { state: KStatusState; reason: string } {
+  switch (phase) {
+    case P.Complete:
+      return { state: 'Ready', reason: R.Complete };
+    case P.Disabled:
+      return spec.enabled === false
+        ? { state: 'Ready', reason: R.EmergencyDisabled }
+        : { state: 'Stalled', reason: R.ExternalDisable };
+    case P.RolledBack:
+      return { state: 'Stalled', reason: R.RolledBack };
+    case P.KilledBySwitch:
+      return { state: 'Reconciling', reason: R.KillSwitchActive };
+    case P.Paused:
+      return { state: 'Reconciling', reason: R.Suspended };
+    case P.Pending:
+      return { state: 'Reconciling', reason: R.Pending };
+    case P.Holding:
+      return { state: 'Reconciling', reason: R.Holding };
+    case P.Ramping:
+      return { state: 'Reconciling', reason: R.Ramping };
+  }
+}
+
+/** FlagSynced, AnalysisPassed (with analysis) and KillSwitchActive (with a kill switch). */
+export function domainConditions(d: Draft): ConditionInput[] {
+  const { ctx } = d;
+  const conditions: ConditionInput[] = [{ type: T.FlagSynced, ...d.sync }];
+  if (ctx.gate !== undefined)
+    conditions.push({ type: T.AnalysisPassed, ...analysisState(ctx, d.status) });
+  const group = ctx.spec.killSwitch;
+  if (group !== undefined) {
+    conditions.push(
+      ctx.killed
+        ? {
+            type: T.KillSwitchActive,
+            status: ConditionStatus.True,
+            reason: R.KillSwitchActive,
+            message: `kill switch "${group}" is active: the flag is off for everyone`,
+          }
+        : {
+            type: T.KillSwitchActive,
+            status: ConditionStatus.False,
+            reason: R.KillSwitchCleared,
+            message: `kill switch "${group}" is not set`,
+          },
+    );
+  }
+  return conditions;
+}
+
+function analysisState(
+  ctx: Ctx,
+  s: RolloutStatus,
+): { status: ConditionStatus; reason: string; message: string } {
+  if (s.rollback !== undefined) {
+    return { status: ConditionStatus.False, reason: R.AnalysisFailed, message: s.rollback.message };
+  }
+  if (s.completedAt !== undefined) {
+    return {
+      status: ConditionStatus.True,
+      reason: R.AnalysisSucceeded,
+      message: 'every hold passed',
+    };
+  }
+  const step = s.currentStep;
+  const latest = s.lastAnalysis?.step === step ? s.lastAnalysis?.summary : undefined;
+  const verdict = s.analysis?.step === step ? s.analysis?.verdict : undefined;
+  const where = step === undefined ? 'not started' : describeStep(ctx, step);
+  const message = `${where}: ${latest ?? 'no measurement yet'}`;
+  switch (verdict) {
+    case 'Successful':
+      return { status: ConditionStatus.True, reason: R.AnalysisSucceeded, message };
+    case 'Failed':
+      return { status: ConditionStatus.False, reason: R.AnalysisFailed, message };
+    case 'Inconclusive':
+      return { status: ConditionStatus.False, reason: R.AnalysisInconclusive, message };
+    case 'Running':
+    case undefined:
+      return { status: ConditionStatus.Unknown, reason: R.AnalysisRunning, message };
+  }
+}
+
+/** The Ready/Reconciling/Stalled trio; a Stalled situation (e.g. owned elsewhere) wins. */
+export function kstatusFor(d: Draft, phase: FlagRolloutPhase, message: string): ConditionInput[] {
+  if (d.stalled !== undefined)
+    return kstatusConditions('Stalled', d.stalled.reason, d.stalled.message);
+  const { state, reason } = kstateOf(d.ctx.spec, phase);
+  return kstatusConditions(state, reason, message);
+}
+
+export function phaseMessage(d: Draft, phase: FlagRolloutPhase): string {
+  const { ctx, status: s } = d;
+  if (d.stalled !== undefined) return d.stalled.message;
+  const at = s.currentStep === undefined ? 'no step yet' : describeStep(ctx, s.currentStep);
+  const where = s.currentStep === undefined ? 'before the first step' : `at ${at}`;
+  const left =
+    s.holdRemainingSeconds === undefined
+      ? ''
+      : `; hold frozen with ${describeSeconds(s.holdRemainingSeconds)} left`;
+  switch (phase) {
+    case P.Pending:
+      return `flag ${ctx.spec.flag} not written yet`;
+    case P.Ramping:
+      return at;
+    case P.Holding: {
+      const analysis =
+        s.lastAnalysis?.step === s.currentStep
+          ? `; analysis: ${s.lastAnalysis?.summary ?? ''}`
+          : '';
+      return `${at}, holding until ${s.nextStepAt ?? '?'}${analysis}`;
+    }
+    case P.Complete:
+      return `complete since ${s.completedAt ?? '?'}: ${at}`;
+    case P.Disabled:
+      return `emergency disable (spec.enabled: false): flag off for everyone, ${where}${left}`;
+    case P.KilledBySwitch:
+      return `kill switch "${ctx.spec.killSwitch ?? ''}" is active: flag off for everyone, ${where}${left}`;
+    case P.RolledBack:
+      return `${s.rollback?.message ?? 'rolled back'}; edit the spec to retry the step`;
+    case P.Paused:
+      return `suspended ${where}: observing only${left}`;
+  }
+}
+
+/** What the flag serves after this reconcile: the planned write, else what the store holds. */
+export function servedState(d: Draft): { percentage: number; targetedUsers: number } {
+  const { ctx } = d;
+  const served: FlagWrite | FlagRecord | undefined =
+    d.write?.next ?? (ctx.ownership === Ownership.Unreadable ? undefined : ctx.flag.record);
+  if (served === undefined || !served.enabled || ctx.killed)
+    return { percentage: 0, targetedUsers: 0 };
+  return { percentage: served.basisPoints / 100, targetedUsers: served.targets.length };
+}

@@ -1,0 +1,254 @@
+// Emergency disable and the kill switch act within one reconcile; a controller restarted
+// mid-hold resumes at the right time; a Redis restart (data lost) is repaired from the spec; the
+// CLI's changes to a controlled flag are put back, except a disable.
+import { CoreV1Api } from '@kubernetes/client-node';
+import type { Redis } from 'ioredis';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { run as runCli } from '../../../reconcilers/flagrollout/cli/run.js';
+import {
+  adminKubeConfig,
+  createTestNamespace,
+  environmentControl,
+  testEnv,
+  waitFor,
+} from '../../env/fixtures.js';
+import {
+  conditionOf,
+  createRollout,
+  getRollout,
+  installCrd,
+  patchRollout,
+  rawRedis,
+  readRawFlag,
+  startController,
+  uniqueFlag,
+  waitForStatus,
+  type RunningController,
+} from './support.js';
+
+let ns: string;
+let redis: Redis;
+const controllers: RunningController[] = [];
+
+beforeAll(installCrd);
+beforeEach(async () => {
+  ns = await createTestNamespace('flagrollout-emergency');
+  redis = rawRedis();
+});
+afterEach(async () => {
+  for (const c of controllers.splice(0)) await c.stop();
+  await redis.quit();
+});
+
+function start(pollMs?: number): RunningController {
+  const c = startController(ns, pollMs === undefined ? {} : { pollMs });
+  controllers.push(c);
+  return c;
+}
+
+/** Reconciles after `change`: waits until `done` holds and the reconcile count has settled. */
+async function reconcilesFor(
+  c: RunningController,
+  change: () => Promise<unknown>,
+  done: () => Promise<boolean>,
+): Promise<number> {
+  const before = await c.reconciles();
+  await change();
+  await waitFor(async () => (await done()) && (await c.reconciles()) > before, {
+    timeoutMs: 15_000,
+  });
+  await new Promise((r) => setTimeout(r, 500)); // nothing else is queued (poll is 10 min)
+  return (await c.reconciles()) - before;
+}
+
+const nudge = (name: string) => () =>
+  patchRollout(ns, name, { metadata: { annotations: { 'test/nudge': String(Date.now()) } } });
+
+describe('emergencies act within one reconcile', () => {
+  it('kill switch: KilledBySwitch, flag untouched, hold frozen; cleared: resumes where it was', async () => {
+    const c = start(600_000); // no polling: only the nudges below reconcile
+    const flag = uniqueFlag('kill');
+    const group = uniqueFlag('exp').replace('_', '-');
+    await createRollout(ns, 'kill', {
+      flag,
+      killSwitch: group,
+      steps: [{ percentage: 0, hold: '1s' }, { percentage: 5, hold: '1h' }, { percentage: 100 }],
+    });
+    await waitForStatus(ns, 'kill', (s) => s.currentStep === 1 && s.phase === 'Holding');
+    const before = await readRawFlag(redis, flag);
+
+    const killed = await reconcilesFor(
+      c,
+      async () => {
+        await redis.set(`latticedb:flags:kill_switch:${group}`, '1');
+        await nudge('kill')();
+      },
+      async () => (await getRollout(ns, 'kill')).status?.phase === 'KilledBySwitch',
+    );
+    expect(killed).toBe(1);
+    const status = (await getRollout(ns, 'kill')).status;
+    expect(status).toMatchObject({ percentage: 0, exposure: { percentage: 0, targetedUsers: 0 } });
+    expect(status?.holdRemainingSeconds).toBeGreaterThan(3500);
+    expect(status?.nextStepAt).toBeUndefined();
+    expect(conditionOf(status, 'KillSwitchActive')).toMatchObject({ status: 'True' });
+    expect(await readRawFlag(redis, flag)).toEqual(before); // the evaluator answers off already
+
+    const cleared = await reconcilesFor(
+      c,
+      async () => {
+        await redis.del(`latticedb:flags:kill_switch:${group}`);
+        await nudge('kill')();
+      },
+      async () => (await getRollout(ns, 'kill')).status?.phase === 'Holding',
+    );
+    expect(cleared).toBe(1);
+    const resumed = (await getRollout(ns, 'kill')).status;
+    expect(resumed).toMatchObject({ currentStep: 1, percentage: 5 });
+    const left = Date.parse(resumed?.nextStepAt ?? '') - Date.now();
+    expect(left).toBeGreaterThan(3_500_000);
+    expect(left).toBeLessThanOrEqual((status?.holdRemainingSeconds ?? 0) * 1000 + 1000);
+    expect(await readRawFlag(redis, flag)).toEqual(before);
+  });
+
+  it('enabled: false writes enabled=0 in the reconcile the spec change causes', async () => {
+    const c = start(600_000);
+    const flag = uniqueFlag('disable');
+    await createRollout(ns, 'disable', {
+      flag,
+      steps: [{ percentage: 0, hold: '1s' }, { percentage: 25, hold: '1h' }, { percentage: 100 }],
+    });
+    await waitForStatus(ns, 'disable', (s) => s.currentStep === 1 && s.phase === 'Holding');
+    const count = await reconcilesFor(
+      c,
+      () => patchRollout(ns, 'disable', { spec: { enabled: false } }),
+      async () => (await readRawFlag(redis, flag))?.hash.enabled === '0',
+    );
+    expect(count).toBe(1);
+    const status = (await getRollout(ns, 'disable')).status;
+    expect(status).toMatchObject({ phase: 'Disabled', percentage: 0 });
+    expect(conditionOf(status, 'Ready')).toMatchObject({
+      status: 'True',
+      reason: 'EmergencyDisabled',
+    });
+  });
+});
+
+describe('restarts', () => {
+  it('a controller restarted mid-hold promotes at nextStepAt, not before and not again', async () => {
+    const first = start();
+    const flag = uniqueFlag('restart');
+    await createRollout(ns, 'restart', {
+      flag,
+      steps: [{ percentage: 0, hold: '1s' }, { percentage: 5, hold: '8s' }, { percentage: 100 }],
+    });
+    const holding = await waitForStatus(
+      ns,
+      'restart',
+      (s) => s.currentStep === 1 && s.phase === 'Holding',
+    );
+    const nextStepAt = Date.parse(holding.nextStepAt ?? '');
+    await first.stop();
+    await new Promise((r) => setTimeout(r, 2_000));
+    start();
+    // Until nextStepAt the new controller keeps 5 %…
+    while (Date.now() < nextStepAt - 500) {
+      expect((await readRawFlag(redis, flag))?.hash.percentage).toBe('500');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // …then promotes, once.
+    const done = await waitForStatus(ns, 'restart', (s) => s.phase === 'Complete', {
+      timeoutMs: 20_000,
+    });
+    const raw = await readRawFlag(redis, flag);
+    expect(raw?.hash).toMatchObject({ percentage: '10000', version: '3' });
+    const reachedLast = done.history?.find((h) => h.to === 'Ramping')?.time;
+    expect(Date.parse(reachedLast ?? '')).toBeGreaterThanOrEqual(nextStepAt);
+  });
+
+  it('Redis restarted without its data: the flag is rewritten from the spec', async () => {
+    start(1_000);
+    const flag = uniqueFlag('flush');
+    await createRollout(ns, 'flush', {
+      flag,
+      targeting: { users: ['u-internal'] },
+      steps: [{ percentage: 0, hold: '1s' }, { percentage: 25, hold: '1h' }, { percentage: 100 }],
+    });
+    const before = await waitForStatus(
+      ns,
+      'flush',
+      (s) => s.currentStep === 1 && s.phase === 'Holding',
+    );
+    expect(before.flagVersion).toBe(2);
+    onTestFinished(() => environmentControl().ensureRunning());
+    await environmentControl().restartRedis();
+    expect(await readRawFlag(redis, flag)).toBeUndefined();
+    const raw = await waitFor(() => readRawFlag(redis, flag), {
+      timeoutMs: 30_000,
+      message: 'flag rewritten',
+    });
+    expect(raw.hash).toMatchObject({
+      enabled: '1',
+      percentage: '2500',
+      version: '1',
+      updatedBy: `controller:${ns}/flush`,
+    });
+    expect(raw.targets).toEqual(['u-internal']);
+    const after = await waitForStatus(ns, 'flush', (s) => s.flagVersion === 1);
+    expect(after).toMatchObject({ currentStep: 1, phase: 'Holding', percentage: 25 });
+    expect(Date.parse(after.nextStepAt ?? '')).toBeGreaterThan(Date.parse(before.nextStepAt ?? '')); // hold restarted
+    await waitFor(
+      async () => (await redis.hgetall(`latticedb:flags:${flag}:rollout`)).phase === 'Holding',
+    );
+    const events = await adminKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .listNamespacedEvent({ namespace: ns });
+    expect(events.items.map((e) => e.reason)).toContain('FlagRewritten');
+  });
+});
+
+describe('the CLI writing a controlled flag', () => {
+  const cli = (...args: string[]) =>
+    runCli([...args, `--redis-url=${testEnv().redisUrl}`, '--actor=oncall'], {
+      stdout: () => undefined,
+      stderr: () => undefined,
+      env: {},
+    });
+
+  it('a percentage change is put back; a disable is respected until re-enabled', async () => {
+    start(1_000);
+    const flag = uniqueFlag('cli');
+    await createRollout(ns, 'cli', {
+      flag,
+      steps: [{ percentage: 0, hold: '1s' }, { percentage: 5, hold: '1h' }, { percentage: 100 }],
+    });
+    await waitForStatus(ns, 'cli', (s) => s.currentStep === 1 && s.phase === 'Holding');
+
+    expect(await cli('set-percentage', flag, '60')).toBe(0);
+    const restored = await waitFor(async () => {
+      const raw = await readRawFlag(redis, flag);
+      return raw?.hash.updatedBy === `controller:${ns}/cli` ? raw : undefined;
+    });
+    expect(restored.hash).toMatchObject({ enabled: '1', percentage: '500' });
+
+    expect(await cli('disable', flag)).toBe(0);
+    const respected = await waitForStatus(ns, 'cli', (s) => s.phase === 'Disabled');
+    expect(conditionOf(respected, 'Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'ExternalDisable',
+    });
+    expect(respected.holdRemainingSeconds).toBeGreaterThan(3500);
+    await new Promise((r) => setTimeout(r, 2_500)); // polled twice: still off, still the CLI's write
+    expect((await readRawFlag(redis, flag))?.hash).toMatchObject({
+      enabled: '0',
+      updatedBy: 'cli:oncall',
+    });
+
+    expect(await cli('enable', flag)).toBe(0);
+    await waitForStatus(ns, 'cli', (s) => s.phase === 'Holding' && s.percentage === 5);
+    expect((await readRawFlag(redis, flag))?.hash).toMatchObject({
+      enabled: '1',
+      percentage: '500',
+      updatedBy: `controller:${ns}/cli`,
+    });
+  });
+});

@@ -1,0 +1,223 @@
+// decide(): the regular ramp without analysis — start, holds, promotion, completion — with the
+// exact write and status of each transition.
+import { describe, expect, it } from 'vitest';
+import { decide, MIN_REQUEUE_MS } from '../../../reconcilers/flagrollout/plan.js';
+import {
+  at,
+  condition,
+  flagRecord,
+  holding,
+  input,
+  iso,
+  observation,
+  percent,
+  POLL_MS,
+  rolloutSpec,
+} from './support/fixtures.js';
+
+const spec = rolloutSpec();
+
+describe('decide: start', () => {
+  it('writes step 0 (targeted users only) and starts its hold, write-ahead', () => {
+    const d = decide(input(spec, undefined, observation(undefined)));
+    expect(d.write).toEqual({
+      expectedVersion: 0,
+      reason: 'start',
+      next: {
+        enabled: true,
+        basisPoints: 0,
+        salt: 'new_query_optimizer',
+        targets: ['u-internal', 'u-qa'],
+        killSwitch: 'experimental',
+        updatedBy: 'controller:prod/new-query-optimizer',
+      },
+    });
+    expect(d.checkpoint).toBe(true);
+    const message = 'step 1/5 (0 % + 2 targeted users), holding until 2026-11-26T10:00:10Z';
+    expect(d.status).toEqual({
+      currentStep: 0,
+      stepCount: 5,
+      step: '1/5',
+      stepStartedAt: '2026-11-26T10:00:00Z',
+      nextStepAt: '2026-11-26T10:00:10Z',
+      flagVersion: 1,
+      percentage: 0,
+      exposure: { percentage: 0, targetedUsers: 2 },
+      phase: 'Holding',
+      message,
+      conditions: [
+        { type: 'Ready', status: 'False', reason: 'Holding', message },
+        { type: 'Reconciling', status: 'True', reason: 'Holding', message },
+        { type: 'Stalled', status: 'False', reason: 'Holding', message },
+        {
+          type: 'FlagSynced',
+          status: 'True',
+          reason: 'FlagInSync',
+          message: 'version 1: 0 % + 2 targeted users',
+        },
+        {
+          type: 'KillSwitchActive',
+          status: 'False',
+          reason: 'KillSwitchCleared',
+          message: 'kill switch "experimental" is not set',
+        },
+      ],
+      history: [{ time: '2026-11-26T10:00:00Z', to: 'Holding', reason: 'Holding', message }],
+    });
+    expect(d.events).toEqual([
+      {
+        type: 'Normal',
+        reason: 'StepStarted',
+        message: 'step 1/5 (0 % + 2 targeted users); holding until 2026-11-26T10:00:10Z',
+      },
+    ]);
+    expect(d.requeueAfterMs).toBe(10_000);
+    expect(d.rolloutInfo).toEqual({
+      owner: 'prod/new-query-optimizer',
+      phase: 'Holding',
+      step: 0,
+      stepCount: 5,
+      nextStepAt: '2026-11-26T10:00:10Z',
+    });
+  });
+
+  it('rounds the deadline up: a hold is never shorter than asked', () => {
+    const d = decide(input(spec, undefined, observation(undefined), { now: at(0.4) }));
+    expect(d.status.stepStartedAt).toBe(iso(0));
+    expect(d.status.nextStepAt).toBe(iso(11));
+    expect(d.requeueAfterMs).toBe(10_600);
+  });
+
+  it('takes over a flag that existed before the rollout (Normal FlagAdopted)', () => {
+    const cli = flagRecord({
+      enabled: false,
+      basisPoints: 2500,
+      version: 4,
+      updatedBy: 'cli:alice',
+    });
+    const d = decide(input(spec, undefined, observation(cli)));
+    expect(d.write).toMatchObject({ expectedVersion: 4, next: { enabled: true, basisPoints: 0 } });
+    expect(d.status.flagVersion).toBe(5);
+    expect(d.events.map((e) => [e.type, e.reason])).toEqual([
+      ['Normal', 'FlagAdopted'],
+      ['Normal', 'StepStarted'],
+    ]);
+  });
+});
+
+describe('decide: holds and promotion', () => {
+  it.each([1, 2, 3])('holds step %i until nextStepAt without writing', (step) => {
+    const status = holding(step);
+    const flag = observation(flagRecord({ basisPoints: percent(step) * 100 }));
+    const d = decide(input(spec, status, flag, { now: at(4) }));
+    expect(d.write).toBeUndefined();
+    expect(d.events).toEqual([]);
+    expect(d.requeueAfterMs).toBe(6_000);
+    expect(d.status).toMatchObject({ currentStep: step, nextStepAt: iso(10), phase: 'Holding' });
+    expect(d.status.history).toBeUndefined(); // phase unchanged: no entry
+  });
+
+  it.each([0, 1, 2])('promotes step %i when its hold is up', (step) => {
+    const status = holding(step, { flagVersion: 3 });
+    const flag = observation(flagRecord({ basisPoints: percent(step) * 100, version: 3 }));
+    const d = decide(input(spec, status, flag, { now: at(10) }));
+    expect(d.write).toMatchObject({
+      expectedVersion: 3,
+      reason: 'promote',
+      next: { enabled: true, basisPoints: percent(step + 1) * 100 },
+    });
+    expect(d.checkpoint).toBe(true);
+    expect(d.status).toMatchObject({
+      currentStep: step + 1,
+      step: `${step + 2}/5`,
+      stepStartedAt: iso(10),
+      nextStepAt: iso(20),
+      lastGoodPercentage: percent(step),
+      flagVersion: 4,
+      percentage: percent(step + 1),
+      exposure: { percentage: percent(step + 1), targetedUsers: 2 },
+    });
+    expect(d.events.map((e) => e.reason)).toEqual(['StepStarted']);
+  });
+
+  it('goes to the last step (no hold) and requeues at once to complete it', () => {
+    const status = holding(3);
+    const d = decide(
+      input(spec, status, observation(flagRecord({ basisPoints: 5000 })), { now: at(10) }),
+    );
+    expect(d.write?.next.basisPoints).toBe(10_000);
+    expect(d.status).toMatchObject({ currentStep: 4, phase: 'Ramping', step: '5/5' });
+    expect(d.status.nextStepAt).toBeUndefined();
+    expect(d.requeueAfterMs).toBe(MIN_REQUEUE_MS);
+  });
+
+  it('completes on the last step: Ready, no write, polls for drift', () => {
+    const status = { ...holding(4), nextStepAt: undefined, phase: 'Ramping' as const };
+    const flag = observation(flagRecord({ basisPoints: 10_000 }));
+    const d = decide(input(spec, status, flag, { now: at(1) }));
+    expect(d.write).toBeUndefined();
+    expect(d.status).toMatchObject({
+      phase: 'Complete',
+      completedAt: iso(1),
+      lastGoodPercentage: 100,
+    });
+    expect(condition(d.status, 'Ready')).toMatchObject({ status: 'True', reason: 'Complete' });
+    expect(d.events.map((e) => e.reason)).toEqual(['Complete']);
+    expect(d.requeueAfterMs).toBe(POLL_MS);
+    // and stays complete
+    const again = decide(input(spec, d.status, flag, { now: at(60) }));
+    expect(again.write).toBeUndefined();
+    expect(again.events).toEqual([]);
+    expect(again.status.phase).toBe('Complete');
+  });
+
+  it('adopts its own write that status missed (crash after the write): no second write', () => {
+    // Status was checkpointed at step 1 with flagVersion 2, the write landed as version 2 … or
+    // status still says version 1 while the store has our version 2: either way it is ours.
+    const status = holding(1, { flagVersion: 1 });
+    const flag = observation(flagRecord({ basisPoints: 500, version: 2 }));
+    const d = decide(input(spec, status, flag, { now: at(3) }));
+    expect(d.write).toBeUndefined();
+    expect(d.status.flagVersion).toBe(2);
+    expect(d.status.nextStepAt).toBe(iso(10));
+  });
+
+  it('restarts the hold when its write was lost (checkpointed, then crashed before writing)', () => {
+    const status = holding(2, { flagVersion: 5, nextStepAt: iso(10) });
+    const flag = observation(flagRecord({ basisPoints: 500, version: 4 }));
+    const d = decide(input(spec, status, flag, { now: at(30) }));
+    expect(d.write).toMatchObject({
+      expectedVersion: 4,
+      reason: 'repair',
+      next: { basisPoints: 2500 },
+    });
+    expect(d.status).toMatchObject({ currentStep: 2, nextStepAt: iso(40), flagVersion: 5 });
+    expect(d.events).toEqual([]);
+  });
+
+  it('a targeting edit is written without restarting the hold', () => {
+    const edited = rolloutSpec({ targeting: { users: ['u-qa', 'u-internal', 'u-new'] } });
+    const d = decide(
+      input(edited, holding(1), observation(flagRecord({ basisPoints: 500 })), { now: at(4) }),
+    );
+    expect(d.write?.next.targets).toEqual(['u-internal', 'u-new', 'u-qa']);
+    expect(d.status.nextStepAt).toBe(iso(10));
+    expect(d.status.exposure).toEqual({ percentage: 5, targetedUsers: 3 });
+  });
+
+  it('steps appended after completion continue from the old last step', () => {
+    const fiftyOnly = rolloutSpec({ steps: rolloutSpec().steps.slice(0, 4) });
+    const done = {
+      ...holding(3),
+      nextStepAt: undefined,
+      completedAt: iso(0),
+      phase: 'Complete' as const,
+    };
+    const flag = observation(flagRecord({ basisPoints: 5000 }));
+    expect(decide(input(fiftyOnly, done, flag)).write).toBeUndefined();
+    const d = decide(input(spec, done, flag, { now: at(5) }));
+    expect(d.status.completedAt).toBeUndefined();
+    expect(d.write).toMatchObject({ reason: 'promote', next: { basisPoints: 10_000 } });
+    expect(d.status).toMatchObject({ currentStep: 4, phase: 'Ramping', lastGoodPercentage: 50 });
+  });
+});
