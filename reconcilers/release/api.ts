@@ -519,6 +519,16 @@ export const ReleaseReason = {
   RollingBack: 'RollingBack',
   RolledBack: 'RolledBack',
   FastRollback: 'FastRollback',
+  // Added with the reconciler (issue 5):
+  Adopted: 'Adopted',
+  ServiceNotFound: 'ServiceNotFound',
+  ServiceDrifted: 'ServiceDrifted',
+  StrategyMismatch: 'StrategyMismatch',
+  PreflightPassed: 'PreflightPassed',
+  SmokeTestsPassed: 'SmokeTestsPassed',
+  MigrationSucceeded: 'MigrationSucceeded',
+  NotPaused: 'NotPaused',
+  Pinned: 'Pinned',
 } as const;
 export type ReleaseReason = (typeof ReleaseReason)[keyof typeof ReleaseReason];
 
@@ -540,9 +550,12 @@ export const Revision = Type.Object({
   number: Type.Integer({ minimum: 0, format: 'int64' }),
   /** Hash of the spec fields that make a revision: image, environment, secrets, restartedAt. */
   specHash: Type.String({ maxLength: 128 }),
-  taskDefinitionArn: Arn,
+  /** Absent until the revision's task definition is registered (or found by its spec-hash tag). */
+  taskDefinitionArn: Type.Optional(Arn),
   image: Type.String({ maxLength: 512 }),
   taskSetArn: Type.Optional(Arn),
+  /** Delivered without steps, analysis or approval (rollbackWindow, or the rollback action). */
+  fastPath: Type.Optional(Type.Boolean()),
 });
 export type Revision = Static<typeof Revision>;
 
@@ -591,6 +604,45 @@ export type DeploymentLogEntry = Static<typeof DeploymentLogEntry>;
 
 const actionValue = Type.Optional(Type.String({ maxLength: 256 }));
 
+/**
+ * Where `status.revision` is in its pipeline; `phase` is derived from it (plan/phase.ts).
+ * Cleanup → Preflight → Register → [Snapshot → MaintenanceOn → Migration] → Deploy → Smoke →
+ * (canary: Steps | blue/green: Approval) → Switch → PostChecks → [MaintenanceOff] → Done;
+ * any failure → RollingBack → Done. Rolling skips Smoke, Steps, Approval and Switch.
+ */
+export const ReleaseStage = {
+  Cleanup: 'Cleanup',
+  Preflight: 'Preflight',
+  Register: 'Register',
+  Snapshot: 'Snapshot',
+  MaintenanceOn: 'MaintenanceOn',
+  Migration: 'Migration',
+  Deploy: 'Deploy',
+  Smoke: 'Smoke',
+  Steps: 'Steps',
+  Approval: 'Approval',
+  Switch: 'Switch',
+  PostChecks: 'PostChecks',
+  MaintenanceOff: 'MaintenanceOff',
+  RollingBack: 'RollingBack',
+  Done: 'Done',
+} as const;
+export type ReleaseStage = (typeof ReleaseStage)[keyof typeof ReleaseStage];
+
+export const PauseReason = StringEnum(['StepPaused', 'AwaitingApproval', 'AnalysisInconclusive']);
+export type PauseReason = Static<typeof PauseReason>;
+
+/** Why the current revision stopped progressing (rolled back, aborted, …) and what it ends as. */
+export const RollbackState = Type.Object({
+  outcome: StringEnum(['RolledBack', 'Aborted', 'Failed', 'Superseded', 'Frozen']),
+  reason: Type.String({ maxLength: 128 }),
+  message: Type.String({ maxLength: 1024 }),
+  at: DateTime(),
+  /** The stage the revision had reached: traffic is undone only from Deploy on. */
+  fromStage: StringEnum(Object.values(ReleaseStage)),
+});
+export type RollbackState = Static<typeof RollbackState>;
+
 export const ReleaseStatus = Type.Object({
   ...commonStatusFields(ReleasePhaseSchema),
   strategy: Type.Optional(StringEnum(Object.values(StrategyName))),
@@ -619,6 +671,14 @@ export const ReleaseStatus = Type.Object({
       startedAt: Type.Optional(DateTime()),
       finishedAt: Type.Optional(DateTime()),
       message: Type.Optional(Type.String({ maxLength: 1024 })),
+      /** The revision this record belongs to (a retry of it keeps a succeeded migration). */
+      revision: Type.Optional(Type.Integer({ minimum: 0, format: 'int64' })),
+      /** Incremented by each retry of a failed migration; part of the RunTask `startedBy`. */
+      attempt: Type.Optional(Type.Integer({ minimum: 0 })),
+      /** RunTask idempotency key, written ahead of the call. */
+      startedBy: Type.Optional(Type.String({ maxLength: 128 })),
+      /** This revision turned the maintenance flag on (so it must turn it off again). */
+      flagOn: Type.Optional(Type.Boolean()),
     }),
   ),
   preflight: Type.Optional(
@@ -628,7 +688,13 @@ export const ReleaseStatus = Type.Object({
       results: checkResults(10),
     }),
   ),
-  smoke: Type.Optional(Type.Object({ results: checkResults(20) })),
+  smoke: Type.Optional(
+    Type.Object({
+      results: checkResults(20),
+      /** Which run the results belong to: before traffic, or after promotion. */
+      phase: Type.Optional(StringEnum(['PreTraffic', 'PostPromotion'])),
+    }),
+  ),
   postDeployment: Type.Optional(Type.Object({ results: checkResults(30) })),
   /** The last value of each action annotation already handled (so each is applied once). */
   actions: Type.Optional(
@@ -641,6 +707,37 @@ export const ReleaseStatus = Type.Object({
     }),
   ),
   deploymentLog: Type.Optional(Type.Array(DeploymentLogEntry, { maxItems: MAX_DEPLOYMENT_LOG })),
+  // Added with the reconciler (issue 5): the state machine's own fields.
+  stage: Type.Optional(StringEnum(Object.values(ReleaseStage))),
+  /** How `revision` ended, once `stage` is Done. */
+  outcome: Type.Optional(DeploymentOutcome),
+  /** Set while (and after) the revision is rolled back, aborted, failed or superseded. */
+  rollback: Type.Optional(RollbackState),
+  /** Why progress is held (a pause step, an approval wait, an inconclusive analysis). */
+  pause: Type.Optional(Type.Object({ reason: PauseReason, since: DateTime() })),
+  /** The analysis gate (its step) the promote action let pass although it was not Successful. */
+  promotedGate: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Last step or stage change: progressDeadline counts from here. */
+  lastProgressAt: Type.Optional(DateTime()),
+  /**
+   * The target group the stable task set serves (task-set strategies). Roles alternate: a promoted
+   * canary (or green) keeps its target group, which becomes the stable one.
+   */
+  stableTargetGroupArn: Type.Optional(Arn),
+  /** The previous stable task set, deleted at `deleteAt` (blue/green keeps it for scaleDownDelay). */
+  retiring: Type.Optional(
+    Type.Object({
+      taskSetArn: Arn,
+      revision: Type.Integer({ minimum: 0, format: 'int64' }),
+      taskDefinitionArn: Type.Optional(Arn),
+      deleteAt: DateTime(),
+    }),
+  ),
+  /**
+   * After the rollback action: the spec hash rolled back from. A spec with this hash starts no new
+   * revision until the spec changes or the retry action names the current revision.
+   */
+  pinnedSpecHash: Type.Optional(Type.String({ maxLength: 128 })),
 });
 export type ReleaseStatus = Static<typeof ReleaseStatus>;
 

@@ -51,6 +51,8 @@ export interface TaskSet {
   /** Scale in percent of the service's desired count. */
   readonly scalePercent: number;
   readonly targetGroupArns: readonly string[];
+  /** The load balancer bindings (target group, container, port); a new task set copies one. */
+  readonly loadBalancers?: readonly LoadBalancerBinding[];
   readonly runningCount?: number;
   readonly pendingCount?: number;
   readonly computedDesiredCount?: number;

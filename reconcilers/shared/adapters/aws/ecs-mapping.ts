@@ -56,6 +56,7 @@ export function toTaskSet(t: SdkTaskSet): TaskSet {
     ...optional('externalId', t.externalId === '' ? undefined : t.externalId),
     scalePercent: t.scale?.value ?? 0,
     targetGroupArns: toBindings(t.loadBalancers).map((b) => b.targetGroupArn),
+    loadBalancers: toBindings(t.loadBalancers),
     ...optional('runningCount', t.runningCount),
     ...optional('pendingCount', t.pendingCount),
     ...optional('computedDesiredCount', t.computedDesiredCount),

@@ -1,0 +1,127 @@
+// Reads the world the decision needs, and nothing more (plan/needs.ts says what): the service from
+// the batching observer (cached up to the resync period in steady state, fresh while in flight),
+// then in parallel whatever the current stage asks for — listener weights, task definitions,
+// pre-flight facts, snapshot, flag, migration task, due analysis measurements, smoke tests, alarms.
+import { analyze } from '../shared/analysis/index.js';
+import { checkAlarms, runHttpChecks } from '../shared/checks/index.js';
+import type { TargetGroupWeight } from '../shared/ports/traffic.js';
+import {
+  currentTaskDefinitionArn,
+  familyOf,
+  type ObservationNeeds,
+  type Observed,
+} from './plan/index.js';
+import { SPEC_HASH_TAG } from './plan/index.js';
+import type { FlagState } from './plan/types.js';
+import type { ReleaseObject, ReleasePorts } from './ports.js';
+
+export async function observe(
+  release: ReleaseObject,
+  needs: ObservationNeeds,
+  ports: ReleasePorts,
+  now: Date,
+  signal?: AbortSignal,
+): Promise<Observed> {
+  const { spec, status } = release;
+  const { region, cluster, service: name } = spec.target;
+  const ref = { region, cluster, service: name };
+  const service =
+    (await ports.ecs.describeService(ref, { maxAgeMs: needs.serviceMaxAgeMs })) ?? null;
+  if (service === null) return { service: null };
+  const baseArn = status?.stableRevision?.taskDefinitionArn ?? currentTaskDefinitionArn(service);
+  const [
+    baseTaskDefinition,
+    revisionTaskDefinition,
+    weights,
+    image,
+    capacity,
+    snapshot,
+    flag,
+    migrationTask,
+    analysis,
+    smoke,
+    alarms,
+  ] = await Promise.all([
+    !needs.baseTaskDefinition
+      ? undefined
+      : baseArn === undefined
+        ? null
+        : ports.ecs.describeTaskDefinition(region, baseArn),
+    needs.revisionSpecHash === undefined || baseArn === undefined
+      ? undefined
+      : ports.ecs
+          .findTaskDefinitionByTags(region, familyOf(baseArn), {
+            [SPEC_HASH_TAG]: needs.revisionSpecHash,
+          })
+          .then((td) => td ?? null),
+    readWeights(ports, region, needs.listeners),
+    needs.image === undefined ? undefined : ports.images.lookup(needs.image),
+    needs.capacity ? ports.ecs.clusterCapacity(region, cluster) : undefined,
+    needs.snapshotId === undefined
+      ? undefined
+      : ports.database.describeSnapshot(region, needs.snapshotId).then((s) => s ?? null),
+    needs.flag === undefined ? undefined : readFlag(ports, release, needs.flag),
+    needs.migrationStartedBy === undefined
+      ? undefined
+      : ports.ecs.findTask(ref, needs.migrationStartedBy).then((t) => t ?? null),
+    needs.analysis === undefined
+      ? undefined
+      : analyze(needs.analysis.checks, needs.analysis.record, {
+          now,
+          source: ports.metrics,
+          defaultRegion: region,
+          ...(signal === undefined ? {} : { signal }),
+        }).then((result) => ({ step: needs.analysis?.step ?? 0, result })),
+    needs.smoke
+      ? runHttpChecks(spec.checks?.smoke ?? [], {
+          ...(signal === undefined ? {} : { signal }),
+          ...(ports.fetch === undefined ? {} : { fetch: ports.fetch }),
+        })
+      : undefined,
+    needs.alarms === undefined
+      ? undefined
+      : checkAlarms(ports.alarms, needs.alarms, region, signal === undefined ? {} : { signal }),
+  ]);
+  return {
+    service,
+    ...defined({
+      baseTaskDefinition,
+      revisionTaskDefinition,
+      weights,
+      image,
+      capacity,
+      snapshot,
+      flag,
+      migrationTask,
+      analysis,
+      smoke,
+      alarms,
+    }),
+  };
+}
+
+async function readWeights(
+  ports: ReleasePorts,
+  region: string,
+  listeners: readonly string[],
+): Promise<Record<string, readonly TargetGroupWeight[]> | undefined> {
+  if (listeners.length === 0) return undefined;
+  const read = await Promise.all(listeners.map((arn) => ports.traffic.getWeights(region, arn)));
+  return Object.fromEntries(listeners.map((arn, i) => [arn, read[i] ?? []]));
+}
+
+async function readFlag(
+  ports: ReleasePorts,
+  release: ReleaseObject,
+  flag: string,
+): Promise<FlagState> {
+  const found = await ports.flags(release);
+  if ('problem' in found) return { ok: false, problem: found.problem };
+  const obs = await found.store.read(flag);
+  return { ok: true, version: obs.version, record: obs.record };
+}
+
+/** Drops the keys whose value is undefined (not observed this time). */
+function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,143 @@
+// Operator actions: `kubectl annotate release/x delivery.latticedb.com/<action>=<revision>`.
+// The value names the revision it acts on, so an action is applied once (status.actions keeps
+// the last value handled) and never to a revision the operator did not see. approve may be given
+// early: it waits for the approval gate of its revision.
+import { ReleaseAction, ReleaseReason, ReleaseStage } from '../api.js';
+import { nowIso, type Draft } from './draft.js';
+import { note } from './history.js';
+import { resetAttempt, specHash, startRevision } from './revision.js';
+import { beginRollback } from './rollback-start.js';
+
+const ORDER = ['abort', 'rollback', 'retry', 'promote', 'approve'] as const;
+type Name = (typeof ORDER)[number];
+
+export function applyActions(d: Draft, annotations: Readonly<Record<string, string>>): void {
+  for (const name of ORDER) {
+    const value = annotations[ReleaseAction[name]]?.trim();
+    if (value === undefined || value === d.status.actions?.[name]) continue;
+    const current = d.status.revision?.number;
+    if (current === undefined || value !== String(current)) {
+      handled(d, name, value);
+      note(
+        d,
+        'Warning',
+        'ActionIgnored',
+        `${name}=${value} ignored: the current revision is ${current ?? 'none'}`,
+      );
+      continue;
+    }
+    const outcome = APPLY[name](d);
+    if (outcome === 'pending') continue;
+    handled(d, name, value);
+    if (outcome !== 'applied') {
+      note(d, 'Warning', 'ActionIgnored', `${name}=${value} ignored: ${outcome.ignored}`);
+    }
+  }
+}
+
+function handled(d: Draft, name: Name, value: string): void {
+  d.status.actions = { ...d.status.actions, [name]: value };
+}
+
+/** Applied, left for later (approve before the gate), or ignored with the reason. */
+type Result = 'applied' | 'pending' | { readonly ignored: string };
+
+const inFlight = (d: Draft): boolean =>
+  d.status.stage !== undefined &&
+  d.status.stage !== ReleaseStage.Done &&
+  d.status.stage !== ReleaseStage.RollingBack;
+
+const APPLY: Record<Name, (d: Draft) => Result> = {
+  abort(d) {
+    if (!inFlight(d) && d.status.outcome !== 'Frozen') return { ignored: 'nothing is in flight' };
+    beginRollback(d, {
+      outcome: 'Aborted',
+      reason: ReleaseReason.Aborted,
+      message: 'aborted by the abort action',
+    });
+    return 'applied';
+  },
+  rollback(d) {
+    if (inFlight(d) || d.status.outcome === 'Frozen') {
+      beginRollback(d, {
+        outcome: 'RolledBack',
+        reason: ReleaseReason.RolledBack,
+        message: 'rolled back by the rollback action',
+      });
+      return 'applied';
+    }
+    if (d.status.outcome !== 'Succeeded')
+      return { ignored: 'the revision is not live (it already ended)' };
+    const history = d.status.stableHistory ?? [];
+    const target = history.filter((r) => r.number < (d.status.revision?.number ?? 0)).at(-1);
+    if (target?.taskDefinitionArn === undefined)
+      return { ignored: 'there is no earlier stable revision' };
+    d.status.pinnedSpecHash = specHash(d.spec);
+    startRevision(
+      d,
+      {
+        specHash: target.specHash,
+        image: target.image,
+        taskDefinitionArn: target.taskDefinitionArn,
+        fastPath: true,
+      },
+      ReleaseReason.FastRollback,
+      `rollback action: back to revision ${target.number} through the fast path`,
+    );
+    return 'applied';
+  },
+  retry(d) {
+    if (d.status.pinnedSpecHash !== undefined) {
+      delete d.status.pinnedSpecHash;
+      note(d, 'Normal', 'Retry', 'retry action: the spec is deployed again');
+      return 'applied';
+    }
+    const outcome = d.status.outcome;
+    if (
+      d.status.stage !== ReleaseStage.Done ||
+      outcome === undefined ||
+      outcome === 'Succeeded' ||
+      outcome === 'Superseded'
+    ) {
+      return { ignored: 'only an aborted, failed, rolled-back or frozen revision can be retried' };
+    }
+    const m = d.status.migration;
+    if (m?.revision === d.status.revision?.number && m?.phase === 'Failed') {
+      // A failed migration runs again under a new startedBy; a succeeded one is kept.
+      d.status.migration = {
+        phase: 'Pending',
+        attempt: (m.attempt ?? 0) + 1,
+        ...(m.revision === undefined ? {} : { revision: m.revision }),
+        ...(m.snapshotId === undefined ? {} : { snapshotId: m.snapshotId }),
+        ...(m.flagOn === undefined ? {} : { flagOn: m.flagOn }),
+      };
+    }
+    resetAttempt(d);
+    note(
+      d,
+      'Normal',
+      'Retry',
+      `retry action: revision ${d.status.revision?.number ?? 0} starts again from the first step`,
+    );
+    return 'applied';
+  },
+  promote(d) {
+    const holding =
+      d.status.stage === ReleaseStage.Steps || d.status.stage === ReleaseStage.PostChecks;
+    if (!holding) return { ignored: 'nothing to promote (no pause or analysis in progress)' };
+    d.promote = true;
+    note(
+      d,
+      'Normal',
+      'PromoteRequested',
+      `promote action at ${d.status.step ?? 'the current step'} (${nowIso(d)})`,
+    );
+    return 'applied';
+  },
+  approve(d) {
+    if (!inFlight(d)) return { ignored: 'the revision is not waiting for approval' };
+    // Given early, it stays pending (unhandled) and is consumed by the approval gate.
+    d.approve = true;
+    return d.status.stage === ReleaseStage.Approval ? 'applied' : 'pending';
+  },
+};

@@ -1,0 +1,186 @@
+// Analysis gates. A gate is one run of the engine (reconcilers/shared/analysis) keyed by the step
+// it belongs to: an analysis step of the canary, the background gate of the current canary weight
+// (when spec.analysis is set and the steps name no analysis), or the post-promotion gate of
+// blue/green and rolling. observe.ts measures the checks that are due; here the results are folded
+// into status and the verdict is read.
+import type { ReleaseState } from './types.js';
+import {
+  assessAll,
+  type AnalysisAssessment,
+  type AnalysisRecord,
+} from '../../shared/analysis/index.js';
+import type { MetricCheck } from '../../shared/api/metric-check.js';
+import { ReleaseStage, type ReleaseSpec } from '../api.js';
+import { nowIso, waitFor, type Draft, type StepResult } from './draft.js';
+import { note } from './history.js';
+import { canarySteps, hasAnalysisSteps } from './steps.js';
+import { routingOf } from './world.js';
+
+export interface Gate {
+  readonly step: number;
+  readonly checks: readonly MetricCheck[];
+}
+
+/** A gate's assessment for this reconcile. */
+export interface GateVerdict {
+  readonly step: number;
+  readonly assessment: AnalysisAssessment;
+}
+
+/** Observes and assesses the open gate; 'probe' when a due measurement was not taken. */
+export function openGate(d: Draft): GateVerdict | 'probe' | undefined {
+  const gate = activeGate(d.spec, d.status);
+  if (gate === undefined) return undefined;
+  const assessment = evaluateGate(d, gate);
+  return assessment === 'probe' ? 'probe' : { step: gate.step, assessment };
+}
+
+/**
+ * Undefined when the gate lets progress go on: Successful, or let pass by the promote action
+ * (remembered in status.promotedGate, so the override survives the reconciles the step still
+ * needs). Inconclusive holds until promote or abort; Running waits for the next measurement.
+ * Failed is the caller's (it rolls back).
+ */
+export function holdForGate(d: Draft, v: GateVerdict, when: string): StepResult | undefined {
+  const { phase, message } = v.assessment;
+  if (phase === 'Successful' || d.status.promotedGate === v.step) return undefined;
+  if (d.promote) {
+    d.promote = false;
+    d.status.promotedGate = v.step;
+    delete d.status.pause;
+    note(
+      d,
+      'Normal',
+      'Promoted',
+      `analysis ${phase.toLowerCase()} ${when}: passed by the promote action`,
+    );
+    return undefined;
+  }
+  if (phase === 'Inconclusive') {
+    if (d.status.pause?.reason !== 'AnalysisInconclusive') {
+      d.status.pause = { reason: 'AnalysisInconclusive', since: nowIso(d) };
+      note(
+        d,
+        'Warning',
+        'AnalysisInconclusive',
+        `analysis inconclusive ${when}: ${message}; holding`,
+      );
+    }
+    const n = d.status.revision?.number ?? 0;
+    return waitFor(
+      'human',
+      `analysis inconclusive ${when}: ${message}; annotate promote=${n} or abort=${n}`,
+    );
+  }
+  return waitFor('time', `analysis running ${when}: ${message}`, v.assessment.nextMeasurementAt);
+}
+
+/** The gate open in the current stage, if any. */
+export function activeGate(spec: ReleaseSpec, status: ReleaseState | undefined): Gate | undefined {
+  const analysis = spec.analysis;
+  if (analysis === undefined || status === undefined) return undefined;
+  if (status.stage === ReleaseStage.Steps && spec.strategy.canary !== undefined) {
+    const steps = canarySteps(spec.strategy.canary, status.revision?.fastPath === true);
+    const i = status.currentStepIndex ?? 0;
+    const step = steps[i];
+    if (step?.kind === 'analysis')
+      return { step: i, checks: checksFor(spec, status, step.metrics) };
+    const background = !hasAnalysisSteps(steps) && status.revision?.fastPath !== true;
+    if (background && status.analysis?.step !== undefined) {
+      return { step: status.analysis.step, checks: checksFor(spec, status) };
+    }
+    return undefined;
+  }
+  if (status.stage === ReleaseStage.PostChecks && spec.strategy.canary === undefined) {
+    return status.revision?.fastPath === true
+      ? undefined
+      : { step: 0, checks: checksFor(spec, status) };
+  }
+  return undefined;
+}
+
+/** What status holds for `gate` (nothing when status holds another gate's run). */
+export function recordFor(status: ReleaseState | undefined, gate: Gate): AnalysisRecord {
+  const a = status?.analysis;
+  if (a?.step !== gate.step) return {};
+  return {
+    ...(a.results === undefined ? {} : { results: a.results }),
+    measurements: a.measurements ?? [],
+  };
+}
+
+/** Folds the observation into status.analysis; 'probe' when a measurement is due but was not taken. */
+export function evaluateGate(d: Draft, gate: Gate): AnalysisAssessment | 'probe' {
+  const previous = d.status.analysis?.step === gate.step ? d.status.analysis : undefined;
+  const obs = d.observed.analysis;
+  let assessment: AnalysisAssessment;
+  if (obs?.step === gate.step) {
+    assessment = obs.result.assessment;
+    d.status.analysis = {
+      step: gate.step,
+      startedAt: previous?.startedAt ?? nowIso(d),
+      ...(obs.result.taken.length > 0
+        ? { lastRun: nowIso(d) }
+        : previous?.lastRun === undefined
+          ? {}
+          : { lastRun: previous.lastRun }),
+      verdict: assessment.phase,
+      results: obs.result.results.map(({ lastMeasuredAt: _dropped, ...r }) => r),
+      measurements: obs.result.measurements,
+    };
+  } else {
+    assessment = assessAll(gate.checks, recordFor(d.status, gate), d.now);
+    if (assessment.due.length > 0) return 'probe';
+    d.status.analysis = {
+      ...previous,
+      step: gate.step,
+      startedAt: previous?.startedAt ?? nowIso(d),
+      verdict: assessment.phase,
+    };
+  }
+  if (previous?.verdict !== assessment.phase && assessment.phase !== 'Running') {
+    const type = assessment.phase === 'Successful' ? 'Normal' : 'Warning';
+    note(
+      d,
+      type,
+      `Analysis${assessment.phase}`,
+      `analysis (step ${gate.step}): ${assessment.message}`,
+    );
+  }
+  return assessment;
+}
+
+/** Starts a fresh gate run for `step` (the background gate after each weight change). */
+export function startGate(d: Draft, step: number): void {
+  d.status.analysis = { step, startedAt: nowIso(d), verdict: 'Running' };
+  delete d.status.promotedGate;
+}
+
+/**
+ * The checks to run: all of spec.analysis, or the named ones. Target-group roles alternate (a
+ * promoted canary keeps its target group), so dimensions that name one target group of the pair
+ * follow the roles: while the new revision runs in the spec's stable/blue group, they are swapped.
+ */
+export function checksFor(
+  spec: ReleaseSpec,
+  status: ReleaseState | undefined,
+  names?: readonly string[],
+): MetricCheck[] {
+  const all = spec.analysis?.metrics ?? [];
+  const chosen = names === undefined ? all : all.filter((c) => names.includes(c.name));
+  const routing = routingOf(spec);
+  if (routing === undefined || status?.stableTargetGroupArn !== routing.pair[1]) return chosen;
+  const [a, b] = routing.pair.map(dimensionValue) as [string, string];
+  const swap = (v: string): string => (v === a ? b : v === b ? a : v);
+  return chosen.map(
+    (c) =>
+      JSON.parse(JSON.stringify(c), (key, value: unknown) =>
+        (key === 'value' || key === 'treatment' || key === 'control') && typeof value === 'string'
+          ? swap(value)
+          : value,
+      ) as MetricCheck,
+  );
+}
+
+/** CloudWatch's TargetGroup dimension: the ARN's resource part, `targetgroup/<name>/<id>`. */
+const dimensionValue = (arn: string): string => arn.slice(arn.indexOf('targetgroup/'));

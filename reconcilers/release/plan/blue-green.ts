@@ -1,0 +1,87 @@
+// Blue/green with task sets: green at the full size of blue in the target group blue does not
+// use, test traffic to green, smoke tests, approval, then one switch of the production listener
+// and of the primary task set. Blue stays up for scaleDownDelay (an instant way back).
+import { parseDuration, toRfc3339 } from '../../../controller/index.js';
+import { ReleaseReason } from '../api.js';
+import {
+  nowIso,
+  parseTime,
+  probe,
+  progressed,
+  waitFor,
+  type Draft,
+  type StepResult,
+} from './draft.js';
+import { note } from './history.js';
+import { ensureTaskSet, setPrimary, setWeights, taskSetMissing } from './task-sets.js';
+import { revisionTaskSet, rolesOf, routingOf, splitWeights, weightsEqual } from './world.js';
+
+export function blueGreenDeployStage(d: Draft): StepResult {
+  const waiting = ensureTaskSet(d, 'green', 100);
+  if (waiting !== undefined) return waiting;
+  const routing = routingOf(d.spec);
+  const roles = rolesOf(d);
+  const test = routing?.testListenerArn;
+  if (test === undefined || roles === undefined) return progressed(d);
+  const weights = d.observed.weights?.[test];
+  if (weights === undefined) return probe('the test listener weights');
+  const wanted = splitWeights(roles.stableTg, roles.newTg, 100);
+  if (!weightsEqual(weights, wanted)) return setWeights(d, test, wanted, 'test listener → green');
+  return progressed(d);
+}
+
+export function approvalStage(d: Draft): StepResult {
+  const bg = d.spec.strategy.blueGreen;
+  const n = d.status.revision?.number ?? 0;
+  if (bg === undefined || d.status.revision?.fastPath === true || bg.approval === 'Auto')
+    return progressed(d);
+  if (d.approve) {
+    d.status.actions = { ...d.status.actions, approve: String(n) };
+    note(d, 'Normal', 'Approved', `revision ${n} approved`);
+    delete d.status.pause;
+    return progressed(d);
+  }
+  if (d.status.pause?.reason !== 'AwaitingApproval') {
+    d.status.pause = { reason: 'AwaitingApproval', since: nowIso(d) };
+    note(
+      d,
+      'Normal',
+      ReleaseReason.AwaitingApproval,
+      `green is ready; annotate approve=${n} to switch traffic`,
+    );
+  }
+  const message = `awaiting approval: annotate approve=${n}`;
+  if (bg.autoPromoteAfter === undefined) return waitFor('human', message);
+  const since = parseTime(d.status.pause.since) ?? d.now.getTime();
+  const at = new Date(since + parseDuration(bg.autoPromoteAfter));
+  if (d.now.getTime() < at.getTime())
+    return waitFor('time', `${message} (switching anyway at ${toRfc3339(at)})`, at);
+  note(d, 'Normal', 'AutoPromoted', `no approval within ${bg.autoPromoteAfter}: switching`);
+  delete d.status.pause;
+  return progressed(d);
+}
+
+/** The production listener sends everything to green, which becomes the primary task set. */
+export function blueGreenSwitchStage(d: Draft): StepResult {
+  const service = d.observed.service;
+  const roles = rolesOf(d);
+  const listener = routingOf(d.spec)?.listenerArn ?? '';
+  const weights = d.observed.weights?.[listener];
+  if (service === null || roles === undefined || weights === undefined)
+    return probe('the listener weights');
+  const ts = revisionTaskSet(d, service);
+  if (ts === undefined) return taskSetMissing(d);
+  const wanted = splitWeights(roles.stableTg, roles.newTg, 100);
+  if (!weightsEqual(weights, wanted))
+    return setWeights(d, listener, wanted, 'switching production traffic to green');
+  d.status.currentWeight = 100;
+  if (ts.status !== 'PRIMARY')
+    return setPrimary(d, ts.arn, `green task set ${ts.id} becomes primary`);
+  note(
+    d,
+    'Normal',
+    ReleaseReason.Promoted,
+    `revision ${d.status.revision?.number ?? 0} takes all traffic`,
+  );
+  return progressed(d);
+}

@@ -1,0 +1,190 @@
+// Canary on an EXTERNAL-controller service: the revision's task set behind the canary target
+// group, listener weights moved step by step, analysis gates, then promotion (all traffic, the
+// canary task set becomes primary). A step completes only once its effect is observed (weights
+// read back from the listener), so a crash never repeats or skips a weight.
+import { toRfc3339 } from '../../../controller/index.js';
+import { ReleaseReason } from '../api.js';
+import { holdForGate, openGate, startGate, type GateVerdict } from './analysis.js';
+import {
+  again,
+  nowIso,
+  parseTime,
+  probe,
+  progressed,
+  waitFor,
+  type Draft,
+  type StepResult,
+} from './draft.js';
+import { note } from './history.js';
+import { failRevision } from './rollback-start.js';
+import {
+  canarySteps,
+  hasAnalysisSteps,
+  initialScale,
+  stepDisplay,
+  type PlanStep,
+} from './steps.js';
+import {
+  ensureTaskSet,
+  scaleTaskSet,
+  setPrimary,
+  setWeights,
+  taskSetMissing,
+} from './task-sets.js';
+import {
+  isTaskSetStable,
+  revisionTaskSet,
+  rolesOf,
+  routingOf,
+  shareOf,
+  splitWeights,
+  weightsEqual,
+} from './world.js';
+
+const stepsOf = (d: Draft): readonly PlanStep[] =>
+  d.spec.strategy.canary === undefined
+    ? []
+    : canarySteps(d.spec.strategy.canary, d.status.revision?.fastPath === true);
+
+/** spec.analysis gates each weight increase when the steps name no analysis of their own. */
+const backgroundAnalysis = (d: Draft): boolean =>
+  d.spec.analysis !== undefined &&
+  !hasAnalysisSteps(stepsOf(d)) &&
+  d.status.revision?.fastPath !== true;
+
+export function canaryDeployStage(d: Draft): StepResult {
+  return ensureTaskSet(d, 'canary', initialScale(stepsOf(d))) ?? progressed(d);
+}
+
+export function stepsStage(d: Draft): StepResult {
+  const steps = stepsOf(d);
+  const i = d.status.currentStepIndex ?? 0;
+  d.status.stepCount = steps.length;
+  d.status.step = stepDisplay(i, steps.length);
+  const gate = openGate(d);
+  if (gate === 'probe') return probe('the analysis');
+  if (gate?.assessment.phase === 'Failed') {
+    return failRevision(d, ReleaseReason.AnalysisFailed, gate.assessment.message);
+  }
+  const step = steps[i];
+  if (step === undefined) {
+    // The background gate of the last weight must pass before promotion, as before any increase.
+    return (
+      (gate === undefined ? undefined : holdForGate(d, gate, 'before promotion')) ?? progressed(d)
+    );
+  }
+  switch (step.kind) {
+    case 'setWeight':
+      return setWeightStep(d, i, step.weight, gate);
+    case 'pause':
+      return pauseStep(d, i, step.durationMs);
+    case 'analysis':
+      if (gate === undefined) return completeStep(d, i, 'analysis skipped (no metrics)');
+      if (gate.assessment.phase === 'Successful') {
+        return completeStep(d, i, `analysis passed: ${gate.assessment.message}`);
+      }
+      return (
+        holdForGate(d, gate, `at step ${i + 1}`) ?? completeStep(d, i, 'analysis passed by promote')
+      );
+  }
+}
+
+function setWeightStep(
+  d: Draft,
+  i: number,
+  weight: number,
+  background: GateVerdict | undefined,
+): StepResult {
+  const service = d.observed.service;
+  const roles = rolesOf(d);
+  const listener = routingOf(d.spec)?.listenerArn ?? '';
+  const weights = d.observed.weights?.[listener];
+  if (service === null || roles === undefined || weights === undefined)
+    return probe('the listener weights');
+  const current = shareOf(weights, roles.newTg);
+  d.status.currentWeight = current;
+  const wanted = splitWeights(roles.stableTg, roles.newTg, weight);
+  // Traffic never goes down within a revision (only a rollback lowers it): a canary observed above
+  // this step's weight — after a lost status write — completes the step as it is.
+  if (current > weight || weightsEqual(weights, wanted)) {
+    if (backgroundAnalysis(d) && current > 0) startGate(d, i);
+    return completeStep(d, i, `canary weight ${current}%`);
+  }
+  if (background !== undefined) {
+    const held = holdForGate(d, background, `before the weight goes to ${weight}%`);
+    if (held !== undefined) return held;
+  }
+  const ts = revisionTaskSet(d, service);
+  if (ts === undefined) return taskSetMissing(d);
+  const scale = Math.max(1, weight);
+  if (ts.scalePercent < scale)
+    return scaleTaskSet(d, ts.arn, scale, `scaling the canary task set to ${scale}%`);
+  if (!isTaskSetStable(ts))
+    return waitFor('world', `waiting for the canary task set ${ts.id} to become stable`);
+  return setWeights(d, listener, wanted, `canary weight ${current}% → ${weight}%`);
+}
+
+function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepResult {
+  if (d.promote) {
+    d.promote = false;
+    return completeStep(d, i, 'pause skipped by the promote action');
+  }
+  const n = d.status.revision?.number ?? 0;
+  if (durationMs === undefined) {
+    if (d.status.pause?.reason !== 'StepPaused') {
+      d.status.pause = { reason: 'StepPaused', since: nowIso(d) };
+      note(
+        d,
+        'Normal',
+        ReleaseReason.StepPaused,
+        `paused at step ${i + 1} until the promote action`,
+      );
+    }
+    return waitFor('human', `paused until annotated promote=${n}`);
+  }
+  const started = parseTime(d.status.stepStartedAt) ?? d.now.getTime();
+  const until = new Date(started + durationMs);
+  d.status.nextStepAt = toRfc3339(until);
+  if (d.now.getTime() >= until.getTime()) return completeStep(d, i, `paused ${durationMs / 1000}s`);
+  return waitFor('time', `step ${i + 1}: pausing until ${d.status.nextStepAt}`, until);
+}
+
+function completeStep(d: Draft, i: number, what: string): StepResult {
+  const count = stepsOf(d).length;
+  d.status.currentStepIndex = i + 1;
+  d.status.step = stepDisplay(i + 1, count);
+  d.status.stepStartedAt = nowIso(d);
+  delete d.status.nextStepAt;
+  delete d.status.pause;
+  note(d, 'Normal', 'StepCompleted', `step ${i + 1}/${count}: ${what}`);
+  return again(d);
+}
+
+/** All traffic to the canary, which becomes the primary task set. */
+export function canarySwitchStage(d: Draft): StepResult {
+  const service = d.observed.service;
+  const roles = rolesOf(d);
+  const listener = routingOf(d.spec)?.listenerArn ?? '';
+  const weights = d.observed.weights?.[listener];
+  if (service === null || roles === undefined || weights === undefined)
+    return probe('the listener weights');
+  const ts = revisionTaskSet(d, service);
+  if (ts === undefined) return taskSetMissing(d);
+  if (ts.scalePercent < 100)
+    return scaleTaskSet(d, ts.arn, 100, 'scaling the canary task set to 100% for promotion');
+  if (!isTaskSetStable(ts))
+    return waitFor('world', `waiting for the canary task set ${ts.id} at 100% to become stable`);
+  const wanted = splitWeights(roles.stableTg, roles.newTg, 100);
+  if (!weightsEqual(weights, wanted))
+    return setWeights(d, listener, wanted, 'promoting: all traffic to the canary');
+  d.status.currentWeight = 100;
+  if (ts.status !== 'PRIMARY')
+    return setPrimary(d, ts.arn, `promoting: task set ${ts.id} becomes primary`);
+  note(
+    d,
+    'Normal',
+    ReleaseReason.Promoted,
+    `revision ${d.status.revision?.number ?? 0} takes all traffic`,
+  );
+  return progressed(d);
+}

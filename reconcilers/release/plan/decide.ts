@@ -1,0 +1,92 @@
+// decide(spec, status, observed, now, annotations) → next status, at most one action, events and
+// when to come back. Pure: no I/O, no clock, no randomness; the same input gives the same output,
+// which is what makes a crash between an action and its status write harmless — the next
+// reconcile observes the action's effect and decides from there.
+import { assessAll } from '../../shared/analysis/index.js';
+import { applyActions } from './actions.js';
+import { activeGate, recordFor } from './analysis.js';
+import { conditionsFor } from './conditions.js';
+import { deadlineAt } from './deadline.js';
+import { createDraft, waitFor, type Draft, type StepResult } from './draft.js';
+import { note, strategyName } from './history.js';
+import { derivePhase } from './phase.js';
+import { runPipeline } from './pipeline.js';
+import { adopt, supersedeIfChanged } from './revision.js';
+import type { DecideInput, Decision } from './types.js';
+
+export function decide(input: DecideInput): Decision {
+  const d = createDraft(input);
+  d.status.strategy = strategyName(d.spec);
+  const suspended = d.spec.suspend === true;
+  const result = run(d, input, suspended);
+  const phase = derivePhase(d.status);
+  if (d.status.phase !== phase) note(d, 'Normal', phase, `phase ${phase}`);
+  const message = result.kind === 'wait' || result.kind === 'act' ? result.message : '';
+  d.status.phase = phase;
+  d.status.message = message.slice(0, 4096);
+  d.status.conditions = conditionsFor(d, phase, d.status.message, suspended);
+  const requeueAfterMs = requeue(d, result);
+  return {
+    status: d.status,
+    ...(result.kind === 'act' ? { action: result.action } : {}),
+    ...(result.kind === 'act' && result.checkpoint === true ? { checkpoint: true } : {}),
+    events: d.events,
+    ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
+  };
+}
+
+function run(d: Draft, input: DecideInput, suspended: boolean): StepResult {
+  const service = d.observed.service;
+  if (service === null) {
+    const { region, cluster, service: name } = d.spec.target;
+    return waitFor('world', `ECS service ${name} not found in cluster ${cluster} (${region})`);
+  }
+  if (suspended) return waitFor('steady', 'suspended (spec.suspend): observing only, no action');
+  if (d.status.revision === undefined) {
+    const adopted = adopt(d);
+    if (adopted.kind === 'wait' || adopted.kind === 'act') return adopted;
+  }
+  applyActions(d, input.annotations);
+  supersedeIfChanged(d);
+  return runPipeline(d);
+}
+
+/** When to come back: soon after an action, at the end of a timed wait, or at the resync period. */
+function requeue(d: Draft, result: StepResult): number | undefined {
+  const { tuning, now } = d;
+  const at = (date: Date | undefined): number | undefined =>
+    date === undefined ? undefined : Math.max(1, date.getTime() - now.getTime() + 1);
+  let ms: number | undefined;
+  if (result.kind === 'act') ms = tuning.afterActionMs;
+  else if (result.kind === 'wait') {
+    switch (result.on) {
+      case 'probe':
+        ms = tuning.probeMs;
+        break;
+      case 'world': {
+        const deadline = deadlineAt(d, result);
+        ms = Math.min(
+          tuning.pollMs,
+          at(deadline === undefined ? undefined : new Date(deadline)) ?? Infinity,
+        );
+        break;
+      }
+      case 'time':
+      case 'human':
+        ms = at(result.until) ?? tuning.resyncMs;
+        break;
+      case 'steady':
+        ms = tuning.resyncMs;
+        break;
+    }
+  }
+  // A running analysis gate is measured on its own schedule, whatever else the stage waits for.
+  const gate = activeGate(d.spec, d.status);
+  if (gate !== undefined && d.status.analysis?.verdict === 'Running') {
+    const next = assessAll(gate.checks, recordFor(d.status, gate), now).nextMeasurementAt;
+    const due = at(next);
+    const gateMs = due === undefined ? undefined : Math.max(tuning.probeMs, due);
+    if (gateMs !== undefined) ms = Math.min(ms ?? gateMs, gateMs);
+  }
+  return ms === undefined ? undefined : Math.min(ms, tuning.resyncMs);
+}

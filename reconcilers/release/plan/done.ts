@@ -1,0 +1,123 @@
+// Finishing a revision successfully, and the Done stage: start the next revision when the spec
+// names one; otherwise steady state — retire the previous stable task set when its time has come,
+// clear our leftovers, write nothing else.
+import { parseDuration, toRfc3339 } from '../../../controller/index.js';
+import { appendBounded } from '../../shared/api/history.js';
+import { MAX_ROLLBACK_WINDOW, ReleaseReason, ReleaseStage } from '../api.js';
+import { parseTime, progressed, waitFor, type Draft, type StepResult } from './draft.js';
+import { logDeployment, note } from './history.js';
+import { specChanged, startFromSpec } from './revision.js';
+import { deleteTaskSet, scaleTaskSet } from './task-sets.js';
+import { liveTaskSets, revisionOfTaskSet, revisionTaskSet, rolesOf, routingOf } from './world.js';
+
+const DEFAULT_SCALE_DOWN_DELAY = '1h';
+
+export function succeed(d: Draft): StepResult {
+  const s = d.status;
+  const revision = s.revision;
+  if (revision === undefined) return progressed(d);
+  const service = d.observed.service;
+  const ts = service === null ? undefined : revisionTaskSet(d, service);
+  const previous = s.stableRevision;
+  if (ts !== undefined) {
+    revision.taskSetArn = ts.arn;
+    const roles = rolesOf(d);
+    if (roles !== undefined) s.stableTargetGroupArn = roles.newTg;
+    if (previous?.taskSetArn !== undefined && previous.taskSetArn !== ts.arn) {
+      const delay =
+        d.spec.strategy.blueGreen === undefined
+          ? 0
+          : parseDuration(d.spec.strategy.blueGreen.scaleDownDelay ?? DEFAULT_SCALE_DOWN_DELAY);
+      s.retiring = {
+        taskSetArn: previous.taskSetArn,
+        revision: previous.number,
+        ...(previous.taskDefinitionArn === undefined
+          ? {}
+          : { taskDefinitionArn: previous.taskDefinitionArn }),
+        deleteAt: toRfc3339(new Date(d.now.getTime() + delay)),
+      };
+    }
+  }
+  s.stableRevision = revision;
+  s.stableHistory = appendBounded(
+    (s.stableHistory ?? []).filter((r) => r.number !== revision.number),
+    revision,
+    MAX_ROLLBACK_WINDOW,
+  );
+  s.stage = ReleaseStage.Done;
+  s.outcome = 'Succeeded';
+  s.currentWeight = 100;
+  delete s.pause;
+  delete s.rollback;
+  note(
+    d,
+    'Normal',
+    ReleaseReason.RevisionHealthy,
+    `revision ${revision.number} (${revision.image}) is healthy`,
+  );
+  logDeployment(
+    d,
+    'Succeeded',
+    revision.fastPath === true ? 'fast path' : 'all steps and checks passed',
+  );
+  return progressed(d);
+}
+
+export function doneStage(d: Draft): StepResult {
+  if (specChanged(d)) return startFromSpec(d);
+  if (d.status.outcome === 'Frozen') {
+    return waitFor('human', d.status.rollback?.message ?? 'frozen: a person must decide');
+  }
+  const service = d.observed.service;
+  if (routingOf(d.spec) === undefined || service === null)
+    return waitFor('steady', steadyMessage(d));
+  const retiring = d.status.retiring;
+  if (retiring !== undefined) {
+    const ts = liveTaskSets(service).find(
+      (t) => t.arn === retiring.taskSetArn && t.status !== 'PRIMARY',
+    );
+    if (ts === undefined) {
+      delete d.status.retiring;
+    } else {
+      const at = parseTime(retiring.deleteAt) ?? 0;
+      if (d.now.getTime() < at) {
+        return waitFor(
+          'time',
+          `${steadyMessage(d)}; revision ${retiring.revision} stays up until ${retiring.deleteAt}`,
+          new Date(at),
+        );
+      }
+      if (ts.scalePercent > 0)
+        return scaleTaskSet(
+          d,
+          ts.arn,
+          0,
+          `scaling down task set ${ts.id} of revision ${retiring.revision}`,
+        );
+      return deleteTaskSet(
+        d,
+        ts.arn,
+        `deleting task set ${ts.id} of revision ${retiring.revision}`,
+      );
+    }
+  }
+  // Nothing of ours but the primary should outlive a finished revision (a crash mid-rollback can
+  // leave one behind); a Frozen revision keeps its task set and never gets here.
+  const stray = liveTaskSets(service).find(
+    (t) => t.status !== 'PRIMARY' && revisionOfTaskSet(t) !== undefined,
+  );
+  if (stray !== undefined)
+    return deleteTaskSet(d, stray.arn, `deleting leftover task set ${stray.id}`);
+  return waitFor('steady', steadyMessage(d));
+}
+
+function steadyMessage(d: Draft): string {
+  const s = d.status;
+  const n = s.revision?.number ?? 0;
+  if (s.outcome !== undefined && s.outcome !== 'Succeeded') {
+    return `revision ${n} ${s.outcome.toLowerCase()}: ${s.rollback?.message ?? ''}; the spec still names ${d.spec.image}: change the spec, or annotate retry=${n}`;
+  }
+  return s.pinnedSpecHash !== undefined && s.pinnedSpecHash !== s.revision?.specHash
+    ? `rolled back to ${s.revision?.image ?? ''} by the rollback action; the spec still names ${d.spec.image}: change the spec, or annotate retry=${n} to deploy it`
+    : `revision ${n} (${s.revision?.image ?? ''}) is healthy`;
+}

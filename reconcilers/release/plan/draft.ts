@@ -1,0 +1,101 @@
+// The working state of one `decide` call (Argo's rolloutContext + pauseContext): the status being
+// built, the events to emit, and the one-shot operator intents. Local mutation only: `decide` owns
+// the draft from creation to the returned Decision.
+import type { EventSpec } from '../../../controller/index.js';
+import { toRfc3339 } from '../../../controller/index.js';
+import type { ReleaseSpec } from '../api.js';
+import {
+  DEFAULT_TUNING,
+  type Action,
+  type DecideInput,
+  type ObjectIdentity,
+  type Observed,
+  type ReleaseState,
+  type Tuning,
+} from './types.js';
+
+export interface Draft {
+  readonly object: ObjectIdentity;
+  readonly spec: ReleaseSpec;
+  readonly observed: Observed;
+  readonly now: Date;
+  readonly tuning: Tuning;
+  status: ReleaseState;
+  readonly events: EventSpec[];
+  /** The promote action applies to the current hold (pause step, analysis, inconclusive). */
+  promote: boolean;
+  /** The approve action names the current revision (blue/green approval). */
+  approve: boolean;
+}
+
+export function createDraft(input: DecideInput): Draft {
+  return {
+    object: input.object,
+    spec: input.spec,
+    observed: input.observed,
+    now: input.now,
+    tuning: input.tuning ?? DEFAULT_TUNING,
+    status: structuredClone(input.status ?? {}),
+    events: [],
+    promote: false,
+    approve: false,
+  };
+}
+
+/** What a stage handler concluded for this observation. */
+export type StepResult =
+  /** The stage is complete: the pipeline moves to the strategy's next stage (same observation). */
+  | { readonly kind: 'next' }
+  /** Status advanced within the stage (a canary step): run the stage again. */
+  | { readonly kind: 'again' }
+  /** One write; the next reconcile observes its effect. */
+  | {
+      readonly kind: 'act';
+      readonly action: Action;
+      readonly message: string;
+      readonly checkpoint?: boolean;
+    }
+  | {
+      readonly kind: 'wait';
+      /**
+       * world: AWS converging (progressDeadline applies); time: a timed pause or analysis interval;
+       * human: an operator action; probe: an observation this stage needs was not made; steady:
+       * nothing to do until something changes.
+       */
+      readonly on: 'world' | 'time' | 'human' | 'probe' | 'steady';
+      readonly message: string;
+      readonly until?: Date;
+    };
+
+export const nowIso = (d: Draft): string => toRfc3339(d.now);
+
+/** Records progress (a stage or step change): progressDeadline counts from here. */
+export function progressed(d: Draft): StepResult {
+  d.status.lastProgressAt = nowIso(d);
+  return { kind: 'next' };
+}
+
+/** A step within the stage completed: progress, and run the stage again. */
+export function again(d: Draft): StepResult {
+  d.status.lastProgressAt = nowIso(d);
+  return { kind: 'again' };
+}
+
+export const act = (action: Action, message: string, checkpoint = false): StepResult =>
+  checkpoint ? { kind: 'act', action, message, checkpoint } : { kind: 'act', action, message };
+
+export const waitFor = (
+  on: 'world' | 'time' | 'human' | 'probe' | 'steady',
+  message: string,
+  until?: Date,
+): StepResult =>
+  until === undefined ? { kind: 'wait', on, message } : { kind: 'wait', on, message, until };
+
+/** A needed observation is missing: come back at once with it. */
+export const probe = (what: string): StepResult => waitFor('probe', `observing ${what}`);
+
+export const parseTime = (iso: string | undefined): number | undefined => {
+  if (iso === undefined) return undefined;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? undefined : ms;
+};

@@ -1,0 +1,67 @@
+// Everything that happens to a revision is told twice: as an Event and as a bounded
+// `status.history` entry (from/to phase, reason, message); a finished revision also gets a
+// deployment-log line, as the playbook's DEPLOYMENT_LOG.md.
+import { appendBounded } from '../../shared/api/history.js';
+import { MAX_HISTORY } from '../../shared/api/history.js';
+import {
+  MAX_DEPLOYMENT_LOG,
+  StrategyName,
+  type DeploymentOutcome,
+  type ReleaseSpec,
+} from '../api.js';
+import { nowIso, parseTime, type Draft } from './draft.js';
+import { derivePhase } from './phase.js';
+
+const MAX_MESSAGE = 1024;
+const bounded = (text: string): string =>
+  text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text;
+
+/** An Event plus a history entry whose `to` is the phase the status now derives. */
+export function note(d: Draft, type: 'Normal' | 'Warning', reason: string, message: string): void {
+  const text = bounded(message);
+  d.events.push({ type, reason, message: text });
+  const history = d.status.history ?? [];
+  const from = history.at(-1)?.to;
+  const to = derivePhase(d.status);
+  d.status.history = appendBounded(
+    history,
+    { time: nowIso(d), ...(from === undefined ? {} : { from }), to, reason, message: text },
+    MAX_HISTORY,
+  );
+  d.status.phase = to;
+}
+
+export function strategyName(spec: ReleaseSpec): StrategyName {
+  if (spec.strategy.canary !== undefined) return StrategyName.Canary;
+  if (spec.strategy.blueGreen !== undefined) return StrategyName.BlueGreen;
+  return StrategyName.Rolling;
+}
+
+/** The tag (or short digest) of an image reference, for the IMAGE column and the log. */
+export function imageTag(image: string): string {
+  const at = image.indexOf('@');
+  if (at >= 0) return image.slice(at + 1, at + 1 + 'sha256:'.length + 12);
+  const slash = image.lastIndexOf('/');
+  const colon = image.lastIndexOf(':');
+  return colon > slash ? image.slice(colon + 1) : 'latest';
+}
+
+/** Appends the deployment-log line of the finished `status.revision`. */
+export function logDeployment(d: Draft, outcome: DeploymentOutcome, message: string): void {
+  const revision = d.status.revision;
+  if (revision === undefined) return;
+  const started = parseTime(d.status.progressStartedAt) ?? d.now.getTime();
+  d.status.deploymentLog = appendBounded(
+    d.status.deploymentLog,
+    {
+      time: nowIso(d),
+      revision: revision.number,
+      image: revision.image,
+      outcome,
+      durationSeconds: Math.max(0, Math.round((d.now.getTime() - started) / 1000)),
+      strategy: strategyName(d.spec),
+      message: bounded(message),
+    },
+    MAX_DEPLOYMENT_LOG,
+  );
+}

@@ -1,0 +1,105 @@
+// What the next decision will need to see, derived from spec and stored status only, so that
+// observe.ts reads no more than the current stage requires (steady state: one batched
+// DescribeServices from the cache, nothing else). Reads for the stage that is likely to follow
+// on the same observation are included when cheap, to save a round trip.
+import type { ReleaseState } from './types.js';
+import type { AnalysisRecord } from '../../shared/analysis/index.js';
+import type { MetricCheck } from '../../shared/api/metric-check.js';
+import { ReleaseStage, type ReleaseSpec, type ReleaseStage as Stage } from '../api.js';
+import { activeGate, recordFor } from './analysis.js';
+import { snapshotIdFor } from './migration.js';
+import { specHash } from './revision.js';
+import type { ObjectIdentity } from './types.js';
+import { routingOf } from './world.js';
+
+export interface ObservationNeeds {
+  /** Maximum age of the service snapshot: the resync period in steady state, 0 in flight. */
+  readonly serviceMaxAgeMs: number;
+  /** Describe the task definition the stable revision (or the service) runs. */
+  readonly baseTaskDefinition: boolean;
+  /** Look up the revision's task definition by this spec-hash tag. */
+  readonly revisionSpecHash?: string;
+  readonly listeners: readonly string[];
+  readonly image?: string;
+  readonly capacity: boolean;
+  readonly snapshotId?: string;
+  readonly flag?: string;
+  readonly migrationStartedBy?: string;
+  readonly analysis?: {
+    readonly step: number;
+    readonly checks: readonly MetricCheck[];
+    readonly record: AnalysisRecord;
+  };
+  readonly smoke: boolean;
+  readonly alarms?: readonly string[];
+}
+
+const IN = (stage: Stage | undefined, ...stages: Stage[]): boolean =>
+  stage !== undefined && stages.includes(stage);
+
+export function observationNeeds(
+  spec: ReleaseSpec,
+  status: ReleaseState | undefined,
+  identity: ObjectIdentity,
+  resyncMs: number,
+): ObservationNeeds {
+  const stage = status?.stage;
+  const hash = specHash(spec);
+  const starting =
+    status?.revision === undefined ||
+    (stage === ReleaseStage.Done &&
+      hash !== status.revision.specHash &&
+      hash !== status.pinnedSpecHash);
+  const steady = stage === ReleaseStage.Done && !starting && status.retiring === undefined;
+  const routing = routingOf(spec);
+  const inFlight = starting || (stage !== undefined && stage !== ReleaseStage.Done);
+  const early = starting || IN(stage, 'Cleanup', 'Preflight', 'Register');
+  const preflight = spec.checks?.preflight;
+  const gate = activeGate(spec, status);
+  const migration = spec.migration;
+  const n = status?.revision?.number ?? 0;
+  const m = status?.migration?.revision === n ? status.migration : undefined;
+  const smoke =
+    (spec.checks?.smoke ?? []).length > 0 &&
+    ((stage === ReleaseStage.Smoke && status?.smoke?.phase !== 'PreTraffic') ||
+      (stage === ReleaseStage.PostChecks && status?.smoke?.phase !== 'PostPromotion'));
+  const alarms = spec.checks?.postDeployment?.noAlarmsFiring ?? [];
+  return {
+    serviceMaxAgeMs: steady ? resyncMs : 0,
+    baseTaskDefinition: status?.stableRevision === undefined || early,
+    ...(early && status?.revision?.taskDefinitionArn === undefined
+      ? { revisionSpecHash: status?.revision?.specHash ?? hash }
+      : {}),
+    listeners:
+      routing === undefined || !inFlight
+        ? []
+        : [
+            routing.listenerArn,
+            ...(routing.testListenerArn === undefined || !IN(stage, 'Deploy')
+              ? []
+              : [routing.testListenerArn]),
+          ],
+    ...(early && preflight?.skip === undefined && preflight?.imageExists !== false
+      ? { image: spec.image }
+      : {}),
+    capacity: early && preflight?.skip === undefined && preflight?.capacity !== false,
+    ...(migration?.snapshot !== undefined && IN(stage, 'Register', 'Snapshot')
+      ? { snapshotId: snapshotIdFor(identity, status?.revision ?? { number: 0, specHash: '' }) }
+      : {}),
+    ...(migration?.maintenanceFlag !== undefined &&
+    (IN(stage, 'Snapshot', 'MaintenanceOn', 'MaintenanceOff', 'PostChecks') ||
+      (IN(stage, 'RollingBack') && m?.flagOn === true))
+      ? { flag: migration.maintenanceFlag }
+      : {}),
+    ...(migration !== undefined &&
+    m?.startedBy !== undefined &&
+    IN(stage, 'Migration', 'RollingBack')
+      ? { migrationStartedBy: m.startedBy }
+      : {}),
+    ...(gate === undefined
+      ? {}
+      : { analysis: { step: gate.step, checks: gate.checks, record: recordFor(status, gate) } }),
+    smoke,
+    ...(stage === ReleaseStage.PostChecks && alarms.length > 0 ? { alarms } : {}),
+  };
+}

@@ -1,0 +1,57 @@
+// The phase is derived from the state-machine fields of status, never stored independently
+// (Argo Rollouts' CalculateRolloutPhase): a status patched halfway can never show a phase that
+// contradicts its own stage.
+import type { ReleaseState } from './types.js';
+import { ReleasePhase, ReleaseStage, type DeploymentOutcome } from '../api.js';
+
+const OUTCOME_PHASE: Record<DeploymentOutcome, ReleasePhase> = {
+  Succeeded: ReleasePhase.Healthy,
+  RolledBack: ReleasePhase.RolledBack,
+  Aborted: ReleasePhase.Aborted,
+  Failed: ReleasePhase.Failed,
+  Frozen: ReleasePhase.Frozen,
+  // A superseded revision is replaced within the same reconcile; should one ever be shown, it is
+  // on its way to the next revision.
+  Superseded: ReleasePhase.Progressing,
+};
+
+const STAGE_PHASE: Record<ReleaseStage, ReleasePhase> = {
+  Cleanup: ReleasePhase.Progressing,
+  Preflight: ReleasePhase.Preflight,
+  Register: ReleasePhase.Preflight,
+  Snapshot: ReleasePhase.Migrating,
+  MaintenanceOn: ReleasePhase.Migrating,
+  Migration: ReleasePhase.Migrating,
+  Deploy: ReleasePhase.Progressing,
+  Smoke: ReleasePhase.Progressing,
+  Steps: ReleasePhase.Progressing,
+  Approval: ReleasePhase.Progressing,
+  Switch: ReleasePhase.Promoting,
+  PostChecks: ReleasePhase.Promoting,
+  MaintenanceOff: ReleasePhase.Promoting,
+  RollingBack: ReleasePhase.RollingBack,
+  Done: ReleasePhase.Healthy,
+};
+
+export function derivePhase(status: ReleaseState | undefined): ReleasePhase {
+  if (status?.revision === undefined || status.stage === undefined) return ReleasePhase.Pending;
+  if (status.stage === ReleaseStage.Done) {
+    return OUTCOME_PHASE[status.outcome ?? 'Succeeded'];
+  }
+  if (status.stage !== ReleaseStage.RollingBack && status.pause !== undefined) {
+    return status.pause.reason === 'AwaitingApproval'
+      ? ReleasePhase.AwaitingApproval
+      : ReleasePhase.Paused;
+  }
+  return STAGE_PHASE[status.stage];
+}
+
+/** Phases in which the revision is finished and nothing changes without a spec change or action. */
+export function isTerminal(phase: ReleasePhase): boolean {
+  return (
+    phase === ReleasePhase.RolledBack ||
+    phase === ReleasePhase.Aborted ||
+    phase === ReleasePhase.Failed ||
+    phase === ReleasePhase.Frozen
+  );
+}

@@ -1,0 +1,178 @@
+// Revisions: what makes one (a stable hash of the container's image, environment, secrets and
+// restartedAt), adopting what the service runs on first sight, starting revision N+1 on a spec
+// change, superseding one in flight, and the rollbackWindow fast path.
+import { createHash } from 'node:crypto';
+import type { TaskDefinitionSummary } from '../../shared/ports/ecs.js';
+import { ReleaseReason, ReleaseStage, type ReleaseSpec, type Revision } from '../api.js';
+import { nowIso, probe, progressed, type Draft, type StepResult } from './draft.js';
+import { imageTag, note } from './history.js';
+import { beginRollback } from './rollback-start.js';
+import { pairTargetGroup, primaryTaskSet } from './world.js';
+
+/** Task definitions we register carry this tag: a crash after RegisterTaskDefinition reuses it. */
+export const SPEC_HASH_TAG = 'latticedb.com/spec-hash';
+
+type Container = TaskDefinitionSummary['containers'][number];
+
+function hashOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+}
+
+const sortedEnv = (env: Readonly<Record<string, string>>): [string, string][] =>
+  Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+const sortedSecrets = (secrets: readonly { name: string; valueFrom: string }[]): string[][] =>
+  [...secrets].sort((a, b) => (a.name < b.name ? -1 : 1)).map((s) => [s.name, s.valueFrom]);
+
+/** The revision identity of a spec. Absent environment/secrets mean "keep the task definition's". */
+export function specHash(spec: ReleaseSpec): string {
+  return hashOf({
+    container: spec.target.container,
+    image: spec.image,
+    environment: spec.environment === undefined ? null : sortedEnv(spec.environment),
+    secrets: spec.secrets === undefined ? null : sortedSecrets(spec.secrets),
+    restartedAt: spec.restartedAt ?? null,
+  });
+}
+
+/** The same identity for what a task definition's container runs (adopted revisions). */
+export function containerHash(container: Container): string {
+  return hashOf({
+    container: container.name,
+    image: container.image,
+    environment: sortedEnv(container.environment),
+    secrets: sortedSecrets(container.secrets),
+    restartedAt: null,
+  });
+}
+
+/** The spec describes exactly what the container already runs: nothing to deploy. */
+function describes(spec: ReleaseSpec, c: Container): boolean {
+  const sameEnv =
+    spec.environment === undefined ||
+    JSON.stringify(sortedEnv(spec.environment)) === JSON.stringify(sortedEnv(c.environment));
+  const sameSecrets =
+    spec.secrets === undefined ||
+    JSON.stringify(sortedSecrets(spec.secrets)) === JSON.stringify(sortedSecrets(c.secrets));
+  return spec.image === c.image && sameEnv && sameSecrets && spec.restartedAt === undefined;
+}
+
+/** Clears everything that belongs to one delivery attempt (new revision, or retry). */
+export function resetAttempt(d: Draft): void {
+  const {
+    outcome: _outcome,
+    rollback: _rollback,
+    pause: _pause,
+    currentStepIndex: _index,
+    stepCount: _count,
+    step: _step,
+    nextStepAt: _next,
+    stepStartedAt: _started,
+    analysis: _analysis,
+    smoke: _smoke,
+    postDeployment: _post,
+    preflight: _preflight,
+    ...kept
+  } = d.status;
+  d.status = {
+    ...kept,
+    stage: ReleaseStage.Cleanup,
+    currentWeight: 0,
+    progressStartedAt: nowIso(d),
+    lastProgressAt: nowIso(d),
+  };
+}
+
+export function startRevision(
+  d: Draft,
+  fields: Omit<Revision, 'number'>,
+  reason: string,
+  message: string,
+): StepResult {
+  const number = (d.status.revision?.number ?? 0) + 1;
+  d.status.revision = { number, ...fields };
+  d.status.imageTag = imageTag(fields.image);
+  delete d.status.migration;
+  resetAttempt(d);
+  note(d, 'Normal', reason, `revision ${number} (${fields.image}): ${message}`);
+  return progressed(d);
+}
+
+/** First sight of the service: its current task definition becomes stable revision 0 (or 1). */
+export function adopt(d: Draft): StepResult {
+  const service = d.observed.service;
+  const base = d.observed.baseTaskDefinition;
+  if (service === null || base === undefined) return probe('the current task definition');
+  const primary = primaryTaskSet(service);
+  const tg = pairTargetGroup(d.spec, primary);
+  if (tg !== undefined) d.status.stableTargetGroupArn = tg;
+  const container = base?.containers.find((c) => c.name === d.spec.target.container);
+  if (base !== null) {
+    const stable: Revision = {
+      number: 0,
+      specHash: container === undefined ? `td:${base.arn}` : containerHash(container),
+      image: container?.image ?? '',
+      taskDefinitionArn: base.arn,
+      ...(primary === undefined ? {} : { taskSetArn: primary.arn }),
+    };
+    if (container !== undefined && describes(d.spec, container)) {
+      const adopted = { ...stable, number: 1, specHash: specHash(d.spec) };
+      d.status.revision = adopted;
+      d.status.stableRevision = adopted;
+      d.status.stableHistory = [adopted];
+      d.status.imageTag = imageTag(adopted.image);
+      d.status.stage = ReleaseStage.Done;
+      d.status.outcome = 'Succeeded';
+      note(d, 'Normal', ReleaseReason.Adopted, `the service already runs ${adopted.image}`);
+      return progressed(d);
+    }
+    d.status.stableRevision = stable;
+    d.status.stableHistory = [stable];
+  }
+  return startRevision(d, fromSpec(d.spec), 'NewRevision', 'first release of this service');
+}
+
+const fromSpec = (spec: ReleaseSpec): Omit<Revision, 'number'> => ({
+  specHash: specHash(spec),
+  image: spec.image,
+});
+
+/** The spec names a revision other than the current one (and is not pinned by a rollback). */
+export function specChanged(d: Draft): boolean {
+  const hash = specHash(d.spec);
+  return hash !== d.status.revision?.specHash && hash !== d.status.pinnedSpecHash;
+}
+
+/** A revision in flight whose spec changed is rolled back first (outcome Superseded). */
+export function supersedeIfChanged(d: Draft): void {
+  const stage = d.status.stage;
+  if (stage === ReleaseStage.Done || stage === ReleaseStage.RollingBack || !specChanged(d)) return;
+  const n = d.status.revision?.number ?? 0;
+  beginRollback(d, {
+    outcome: 'Superseded',
+    reason: ReleaseReason.Superseded,
+    message: `the spec changed: revision ${n} is cleaned up, then revision ${n + 1} starts`,
+  });
+}
+
+/** From a finished revision: start the one the spec names, through the fast path if it may. */
+export function startFromSpec(d: Draft): StepResult {
+  const hash = specHash(d.spec);
+  const window = d.spec.rollbackWindow?.revisions ?? 0;
+  const recent = window === 0 ? [] : (d.status.stableHistory ?? []).slice(-window);
+  const known = recent.findLast((r) => r.specHash === hash);
+  if (known === undefined) return startRevision(d, fromSpec(d.spec), 'NewRevision', 'spec changed');
+  return startRevision(
+    d,
+    {
+      specHash: hash,
+      image: d.spec.image,
+      ...(known.taskDefinitionArn === undefined
+        ? {}
+        : { taskDefinitionArn: known.taskDefinitionArn }),
+      fastPath: true,
+    },
+    ReleaseReason.FastRollback,
+    `returns to stable revision ${known.number} (within rollbackWindow): no steps, analysis or approval`,
+  );
+}

@@ -1,0 +1,93 @@
+// Entering the failure paths. A failure before any traffic moved ends as Failed; from Deploy on
+// the deploy is rolled back (RolledBack). The one exception is an irreversible migration that
+// already succeeded: rolling back would put old code on a migrated schema, so the revision
+// freezes where it is and status says what a person must decide.
+import { ReleaseStage, type ReleaseStage as Stage, type RollbackState } from '../api.js';
+import { nowIso, progressed, type Draft, type StepResult } from './draft.js';
+import { logDeployment, note } from './history.js';
+
+const ORDER: readonly Stage[] = [
+  ReleaseStage.Cleanup,
+  ReleaseStage.Preflight,
+  ReleaseStage.Register,
+  ReleaseStage.Snapshot,
+  ReleaseStage.MaintenanceOn,
+  ReleaseStage.Migration,
+  ReleaseStage.Deploy,
+  ReleaseStage.Smoke,
+  ReleaseStage.Steps,
+  ReleaseStage.Approval,
+  ReleaseStage.Switch,
+  ReleaseStage.PostChecks,
+  ReleaseStage.MaintenanceOff,
+];
+
+/** The revision may have created task sets, moved traffic or updated the service. */
+export function touchedTraffic(stage: Stage | undefined): boolean {
+  if (stage === undefined) return false;
+  const i = ORDER.indexOf(stage);
+  return i >= ORDER.indexOf(ReleaseStage.Deploy);
+}
+
+/** This revision's migration ran to success and cannot be undone by redeploying old code. */
+export function irreversiblyMigrated(d: Draft): boolean {
+  const m = d.status.migration;
+  return (
+    d.spec.migration?.reversible === false &&
+    m?.phase === 'Succeeded' &&
+    m.revision === d.status.revision?.number
+  );
+}
+
+export function beginRollback(
+  d: Draft,
+  why: Pick<RollbackState, 'outcome' | 'reason' | 'message'>,
+): void {
+  // From a Frozen revision (stage Done), undo from the stage it froze in.
+  const stage = d.status.stage ?? ReleaseStage.Cleanup;
+  const fromStage =
+    stage === ReleaseStage.Done ? (d.status.rollback?.fromStage ?? ReleaseStage.Deploy) : stage;
+  d.status.rollback = { ...why, at: nowIso(d), fromStage };
+  d.status.stage = ReleaseStage.RollingBack;
+  delete d.status.pause;
+  delete d.status.nextStepAt;
+  const type = why.outcome === 'Superseded' ? 'Normal' : 'Warning';
+  note(d, type, why.reason, why.message);
+}
+
+/** An automatic failure (analysis, smoke, checks, deadline, circuit breaker, migration). */
+export function failRevision(d: Draft, reason: string, message: string): StepResult {
+  const deployed = touchedTraffic(d.status.stage);
+  if (deployed && irreversiblyMigrated(d)) return freeze(d, reason, message);
+  beginRollback(d, { outcome: deployed ? 'RolledBack' : 'Failed', reason, message });
+  return progressed(d);
+}
+
+function freeze(d: Draft, reason: string, cause: string): StepResult {
+  const s = d.status;
+  const n = s.revision?.number ?? 0;
+  const flag = d.spec.migration?.maintenanceFlag;
+  const snapshot = s.migration?.snapshotId;
+  const message =
+    `${cause}. The migration of revision ${n} succeeded and is not reversible, so nothing was rolled back: ` +
+    `traffic stays as it is (canary weight ${s.currentWeight ?? 0}%)` +
+    (flag === undefined ? '' : `, maintenance flag ${flag} stays on`) +
+    `. A person decides: annotate retry=${n} to resume the deploy, rollback=${n} to send all traffic back to revision ${s.stableRevision?.number ?? 0}` +
+    (snapshot === undefined
+      ? ''
+      : ` (the database stays migrated; snapshot ${snapshot} holds the data from before)`) +
+    ', or change the spec.';
+  s.rollback = {
+    outcome: 'Frozen',
+    reason,
+    message,
+    at: nowIso(d),
+    fromStage: s.stage ?? 'Deploy',
+  };
+  s.stage = ReleaseStage.Done;
+  s.outcome = 'Frozen';
+  delete s.pause;
+  note(d, 'Warning', 'Frozen', message);
+  logDeployment(d, 'Frozen', cause);
+  return { kind: 'wait', on: 'human', message };
+}

@@ -1,0 +1,133 @@
+// The RollingBack stage: undo what the revision did, in order of urgency — let a running
+// migration task end (a rollback never interrupts a migration; a timed-out one is stopped), send
+// all traffic back to stable, make the stable task set primary again, delete the revision's task
+// set (or update a rolling service back to the stable task definition), turn the maintenance
+// flag off; then the revision is Done with the rollback's outcome.
+import { ReleaseStage } from '../api.js';
+import { act, nowIso, probe, progressed, waitFor, type Draft, type StepResult } from './draft.js';
+import { logDeployment, note } from './history.js';
+import { maintenanceOff } from './migration.js';
+import { touchedTraffic } from './rollback-start.js';
+import { updateService } from './rolling.js';
+import { deleteTaskSet, setPrimary, setWeights } from './task-sets.js';
+import {
+  liveTaskSets,
+  revisionOfTaskSet,
+  rolesOf,
+  routingOf,
+  serviceRef,
+  splitWeights,
+  weightsEqual,
+} from './world.js';
+
+export function rollingBackStage(d: Draft): StepResult {
+  const rb = d.status.rollback;
+  const step =
+    migrationTaskSettled(d) ??
+    (rb !== undefined && touchedTraffic(rb.fromStage)
+      ? routingOf(d.spec) === undefined
+        ? undoRolling(d)
+        : undoTaskSets(d)
+      : undefined) ??
+    maintenanceOff(d);
+  if (step !== undefined) return step;
+  return finish(d);
+}
+
+function migrationTaskSettled(d: Draft): StepResult | undefined {
+  const rec = d.status.migration;
+  if (rec?.revision !== d.status.revision?.number) return undefined;
+  if (rec?.finishedAt !== undefined || (rec?.phase !== 'Running' && rec?.phase !== 'Failed'))
+    return undefined;
+  if (rec.startedBy === undefined) return undefined;
+  const task = d.observed.migrationTask;
+  if (task === undefined) return probe('the migration task');
+  if (task === null) return undefined;
+  if (task.lastStatus === 'STOPPED') {
+    rec.finishedAt = nowIso(d);
+    if (task.exitCode !== undefined) rec.exitCode = task.exitCode;
+    if (rec.phase === 'Running') rec.phase = task.exitCode === 0 ? 'Succeeded' : 'Failed';
+    return undefined;
+  }
+  if (rec.phase === 'Failed' && task.desiredStatus !== 'STOPPED') {
+    const action = {
+      type: 'stopTask',
+      ref: serviceRef(d.spec),
+      taskArn: task.arn,
+      reason: rec.message ?? 'release rolled back',
+    } as const;
+    return act(action, `stopping the migration task ${task.arn}`);
+  }
+  return waitFor('world', `waiting for the migration task ${task.arn} to end before rolling back`);
+}
+
+function undoTaskSets(d: Draft): StepResult | undefined {
+  const service = d.observed.service;
+  const roles = rolesOf(d);
+  const listener = routingOf(d.spec)?.listenerArn ?? '';
+  const weights = d.observed.weights?.[listener];
+  if (service === null || roles === undefined || weights === undefined)
+    return probe('the listener weights');
+  const wanted = splitWeights(roles.stableTg, roles.newTg, 0);
+  if (!weightsEqual(weights, wanted))
+    return setWeights(d, listener, wanted, 'rolling back: all traffic to stable');
+  d.status.currentWeight = 0;
+  const stable = liveTaskSets(service).find((ts) => ts.arn === d.status.stableRevision?.taskSetArn);
+  if (stable !== undefined && stable.status !== 'PRIMARY') {
+    return setPrimary(d, stable.arn, `rolling back: task set ${stable.id} is primary again`);
+  }
+  const n = d.status.revision?.number;
+  const own = liveTaskSets(service).find(
+    (ts) => revisionOfTaskSet(ts) === n && ts.status !== 'PRIMARY',
+  );
+  if (own !== undefined)
+    return deleteTaskSet(d, own.arn, `rolling back: deleting task set ${own.id}`);
+  return undefined;
+}
+
+function undoRolling(d: Draft): StepResult | undefined {
+  const service = d.observed.service;
+  const stableTd = d.status.stableRevision?.taskDefinitionArn;
+  if (service === null || stableTd === undefined) return undefined;
+  if (service.taskDefinitionArn !== stableTd) {
+    return act(updateService(d, stableTd), `rolling back: updating the service to ${stableTd}`);
+  }
+  const primary = service.deployments.find((x) => x.status === 'PRIMARY');
+  if (
+    primary === undefined ||
+    primary.rolloutState === undefined ||
+    primary.rolloutState === 'COMPLETED'
+  )
+    return undefined;
+  if (primary.rolloutState === 'FAILED') {
+    note(
+      d,
+      'Warning',
+      'RollbackDeploymentFailed',
+      `the deployment back to ${stableTd} failed too: ${primary.rolloutStateReason ?? ''}`,
+    );
+    return undefined;
+  }
+  return waitFor(
+    'world',
+    `rolling back: ${primary.runningCount} of ${primary.desiredCount} tasks on the stable task definition`,
+  );
+}
+
+function finish(d: Draft): StepResult {
+  const s = d.status;
+  const rb = s.rollback ?? { outcome: 'Failed' as const, reason: 'Failed', message: 'rolled back' };
+  const outcome = rb.outcome === 'Frozen' ? 'Failed' : rb.outcome;
+  s.stage = ReleaseStage.Done;
+  s.outcome = outcome;
+  delete s.pause;
+  const snapshot = s.migration?.phase === 'Succeeded' ? s.migration.snapshotId : undefined;
+  const restore =
+    snapshot === undefined
+      ? ''
+      : `; the migration ran: restore RDS snapshot ${snapshot} if its changes must be undone (never automatic)`;
+  const message = `revision ${s.revision?.number ?? 0} ${outcome.toLowerCase()}: ${rb.message}${restore}`;
+  note(d, outcome === 'Superseded' ? 'Normal' : 'Warning', outcome, message);
+  logDeployment(d, outcome, rb.message);
+  return progressed(d);
+}

@@ -1,0 +1,56 @@
+// Rolling update on the ECS deployment controller: one UpdateService with the revision's task
+// definition and the circuit breaker, then progress read from the service's deployments.
+import { ReleaseReason } from '../api.js';
+import { act, progressed, waitFor, type Draft, type StepResult } from './draft.js';
+import { failRevision } from './rollback-start.js';
+import type { Action } from './types.js';
+import { serviceRef } from './world.js';
+
+export function rollingDeployStage(d: Draft): StepResult {
+  const service = d.observed.service;
+  const td = d.status.revision?.taskDefinitionArn;
+  if (service === null || td === undefined) return waitFor('world', 'waiting for the service');
+  const ours = service.deployments.filter((x) => x.taskDefinitionArn === td);
+  const failed = ours.find((x) => x.rolloutState === 'FAILED');
+  if (failed !== undefined) {
+    const why = failed.rolloutStateReason ?? 'the deployment circuit breaker tripped';
+    return failRevision(
+      d,
+      ReleaseReason.CircuitBreakerTripped,
+      `deployment ${failed.id} failed: ${why}`,
+    );
+  }
+  if (service.taskDefinitionArn !== td && ours.length === 0) {
+    return act(updateService(d, td), `updating the service to ${td}`);
+  }
+  const primary = ours.find((x) => x.status === 'PRIMARY');
+  const others = service.deployments.filter(
+    (x) => x.taskDefinitionArn !== td && x.status !== 'INACTIVE',
+  );
+  const complete =
+    primary !== undefined &&
+    others.length === 0 &&
+    (primary.rolloutState === 'COMPLETED' ||
+      (primary.rolloutState === undefined && primary.runningCount >= primary.desiredCount));
+  if (complete) return progressed(d);
+  const progress =
+    primary === undefined
+      ? 'not started'
+      : `${primary.runningCount} of ${primary.desiredCount} tasks on the new task definition`;
+  return waitFor('world', `rolling deployment in progress: ${progress}`);
+}
+
+export function updateService(d: Draft, taskDefinitionArn: string): Action {
+  const rolling = d.spec.strategy.rolling ?? {};
+  return {
+    type: 'updateService',
+    ref: serviceRef(d.spec),
+    taskDefinitionArn,
+    minimumHealthyPercent: rolling.minimumHealthyPercent ?? 100,
+    maximumPercent: rolling.maximumPercent ?? 200,
+    circuitBreaker: {
+      enable: rolling.circuitBreaker?.enable ?? true,
+      rollback: rolling.circuitBreaker?.rollback ?? true,
+    },
+  };
+}

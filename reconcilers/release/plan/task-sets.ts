@@ -1,0 +1,135 @@
+// Task-set work shared by canary and blue/green: clearing leftovers before a revision starts,
+// bringing the revision's task set up, and retiring the previous stable one once it is replaced.
+import type { TargetGroupWeight } from '../../shared/ports/traffic.js';
+import { act, probe, progressed, waitFor, type Draft, type StepResult } from './draft.js';
+import { failRevision } from './rollback-start.js';
+import type { Action } from './types.js';
+import {
+  externalIdFor,
+  isTaskSetStable,
+  liveTaskSets,
+  pairTargetGroup,
+  primaryTaskSet,
+  revisionTaskSet,
+  rolesOf,
+  routingOf,
+  serviceRef,
+  shareOf,
+  splitWeights,
+  strayTaskSets,
+} from './world.js';
+
+/**
+ * Before a revision: the stable task set takes all traffic and our leftovers (a superseded
+ * revision's task set after a crash, the retiring blue) are deleted, one per reconcile.
+ */
+export function cleanupStage(d: Draft): StepResult {
+  const routing = routingOf(d.spec);
+  const service = d.observed.service;
+  if (routing === undefined || service === null) return progressed(d);
+  const stableTg = pairTargetGroup(d.spec, primaryTaskSet(service));
+  if (stableTg !== undefined) d.status.stableTargetGroupArn = stableTg;
+  const roles = rolesOf(d);
+  const weights = d.observed.weights?.[routing.listenerArn];
+  if (roles === undefined || weights === undefined) return probe('the listener weights');
+  // Replaying this revision's own start (its task set exists): its traffic is left as it is.
+  const replay = revisionTaskSet(d, service) !== undefined;
+  if (
+    !replay &&
+    shareOf(weights, roles.stableTg) !== 100 &&
+    primaryTaskSet(service) !== undefined
+  ) {
+    return setWeights(
+      d,
+      routing.listenerArn,
+      splitWeights(roles.stableTg, roles.newTg, 0),
+      'all traffic back to stable before the revision starts',
+    );
+  }
+  const stray = strayTaskSets(d, service)[0];
+  if (stray !== undefined)
+    return deleteTaskSet(d, stray.arn, `deleting leftover task set ${stray.id}`);
+  const retiring = d.status.retiring;
+  if (
+    retiring !== undefined &&
+    !liveTaskSets(service).some((ts) => ts.arn === retiring.taskSetArn)
+  ) {
+    delete d.status.retiring;
+  }
+  if (!replay) d.status.currentWeight = 0;
+  return progressed(d);
+}
+
+/** The revision's task set exists at `scale` % and is stable; undefined once it is. */
+export function ensureTaskSet(
+  d: Draft,
+  role: 'canary' | 'green',
+  scale: number,
+): StepResult | undefined {
+  const service = d.observed.service;
+  const roles = rolesOf(d);
+  const revision = d.status.revision;
+  if (service === null || roles === undefined || revision?.taskDefinitionArn === undefined) {
+    return probe('the service');
+  }
+  const ts = revisionTaskSet(d, service);
+  if (ts === undefined) {
+    // EXTERNAL services carry their load balancers on task sets: copy the primary's binding.
+    const primary = primaryTaskSet(service);
+    const pair: readonly string[] = routingOf(d.spec)?.pair ?? [];
+    const bindings = [...(primary?.loadBalancers ?? []), ...service.loadBalancers];
+    const binding = bindings.find((lb) => pair.includes(lb.targetGroupArn)) ?? bindings[0];
+    const action: Action = {
+      type: 'createTaskSet',
+      ref: serviceRef(d.spec),
+      externalId: externalIdFor(revision.number, role),
+      taskDefinitionArn: revision.taskDefinitionArn,
+      ...(binding === undefined
+        ? {}
+        : { loadBalancer: { ...binding, targetGroupArn: roles.newTg } }),
+      scalePercent: scale,
+      ...(primary === undefined ? {} : { template: primary }),
+    };
+    return act(action, `creating the ${role} task set of revision ${revision.number} at ${scale}%`);
+  }
+  revision.taskSetArn = ts.arn;
+  if (ts.scalePercent < scale)
+    return scaleTaskSet(d, ts.arn, scale, `scaling the ${role} task set to ${scale}%`);
+  if (!isTaskSetStable(ts)) {
+    return waitFor(
+      'world',
+      `waiting for the ${role} task set ${ts.id} to become stable (${ts.stabilityStatus ?? 'unknown'})`,
+    );
+  }
+  return undefined;
+}
+
+/** The revision's task set vanished mid-flight (someone deleted it): roll back. */
+export const taskSetMissing = (d: Draft): StepResult =>
+  failRevision(
+    d,
+    'TaskSetMissing',
+    `the task set of revision ${d.status.revision?.number ?? 0} disappeared`,
+  );
+
+export const setWeights = (
+  d: Draft,
+  listenerArn: string,
+  weights: readonly TargetGroupWeight[],
+  message: string,
+): StepResult =>
+  act({ type: 'setWeights', region: d.spec.target.region, listenerArn, weights }, message);
+
+export const scaleTaskSet = (
+  d: Draft,
+  taskSetArn: string,
+  scalePercent: number,
+  message: string,
+): StepResult =>
+  act({ type: 'scaleTaskSet', ref: serviceRef(d.spec), taskSetArn, scalePercent }, message);
+
+export const setPrimary = (d: Draft, taskSetArn: string, message: string): StepResult =>
+  act({ type: 'setPrimary', ref: serviceRef(d.spec), taskSetArn }, message);
+
+export const deleteTaskSet = (d: Draft, taskSetArn: string, message: string): StepResult =>
+  act({ type: 'deleteTaskSet', ref: serviceRef(d.spec), taskSetArn }, message);

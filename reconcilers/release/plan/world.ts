@@ -1,0 +1,155 @@
+// Reading the observed ECS/ELB world in the Release's terms: which task set is stable, which one
+// belongs to the revision, which target group plays which role, whether weights are as wanted.
+// Task sets are recognised by their externalId `ldb-r<revision>-<role>`, so a task set created
+// just before a crash is found again instead of created twice.
+import type { ServiceRef, ServiceState, TaskSet } from '../../shared/ports/ecs.js';
+import type { TargetGroupWeight } from '../../shared/ports/traffic.js';
+import type { ReleaseSpec } from '../api.js';
+import type { Draft } from './draft.js';
+
+/** Only what we create: `ldb-r<revision>-canary|green` (a look-alike such as `ldb-r1-stable` is not ours). */
+const OURS = /^ldb-r(\d+)-(?:canary|green)$/;
+
+export const externalIdFor = (revision: number, role: 'canary' | 'green'): string =>
+  `ldb-r${revision}-${role}`;
+
+export const revisionOfTaskSet = (ts: TaskSet): number | undefined => {
+  const m = OURS.exec(ts.externalId ?? '');
+  return m === null ? undefined : Number(m[1]);
+};
+
+export const serviceRef = (spec: ReleaseSpec): ServiceRef => ({
+  region: spec.target.region,
+  cluster: spec.target.cluster,
+  service: spec.target.service,
+});
+
+export const liveTaskSets = (service: ServiceState): TaskSet[] =>
+  service.taskSets.filter((ts) => ts.status !== 'DRAINING');
+
+export const primaryTaskSet = (service: ServiceState): TaskSet | undefined =>
+  service.taskSets.find((ts) => ts.status === 'PRIMARY');
+
+/** The task definition the service runs now (EXTERNAL: its primary task set's). */
+export function currentTaskDefinitionArn(service: ServiceState): string | undefined {
+  if (service.deploymentController === 'EXTERNAL')
+    return primaryTaskSet(service)?.taskDefinitionArn;
+  return service.taskDefinitionArn;
+}
+
+/** `arn:aws:ecs:…:task-definition/web:7` or `web:7` → `web`. */
+export function familyOf(taskDefinition: string): string {
+  const name = taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1);
+  const colon = name.lastIndexOf(':');
+  return colon > 0 ? name.slice(0, colon) : name;
+}
+
+/** Task sets are live in ECS only until scaled in; STEADY_STATE with every task running. */
+export function isTaskSetStable(ts: TaskSet): boolean {
+  if (ts.stabilityStatus !== undefined && ts.stabilityStatus !== 'STEADY_STATE') return false;
+  if (ts.runningCount === undefined || ts.computedDesiredCount === undefined) return true;
+  return ts.runningCount >= ts.computedDesiredCount;
+}
+
+/**
+ * The revision's task set: its own (by externalId, or as recorded), or the retiring one when it
+ * runs the same task definition — a rollback inside blue/green's scaleDownDelay reuses blue.
+ */
+export function revisionTaskSet(d: Draft, service: ServiceState): TaskSet | undefined {
+  const revision = d.status.revision;
+  if (revision === undefined) return undefined;
+  const live = liveTaskSets(service);
+  const own = live.find((ts) => revisionOfTaskSet(ts) === revision.number);
+  if (own !== undefined) return own;
+  const recorded = live.find((ts) => ts.arn === revision.taskSetArn);
+  if (recorded !== undefined) return recorded;
+  const retiring = d.status.retiring;
+  if (retiring === undefined || revision.taskDefinitionArn === undefined) return undefined;
+  return live.find(
+    (ts) => ts.arn === retiring.taskSetArn && ts.taskDefinitionArn === revision.taskDefinitionArn,
+  );
+}
+
+/**
+ * Task sets left over: ours from other revisions, or the retiring one, that are neither primary
+ * nor the current revision's. Foreign task sets are never touched (pre-flight reports them).
+ */
+export function strayTaskSets(d: Draft, service: ServiceState): TaskSet[] {
+  const mine = revisionTaskSet(d, service);
+  return liveTaskSets(service).filter(
+    (ts) =>
+      ts.status !== 'PRIMARY' &&
+      ts.arn !== mine?.arn &&
+      (revisionOfTaskSet(ts) !== undefined || ts.arn === d.status.retiring?.taskSetArn),
+  );
+}
+
+export interface Routing {
+  readonly listenerArn: string;
+  readonly testListenerArn?: string;
+  /** The two target groups whose roles alternate between stable and new. */
+  readonly pair: readonly [string, string];
+}
+
+export function routingOf(spec: ReleaseSpec): Routing | undefined {
+  const canary = spec.strategy.canary?.trafficRouting.alb;
+  if (canary !== undefined) {
+    return {
+      listenerArn: canary.listenerArn,
+      pair: [canary.stableTargetGroupArn, canary.canaryTargetGroupArn],
+    };
+  }
+  const bg = spec.strategy.blueGreen?.trafficRouting.alb;
+  if (bg === undefined) return undefined;
+  return {
+    listenerArn: bg.listenerArn,
+    ...(bg.testListenerArn === undefined ? {} : { testListenerArn: bg.testListenerArn }),
+    pair: [bg.blueTargetGroupArn, bg.greenTargetGroupArn],
+  };
+}
+
+/** Stable and new target groups for the current revision (from status, else the spec's order). */
+export function rolesOf(d: Draft): { stableTg: string; newTg: string } | undefined {
+  const routing = routingOf(d.spec);
+  if (routing === undefined) return undefined;
+  const [first, second] = routing.pair;
+  const stableTg = d.status.stableTargetGroupArn === second ? second : first;
+  return { stableTg, newTg: stableTg === first ? second : first };
+}
+
+/** The target group of the pair the task set serves, if any. */
+export function pairTargetGroup(spec: ReleaseSpec, ts: TaskSet | undefined): string | undefined {
+  const routing = routingOf(spec);
+  return ts?.targetGroupArns.find((tg) => routing?.pair.includes(tg) === true);
+}
+
+export const weightOf = (weights: readonly TargetGroupWeight[], tg: string): number =>
+  weights.find((w) => w.targetGroupArn === tg)?.weight ?? 0;
+
+/** `newTg` gets `weight`, `stableTg` the rest. */
+export const splitWeights = (
+  stableTg: string,
+  newTg: string,
+  weight: number,
+): TargetGroupWeight[] => [
+  { targetGroupArn: stableTg, weight: 100 - weight },
+  { targetGroupArn: newTg, weight },
+];
+
+/**
+ * Observed weights give the wanted traffic shares (ALB weights are relative: 1:1 is 50:50;
+ * target groups not listed count as 0).
+ */
+export function weightsEqual(
+  observed: readonly TargetGroupWeight[],
+  wanted: readonly TargetGroupWeight[],
+): boolean {
+  const tgs = new Set([...observed, ...wanted].map((w) => w.targetGroupArn));
+  return [...tgs].every((tg) => shareOf(observed, tg) === shareOf(wanted, tg));
+}
+
+/** Percent of the listener's traffic `tg` receives. */
+export function shareOf(weights: readonly TargetGroupWeight[], tg: string): number {
+  const total = weights.reduce((sum, w) => sum + w.weight, 0);
+  return total === 0 ? 0 : Math.round((100 * weightOf(weights, tg)) / total);
+}

@@ -1,0 +1,32 @@
+// Everything the Release reconciler touches outside Kubernetes, as ports. setup.ts builds the AWS
+// adapters and the Redis flag store; component tests pass in-memory fakes.
+import type { MetricSource } from '../shared/analysis/index.js';
+import type { AlarmSource } from '../shared/checks/index.js';
+import type { FlagStore } from '../shared/flags/index.js';
+import type { DatabasePort } from '../shared/ports/database.js';
+import type { EcsPort } from '../shared/ports/ecs.js';
+import type { ImageRegistryPort } from '../shared/ports/images.js';
+import type { TrafficRouterPort } from '../shared/ports/traffic.js';
+import type { CustomObject } from '../../controller/index.js';
+import type { ReleaseSpec } from './api.js';
+import type { ReleaseState } from './plan/index.js';
+
+/** A Release as the handler receives it (status conditions as the handler states them). */
+export type ReleaseObject = CustomObject<ReleaseSpec, ReleaseState>;
+
+/** The flag store of a Release (its redisRef, else the default Redis), or why there is none. */
+export type FlagStoreLookup = (
+  release: ReleaseObject,
+) => Promise<{ readonly store: FlagStore } | { readonly problem: string }>;
+
+export interface ReleasePorts {
+  readonly ecs: EcsPort;
+  readonly traffic: TrafficRouterPort;
+  readonly database: DatabasePort;
+  readonly images: ImageRegistryPort;
+  readonly metrics: MetricSource;
+  readonly alarms: AlarmSource;
+  readonly flags: FlagStoreLookup;
+  /** HTTP client of the smoke tests (tests inject one). */
+  readonly fetch?: typeof fetch;
+}

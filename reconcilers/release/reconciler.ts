@@ -1,0 +1,67 @@
+// The Release handler: observe → decide (pure) → at most one action → the next status. Thin on
+// purpose; the state machine lives in plan/. A write-ahead checkpoint precedes the one action that
+// cannot be recognised afterwards (RunTask).
+import type { HandlerContext, KindHandler, Outcome } from '../../controller/index.js';
+import type { ReleaseSpec } from './api.js';
+import { ACTION_REASON, execute } from './act.js';
+import { observe } from './observe.js';
+import { decide, observationNeeds, type ReleaseState, type Tuning } from './plan/index.js';
+import type { ReleaseObject, ReleasePorts } from './ports.js';
+import { validateRelease } from './validate.js';
+
+export interface ReleaseHandlerOptions {
+  readonly ports: ReleasePorts;
+  readonly tuning: Tuning;
+}
+
+export function releaseHandler(
+  options: ReleaseHandlerOptions,
+): KindHandler<ReleaseSpec, ReleaseState> {
+  return {
+    validate: (obj) => validateRelease(obj),
+    reconcile: (obj, ctx) => reconcileRelease(obj, ctx, options),
+  };
+}
+
+export async function reconcileRelease(
+  release: ReleaseObject,
+  ctx: HandlerContext<ReleaseState>,
+  { ports, tuning }: ReleaseHandlerOptions,
+): Promise<Outcome<ReleaseState>> {
+  const now = ctx.now();
+  const object = {
+    namespace: release.metadata.namespace ?? '',
+    name: release.metadata.name ?? '',
+    uid: release.metadata.uid ?? '',
+  };
+  const needs = observationNeeds(release.spec, release.status, object, tuning.resyncMs);
+  const observed = await observe(release, needs, ports, now, ctx.signal);
+  const decision = decide({
+    object,
+    spec: release.spec,
+    status: release.status,
+    annotations: release.metadata.annotations ?? {},
+    observed,
+    now,
+    tuning,
+  });
+  const events = [...decision.events];
+  if (decision.action !== undefined) {
+    if (decision.checkpoint === true) await ctx.checkpoint(decision.status);
+    await execute(decision.action, release, ports);
+    events.push({
+      type: 'Normal',
+      reason: ACTION_REASON[decision.action.type],
+      message: decision.status.message ?? '',
+    });
+    ctx.log.info(
+      { action: decision.action.type, revision: decision.status.revision?.number },
+      decision.status.message ?? '',
+    );
+  }
+  return {
+    status: decision.status,
+    events,
+    ...(decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs }),
+  };
+}

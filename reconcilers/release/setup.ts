@@ -1,0 +1,60 @@
+// The Release kind: validation and the reconciler, wired to the process-wide AWS clients and
+// Redis connections. No finalizer: deleting a Release forgets it and leaves the ECS service exactly
+// as it is (a canary in flight keeps its task set and weight) — the service belongs to whoever
+// provisioned it, and a deletion must never move production traffic. Abort first to clean up.
+import type { KindDeps, KindRegistration, KindSetup } from '../../controller/index.js';
+import { CloudWatchAlarmSource } from '../shared/adapters/aws/cloudwatch-alarms.js';
+import { CloudWatchMetricSource } from '../shared/adapters/aws/cloudwatch-metric-source.js';
+import { EcrImageRegistry } from '../shared/adapters/aws/ecr-image-registry.js';
+import { AwsEcsAdapter } from '../shared/adapters/aws/ecs-adapter.js';
+import { Elbv2TrafficRouter } from '../shared/adapters/aws/elbv2-traffic-router.js';
+import { RdsDatabase } from '../shared/adapters/aws/rds-database.js';
+import { awsClientsFor, flagStoreFor } from '../shared/runtime/index.js';
+import { ReleaseKind, type ReleaseSpec } from './api.js';
+import { DEFAULT_TUNING, type ReleaseState, type Tuning } from './plan/index.js';
+import type { ReleasePorts } from './ports.js';
+import { releaseHandler } from './reconciler.js';
+
+export function releaseRegistration(
+  ports: ReleasePorts,
+  tuning: Tuning,
+): KindRegistration<ReleaseSpec, ReleaseState> {
+  return {
+    kind: ReleaseKind.kind,
+    resource: {
+      group: ReleaseKind.group,
+      version: ReleaseKind.version,
+      plural: ReleaseKind.plural,
+    },
+    handler: releaseHandler({ ports, tuning }),
+  };
+}
+
+/** The real ports: one set of adapters over the process's shared AWS clients. */
+export function releasePorts(deps: KindDeps): ReleasePorts {
+  const clients = awsClientsFor(deps);
+  return {
+    ecs: new AwsEcsAdapter(clients, { clock: deps.clock }),
+    traffic: new Elbv2TrafficRouter(clients),
+    database: new RdsDatabase(clients),
+    images: new EcrImageRegistry(clients),
+    metrics: new CloudWatchMetricSource(clients),
+    alarms: new CloudWatchAlarmSource(clients),
+    flags: async (release) => {
+      const found = await flagStoreFor(deps, release.spec.redis, release.metadata.namespace ?? '');
+      return found.ok ? { store: found.store } : { problem: `${found.reason}: ${found.message}` };
+    },
+  };
+}
+
+/** The setup with other delays (tests, demos); steady state follows --resync-period. */
+export function setupReleaseWith(tuning: Partial<Tuning> = {}): KindSetup {
+  return (deps) =>
+    releaseRegistration(releasePorts(deps), {
+      ...DEFAULT_TUNING,
+      ...(deps.config.resyncPeriodMs > 0 ? { resyncMs: deps.config.resyncPeriodMs } : {}),
+      ...tuning,
+    });
+}
+
+export const setupRelease: KindSetup = setupReleaseWith();

@@ -1,0 +1,123 @@
+// The migration stages in decide(): snapshot, flag CAS, RunTask written ahead, exit codes.
+import { describe, expect, it } from 'vitest';
+import { canarySpec, inFlight, iso, next, run, TD2, weights } from './fixtures.js';
+
+describe('migration stages', () => {
+  const spec = canarySpec({
+    migration: {
+      snapshot: { dbInstanceIdentifier: 'ldb-prod' },
+      maintenanceFlag: 'maintenance_mode',
+      task: { command: ['migrate'], timeout: '10m' },
+      reversible: true,
+    },
+  });
+  const record = (enabled: boolean, version: number) => ({
+    ok: true as const,
+    version,
+    record: {
+      name: 'maintenance_mode',
+      enabled,
+      basisPoints: enabled ? 10_000 : 0,
+      salt: 'maintenance_mode',
+      targets: [],
+      killSwitch: null,
+      version,
+      updatedAt: iso(),
+      updatedBy: 'x',
+    },
+  });
+
+  it('Snapshot creates the deterministic snapshot, then waits for it to be available', () => {
+    const d = run(inFlight('Snapshot', {}, spec), { snapshot: null }, { spec });
+    expect(d.action).toMatchObject({
+      type: 'createSnapshot',
+      dbInstanceIdentifier: 'ldb-prod',
+      snapshotId: expect.stringMatching(/^latticedb-r1-[0-9a-f]{6}$/),
+    });
+    const creating = run(
+      inFlight('Snapshot', {}, spec),
+      { snapshot: { id: 'x', dbInstanceIdentifier: 'ldb-prod', status: 'creating' } },
+      { spec },
+    );
+    expect(creating.action).toBeUndefined();
+    expect(creating.status.phase).toBe('Migrating');
+  });
+
+  it('the flag goes on with a CAS on the observed version; RunTask is written ahead (checkpoint)', () => {
+    const on = run(inFlight('MaintenanceOn', {}, spec), { flag: record(false, 4) }, { spec });
+    expect(on.action).toMatchObject({
+      type: 'setMaintenanceFlag',
+      flag: 'maintenance_mode',
+      on: true,
+      expectedVersion: 4,
+      write: { enabled: true, basisPoints: 10_000, updatedBy: 'controller:prod/latticedb' },
+    });
+    const start = run(inFlight('MaintenanceOn', {}, spec), { flag: record(true, 5) }, { spec });
+    expect(start.checkpoint).toBe(true);
+    expect(start.action).toMatchObject({
+      type: 'runMigrationTask',
+      taskDefinitionArn: TD2,
+      command: ['migrate'],
+      startedBy: 'ldb-5f0c2a8e-r1',
+    });
+    expect(start.status.migration).toMatchObject({
+      phase: 'Running',
+      flagOn: true,
+      startedBy: 'ldb-5f0c2a8e-r1',
+      startedAt: iso(),
+    });
+  });
+
+  it('a task not found after the write-ahead is started again (same startedBy); one seen before and gone fails', () => {
+    const running = inFlight(
+      'Migration',
+      {
+        migration: {
+          phase: 'Running',
+          revision: 1,
+          attempt: 0,
+          startedBy: 'ldb-5f0c2a8e-r1',
+          startedAt: iso(),
+          flagOn: true,
+        },
+      },
+      spec,
+    );
+    const again = run(running, { migrationTask: null }, { spec });
+    expect(again.action).toMatchObject({ type: 'runMigrationTask', startedBy: 'ldb-5f0c2a8e-r1' });
+    expect(again.checkpoint).toBeUndefined();
+    const seen = structuredClone(running);
+    seen.migration!.taskArn = 'arn:task/1';
+    const gone = run(seen, { migrationTask: null, flag: record(true, 5) }, { spec });
+    expect(gone.status).toMatchObject({
+      rollback: { outcome: 'Failed', reason: 'MigrationFailed' },
+    });
+    expect(gone.action).toMatchObject({ type: 'setMaintenanceFlag', on: false });
+  });
+
+  it('exit 0 deploys; exit 1 fails before any traffic moved and turns the flag off', () => {
+    const running = inFlight(
+      'Migration',
+      {
+        migration: {
+          phase: 'Running',
+          revision: 1,
+          attempt: 0,
+          startedBy: 'ldb-5f0c2a8e-r1',
+          startedAt: iso(),
+          flagOn: true,
+        },
+      },
+      spec,
+    );
+    const task = (exitCode: number) => ({ arn: 'arn:task/1', lastStatus: 'STOPPED', exitCode });
+    const ok = run(running, { migrationTask: task(0), weights: weights(0) }, { spec });
+    expect(ok.status.migration).toMatchObject({ phase: 'Succeeded', exitCode: 0 });
+    expect(ok.action).toMatchObject({ type: 'createTaskSet' });
+    const bad = run(running, { migrationTask: task(1), flag: record(true, 5) }, { spec });
+    expect(bad.status.migration).toMatchObject({ phase: 'Failed', exitCode: 1 });
+    expect(bad.action).toMatchObject({ type: 'setMaintenanceFlag', on: false, expectedVersion: 5 });
+    const off = run(next(bad), { migrationTask: task(1), flag: record(false, 6) }, { spec });
+    expect(off.status).toMatchObject({ phase: 'Failed', outcome: 'Failed' });
+  });
+});
