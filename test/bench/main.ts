@@ -1,0 +1,186 @@
+// `npm run bench`: memory and full-resync time of the controller runtime with 1,000 and 5,000
+// objects of one kind on a real kube-apiserver, with a handler that changes nothing.
+//
+// For each object count: create the objects (concurrently), start the controller as its own
+// process (noop-controller.ts, compiled with tsc as in production) watching only their namespace, and record, from inside it, the
+// time to the first reconcile (list + cache sync), to the end of the initial pass (every object
+// reconciled once), the length of each periodic-resync pass, and memory after each (after a full
+// GC); then its queue metrics from /metrics and how long SIGTERM takes. Figures, not assertions.
+//
+//   npm run bench -- [--counts 1000,5000] [--workers 2] [--resync 20s] [--resync-passes 2]
+//                    [--concurrency 25] [--keep]
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseDuration } from '../../controller/duration.js';
+import { controlPlaneVersions, startEnvironment } from '../env/index.js';
+import { freePort } from '../env/processes.js';
+import { ensureNamespace, installCrds, kubeConfigFromFile } from '../demo/cluster.js';
+import { compileNoopController } from './build.js';
+import { runNoopController, type ControllerRun } from './controller-process.js';
+import {
+  BENCH_CRD,
+  deleteObjects,
+  objectsWrittenSince,
+  seedObjects,
+  type SeedResult,
+} from './objects.js';
+import { fmt, histogramMean, parsePrometheus, sumOf, table } from './report.js';
+
+const { values: args } = parseArgs({
+  options: {
+    counts: { type: 'string', default: '1000,5000' },
+    workers: { type: 'string', default: '2' },
+    resync: { type: 'string', default: '20s' },
+    'resync-passes': { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '25' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const counts = args.counts.split(',').map(Number);
+const workers = Number(args.workers);
+const resyncPasses = Number(args['resync-passes']);
+const resyncMs = parseDuration(args.resync);
+if (counts.some((n) => !Number.isInteger(n) || n < 1) || !(resyncPasses >= 1)) {
+  process.stderr.write('usage: npm run bench -- [--counts 1000,5000] [--resync-passes 2] …\n');
+  process.exit(2);
+}
+
+interface Measurement {
+  readonly objects: number;
+  readonly seed: SeedResult;
+  readonly run: ControllerRun;
+  readonly statusWrites: number;
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`[bench] ${line}\n`);
+};
+
+printMachine();
+const env = await startEnvironment({
+  stopOnSignals: true,
+  keepStateDir: args.keep,
+  log: (line) => {
+    log(`env: ${line}`);
+  },
+});
+const results: Measurement[] = [];
+try {
+  const entry = await compileNoopController(join(env.stateDir, 'bench-build'), log);
+  const kc = kubeConfigFromFile(env.kubeconfigPath);
+  await installCrds(kc, [BENCH_CRD]);
+  for (const objects of counts) {
+    const namespace = `bench-${objects}`;
+    await ensureNamespace(kc, namespace);
+    log(`creating ${fmt.int(objects)} ScalePolicies in ${namespace} …`);
+    const seed = await seedObjects(kc, namespace, objects, Number(args.concurrency), new Date());
+    log(`created in ${seed.seconds.toFixed(1)} s; starting the controller (resync ${args.resync})`);
+    const run = await runNoopController({
+      entry,
+      kubeconfigPath: env.kubeconfigPath,
+      namespace,
+      objects,
+      workers,
+      resyncPeriod: args.resync,
+      passes: 1 + resyncPasses,
+      metricsPort: await freePort(),
+      logPath: join(env.stateDir, `bench-controller-${objects}.log`),
+      timeoutMs: resyncMs * (resyncPasses + 1) + 180_000,
+    });
+    const statusWrites = await objectsWrittenSince(kc, namespace, seed.resourceVersion);
+    results.push({ objects, seed, run, statusWrites });
+    await deleteObjects(kc, namespace);
+    log(`${fmt.int(objects)} objects done`);
+  }
+} finally {
+  await env.stop();
+}
+process.stdout.write(`\n${report(results)}\n`);
+process.stdout.write(
+  `load average at the end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`,
+);
+
+function printMachine(): void {
+  const cpu = cpus();
+  const versions = controlPlaneVersions();
+  process.stdout.write(
+    [
+      'Machine',
+      `  cpus          ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown'}`,
+      `  memory        ${fmt.mib(totalmem())}`,
+      `  os            ${platform()} ${release()}`,
+      `  node          ${process.version}`,
+      `  kube          kube-apiserver ${versions.kubernetes}, etcd ${versions.etcd} (same machine)`,
+      `  load average  ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} (the machine may be shared: compare runs, not single figures)`,
+      `  controller    --workers=${workers} --resync-period=${args.resync}, no-op handler, log level warn`,
+      '',
+    ].join('\n'),
+  );
+}
+
+function report(ms: readonly Measurement[]): string {
+  const col = (f: (m: Measurement) => string): string[] => ms.map(f);
+  const resyncs = (m: Measurement) => m.run.passes.slice(1);
+  const after = (m: Measurement) => m.run.passes.at(-1)?.memory ?? m.run.baseline;
+  const initial = (m: Measurement) => m.run.passes[0]!;
+  const metrics = (m: Measurement) => parsePrometheus(m.run.metricsText);
+  const q = { name: 'scalepolicy' };
+  const rows: string[][] = [
+    ['objects (ScalePolicy)', ...col((m) => fmt.int(m.objects))],
+    ['create + status patch', ...col((m) => `${m.seed.seconds.toFixed(1)} s`)],
+    ['time to first reconcile (list + sync)', ...col((m) => fmt.ms(initial(m).firstAtMs))],
+    ['initial pass (all objects once)', ...col((m) => fmt.ms(initial(m).lastAtMs))],
+    ...resyncs(ms[0]!).map((_, i) => [
+      `resync pass ${i + 1} (all objects once)`,
+      ...col((m) => {
+        const p = resyncs(m)[i];
+        return p === undefined ? '-' : fmt.ms(p.lastAtMs - p.firstAtMs);
+      }),
+    ]),
+    ['RSS before start', ...col((m) => fmt.mib(m.run.baseline.rss))],
+    ['RSS after initial pass', ...col((m) => fmt.mib(initial(m).memory.rss))],
+    ['RSS after last resync', ...col((m) => fmt.mib(after(m).rss))],
+    ['heap used before start (after GC)', ...col((m) => fmt.mib(m.run.baseline.heapUsed))],
+    ['heap used after initial pass', ...col((m) => fmt.mib(initial(m).memory.heapUsed))],
+    ['heap used after last resync', ...col((m) => fmt.mib(after(m).heapUsed))],
+    ['heap total (reserved) after last resync', ...col((m) => fmt.mib(after(m).heapTotal))],
+    [
+      'heap growth per object',
+      ...col((m) => fmt.bytes((after(m).heapUsed - m.run.baseline.heapUsed) / m.objects)),
+    ],
+    [
+      'reconciles (total)',
+      ...col((m) => fmt.int(sumOf(metrics(m), 'controller_runtime_reconcile_total'))),
+    ],
+    [
+      'reconcile errors',
+      ...col((m) => fmt.int(sumOf(metrics(m), 'controller_runtime_reconcile_errors_total'))),
+    ],
+    ['status writes by the run', ...col((m) => fmt.int(m.statusWrites))],
+    ['workqueue adds', ...col((m) => fmt.int(sumOf(metrics(m), 'workqueue_adds_total', q)))],
+    ['workqueue retries', ...col((m) => fmt.int(sumOf(metrics(m), 'workqueue_retries_total', q)))],
+    [
+      'mean queue wait',
+      ...col((m) => fmt.seconds(histogramMean(metrics(m), 'workqueue_queue_duration_seconds', q))),
+    ],
+    [
+      'mean work duration',
+      ...col((m) => fmt.seconds(histogramMean(metrics(m), 'workqueue_work_duration_seconds', q))),
+    ],
+    [
+      'SIGTERM to exit',
+      ...col((m) => `${fmt.ms(m.run.shutdownMs)} (code ${String(m.run.exitCode)})`),
+    ],
+  ];
+  const overlap = ms.filter((m) => initial(m).lastAtMs > resyncMs);
+  const note =
+    overlap.length > 0
+      ? `\nnote: the initial pass outlasted --resync ${args.resync} for ${overlap.map((m) => m.objects).join(', ')} objects; rerun with a longer --resync.`
+      : '';
+  return `${table(['', ...ms.map((m) => `${fmt.int(m.objects)} objects`)], rows)}${note}`;
+}
