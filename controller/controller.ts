@@ -1,6 +1,7 @@
 /**
- * One controller: a work queue of keys fed by sources (informer events) and N workers that call
- * the reconciler, as controller-runtime's `reconcileHandler`:
+ * One controller: a work queue of keys fed by sources (informer events, and the kind's external
+ * sources, which run only while the workers do) and N workers that call the reconciler, as
+ * controller-runtime's `reconcileHandler`:
  *  - success ⇒ forget; `requeueAfterMs` ⇒ forget + addAfter;
  *  - error ⇒ addRateLimited (a Result returned alongside is impossible here);
  *  - `TerminalError` ⇒ counted, logged, forgotten, never retried;
@@ -12,7 +13,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { startExternalSource, type ExternalSource } from './external-source.js';
 import { isStaleWrite } from './k8s/errors.js';
+import type { KubeObject } from './k8s/types.js';
 import { ReconcileResult, type RuntimeMetrics } from './observability/metrics.js';
 import { isTerminalError, keyOf, requestOf, type Reconciler, type Request } from './reconcile.js';
 import { WorkQueue } from './workqueue/queue.js';
@@ -33,6 +36,10 @@ export interface ControllerOptions {
   readonly reconcileTimeoutMs?: number;
   readonly rateLimiter?: RateLimiter;
   readonly clock?: Clock;
+  /** Event sources outside Kubernetes: started with the workers, aborted at shutdown. */
+  readonly sources?: readonly ExternalSource[];
+  /** The kind's cached objects, as sources see them (`ctx.list()`); default none. */
+  readonly cached?: () => readonly KubeObject[];
 }
 
 export interface ShutdownReport {
@@ -49,6 +56,7 @@ export class Controller {
   readonly #log: Logger;
   readonly #workers: number;
   readonly #running = new Map<string, AbortController>();
+  readonly #stopSources = new AbortController();
   #loops: Promise<void>[] = [];
 
   constructor(options: ControllerOptions) {
@@ -73,18 +81,32 @@ export class Controller {
     this.queue.add(typeof req === 'string' ? req : keyOf(req));
   }
 
-  /** Starts the workers (once). */
+  /** Starts the workers and the external sources (once; not after shutdown). */
   start(): void {
-    if (this.#loops.length > 0) return;
+    if (this.#loops.length > 0 || this.#stopSources.signal.aborted) return;
     this.#log.info({ workers: this.#workers }, 'starting workers');
     this.#loops = Array.from({ length: this.#workers }, () => this.#worker());
+    const { signal } = this.#stopSources;
+    const list = this.#o.cached ?? (() => []);
+    for (const source of this.#o.sources ?? []) {
+      startExternalSource(source, {
+        enqueue: (req) => {
+          if (!signal.aborted) this.enqueue(req);
+        },
+        signal,
+        log: this.#log.child({ source: source.name }),
+        list,
+      });
+    }
   }
 
   /**
-   * Stops taking work, waits up to `timeoutMs` for running reconciles, then aborts the rest and
-   * reports them as handed back (the next leader's initial list re-enqueues every key).
+   * Stops the external sources and taking work, waits up to `timeoutMs` for running reconciles,
+   * then aborts the rest and reports them as handed back (the next leader's initial list
+   * re-enqueues every key).
    */
   async shutdown(timeoutMs: number): Promise<ShutdownReport> {
+    this.#stopSources.abort(new Error('controller shutting down'));
     const pending = this.queue.shutDown();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {

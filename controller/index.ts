@@ -42,6 +42,14 @@
  * a reconcile — not status-only writes such as our own — plus the periodic resync, `watches` and
  * `requeueAfterMs`. Operator actions are therefore annotations (or spec edits).
  *
+ * Events from outside Kubernetes: `sources: [{ name, start(ctx) }]` ({@link ExternalSource},
+ * controller-runtime's `source.Channel`). `start` runs once, on the leader, when the workers start
+ * (a standby has nobody to act on its events, and a new leader reconciles every object first);
+ * `ctx.enqueue(req)` feeds the same queue as informer events (deduplicated, never two reconciles
+ * of one key at once), `ctx.list()` reads the kind's informer cache to map an event to keys,
+ * `ctx.signal` aborts at shutdown. A source must not block, owns its reconnects, and registers
+ * its connections with `deps.shared` so shutdown closes them; its errors are logged, never fatal.
+ *
  * External connections: `deps.aws` and `deps.redis` are settings; `deps.shared(key, create,
  * close)` keeps one instance per key for the process and closes it at shutdown. The domain's
  * helpers on top are `awsClientsFor(deps)` and `flagStoreFor(deps, redisRef, namespace)` in
@@ -64,6 +72,7 @@ export {
 
 // Kind registration and dependencies
 export type { KindSetup, KindRegistration, KindDeps, ExtraWatch } from './registration.js';
+export type { ExternalSource, ExternalSourceContext } from './external-source.js';
 export {
   AWS_RETRY_MODES,
   ShuttingDownError,

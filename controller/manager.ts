@@ -1,9 +1,10 @@
 /**
  * The manager: informers for every registered kind run on every replica (a standby's cache is
- * warm), the health and metrics servers start, then leader election; workers run only while
- * leading. Graceful stop (SIGTERM): stop taking work, finish or hand back in-flight keys within
- * the shutdown timeout, stop informers, release the Lease, run shutdown hooks, close the shared
- * instances (AWS clients, Redis connections), close servers.
+ * warm), the health and metrics servers start, then leader election; workers and the kinds'
+ * external sources run only while leading. Graceful stop (SIGTERM): stop the external sources
+ * and taking work, finish or hand back in-flight keys within the shutdown timeout, stop
+ * informers, release the Lease, run shutdown hooks, close the shared instances (AWS clients,
+ * Redis connections), close servers.
  * Losing leadership aborts in-flight work at once and ends `start()` with `leadership-lost`
  * (main exits non-zero: another replica is already acting).
  */
@@ -135,6 +136,8 @@ export class Manager {
       clock: this.#clock,
       maxConcurrentReconciles: reg.maxConcurrentReconciles ?? this.#o.config.workers,
       reconcileTimeoutMs: this.#o.config.reconcileTimeoutMs,
+      sources: reg.sources ?? [],
+      cached: () => primary.flatMap((i) => i.list()),
       reconciler: new ResourceReconciler({
         resource: { ...reg.resource, kind: reg.kind },
         handler: reg.handler,

@@ -6,10 +6,11 @@
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { ControllerConfig } from './config.js';
+import type { ExternalSource } from './external-source.js';
 import type { AwsSettings, RedisSettings, SharedFn } from './external.js';
 import type { KubeClient } from './k8s/client.js';
 import type { EventRecorder } from './k8s/events.js';
-import type { GroupVersionResource, KubeObject } from './k8s/types.js';
+import type { CustomObject, GroupVersionResource, KubeObject } from './k8s/types.js';
 import type { DomainMetrics } from './observability/metrics.js';
 import type { Request } from './reconcile.js';
 import type { BaseStatus, KindHandler } from './resource/types.js';
@@ -30,6 +31,12 @@ export interface KindRegistration<Spec = unknown, Status extends BaseStatus = Ba
   /** Workers for this kind; default `--workers`. */
   readonly maxConcurrentReconciles?: number;
   readonly watches?: readonly ExtraWatch[];
+  /**
+   * Event sources outside Kubernetes (a Redis channel, …) that enqueue keys of this kind. They
+   * run on the leader only, from the moment the workers start until shutdown: a standby has no
+   * workers to act on what they report, and a new leader reconciles every object first anyway.
+   */
+  readonly sources?: readonly ExternalSource<CustomObject<Spec, Status>>[];
 }
 
 /** Everything a kind's setup receives. Only `main.ts` builds real clients. */

@@ -1,17 +1,21 @@
 // The FlagRollout kind: validation, the reconciler and (with deletionPolicy: Delete) the flag
-// finalizer, wired to the process-wide Redis connections and AWS clients.
+// finalizer, wired to the process-wide Redis connections and AWS clients, plus the Redis change
+// notices as an event source (change-source.ts).
 import type { KindDeps, KindRegistration, KindSetup } from '../../controller/index.js';
 import { CloudWatchMetricSource } from '../shared/adapters/aws/cloudwatch-metric-source.js';
-import { awsClientsFor, flagStoreFor } from '../shared/runtime/index.js';
+import { awsClientsFor, flagStoreFor, type FlagChangeFeed } from '../shared/runtime/index.js';
 import { FlagRolloutKind, type FlagRolloutSpec, type RolloutStatus } from './api.js';
+import { FlagChangeSource } from './change-source.js';
 import { flagFinalizer } from './finalizer.js';
 import { flagRolloutMetrics } from './metrics.js';
+import { OwnWrites } from './own-writes.js';
 import { reconcileRollout, type RolloutDeps } from './reconciler.js';
 import { validateFlagRollout } from './validate.js';
 
 /**
- * Longest sleep between two reconciles of a rollout. Redis changes (a flush, a CLI write, a kill
- * switch) raise no Kubernetes event, so they are seen at the latest this long after they happen.
+ * Longest sleep between two reconciles of a rollout. Changes made through the flag store (the
+ * CLI, other controllers) are noticed at once through its change notices; changes that bypass it
+ * (a raw SET of a kill switch, a flush, a hand-edited hash) are seen at the latest this long after.
  */
 export const DEFAULT_POLL_MS = 30_000;
 
@@ -21,6 +25,7 @@ export interface FlagRolloutSetupOptions {
 
 export function flagRolloutRegistration(
   deps: RolloutDeps,
+  changes?: FlagChangeSource,
 ): KindRegistration<FlagRolloutSpec, RolloutStatus> {
   return {
     kind: FlagRolloutKind.kind,
@@ -34,12 +39,35 @@ export function flagRolloutRegistration(
       reconcile: (obj, ctx) => reconcileRollout(obj, ctx, deps),
       finalizer: flagFinalizer(deps),
     },
+    ...(changes === undefined ? {} : { sources: [changes] }),
   };
 }
 
-export function rolloutDeps(deps: KindDeps, options: FlagRolloutSetupOptions = {}): RolloutDeps {
+/** The notices of the default Redis and of every redisRef's Redis once a reconcile opened it. */
+export function flagChangeSource(deps: KindDeps): FlagChangeSource {
+  return new FlagChangeSource({
+    shared: deps.shared,
+    ownWrites: new OwnWrites(deps.clock),
+    defaultFeed: async (): Promise<FlagChangeFeed | undefined> => {
+      if (deps.redis === undefined) return undefined;
+      const opened = await flagStoreFor(deps, undefined, '');
+      // Not usable (e.g. an unreadable CA file): every rollout's status already says why.
+      return opened.ok ? opened.changes : undefined;
+    },
+  });
+}
+
+export function rolloutDeps(
+  deps: KindDeps,
+  options: FlagRolloutSetupOptions = {},
+  changes?: FlagChangeSource,
+): RolloutDeps {
   return {
-    storeFor: (obj) => flagStoreFor(deps, obj.spec.redis, obj.metadata.namespace ?? ''),
+    storeFor: async (obj) => {
+      const namespace = obj.metadata.namespace ?? '';
+      const opened = await flagStoreFor(deps, obj.spec.redis, namespace);
+      return changes?.track(opened, `${namespace}/${obj.metadata.name ?? ''}`) ?? opened;
+    },
     metricSource: new CloudWatchMetricSource(awsClientsFor(deps)),
     defaultRegion: deps.aws.defaultRegion,
     pollMs: options.pollMs ?? DEFAULT_POLL_MS,
@@ -49,7 +77,10 @@ export function rolloutDeps(deps: KindDeps, options: FlagRolloutSetupOptions = {
 
 /** The setup with non-default options (tests, demos). */
 export function setupFlagRolloutWith(options: FlagRolloutSetupOptions): KindSetup {
-  return (deps) => flagRolloutRegistration(rolloutDeps(deps, options));
+  return (deps) => {
+    const changes = flagChangeSource(deps);
+    return flagRolloutRegistration(rolloutDeps(deps, options, changes), changes);
+  };
 }
 
 export const setupFlagRollout: KindSetup = setupFlagRolloutWith({});

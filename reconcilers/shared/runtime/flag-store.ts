@@ -8,7 +8,7 @@
 // in a message: `redactRedisUrl` shows it with the password masked.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { KubeApiError, isNotFound, type KindDeps } from '../../../controller/index.js';
 import type { RedisRef } from '../api/redis-ref.js';
 import {
@@ -36,12 +36,24 @@ export const FlagStoreReason = {
 } as const;
 export type FlagStoreReason = (typeof FlagStoreReason)[keyof typeof FlagStoreReason];
 
+/** The change notices of a store's connection (CONTRACT.md §4), for a subscriber. */
+export interface FlagChangeFeed {
+  /** Identifies the connection, without the password: equal ids ⇔ the same connection. */
+  readonly id: string;
+  /** `<prefix>changes` of the store. */
+  readonly channel: string;
+  /** A new connection with the same settings (a subscribed connection can do nothing else). */
+  duplicate(override?: Partial<RedisOptions>): Redis;
+}
+
 export type FlagStoreResult =
   | {
       readonly ok: true;
       readonly store: FlagStore;
       /** Where the flags live, password masked: `redis://:***@host:6379/0`. */
       readonly endpoint: string;
+      /** Set by `flagStoreFor` (absent for stores that are not a Redis connection, e.g. fakes). */
+      readonly changes?: FlagChangeFeed;
     }
   | { readonly ok: false; readonly reason: FlagStoreReason; readonly message: string };
 
@@ -70,12 +82,13 @@ export async function flagStoreFor(
       `${target.origin}: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
-  const { store } = deps.shared(
-    connectionKey(target.options),
-    () => open(deps, target.options, connect),
+  const key = connectionKey(target.options);
+  const { store, changes } = deps.shared(
+    key,
+    () => open(deps, key, target.options, connect),
     ({ redis }) => closeRedis(redis),
   );
-  return { ok: true, store, endpoint: redactRedisUrl(target.options.url) };
+  return { ok: true, store, endpoint: redactRedisUrl(target.options.url), changes };
 }
 
 type Target =
@@ -190,10 +203,12 @@ function connectionKey(o: RedisConnectionOptions): string {
 interface Connection {
   readonly redis: Redis;
   readonly store: FlagStore;
+  readonly changes: FlagChangeFeed;
 }
 
 function open(
   deps: FlagStoreDeps,
+  key: string,
   options: RedisConnectionOptions,
   connect: ConnectRedis,
 ): Connection {
@@ -214,7 +229,13 @@ function open(
     healthy = true;
   });
   log.info('opened redis connection');
-  return { redis, store: new RedisFlagStore({ redis, clock: deps.clock }) };
+  const store = new RedisFlagStore({ redis, clock: deps.clock });
+  const changes: FlagChangeFeed = {
+    id: key,
+    channel: store.keys.channel,
+    duplicate: (override) => redis.duplicate(override),
+  };
+  return { redis, store, changes };
 }
 
 async function closeRedis(redis: Redis): Promise<void> {

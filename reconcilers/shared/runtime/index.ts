@@ -5,6 +5,7 @@ export {
   flagStoreFor,
   FlagStoreReason,
   type ConnectRedis,
+  type FlagChangeFeed,
   type FlagStoreDeps,
   type FlagStoreResult,
 } from './flag-store.js';

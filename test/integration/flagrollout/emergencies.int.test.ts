@@ -179,6 +179,9 @@ describe('restarts', () => {
       (s) => s.currentStep === 1 && s.phase === 'Holding',
     );
     expect(before.flagVersion).toBe(2);
+    // Timestamps have whole seconds, and the change subscriber's reconnect repairs the flag at
+    // once: let a second pass so that a restarted hold ends visibly later.
+    await new Promise((r) => setTimeout(r, 1_000));
     onTestFinished(() => environmentControl().ensureRunning());
     await environmentControl().restartRedis();
     expect(await readRawFlag(redis, flag)).toBeUndefined();

@@ -43,10 +43,13 @@ export interface RunningController {
   stop(): Promise<void>;
 }
 
-/** The controller for one namespace, as `main` would run it but in this process. */
+/**
+ * The controller for one namespace, as `main` would run it but in this process. `defaultRedis:
+ * false` runs it without `--redis-url` (only rollouts with a redisRef can work).
+ */
 export function startController(
   namespace: string,
-  options: { pollMs?: number } = {},
+  options: { pollMs?: number; defaultRedis?: boolean } = {},
 ): RunningController {
   const env = testEnv();
   const config = parseConfig(
@@ -54,7 +57,7 @@ export function startController(
       `--namespaces=${namespace}`,
       '--metrics-bind-address=0',
       '--health-probe-bind-address=0',
-      `--redis-url=${env.redisUrl}`,
+      ...(options.defaultRedis === false ? [] : [`--redis-url=${env.redisUrl}`]),
       `--aws-endpoint-url=${env.awsEndpoint}`,
       '--aws-region=us-east-1',
       '--aws-max-attempts=1',

@@ -1,0 +1,217 @@
+// Redis change notices (CONTRACT.md §4) as an event source of the FlagRollout controller: a kill
+// switch set or cleared with the CLI, a flag disabled, re-enabled or rewritten by hand through the
+// store reconciles the FlagRollouts concerned within a round trip instead of at the next poll.
+// One subscriber connection per Redis connection in use: the default one from the start, a
+// redisRef's once a reconcile has opened it. Writes that bypass the store (a raw SET of a kill
+// switch, FLUSHALL) publish nothing: polling (`pollMs`) stays the fallback for those.
+import type { Redis } from 'ioredis';
+import {
+  ShuttingDownError,
+  type ExternalSource,
+  type ExternalSourceContext,
+  type Logger,
+  type Request,
+  type SharedFn,
+} from '../../controller/index.js';
+import { parseChangeNotice } from '../shared/flags/codec.js';
+import type { ChangeNotice } from '../shared/flags/model.js';
+import type { FlagChangeFeed, FlagStoreResult } from '../shared/runtime/index.js';
+import { AnnouncingFlagStore, type OwnWrites } from './own-writes.js';
+import type { RolloutObject } from './reconciler.js';
+
+type Ctx = ExternalSourceContext<RolloutObject>;
+
+/** Every FlagRollout a notice may concern, by `spec.flag` or `spec.killSwitch`. */
+export function rolloutsForNotice(
+  notice: ChangeNotice,
+  rollouts: readonly RolloutObject[],
+): Request[] {
+  const concerned =
+    notice.op === 'kill-switch'
+      ? (r: RolloutObject) => r.spec.killSwitch === notice.group
+      : (r: RolloutObject) => r.spec.flag === notice.flag;
+  // Rollouts on other Redis servers with the same flag name are included: one no-op reconcile.
+  return rollouts.filter(concerned).map(requestOf);
+}
+
+function requestOf(r: RolloutObject): Request {
+  return { namespace: r.metadata.namespace ?? '', name: r.metadata.name ?? '' };
+}
+
+export interface FlagChangeSourceOptions {
+  readonly shared: SharedFn;
+  readonly ownWrites: OwnWrites;
+  /** The default Redis's feed, subscribed at start; undefined when there is none. */
+  readonly defaultFeed: () => Promise<FlagChangeFeed | undefined>;
+}
+
+export class FlagChangeSource implements ExternalSource<RolloutObject> {
+  readonly name = 'redis-flag-changes';
+  readonly #o: FlagChangeSourceOptions;
+  /** Connections seen so far, by id; each gets one subscriber once the source runs. */
+  readonly #feeds = new Map<string, FlagChangeFeed>();
+  #ctx: Ctx | undefined;
+
+  constructor(options: FlagChangeSourceOptions) {
+    this.#o = options;
+  }
+
+  async start(ctx: Ctx): Promise<void> {
+    this.#ctx = ctx;
+    for (const feed of this.#feeds.values()) this.#subscribe(feed, ctx);
+    let feed: FlagChangeFeed | undefined;
+    try {
+      feed = await this.#o.defaultFeed();
+    } catch (err) {
+      // The redisRef subscriptions still work, and polling sees every change.
+      if (!(err instanceof ShuttingDownError))
+        ctx.log.warn({ err }, 'cannot follow the default Redis; relying on polling for it');
+      return;
+    }
+    if (feed !== undefined) this.#watch(feed);
+  }
+
+  /**
+   * What the reconciler's `storeFor` passes its result through: the connection gets a subscriber
+   * (once), and the store announces its writes so that their notices do not wake the writer.
+   */
+  track(opened: FlagStoreResult, writer: string): FlagStoreResult {
+    if (!opened.ok || opened.changes === undefined) return opened;
+    const feed = opened.changes;
+    this.#watch(feed);
+    const store = new AnnouncingFlagStore(opened.store, this.#o.ownWrites, {
+      feed: feed.id,
+      writer,
+    });
+    return { ...opened, store };
+  }
+
+  #watch(feed: FlagChangeFeed): void {
+    if (this.#feeds.has(feed.id)) return;
+    this.#feeds.set(feed.id, feed);
+    if (this.#ctx !== undefined) this.#subscribe(feed, this.#ctx);
+  }
+
+  #subscribe(feed: FlagChangeFeed, ctx: Ctx): void {
+    if (ctx.signal.aborted) return;
+    let subscriber: Redis;
+    try {
+      // Also closed by the registry at shutdown. Built on its connection, so registered after it
+      // and closed before it.
+      subscriber = this.#o.shared(
+        `${feed.id}:changes:flagrollout`,
+        () =>
+          feed.duplicate({
+            autoResubscribe: false,
+            connectionName: 'latticedb-controller-flagrollout-changes',
+          }),
+        (redis) => {
+          redis.disconnect();
+        },
+      );
+    } catch (err) {
+      // Shutting down: nothing left to notify. Anything else: polling still sees every change.
+      if (err instanceof ShuttingDownError) return;
+      ctx.log.warn({ err, connection: feed.id }, 'cannot open a flag change subscriber');
+      return;
+    }
+    followChanges(subscriber, feed.channel, ctx.log.child({ connection: feed.id }), ctx.signal, {
+      notice: (message) => {
+        this.#onMessage(feed, message, ctx);
+      },
+      subscribed: () => {
+        this.#enqueueAll(ctx);
+      },
+    });
+  }
+
+  #onMessage(feed: FlagChangeFeed, message: string, ctx: Ctx): void {
+    const notice = parseChangeNotice(message);
+    if (notice === undefined) {
+      ctx.log.debug({ message }, 'change notice not understood; reconciling every rollout');
+      this.#enqueueAll(ctx);
+      return;
+    }
+    const writer =
+      notice.op === 'kill-switch' ? undefined : this.#o.ownWrites.writerOf(feed.id, notice);
+    const keys = rolloutsForNotice(notice, ctx.list()).filter(
+      (req) => `${req.namespace}/${req.name}` !== writer,
+    );
+    ctx.log.debug({ notice, keys: keys.length, skippedWriter: writer }, 'flag change notice');
+    for (const req of keys) ctx.enqueue(req);
+  }
+
+  #enqueueAll(ctx: Ctx): void {
+    for (const obj of ctx.list()) ctx.enqueue(requestOf(obj));
+  }
+}
+
+interface ChangeHandlers {
+  notice(message: string): void;
+  /** After every (re)subscription: notices sent while not subscribed are lost. */
+  subscribed(): void;
+}
+
+/**
+ * Subscribes `subscriber` to `channel` on every (re)connect (ioredis reconnects forever with the
+ * connection's backoff) until `signal` aborts; then the connection is dropped. Handlers run inside
+ * ioredis's event emitter, where a throw would escape to the process: they are fenced.
+ */
+function followChanges(
+  subscriber: Redis,
+  channel: string,
+  log: Logger,
+  signal: AbortSignal,
+  handlers: ChangeHandlers,
+): void {
+  const fenced = (what: string, fn: () => void): void => {
+    try {
+      fn();
+    } catch (err) {
+      log.error({ err }, `flag change subscriber: ${what} failed`);
+    }
+  };
+  let interrupted = false; // lost the connection since the last subscription
+  let warned = false; // one warning per outage, not one per reconnect attempt
+  subscriber.on('ready', () => {
+    subscriber.subscribe(channel).then(
+      () => {
+        if (signal.aborted) return;
+        log.info(
+          { channel },
+          interrupted ? 'resubscribed to flag changes' : 'subscribed to flag changes',
+        );
+        interrupted = false;
+        warned = false;
+        fenced('reconciling after (re)subscribing', () => {
+          handlers.subscribed();
+        });
+      },
+      (err: unknown) => {
+        // Polling still sees every change; the next reconnect subscribes again.
+        log.warn({ err, channel }, 'cannot subscribe to flag changes; relying on polling');
+      },
+    );
+  });
+  subscriber.on('message', (from: string, message: string) => {
+    if (from !== channel || signal.aborted) return;
+    fenced('handling a notice', () => {
+      handlers.notice(message);
+    });
+  });
+  subscriber.on('error', (err: Error) => {
+    interrupted = true;
+    if (!warned) log.warn({ err }, 'flag change subscriber: connection error; reconnecting');
+    warned = true;
+  });
+  subscriber.on('close', () => {
+    interrupted = true;
+  });
+  signal.addEventListener(
+    'abort',
+    () => {
+      subscriber.disconnect();
+    },
+    { once: true },
+  );
+}
