@@ -69,6 +69,9 @@ export function resetAttempt(d: Draft): void {
     nextStepAt: _next,
     stepStartedAt: _started,
     analysis: _analysis,
+    // A promote that let an analysis step or post-promotion gate pass belongs to that attempt:
+    // kept, it would let the same gate of the next revision (or of a retry) pass unmeasured.
+    promotedGate: _promotedGate,
     smoke: _smoke,
     postDeployment: _post,
     preflight: _preflight,
@@ -158,6 +161,9 @@ export function supersedeIfChanged(d: Draft): void {
 /** From a finished revision: start the one the spec names, through the fast path if it may. */
 export function startFromSpec(d: Draft): StepResult {
   const hash = specHash(d.spec);
+  // The spec moved away from the one the rollback action pinned: the pin has done its job. Kept,
+  // it would silently ignore a later edit back to that spec (e.g. reverting a hotfix).
+  delete d.status.pinnedSpecHash;
   const window = d.spec.rollbackWindow?.revisions ?? 0;
   const recent = window === 0 ? [] : (d.status.stableHistory ?? []).slice(-window);
   const known = recent.findLast((r) => r.specHash === hash);

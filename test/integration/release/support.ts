@@ -52,8 +52,14 @@ export interface RunningController {
   stop(): Promise<void>;
 }
 
-/** The controller for one namespace, as `main` runs it but in this process, with short delays. */
-export function startController(namespace: string): RunningController {
+/**
+ * The controller for one namespace, as `main` runs it but in this process, with short delays.
+ * `awsEndpoint` puts something else (a fault proxy) between the controller and moto.
+ */
+export function startController(
+  namespace: string,
+  options: { readonly awsEndpoint?: string } = {},
+): RunningController {
   const env = testEnv();
   const config = parseConfig(
     [
@@ -61,7 +67,7 @@ export function startController(namespace: string): RunningController {
       '--metrics-bind-address=0',
       '--health-probe-bind-address=0',
       `--redis-url=${env.redisUrl}`,
-      `--aws-endpoint-url=${env.awsEndpoint}`,
+      `--aws-endpoint-url=${options.awsEndpoint ?? env.awsEndpoint}`,
       '--aws-region=us-east-1',
       '--aws-max-attempts=1',
       '--shutdown-timeout=2s',

@@ -1,0 +1,247 @@
+// Bad input on the real apiserver + moto, the controller's AWS traffic counted at the fault proxy:
+// what the CRD can judge is refused at admission with the field named; what needs the world
+// (a container missing from the task definition, a strategy the service's deployment controller
+// cannot run, an image not in ECR, a service that does not exist) or a cross-field rule the CRD
+// does not carry (an ARN in another region) ends as Failed / InvalidSpec with a message naming
+// the cause — and in every case the controller makes no AWS write.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import {
+  ReleaseKind,
+  type ReleaseSpec,
+  type ReleaseStatus,
+} from '../../../reconcilers/release/api.js';
+import { adminKubeConfig, apiStatus, createTestNamespace } from '../../env/fixtures.js';
+import type { SeededLatticeDb } from '../../fixtures/moto/seed.js';
+import { createRelease, installCrd, waitForRelease } from './support.js';
+import {
+  canarySpec,
+  imageOf,
+  NEW_TAG,
+  seedWorld,
+  sleep,
+  startProxiedController,
+  type ProxiedController,
+} from './scenario.js';
+
+let running: ProxiedController | undefined;
+
+beforeAll(async () => {
+  await installCrd();
+});
+
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+});
+
+const condition = (status: ReleaseStatus, type: string) =>
+  status.conditions?.find((c) => c.type === type);
+
+/** A valid canary spec to break one field of. */
+const base = (s: SeededLatticeDb): ReleaseSpec =>
+  canarySpec(s, { steps: [{ setWeight: 10 }, { pause: { duration: '1s' } }, { setWeight: 50 }] });
+
+const withCanary = (
+  s: SeededLatticeDb,
+  canary: Partial<NonNullable<ReleaseSpec['strategy']['canary']>>,
+): ReleaseSpec => {
+  const spec = base(s);
+  const current = spec.strategy.canary;
+  if (current === undefined) throw new Error('base spec is a canary');
+  return { ...spec, strategy: { canary: { ...current, ...canary } } };
+};
+
+interface RefusedCase {
+  readonly name: string;
+  readonly spec: (s: SeededLatticeDb) => ReleaseSpec;
+  /** The field and the reason the apiserver must name. */
+  readonly message: RegExp;
+}
+
+const REFUSED: readonly RefusedCase[] = [
+  {
+    name: 'two strategies',
+    spec: (s) => {
+      const spec = base(s);
+      return { ...spec, strategy: { ...spec.strategy, rolling: {} } };
+    },
+    message:
+      /spec\.strategy: Invalid value: .*exactly one of canary, blueGreen, rolling must be set/,
+  },
+  {
+    name: 'a setWeight above 100',
+    spec: (s) => withCanary(s, { steps: [{ setWeight: 10 }, { setWeight: 101 }] }),
+    message:
+      /spec\.strategy\.canary\.steps\[1\]\.setWeight: Invalid value: 101: .*less than or equal to 100/,
+  },
+  {
+    name: 'shorthand weights above 100',
+    spec: (s) =>
+      withCanary(s, { steps: undefined, initialWeight: 150, stepWeight: 10, stepInterval: '1s' }),
+    message:
+      /spec\.strategy\.canary\.initialWeight: Invalid value: 150: .*less than or equal to 100/,
+  },
+  {
+    name: 'a negative pause',
+    spec: (s) => withCanary(s, { steps: [{ setWeight: 10 }, { pause: { duration: '-30s' } }] }),
+    message:
+      /spec\.strategy\.canary\.steps\[1\]\.pause\.duration: Invalid value: "-30s": .*should match/,
+  },
+  {
+    name: 'weights going down',
+    spec: (s) => withCanary(s, { steps: [{ setWeight: 50 }, { setWeight: 20 }] }),
+    message: /spec\.strategy\.canary\.steps: Invalid value: .*setWeight values must not decrease/,
+  },
+  {
+    name: 'a pre-flight skip without a reason',
+    spec: (s) => ({ ...base(s), checks: { preflight: { skip: { reason: '   ' } } } }),
+    message:
+      /spec\.checks\.preflight\.skip\.reason: Invalid value: .*a reason is required to skip pre-flight checks/,
+  },
+];
+
+const { group, version, plural } = ReleaseKind;
+const custom = () => adminKubeConfig().makeApiClient(CustomObjectsApi);
+
+/** Admission only: the apiserver validates and persists nothing. */
+async function admitDryRun(namespace: string, spec: ReleaseSpec): Promise<void> {
+  await custom().createNamespacedCustomObject({
+    group,
+    version,
+    namespace,
+    plural,
+    dryRun: 'All',
+    body: { apiVersion: `${group}/${version}`, kind: 'Release', metadata: { name: 'good' }, spec },
+  });
+}
+
+/** Only writes count: the controller may (and does) read to decide. */
+const writes = (p: ProxiedController) => p.proxy.count({ reads: false });
+
+describe('Release bad input', () => {
+  it('refuses at admission, naming the field: two strategies, weights above 100, a negative pause, decreasing weights, a skip without reason', async () => {
+    const s = await seedWorld();
+    const ns = await createTestNamespace('rel-refused');
+    running = await startProxiedController(ns);
+    for (const [i, c] of REFUSED.entries()) {
+      const error = await createRelease(ns, `bad-${i}`, c.spec(s)).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      const status = apiStatus(error);
+      expect(status, c.name).toMatchObject({ code: 422, reason: 'Invalid' });
+      expect(status.message, c.name).toMatch(c.message);
+    }
+    // The unbroken spec is admitted (server-side dry run): each refusal is its broken field's.
+    await admitDryRun(ns, base(s));
+    const { items } = (await custom().listNamespacedCustomObject({
+      group,
+      version,
+      plural,
+      namespace: ns,
+    })) as {
+      items: unknown[];
+    };
+    expect(items).toHaveLength(0);
+    await sleep(500);
+    expect(writes(running)).toBe(0);
+  });
+
+  interface RuntimeCase {
+    readonly name: string;
+    readonly spec: (s: SeededLatticeDb) => ReleaseSpec;
+    readonly settled: (st: ReleaseStatus) => boolean;
+    readonly check: (st: ReleaseStatus, s: SeededLatticeDb) => void;
+    /** The controller reads the service before deciding (not so for a spec it rejects). */
+    readonly observes: boolean;
+  }
+
+  const preflightFailed =
+    (message: RegExp) =>
+    (st: ReleaseStatus): void => {
+      expect(st.phase).toBe('Failed');
+      expect(st.rollback).toMatchObject({ outcome: 'Failed', reason: 'PreflightFailed' });
+      expect(st.rollback?.message).toMatch(message);
+      expect(condition(st, 'PreflightPassed')).toMatchObject({
+        status: 'False',
+        reason: 'PreflightFailed',
+      });
+      expect(condition(st, 'Stalled')).toMatchObject({ status: 'True', reason: 'PreflightFailed' });
+    };
+
+  const RUNTIME: readonly RuntimeCase[] = [
+    {
+      name: 'a container the task definition does not have',
+      spec: (s) => ({ ...base(s), target: { ...base(s).target, container: 'latticedb-typo' } }),
+      settled: (st) => st.phase === 'Failed',
+      check: preflightFailed(
+        /container: container latticedb-typo is not in the task definition \(it has latticedb, envoy\)/,
+      ),
+      observes: true,
+    },
+    {
+      name: 'a canary on a service with the ECS deployment controller',
+      spec: (s) => ({ ...base(s), target: { ...s.rolling.ref, container: s.containerName } }),
+      settled: (st) => st.phase === 'Failed',
+      check: preflightFailed(/need the EXTERNAL deployment controller; the service uses ECS/),
+      observes: true,
+    },
+    {
+      name: 'an image that is not in ECR',
+      spec: (s) => ({ ...base(s), image: imageOf(s, NEW_TAG).replace(NEW_TAG, '9.9.9') }),
+      settled: (st) => st.phase === 'Failed',
+      check: preflightFailed(/imageExists: /),
+      observes: true,
+    },
+    {
+      name: 'a listener ARN in another region than the service',
+      spec: (s) => {
+        const spec = base(s);
+        const alb = spec.strategy.canary?.trafficRouting.alb;
+        if (alb === undefined) throw new Error('base spec is a canary');
+        const listenerArn = alb.listenerArn.replace(':us-east-1:', ':eu-west-1:');
+        return withCanary(s, { trafficRouting: { alb: { ...alb, listenerArn } } });
+      },
+      settled: (st) => condition(st, 'InvalidSpec')?.status === 'True',
+      check: (st) => {
+        expect(condition(st, 'InvalidSpec')).toMatchObject({
+          reason: 'InvalidSpec',
+          message:
+            'spec.strategy.canary.trafficRouting.alb.listenerArn: is in eu-west-1, but target.region is us-east-1',
+        });
+        expect(condition(st, 'Stalled')).toMatchObject({ status: 'True', reason: 'InvalidSpec' });
+        expect(st.revision).toBeUndefined();
+      },
+      observes: false,
+    },
+    {
+      name: 'a service that does not exist',
+      spec: (s) => ({ ...base(s), target: { ...base(s).target, service: 'latticedb-nope' } }),
+      settled: (st) => condition(st, 'Stalled')?.reason === 'ServiceNotFound',
+      check: (st) => {
+        expect(st.message).toMatch(/ECS service latticedb-nope not found in cluster latticedb/);
+        expect(condition(st, 'Available')).toMatchObject({ status: 'False' });
+        expect(st.revision).toBeUndefined();
+      },
+      observes: true,
+    },
+  ];
+
+  for (const c of RUNTIME) {
+    it(`stops ${c.name} with no AWS write`, async () => {
+      const s = await seedWorld();
+      const ns = await createTestNamespace('rel-bad');
+      running = await startProxiedController(ns);
+      await createRelease(ns, 'ldb', c.spec(s));
+      const status = await waitForRelease(ns, 'ldb', c.settled, c.name);
+      c.check(status, s);
+      // A few more reconciles' worth: still nothing written.
+      await sleep(700);
+      expect(writes(running), c.name).toBe(0);
+      const described = running.proxy.count({ service: 'ecs', operation: 'DescribeServices' });
+      if (c.observes) expect(described).toBeGreaterThan(0);
+      else expect(described).toBe(0);
+    });
+  }
+});

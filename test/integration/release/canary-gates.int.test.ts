@@ -1,0 +1,281 @@
+// Gates and operator actions of a canary on the real apiserver + moto: missing metrics hold the
+// canary at its weight until promoted (and a promote is not carried over to the next revision);
+// abort returns all traffic to stable and removes the canary task set, retry starts the revision
+// again; rollback after a healthy revision returns the previous image through the fast path and
+// pins the spec until it changes.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ReleaseSpec, ReleaseStatus } from '../../../reconcilers/release/api.js';
+import { createTestNamespace } from '../../env/fixtures.js';
+import {
+  annotateRelease,
+  createRelease,
+  errorRateAnalysis,
+  getRelease,
+  installCrd,
+  MotoView,
+  putErrorRate,
+  startController,
+  waitForRelease,
+  type RunningController,
+} from './support.js';
+import {
+  canarySpec,
+  imageOf,
+  NEW_TAG,
+  OLD_TAG,
+  patchReleaseSpec,
+  seedWorld,
+  sleep,
+} from './scenario.js';
+
+let controller: RunningController | undefined;
+let view: MotoView | undefined;
+let feeder: NodeJS.Timeout | undefined;
+
+beforeAll(async () => {
+  await installCrd();
+});
+
+afterEach(async () => {
+  clearInterval(feeder);
+  await controller?.stop();
+  controller = undefined;
+  view?.destroy();
+});
+
+const condition = (status: { conditions?: { type: string }[] } | undefined, type: string) =>
+  status?.conditions?.find((c) => c.type === type);
+
+/** The error-rate analysis, Inconclusive after 2 measurements without data (1 s apart). */
+function quickInconclusiveAnalysis(release: string): NonNullable<ReleaseSpec['analysis']> {
+  const analysis = errorRateAnalysis(release);
+  return { ...analysis, metrics: analysis.metrics.map((m) => ({ ...m, inconclusiveLimit: 1 })) };
+}
+
+describe('Release canary gates and operator actions', () => {
+  it('holds at its weight while metrics are missing, and moves on once promoted', async () => {
+    const s = await seedWorld();
+    view = new MotoView(s);
+    const ns = await createTestNamespace('rel-hold');
+    controller = startController(ns);
+    const steps = [{ setWeight: 10 }, { pause: { duration: '1s' } }, { setWeight: 50 }];
+    await createRelease(
+      ns,
+      'ldb',
+      canarySpec(s, { steps }, { analysis: quickInconclusiveAnalysis(ns) }),
+    );
+
+    const held = await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.pause?.reason === 'AnalysisInconclusive',
+      'the canary held by inconclusive analysis',
+      30_000,
+    );
+    expect(held.phase).toBe('Paused');
+    expect(held.currentWeight).toBe(10);
+    expect(held.analysis?.verdict).toBe('Inconclusive');
+    expect(condition(held, 'Paused')).toMatchObject({
+      status: 'True',
+      reason: 'AnalysisInconclusive',
+    });
+    expect(condition(held, 'AnalysisPassed')).toMatchObject({
+      status: 'Unknown',
+      reason: 'AnalysisInconclusive',
+    });
+    expect(held.message).toMatch(/annotate promote=1 or abort=1/);
+
+    // Still holding a while later: the weight in moto has not moved past the first step.
+    await sleep(1_500);
+    const still = await getRelease(ns, 'ldb');
+    expect(still.status?.phase).toBe('Paused');
+    expect(await view.weights()).toEqual({ blue: 90, green: 10 });
+
+    // Healthy metrics from now on, so the gate of the next weight can pass; then promote.
+    await putErrorRate(ns, 0);
+    feeder = setInterval(() => void putErrorRate(ns, 0).catch(() => undefined), 250);
+    await annotateRelease(ns, 'ldb', 'promote', '1');
+    const done = await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.phase === 'Healthy',
+      'promotion after the promote action',
+      30_000,
+    );
+    expect(done.actions?.promote).toBe('1');
+    expect(done.history).toContainEqual(
+      expect.objectContaining({
+        reason: 'Promoted',
+        message: expect.stringMatching(/inconclusive .*passed by the promote action/),
+      }),
+    );
+    expect(await view.weights()).toEqual({ blue: 0, green: 100 });
+    const primary = (await view.taskSets()).find((t) => t.status === 'PRIMARY');
+    expect(primary?.externalId).toBe('ldb-r1-canary');
+  });
+
+  it('does not carry a promoted analysis step over to the next revision', async () => {
+    const s = await seedWorld();
+    view = new MotoView(s);
+    const ns = await createTestNamespace('rel-gate-next');
+    controller = startController(ns);
+    const steps = [{ setWeight: 10 }, { analysis: {} }, { setWeight: 50 }];
+    await createRelease(
+      ns,
+      'ldb',
+      canarySpec(s, { steps }, { analysis: quickInconclusiveAnalysis(ns) }),
+    );
+    const held = (n: number) => (st: ReleaseStatus) =>
+      st.revision?.number === n && st.pause?.reason === 'AnalysisInconclusive';
+    await waitForRelease(ns, 'ldb', held(1), 'revision 1 held at its analysis step', 30_000);
+    await annotateRelease(ns, 'ldb', 'promote', '1');
+    const first = await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.phase === 'Healthy' && st.retiring === undefined,
+      'revision 1 promoted past its analysis step',
+    );
+    expect(first.promotedGate).toBe(1);
+
+    // Revision 2 meets the same analysis step: the operator's promote of revision 1 does not
+    // count for it, so it holds too (it would be Healthy if the override were carried over).
+    await patchReleaseSpec(ns, 'ldb', { image: imageOf(s, OLD_TAG) });
+    const second = await waitForRelease(
+      ns,
+      'ldb',
+      (st) => held(2)(st) || (st.revision?.number === 2 && st.phase === 'Healthy'),
+      'revision 2 at its analysis step',
+      30_000,
+    );
+    expect(second.phase).toBe('Paused');
+    expect(second.pause?.reason).toBe('AnalysisInconclusive');
+    expect(second.currentStepIndex).toBe(1);
+    expect(await view.weights()).toEqual({ blue: 10, green: 90 });
+  });
+
+  it('aborts on the abort annotation (traffic back, canary removed) and restarts on retry', async () => {
+    const s = await seedWorld();
+    view = new MotoView(s);
+    const ns = await createTestNamespace('rel-abort');
+    controller = startController(ns);
+    await createRelease(ns, 'ldb', canarySpec(s, { steps: [{ setWeight: 20 }, { pause: {} }] }));
+
+    const paused = (st: { pause?: { reason: string }; currentWeight?: number }) =>
+      st.pause?.reason === 'StepPaused' && st.currentWeight === 20;
+    await waitForRelease(ns, 'ldb', paused, 'the canary paused at 20 %');
+    expect(await view.weights()).toEqual({ blue: 80, green: 20 });
+    expect((await view.taskSets()).map((t) => t.externalId).sort()).toEqual([
+      'ldb-r1-canary',
+      s.canary.primaryExternalId,
+    ]);
+
+    await annotateRelease(ns, 'ldb', 'abort', '1');
+    const aborted = await waitForRelease(ns, 'ldb', (st) => st.phase === 'Aborted', 'the abort');
+    expect(aborted.rollback).toMatchObject({ outcome: 'Aborted', reason: 'Aborted' });
+    expect(condition(aborted, 'Stalled')).toMatchObject({ status: 'True', reason: 'Aborted' });
+    expect(condition(aborted, 'Ready')).toMatchObject({ status: 'False' });
+    expect(aborted.currentWeight).toBe(0);
+    expect(await view.weights()).toEqual({ blue: 100, green: 0 });
+    const afterAbort = await view.taskSets();
+    expect(afterAbort).toHaveLength(1);
+    expect(afterAbort[0]).toMatchObject({
+      status: 'PRIMARY',
+      externalId: s.canary.primaryExternalId,
+      arn: s.canary.primaryTaskSetArn,
+    });
+    expect(aborted.deploymentLog?.at(-1)).toMatchObject({ revision: 1, outcome: 'Aborted' });
+
+    await annotateRelease(ns, 'ldb', 'retry', '1');
+    const again = await waitForRelease(ns, 'ldb', paused, 'the retried canary paused at 20 %');
+    expect(again.revision?.number).toBe(1);
+    expect(again.history?.map((h) => h.reason)).toContain('Retry');
+    expect(await view.weights()).toEqual({ blue: 80, green: 20 });
+    expect((await view.taskSets()).filter((t) => t.externalId === 'ldb-r1-canary')).toHaveLength(1);
+
+    await annotateRelease(ns, 'ldb', 'promote', '1');
+    await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.phase === 'Healthy' && st.retiring === undefined,
+      'the retried revision promoted',
+    );
+    const sets = await view.taskSets();
+    expect(sets).toHaveLength(1);
+    expect(sets[0]).toMatchObject({ status: 'PRIMARY', externalId: 'ldb-r1-canary' });
+    expect(await view.image(sets[0]?.taskDefinition ?? '', s.containerName)).toBe(
+      imageOf(s, NEW_TAG),
+    );
+  });
+
+  it('returns the previous image on a rollback annotation after a healthy revision 2', async () => {
+    const s = await seedWorld();
+    view = new MotoView(s);
+    const ns = await createTestNamespace('rel-rollback');
+    controller = startController(ns);
+    const spec = canarySpec(s, { steps: [{ setWeight: 50 }, { pause: { duration: '1s' } }] });
+    // Revision 1 is what the service runs already (adopted, nothing deployed).
+    await createRelease(ns, 'ldb', { ...spec, image: imageOf(s, OLD_TAG) });
+    const adopted = await waitForRelease(ns, 'ldb', (st) => st.phase === 'Healthy', 'adoption');
+    expect(adopted.revision).toMatchObject({ number: 1, taskDefinitionArn: s.taskDefinitionArn });
+
+    await patchReleaseSpec(ns, 'ldb', { image: imageOf(s, NEW_TAG) });
+    const second = await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.revision?.number === 2 && st.phase === 'Healthy' && st.retiring === undefined,
+      'revision 2 healthy',
+    );
+    expect(second.revision?.taskDefinitionArn).not.toBe(s.taskDefinitionArn);
+
+    await annotateRelease(ns, 'ldb', 'rollback', '2');
+    const back = await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.revision?.number === 3 && st.phase === 'Healthy' && st.retiring === undefined,
+      'the rollback to revision 1 healthy',
+    );
+    expect(back.revision).toMatchObject({
+      fastPath: true,
+      image: imageOf(s, OLD_TAG),
+      taskDefinitionArn: s.taskDefinitionArn,
+    });
+    expect(back.imageTag).toBe(OLD_TAG);
+    expect(back.message).toContain(`the spec still names ${imageOf(s, NEW_TAG)}`);
+    expect(back.pinnedSpecHash).toBe(second.revision?.specHash);
+
+    const sets = await view.taskSets();
+    expect(sets).toHaveLength(1);
+    expect(sets[0]).toMatchObject({ status: 'PRIMARY', taskDefinition: s.taskDefinitionArn });
+    expect(await view.primaryTaskSetArn()).toBe(sets[0]?.arn);
+    expect(await view.image(s.taskDefinitionArn, s.containerName)).toBe(imageOf(s, OLD_TAG));
+    expect(await view.weights()).toEqual({ blue: 100, green: 0 });
+
+    // Pinned: the unchanged spec (still the newer image) does not start another revision.
+    await sleep(1_000);
+    expect((await getRelease(ns, 'ldb')).status?.revision?.number).toBe(3);
+
+    // The pin holds only until the spec changes: a new spec ships, and so does a later return
+    // to the spec the rollback had left.
+    await patchReleaseSpec(ns, 'ldb', { environment: { LATTICEDB_MODE: 'cluster', TRACE: '1' } });
+    const fourth = await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.revision?.number === 4 && st.phase === 'Healthy' && st.retiring === undefined,
+      'revision 4 (a new spec) healthy',
+    );
+    expect(fourth.pinnedSpecHash).toBeUndefined();
+    await patchReleaseSpec(ns, 'ldb', { environment: null });
+    const fifth = await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.revision?.number === 5 && st.phase === 'Healthy' && st.retiring === undefined,
+      'revision 5 (back to the spec rolled back from) healthy',
+      20_000,
+    );
+    // The task definition of revision 2 (same spec) is found by its tag and reused.
+    expect(fifth.revision?.specHash).toBe(second.revision?.specHash);
+    expect(fifth.revision?.taskDefinitionArn).toBe(second.revision?.taskDefinitionArn);
+    const primary = (await view.taskSets()).find((t) => t.status === 'PRIMARY');
+    expect(primary?.taskDefinition).toBe(second.revision?.taskDefinitionArn);
+  });
+});
