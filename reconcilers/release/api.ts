@@ -532,7 +532,23 @@ export const ReleaseReason = {
 } as const;
 export type ReleaseReason = (typeof ReleaseReason)[keyof typeof ReleaseReason];
 
-/** Operator actions: `kubectl annotate release/x delivery.latticedb.com/promote=<revision>`. */
+/**
+ * Operator actions: annotations whose value names the revision they act on, `<revision>` or
+ * `<revision>.<n>`:
+ *
+ *     kubectl annotate release/x delivery.latticedb.com/promote=3 --overwrite
+ *
+ * Each value is applied once: `status.actions.<action>` keeps the last value handled, and the same
+ * value again is ignored — also after the annotation was removed and re-added. To give an action
+ * again for the same revision (a second promote after `retry=3`, another approve), add any suffix
+ * after a dot: `kubectl annotate release/x delivery.latticedb.com/approve=3.2 --overwrite`, then
+ * `3.3`, …; status messages name the value to use. A value naming another revision is ignored with
+ * a Warning event (`ActionIgnored`), as is a malformed one (the event names the annotation and the
+ * value). promote skips the current pause or analysis hold; approve switches blue/green (given
+ * early, it waits for the approval gate); abort sends all traffic back to stable; retry restarts an
+ * aborted, failed, rolled-back or frozen revision (or unpins after rollback); rollback returns to
+ * the previous stable revision.
+ */
 export const ReleaseAction = {
   promote: `${API_GROUP}/promote`,
   abort: `${API_GROUP}/abort`,
@@ -543,6 +559,7 @@ export const ReleaseAction = {
 export type ReleaseAction = keyof typeof ReleaseAction;
 
 export const MAX_DEPLOYMENT_LOG = 50;
+export const MAX_FLAGS_LEFT_ON = 5;
 
 const Arn = Type.String({ maxLength: 2048 });
 
@@ -679,6 +696,8 @@ export const ReleaseStatus = Type.Object({
       startedBy: Type.Optional(Type.String({ maxLength: 128 })),
       /** This revision turned the maintenance flag on (so it must turn it off again). */
       flagOn: Type.Optional(Type.Boolean()),
+      /** The maintenance flag `flagOn` refers to (the spec may name another one later). */
+      flag: Type.Optional(Type.String({ maxLength: 128 })),
     }),
   ),
   preflight: Type.Optional(
@@ -696,7 +715,10 @@ export const ReleaseStatus = Type.Object({
     }),
   ),
   postDeployment: Type.Optional(Type.Object({ results: checkResults(30) })),
-  /** The last value of each action annotation already handled (so each is applied once). */
+  /**
+   * The last value of each action annotation already handled (so each is applied once; a suffix,
+   * `3.2`, makes a new request for the same revision).
+   */
   actions: Type.Optional(
     Type.Object({
       promote: actionValue,
@@ -732,6 +754,20 @@ export const ReleaseStatus = Type.Object({
       taskDefinitionArn: Type.Optional(Arn),
       deleteAt: DateTime(),
     }),
+  ),
+  /**
+   * Maintenance flags an earlier revision left on (its migration succeeded and was not reversible,
+   * and its deploy froze, was rolled back or was superseded). The next revision that completes
+   * healthy turns them off — a new spec is the person's decision the Frozen state waited for.
+   */
+  maintenanceFlagsLeftOn: Type.Optional(
+    Type.Array(
+      Type.Object({
+        flag: Type.String({ maxLength: 128 }),
+        revision: Type.Integer({ minimum: 0, format: 'int64' }),
+      }),
+      { maxItems: MAX_FLAGS_LEFT_ON },
+    ),
   ),
   /**
    * After the rollback action: the spec hash rolled back from. A spec with this hash starts no new

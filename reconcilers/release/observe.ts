@@ -1,7 +1,7 @@
 // Reads the world the decision needs, and nothing more (plan/needs.ts says what): the service from
 // the batching observer (cached up to the resync period in steady state, fresh while in flight),
 // then in parallel whatever the current stage asks for — listener weights, task definitions,
-// pre-flight facts, snapshot, flag, migration task, due analysis measurements, smoke tests, alarms.
+// pre-flight facts, snapshot, flags, migration task, due analysis measurements, smoke tests, alarms.
 import { analyze } from '../shared/analysis/index.js';
 import { checkAlarms, runHttpChecks } from '../shared/checks/index.js';
 import type { TargetGroupWeight } from '../shared/ports/traffic.js';
@@ -37,6 +37,7 @@ export async function observe(
     capacity,
     snapshot,
     flag,
+    flagLeftOn,
     migrationTask,
     analysis,
     smoke,
@@ -61,6 +62,7 @@ export async function observe(
       ? undefined
       : ports.database.describeSnapshot(region, needs.snapshotId).then((s) => s ?? null),
     needs.flag === undefined ? undefined : readFlag(ports, release, needs.flag),
+    needs.flagLeftOn === undefined ? undefined : readFlag(ports, release, needs.flagLeftOn),
     needs.migrationStartedBy === undefined
       ? undefined
       : ports.ecs.findTask(ref, needs.migrationStartedBy).then((t) => t ?? null),
@@ -92,6 +94,7 @@ export async function observe(
       capacity,
       snapshot,
       flag,
+      flagLeftOn,
       migrationTask,
       analysis,
       smoke,

@@ -4,6 +4,7 @@
 import type { HandlerContext, KindHandler, Outcome } from '../../controller/index.js';
 import type { ReleaseSpec } from './api.js';
 import { ACTION_REASON, execute } from './act.js';
+import { noReleaseMetrics, type ReleaseMetrics } from './metrics.js';
 import { observe } from './observe.js';
 import { decide, observationNeeds, type ReleaseState, type Tuning } from './plan/index.js';
 import type { ReleaseObject, ReleasePorts } from './ports.js';
@@ -12,6 +13,8 @@ import { validateRelease } from './validate.js';
 export interface ReleaseHandlerOptions {
   readonly ports: ReleasePorts;
   readonly tuning: Tuning;
+  /** Default: none counted. */
+  readonly metrics?: ReleaseMetrics;
 }
 
 export function releaseHandler(
@@ -26,7 +29,7 @@ export function releaseHandler(
 export async function reconcileRelease(
   release: ReleaseObject,
   ctx: HandlerContext<ReleaseState>,
-  { ports, tuning }: ReleaseHandlerOptions,
+  { ports, tuning, metrics = noReleaseMetrics }: ReleaseHandlerOptions,
 ): Promise<Outcome<ReleaseState>> {
   const now = ctx.now();
   const object = {
@@ -59,6 +62,7 @@ export async function reconcileRelease(
       decision.status.message ?? '',
     );
   }
+  metrics.decided(observed, decision);
   return {
     status: decision.status,
     events,

@@ -12,12 +12,14 @@ import { RdsDatabase } from '../shared/adapters/aws/rds-database.js';
 import { awsClientsFor, flagStoreFor } from '../shared/runtime/index.js';
 import { ReleaseKind, type ReleaseSpec } from './api.js';
 import { DEFAULT_TUNING, type ReleaseState, type Tuning } from './plan/index.js';
+import { releaseMetrics, type ReleaseMetrics } from './metrics.js';
 import type { ReleasePorts } from './ports.js';
 import { releaseHandler } from './reconciler.js';
 
 export function releaseRegistration(
   ports: ReleasePorts,
   tuning: Tuning,
+  metrics?: ReleaseMetrics,
 ): KindRegistration<ReleaseSpec, ReleaseState> {
   return {
     kind: ReleaseKind.kind,
@@ -26,7 +28,7 @@ export function releaseRegistration(
       version: ReleaseKind.version,
       plural: ReleaseKind.plural,
     },
-    handler: releaseHandler({ ports, tuning }),
+    handler: releaseHandler({ ports, tuning, ...(metrics === undefined ? {} : { metrics }) }),
   };
 }
 
@@ -50,11 +52,15 @@ export function releasePorts(deps: KindDeps): ReleasePorts {
 /** The setup with other delays (tests, demos); steady state follows --resync-period. */
 export function setupReleaseWith(tuning: Partial<Tuning> = {}): KindSetup {
   return (deps) =>
-    releaseRegistration(releasePorts(deps), {
-      ...DEFAULT_TUNING,
-      ...(deps.config.resyncPeriodMs > 0 ? { resyncMs: deps.config.resyncPeriodMs } : {}),
-      ...tuning,
-    });
+    releaseRegistration(
+      releasePorts(deps),
+      {
+        ...DEFAULT_TUNING,
+        ...(deps.config.resyncPeriodMs > 0 ? { resyncMs: deps.config.resyncPeriodMs } : {}),
+        ...tuning,
+      },
+      releaseMetrics(deps.metrics),
+    );
 }
 
 export const setupRelease: KindSetup = setupReleaseWith();

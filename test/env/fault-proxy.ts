@@ -2,8 +2,10 @@
 // per AWS operation it can answer ThrottlingException or 500 InternalFailure in the shape of the
 // request's protocol, add latency, reset the connection, or rewrite a JSON response (in-process
 // only). It counts every call per service and operation (faulted or not), so tests can count reads
-// and writes. A controller in another process is faulted through the HTTP control endpoint under
-// /__faults/ (see faultProxyClient), which moto's paths never use.
+// and writes; in-process hooks (`onRequest`, `onUpstreamResponse`) see each call's body, for call
+// logs and for acting right after a call took effect. A controller in another process is faulted
+// through the HTTP control endpoint under /__faults/ (see faultProxyClient), which moto's paths
+// never use.
 import { randomUUID } from 'node:crypto';
 import {
   createServer,
@@ -56,9 +58,27 @@ export interface CallFilter {
   readonly reads?: boolean;
 }
 
+/** One AWS call as the proxy saw it (call logs in tests). */
+export interface ProxiedCall {
+  readonly service: string;
+  readonly operation: string;
+  /** The raw request body: JSON for ECS, a URL-encoded form for ELBv2 and RDS. */
+  readonly body: string;
+  /** The fault injected into this call, if any. */
+  readonly fault?: FaultKind;
+}
+
 export interface FaultProxyOptions {
   /** Source of randomness for `probability`; default Math.random. */
   readonly random?: () => number;
+  /** Every AWS call, in arrival order, once its fault (if any) is chosen. */
+  readonly onRequest?: (call: ProxiedCall) => void;
+  /**
+   * A forwarded call that moto has answered, before the answer is relayed (the relay waits for a
+   * returned promise). Lets a test act right after a call took effect, e.g. SIGKILL the caller,
+   * which then never sees the answer.
+   */
+  readonly onUpstreamResponse?: (call: ProxiedCall, status: number) => void | Promise<void>;
 }
 
 export interface FaultProxy {
@@ -147,6 +167,13 @@ export async function startFaultProxy(
     const op = identifyOperation(req.method ?? 'GET', path, req.headers, body);
     const rule = pickFault(op);
     record(op, rule !== undefined);
+    const call: ProxiedCall = {
+      service: op.service,
+      operation: op.operation,
+      body: body.toString('utf8'),
+      ...(rule === undefined ? {} : { fault: rule.fault }),
+    };
+    options.onRequest?.(call);
     switch (rule?.fault) {
       case 'throttle':
         send(res, awsErrorResponse(op, throttlingError(op.protocol), randomUUID()));
@@ -164,7 +191,12 @@ export async function startFaultProxy(
       case undefined:
         break;
     }
-    forward(target, req, body, res, rule?.fault === 'rewrite' ? rule.transformJson : undefined);
+    forward(target, req, body, res, {
+      ...(rule?.fault === 'rewrite' ? { transformJson: rule.transformJson } : {}),
+      ...(options.onUpstreamResponse === undefined
+        ? {}
+        : { answered: (status: number) => options.onUpstreamResponse?.(call, status) }),
+    });
   };
 
   const server = createServer((req, res) => {
@@ -245,13 +277,20 @@ function send(res: ServerResponse, response: RawResponse): void {
   res.end(response.body);
 }
 
+interface ForwardHooks {
+  readonly transformJson?: ((body: unknown) => unknown) | undefined;
+  /** Runs when the upstream answer is in, before it is relayed. */
+  readonly answered?: (status: number) => void | Promise<void>;
+}
+
 function forward(
   target: URL,
   req: IncomingMessage,
   body: Buffer,
   res: ServerResponse,
-  transformJson: ((body: unknown) => unknown) | undefined,
+  hooks: ForwardHooks,
 ): void {
+  const { transformJson, answered } = hooks;
   const upstream = httpRequest(
     {
       hostname: target.hostname,
@@ -262,23 +301,37 @@ function forward(
     },
     (upRes) => {
       const status = upRes.statusCode ?? 502;
-      if (transformJson === undefined || status < 200 || status >= 300) {
-        res.writeHead(status, upRes.headers);
-        upRes.pipe(res);
+      const relay = (): void => {
+        if (transformJson === undefined || status < 200 || status >= 300) {
+          res.writeHead(status, upRes.headers);
+          upRes.pipe(res);
+          return;
+        }
+        readBody(upRes)
+          .then((raw) => {
+            const rewritten = JSON.stringify(transformJson(JSON.parse(raw.toString('utf8'))));
+            res.writeHead(status, {
+              ...upRes.headers,
+              'content-length': String(Buffer.byteLength(rewritten)),
+            });
+            res.end(rewritten);
+          })
+          .catch((err: unknown) => {
+            res.writeHead(500, { 'content-type': 'text/plain' });
+            res.end(`fault proxy: rewrite failed: ${String(err)}`);
+          });
+      };
+      if (answered === undefined) {
+        relay();
         return;
       }
-      readBody(upRes)
-        .then((raw) => {
-          const rewritten = JSON.stringify(transformJson(JSON.parse(raw.toString('utf8'))));
-          res.writeHead(status, {
-            ...upRes.headers,
-            'content-length': String(Buffer.byteLength(rewritten)),
-          });
-          res.end(rewritten);
-        })
-        .catch((err: unknown) => {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(`fault proxy: rewrite failed: ${String(err)}`);
+      // The upstream body stays paused in its buffer until `relay` reads or pipes it.
+      Promise.resolve()
+        .then(() => answered(status))
+        .then(relay, (err: unknown) => {
+          upRes.resume();
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(`fault proxy: onUpstreamResponse failed: ${String(err)}`);
         });
     },
   );

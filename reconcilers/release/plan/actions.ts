@@ -1,8 +1,11 @@
-// Operator actions: `kubectl annotate release/x delivery.latticedb.com/<action>=<revision>`.
-// The value names the revision it acts on, so an action is applied once (status.actions keeps
-// the last value handled) and never to a revision the operator did not see. approve may be given
+// Operator actions: `kubectl annotate release/x delivery.latticedb.com/<action>=<value> --overwrite`.
+// The value names the revision it acts on — `<revision>`, or `<revision>.<anything>` to ask again
+// for the same revision (`3`, then `3.2`, `3.3`, …) — so an action is applied once (status.actions
+// keeps the last full value handled; the same value again, also after the annotation was removed
+// and re-added, is ignored) and never to a revision the operator did not see. approve may be given
 // early: it waits for the approval gate of its revision.
 import { ReleaseAction, ReleaseReason, ReleaseStage } from '../api.js';
+import { actionRevision, recordedValue } from './action-values.js';
 import { nowIso, type Draft } from './draft.js';
 import { note } from './history.js';
 import { resetAttempt, specHash, startRevision } from './revision.js';
@@ -14,9 +17,21 @@ type Name = (typeof ORDER)[number];
 export function applyActions(d: Draft, annotations: Readonly<Record<string, string>>): void {
   for (const name of ORDER) {
     const value = annotations[ReleaseAction[name]]?.trim();
-    if (value === undefined || value === d.status.actions?.[name]) continue;
+    if (value === undefined || recordedValue(value) === d.status.actions?.[name]) continue;
+    const named = actionRevision(value);
+    if (named === undefined) {
+      handled(d, name, recordedValue(value));
+      const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
+      note(
+        d,
+        'Warning',
+        'ActionIgnored',
+        `${ReleaseAction[name]}=${shown} ignored: not a revision (expected <revision> or <revision>.<n>, e.g. 3 or 3.2)`,
+      );
+      continue;
+    }
     const current = d.status.revision?.number;
-    if (current === undefined || value !== String(current)) {
+    if (current === undefined || named !== current) {
       handled(d, name, value);
       note(
         d,
@@ -26,7 +41,7 @@ export function applyActions(d: Draft, annotations: Readonly<Record<string, stri
       );
       continue;
     }
-    const outcome = APPLY[name](d);
+    const outcome = APPLY[name](d, value);
     if (outcome === 'pending') continue;
     handled(d, name, value);
     if (outcome !== 'applied') {
@@ -47,7 +62,7 @@ const inFlight = (d: Draft): boolean =>
   d.status.stage !== ReleaseStage.Done &&
   d.status.stage !== ReleaseStage.RollingBack;
 
-const APPLY: Record<Name, (d: Draft) => Result> = {
+const APPLY: Record<Name, (d: Draft, value: string) => Result> = {
   abort(d) {
     if (!inFlight(d) && d.status.outcome !== 'Frozen') return { ignored: 'nothing is in flight' };
     beginRollback(d, {
@@ -134,10 +149,11 @@ const APPLY: Record<Name, (d: Draft) => Result> = {
     );
     return 'applied';
   },
-  approve(d) {
+  approve(d, value) {
     if (!inFlight(d)) return { ignored: 'the revision is not waiting for approval' };
-    // Given early, it stays pending (unhandled) and is consumed by the approval gate.
-    d.approve = true;
+    // Given early, it stays pending (unhandled) and is consumed by the approval gate, which
+    // records this exact value as handled.
+    d.approve = value;
     return d.status.stage === ReleaseStage.Approval ? 'applied' : 'pending';
   },
 };

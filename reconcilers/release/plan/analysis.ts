@@ -1,18 +1,28 @@
 // Analysis gates. A gate is one run of the engine (reconcilers/shared/analysis) keyed by the step
 // it belongs to: an analysis step of the canary, the background gate of the current canary weight
 // (when spec.analysis is set and the steps name no analysis), or the post-promotion gate of
-// blue/green and rolling. observe.ts measures the checks that are due; here the results are folded
-// into status and the verdict is read.
+// blue/green and rolling, and of a canary whose analysis runs in the background. observe.ts
+// measures the checks that are due; here the results are folded into status and the verdict read.
+//
+// An Inconclusive gate holds progress but keeps being measured, in rounds (as FlagRollout's holds):
+// the verdict stays Inconclusive while a new round counts from zero on the checks' intervals. A
+// round that succeeds makes the gate Successful (the hold ends by itself), one that fails makes it
+// Failed (the revision rolls back: a canary left at its weight is still watched), an inconclusive
+// one starts the next round. The measurement list stays bounded as always (analyze).
 import type { ReleaseState } from './types.js';
 import {
   assessAll,
   type AnalysisAssessment,
+  type AnalysisPhase,
   type AnalysisRecord,
 } from '../../shared/analysis/index.js';
+import type { MetricResult } from '../../shared/api/analysis.js';
 import type { MetricCheck } from '../../shared/api/metric-check.js';
-import { ReleaseStage, type ReleaseSpec } from '../api.js';
+import { ReleaseReason, ReleaseStage, type ReleaseSpec } from '../api.js';
+import { actionHint } from './action-values.js';
 import { nowIso, waitFor, type Draft, type StepResult } from './draft.js';
 import { note } from './history.js';
+import { failRevision } from './rollback-start.js';
 import { canarySteps, hasAnalysisSteps } from './steps.js';
 import { routingOf } from './world.js';
 
@@ -38,16 +48,19 @@ export function openGate(d: Draft): GateVerdict | 'probe' | undefined {
 /**
  * Undefined when the gate lets progress go on: Successful, or let pass by the promote action
  * (remembered in status.promotedGate, so the override survives the reconciles the step still
- * needs). Inconclusive holds until promote or abort; Running waits for the next measurement.
- * Failed is the caller's (it rolls back).
+ * needs). Inconclusive holds (measuring on) until a round succeeds, promote or abort; Running
+ * waits for the next measurement. Failed is the caller's: see failGate.
  */
 export function holdForGate(d: Draft, v: GateVerdict, when: string): StepResult | undefined {
   const { phase, message } = v.assessment;
-  if (phase === 'Successful' || d.status.promotedGate === v.step) return undefined;
+  if (phase === 'Successful' || d.status.promotedGate === v.step) {
+    endHold(d);
+    return undefined;
+  }
   if (d.promote) {
     d.promote = false;
     d.status.promotedGate = v.step;
-    delete d.status.pause;
+    endHold(d);
     note(
       d,
       'Normal',
@@ -57,22 +70,33 @@ export function holdForGate(d: Draft, v: GateVerdict, when: string): StepResult 
     return undefined;
   }
   if (phase === 'Inconclusive') {
+    // The verdict was told when the gate became Inconclusive (evaluateGate); the phase change to
+    // Paused is told by decide.
     if (d.status.pause?.reason !== 'AnalysisInconclusive') {
       d.status.pause = { reason: 'AnalysisInconclusive', since: nowIso(d) };
-      note(
-        d,
-        'Warning',
-        'AnalysisInconclusive',
-        `analysis inconclusive ${when}: ${message}; holding`,
-      );
     }
-    const n = d.status.revision?.number ?? 0;
     return waitFor(
       'human',
-      `analysis inconclusive ${when}: ${message}; annotate promote=${n} or abort=${n}`,
+      `analysis inconclusive ${when}: ${message}; holding and measuring again (a success resumes, a failure rolls back); annotate ${actionHint(d, 'promote')} or ${actionHint(d, 'abort')}`,
     );
   }
   return waitFor('time', `analysis running ${when}: ${message}`, v.assessment.nextMeasurementAt);
+}
+
+/** An inconclusive hold ended (success or promote): progressDeadline counts from here again. */
+function endHold(d: Draft): void {
+  if (d.status.pause?.reason !== 'AnalysisInconclusive') return;
+  delete d.status.pause;
+  d.status.lastProgressAt = nowIso(d);
+}
+
+/** A Failed gate rolls the revision back; the rollback's Event is the one that tells it. */
+export function failGate(d: Draft, v: GateVerdict): StepResult {
+  return failRevision(
+    d,
+    ReleaseReason.AnalysisFailed,
+    `analysis (step ${v.step}) failed: ${v.assessment.message}`,
+  );
 }
 
 /** The gate open in the current stage, if any. */
@@ -91,10 +115,16 @@ export function activeGate(spec: ReleaseSpec, status: ReleaseState | undefined):
     }
     return undefined;
   }
-  if (status.stage === ReleaseStage.PostChecks && spec.strategy.canary === undefined) {
-    return status.revision?.fastPath === true
+  if (status.stage === ReleaseStage.PostChecks && status.revision?.fastPath !== true) {
+    const canary = spec.strategy.canary;
+    if (canary === undefined) return { step: 0, checks: checksFor(spec, status) };
+    // A canary analysed in the background is analysed once more at full traffic, before its
+    // previous stable task set is retired (keyed after the last step, so no step's run is reused).
+    // Analysis steps say themselves where a canary is analysed.
+    const steps = canarySteps(canary, false);
+    return hasAnalysisSteps(steps)
       ? undefined
-      : { step: 0, checks: checksFor(spec, status) };
+      : { step: steps.length, checks: checksFor(spec, status) };
   }
   return undefined;
 }
@@ -113,9 +143,9 @@ export function recordFor(status: ReleaseState | undefined, gate: Gate): Analysi
 export function evaluateGate(d: Draft, gate: Gate): AnalysisAssessment | 'probe' {
   const previous = d.status.analysis?.step === gate.step ? d.status.analysis : undefined;
   const obs = d.observed.analysis;
-  let assessment: AnalysisAssessment;
+  let round: AnalysisAssessment;
   if (obs?.step === gate.step) {
-    assessment = obs.result.assessment;
+    round = obs.result.assessment;
     d.status.analysis = {
       step: gate.step,
       startedAt: previous?.startedAt ?? nowIso(d),
@@ -124,30 +154,58 @@ export function evaluateGate(d: Draft, gate: Gate): AnalysisAssessment | 'probe'
         : previous?.lastRun === undefined
           ? {}
           : { lastRun: previous.lastRun }),
-      verdict: assessment.phase,
+      verdict: round.phase,
       results: obs.result.results.map(({ lastMeasuredAt: _dropped, ...r }) => r),
       measurements: obs.result.measurements,
     };
   } else {
-    assessment = assessAll(gate.checks, recordFor(d.status, gate), d.now);
-    if (assessment.due.length > 0) return 'probe';
+    round = assessAll(gate.checks, recordFor(d.status, gate), d.now);
+    if (round.due.length > 0) return 'probe';
     d.status.analysis = {
       ...previous,
       step: gate.step,
       startedAt: previous?.startedAt ?? nowIso(d),
-      verdict: assessment.phase,
+      verdict: round.phase,
     };
   }
-  if (previous?.verdict !== assessment.phase && assessment.phase !== 'Running') {
-    const type = assessment.phase === 'Successful' ? 'Normal' : 'Warning';
+  const wasInconclusive = previous?.verdict === 'Inconclusive';
+  const verdict: AnalysisPhase =
+    round.phase === 'Running' && wasInconclusive ? 'Inconclusive' : round.phase;
+  d.status.analysis.verdict = verdict;
+  // Inconclusive: a new round, counted from zero, so that what follows decides afresh.
+  if (round.phase === 'Inconclusive') d.status.analysis.results = gate.checks.map(zeroTally);
+  if (previous?.verdict !== verdict)
+    noteVerdict(d, gate.step, verdict, round.message, wasInconclusive);
+  if (verdict === round.phase) return round;
+  return { ...round, phase: verdict, message: `inconclusive, measuring again: ${round.message}` };
+}
+
+const zeroTally = (check: MetricCheck): MetricResult => ({
+  metric: check.name,
+  successful: 0,
+  failed: 0,
+  inconclusive: 0,
+});
+
+/** Successful and Inconclusive verdicts are told here; a Failed one by the rollback it causes. */
+function noteVerdict(
+  d: Draft,
+  step: number,
+  verdict: AnalysisPhase,
+  message: string,
+  wasInconclusive: boolean,
+): void {
+  if (verdict === 'Successful') {
+    const resumed = wasInconclusive ? ' after being inconclusive: resuming' : '';
+    note(d, 'Normal', 'AnalysisSuccessful', `analysis (step ${step}): ${message}${resumed}`);
+  } else if (verdict === 'Inconclusive' && !wasInconclusive) {
     note(
       d,
-      type,
-      `Analysis${assessment.phase}`,
-      `analysis (step ${gate.step}): ${assessment.message}`,
+      'Warning',
+      'AnalysisInconclusive',
+      `analysis (step ${step}): ${message}; holding and measuring again (a success resumes, a failure rolls back)`,
     );
   }
-  return assessment;
 }
 
 /** Starts a fresh gate run for `step` (the background gate after each weight change). */

@@ -12,6 +12,7 @@ import {
   type Draft,
   type StepResult,
 } from './draft.js';
+import { actionHint } from './action-values.js';
 import { note } from './history.js';
 import { ensureTaskSet, setPrimary, setWeights, taskSetMissing } from './task-sets.js';
 import { revisionTaskSet, rolesOf, routingOf, splitWeights, weightsEqual } from './world.js';
@@ -35,11 +36,12 @@ export function approvalStage(d: Draft): StepResult {
   const n = d.status.revision?.number ?? 0;
   if (bg === undefined || d.status.revision?.fastPath === true || bg.approval === 'Auto')
     return progressed(d);
-  if (d.approve) {
-    d.status.actions = { ...d.status.actions, approve: String(n) };
+  if (d.approve !== undefined) {
+    // The full value (`3.2`), so that a later retry is not approved by the same annotation.
+    d.status.actions = { ...d.status.actions, approve: d.approve };
     note(d, 'Normal', 'Approved', `revision ${n} approved`);
     delete d.status.pause;
-    return progressed(d);
+    return progressed(d, 'operator');
   }
   if (d.status.pause?.reason !== 'AwaitingApproval') {
     d.status.pause = { reason: 'AwaitingApproval', since: nowIso(d) };
@@ -47,10 +49,10 @@ export function approvalStage(d: Draft): StepResult {
       d,
       'Normal',
       ReleaseReason.AwaitingApproval,
-      `green is ready; annotate approve=${n} to switch traffic`,
+      `green is ready; annotate ${actionHint(d, 'approve')} to switch traffic`,
     );
   }
-  const message = `awaiting approval: annotate approve=${n}`;
+  const message = `awaiting approval: annotate ${actionHint(d, 'approve')}`;
   if (bg.autoPromoteAfter === undefined) return waitFor('human', message);
   const since = parseTime(d.status.pause.since) ?? d.now.getTime();
   const at = new Date(since + parseDuration(bg.autoPromoteAfter));

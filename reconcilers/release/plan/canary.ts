@@ -4,7 +4,8 @@
 // read back from the listener), so a crash never repeats or skips a weight.
 import { toRfc3339 } from '../../../controller/index.js';
 import { ReleaseReason } from '../api.js';
-import { holdForGate, openGate, startGate, type GateVerdict } from './analysis.js';
+import { failGate, holdForGate, openGate, startGate, type GateVerdict } from './analysis.js';
+import { actionHint } from './action-values.js';
 import {
   again,
   nowIso,
@@ -16,7 +17,6 @@ import {
   type StepResult,
 } from './draft.js';
 import { note } from './history.js';
-import { failRevision } from './rollback-start.js';
 import {
   canarySteps,
   hasAnalysisSteps,
@@ -63,9 +63,7 @@ export function stepsStage(d: Draft): StepResult {
   d.status.step = stepDisplay(i, steps.length);
   const gate = openGate(d);
   if (gate === 'probe') return probe('the analysis');
-  if (gate?.assessment.phase === 'Failed') {
-    return failRevision(d, ReleaseReason.AnalysisFailed, gate.assessment.message);
-  }
+  if (gate?.assessment.phase === 'Failed') return failGate(d, gate);
   const step = steps[i];
   if (step === undefined) {
     // The background gate of the last weight must pass before promotion, as before any increase.
@@ -84,7 +82,8 @@ export function stepsStage(d: Draft): StepResult {
         return completeStep(d, i, `analysis passed: ${gate.assessment.message}`);
       }
       return (
-        holdForGate(d, gate, `at step ${i + 1}`) ?? completeStep(d, i, 'analysis passed by promote')
+        holdForGate(d, gate, `at step ${i + 1}`) ??
+        completeStep(d, i, 'analysis passed by promote', 'operator')
       );
   }
 }
@@ -127,9 +126,8 @@ function setWeightStep(
 function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepResult {
   if (d.promote) {
     d.promote = false;
-    return completeStep(d, i, 'pause skipped by the promote action');
+    return completeStep(d, i, 'pause skipped by the promote action', 'operator');
   }
-  const n = d.status.revision?.number ?? 0;
   if (durationMs === undefined) {
     if (d.status.pause?.reason !== 'StepPaused') {
       d.status.pause = { reason: 'StepPaused', since: nowIso(d) };
@@ -140,7 +138,7 @@ function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepRes
         `paused at step ${i + 1} until the promote action`,
       );
     }
-    return waitFor('human', `paused until annotated promote=${n}`);
+    return waitFor('human', `paused until annotated ${actionHint(d, 'promote')}`);
   }
   const started = parseTime(d.status.stepStartedAt) ?? d.now.getTime();
   const until = new Date(started + durationMs);
@@ -149,7 +147,7 @@ function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepRes
   return waitFor('time', `step ${i + 1}: pausing until ${d.status.nextStepAt}`, until);
 }
 
-function completeStep(d: Draft, i: number, what: string): StepResult {
+function completeStep(d: Draft, i: number, what: string, by?: 'operator'): StepResult {
   const count = stepsOf(d).length;
   d.status.currentStepIndex = i + 1;
   d.status.step = stepDisplay(i + 1, count);
@@ -157,7 +155,7 @@ function completeStep(d: Draft, i: number, what: string): StepResult {
   delete d.status.nextStepAt;
   delete d.status.pause;
   note(d, 'Normal', 'StepCompleted', `step ${i + 1}/${count}: ${what}`);
-  return again(d);
+  return again(d, by);
 }
 
 /** All traffic to the canary, which becomes the primary task set. */

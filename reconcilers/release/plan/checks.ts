@@ -1,9 +1,9 @@
 // Smoke tests (before traffic and again after promotion) and post-deployment checks (all tasks
-// running, named alarms not in ALARM, and for blue/green and rolling the post-promotion analysis
-// gate). observe.ts runs the probes; this folds their results into status and decides.
+// running, named alarms not in ALARM, and the post-promotion analysis gate: always for blue/green
+// and rolling, for a canary when its analysis runs in the background). The same for every strategy. observe.ts runs the probes; this folds their results into status and decides.
 import type { HttpCheckResult } from '../../shared/checks/index.js';
 import { ReleaseReason, type CheckResult } from '../api.js';
-import { holdForGate, openGate } from './analysis.js';
+import { failGate, holdForGate, openGate } from './analysis.js';
 import { nowIso, probe, progressed, waitFor, type Draft, type StepResult } from './draft.js';
 import { note } from './history.js';
 import { failRevision } from './rollback-start.js';
@@ -51,9 +51,7 @@ export function postChecksStage(d: Draft): StepResult {
   if (smoke !== undefined) return smoke;
   const gate = openGate(d);
   if (gate === 'probe') return probe('the analysis');
-  if (gate?.assessment.phase === 'Failed') {
-    return failRevision(d, ReleaseReason.AnalysisFailed, gate.assessment.message);
-  }
+  if (gate?.assessment.phase === 'Failed') return failGate(d, gate);
   const held = gate === undefined ? undefined : holdForGate(d, gate, 'after promotion');
   if (held !== undefined) return held;
   const post = d.spec.checks?.postDeployment ?? {};

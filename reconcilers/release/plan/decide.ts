@@ -29,10 +29,24 @@ export function decide(input: DecideInput): Decision {
   return {
     status: d.status,
     ...(result.kind === 'act' ? { action: result.action } : {}),
-    ...(result.kind === 'act' && result.checkpoint === true ? { checkpoint: true } : {}),
+    ...(result.kind === 'act' && (result.checkpoint === true || rollbackStarted(input, d))
+      ? { checkpoint: true }
+      : {}),
     events: d.events,
     ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
+    facts: d.facts,
   };
+}
+
+/**
+ * This reconcile decided to roll back (or abort, or supersede). Its first undo action is written
+ * ahead: the decision may rest on an observation that does not repeat (an alarm that clears, a
+ * flaky smoke test), and if a crash lost it after, say, traffic went back to stable, the next
+ * reconcile would resume the delivery from the old stage over the undone traffic — and retire the
+ * stable task set that now serves everything. Found by the crash-resume integration test.
+ */
+function rollbackStarted(input: DecideInput, d: Draft): boolean {
+  return d.status.stage === 'RollingBack' && input.status?.stage !== 'RollingBack';
 }
 
 function run(d: Draft, input: DecideInput, suspended: boolean): StepResult {
@@ -80,9 +94,11 @@ function requeue(d: Draft, result: StepResult): number | undefined {
         break;
     }
   }
-  // A running analysis gate is measured on its own schedule, whatever else the stage waits for.
+  // A running analysis gate — or an inconclusive one, measured again while it holds — is measured
+  // on its own schedule, whatever else the stage waits for.
   const gate = activeGate(d.spec, d.status);
-  if (gate !== undefined && d.status.analysis?.verdict === 'Running') {
+  const verdict = d.status.analysis?.verdict;
+  if (gate !== undefined && (verdict === 'Running' || verdict === 'Inconclusive')) {
     const next = assessAll(gate.checks, recordFor(d.status, gate), now).nextMeasurementAt;
     const due = at(next);
     const gateMs = due === undefined ? undefined : Math.max(tuning.probeMs, due);

@@ -5,6 +5,7 @@ import { parseDuration, toRfc3339 } from '../../../controller/index.js';
 import { appendBounded } from '../../shared/api/history.js';
 import { MAX_ROLLBACK_WINDOW, ReleaseReason, ReleaseStage } from '../api.js';
 import { parseTime, progressed, waitFor, type Draft, type StepResult } from './draft.js';
+import { actionHint } from './action-values.js';
 import { logDeployment, note } from './history.js';
 import { specChanged, startFromSpec } from './revision.js';
 import { deleteTaskSet, scaleTaskSet } from './task-sets.js';
@@ -115,9 +116,9 @@ function steadyMessage(d: Draft): string {
   const s = d.status;
   const n = s.revision?.number ?? 0;
   if (s.outcome !== undefined && s.outcome !== 'Succeeded') {
-    return `revision ${n} ${s.outcome.toLowerCase()}: ${s.rollback?.message ?? ''}; the spec still names ${d.spec.image}: change the spec, or annotate retry=${n}`;
+    return `revision ${n} ${s.outcome.toLowerCase()}: ${s.rollback?.message ?? ''}; the spec still names ${d.spec.image}: change the spec, or annotate ${actionHint(d, 'retry')}`;
   }
   return s.pinnedSpecHash !== undefined && s.pinnedSpecHash !== s.revision?.specHash
-    ? `rolled back to ${s.revision?.image ?? ''} by the rollback action; the spec still names ${d.spec.image}: change the spec, or annotate retry=${n} to deploy it`
+    ? `rolled back to ${s.revision?.image ?? ''} by the rollback action; the spec still names ${d.spec.image}: change the spec, or annotate ${actionHint(d, 'retry')} to deploy it`
     : `revision ${n} (${s.revision?.image ?? ''}) is healthy`;
 }

@@ -11,6 +11,7 @@ import {
   type ObjectIdentity,
   type Observed,
   type ReleaseState,
+  type TransitionResult,
   type Tuning,
 } from './types.js';
 
@@ -24,8 +25,10 @@ export interface Draft {
   readonly events: EventSpec[];
   /** The promote action applies to the current hold (pause step, analysis, inconclusive). */
   promote: boolean;
-  /** The approve action names the current revision (blue/green approval). */
-  approve: boolean;
+  /** The approve annotation's value when it names the current revision (blue/green approval). */
+  approve: string | undefined;
+  /** What this decision did, for the kind's metrics (Decision.facts). */
+  readonly facts: { transitions: TransitionResult[]; rollbacks: string[] };
 }
 
 export function createDraft(input: DecideInput): Draft {
@@ -38,16 +41,20 @@ export function createDraft(input: DecideInput): Draft {
     status: structuredClone(input.status ?? {}),
     events: [],
     promote: false,
-    approve: false,
+    approve: undefined,
+    facts: { transitions: [], rollbacks: [] },
   };
 }
 
 /** What a stage handler concluded for this observation. */
 export type StepResult =
-  /** The stage is complete: the pipeline moves to the strategy's next stage (same observation). */
-  | { readonly kind: 'next' }
+  /**
+   * The stage is complete: the pipeline moves to the strategy's next stage (same observation).
+   * `promoted`: an operator action (promote, approve) ended the wait.
+   */
+  | { readonly kind: 'next'; readonly promoted?: true }
   /** Status advanced within the stage (a canary step): run the stage again. */
-  | { readonly kind: 'again' }
+  | { readonly kind: 'again'; readonly promoted?: true }
   /** One write; the next reconcile observes its effect. */
   | {
       readonly kind: 'act';
@@ -69,16 +76,19 @@ export type StepResult =
 
 export const nowIso = (d: Draft): string => toRfc3339(d.now);
 
-/** Records progress (a stage or step change): progressDeadline counts from here. */
-export function progressed(d: Draft): StepResult {
+/**
+ * Records progress (a stage or step change): progressDeadline counts from here. `by: 'operator'`
+ * when a promote or approve action ended the stage's wait.
+ */
+export function progressed(d: Draft, by?: 'operator'): StepResult {
   d.status.lastProgressAt = nowIso(d);
-  return { kind: 'next' };
+  return by === 'operator' ? { kind: 'next', promoted: true } : { kind: 'next' };
 }
 
 /** A step within the stage completed: progress, and run the stage again. */
-export function again(d: Draft): StepResult {
+export function again(d: Draft, by?: 'operator'): StepResult {
   d.status.lastProgressAt = nowIso(d);
-  return { kind: 'again' };
+  return by === 'operator' ? { kind: 'again', promoted: true } : { kind: 'again' };
 }
 
 export const act = (action: Action, message: string, checkpoint = false): StepResult =>

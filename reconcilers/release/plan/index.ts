@@ -11,9 +11,11 @@ export {
   type ActionType,
   type DecideInput,
   type Decision,
+  type DecisionFacts,
   type FlagState,
   type ObjectIdentity,
   type Observed,
+  type TransitionResult,
   type Tuning,
 } from './types.js';
 export type { ReleaseState } from './types.js';

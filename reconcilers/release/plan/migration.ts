@@ -15,6 +15,7 @@ import {
   type Draft,
   type StepResult,
 } from './draft.js';
+import { turnOffFlagsLeftOn } from './flags-left-on.js';
 import { note } from './history.js';
 import { failRevision, irreversiblyMigrated } from './rollback-start.js';
 import type { Action, ObjectIdentity } from './types.js';
@@ -103,8 +104,24 @@ export function maintenanceOnStage(d: Draft): StepResult {
     );
   const n = d.status.revision?.number ?? 0;
   if (obs.record?.enabled === true && obs.record.basisPoints === 10_000) {
-    d.status.migration = { ...record(d), revision: n, phase: 'Pending', flagOn: true };
-    note(d, 'Normal', 'MaintenanceOn', `maintenance flag ${flag} is on`);
+    // A flag an earlier revision left on is not this revision's to turn off if it fails: it goes
+    // off when a revision completes healthy (flags-left-on.ts).
+    const leftBy = d.status.maintenanceFlagsLeftOn?.find((f) => f.flag === flag)?.revision;
+    d.status.migration = {
+      ...record(d),
+      revision: n,
+      phase: 'Pending',
+      flagOn: leftBy === undefined,
+      flag,
+    };
+    note(
+      d,
+      'Normal',
+      'MaintenanceOn',
+      leftBy === undefined
+        ? `maintenance flag ${flag} is on`
+        : `maintenance flag ${flag} is on (left on by revision ${leftBy}; off once a revision completes healthy)`,
+    );
     return progressed(d);
   }
   return act(
@@ -209,10 +226,10 @@ export function maintenanceOff(d: Draft): StepResult | undefined {
 }
 
 export function maintenanceOffStage(d: Draft): StepResult {
-  return maintenanceOff(d) ?? progressed(d);
+  return maintenanceOff(d) ?? turnOffFlagsLeftOn(d) ?? progressed(d);
 }
 
-function flagAction(
+export function flagAction(
   d: Draft,
   flag: string,
   on: boolean,

@@ -24,6 +24,8 @@ export interface ObservationNeeds {
   readonly capacity: boolean;
   readonly snapshotId?: string;
   readonly flag?: string;
+  /** A flag an earlier revision left on, turned off as this one completes. */
+  readonly flagLeftOn?: string;
   readonly migrationStartedBy?: string;
   readonly analysis?: {
     readonly step: number;
@@ -64,6 +66,7 @@ export function observationNeeds(
     ((stage === ReleaseStage.Smoke && status?.smoke?.phase !== 'PreTraffic') ||
       (stage === ReleaseStage.PostChecks && status?.smoke?.phase !== 'PostPromotion'));
   const alarms = spec.checks?.postDeployment?.noAlarmsFiring ?? [];
+  const leftOn = status?.maintenanceFlagsLeftOn?.[0];
   return {
     serviceMaxAgeMs: steady ? resyncMs : 0,
     baseTaskDefinition: status?.stableRevision === undefined || early,
@@ -90,6 +93,9 @@ export function observationNeeds(
     (IN(stage, 'Snapshot', 'MaintenanceOn', 'MaintenanceOff', 'PostChecks') ||
       (IN(stage, 'RollingBack') && m?.flagOn === true))
       ? { flag: migration.maintenanceFlag }
+      : {}),
+    ...(leftOn !== undefined && IN(stage, 'PostChecks', 'MaintenanceOff')
+      ? { flagLeftOn: leftOn.flag }
       : {}),
     ...(migration !== undefined &&
     m?.startedBy !== undefined &&

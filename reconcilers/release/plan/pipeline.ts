@@ -96,6 +96,15 @@ function nextStage(flavour: Flavour, stage: Stage): Stage {
   return ALL.slice(ALL.indexOf(stage) + 1).find((s) => order.includes(s)) ?? ReleaseStage.Done;
 }
 
+/** The revision left `from` (a pipeline stage) to be rolled back, or froze. */
+function leftForFailure(d: Draft, from: Stage): boolean {
+  if (from === ReleaseStage.RollingBack || from === ReleaseStage.Done) return false;
+  const to = d.status.stage;
+  return (
+    to === ReleaseStage.RollingBack || (to === ReleaseStage.Done && d.status.outcome === 'Frozen')
+  );
+}
+
 /** Far more than any real chain of transitions on one observation (every canary step at once). */
 const MAX_TRANSITIONS = 200;
 
@@ -104,9 +113,18 @@ export function runPipeline(d: Draft): StepResult {
   for (let i = 0; i < MAX_TRANSITIONS; i++) {
     const stage = d.status.stage ?? ReleaseStage.Cleanup;
     const result = handlerFor(flavour, stage)(d);
-    if (result.kind === 'again') continue;
+    if (result.kind === 'again') {
+      d.facts.transitions.push(result.promoted === true ? 'promoted' : 'completed');
+      continue;
+    }
     if (result.kind === 'next') {
-      if (d.status.stage !== stage) continue; // the handler moved on itself (failure, rollback, done)
+      if (d.status.stage !== stage) {
+        // The handler moved on itself: a failure (rollback or freeze), a finished rollback, or
+        // the next revision; only leaving the pipeline for a failure is a step transition.
+        if (leftForFailure(d, stage)) d.facts.transitions.push('failed');
+        continue;
+      }
+      d.facts.transitions.push(result.promoted === true ? 'promoted' : 'completed');
       const next = nextStage(flavour, stage);
       if (next === ReleaseStage.Done && stage !== ReleaseStage.Done) succeed(d);
       else d.status.stage = next;
@@ -115,8 +133,10 @@ export function runPipeline(d: Draft): StepResult {
     const late = deadlineExceeded(d, result);
     if (late !== undefined) {
       failRevision(d, late.reason, late.message);
+      if (leftForFailure(d, stage)) d.facts.transitions.push('failed');
       continue;
     }
+    if (d.status.stage !== stage && leftForFailure(d, stage)) d.facts.transitions.push('failed');
     return result;
   }
   return waitFor('probe', 'too many transitions in one reconcile; continuing');

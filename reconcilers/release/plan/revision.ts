@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { TaskDefinitionSummary } from '../../shared/ports/ecs.js';
 import { ReleaseReason, ReleaseStage, type ReleaseSpec, type Revision } from '../api.js';
 import { nowIso, probe, progressed, type Draft, type StepResult } from './draft.js';
+import { rememberFlagLeftOn } from './flags-left-on.js';
 import { imageTag, note } from './history.js';
 import { beginRollback } from './rollback-start.js';
 import { pairTargetGroup, primaryTaskSet } from './world.js';
@@ -93,6 +94,7 @@ export function startRevision(
   message: string,
 ): StepResult {
   const number = (d.status.revision?.number ?? 0) + 1;
+  rememberFlagLeftOn(d, number);
   d.status.revision = { number, ...fields };
   d.status.imageTag = imageTag(fields.image);
   delete d.status.migration;

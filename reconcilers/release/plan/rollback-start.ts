@@ -4,6 +4,7 @@
 // freezes where it is and status says what a person must decide.
 import { ReleaseStage, type ReleaseStage as Stage, type RollbackState } from '../api.js';
 import { nowIso, progressed, type Draft, type StepResult } from './draft.js';
+import { actionHint } from './action-values.js';
 import { logDeployment, note } from './history.js';
 
 const ORDER: readonly Stage[] = [
@@ -49,6 +50,7 @@ export function beginRollback(
     stage === ReleaseStage.Done ? (d.status.rollback?.fromStage ?? ReleaseStage.Deploy) : stage;
   d.status.rollback = { ...why, at: nowIso(d), fromStage };
   d.status.stage = ReleaseStage.RollingBack;
+  d.facts.rollbacks.push(why.reason);
   delete d.status.pause;
   delete d.status.nextStepAt;
   const type = why.outcome === 'Superseded' ? 'Normal' : 'Warning';
@@ -72,11 +74,13 @@ function freeze(d: Draft, reason: string, cause: string): StepResult {
     `${cause}. The migration of revision ${n} succeeded and is not reversible, so nothing was rolled back: ` +
     `traffic stays as it is (canary weight ${s.currentWeight ?? 0}%)` +
     (flag === undefined ? '' : `, maintenance flag ${flag} stays on`) +
-    `. A person decides: annotate retry=${n} to resume the deploy, rollback=${n} to send all traffic back to revision ${s.stableRevision?.number ?? 0}` +
+    `. A person decides: annotate ${actionHint(d, 'retry')} to resume the deploy, ${actionHint(d, 'rollback')} to send all traffic back to revision ${s.stableRevision?.number ?? 0}` +
     (snapshot === undefined
       ? ''
       : ` (the database stays migrated; snapshot ${snapshot} holds the data from before)`) +
-    ', or change the spec.';
+    ', or change the spec' +
+    (flag === undefined ? '' : ` (the next revision turns ${flag} off once it is healthy)`) +
+    '.';
   s.rollback = {
     outcome: 'Frozen',
     reason,

@@ -45,6 +45,8 @@ export interface Observed {
   readonly snapshot?: DbSnapshot | null;
   /** The maintenance flag; `problem` when the flag store cannot be used (no Redis configured, …). */
   readonly flag?: FlagState;
+  /** The first of `status.maintenanceFlagsLeftOn` (an earlier revision's flag). */
+  readonly flagLeftOn?: FlagState;
   readonly migrationTask?: OneOffTask | null;
   /** The analysis gate `step` measured (due checks only) and assessed by the engine. */
   readonly analysis?: { readonly step: number; readonly result: AnalyzeResult };
@@ -161,6 +163,20 @@ export type Action =
 
 export type ActionType = Action['type'];
 
+/**
+ * How a pipeline stage or canary step was left: by itself, because an operator action (promote,
+ * approve) ended its wait, or for a rollback (or freeze) of the revision.
+ */
+export type TransitionResult = 'completed' | 'promoted' | 'failed';
+
+/** What a decision did, for the kind's metrics (counted as decided: see metrics.ts). */
+export interface DecisionFacts {
+  /** Stages and canary steps left in this decision, in order. */
+  readonly transitions: readonly TransitionResult[];
+  /** Reasons of the rollbacks begun (failures, abort, rollback action, supersession). */
+  readonly rollbacks: readonly string[];
+}
+
 export interface Decision {
   /** The complete next status (the runtime adds observedGeneration and condition times). */
   readonly status: ReleaseState;
@@ -169,4 +185,5 @@ export interface Decision {
   readonly checkpoint?: boolean;
   readonly events: EventSpec[];
   readonly requeueAfterMs?: number;
+  readonly facts: DecisionFacts;
 }

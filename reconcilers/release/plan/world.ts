@@ -7,7 +7,7 @@ import type { TargetGroupWeight } from '../../shared/ports/traffic.js';
 import type { ReleaseSpec } from '../api.js';
 import type { Draft } from './draft.js';
 
-/** Only what we create: `ldb-r<revision>-canary|green` (a look-alike such as `ldb-r1-stable` is not ours). */
+/** Only what we create: `ldb-r<revision>-canary|green` (a look-alike such as `ldb-r1-blue` is not ours). */
 const OURS = /^ldb-r(\d+)-(?:canary|green)$/;
 
 export const externalIdFor = (revision: number, role: 'canary' | 'green'): string =>

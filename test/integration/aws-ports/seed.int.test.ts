@@ -30,7 +30,7 @@ describe('seedLatticeDbService', () => {
       new DescribeTaskSetsCommand({ cluster: s.cluster, service: s.canary.ref.service }),
     );
     expect(sets.taskSets?.map((t) => [t.taskSetArn, t.status, t.externalId])).toEqual([
-      [s.canary.primaryTaskSetArn, 'PRIMARY', 'ldb-r1-stable'],
+      [s.canary.primaryTaskSetArn, 'PRIMARY', 'seed-primary'],
     ]);
 
     const router = new Elbv2TrafficRouter(clients);

@@ -1,8 +1,9 @@
 // Gates and operator actions of a canary on the real apiserver + moto: missing metrics hold the
-// canary at its weight until promoted (and a promote is not carried over to the next revision);
+// canary at its weight — measured on while it holds, so good metrics resume it without promote and
+// bad ones roll it back — or until promoted (a promote is not carried over to the next revision);
 // abort returns all traffic to stable and removes the canary task set, retry starts the revision
-// again; rollback after a healthy revision returns the previous image through the fast path and
-// pins the spec until it changes.
+// again and a promote for it takes a new value (`1.2`); rollback after a healthy revision returns
+// the previous image through the fast path and pins the spec until it changes.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseSpec, ReleaseStatus } from '../../../reconcilers/release/api.js';
 import { createTestNamespace } from '../../env/fixtures.js';
@@ -24,6 +25,7 @@ import {
   NEW_TAG,
   OLD_TAG,
   patchReleaseSpec,
+  releaseEvents,
   seedWorld,
   sleep,
 } from './scenario.js';
@@ -91,10 +93,12 @@ describe('Release canary gates and operator actions', () => {
     expect(still.status?.phase).toBe('Paused');
     expect(await view.weights()).toEqual({ blue: 90, green: 10 });
 
-    // Healthy metrics from now on, so the gate of the next weight can pass; then promote.
+    // Promote; once it let the gate pass, healthy metrics for the gate of the next weight (before
+    // that, they would end the hold by themselves: an inconclusive gate is measured on).
+    await annotateRelease(ns, 'ldb', 'promote', '1');
+    await waitForRelease(ns, 'ldb', (st) => st.promotedGate === 0, 'the promote applied');
     await putErrorRate(ns, 0);
     feeder = setInterval(() => void putErrorRate(ns, 0).catch(() => undefined), 250);
-    await annotateRelease(ns, 'ldb', 'promote', '1');
     const done = await waitForRelease(
       ns,
       'ldb',
@@ -112,6 +116,94 @@ describe('Release canary gates and operator actions', () => {
     expect(await view.weights()).toEqual({ blue: 0, green: 100 });
     const primary = (await view.taskSets()).find((t) => t.status === 'PRIMARY');
     expect(primary?.externalId).toBe('ldb-r1-canary');
+  });
+
+  it('measures on while holding: good metrics resume the canary without promote', async () => {
+    const s = await seedWorld();
+    view = new MotoView(s);
+    const ns = await createTestNamespace('rel-resume');
+    controller = startController(ns);
+    const steps = [{ setWeight: 10 }, { pause: { duration: '1s' } }, { setWeight: 50 }];
+    await createRelease(
+      ns,
+      'ldb',
+      canarySpec(s, { steps }, { analysis: quickInconclusiveAnalysis(ns) }),
+    );
+    await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.pause?.reason === 'AnalysisInconclusive',
+      'the canary held by inconclusive analysis',
+      30_000,
+    );
+    await sleep(2_500);
+    const still = (await getRelease(ns, 'ldb')).status;
+    expect(still?.phase).toBe('Paused');
+    // Measured again while holding (2 measurements make it inconclusive; more follow each second).
+    expect(still?.analysis?.measurements?.length ?? 0).toBeGreaterThan(2);
+    expect(await view.weights()).toEqual({ blue: 90, green: 10 });
+
+    await putErrorRate(ns, 0);
+    feeder = setInterval(() => void putErrorRate(ns, 0).catch(() => undefined), 250);
+    const done = await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.phase === 'Healthy' && st.retiring === undefined,
+      'the canary resumed and promoted by good metrics alone',
+      30_000,
+    );
+    expect(done.actions?.promote).toBeUndefined();
+    expect(done.promotedGate).toBeUndefined();
+    expect(done.history).toContainEqual(
+      expect.objectContaining({
+        reason: 'AnalysisSuccessful',
+        message: expect.stringContaining('after being inconclusive: resuming'),
+      }),
+    );
+    expect(await view.weights()).toEqual({ blue: 0, green: 100 });
+  });
+
+  it('measures on while holding: bad metrics roll the held canary back (one AnalysisFailed Event)', async () => {
+    const s = await seedWorld();
+    view = new MotoView(s);
+    const ns = await createTestNamespace('rel-held-bad');
+    controller = startController(ns);
+    const steps = [{ setWeight: 25 }, { pause: { duration: '1s' } }, { setWeight: 50 }];
+    await createRelease(
+      ns,
+      'ldb',
+      canarySpec(s, { steps }, { analysis: quickInconclusiveAnalysis(ns) }),
+    );
+    await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.pause?.reason === 'AnalysisInconclusive' && st.currentWeight === 25,
+      'the canary held at 25 % by inconclusive analysis',
+      30_000,
+    );
+    expect(await view.weights()).toEqual({ blue: 75, green: 25 });
+
+    await putErrorRate(ns, 7);
+    feeder = setInterval(() => void putErrorRate(ns, 7).catch(() => undefined), 250);
+    const rolledBack = await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.phase === 'RolledBack',
+      'the held canary rolled back by bad metrics',
+      30_000,
+    );
+    expect(rolledBack.rollback).toMatchObject({
+      outcome: 'RolledBack',
+      reason: 'AnalysisFailed',
+      fromStage: 'Steps',
+    });
+    expect(rolledBack.rollback?.message).toMatch(/^analysis \(step 0\) failed: error-rate: Failed/);
+    expect(await view.weights()).toEqual({ blue: 100, green: 0 });
+    const sets = await view.taskSets();
+    expect(sets).toHaveLength(1);
+    expect(sets[0]).toMatchObject({ status: 'PRIMARY', externalId: s.canary.primaryExternalId });
+    const failures = (await releaseEvents(ns, 'ldb')).filter((e) => e.reason === 'AnalysisFailed');
+    expect(failures).toHaveLength(1);
   });
 
   it('does not carry a promoted analysis step over to the next revision', async () => {
@@ -153,21 +245,25 @@ describe('Release canary gates and operator actions', () => {
     expect(await view.weights()).toEqual({ blue: 10, green: 90 });
   });
 
-  it('aborts on the abort annotation (traffic back, canary removed) and restarts on retry', async () => {
+  it('aborts on the abort annotation (traffic back, canary removed); after retry a promote takes a new value', async () => {
     const s = await seedWorld();
     view = new MotoView(s);
     const ns = await createTestNamespace('rel-abort');
     controller = startController(ns);
-    await createRelease(ns, 'ldb', canarySpec(s, { steps: [{ setWeight: 20 }, { pause: {} }] }));
+    const steps = [{ setWeight: 20 }, { pause: {} }, { setWeight: 40 }, { pause: {} }];
+    await createRelease(ns, 'ldb', canarySpec(s, { steps }));
 
-    const paused = (st: { pause?: { reason: string }; currentWeight?: number }) =>
-      st.pause?.reason === 'StepPaused' && st.currentWeight === 20;
-    await waitForRelease(ns, 'ldb', paused, 'the canary paused at 20 %');
+    const pausedAt =
+      (weight: number) => (st: { pause?: { reason: string }; currentWeight?: number }) =>
+        st.pause?.reason === 'StepPaused' && st.currentWeight === weight;
+    await waitForRelease(ns, 'ldb', pausedAt(20), 'the canary paused at 20 %');
     expect(await view.weights()).toEqual({ blue: 80, green: 20 });
     expect((await view.taskSets()).map((t) => t.externalId).sort()).toEqual([
       'ldb-r1-canary',
       s.canary.primaryExternalId,
     ]);
+    await annotateRelease(ns, 'ldb', 'promote', '1');
+    await waitForRelease(ns, 'ldb', pausedAt(40), 'the canary promoted to its pause at 40 %');
 
     await annotateRelease(ns, 'ldb', 'abort', '1');
     const aborted = await waitForRelease(ns, 'ldb', (st) => st.phase === 'Aborted', 'the abort');
@@ -186,13 +282,29 @@ describe('Release canary gates and operator actions', () => {
     expect(aborted.deploymentLog?.at(-1)).toMatchObject({ revision: 1, outcome: 'Aborted' });
 
     await annotateRelease(ns, 'ldb', 'retry', '1');
-    const again = await waitForRelease(ns, 'ldb', paused, 'the retried canary paused at 20 %');
+    const again = await waitForRelease(
+      ns,
+      'ldb',
+      pausedAt(20),
+      'the retried canary paused at 20 %',
+    );
     expect(again.revision?.number).toBe(1);
     expect(again.history?.map((h) => h.reason)).toContain('Retry');
+    expect(again.message).toBe('paused until annotated promote=1.2');
     expect(await view.weights()).toEqual({ blue: 80, green: 20 });
     expect((await view.taskSets()).filter((t) => t.externalId === 'ldb-r1-canary')).toHaveLength(1);
 
+    // promote=1 was handled before the abort: the same value does nothing; 1.2 is a new request.
     await annotateRelease(ns, 'ldb', 'promote', '1');
+    await sleep(1_000);
+    expect((await getRelease(ns, 'ldb')).status?.currentWeight).toBe(20);
+    await annotateRelease(ns, 'ldb', 'promote', '1.2');
+    const second = await waitForRelease(ns, 'ldb', pausedAt(40), 'promote=1.2 applied');
+    expect(second.actions?.promote).toBe('1.2');
+    expect(second.message).toBe('paused until annotated promote=1.3');
+    expect(await view.weights()).toEqual({ blue: 60, green: 40 });
+
+    await annotateRelease(ns, 'ldb', 'promote', '1.3');
     await waitForRelease(
       ns,
       'ldb',

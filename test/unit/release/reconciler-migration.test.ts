@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReleaseSpec } from '../../../reconcilers/release/api.js';
 import { Harness } from './support/harness.js';
-import { canarySpec, ERROR_RATE_CHECK, REF, REGION, World } from './support/world.js';
+import { canarySpec, ERROR_RATE_CHECK, image, REF, REGION, World } from './support/world.js';
 
 const FLAG = 'maintenance_mode';
 
@@ -131,6 +131,53 @@ describe('migration', () => {
     await h.until((x) => x.status.phase === 'RolledBack');
     expect(await world.weights()).toEqual({ A: 100, B: 0 });
     expect(await flagOn(world)).toBe(true);
+  });
+
+  it('a flag left on by a Frozen revision goes off when a later revision without a migration completes healthy', async () => {
+    const world = new World({ kind: 'canary' });
+    world.errorRate(7);
+    const h = new Harness(
+      world,
+      migrationSpec(false, { analysis: { metrics: [ERROR_RATE_CHECK] } }),
+    );
+    await runMigration(h, 0);
+    await h.until((x) => x.status.phase === 'Frozen');
+    expect(h.status.message).toContain(`the next revision turns ${FLAG} off once it is healthy`);
+    // A new spec is the person's decision: revision 2 ships without a migration.
+    world.errorRate(0.2);
+    h.setSpec({ image: image('v3'), migration: undefined });
+    await h.until((x) => x.status.revision?.number === 2 && x.status.stage === 'Steps');
+    expect(h.status.maintenanceFlagsLeftOn).toEqual([{ flag: FLAG, revision: 1 }]);
+    expect(h.eventReasons()).toContain('MaintenanceFlagLeftOn');
+    expect(await flagOn(world)).toBe(true); // not before revision 2 is healthy
+    await h.until((x) => x.status.revision?.number === 2 && x.status.phase === 'Healthy');
+    expect(await flagOn(world)).toBe(false);
+    expect(h.status.maintenanceFlagsLeftOn).toBeUndefined();
+    expect(h.status.history?.map((e) => e.message)).toContainEqual(
+      `maintenance flag ${FLAG} (left on by revision 1) is off: revision 2 completed healthy`,
+    );
+  });
+
+  it('a revision that fails keeps the flag left on; the next healthy one turns it off', async () => {
+    const world = new World({ kind: 'canary' });
+    world.errorRate(7);
+    const h = new Harness(
+      world,
+      migrationSpec(false, { analysis: { metrics: [ERROR_RATE_CHECK] } }),
+    );
+    await runMigration(h, 0);
+    await h.until((x) => x.status.phase === 'Frozen');
+    h.annotate('rollback', 1); // traffic back first; the flag stays on (the schema is migrated)
+    await h.until((x) => x.status.phase === 'RolledBack');
+    h.setSpec({ image: image('v3'), migration: undefined });
+    await h.until((x) => x.status.revision?.number === 2 && x.status.phase === 'RolledBack');
+    expect(await flagOn(world)).toBe(true);
+    expect(h.status.maintenanceFlagsLeftOn).toEqual([{ flag: FLAG, revision: 1 }]);
+    world.errorRate(0.2);
+    h.setSpec({ image: image('v1') });
+    await h.until((x) => x.status.revision?.number === 3 && x.status.phase === 'Healthy');
+    expect(await flagOn(world)).toBe(false);
+    expect(h.status.maintenanceFlagsLeftOn).toBeUndefined();
   });
 
   it('without a usable flag store the migration fails before anything is written', async () => {

@@ -204,3 +204,14 @@ describe('adoption and new revisions', () => {
     expect(d.status.stepStartedAt).toBe(iso(-60_000));
   });
 });
+
+describe('task sets of ours', () => {
+  it('are exactly `ldb-r<N>-canary|green`; look-alikes and the seed primary are not', async () => {
+    const { revisionOfTaskSet } = await import('../../../../reconcilers/release/plan/world.js');
+    const of = (externalId: string) => revisionOfTaskSet(canaryTaskSet(5, { externalId }));
+    expect(of('ldb-r3-canary')).toBe(3);
+    expect(of('ldb-r12-green')).toBe(12);
+    for (const foreign of ['seed-primary', 'ldb-r1-stable', 'ldb-r1-blue', 'xldb-r1-canary'])
+      expect(of(foreign)).toBeUndefined();
+  });
+});

@@ -6,6 +6,7 @@ import type { EventSpec, HandlerContext, Outcome } from '../../../../controller/
 import { finishStatus } from '../../../../controller/resource/status.js';
 import type { ReleaseSpec } from '../../../../reconcilers/release/api.js';
 import { DEFAULT_TUNING, type ReleaseState } from '../../../../reconcilers/release/plan/index.js';
+import type { ReleaseMetrics } from '../../../../reconcilers/release/metrics.js';
 import type { ReleaseObject, ReleasePorts } from '../../../../reconcilers/release/ports.js';
 import { reconcileRelease } from '../../../../reconcilers/release/reconciler.js';
 import { LISTENER, TG_B, type World } from './world.js';
@@ -32,8 +33,16 @@ export class Harness {
   listener = LISTENER;
   canaryTg = TG_B;
 
-  constructor(world: World, spec: ReleaseSpec, opts: { flagProblem?: string } = {}) {
+  /** The kind's metrics, when a test reads them. */
+  readonly metrics: ReleaseMetrics | undefined;
+
+  constructor(
+    world: World,
+    spec: ReleaseSpec,
+    opts: { flagProblem?: string; metrics?: ReleaseMetrics } = {},
+  ) {
     this.world = world;
+    this.metrics = opts.metrics;
     this.obj = {
       apiVersion: 'delivery.latticedb.com/v1alpha1',
       kind: 'Release',
@@ -126,6 +135,7 @@ export class Harness {
         probeMs: 100,
         resyncMs: 600_000,
       },
+      ...(this.metrics === undefined ? {} : { metrics: this.metrics }),
     });
     this.last = outcome;
     // A restarted controller is not killed again before it got one status write through.

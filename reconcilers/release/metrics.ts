@@ -1,0 +1,50 @@
+// Release metrics on the controller's registry (deps.metrics): how revisions move through their
+// stages and steps, what the analysis measures, why revisions are rolled back. Labels are bounded
+// sets — strategy, result, verdict, the reason codes of the code, and the analysis check's name
+// (a DNS label from spec.analysis, at most 10 per Release, conventionally shared across Releases)
+// — never object names or namespaces.
+//
+// Counted when the reconcile has decided and its one action (if any) succeeded, before the runtime
+// writes status: a status write that is lost (conflict, crash) lets the next reconcile decide, and
+// count, the same transition again — rare, and a counter's rate is what dashboards read.
+import type { DomainMetrics } from '../../controller/index.js';
+import { StrategyName } from './api.js';
+import type { Decision, Observed, TransitionResult } from './plan/index.js';
+
+export interface ReleaseMetrics {
+  /** One reconcile's decision (after its action succeeded) and the measurements it observed. */
+  decided(observed: Observed, decision: Decision): void;
+}
+
+export const noReleaseMetrics: ReleaseMetrics = { decided: () => undefined };
+
+const RESULTS: readonly TransitionResult[] = ['completed', 'promoted', 'failed'];
+
+export function releaseMetrics(metrics: DomainMetrics): ReleaseMetrics {
+  const transitions = metrics.counter({
+    name: 'latticedb_release_step_transitions_total',
+    help: 'Release pipeline stages and canary steps left, by strategy and result (completed; promoted: ended by the promote or approve action; failed: left for a rollback or freeze)',
+    labelNames: ['strategy', 'result'],
+  });
+  const measurements = metrics.counter({
+    name: 'latticedb_release_analysis_measurements_total',
+    help: 'Analysis measurements taken for Release gates, by check name and verdict',
+    labelNames: ['metric', 'verdict'],
+  });
+  const rollbacks = metrics.counter({
+    name: 'latticedb_release_rollbacks_total',
+    help: 'Release revisions sent back to stable, by strategy and reason (a failed check, the abort or rollback action, Superseded by a newer spec)',
+    labelNames: ['strategy', 'reason'],
+  });
+  for (const strategy of Object.values(StrategyName))
+    for (const result of RESULTS) transitions.inc({ strategy, result }, 0);
+  return {
+    decided(observed, decision) {
+      const strategy = decision.status.strategy ?? 'Unknown';
+      for (const result of decision.facts.transitions) transitions.inc({ strategy, result });
+      for (const reason of decision.facts.rollbacks) rollbacks.inc({ strategy, reason });
+      for (const m of observed.analysis?.result.taken ?? [])
+        measurements.inc({ metric: m.metric, verdict: m.verdict });
+    },
+  };
+}
