@@ -46,13 +46,32 @@ function start(pollMs?: number): RunningController {
   return c;
 }
 
+/** Waits until no reconcile has run for `quietMs`: leftovers of the previous step (the re-check
+ * after a write, a stale-cache requeue) must not be counted as caused by the next change. */
+async function settled(c: RunningController, quietMs = 1_500): Promise<number> {
+  let last = await c.reconciles();
+  let since = Date.now();
+  await waitFor(
+    async () => {
+      const now = await c.reconciles();
+      if (now !== last) {
+        last = now;
+        since = Date.now();
+      }
+      return Date.now() - since >= quietMs;
+    },
+    { timeoutMs: 15_000, message: 'the controller did not become idle' },
+  );
+  return last;
+}
+
 /** Reconciles after `change`: waits until `done` holds and the reconcile count has settled. */
 async function reconcilesFor(
   c: RunningController,
   change: () => Promise<unknown>,
   done: () => Promise<boolean>,
 ): Promise<number> {
-  const before = await c.reconciles();
+  const before = await settled(c);
   await change();
   await waitFor(async () => (await done()) && (await c.reconciles()) > before, {
     timeoutMs: 15_000,
