@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   binDir,
+  ensurePrerequisites,
   startEnvironment,
   startMoto,
   type MotoServer,
@@ -34,6 +35,14 @@ export async function startDemoStack(options: {
         `into ${binDir()} (about 4 minutes, once). Progress is in the state dir's build-k8s.log.`,
     );
   }
+  ensurePrerequisites(
+    {
+      redis: process.env.REDIS_URL === undefined,
+      moto: process.env.AWS_ENDPOINT_URL === undefined,
+    },
+    process.env,
+    log,
+  );
   const stateDir = createStateDir();
   let moto: MotoServer | undefined;
   if (process.env.AWS_ENDPOINT_URL === undefined) {

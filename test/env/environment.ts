@@ -15,6 +15,7 @@ import {
   type EnvironmentControl,
 } from './environment-control.js';
 import { startMoto, type MotoServer } from './moto.js';
+import { ensurePrerequisites } from './prerequisites.js';
 import { startRedisServer, type RedisServer } from './redis.js';
 import { createStateDir, prepareStateDir, removeStateDir } from './state-dir.js';
 
@@ -142,6 +143,7 @@ async function startParts(
   options: StartEnvironmentOptions & { log: (line: string) => void },
 ): Promise<Parts> {
   const startTimeoutMs = options.startTimeoutMs ?? 90_000;
+  ensurePrerequisites({ redis: !env.REDIS_URL, moto: !env.AWS_ENDPOINT_URL }, env, options.log);
   const results = await Promise.allSettled([
     existingCluster
       ? undefined

@@ -7,6 +7,7 @@ export {
 } from './environment.js';
 export { environmentControlClient, type EnvironmentControl } from './environment-control.js';
 export { startMoto, resetMoto, type MotoOptions, type MotoServer } from './moto.js';
+export { ensurePrerequisites } from './prerequisites.js';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis.js';
 export { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane.js';
 export { ensureControlPlaneBinaries, controlPlaneVersions, binDir } from './binaries.js';
