@@ -29,78 +29,55 @@ export async function observe(
     (await ports.ecs.describeService(ref, { maxAgeMs: needs.serviceMaxAgeMs })) ?? null;
   if (service === null) return { service: null };
   const baseArn = status?.stableRevision?.taskDefinitionArn ?? currentTaskDefinitionArn(service);
-  const [
-    baseTaskDefinition,
-    revisionTaskDefinition,
-    weights,
-    image,
-    capacity,
-    snapshot,
-    flag,
-    flagLeftOn,
-    migrationTask,
-    analysis,
-    smoke,
-    alarms,
-  ] = await Promise.all([
-    !needs.baseTaskDefinition
+  const observed = await allByName({
+    baseTaskDefinition: !needs.baseTaskDefinition
       ? undefined
       : baseArn === undefined
         ? null
         : ports.ecs.describeTaskDefinition(region, baseArn),
-    needs.revisionSpecHash === undefined || baseArn === undefined
-      ? undefined
-      : ports.ecs
-          .findTaskDefinitionByTags(region, familyOf(baseArn), {
-            [SPEC_HASH_TAG]: needs.revisionSpecHash,
-          })
-          .then((td) => td ?? null),
-    readWeights(ports, region, needs.listeners),
-    needs.image === undefined ? undefined : ports.images.lookup(needs.image),
-    needs.capacity ? ports.ecs.clusterCapacity(region, cluster) : undefined,
-    needs.snapshotId === undefined
-      ? undefined
-      : ports.database.describeSnapshot(region, needs.snapshotId).then((s) => s ?? null),
-    needs.flag === undefined ? undefined : readFlag(ports, release, needs.flag),
-    needs.flagLeftOn === undefined ? undefined : readFlag(ports, release, needs.flagLeftOn),
-    needs.migrationStartedBy === undefined
-      ? undefined
-      : ports.ecs.findTask(ref, needs.migrationStartedBy).then((t) => t ?? null),
-    needs.analysis === undefined
-      ? undefined
-      : analyze(needs.analysis.checks, needs.analysis.record, {
-          now,
-          source: ports.metrics,
-          defaultRegion: region,
-          ...(signal === undefined ? {} : { signal }),
-        }).then((result) => ({ step: needs.analysis?.step ?? 0, result })),
-    needs.smoke
+    revisionTaskDefinition:
+      needs.revisionSpecHash === undefined || baseArn === undefined
+        ? undefined
+        : ports.ecs
+            .findTaskDefinitionByTags(region, familyOf(baseArn), {
+              [SPEC_HASH_TAG]: needs.revisionSpecHash,
+            })
+            .then((td) => td ?? null),
+    weights: readWeights(ports, region, needs.listeners),
+    image: needs.image === undefined ? undefined : ports.images.lookup(needs.image),
+    capacity: needs.capacity ? ports.ecs.clusterCapacity(region, cluster) : undefined,
+    snapshot:
+      needs.snapshotId === undefined
+        ? undefined
+        : ports.database.describeSnapshot(region, needs.snapshotId).then((s) => s ?? null),
+    flag: needs.flag === undefined ? undefined : readFlag(ports, release, needs.flag),
+    flagLeftOn:
+      needs.flagLeftOn === undefined ? undefined : readFlag(ports, release, needs.flagLeftOn),
+    migrationTask:
+      needs.migrationStartedBy === undefined
+        ? undefined
+        : ports.ecs.findTask(ref, needs.migrationStartedBy).then((t) => t ?? null),
+    analysis:
+      needs.analysis === undefined
+        ? undefined
+        : analyze(needs.analysis.checks, needs.analysis.record, {
+            now,
+            source: ports.metrics,
+            defaultRegion: region,
+            ...(signal === undefined ? {} : { signal }),
+          }).then((result) => ({ step: needs.analysis?.step ?? 0, result })),
+    smoke: needs.smoke
       ? runHttpChecks(spec.checks?.smoke ?? [], {
           ...(signal === undefined ? {} : { signal }),
           ...(ports.fetch === undefined ? {} : { fetch: ports.fetch }),
         })
       : undefined,
-    needs.alarms === undefined
-      ? undefined
-      : checkAlarms(ports.alarms, needs.alarms, region, signal === undefined ? {} : { signal }),
-  ]);
-  return {
-    service,
-    ...defined({
-      baseTaskDefinition,
-      revisionTaskDefinition,
-      weights,
-      image,
-      capacity,
-      snapshot,
-      flag,
-      flagLeftOn,
-      migrationTask,
-      analysis,
-      smoke,
-      alarms,
-    }),
-  };
+    alarms:
+      needs.alarms === undefined
+        ? undefined
+        : checkAlarms(ports.alarms, needs.alarms, region, signal === undefined ? {} : { signal }),
+  });
+  return { service, ...defined(observed) };
 }
 
 async function readWeights(
@@ -122,6 +99,16 @@ async function readFlag(
   if ('problem' in found) return { ok: false, problem: found.problem };
   const obs = await found.store.read(flag);
   return { ok: true, version: obs.version, record: obs.record };
+}
+
+/** Promise.all by name rather than by position: every value of `o`, awaited in parallel. */
+async function allByName<T extends Record<string, unknown>>(
+  o: T,
+): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const entries = await Promise.all(
+    Object.entries(o).map(async ([key, value]) => [key, await value] as const),
+  );
+  return Object.fromEntries(entries) as { [K in keyof T]: Awaited<T[K]> };
 }
 
 /** Drops the keys whose value is undefined (not observed this time). */

@@ -77,3 +77,25 @@ export function specAt(obj: DemoObject, ...path: string[]): Record<string, unkno
   }
   return node as Record<string, unknown>;
 }
+
+/**
+ * `spec.analysis` decides in seconds: measured every 2 s, twice, over 10 s windows. moto has no
+ * percentile statistics (aws-emulator.md §3: a p95 query with data is a 500), so a percentile is
+ * read as the Maximum.
+ */
+export function useDemoAnalysisTimings(obj: DemoObject): void {
+  const analysis = specAt(obj, 'analysis');
+  analysis.interval = '2s';
+  for (const metric of analysis.metrics as Record<string, unknown>[]) {
+    Object.assign(metric, { interval: '2s', count: 2 });
+    const cw = metric.cloudWatch as Record<string, unknown>;
+    cw.window = '10s';
+    const ratio = cw.ratio as Record<string, Record<string, unknown>> | undefined;
+    for (const query of [cw.metric, ratio?.numerator, ratio?.denominator]) {
+      const q = query as Record<string, unknown> | undefined;
+      if (q === undefined) continue;
+      q.period = '10s';
+      if (typeof q.stat === 'string' && /^p\d/.test(q.stat)) q.stat = 'Maximum';
+    }
+  }
+}

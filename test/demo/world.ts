@@ -1,12 +1,9 @@
 // What scenarios do to the world around the controller: seed a LatticeDB service in moto (the
 // shared fixture), create the CloudWatch alarms the examples name, publish ALB/application
 // metrics every few seconds as live traffic would, and follow an object's phase.
-import {
-  PutMetricAlarmCommand,
-  PutMetricDataCommand,
-  type Dimension,
-} from '@aws-sdk/client-cloudwatch';
+import { PutMetricDataCommand, type Dimension } from '@aws-sdk/client-cloudwatch';
 import { Redis } from 'ioredis';
+import { seedAlarms } from '../fixtures/moto/seed-cloudwatch.js';
 import { settleRunningCount } from '../fixtures/moto/seed-ecs.js';
 import { seedLatticeDbService, type SeededLatticeDb } from '../fixtures/moto/seed.js';
 import type { DemoKind } from './kinds.js';
@@ -50,20 +47,7 @@ export async function createAlarms(
   names: readonly string[],
   region?: string,
 ): Promise<void> {
-  for (const name of names) {
-    await ctx.aws.cloudWatch(region).send(
-      new PutMetricAlarmCommand({
-        AlarmName: name,
-        Namespace: 'AWS/ApplicationELB',
-        MetricName: 'HTTPCode_Target_5XX_Count',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 10,
-        ComparisonOperator: 'GreaterThanThreshold',
-      }),
-    );
-  }
+  await seedAlarms(ctx.aws.cloudWatch(region), names);
 }
 
 /** One tick of traffic through one target group. */

@@ -14,8 +14,15 @@ import {
 } from './draft.js';
 import { actionHint } from './action-values.js';
 import { note } from './history.js';
-import { ensureTaskSet, setPrimary, setWeights, taskSetMissing } from './task-sets.js';
-import { revisionTaskSet, rolesOf, routingOf, splitWeights, weightsEqual } from './world.js';
+import { ensureTaskSet, setWeights, takeAllTraffic, taskSetMissing } from './task-sets.js';
+import {
+  productionTraffic,
+  revisionTaskSet,
+  rolesOf,
+  routingOf,
+  splitWeights,
+  weightsEqual,
+} from './world.js';
 
 export function blueGreenDeployStage(d: Draft): StepResult {
   const waiting = ensureTaskSet(d, 'green', 100);
@@ -65,25 +72,12 @@ export function approvalStage(d: Draft): StepResult {
 
 /** The production listener sends everything to green, which becomes the primary task set. */
 export function blueGreenSwitchStage(d: Draft): StepResult {
-  const service = d.observed.service;
-  const roles = rolesOf(d);
-  const listener = routingOf(d.spec)?.listenerArn ?? '';
-  const weights = d.observed.weights?.[listener];
-  if (service === null || roles === undefined || weights === undefined)
-    return probe('the listener weights');
-  const ts = revisionTaskSet(d, service);
+  const traffic = productionTraffic(d);
+  if (traffic === undefined) return probe('the listener weights');
+  const ts = revisionTaskSet(d, traffic.service);
   if (ts === undefined) return taskSetMissing(d);
-  const wanted = splitWeights(roles.stableTg, roles.newTg, 100);
-  if (!weightsEqual(weights, wanted))
-    return setWeights(d, listener, wanted, 'switching production traffic to green');
-  d.status.currentWeight = 100;
-  if (ts.status !== 'PRIMARY')
-    return setPrimary(d, ts.arn, `green task set ${ts.id} becomes primary`);
-  note(
-    d,
-    'Normal',
-    ReleaseReason.Promoted,
-    `revision ${d.status.revision?.number ?? 0} takes all traffic`,
-  );
-  return progressed(d);
+  return takeAllTraffic(d, traffic, ts, {
+    weights: 'switching production traffic to green',
+    primary: `green task set ${ts.id} becomes primary`,
+  });
 }

@@ -27,15 +27,14 @@ import {
 import {
   ensureTaskSet,
   scaleTaskSet,
-  setPrimary,
   setWeights,
+  takeAllTraffic,
   taskSetMissing,
 } from './task-sets.js';
 import {
   isTaskSetStable,
+  productionTraffic,
   revisionTaskSet,
-  rolesOf,
-  routingOf,
   shareOf,
   splitWeights,
   weightsEqual,
@@ -94,12 +93,9 @@ function setWeightStep(
   weight: number,
   background: GateVerdict | undefined,
 ): StepResult {
-  const service = d.observed.service;
-  const roles = rolesOf(d);
-  const listener = routingOf(d.spec)?.listenerArn ?? '';
-  const weights = d.observed.weights?.[listener];
-  if (service === null || roles === undefined || weights === undefined)
-    return probe('the listener weights');
+  const traffic = productionTraffic(d);
+  if (traffic === undefined) return probe('the listener weights');
+  const { service, roles, listenerArn, weights } = traffic;
   const current = shareOf(weights, roles.newTg);
   d.status.currentWeight = current;
   const wanted = splitWeights(roles.stableTg, roles.newTg, weight);
@@ -120,7 +116,7 @@ function setWeightStep(
     return scaleTaskSet(d, ts.arn, scale, `scaling the canary task set to ${scale}%`);
   if (!isTaskSetStable(ts))
     return waitFor('world', `waiting for the canary task set ${ts.id} to become stable`);
-  return setWeights(d, listener, wanted, `canary weight ${current}% → ${weight}%`);
+  return setWeights(d, listenerArn, wanted, `canary weight ${current}% → ${weight}%`);
 }
 
 function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepResult {
@@ -160,29 +156,16 @@ function completeStep(d: Draft, i: number, what: string, by?: 'operator'): StepR
 
 /** All traffic to the canary, which becomes the primary task set. */
 export function canarySwitchStage(d: Draft): StepResult {
-  const service = d.observed.service;
-  const roles = rolesOf(d);
-  const listener = routingOf(d.spec)?.listenerArn ?? '';
-  const weights = d.observed.weights?.[listener];
-  if (service === null || roles === undefined || weights === undefined)
-    return probe('the listener weights');
-  const ts = revisionTaskSet(d, service);
+  const traffic = productionTraffic(d);
+  if (traffic === undefined) return probe('the listener weights');
+  const ts = revisionTaskSet(d, traffic.service);
   if (ts === undefined) return taskSetMissing(d);
   if (ts.scalePercent < 100)
     return scaleTaskSet(d, ts.arn, 100, 'scaling the canary task set to 100% for promotion');
   if (!isTaskSetStable(ts))
     return waitFor('world', `waiting for the canary task set ${ts.id} at 100% to become stable`);
-  const wanted = splitWeights(roles.stableTg, roles.newTg, 100);
-  if (!weightsEqual(weights, wanted))
-    return setWeights(d, listener, wanted, 'promoting: all traffic to the canary');
-  d.status.currentWeight = 100;
-  if (ts.status !== 'PRIMARY')
-    return setPrimary(d, ts.arn, `promoting: task set ${ts.id} becomes primary`);
-  note(
-    d,
-    'Normal',
-    ReleaseReason.Promoted,
-    `revision ${d.status.revision?.number ?? 0} takes all traffic`,
-  );
-  return progressed(d);
+  return takeAllTraffic(d, traffic, ts, {
+    weights: 'promoting: all traffic to the canary',
+    primary: `promoting: task set ${ts.id} becomes primary`,
+  });
 }

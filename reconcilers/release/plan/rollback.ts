@@ -12,8 +12,8 @@ import { updateService } from './rolling.js';
 import { deleteTaskSet, setPrimary, setWeights } from './task-sets.js';
 import {
   liveTaskSets,
+  productionTraffic,
   revisionOfTaskSet,
-  rolesOf,
   routingOf,
   serviceRef,
   splitWeights,
@@ -62,15 +62,12 @@ function migrationTaskSettled(d: Draft): StepResult | undefined {
 }
 
 function undoTaskSets(d: Draft): StepResult | undefined {
-  const service = d.observed.service;
-  const roles = rolesOf(d);
-  const listener = routingOf(d.spec)?.listenerArn ?? '';
-  const weights = d.observed.weights?.[listener];
-  if (service === null || roles === undefined || weights === undefined)
-    return probe('the listener weights');
+  const traffic = productionTraffic(d);
+  if (traffic === undefined) return probe('the listener weights');
+  const { service, roles, listenerArn, weights } = traffic;
   const wanted = splitWeights(roles.stableTg, roles.newTg, 0);
   if (!weightsEqual(weights, wanted))
-    return setWeights(d, listener, wanted, 'rolling back: all traffic to stable');
+    return setWeights(d, listenerArn, wanted, 'rolling back: all traffic to stable');
   d.status.currentWeight = 0;
   const stable = liveTaskSets(service).find((ts) => ts.arn === d.status.stableRevision?.taskSetArn);
   if (stable !== undefined && stable.status !== 'PRIMARY') {

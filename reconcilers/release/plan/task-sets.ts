@@ -1,7 +1,11 @@
 // Task-set work shared by canary and blue/green: clearing leftovers before a revision starts,
-// bringing the revision's task set up, and retiring the previous stable one once it is replaced.
+// bringing the revision's task set up, giving it all traffic, and retiring the previous stable one
+// once it is replaced.
+import type { TaskSet } from '../../shared/ports/ecs.js';
 import type { TargetGroupWeight } from '../../shared/ports/traffic.js';
+import { ReleaseReason } from '../api.js';
 import { act, probe, progressed, waitFor, type Draft, type StepResult } from './draft.js';
+import { note } from './history.js';
 import { failRevision } from './rollback-start.js';
 import type { Action } from './types.js';
 import {
@@ -17,6 +21,8 @@ import {
   shareOf,
   splitWeights,
   strayTaskSets,
+  weightsEqual,
+  type ProductionTraffic,
 } from './world.js';
 
 /**
@@ -102,6 +108,30 @@ export function ensureTaskSet(
     );
   }
   return undefined;
+}
+
+/**
+ * The last step of a canary promotion or a blue/green switch: the production listener sends all
+ * traffic to the revision's task set `ts`, which then becomes primary (one action per reconcile).
+ */
+export function takeAllTraffic(
+  d: Draft,
+  traffic: ProductionTraffic,
+  ts: TaskSet,
+  say: { readonly weights: string; readonly primary: string },
+): StepResult {
+  const wanted = splitWeights(traffic.roles.stableTg, traffic.roles.newTg, 100);
+  if (!weightsEqual(traffic.weights, wanted))
+    return setWeights(d, traffic.listenerArn, wanted, say.weights);
+  d.status.currentWeight = 100;
+  if (ts.status !== 'PRIMARY') return setPrimary(d, ts.arn, say.primary);
+  note(
+    d,
+    'Normal',
+    ReleaseReason.Promoted,
+    `revision ${d.status.revision?.number ?? 0} takes all traffic`,
+  );
+  return progressed(d);
 }
 
 /** The revision's task set vanished mid-flight (someone deleted it): roll back. */

@@ -84,6 +84,11 @@ export function strayTaskSets(d: Draft, service: ServiceState): TaskSet[] {
   );
 }
 
+export interface TargetGroupRoles {
+  readonly stableTg: string;
+  readonly newTg: string;
+}
+
 export interface Routing {
   readonly listenerArn: string;
   readonly testListenerArn?: string;
@@ -109,12 +114,30 @@ export function routingOf(spec: ReleaseSpec): Routing | undefined {
 }
 
 /** Stable and new target groups for the current revision (from status, else the spec's order). */
-export function rolesOf(d: Draft): { stableTg: string; newTg: string } | undefined {
+export function rolesOf(d: Draft): TargetGroupRoles | undefined {
   const routing = routingOf(d.spec);
   if (routing === undefined) return undefined;
   const [first, second] = routing.pair;
   const stableTg = d.status.stableTargetGroupArn === second ? second : first;
   return { stableTg, newTg: stableTg === first ? second : first };
+}
+
+/** The production listener as observed, with the service behind it and the target-group roles. */
+export interface ProductionTraffic {
+  readonly service: ServiceState;
+  readonly roles: TargetGroupRoles;
+  readonly listenerArn: string;
+  readonly weights: readonly TargetGroupWeight[];
+}
+
+/** Undefined without a service, traffic routing, or the production listener's weights read. */
+export function productionTraffic(d: Draft): ProductionTraffic | undefined {
+  const service = d.observed.service;
+  const roles = rolesOf(d);
+  const listenerArn = routingOf(d.spec)?.listenerArn ?? '';
+  const weights = d.observed.weights?.[listenerArn];
+  if (service === null || roles === undefined || weights === undefined) return undefined;
+  return { service, roles, listenerArn, weights };
 }
 
 /** The target group of the pair the task set serves, if any. */

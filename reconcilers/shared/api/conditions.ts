@@ -1,16 +1,15 @@
 // Status conditions in the metav1.Condition shape (same fields, patterns and bounds), as a
 // list-map keyed on `type` so server-side apply and strategic tools merge them per type.
 import { Type, type Static } from '@sinclair/typebox';
+import { ConditionType } from '../../../controller/index.js';
 import { DateTime } from './formats.js';
 import { StringEnum } from './schema.js';
 
-/** Condition types every kind has: kstatus's three, and InvalidSpec (set by the runtime). */
-export const ConditionType = {
-  Ready: 'Ready',
-  Reconciling: 'Reconciling',
-  Stalled: 'Stalled',
-  InvalidSpec: 'InvalidSpec',
-} as const;
+/**
+ * Condition types every kind has: kstatus's three, and InvalidSpec. The runtime sets them, so the
+ * list is the runtime's; each kind adds its own in its api.ts.
+ */
+export { ConditionType };
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
 /** Reasons shared by all kinds; each kind adds its own in its api.ts. */

@@ -6,13 +6,11 @@
  */
 
 /**
- * KEYS: 1 flag hash, 2 targets set, 3 index set.
- * ARGV: 1 expected version, 2 flag name, 3 channel, 4 enabled, 5 percentage, 6 salt, 7 updatedAt,
- *       8 updatedBy, 9 killSwitch, 10.. targeted user ids.
- * Returns {1, newVersion} or {0, currentVersion}.
+ * The checks both flag writes start with, before any write: KEYS[1] is a hash (or absent), KEYS[3]
+ * a set (or absent), and the flag's version equals ARGV[1]; otherwise returns {0, currentVersion}.
+ * Leaves `htype` (the flag key's type) and `current` (its version) in scope for the write.
  */
-export const COMPARE_AND_SET_LUA = `
-local htype = redis.call('TYPE', KEYS[1]).ok
+const CHECK_TYPES_AND_VERSION = `local htype = redis.call('TYPE', KEYS[1]).ok
 if htype ~= 'hash' and htype ~= 'none' then
   return redis.error_reply('WRONGTYPE flag key ' .. KEYS[1] .. ' holds a ' .. htype)
 end
@@ -27,7 +25,16 @@ if htype == 'hash' then
 end
 if current ~= tonumber(ARGV[1]) then
   return {0, current}
-end
+end`;
+
+/**
+ * KEYS: 1 flag hash, 2 targets set, 3 index set.
+ * ARGV: 1 expected version, 2 flag name, 3 channel, 4 enabled, 5 percentage, 6 salt, 7 updatedAt,
+ *       8 updatedBy, 9 killSwitch, 10.. targeted user ids.
+ * Returns {1, newVersion} or {0, currentVersion}.
+ */
+export const COMPARE_AND_SET_LUA = `
+${CHECK_TYPES_AND_VERSION}
 local nextVersion = current + 1
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('HSET', KEYS[1], 'enabled', ARGV[4], 'percentage', ARGV[5], 'salt', ARGV[6],
@@ -47,22 +54,7 @@ return {1, nextVersion}
  * Returns {1, 0} or {0, currentVersion}.
  */
 export const DELETE_LUA = `
-local htype = redis.call('TYPE', KEYS[1]).ok
-if htype ~= 'hash' and htype ~= 'none' then
-  return redis.error_reply('WRONGTYPE flag key ' .. KEYS[1] .. ' holds a ' .. htype)
-end
-local itype = redis.call('TYPE', KEYS[3]).ok
-if itype ~= 'set' and itype ~= 'none' then
-  return redis.error_reply('WRONGTYPE index key ' .. KEYS[3] .. ' holds a ' .. itype)
-end
-local current = 0
-if htype == 'hash' then
-  local v = redis.call('HGET', KEYS[1], 'version')
-  if v and string.match(v, '^%d+$') then current = tonumber(v) end
-end
-if current ~= tonumber(ARGV[1]) then
-  return {0, current}
-end
+${CHECK_TYPES_AND_VERSION}
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
 redis.call('SREM', KEYS[3], ARGV[2])
 if htype == 'hash' then

@@ -10,6 +10,7 @@ import {
   loadExample,
   rewriteStrings,
   specAt,
+  useDemoAnalysisTimings,
   type DemoObject,
 } from '../examples.js';
 import type { ScenarioContext } from '../scenario.js';
@@ -78,8 +79,7 @@ export async function prepareCanaryRelease(
 
 /**
  * Minutes become seconds: 5 → 25 → 45 → 65 → 85 % → promote, 4 s per step (or `steps`),
- * analysis every 2 s over 10 s windows. moto has no percentile statistics (aws-emulator.md §3: a
- * p95 query with data is a 500), so the latency gate reads the Maximum instead of p95 here.
+ * analysis every 2 s over 10 s windows (the latency gate reads the Maximum: moto has no p95).
  */
 function useDemoTimings(release: DemoObject, steps: CanarySteps | undefined): void {
   const canary = specAt(release, 'strategy', 'canary');
@@ -90,20 +90,7 @@ function useDemoTimings(release: DemoObject, steps: CanarySteps | undefined): vo
       Reflect.deleteProperty(canary, shorthand);
     canary.steps = steps;
   }
-  const analysis = specAt(release, 'analysis');
-  analysis.interval = '2s';
-  for (const metric of analysis.metrics as Record<string, unknown>[]) {
-    Object.assign(metric, { interval: '2s', count: 2 });
-    const cw = metric.cloudWatch as Record<string, unknown>;
-    cw.window = '10s';
-    const ratio = cw.ratio as Record<string, Record<string, unknown>> | undefined;
-    for (const query of [cw.metric, ratio?.numerator, ratio?.denominator]) {
-      const q = query as Record<string, unknown> | undefined;
-      if (q === undefined) continue;
-      q.period = '10s';
-      if (typeof q.stat === 'string' && /^p\d/.test(q.stat)) q.stat = 'Maximum';
-    }
-  }
+  useDemoAnalysisTimings(release);
 }
 
 /**

@@ -2,7 +2,7 @@
 // with 4-second holds instead of a day, each gated by treatment (Variant=on) vs control
 // (Variant=off) query error rates, published here every 2 s: treatment 0.30 %, control 0.25 %, a
 // difference well under the example's 0.5-point limit. The Redis flag hash follows each step.
-import { loadExample, specAt } from '../examples.js';
+import { loadExample, useDemoAnalysisTimings } from '../examples.js';
 import type { Scenario } from '../scenario.js';
 import { appMetrics, followFlag, followPhase } from '../world.js';
 
@@ -17,17 +17,7 @@ export const flagRolloutRamp: Scenario = {
     const rollout = loadExample('flagrollout-new-query-optimizer.yaml');
     for (const step of rollout.spec.steps as { hold?: string }[])
       if (step.hold !== undefined) step.hold = '4s';
-    const analysis = specAt(rollout, 'analysis');
-    analysis.interval = '2s';
-    for (const metric of analysis.metrics as Record<string, unknown>[]) {
-      Object.assign(metric, { interval: '2s', count: 2 });
-      const cw = metric.cloudWatch as {
-        window?: string;
-        ratio?: Record<string, Record<string, unknown>>;
-      };
-      cw.window = '10s';
-      for (const q of [cw.ratio?.numerator, cw.ratio?.denominator]) if (q) q.period = '10s';
-    }
+    useDemoAnalysisTimings(rollout);
     const flag = String(rollout.spec.flag);
     return Promise.resolve({
       objects: [rollout],

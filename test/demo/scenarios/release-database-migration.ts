@@ -3,7 +3,14 @@
 // for the promote action, which this scenario gives as an operator would:
 //   kubectl annotate release/latticedb-metadata-schema-v42 delivery.latticedb.com/promote=<revision>
 import type { Dimension } from '@aws-sdk/client-cloudwatch';
-import { elbArnRewrites, elbDimension, loadExample, rewriteStrings, specAt } from '../examples.js';
+import {
+  elbArnRewrites,
+  elbDimension,
+  loadExample,
+  rewriteStrings,
+  specAt,
+  useDemoAnalysisTimings,
+} from '../examples.js';
 import type { Scenario, ScenarioContext } from '../scenario.js';
 import { albTraffic, followFlag, seedService, serveChecks } from '../world.js';
 import { RELEASE_FINAL_PHASES } from './canary.js';
@@ -102,15 +109,5 @@ function useDemoTimings(release: ReturnType<typeof loadExample>): void {
     const pause = step.pause as { duration?: string } | undefined;
     if (pause?.duration !== undefined) pause.duration = seconds.shift() ?? '4s';
   }
-  const analysis = specAt(release, 'analysis');
-  analysis.interval = '2s';
-  for (const metric of analysis.metrics as Record<string, unknown>[]) {
-    Object.assign(metric, { interval: '2s', count: 2 });
-    const cw = metric.cloudWatch as {
-      window?: string;
-      ratio?: Record<string, Record<string, unknown>>;
-    };
-    cw.window = '10s';
-    for (const q of [cw.ratio?.numerator, cw.ratio?.denominator]) if (q) q.period = '10s';
-  }
+  useDemoAnalysisTimings(release);
 }

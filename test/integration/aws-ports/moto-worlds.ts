@@ -4,13 +4,14 @@ import {
   CreateListenerCommand,
   DescribeListenersCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { AwsClients } from '../../../reconcilers/shared/adapters/aws/clients.js';
+import type { AwsClients } from '../../../reconcilers/shared/adapters/aws/clients.js';
 import { AwsEcsAdapter } from '../../../reconcilers/shared/adapters/aws/ecs-adapter.js';
 import { EcrImageRegistry } from '../../../reconcilers/shared/adapters/aws/ecr-image-registry.js';
 import { Elbv2TrafficRouter } from '../../../reconcilers/shared/adapters/aws/elbv2-traffic-router.js';
 import { RdsDatabase } from '../../../reconcilers/shared/adapters/aws/rds-database.js';
 import type { FaultProxy } from '../../env/fault-proxy.js';
-import { awsClientConfig, resetAws, testEnv } from '../../env/fixtures.js';
+import { resetAws, testEnv } from '../../env/fixtures.js';
+import { motoClients } from '../../fixtures/moto/clients.js';
 import { seedLatticeDbService, type SeededLatticeDb } from '../../fixtures/moto/seed.js';
 import type { DatabaseContractWorld } from '../../unit/aws/ports/contracts/database-contract.js';
 import type { EcsContractWorld } from '../../unit/aws/ports/contracts/ecs-contract.js';
@@ -18,10 +19,7 @@ import type { ImagesContractWorld } from '../../unit/aws/ports/contracts/images-
 import type { TrafficContractWorld } from '../../unit/aws/ports/contracts/traffic-contract.js';
 
 /** AwsClients for moto directly (seeding) or through the proxy (code under test). */
-export function motoClients(endpoint: string, maxAttempts = 1): AwsClients {
-  const { credentials, region } = awsClientConfig();
-  return new AwsClients({ region, endpoint, credentials, maxAttempts });
-}
+export { motoClients };
 
 export interface MotoWorlds {
   readonly seeded: SeededLatticeDb;

@@ -8,24 +8,19 @@ import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balanc
 import { DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
 import { GetHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AwsClients } from '../../../reconcilers/shared/adapters/aws/clients.js';
+import type { AwsClients } from '../../../reconcilers/shared/adapters/aws/clients.js';
 import {
   awsErrorMessage,
   classifyAwsError,
 } from '../../../reconcilers/shared/adapters/aws/errors.js';
-import { awsClientConfig, resetAws, testEnv } from '../../env/fixtures.js';
+import { resetAws } from '../../env/fixtures.js';
+import { motoClients } from '../../fixtures/moto/clients.js';
 
 let clients: AwsClients;
 
 beforeEach(async () => {
   await resetAws();
-  const { credentials, maxAttempts } = awsClientConfig();
-  clients = new AwsClients({
-    region: 'us-east-1',
-    endpoint: testEnv().awsEndpoint,
-    credentials,
-    maxAttempts,
-  });
+  clients = motoClients();
 });
 afterEach(() => {
   clients.destroy();

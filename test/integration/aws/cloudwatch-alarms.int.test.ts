@@ -1,41 +1,20 @@
 // Post-deployment alarm checks against moto: alarms are never evaluated there, so the test drives
 // their state with SetAlarmState (aws-emulator.md §4) and reads it back through the adapter.
-import {
-  PutMetricAlarmCommand,
-  SetAlarmStateCommand,
-  type StateValue,
-} from '@aws-sdk/client-cloudwatch';
+import { SetAlarmStateCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AwsClients } from '../../../reconcilers/shared/adapters/aws/clients.js';
+import type { AwsClients } from '../../../reconcilers/shared/adapters/aws/clients.js';
 import { CloudWatchAlarmSource } from '../../../reconcilers/shared/adapters/aws/cloudwatch-alarms.js';
 import { checkAlarms } from '../../../reconcilers/shared/checks/index.js';
-import { awsClientConfig, resetAws, testEnv } from '../../env/fixtures.js';
+import { resetAws } from '../../env/fixtures.js';
+import { motoClients } from '../../fixtures/moto/clients.js';
+import { seedAlarms } from '../../fixtures/moto/seed-cloudwatch.js';
 
 let clients: AwsClients;
 
 beforeEach(async () => {
   await resetAws();
-  const { credentials, maxAttempts } = awsClientConfig();
-  clients = new AwsClients({
-    region: 'us-east-1',
-    endpoint: testEnv().awsEndpoint,
-    credentials,
-    maxAttempts,
-  });
-  for (const name of ['latticedb-5xx', 'latticedb-latency']) {
-    await clients.cloudWatch().send(
-      new PutMetricAlarmCommand({
-        AlarmName: name,
-        Namespace: 'AWS/ApplicationELB',
-        MetricName: 'HTTPCode_Target_5XX_Count',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 10,
-        ComparisonOperator: 'GreaterThanThreshold',
-      }),
-    );
-  }
+  clients = motoClients();
+  await seedAlarms(clients.cloudWatch(), ['latticedb-5xx', 'latticedb-latency']);
 });
 afterEach(() => {
   clients.destroy();

@@ -2,86 +2,43 @@
 // FlagRollout setup: RedisFlagStore on the test Redis, CloudWatchMetricSource on moto), objects on
 // the real apiserver, raw reads of the Redis keys and CloudWatch datapoints.
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { parseConfig } from '../../../controller/config.js';
-import { Manager, type ManagerExit } from '../../../controller/manager.js';
 import {
   FlagRolloutKind,
   type FlagRolloutSpec,
   type FlagRolloutStatus,
 } from '../../../reconcilers/flagrollout/api.js';
 import { setupFlagRolloutWith } from '../../../reconcilers/flagrollout/setup.js';
+import { cloudWatchClientConfig, testEnv } from '../../env/fixtures.js';
 import {
-  adminKubeConfig,
-  applyCrdFiles,
-  cloudWatchClientConfig,
-  testEnv,
-  waitFor,
-} from '../../env/fixtures.js';
+  installControllerCrd,
+  startInProcessController,
+  type RunningController,
+} from '../../fixtures/in-process-controller.js';
+import { kindObjects } from '../../fixtures/kind-objects.js';
+
+export type { RunningController };
 
 export const CRD = new URL(
   '../../../crds/flagrollouts.delivery.latticedb.com.yaml',
   import.meta.url,
 );
-const { group, version, plural } = FlagRolloutKind;
-const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-export async function installCrd(): Promise<void> {
-  await applyCrdFiles([CRD]);
-  // The controller's AWS clients use the SDK's default credential chain; moto takes any.
-  process.env.AWS_ACCESS_KEY_ID ??= 'test';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-}
-
-export interface RunningController {
-  readonly manager: Manager;
-  readonly exited: Promise<ManagerExit>;
-  /** Reconciles of FlagRollouts finished so far (any result). */
-  reconciles(): Promise<number>;
-  stop(): Promise<void>;
-}
+export const installCrd = (): Promise<void> => installControllerCrd(CRD);
 
 /**
- * The controller for one namespace, as `main` would run it but in this process. `defaultRedis:
- * false` runs it without `--redis-url` (only rollouts with a redisRef can work).
+ * The FlagRollout controller for one namespace, in this process. `defaultRedis: false` runs it
+ * without `--redis-url` (only rollouts with a redisRef can work).
  */
 export function startController(
   namespace: string,
   options: { pollMs?: number; defaultRedis?: boolean } = {},
 ): RunningController {
-  const env = testEnv();
-  const config = parseConfig(
-    [
-      `--namespaces=${namespace}`,
-      '--metrics-bind-address=0',
-      '--health-probe-bind-address=0',
-      ...(options.defaultRedis === false ? [] : [`--redis-url=${env.redisUrl}`]),
-      `--aws-endpoint-url=${env.awsEndpoint}`,
-      '--aws-region=us-east-1',
-      '--aws-max-attempts=1',
-      '--shutdown-timeout=2s',
-    ],
-    {},
+  return startInProcessController(
+    namespace,
+    setupFlagRolloutWith({ pollMs: options.pollMs ?? 1_000 }),
+    { defaultRedis: options.defaultRedis },
   );
-  const manager = new Manager({ config, kubeConfig: adminKubeConfig(), logger: log });
-  manager.register(setupFlagRolloutWith({ pollMs: options.pollMs ?? 1_000 })(manager.deps()));
-  const exited = manager.start();
-  return {
-    manager,
-    exited,
-    async reconciles() {
-      const metric = await manager.metrics.reconcileTotal.get();
-      return metric.values
-        .filter((v) => v.labels.controller === 'flagrollout')
-        .reduce((sum, v) => sum + v.value, 0);
-    },
-    async stop() {
-      await manager.stop();
-      await exited;
-    },
-  };
 }
 
 export interface FlagRolloutObject {
@@ -90,63 +47,39 @@ export interface FlagRolloutObject {
   status?: FlagRolloutStatus;
 }
 
-function custom(): CustomObjectsApi {
-  return adminKubeConfig().makeApiClient(CustomObjectsApi);
-}
+const rollouts = kindObjects<FlagRolloutObject>(FlagRolloutKind);
 
-export async function createRollout(
+export function createRollout(
   namespace: string,
   name: string,
   spec: Partial<FlagRolloutSpec> & Pick<FlagRolloutSpec, 'flag' | 'steps'>,
 ): Promise<void> {
-  await custom().createNamespacedCustomObject({
-    group,
-    version,
-    namespace,
-    plural,
-    body: { apiVersion: `${group}/${version}`, kind: 'FlagRollout', metadata: { name }, spec },
-  });
+  return rollouts.create(namespace, name, spec);
 }
 
-export async function getRollout(namespace: string, name: string): Promise<FlagRolloutObject> {
-  return (await custom().getNamespacedCustomObject({
-    group,
-    version,
-    namespace,
-    plural,
-    name,
-  })) as FlagRolloutObject;
+export function getRollout(namespace: string, name: string): Promise<FlagRolloutObject> {
+  return rollouts.get(namespace, name);
 }
 
 /** A JSON merge patch of the main resource (spec, annotations). */
-export async function patchRollout(namespace: string, name: string, body: object): Promise<void> {
-  await custom().patchNamespacedCustomObject(
-    { group, version, namespace, plural, name, body },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-  );
+export function patchRollout(namespace: string, name: string, body: object): Promise<void> {
+  return rollouts.mergePatch(namespace, name, body);
 }
 
-export async function deleteRollout(namespace: string, name: string): Promise<void> {
-  await custom().deleteNamespacedCustomObject({ group, version, namespace, plural, name });
+export function deleteRollout(namespace: string, name: string): Promise<void> {
+  return rollouts.delete(namespace, name);
 }
 
-export async function waitForStatus(
+export function waitForStatus(
   namespace: string,
   name: string,
   predicate: (status: FlagRolloutStatus) => boolean,
   options: { timeoutMs?: number; message?: string } = {},
 ): Promise<FlagRolloutStatus> {
-  return waitFor(
-    async () => {
-      const status = (await getRollout(namespace, name)).status;
-      return status !== undefined && predicate(status) ? status : undefined;
-    },
-    {
-      timeoutMs: options.timeoutMs ?? 30_000,
-      intervalMs: 100,
-      message: options.message ?? `${name} status`,
-    },
-  );
+  return rollouts.waitForStatus(namespace, name, predicate, {
+    timeoutMs: options.timeoutMs ?? 30_000,
+    message: options.message ?? `${name} status`,
+  });
 }
 
 export const conditionOf = (status: FlagRolloutStatus | undefined, type: string) =>

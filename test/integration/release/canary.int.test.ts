@@ -3,20 +3,20 @@
 // `kubectl get releases`), and a canary rolled back by a 7 % error rate put into CloudWatch.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseSpec } from '../../../reconcilers/release/api.js';
-import { createTestNamespace, kubectl, resetAws, testEnv } from '../../env/fixtures.js';
-import { seedLatticeDbService, type SeededLatticeDb } from '../../fixtures/moto/seed.js';
+import { createTestNamespace, kubectl } from '../../env/fixtures.js';
+import type { SeededLatticeDb } from '../../fixtures/moto/seed.js';
 import {
   createRelease,
   errorRateAnalysis,
   getRelease,
   installCrd,
-  motoClients,
   MotoView,
   putErrorRate,
   startController,
   waitForRelease,
   type RunningController,
 } from './support.js';
+import { canarySpec as canaryReleaseSpec, seedWorld } from './scenario.js';
 
 const SHORTHAND = [5, 15, 25, 35, 45, 55, 65, 75, 85, 95, 100];
 let controller: RunningController | undefined;
@@ -32,44 +32,13 @@ afterEach(async () => {
   view?.destroy();
 });
 
-async function seed(): Promise<SeededLatticeDb> {
-  await resetAws();
-  const clients = motoClients();
-  try {
-    return await seedLatticeDbService(clients, {
-      endpoint: testEnv().awsEndpoint,
-      imageTags: ['2.1.0', '2.2.0'],
-    });
-  } finally {
-    clients.destroy();
-  }
-}
-
-function canarySpec(s: SeededLatticeDb, extra: Partial<ReleaseSpec> = {}): ReleaseSpec {
-  return {
-    target: { ...s.canary.ref, container: s.containerName },
-    image: s.ecr.images['2.2.0'] ?? '',
-    strategy: {
-      canary: {
-        initialWeight: 5,
-        stepWeight: 10,
-        stepInterval: '1s',
-        trafficRouting: {
-          alb: {
-            listenerArn: s.alb.listenerArn,
-            stableTargetGroupArn: s.alb.blueTargetGroupArn,
-            canaryTargetGroupArn: s.alb.greenTargetGroupArn,
-          },
-        },
-      },
-    },
-    ...extra,
-  };
-}
+/** 5 % first, +10 % a second until 100 %. */
+const canarySpec = (s: SeededLatticeDb, extra: Partial<ReleaseSpec> = {}): ReleaseSpec =>
+  canaryReleaseSpec(s, { initialWeight: 5, stepWeight: 10, stepInterval: '1s' }, extra);
 
 describe('Release canary on moto', () => {
   it('moves the ALB weights 5 → 15 → … → 100 and ends with one primary task set on the new task definition', async () => {
-    const s = await seed();
+    const s = await seedWorld();
     view = new MotoView(s);
     const ns = await createTestNamespace('release');
     controller = startController(ns);
@@ -128,7 +97,7 @@ describe('Release canary on moto', () => {
   });
 
   it('7 % errors put into CloudWatch roll the canary back to 0 % with the stable task set primary', async () => {
-    const s = await seed();
+    const s = await seedWorld();
     view = new MotoView(s);
     const ns = await createTestNamespace('release');
     let errors = 0;

@@ -17,10 +17,11 @@ import {
   type FaultProxyOptions,
   type ProxiedCall,
 } from '../../env/fault-proxy.js';
-import { applyCrdFiles, cloudWatchClientConfig, resetAws, testEnv } from '../../env/fixtures.js';
-import { seedLatticeDbService, type SeededLatticeDb } from '../../fixtures/moto/seed.js';
+import { applyCrdFiles, cloudWatchClientConfig, testEnv } from '../../env/fixtures.js';
+import type { SeededLatticeDb } from '../../fixtures/moto/seed.js';
 import { crdFiles, startControllerFromSource, type ControllerProcess } from '../deploy/support.js';
-import { installCrd, motoClients } from './support.js';
+import { canarySpec as canaryReleaseSpec } from './scenario.js';
+import { installCrd } from './support.js';
 
 export interface LoggedCall extends ProxiedCall {
   readonly seq: number;
@@ -196,42 +197,18 @@ export const settledHealthy = (s: ReleaseStatus): boolean =>
   s.phase === 'Healthy' && s.stage === 'Done' && s.retiring === undefined;
 
 /** A fresh moto world: the seeded LatticeDB cluster with images 2.1.0 (running) and 2.2.0. */
-export async function seedWorld(): Promise<SeededLatticeDb> {
-  await resetAws();
-  const clients = motoClients();
-  try {
-    return await seedLatticeDbService(clients, {
-      endpoint: testEnv().awsEndpoint,
-      imageTags: ['2.1.0', '2.2.0'],
-    });
-  } finally {
-    clients.destroy();
-  }
-}
+export { seedWorld } from './scenario.js';
 
 /** Canary of 2.2.0 on the seeded EXTERNAL service: 20 %, pause 2 s, 50 %, pause 1 s, promote. */
 export function canarySpec(s: SeededLatticeDb): ReleaseSpec {
-  return {
-    target: { ...s.canary.ref, container: s.containerName },
-    image: s.ecr.images['2.2.0'] ?? '',
-    strategy: {
-      canary: {
-        steps: [
-          { setWeight: 20 },
-          { pause: { duration: '2s' } },
-          { setWeight: 50 },
-          { pause: { duration: '1s' } },
-        ],
-        trafficRouting: {
-          alb: {
-            listenerArn: s.alb.listenerArn,
-            stableTargetGroupArn: s.alb.blueTargetGroupArn,
-            canaryTargetGroupArn: s.alb.greenTargetGroupArn,
-          },
-        },
-      },
-    },
-  };
+  return canaryReleaseSpec(s, {
+    steps: [
+      { setWeight: 20 },
+      { pause: { duration: '2s' } },
+      { setWeight: 50 },
+      { pause: { duration: '1s' } },
+    ],
+  });
 }
 
 /** The green (canary) group's weight in each ModifyListener of the production listener, in order. */

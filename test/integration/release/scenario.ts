@@ -11,24 +11,18 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { DescribeDBSnapshotsCommand, type DBSnapshot } from '@aws-sdk/client-rds';
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
-import {
-  ReleaseKind,
-  type BlueGreenStrategy,
-  type CanaryStrategy,
-  type ReleaseSpec,
+import type {
+  BlueGreenStrategy,
+  CanaryStrategy,
+  ReleaseSpec,
 } from '../../../reconcilers/release/api.js';
 import { Elbv2TrafficRouter } from '../../../reconcilers/shared/adapters/aws/elbv2-traffic-router.js';
 import { startFaultProxy, type FaultProxy } from '../../env/fault-proxy.js';
 import { adminKubeConfig, resetAws, testEnv } from '../../env/fixtures.js';
 import { seedLatticeDbService, type SeededLatticeDb } from '../../fixtures/moto/seed.js';
-import { motoClients, startController, type RunningController } from './support.js';
+import { motoClients, patchRelease, startController, type RunningController } from './support.js';
 
 /** Images pushed to ECR: the service runs the first, releases go to the second. */
 export const OLD_TAG = '2.1.0';
@@ -118,18 +112,12 @@ export function rollingSpec(s: SeededLatticeDb, extra: Partial<ReleaseSpec> = {}
 }
 
 /** A JSON merge patch of a Release's spec (null deletes a field). */
-export async function patchReleaseSpec(
+export function patchReleaseSpec(
   namespace: string,
   name: string,
   spec: Record<string, unknown>,
 ): Promise<void> {
-  const { group, version, plural } = ReleaseKind;
-  await adminKubeConfig()
-    .makeApiClient(CustomObjectsApi)
-    .patchNamespacedCustomObject(
-      { group, version, namespace, plural, name, body: { spec } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+  return patchRelease(namespace, name, { spec });
 }
 
 export interface ReleaseEvent {

@@ -7,86 +7,45 @@ import {
   DescribeTaskSetsCommand,
   DescribeServicesCommand,
 } from '@aws-sdk/client-ecs';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { pino } from 'pino';
-import { parseConfig } from '../../../controller/config.js';
-import { Manager, type ManagerExit } from '../../../controller/manager.js';
 import {
   ReleaseKind,
   type ReleaseSpec,
   type ReleaseStatus,
 } from '../../../reconcilers/release/api.js';
 import { setupReleaseWith } from '../../../reconcilers/release/setup.js';
-import { AwsClients } from '../../../reconcilers/shared/adapters/aws/clients.js';
 import { Elbv2TrafficRouter } from '../../../reconcilers/shared/adapters/aws/elbv2-traffic-router.js';
+import { cloudWatchClientConfig } from '../../env/fixtures.js';
 import {
-  adminKubeConfig,
-  applyCrdFiles,
-  awsClientConfig,
-  cloudWatchClientConfig,
-  testEnv,
-  waitFor,
-} from '../../env/fixtures.js';
+  installControllerCrd,
+  startInProcessController,
+  type RunningController,
+} from '../../fixtures/in-process-controller.js';
+import { kindObjects } from '../../fixtures/kind-objects.js';
+import { motoClients } from '../../fixtures/moto/clients.js';
 import type { SeededLatticeDb } from '../../fixtures/moto/seed.js';
 
-const CRD = new URL('../../../crds/releases.delivery.latticedb.com.yaml', import.meta.url);
-const { group, version, plural } = ReleaseKind;
-const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+export type { RunningController };
 
-export async function installCrd(): Promise<void> {
-  await applyCrdFiles([CRD]);
-  // The controller's AWS clients use the SDK's default credential chain; moto takes any.
-  process.env.AWS_ACCESS_KEY_ID ??= 'test';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-}
+const CRD = new URL('../../../crds/releases.delivery.latticedb.com.yaml', import.meta.url);
+
+export const installCrd = (): Promise<void> => installControllerCrd(CRD);
 
 /** AwsClients straight to moto (seeding and assertions), one attempt per call. */
-export function motoClients(): AwsClients {
-  const { credentials, region, endpoint } = awsClientConfig();
-  return new AwsClients({ region, endpoint, credentials, maxAttempts: 1 });
-}
-
-export interface RunningController {
-  readonly manager: Manager;
-  readonly exited: Promise<ManagerExit>;
-  stop(): Promise<void>;
-}
+export { motoClients };
 
 /**
- * The controller for one namespace, as `main` runs it but in this process, with short delays.
- * `awsEndpoint` puts something else (a fault proxy) between the controller and moto.
+ * The Release controller for one namespace, in this process, with short delays. `awsEndpoint`
+ * puts something else (a fault proxy) between the controller and moto.
  */
 export function startController(
   namespace: string,
   options: { readonly awsEndpoint?: string } = {},
 ): RunningController {
-  const env = testEnv();
-  const config = parseConfig(
-    [
-      `--namespaces=${namespace}`,
-      '--metrics-bind-address=0',
-      '--health-probe-bind-address=0',
-      `--redis-url=${env.redisUrl}`,
-      `--aws-endpoint-url=${options.awsEndpoint ?? env.awsEndpoint}`,
-      '--aws-region=us-east-1',
-      '--aws-max-attempts=1',
-      '--shutdown-timeout=2s',
-    ],
-    {},
+  return startInProcessController(
+    namespace,
+    setupReleaseWith({ afterActionMs: 100, pollMs: 500, probeMs: 50 }),
+    options,
   );
-  const manager = new Manager({ config, kubeConfig: adminKubeConfig(), logger: log });
-  manager.register(
-    setupReleaseWith({ afterActionMs: 100, pollMs: 500, probeMs: 50 })(manager.deps()),
-  );
-  const exited = manager.start();
-  return {
-    manager,
-    exited,
-    async stop() {
-      await manager.stop();
-      await exited;
-    },
-  };
 }
 
 export interface ReleaseObject {
@@ -95,65 +54,40 @@ export interface ReleaseObject {
   status?: ReleaseStatus;
 }
 
-const custom = (): CustomObjectsApi => adminKubeConfig().makeApiClient(CustomObjectsApi);
+const releases = kindObjects<ReleaseObject>(ReleaseKind);
 
-export async function createRelease(
-  namespace: string,
-  name: string,
-  spec: ReleaseSpec,
-): Promise<void> {
-  await custom().createNamespacedCustomObject({
-    group,
-    version,
-    namespace,
-    plural,
-    body: { apiVersion: `${group}/${version}`, kind: 'Release', metadata: { name }, spec },
-  });
+export function createRelease(namespace: string, name: string, spec: ReleaseSpec): Promise<void> {
+  return releases.create(namespace, name, spec);
 }
 
-export async function getRelease(namespace: string, name: string): Promise<ReleaseObject> {
-  return (await custom().getNamespacedCustomObject({
-    group,
-    version,
-    namespace,
-    plural,
-    name,
-  })) as ReleaseObject;
+export function getRelease(namespace: string, name: string): Promise<ReleaseObject> {
+  return releases.get(namespace, name);
 }
 
-export async function annotateRelease(
+/** A JSON merge patch of the Release (spec, annotations); null deletes a field. */
+export function patchRelease(namespace: string, name: string, body: object): Promise<void> {
+  return releases.mergePatch(namespace, name, body);
+}
+
+export function annotateRelease(
   namespace: string,
   name: string,
   action: string,
   value: string,
 ): Promise<void> {
-  await custom().patchNamespacedCustomObject(
-    {
-      group,
-      version,
-      namespace,
-      plural,
-      name,
-      body: { metadata: { annotations: { [`${group}/${action}`]: value } } },
-    },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-  );
+  return patchRelease(namespace, name, {
+    metadata: { annotations: { [`${ReleaseKind.group}/${action}`]: value } },
+  });
 }
 
-export async function waitForRelease(
+export function waitForRelease(
   namespace: string,
   name: string,
   predicate: (status: ReleaseStatus) => boolean,
   message: string,
   timeoutMs = 60_000,
 ): Promise<ReleaseStatus> {
-  return waitFor(
-    async () => {
-      const status = (await getRelease(namespace, name)).status;
-      return status !== undefined && predicate(status) ? status : undefined;
-    },
-    { timeoutMs, intervalMs: 100, message },
-  );
+  return releases.waitForStatus(namespace, name, predicate, { timeoutMs, message });
 }
 
 /** What moto holds for the seeded canary service: listener shares and task sets. */

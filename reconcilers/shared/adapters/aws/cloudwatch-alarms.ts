@@ -1,13 +1,9 @@
 // AlarmSource over CloudWatch DescribeAlarms: reads StateValue of named metric and composite
 // alarms, 100 names per call (the API's limit), following NextToken.
-import {
-  DescribeAlarmsCommand,
-  type DescribeAlarmsCommandOutput,
-} from '@aws-sdk/client-cloudwatch';
-import { MetricSourceError } from '../../analysis/metric-source.js';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import type { AlarmSource, AlarmStates } from '../../checks/alarms.js';
 import type { AwsClients } from './clients.js';
-import { awsErrorMessage, isRetryableAwsError } from './errors.js';
+import { readCloudWatchPages } from './cloudwatch-pages.js';
 
 const NAMES_PER_CALL = 100;
 const MAX_PAGES = 20;
@@ -41,31 +37,24 @@ export class CloudWatchAlarmSource implements AlarmSource {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const client = this.#clients.cloudWatch(region);
-    let nextToken: string | undefined;
-    let pages = 0;
-    do {
-      let out: DescribeAlarmsCommandOutput;
-      try {
-        out = await client.send(
+    const { pages } = await readCloudWatchPages(
+      (nextToken) =>
+        client.send(
           new DescribeAlarmsCommand({
             AlarmNames: [...names],
             AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
             NextToken: nextToken,
           }),
           signal === undefined ? {} : { abortSignal: signal },
-        );
-      } catch (error) {
-        throw new MetricSourceError(awsErrorMessage(error), isRetryableAwsError(error), {
-          cause: error,
-        });
-      }
+        ),
+      MAX_PAGES,
+    );
+    for (const out of pages) {
       for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
         if (alarm.AlarmName !== undefined) {
           states.set(alarm.AlarmName, alarm.StateValue ?? 'INSUFFICIENT_DATA');
         }
       }
-      nextToken = out.NextToken;
-      pages++;
-    } while (nextToken !== undefined && nextToken !== '' && pages < MAX_PAGES);
+    }
   }
 }

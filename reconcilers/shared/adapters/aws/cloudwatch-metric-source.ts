@@ -1,11 +1,7 @@
 // MetricSource over CloudWatch GetMetricData: one call (paginated) per measurement carries every
 // series of a check (numerator and denominator, treatment and control). Statistics are sent as
 // given, percentiles included; no metric math is used (see analysis/queries.ts).
-import {
-  GetMetricDataCommand,
-  type GetMetricDataCommandOutput,
-  type MetricDataQuery,
-} from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import {
   MetricSourceError,
   type MetricData,
@@ -14,7 +10,7 @@ import {
   type SeriesQuery,
 } from '../../analysis/metric-source.js';
 import type { AwsClients } from './clients.js';
-import { awsErrorMessage, isRetryableAwsError } from './errors.js';
+import { readCloudWatchPages } from './cloudwatch-pages.js';
 
 /** GetMetricData accepts at most 500 queries per call. */
 const MAX_QUERIES_PER_CALL = 500;
@@ -43,12 +39,9 @@ export class CloudWatchMetricSource implements MetricSource {
     values: Map<string, number[]>,
   ): Promise<void> {
     const client = this.#clients.cloudWatch(request.region);
-    let nextToken: string | undefined;
-    let pages = 0;
-    do {
-      let out: GetMetricDataCommandOutput;
-      try {
-        out = await client.send(
+    const { pages, complete } = await readCloudWatchPages(
+      (nextToken) =>
+        client.send(
           new GetMetricDataCommand({
             MetricDataQueries: batch.map(toMetricDataQuery),
             StartTime: request.start,
@@ -57,21 +50,17 @@ export class CloudWatchMetricSource implements MetricSource {
             NextToken: nextToken,
           }),
           request.signal === undefined ? {} : { abortSignal: request.signal },
-        );
-      } catch (error) {
-        throw new MetricSourceError(awsErrorMessage(error), isRetryableAwsError(error), {
-          cause: error,
-        });
-      }
+        ),
+      MAX_PAGES,
+    );
+    if (!complete) {
+      throw new MetricSourceError(`GetMetricData: more than ${MAX_PAGES} pages`, false);
+    }
+    for (const out of pages) {
       for (const result of out.MetricDataResults ?? []) {
         const target = result.Id === undefined ? undefined : values.get(result.Id);
         if (target !== undefined) target.push(...(result.Values ?? []));
       }
-      nextToken = out.NextToken;
-      pages++;
-    } while (nextToken !== undefined && nextToken !== '' && pages < MAX_PAGES);
-    if (nextToken !== undefined && nextToken !== '') {
-      throw new MetricSourceError(`GetMetricData: more than ${MAX_PAGES} pages`, false);
     }
   }
 }
