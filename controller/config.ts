@@ -3,7 +3,7 @@
  * up front with errors that name the flag, the variable and the bad value (secrets scrubbed).
  * `main` prints them with the usage text and exits with code 2.
  */
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 import { AWS_RETRY_MODES, type AwsRetryMode } from './external.js';
 import { parseBindAddress } from './observability/http.js';
 import { LOG_LEVELS, type LogLevel } from './observability/logger.js';
@@ -305,6 +305,9 @@ function parseArgv(argv: readonly string[], problems: string[]): Map<FlagName, s
   return out;
 }
 
+/** The longest delay setTimeout/setInterval honour (a signed 32-bit number of milliseconds). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN =
   /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -340,6 +343,9 @@ class Validator {
     try {
       const ms = parseDuration(raw.value ?? '');
       if (ms < minMs) this.#bad(raw, minMs > 0 ? 'must be greater than 0' : 'must not be negative');
+      // Every duration flag feeds a timer; setTimeout/setInterval run a longer delay after 1 ms,
+      // so e.g. a 30-day resync period would resync every millisecond.
+      else if (ms > MAX_TIMER_MS) this.#bad(raw, `must be at most ${formatDuration(MAX_TIMER_MS)}`);
       return ms;
     } catch {
       this.#bad(raw, 'must be a duration such as 250ms, 30s, 10m or 1h30m');

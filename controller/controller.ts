@@ -47,7 +47,15 @@ export interface ShutdownReport {
   readonly pending: string[];
   /** Keys still reconciling when the deadline passed; their signals were aborted. */
   readonly handedBack: string[];
+  /**
+   * Handed-back keys whose reconcile had still not settled {@link ABORT_GRACE_MS} after the
+   * abort (it ignores its signal): a new leader must not start on them yet.
+   */
+  readonly stillRunning: string[];
 }
+
+/** How long aborted reconciles get to settle (signal-aware I/O rejects at once). */
+export const ABORT_GRACE_MS = 1_000;
 
 export class Controller {
   readonly name: string;
@@ -108,23 +116,35 @@ export class Controller {
   async shutdown(timeoutMs: number): Promise<ShutdownReport> {
     this.#stopSources.abort(new Error('controller shutting down'));
     const pending = this.queue.shutDown();
+    const idle = await this.#idleWithin(timeoutMs);
+    const handedBack = idle ? [] : [...this.#running.keys()];
+    for (const key of handedBack)
+      this.#running.get(key)?.abort(new Error('controller shutting down'));
+    // An aborted reconcile normally settles at once; one that ignores its signal keeps running,
+    // and the caller must then not let another replica take over its keys (see Manager).
+    const stillRunning =
+      handedBack.length === 0 || (await this.#idleWithin(ABORT_GRACE_MS))
+        ? []
+        : [...this.#running.keys()];
+    if (pending.length + handedBack.length > 0)
+      this.#log.info({ pending, handedBack, stillRunning }, 'handed back keys');
+    return { pending, handedBack, stillRunning };
+  }
+
+  /** True when no reconcile is running, waiting up to `ms` for that. */
+  async #idleWithin(ms: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => {
         resolve('timeout');
-      }, timeoutMs);
+      }, ms);
     });
     const outcome = await Promise.race([
       this.queue.whenIdle().then(() => 'idle' as const),
       deadline,
     ]);
     clearTimeout(timer);
-    const handedBack = outcome === 'timeout' ? [...this.#running.keys()] : [];
-    for (const key of handedBack)
-      this.#running.get(key)?.abort(new Error('controller shutting down'));
-    if (pending.length + handedBack.length > 0)
-      this.#log.info({ pending, handedBack }, 'handed back keys');
-    return { pending, handedBack };
+    return outcome === 'idle';
   }
 
   async #worker(): Promise<void> {

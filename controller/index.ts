@@ -62,6 +62,7 @@ export {
   requeueAfter,
   TerminalError,
   isTerminalError,
+  terminalErrorOf,
   keyOf,
   requestOf,
   type Request,

@@ -3,8 +3,8 @@
  * warm), the health and metrics servers start, then leader election; workers and the kinds'
  * external sources run only while leading. Graceful stop (SIGTERM): stop the external sources
  * and taking work, finish or hand back in-flight keys within the shutdown timeout, stop
- * informers, release the Lease, run shutdown hooks, close the shared instances (AWS clients,
- * Redis connections), close servers.
+ * informers, release the Lease (unless an aborted reconcile is still running: then it expires), run
+ * shutdown hooks, close the shared instances (AWS clients, Redis connections), close servers.
  * Losing leadership aborts in-flight work at once and ends `start()` with `leadership-lost`
  * (main exits non-zero: another replica is already acting).
  */
@@ -28,7 +28,7 @@ import {
   type KubeObject,
 } from './k8s/types.js';
 import { defaultIdentity, LeaderElector } from './leaderelection/elector.js';
-import { kubeLeaseLock } from './leaderelection/lease-lock.js';
+import { kubeLeaseLock, type LeaseLock } from './leaderelection/lease-lock.js';
 import {
   parseBindAddress,
   startHealthServer,
@@ -56,6 +56,8 @@ export interface ManagerOptions {
     InformerOptions<KubeObject>,
     'watchdogMs' | 'watchTimeoutSeconds' | 'pageSize'
   >;
+  /** Test seam: the Lease used for leader election (default: the apiserver via client-node). */
+  readonly leaseLock?: LeaseLock;
   /** Test seam: the list/watch source of a collection (default: the apiserver via client-node). */
   readonly sourceFor?: (
     res: GroupVersionResource,
@@ -205,14 +207,16 @@ export class Manager {
       return exited;
     }
     const elector = new LeaderElector({
-      lock: kubeLeaseLock(
-        this.#o.kubeConfig,
-        c.leaderElectionNamespace ?? 'default',
-        c.leaderElectionId,
-        {
-          requestTimeoutMs: Math.max(c.renewDeadlineMs / 2, 1_000),
-        },
-      ),
+      lock:
+        this.#o.leaseLock ??
+        kubeLeaseLock(
+          this.#o.kubeConfig,
+          c.leaderElectionNamespace ?? 'default',
+          c.leaderElectionId,
+          {
+            requestTimeoutMs: Math.max(c.renewDeadlineMs / 2, 1_000),
+          },
+        ),
       identity: this.identity,
       logger: this.#log,
       clock: this.#clock,
@@ -253,7 +257,11 @@ export class Manager {
       this.#log.info({ reason: how, timeoutMs }, 'shutting down');
       const reports = await Promise.all(this.#controllers.map((c) => c.shutdown(timeoutMs)));
       await Promise.all([...this.#informers.values()].map((i) => i.stop()));
-      await this.#elector?.stop(); // releases the Lease if we still hold it
+      // Release the Lease (a standby takes over at once) only if no reconcile is still running:
+      // one that ignored its abort would run alongside the new leader's reconcile of its key.
+      // Otherwise the Lease expires after leaseDuration, by when this process has exited.
+      const stillRunning = reports.some((r) => r.stillRunning.length > 0);
+      await this.#elector?.stop({ release: !stillRunning });
       for (const hook of this.#hooks.splice(0)) {
         try {
           await hook();
@@ -266,6 +274,7 @@ export class Manager {
       const report = {
         pending: reports.flatMap((r) => r.pending),
         handedBack: reports.flatMap((r) => r.handedBack),
+        stillRunning: reports.flatMap((r) => r.stillRunning),
       };
       this.#log.info(report, 'shutdown complete');
       this.#exit?.(how);

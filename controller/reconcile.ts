@@ -49,12 +49,20 @@ export class TerminalError extends Error {
 }
 
 /** True for a `TerminalError`, including one wrapped as the `cause` of another error. */
-export function isTerminalError(err: unknown): err is TerminalError {
+export function isTerminalError(err: unknown): boolean {
+  return terminalErrorOf(err) !== undefined;
+}
+
+/**
+ * The `TerminalError` in `err`'s cause chain (`err` itself included), for its `reason`: a
+ * wrapping error is terminal too, but has no reason of its own.
+ */
+export function terminalErrorOf(err: unknown): TerminalError | undefined {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; depth++) {
-    if (e instanceof TerminalError) return true;
+    if (e instanceof TerminalError) return e;
     e = e.cause;
   }
-  return false;
+  return undefined;
 }
 
 /** Per-reconcile context: a child logger (`reconcileID`, `key`, `kind`), an id and a deadline. */

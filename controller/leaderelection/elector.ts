@@ -3,9 +3,12 @@
  * - acquire: every `retryPeriod` (+ up to 120 % jitter) try to take the Lease; a Lease held by
  *   someone else counts as valid until `leaseDurationSeconds` after we last saw its record change
  *   (local observation time, so clock skew between replicas does not matter);
- * - renew: every `retryPeriod`; if no renewal succeeded for `renewDeadline`, leadership is lost;
+ * - renew: every `retryPeriod`; if no renewal succeeded for `renewDeadline`, leadership is lost.
+ *   Like client-go's renew context, the deadline bounds the attempts too: a hanging request
+ *   cannot keep us "leading" past `renewDeadline` after the last renewal, when a standby may
+ *   already be counting down the `leaseDuration` to take over;
  * - release (graceful stop): holder set to empty and duration to 1 s, so a standby takes over at
- *   once instead of waiting for the Lease to expire.
+ *   once instead of waiting for the Lease to expire (skipped with `stop({ release: false })`).
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -44,6 +47,7 @@ export class LeaderElector {
   #observedAt = 0;
   #leading = false;
   #stopped = false;
+  #releaseOnStop = true;
   #wake: (() => void) | undefined;
   #run: Promise<ElectionEnd> | undefined;
 
@@ -79,9 +83,14 @@ export class LeaderElector {
     return this.#run;
   }
 
-  /** Stops campaigning or renewing and releases the Lease if we hold it. */
-  async stop(): Promise<void> {
+  /**
+   * Stops campaigning or renewing and releases the Lease if we hold it. `release: false` leaves
+   * it to expire instead: for a stop that could not wait for all work to finish, so a standby
+   * does not start while some of ours is still running.
+   */
+  async stop(options: { readonly release?: boolean } = {}): Promise<void> {
     this.#stopped = true;
+    this.#releaseOnStop = options.release ?? true;
     this.#wake?.();
     if (this.#run === undefined) return;
     await this.#run;
@@ -90,32 +99,70 @@ export class LeaderElector {
   async #campaign(): Promise<ElectionEnd> {
     this.#o.onStatus?.(0);
     this.#log.info('attempting to acquire leader lease');
-    while (!this.#stopped && !(await this.#tryAcquireOrRenew())) {
+    let acquiredAt = this.#now();
+    let acquired = false;
+    while (!this.#stopped) {
+      acquiredAt = this.#now();
+      if (await this.#tryAcquireOrRenew()) {
+        acquired = true;
+        break;
+      }
       await this.#sleep(this.#o.retryPeriodMs * (1 + 1.2 * Math.random()));
     }
-    if (this.#stopped) return 'stopped';
+    if (this.#isStopped()) {
+      // Stopped while the winning attempt was in flight: hand the Lease back at once rather than
+      // make the other replicas wait for it to expire.
+      if (acquired && this.#releaseOnStop) await this.#release();
+      return 'stopped';
+    }
     this.#setLeading(true);
     this.#log.info('acquired leader lease');
     this.#o.onStartedLeading?.();
-    let lastRenew = this.#now();
+    // When the last successful attempt started: the renewTime it wrote, which is when standbys
+    // can start counting at the earliest.
+    let lastRenew = acquiredAt;
     for (;;) {
-      await this.#sleep(this.#o.retryPeriodMs);
+      const deadline = lastRenew + this.#o.renewDeadlineMs;
+      await this.#sleep(Math.min(this.#o.retryPeriodMs, Math.max(0, deadline - this.#now())));
       if (this.#isStopped()) {
-        await this.#release();
+        if (this.#releaseOnStop) await this.#release();
+        else this.#stopLeading();
         return 'stopped';
       }
-      if (await this.#tryAcquireOrRenew()) {
-        lastRenew = this.#now();
-      } else if (this.#now() - lastRenew >= this.#o.renewDeadlineMs) {
+      const attemptAt = this.#now();
+      const renewed =
+        attemptAt < deadline &&
+        (await this.#before(deadline - attemptAt, this.#tryAcquireOrRenew()));
+      if (renewed) {
+        lastRenew = attemptAt;
+      } else if (this.#now() >= deadline) {
         this.#log.error(
           { renewDeadlineMs: this.#o.renewDeadlineMs },
           'failed to renew lease; leadership lost',
         );
-        this.#setLeading(false);
-        this.#o.onStoppedLeading?.();
+        this.#stopLeading();
         return 'lost';
       }
     }
+  }
+
+  /** `attempt`'s result, or false if it has not settled within `ms` (it is left to finish). */
+  #before(ms: number, attempt: Promise<boolean>): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => {
+      timer = setTimeout(() => {
+        resolve(false);
+      }, ms);
+    });
+    return Promise.race([attempt, expired]).finally(() => {
+      clearTimeout(timer);
+    });
+  }
+
+  #stopLeading(): void {
+    if (!this.#leading) return;
+    this.#setLeading(false);
+    this.#o.onStoppedLeading?.();
   }
 
   async #tryAcquireOrRenew(): Promise<boolean> {
@@ -154,7 +201,7 @@ export class LeaderElector {
 
   async #release(): Promise<void> {
     const observed = this.#observed;
-    if (!this.#leading || observed === undefined) return;
+    if (observed?.record.holderIdentity !== this.#o.identity) return;
     const now = new Date(this.#now());
     try {
       await this.#o.lock.update(
@@ -171,8 +218,7 @@ export class LeaderElector {
     } catch (err) {
       this.#log.warn({ err }, 'could not release leader lease; it will expire');
     }
-    this.#setLeading(false);
-    this.#o.onStoppedLeading?.();
+    this.#stopLeading();
   }
 
   /** A method, so TypeScript does not carry a narrowing of the field across `await`s. */

@@ -33,7 +33,21 @@ function serializeError(err: unknown): unknown {
     ...out,
     message: sanitizeMessage(out.message, 4096),
     stack: sanitizeMessage(out.stack, 8192),
+    ...withoutCommandArgs(out),
   };
+}
+
+/**
+ * ioredis attaches the failed command to its errors (`err.command = { name, args }`), and the
+ * standard serializer copies it: for a refused AUTH the args are the user and the password, for
+ * a flag write the targeted user ids. Keep the command name only.
+ */
+function withoutCommandArgs(out: object): { command?: unknown } {
+  const command = (out as { command?: unknown }).command;
+  if (typeof command !== 'object' || command === null || !('args' in command)) return {};
+  const { args, ...rest } = command;
+  const count = Array.isArray(args) ? args.length : 0;
+  return { command: { ...rest, args: `[${count} arguments redacted]` } };
 }
 
 export type { Logger };

@@ -20,8 +20,8 @@ import { phaseOf } from '../observability/metrics.js';
 import { sanitizeMessage } from '../observability/redact.js';
 import {
   done,
-  isTerminalError,
   requeueAfter,
+  terminalErrorOf,
   type ReconcileContext,
   type Reconciler,
   type Request,
@@ -128,13 +128,15 @@ export class ResourceReconciler<Spec, Status extends BaseStatus> implements Reco
   async #onError(w: Work<Spec, Status>, err: unknown): Promise<void> {
     if (isStaleWrite(err)) return;
     const message = err instanceof Error ? err.message : String(err);
-    if (isTerminalError(err)) {
+    // The reason comes from the TerminalError itself, which may be the cause of `err`.
+    const terminal = terminalErrorOf(err);
+    if (terminal !== undefined) {
       try {
-        await w.writeStatus(stalledStatus(w.obj.status, err.reason, message, w.stamp()));
+        await w.writeStatus(stalledStatus(w.obj.status, terminal.reason, message, w.stamp()));
       } catch (writeErr) {
         w.ctx.log.warn({ err: writeErr }, 'could not mark object Stalled');
       }
-      await w.emit([{ type: 'Warning', reason: err.reason, message }]);
+      await w.emit([{ type: 'Warning', reason: terminal.reason, message }]);
       return;
     }
     await w.emit([{ type: 'Warning', reason: Reason.ReconcileError, message }]);

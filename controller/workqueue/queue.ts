@@ -22,6 +22,9 @@ export interface QueueMetricsSink {
   retried(): void;
 }
 
+/** The longest delay setTimeout honours (a signed 32-bit number of milliseconds). */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 const noMetrics: QueueMetricsSink = {
   added: () => undefined,
   depth: () => undefined,
@@ -191,11 +194,14 @@ export class WorkQueue {
   #arm(at: number): void {
     clearTimeout(this.#timer);
     this.#timerAt = at;
+    // setTimeout turns a delay above 2^31-1 ms (~24.8 days) into 1 ms, and #onTimer would then
+    // re-arm for the same far key every millisecond. Wake at the limit instead: #onTimer finds
+    // nothing due and re-arms for what is left.
     this.#timer = setTimeout(
       () => {
         this.#onTimer();
       },
-      Math.max(0, at - this.#now()),
+      Math.min(MAX_TIMER_DELAY_MS, Math.max(0, at - this.#now())),
     );
     this.#timer.unref();
   }

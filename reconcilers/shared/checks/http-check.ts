@@ -46,12 +46,21 @@ export async function runHttpCheck(
   const name = check.name ?? `${method} ${shown}`;
   const timeoutMs = parseDuration(check.timeout ?? DEFAULT_TIMEOUT);
   const maxAttempts = (check.retries ?? DEFAULT_RETRIES) + 1;
+  const request = requestOf(check);
+  if (typeof request === 'string') {
+    return {
+      name,
+      passed: false,
+      attempts: 0,
+      message: `${method} ${shown}: ${request}; not sent`,
+    };
+  }
   let last: Attempt = { ok: false, detail: 'not attempted' };
   let attempts = 0;
   while (attempts < maxAttempts) {
     if (attempts > 0) await sleep(backoff(attempts), options.signal);
     attempts++;
-    last = await attempt(check, method, timeoutMs, doFetch, options.signal);
+    last = await attempt(request, check, method, timeoutMs, doFetch, options.signal);
     if (last.ok) break;
   }
   const status = last.status === undefined ? {} : { status: last.status };
@@ -69,7 +78,63 @@ export function runHttpChecks(
   return Promise.all(checks.map((c) => runHttpCheck(c, options)));
 }
 
+interface Request {
+  readonly url: string;
+  readonly headers: Headers;
+}
+
+/**
+ * The URL and headers to send, or why they cannot be sent. Never quotes a header value: fetch's
+ * own TypeError does (`Headers.append: "<value>" is an invalid header value`), and header values
+ * are typically tokens. See `headerProblems` for the same rule at validation time.
+ */
+function requestOf(check: HttpCheck): Request | string {
+  const problem = headerProblems(check.headers)[0];
+  if (problem !== undefined) {
+    return problem.name === undefined
+      ? INVALID_HEADER_NAME
+      : `header "${problem.name}" has a ${INVALID_HEADER_VALUE}`;
+  }
+  // fetch refuses URLs with user:password; send them as Basic auth instead.
+  const { url, authorization } = splitCredentials(check.url);
+  const headers = new Headers(check.headers ?? {});
+  if (authorization !== undefined && !headers.has('authorization')) {
+    headers.set('authorization', authorization);
+  }
+  return { url, headers };
+}
+
+export const INVALID_HEADER_NAME = 'a header name is not a valid HTTP token';
+export const INVALID_HEADER_VALUE = 'value that cannot be sent (a line break or NUL)';
+
+/** A header fetch would refuse: `name` is unset when the name itself is invalid. */
+export interface HeaderProblem {
+  readonly name?: string;
+}
+
+/** The headers fetch would refuse, by name only (a value is never kept or shown). */
+export function headerProblems(
+  headers: Readonly<Record<string, string>> | undefined,
+): HeaderProblem[] {
+  const problems: HeaderProblem[] = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    try {
+      new Headers().append(name, 'x');
+    } catch {
+      problems.push({});
+      continue;
+    }
+    try {
+      new Headers().append(name, value);
+    } catch {
+      problems.push({ name });
+    }
+  }
+  return problems;
+}
+
 async function attempt(
+  request: Request,
   check: HttpCheck,
   method: string,
   timeoutMs: number,
@@ -78,12 +143,7 @@ async function attempt(
 ): Promise<Attempt> {
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = outer === undefined ? timeout : AbortSignal.any([outer, timeout]);
-  // fetch refuses URLs with user:password; send them as Basic auth instead.
-  const { url, authorization } = splitCredentials(check.url);
-  const headers = new Headers(check.headers ?? {});
-  if (authorization !== undefined && !headers.has('authorization')) {
-    headers.set('authorization', authorization);
-  }
+  const { url, headers } = request;
   try {
     const response = await doFetch(url, { method, headers, signal, redirect: 'manual' });
     const expected = check.expectStatus ?? [200];

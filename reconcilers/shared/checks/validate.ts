@@ -1,6 +1,7 @@
 // Semantic checks of an httpCheck beyond the CRD schema, reported by the kinds as InvalidSpec.
 import { DurationError, parseDuration } from '../../../controller/duration.js';
 import type { HttpCheck } from '../api/http-check.js';
+import { headerProblems, INVALID_HEADER_NAME, INVALID_HEADER_VALUE } from './http-check.js';
 
 /** Structurally the runtime's FieldError. */
 export interface HttpCheckFieldError {
@@ -19,6 +20,14 @@ export function validateHttpCheck(check: HttpCheck, path: string): HttpCheckFiel
   } catch {
     // The message never quotes the URL: it may carry credentials.
     errors.push({ field: `${path}.url`, message: 'is not a valid URL' });
+  }
+  // Refused by fetch at run time, with an error that would quote the value (often a token).
+  for (const { name } of headerProblems(check.headers)) {
+    errors.push(
+      name === undefined
+        ? { field: `${path}.headers`, message: INVALID_HEADER_NAME }
+        : { field: `${path}.headers.${name}`, message: INVALID_HEADER_VALUE },
+    );
   }
   if (check.timeout !== undefined) {
     try {

@@ -44,7 +44,8 @@ export class LatticeDbProvider implements Provider {
   /** A shared evaluator passed in stays open when the provider closes. */
   private readonly ownsEvaluator: boolean;
   private unsubscribe: (() => void) | undefined;
-  private initialized = false;
+  /** initialize() has resolved or rejected: from then on, recoveries are ours to announce. */
+  private initializeSettled = false;
 
   constructor(options: LatticeDbProviderOptions) {
     if ('evaluator' in options) {
@@ -60,8 +61,13 @@ export class LatticeDbProvider implements Provider {
     this.unsubscribe ??= this.evaluator.onEvent((event) => {
       this.forward(event);
     });
-    await this.evaluator.start();
-    this.initialized = true;
+    try {
+      await this.evaluator.start();
+    } finally {
+      // Also after a failure: the evaluator keeps reconnecting and emits `ready` once in sync,
+      // and only a Ready event takes the SDK's status out of ERROR.
+      this.initializeSettled = true;
+    }
   }
 
   async onClose(): Promise<void> {
@@ -177,8 +183,9 @@ export class LatticeDbProvider implements Provider {
         this.events.emit(ProviderEvents.Stale, { message: 'lost the LatticeDB change feed' });
         return;
       case 'ready':
-        // The SDK emits Ready itself when initialize() resolves; this is a recovery after Stale.
-        if (this.initialized) this.events.emit(ProviderEvents.Ready);
+        // The SDK emits Ready itself when initialize() resolves; this is a recovery after Stale
+        // or after a failed initialize().
+        if (this.initializeSettled) this.events.emit(ProviderEvents.Ready);
         return;
     }
   }

@@ -170,6 +170,21 @@ describe('runHttpCheck', () => {
     expect(seen[0]!.url).toBe('/secure?token=abc123&x=1');
   });
 
+  it('fails a check whose header value cannot be sent, without quoting the value', async () => {
+    // fetch's TypeError quotes the value (`Headers.append: "Bearer ab\ncd" is an invalid header
+    // value`), and the value is typically a token.
+    const result = await runHttpCheck(
+      { url: `${base}/`, headers: { Authorization: 'Bearer s3cret-\ntoken' } },
+      noBackoff,
+    );
+    expect(result).toMatchObject({ passed: false, attempts: 0 });
+    expect(result.message).toBe(
+      `GET ${base}/: header "Authorization" has a value that cannot be sent (a line break or NUL); not sent`,
+    );
+    expect(JSON.stringify(result)).not.toMatch(/s3cret|token/);
+    expect(seen).toEqual([]);
+  });
+
   it('waits the backoff between attempts (injected) and stops when aborted', async () => {
     handler = reply(500);
     const delays: number[] = [];
@@ -223,6 +238,24 @@ describe('validateHttpCheck', () => {
     ).toEqual([
       { field: 'spec.smoke[1].url', message: 'is not a valid URL' },
       { field: 'spec.smoke[1].timeout', message: 'must be greater than 0' },
+    ]);
+  });
+
+  it('reports header names and values that cannot be sent, naming the header only', () => {
+    expect(
+      validateHttpCheck(
+        {
+          url: 'https://a.example/health',
+          headers: { 'X-Api-Key': 'k3y\r\nX-Injected: 1', 'bad name': 'v', Accept: 'text/plain' },
+        },
+        'spec.smoke[0]',
+      ),
+    ).toEqual([
+      {
+        field: 'spec.smoke[0].headers.X-Api-Key',
+        message: 'value that cannot be sent (a line break or NUL)',
+      },
+      { field: 'spec.smoke[0].headers', message: 'a header name is not a valid HTTP token' },
     ]);
   });
 });

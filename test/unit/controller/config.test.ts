@@ -91,6 +91,14 @@ describe('parseConfig', () => {
     );
   });
 
+  it('refuses durations a timer cannot wait for (setTimeout/setInterval fire after 1 ms instead)', () => {
+    expect(problems(['--resync-period=720h'])).toEqual([
+      'invalid value "720h" for --resync-period: must be at most 596h31m23.647s',
+    ]);
+    expect(problems(['--shutdown-timeout=596h31m23.647s'])).toEqual([]);
+    expect(problems(['--reconcile-timeout=1000h'])).toHaveLength(1);
+  });
+
   it('never echoes a Redis password', () => {
     const [p] = problems([], { REDIS_URL: 'http://default:hunter2@redis:6379' });
     expect(p).toBe(

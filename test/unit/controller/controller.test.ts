@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Controller } from '../../../controller/controller.js';
+import { ABORT_GRACE_MS, Controller } from '../../../controller/controller.js';
 import { RuntimeMetrics } from '../../../controller/observability/metrics.js';
 import {
   done,
@@ -235,7 +235,29 @@ describe('Controller', () => {
     await vi.advanceTimersByTimeAsync(10);
     const report = controller.shutdown(5_000);
     await vi.advanceTimersByTimeAsync(5_000);
-    expect(await report).toEqual({ pending: ['ns/queued'], handedBack: ['ns/slow'] });
     expect(signals.map((s) => s.aborted)).toEqual([false, true]);
+    await vi.advanceTimersByTimeAsync(ABORT_GRACE_MS); // `slow` ignores its signal
+    expect(await report).toEqual({
+      pending: ['ns/queued'],
+      handedBack: ['ns/slow'],
+      stillRunning: ['ns/slow'],
+    });
+  });
+
+  it('a handed-back reconcile that honours its abort is not reported as still running', async () => {
+    const { controller } = setup(
+      (_req, ctx) =>
+        new Promise((_, reject) => {
+          ctx.signal.addEventListener('abort', () => {
+            reject(new Error('aborted'));
+          });
+        }),
+    );
+    controller.start();
+    controller.enqueue('ns/slow');
+    await vi.advanceTimersByTimeAsync(10);
+    const report = controller.shutdown(1_000);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await report).toEqual({ pending: [], handedBack: ['ns/slow'], stillRunning: [] });
   });
 });

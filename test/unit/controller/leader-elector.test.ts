@@ -14,12 +14,31 @@ class MemoryLease implements LeaseLock {
   readonly description = 'ns/lease';
   current: LockedRecord | undefined;
   down = false;
+  /** Each call fails only after this long, as a request to an unresponsive apiserver times out. */
+  hangMs: number | undefined;
   #rv = 0;
 
+  /** Each successful `get` answers only after this long (a slow apiserver). */
+  slowMs = 0;
+
   get() {
-    return this.down
-      ? Promise.reject(new Error('connection refused'))
-      : Promise.resolve(this.current);
+    if (this.hangMs !== undefined) return this.#failAfter(this.hangMs);
+    if (this.down) return Promise.reject(new Error('connection refused'));
+    const current = this.current;
+    if (this.slowMs === 0) return Promise.resolve(current);
+    return new Promise<LockedRecord | undefined>((resolve) => {
+      setTimeout(() => {
+        resolve(current);
+      }, this.slowMs);
+    });
+  }
+
+  #failAfter(ms: number): Promise<never> {
+    return new Promise((_, reject) => {
+      setTimeout(() => {
+        reject(new Error('request timed out'));
+      }, ms);
+    });
   }
 
   create(record: LeaderElectionRecord) {
@@ -113,6 +132,46 @@ describe('LeaderElector', () => {
     expect(b.isLeader).toBe(true);
     expect(lock.current.record.leaseTransitions).toBe(5);
     await b.stop();
+  });
+
+  it('gives up leading within the renew deadline even when each renew attempt hangs', async () => {
+    // A standby takes the Lease leaseDuration (15 s) after it last saw a renewal. If a hanging
+    // request (up to renewDeadline/2 = 5 s each) could push "lost" past that, two replicas would
+    // reconcile at once.
+    const lock = new MemoryLease();
+    const a = elector(lock, 'a', []);
+    let end: string | undefined;
+    void a.run().then((e) => (end = e));
+    await vi.advanceTimersByTimeAsync(4_000); // acquired at 0 s, renewed at 2 s and 4 s
+    const lastRenewal = lock.current?.record.renewTime.getTime() ?? 0;
+    lock.hangMs = 5_000;
+    await vi.advanceTimersByTimeAsync(lastRenewal + 10_000 - Date.now());
+    expect(end).toBe('lost');
+    expect(a.isLeader).toBe(false);
+  });
+
+  it('a graceful stop without release leaves the Lease to expire (work may still be running)', async () => {
+    const lock = new MemoryLease();
+    const a = elector(lock, 'a', []);
+    void a.run();
+    await vi.advanceTimersByTimeAsync(0);
+    const stopped = a.stop({ release: false });
+    await vi.advanceTimersByTimeAsync(2_000);
+    await stopped;
+    expect(lock.current?.record.holderIdentity).toBe('a');
+    expect(a.isLeader).toBe(false);
+  });
+
+  it('a stop that arrives while the winning attempt is in flight still releases the Lease', async () => {
+    const lock = new MemoryLease();
+    lock.slowMs = 1_000;
+    const a = elector(lock, 'a', []);
+    void a.run();
+    await vi.advanceTimersByTimeAsync(500); // reading the (absent) Lease
+    const stopped = a.stop();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await stopped;
+    expect(lock.current?.record).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
   });
 
   it('reports leadership lost when renewals fail for the renew deadline', async () => {

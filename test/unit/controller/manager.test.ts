@@ -7,6 +7,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../../controller/config.js';
 import { specOrMetadataChanged } from '../../../controller/informer/predicates.js';
 import type { CustomObject, KubeObject } from '../../../controller/k8s/types.js';
+import type {
+  LeaderElectionRecord,
+  LeaseLock,
+  LockedRecord,
+} from '../../../controller/leaderelection/lease-lock.js';
 import { Manager } from '../../../controller/manager.js';
 import type { BaseStatus } from '../../../controller/resource/types.js';
 import { FakeKubeClient } from './support/fake-kube-client.js';
@@ -73,7 +78,11 @@ describe('Manager', () => {
     vi.useRealTimers();
   });
 
-  function start(flags: string[] = [], objects: KubeObject[] = []) {
+  function start(
+    flags: string[] = [],
+    objects: KubeObject[] = [],
+    extra: { leaseLock?: LeaseLock; hang?: boolean } = {},
+  ) {
     const config = parseConfig(
       ['--metrics-bind-address=0', '--health-probe-bind-address=0', ...flags],
       { AWS_ENDPOINT_URL: 'http://127.0.0.1:5000', REDIS_URL: 'redis://:pw@redis:6379/0' },
@@ -88,6 +97,7 @@ describe('Manager', () => {
       logger: log,
       kube,
       sourceFor: () => source,
+      ...(extra.leaseLock === undefined ? {} : { leaseLock: extra.leaseLock }),
     });
     manager = m;
     const reconciled: string[] = [];
@@ -98,6 +108,8 @@ describe('Manager', () => {
         validate: () => [],
         reconcile: (obj) => {
           reconciled.push(obj.metadata.resourceVersion ?? '');
+          // A reconcile stuck in a call that ignores the abort signal.
+          if (extra.hang === true) return new Promise(() => undefined);
           return Promise.resolve({
             status: { phase: obj.metadata.name === 'g' ? 'Ready' : 'Busy' },
           });
@@ -165,6 +177,38 @@ describe('Manager', () => {
     ]);
   });
 
+  it('keeps the Lease (to expire) when a reconcile ignores its abort at shutdown', async () => {
+    // Releasing it would let a standby reconcile the same key while ours is still running.
+    const lock = new MemoryLease();
+    const { manager: m, reconciled } = start(
+      ['--leader-elect', '--leader-election-namespace=ns', '--shutdown-timeout=1s'],
+      [gadget('5')],
+      { leaseLock: lock, hang: true },
+    );
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(reconciled).toHaveLength(1); // in flight, and stays so
+    expect(lock.current?.record.holderIdentity).toBe(m.identity);
+    const stopping = m.stop();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await stopping).toMatchObject({ handedBack: ['ns/g'], stillRunning: ['ns/g'] });
+    expect(lock.current?.record.holderIdentity).toBe(m.identity);
+  });
+
+  it('releases the Lease after a graceful stop with no work left running', async () => {
+    const lock = new MemoryLease();
+    const { manager: m } = start(
+      ['--leader-elect', '--leader-election-namespace=ns'],
+      [gadget('5')],
+      { leaseLock: lock },
+    );
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(lock.current?.record.holderIdentity).toBe(m.identity);
+    const stopping = m.stop();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect((await stopping).handedBack).toEqual([]);
+    expect(lock.current?.record.holderIdentity).toBe('');
+  });
+
   it('hands setups the AWS and Redis settings and closes shared instances at shutdown', async () => {
     const { manager: m } = start(['--aws-region=eu-west-1', '--aws-max-attempts=5']);
     const deps = m.deps();
@@ -190,3 +234,27 @@ describe('Manager', () => {
     expect(() => deps.shared('late', () => 1, vi.fn())).toThrow('shutting down');
   });
 });
+
+/** A Lease in memory with resourceVersion preconditions. */
+class MemoryLease implements LeaseLock {
+  readonly description = 'ns/lease';
+  current: LockedRecord | undefined;
+  #rv = 0;
+
+  get() {
+    return Promise.resolve(this.current);
+  }
+
+  create(record: LeaderElectionRecord) {
+    this.current = { record, resourceVersion: String(++this.#rv) };
+    return Promise.resolve(this.current);
+  }
+
+  update(record: LeaderElectionRecord, resourceVersion: string) {
+    if (this.current?.resourceVersion !== resourceVersion) {
+      return Promise.reject(new Error('409 stale resourceVersion'));
+    }
+    this.current = { record, resourceVersion: String(++this.#rv) };
+    return Promise.resolve(this.current);
+  }
+}

@@ -62,3 +62,30 @@ describe('createLogger', () => {
     expect(lines[0]).not.toContain('pw@');
   });
 });
+
+describe('createLogger: driver errors', () => {
+  it('drops the arguments ioredis attaches to a failed command (AUTH carries the password)', () => {
+    // ioredis (DataHandler.returnError) sets `err.command = { name, args }` on every reply
+    // error; on a connection whose AUTH is refused that is `auth [user, password]`, and the
+    // connection error is what the flag store logs.
+    const lines: string[] = [];
+    const log = createLogger({
+      level: 'info',
+      destination: {
+        write: (line: string) => {
+          lines.push(line);
+        },
+      },
+    });
+    const err = Object.assign(new Error('WRONGPASS invalid username-password pair'), {
+      command: { name: 'auth', args: ['default', 'hunter2-redis'] },
+    });
+    log.warn({ err }, 'redis connection error; reconnecting');
+    log.warn({ error: err }, 'same error under the other key');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).not.toContain('hunter2-redis');
+    const entry = JSON.parse(lines[0]!) as { err: { command: unknown; message: string } };
+    expect(entry.err.message).toBe('WRONGPASS invalid username-password pair');
+    expect(entry.err.command).toEqual({ name: 'auth', args: '[2 arguments redacted]' });
+  });
+});

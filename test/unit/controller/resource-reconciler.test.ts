@@ -400,6 +400,27 @@ describe('ResourceReconciler: errors', () => {
     ]);
   });
 
+  it('a TerminalError wrapped as the cause of another error still gives its reason', async () => {
+    // isTerminalError (and so the worker) looks through `cause`; the reason must come from there
+    // too, or Stalled is written without a reason (refused by the CRD) and the Event has none.
+    const handler = handlerReturning();
+    handler.reconcile.mockRejectedValueOnce(
+      new Error('observing the service failed', {
+        cause: new TerminalError('target group was deleted', { reason: 'TargetGroupMissing' }),
+      }),
+    );
+    const h = harness(handler);
+    await expect(h.reconcile()).rejects.toThrow('observing the service failed');
+    expect(h.stored()!.status!.conditions!.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['Ready', 'False', 'TargetGroupMissing'],
+      ['Reconciling', 'False', 'TargetGroupMissing'],
+      ['Stalled', 'True', 'TargetGroupMissing'],
+    ]);
+    expect(h.events()).toEqual([
+      ['Warning', 'TargetGroupMissing', 'observing the service failed', 1],
+    ]);
+  });
+
   it('other errors emit a sanitised Warning and rethrow without touching status', async () => {
     const handler = handlerReturning();
     handler.reconcile.mockRejectedValue(

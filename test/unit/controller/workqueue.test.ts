@@ -91,6 +91,23 @@ describe('WorkQueue', () => {
     expect(q.len()).toBe(0); // the 5 s request was folded into the 1 s one
   });
 
+  it('a delay beyond the 24.8-day timer limit neither fires early nor spins', async () => {
+    // setTimeout turns a delay above 2^31-1 ms into 1 ms; re-arming that would spin every 1 ms.
+    const q = new WorkQueue();
+    const thirtyDays = 30 * 24 * 3_600_000;
+    const armed = vi.spyOn(globalThis, 'setTimeout');
+    q.addAfter('ns/far', thirtyDays);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(q.len()).toBe(0);
+    expect(armed.mock.calls.length).toBeLessThanOrEqual(1);
+    await vi.advanceTimersByTimeAsync(thirtyDays - 1_001);
+    expect(q.len()).toBe(0);
+    expect(armed.mock.calls.length).toBeLessThanOrEqual(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await q.get()).toBe('ns/far');
+    armed.mockRestore();
+  });
+
   it('addRateLimited backs off exponentially per key until forget', async () => {
     const metrics = recordingSink();
     const q = new WorkQueue({

@@ -18,8 +18,11 @@ class StaticFlags implements LocalFlagSource {
   closed = false;
   private readonly listeners = new Set<(e: EvaluatorEvent) => void>();
 
+  /** Set to make `start()` reject, as FlagEvaluator does on a first connection error. */
+  startError: Error | undefined;
+
   start(): Promise<void> {
-    return Promise.resolve();
+    return this.startError === undefined ? Promise.resolve() : Promise.reject(this.startError);
   }
   close(): Promise<void> {
     this.closed = true;
@@ -164,6 +167,22 @@ describe('LatticeDbProvider through the OpenFeature API', () => {
     flags.emit({ type: 'ready' });
     await vitestTick();
     expect(seen).toEqual(['changed:nqo', 'stale', 'ready']);
+    expect(client.providerStatus).toBe(ProviderStatus.READY);
+  });
+
+  it('reports READY once the evaluator recovers from a failed start (Redis down at boot)', async () => {
+    // FlagEvaluator.start() rejects on the first connection error but keeps reconnecting and
+    // emits `ready` once in sync; the SDK leaves ERROR only on a Ready event.
+    const flags = new StaticFlags();
+    flags.records.set('nqo', record());
+    flags.startError = new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    await expect(
+      OpenFeature.setProviderAndWait(new LatticeDbProvider({ evaluator: flags })),
+    ).rejects.toThrow('ECONNREFUSED');
+    const client = OpenFeature.getClient();
+    expect(client.providerStatus).toBe(ProviderStatus.ERROR);
+    flags.emit({ type: 'ready' });
+    await vitestTick();
     expect(client.providerStatus).toBe(ProviderStatus.READY);
   });
 
