@@ -64,9 +64,12 @@ export const CanaryStep = withRules(
         Type.Object({
           metrics: Type.Optional(
             Type.Array(CheckName, {
+              // Empty would be a gate without checks, which the engine judges Successful: the
+              // step would promote on no data. Absent means all of spec.analysis.metrics.
+              minItems: 1,
               maxItems: 10,
               'x-kubernetes-list-type': 'set',
-              description: 'Names from spec.analysis.metrics; absent: all of them.',
+              description: 'Names from spec.analysis.metrics (at least one); absent: all of them.',
             }),
           ),
         }),

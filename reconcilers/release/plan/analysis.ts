@@ -61,6 +61,9 @@ export function holdForGate(d: Draft, v: GateVerdict, when: string): StepResult 
     d.promote = false;
     d.status.promotedGate = v.step;
     endHold(d);
+    // The operator ended a planned wait (a running gate included): progressDeadline counts from
+    // here, as after a pause step, or the next action would be charged for the whole gate.
+    d.status.lastProgressAt = nowIso(d);
     note(
       d,
       'Normal',
@@ -172,6 +175,12 @@ export function evaluateGate(d: Draft, gate: Gate): AnalysisAssessment | 'probe'
   const verdict: AnalysisPhase =
     round.phase === 'Running' && wasInconclusive ? 'Inconclusive' : round.phase;
   d.status.analysis.verdict = verdict;
+  // A gate that passes ends a planned wait (its measurements, count × interval): progressDeadline
+  // counts from here, not from the step before the gate — else a gate longer than the deadline
+  // rolls a healthy canary back at the very action it just allowed.
+  if (verdict === 'Successful' && previous?.verdict !== 'Successful') {
+    d.status.lastProgressAt = nowIso(d);
+  }
   // Inconclusive: a new round, counted from zero, so that what follows decides afresh.
   if (round.phase === 'Inconclusive') d.status.analysis.results = gate.checks.map(zeroTally);
   if (previous?.verdict !== verdict)

@@ -16,6 +16,7 @@ import { actionHint } from './action-values.js';
 import { note } from './history.js';
 import { ensureTaskSet, setWeights, takeAllTraffic, taskSetMissing } from './task-sets.js';
 import {
+  isTaskSetStable,
   productionTraffic,
   revisionTaskSet,
   rolesOf,
@@ -76,6 +77,11 @@ export function blueGreenSwitchStage(d: Draft): StepResult {
   if (traffic === undefined) return probe('the listener weights');
   const ts = revisionTaskSet(d, traffic.service);
   if (ts === undefined) return taskSetMissing(d);
+  // Green was stable when Deploy ended, but smoke tests and the approval wait (hours, days) lie
+  // in between: production traffic goes to it only while it still runs its tasks (as a canary's
+  // promotion checks). A green that does not recover meets progressDeadline; traffic stays on blue.
+  if (!isTaskSetStable(ts))
+    return waitFor('world', `waiting for the green task set ${ts.id} to become stable`);
   return takeAllTraffic(d, traffic, ts, {
     weights: 'switching production traffic to green',
     primary: `green task set ${ts.id} becomes primary`,

@@ -136,6 +136,9 @@ function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepRes
     }
     return waitFor('human', `paused until annotated ${actionHint(d, 'promote')}`);
   }
+  // Only a completed step sets stepStartedAt: a pause that is the first step starts now, and that
+  // is recorded — else it would start anew on every reconcile and never end.
+  if (parseTime(d.status.stepStartedAt) === undefined) d.status.stepStartedAt = nowIso(d);
   const started = parseTime(d.status.stepStartedAt) ?? d.now.getTime();
   const until = new Date(started + durationMs);
   d.status.nextStepAt = toRfc3339(until);

@@ -5,7 +5,7 @@ import type { HttpCheckResult } from '../../shared/checks/index.js';
 import { ReleaseReason, type CheckResult } from '../api.js';
 import { failGate, holdForGate, openGate } from './analysis.js';
 import { nowIso, probe, progressed, waitFor, type Draft, type StepResult } from './draft.js';
-import { note } from './history.js';
+import { bounded, note } from './history.js';
 import { failRevision } from './rollback-start.js';
 import { revisionTaskSet } from './world.js';
 
@@ -76,7 +76,8 @@ export function postChecksStage(d: Draft): StepResult {
       name: 'noAlarmsFiring',
       outcome: alarms.passed ? 'Passed' : 'Failed',
       at: nowIso(d),
-      message: alarms.message,
+      // Up to ten alarm names of up to 255 characters: bounded as the schema requires.
+      message: bounded(alarms.message),
     });
     d.status.postDeployment = { results };
     if (!alarms.passed)

@@ -13,7 +13,12 @@ import { nowIso, parseTime, type Draft } from './draft.js';
 import { derivePhase } from './phase.js';
 
 const MAX_MESSAGE = 1024;
-const bounded = (text: string): string =>
+
+/**
+ * `text` within the 1024 characters the CRD allows for status messages (history, rollback, check
+ * results): the apiserver refuses a status patch with a longer one (422) and the whole write is lost.
+ */
+export const bounded = (text: string): string =>
   text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text;
 
 /** An Event plus a history entry whose `to` is the phase the status now derives. */

@@ -16,7 +16,7 @@ import {
   type StepResult,
 } from './draft.js';
 import { turnOffFlagsLeftOn } from './flags-left-on.js';
-import { note } from './history.js';
+import { bounded, note } from './history.js';
 import { failRevision, irreversiblyMigrated } from './rollback-start.js';
 import type { Action, ObjectIdentity } from './types.js';
 import { serviceRef } from './world.js';
@@ -103,17 +103,17 @@ export function maintenanceOnStage(d: Draft): StepResult {
       `maintenance flag ${flag}: ${obs.problem}`,
     );
   const n = d.status.revision?.number ?? 0;
+  // A flag an earlier revision left on is not this revision's to turn off if it fails: it goes
+  // off when a revision completes healthy (flags-left-on.ts).
+  const leftBy = d.status.maintenanceFlagsLeftOn?.find((f) => f.flag === flag)?.revision;
+  d.status.migration = {
+    ...record(d),
+    revision: n,
+    phase: 'Pending',
+    flagOn: leftBy === undefined,
+    flag,
+  };
   if (obs.record?.enabled === true && obs.record.basisPoints === 10_000) {
-    // A flag an earlier revision left on is not this revision's to turn off if it fails: it goes
-    // off when a revision completes healthy (flags-left-on.ts).
-    const leftBy = d.status.maintenanceFlagsLeftOn?.find((f) => f.flag === flag)?.revision;
-    d.status.migration = {
-      ...record(d),
-      revision: n,
-      phase: 'Pending',
-      flagOn: leftBy === undefined,
-      flag,
-    };
     note(
       d,
       'Normal',
@@ -124,9 +124,14 @@ export function maintenanceOnStage(d: Draft): StepResult {
     );
     return progressed(d);
   }
+  // Written ahead (checkpoint): `flagOn` is what makes a rollback turn the flag off. Recorded only
+  // once the flag was seen on, an abort or spec change landing before that — or a lost status
+  // write, e.g. the 409 an annotation itself causes — would leave maintenance mode on for good.
+  // Recorded with the flag still off is harmless: maintenanceOff then finds it off.
   return act(
     flagAction(d, flag, true, obs.version, obs.record),
     `turning maintenance flag ${flag} on`,
+    true,
   );
 }
 
@@ -187,7 +192,10 @@ function taskStopped(
     return progressed(d);
   }
   rec.phase = 'Failed';
-  rec.message = `the migration task stopped with exit code ${exitCode ?? 'unknown'}${reason === undefined ? '' : ` (${reason})`}`;
+  // ECS's own stoppedReason (image pull, secrets) can be long: bounded as the schema requires.
+  rec.message = bounded(
+    `the migration task stopped with exit code ${exitCode ?? 'unknown'}${reason === undefined ? '' : ` (${reason})`}`,
+  );
   return failRevision(d, ReleaseReason.MigrationFailed, rec.message);
 }
 

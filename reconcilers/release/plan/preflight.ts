@@ -6,7 +6,7 @@
 import type { ServiceState, TaskSet } from '../../shared/ports/ecs.js';
 import { ReleaseReason, type CheckOutcome, type CheckResult } from '../api.js';
 import { nowIso, probe, progressed, type Draft, type StepResult } from './draft.js';
-import { note } from './history.js';
+import { bounded, note } from './history.js';
 import { failRevision } from './rollback-start.js';
 import {
   liveTaskSets,
@@ -20,7 +20,8 @@ type Result = Omit<CheckResult, 'at'>;
 const result = (name: string, outcome: CheckOutcome, message: string): Result => ({
   name,
   outcome,
-  message,
+  // Lists of containers or task sets: bounded as the schema requires (status.preflight.results).
+  message: bounded(message),
 });
 
 export function preflightStage(d: Draft): StepResult {

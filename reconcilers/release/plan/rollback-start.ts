@@ -5,7 +5,7 @@
 import { ReleaseStage, type ReleaseStage as Stage, type RollbackState } from '../api.js';
 import { nowIso, progressed, type Draft, type StepResult } from './draft.js';
 import { actionHint } from './action-values.js';
-import { logDeployment, note } from './history.js';
+import { bounded, logDeployment, note } from './history.js';
 
 const ORDER: readonly Stage[] = [
   ReleaseStage.Cleanup,
@@ -48,7 +48,9 @@ export function beginRollback(
   const stage = d.status.stage ?? ReleaseStage.Cleanup;
   const fromStage =
     stage === ReleaseStage.Done ? (d.status.rollback?.fromStage ?? ReleaseStage.Deploy) : stage;
-  d.status.rollback = { ...why, at: nowIso(d), fromStage };
+  // Messages carry check results (alarm names, smoke URLs, analysis verdicts) of any length:
+  // bounded as the schema requires, or the status write — the write-ahead one too — is refused.
+  d.status.rollback = { ...why, message: bounded(why.message), at: nowIso(d), fromStage };
   d.status.stage = ReleaseStage.RollingBack;
   d.facts.rollbacks.push(why.reason);
   delete d.status.pause;
@@ -84,7 +86,7 @@ function freeze(d: Draft, reason: string, cause: string): StepResult {
   s.rollback = {
     outcome: 'Frozen',
     reason,
-    message,
+    message: bounded(message),
     at: nowIso(d),
     fromStage: s.stage ?? 'Deploy',
   };

@@ -9,7 +9,7 @@ import { logDeployment, note } from './history.js';
 import { maintenanceOff } from './migration.js';
 import { touchedTraffic } from './rollback-start.js';
 import { updateService } from './rolling.js';
-import { deleteTaskSet, setPrimary, setWeights } from './task-sets.js';
+import { deleteTaskSet, scaleTaskSet, setPrimary, setWeights } from './task-sets.js';
 import {
   liveTaskSets,
   productionTraffic,
@@ -66,10 +66,27 @@ function undoTaskSets(d: Draft): StepResult | undefined {
   if (traffic === undefined) return probe('the listener weights');
   const { service, roles, listenerArn, weights } = traffic;
   const wanted = splitWeights(roles.stableTg, roles.newTg, 0);
-  if (!weightsEqual(weights, wanted))
-    return setWeights(d, listenerArn, wanted, 'rolling back: all traffic to stable');
-  d.status.currentWeight = 0;
   const stable = liveTaskSets(service).find((ts) => ts.arn === d.status.stableRevision?.taskSetArn);
+  if (!weightsEqual(weights, wanted)) {
+    // The stable task set may have been scaled down already: a revision that reached Done scales
+    // its predecessor to 0 in the same reconcile, and when that status write is lost the replayed
+    // checks can fail and land here. Traffic goes back only to a task set that can serve it.
+    if (stable !== undefined && stable.scalePercent < 100) {
+      return scaleTaskSet(
+        d,
+        stable.arn,
+        100,
+        `rolling back: scaling the stable task set ${stable.id} back to 100% before traffic returns`,
+      );
+    }
+    if (stable !== undefined && stable.runningCount === 0 && (stable.computedDesiredCount ?? 0) > 0)
+      return waitFor(
+        'world',
+        `rolling back: waiting for the stable task set ${stable.id} to run tasks`,
+      );
+    return setWeights(d, listenerArn, wanted, 'rolling back: all traffic to stable');
+  }
+  d.status.currentWeight = 0;
   if (stable !== undefined && stable.status !== 'PRIMARY') {
     return setPrimary(d, stable.arn, `rolling back: task set ${stable.id} is primary again`);
   }

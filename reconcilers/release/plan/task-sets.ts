@@ -142,13 +142,33 @@ export const taskSetMissing = (d: Draft): StepResult =>
     `the task set of revision ${d.status.revision?.number ?? 0} disappeared`,
   );
 
-export const setWeights = (
+/**
+ * Every weight change goes through here: a target group is given traffic only when a live task
+ * set of the service serves it. trafficRouting may be edited mid-rollout (it is not immutable),
+ * and a stable task set may have been deleted by hand: without this, the share meant for it would
+ * go to an empty target group and fail. The wait is bounded by progressDeadline (then rollback).
+ */
+export function setWeights(
   d: Draft,
   listenerArn: string,
   weights: readonly TargetGroupWeight[],
   message: string,
-): StepResult =>
-  act({ type: 'setWeights', region: d.spec.target.region, listenerArn, weights }, message);
+): StepResult {
+  const service = d.observed.service;
+  const served = new Set(
+    (service === null ? [] : liveTaskSets(service))
+      .filter((ts) => ts.scalePercent > 0)
+      .flatMap((ts) => ts.targetGroupArns),
+  );
+  const empty = weights.find((w) => w.weight > 0 && !served.has(w.targetGroupArn));
+  if (empty !== undefined) {
+    return waitFor(
+      'world',
+      `${message}: held, no task set of the service serves target group ${empty.targetGroupArn}`,
+    );
+  }
+  return act({ type: 'setWeights', region: d.spec.target.region, listenerArn, weights }, message);
+}
 
 export const scaleTaskSet = (
   d: Draft,

@@ -42,7 +42,7 @@ describe('migration', () => {
     ]);
     expect(await flagOn(world)).toBe(true);
     expect(h.status.phase).toBe('Migrating');
-    expect(h.checkpoints).toBe(1);
+    expect(h.checkpoints).toBe(2); // written ahead: the flag going on, then RunTask
     const [task] = world.ecs.startedTasks();
     expect(task).toMatchObject({
       command: ['latticedb-migrate', 'up'],

@@ -27,7 +27,11 @@ export async function describeServicesBatch(
     return result;
   }
   for (const name of names) {
-    const service = services.find((s) => s.serviceName === name || s.serviceArn === name);
+    // A deleted service stays visible as INACTIVE for a while (and beside a re-created one of the
+    // same name): it is gone — reported as missing, never acted on or called healthy.
+    const service = services.find(
+      (s) => (s.serviceName === name || s.serviceArn === name) && s.status !== 'INACTIVE',
+    );
     if (service !== undefined) {
       result.set(name, {
         kind: 'found',

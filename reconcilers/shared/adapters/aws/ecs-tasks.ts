@@ -1,7 +1,7 @@
 // One-off tasks (database migrations) of the ECS adapter. `startedBy` is the idempotency key:
 // a task started with it is found (running first, then recently stopped) before another is run.
 // moto filters ListTasks by startedBy; results are filtered again here all the same.
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   DescribeTasksCommand,
   ListTasksCommand,
@@ -34,13 +34,24 @@ export async function runTask(
       startedBy: input.startedBy,
       overrides: { containerOverrides: [{ name: input.container, command: [...input.command] }] },
       ...placementInput(placement),
-      clientToken: randomUUID(),
+      clientToken: runTaskClientToken(ref.cluster, input.startedBy),
     }),
   );
   const task = out.tasks?.[0];
   if (task !== undefined) return toOneOffTask(task);
   const failure = out.failures?.[0];
   throw runTaskFailure(failure?.reason ?? 'unknown', failure?.detail);
+}
+
+/**
+ * RunTask's idempotency key, derived from the `startedBy` the caller wrote ahead (never random):
+ * when a RunTask reached ECS but its answer was lost, the next reconcile finds no task yet —
+ * ListTasks is eventually consistent — and asks again; with the same token ECS answers with the
+ * task it started instead of running the migration a second time. A retry of a failed migration
+ * has a new startedBy, so a new token. Up to 64 characters (the hex digest is exactly 64).
+ */
+export function runTaskClientToken(cluster: string, startedBy: string): string {
+  return createHash('sha256').update(`${cluster}\n${startedBy}`).digest('hex');
 }
 
 export async function findTask(

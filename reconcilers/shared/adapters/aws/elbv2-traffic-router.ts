@@ -35,12 +35,21 @@ export class Elbv2TrafficRouter implements TrafficRouterPort {
     if (forward !== undefined && sameWeights(forwardWeights(listener), weights)) return;
     const stickiness: TargetGroupStickinessConfig | undefined =
       forward?.ForwardConfig?.TargetGroupStickinessConfig;
+    // ModifyListener replaces every default action: the authentication in front of the forward
+    // (authenticate-oidc/-cognito) is sent again as it is, or the weight shift would open the
+    // production listener to unauthenticated traffic. Only the terminal action is replaced.
+    const authentication = (listener.DefaultActions ?? [])
+      .filter((a) => AUTHENTICATE.has(a.Type ?? ''))
+      .map(resendable);
+    const order = terminalOrder(listener, authentication);
     await elb.send(
       new ModifyListenerCommand({
         ListenerArn: listenerArn,
         DefaultActions: [
+          ...authentication,
           {
             Type: 'forward',
+            ...(order === undefined ? {} : { Order: order }),
             ForwardConfig: {
               TargetGroups: weights.map((w) => ({
                 TargetGroupArn: w.targetGroupArn,
@@ -60,6 +69,27 @@ export class Elbv2TrafficRouter implements TrafficRouterPort {
     if (listener === undefined) throw new Error(`DescribeListeners returned no ${listenerArn}`);
     return listener;
   }
+}
+
+const AUTHENTICATE = new Set(['authenticate-oidc', 'authenticate-cognito']);
+
+/**
+ * An authentication action as ModifyListener takes it back: DescribeListeners does not return the
+ * OIDC client secret, so the existing one is kept (UseExistingClientSecret).
+ */
+function resendable(action: Action): Action {
+  const oidc = action.AuthenticateOidcConfig;
+  if (oidc === undefined) return action;
+  const { ClientSecret: _omitted, ...rest } = oidc;
+  return { ...action, AuthenticateOidcConfig: { ...rest, UseExistingClientSecret: true } };
+}
+
+/** The forward's Order: the terminal action's it replaces, else after the kept actions. */
+function terminalOrder(listener: Listener, kept: readonly Action[]): number | undefined {
+  const terminal = (listener.DefaultActions ?? []).find((a) => !AUTHENTICATE.has(a.Type ?? ''));
+  if (terminal?.Order !== undefined) return terminal.Order;
+  const orders = kept.flatMap((a) => (a.Order === undefined ? [] : [a.Order]));
+  return orders.length === 0 ? undefined : Math.max(...orders) + 1;
 }
 
 /** The listener's default forward action (the last default action is the terminal one). */
