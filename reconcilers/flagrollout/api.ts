@@ -129,6 +129,14 @@ export const FlagRolloutSpec = withRules(
       Type.Boolean({ default: false, description: 'Stop acting (keep observing).' }),
     ),
     redis: Type.Optional(RedisRef),
+    estimatedPopulation: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        format: 'int64',
+        description:
+          'Approximate active users of the flag; only fills status.exposure.estimatedUsers.',
+      }),
+    ),
   }),
   [
     {
@@ -246,7 +254,7 @@ export const FlagRolloutStatus = Type.Object({
     Type.Object({
       percentage: Type.Number({ minimum: 0, maximum: 100 }),
       targetedUsers: Type.Integer({ minimum: 0 }),
-      /** Approximate users in the split, when a population estimate is known. */
+      /** Approximate users in the split: spec.estimatedPopulation × percentage + targeted users. */
       estimatedUsers: Type.Optional(Type.Integer({ minimum: 0, format: 'int64' })),
     }),
   ),

@@ -103,7 +103,7 @@ function finish(d: Draft): Decision {
   else if (ctx.flag.record !== undefined && holdsOwn(d)) s.flagVersion = ctx.flag.version;
   const served = servedState(d);
   s.percentage = served.percentage;
-  s.exposure = { percentage: served.percentage, targetedUsers: served.targetedUsers };
+  s.exposure = exposureOf(served, ctx.spec.estimatedPopulation);
 
   const domain = domainConditions(d);
   const phase = phaseOf(ctx.spec, { ...s, conditions: domain });
@@ -155,4 +155,18 @@ function rolloutInfo(d: Draft, status: RolloutStatus): RolloutInfo {
       ? {}
       : { lastAnalysis: { verdict: last.verdict, at: last.at, summary: last.summary } }),
   };
+}
+
+/**
+ * Who the flag reaches now. Targeted users may also fall in the split, so the estimate can count
+ * a few twice; it is an order of magnitude for `kubectl get -o yaml`, not an audience count.
+ */
+export function exposureOf(
+  served: { percentage: number; targetedUsers: number },
+  population: number | undefined,
+): NonNullable<RolloutStatus['exposure']> {
+  const exposure = { percentage: served.percentage, targetedUsers: served.targetedUsers };
+  if (population === undefined) return exposure;
+  const inSplit = Math.round((population * served.percentage) / 100);
+  return { ...exposure, estimatedUsers: inSplit + served.targetedUsers };
 }

@@ -695,6 +695,13 @@ export const ReleaseStatus = Type.Object({
       revision: Type.Optional(Type.Integer({ minimum: 0, format: 'int64' })),
       /** Incremented by each retry of a failed migration; part of the RunTask `startedBy`. */
       attempt: Type.Optional(Type.Integer({ minimum: 0 })),
+      /**
+       * Incremented by a retry after the snapshot failed: part of the snapshot id, since RDS keeps
+       * a failed snapshot's identifier taken. A retry after the task failed keeps the snapshot.
+       */
+      snapshotAttempt: Type.Optional(Type.Integer({ minimum: 0 })),
+      /** The snapshot of this record ended failed (the retry action takes a new one). */
+      snapshotFailed: Type.Optional(Type.Boolean()),
       /** RunTask idempotency key, written ahead of the call. */
       startedBy: Type.Optional(Type.String({ maxLength: 128 })),
       /** This revision turned the maintenance flag on (so it must turn it off again). */

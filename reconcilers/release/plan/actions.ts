@@ -118,12 +118,18 @@ const APPLY: Record<Name, (d: Draft, value: string) => Result> = {
     }
     const m = d.status.migration;
     if (m?.revision === d.status.revision?.number && m?.phase === 'Failed') {
-      // A failed migration runs again under a new startedBy; a succeeded one is kept.
+      // A failed migration runs again under a new startedBy; a succeeded one is kept. The
+      // snapshot taken before a failed task is the one to restore, so it is kept too; only a
+      // failed snapshot is taken again, under a new id.
+      const snapshotAttempt = (m.snapshotAttempt ?? 0) + (m.snapshotFailed === true ? 1 : 0);
       d.status.migration = {
         phase: 'Pending',
         attempt: (m.attempt ?? 0) + 1,
+        ...(snapshotAttempt === 0 ? {} : { snapshotAttempt }),
         ...(m.revision === undefined ? {} : { revision: m.revision }),
-        ...(m.snapshotId === undefined ? {} : { snapshotId: m.snapshotId }),
+        ...(m.snapshotId === undefined || m.snapshotFailed === true
+          ? {}
+          : { snapshotId: m.snapshotId }),
         ...(m.flagOn === undefined ? {} : { flagOn: m.flagOn }),
       };
     }

@@ -29,10 +29,14 @@ const FAILED_SNAPSHOT = new Set([
   'deleted',
 ]);
 
-/** RDS rules: a letter first, letters/digits/single hyphens, ≤ 255. Deterministic per revision. */
+/**
+ * RDS rules: a letter first, letters/digits/single hyphens, ≤ 255. Deterministic per revision and
+ * snapshot attempt, so a crash between CreateDBSnapshot and the status write finds the snapshot.
+ */
 export function snapshotIdFor(
   object: ObjectIdentity,
   revision: Pick<Revision, 'number' | 'specHash'>,
+  attempt = 0,
 ): string {
   const who = `${object.namespace}/${object.name}/${revision.specHash}`;
   const hash6 = createHash('sha256').update(who).digest('hex').slice(0, 6);
@@ -41,7 +45,7 @@ export function snapshotIdFor(
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
   const prefix = /^[a-z]/.test(name) ? name : `ldb-${name}`.replace(/-+$/, '');
-  return `${prefix.slice(0, 200)}-r${revision.number}-${hash6}`;
+  return `${prefix.slice(0, 200)}-r${revision.number}-${hash6}${attempt > 0 ? `-a${attempt}` : ''}`;
 }
 
 /** RunTask idempotency key (ECS startedBy: ≤ 128 of [A-Za-z0-9_-]): object UID, revision, attempt. */
@@ -67,9 +71,10 @@ export const migrationDone = (d: Draft): boolean =>
 export function snapshotStage(d: Draft): StepResult {
   const target = d.spec.migration?.snapshot;
   if (target === undefined || migrationDone(d)) return progressed(d);
-  const id = snapshotIdFor(d.object, revisionOf(d));
+  const rec = record(d);
+  const id = snapshotIdFor(d.object, revisionOf(d), rec?.snapshotAttempt ?? 0);
   const n = d.status.revision?.number ?? 0;
-  d.status.migration = { ...record(d), revision: n, phase: 'Snapshotting', snapshotId: id };
+  d.status.migration = { ...rec, revision: n, phase: 'Snapshotting', snapshotId: id };
   const snap = d.observed.snapshot;
   if (snap === undefined) return probe('the snapshot');
   if (snap === null) {
@@ -86,7 +91,9 @@ export function snapshotStage(d: Draft): StepResult {
     return progressed(d);
   }
   if (FAILED_SNAPSHOT.has(snap.status)) {
-    return failRevision(d, ReleaseReason.MigrationFailed, `RDS snapshot ${id} is ${snap.status}`);
+    const message = `RDS snapshot ${id} is ${snap.status}`;
+    d.status.migration = { ...d.status.migration, phase: 'Failed', snapshotFailed: true, message };
+    return failRevision(d, ReleaseReason.MigrationFailed, message);
   }
   return waitFor('world', `waiting for RDS snapshot ${id} (${snap.status})`);
 }

@@ -87,7 +87,13 @@ export function observationNeeds(
       : {}),
     capacity: early && preflight?.skip === undefined && preflight?.capacity !== false,
     ...(migration?.snapshot !== undefined && IN(stage, 'Register', 'Snapshot')
-      ? { snapshotId: snapshotIdFor(identity, status?.revision ?? { number: 0, specHash: '' }) }
+      ? {
+          snapshotId: snapshotIdFor(
+            identity,
+            status?.revision ?? { number: 0, specHash: '' },
+            m?.snapshotAttempt ?? 0,
+          ),
+        }
       : {}),
     ...(migration?.maintenanceFlag !== undefined &&
     (IN(stage, 'Snapshot', 'MaintenanceOn', 'MaintenanceOff', 'PostChecks') ||

@@ -292,6 +292,12 @@ export const BAD_MANIFESTS: readonly BadManifest[] = [
     field: 'spec.flag',
   },
   {
+    title: 'negative estimated population',
+    base: FLAG,
+    set: { estimatedPopulation: -1 },
+    field: 'spec.estimatedPopulation',
+  },
+  {
     title: 'percentage 100.5',
     base: FLAG,
     set: { 'steps[4].percentage': 100.5 },

@@ -49,6 +49,7 @@ describe('FlagRollout on the real apiserver and Redis', () => {
       flag,
       killSwitch: group.replace('_', '-'),
       targeting: { users: ['u-internal-1', 'u-qa'] },
+      estimatedPopulation: 40_000,
       steps: [
         { percentage: 0, hold: '2s' },
         { percentage: 5, hold: '2s' },
@@ -107,7 +108,7 @@ describe('FlagRollout on the real apiserver and Redis', () => {
     expect(status).toMatchObject({
       currentStep: 4,
       lastGoodPercentage: 100,
-      exposure: { percentage: 100, targetedUsers: 2 },
+      exposure: { percentage: 100, targetedUsers: 2, estimatedUsers: 40_002 },
       flagVersion: 5,
     });
     expect(conditionOf(status, 'Ready')).toMatchObject({ status: 'True', reason: 'Complete' });

@@ -205,6 +205,24 @@ describe('decide: holds and promotion', () => {
     expect(d.status.exposure).toEqual({ percentage: 5, targetedUsers: 3 });
   });
 
+  it('a population estimate turns the split into an estimated audience', () => {
+    const estimated = rolloutSpec({ estimatedPopulation: 120_000 });
+    const d = decide(
+      input(estimated, holding(1), observation(flagRecord({ basisPoints: 500 })), { now: at(4) }),
+    );
+    // 5 % of 120,000 in the split, plus the 2 targeted users.
+    expect(d.status.exposure).toEqual({ percentage: 5, targetedUsers: 2, estimatedUsers: 6_002 });
+  });
+
+  it('an emergency disable estimates nobody exposed', () => {
+    const disabled = rolloutSpec({ estimatedPopulation: 120_000, enabled: false });
+    const d = decide(
+      input(disabled, holding(1), observation(flagRecord({ basisPoints: 500 })), { now: at(4) }),
+    );
+    expect(d.status.exposure?.estimatedUsers).toBe(d.status.exposure?.targetedUsers);
+    expect(d.status.exposure?.percentage).toBe(0);
+  });
+
   it('steps appended after completion continue from the old last step', () => {
     const fiftyOnly = rolloutSpec({ steps: rolloutSpec().steps.slice(0, 4) });
     const done = {

@@ -1,6 +1,7 @@
 // The migration stages in decide(): snapshot, flag CAS, RunTask written ahead, exit codes.
 import { describe, expect, it } from 'vitest';
-import { canarySpec, inFlight, iso, next, run, TD2, weights } from './fixtures.js';
+import { observationNeeds } from '../../../../reconcilers/release/plan/needs.js';
+import { canarySpec, inFlight, iso, next, OBJECT, run, TD2, weights } from './fixtures.js';
 
 describe('migration stages', () => {
   const spec = canarySpec({
@@ -119,5 +120,69 @@ describe('migration stages', () => {
     expect(bad.action).toMatchObject({ type: 'setMaintenanceFlag', on: false, expectedVersion: 5 });
     const off = run(next(bad), { migrationTask: task(1), flag: record(false, 6) }, { spec });
     expect(off.status).toMatchObject({ phase: 'Failed', outcome: 'Failed' });
+  });
+});
+
+describe('a failed snapshot and the retry action', () => {
+  const spec = canarySpec({
+    migration: {
+      snapshot: { dbInstanceIdentifier: 'ldb-prod' },
+      task: { command: ['migrate'] },
+      reversible: true,
+    },
+  });
+  const retry = { 'delivery.latticedb.com/retry': '1' };
+  const snapshot = (id: string, status: string) => ({
+    snapshot: { id, dbInstanceIdentifier: 'ldb-prod', status },
+  });
+  const firstId = (): string => {
+    const d = run(inFlight('Snapshot', {}, spec), { snapshot: null }, { spec });
+    return d.action?.type === 'createSnapshot' ? d.action.snapshotId : '';
+  };
+
+  it('fails the revision before any traffic and marks the snapshot failed', () => {
+    const id = firstId();
+    const d = run(inFlight('Snapshot', {}, spec), snapshot(id, 'failed'), { spec });
+    expect(d.status.migration).toMatchObject({
+      phase: 'Failed',
+      snapshotFailed: true,
+      snapshotId: id,
+      message: `RDS snapshot ${id} is failed`,
+    });
+    expect(d.status.rollback).toMatchObject({ outcome: 'Failed', reason: 'MigrationFailed' });
+  });
+
+  it('a retry takes a new snapshot under a new id (RDS keeps the failed one’s id taken)', () => {
+    const id = firstId();
+    const failed = next(run(inFlight('Snapshot', {}, spec), snapshot(id, 'failed'), { spec }));
+    const done = { ...failed, stage: 'Done' as const, outcome: 'Failed' as const };
+    const retried = next(run(done, { weights: weights(0) }, { spec, annotations: retry }));
+    expect(retried.migration).toMatchObject({ phase: 'Pending', snapshotAttempt: 1 });
+    expect(retried.migration?.snapshotId).toBeUndefined();
+    expect(retried.migration?.snapshotFailed).toBeUndefined();
+
+    const again = run({ ...retried, stage: 'Snapshot' }, { snapshot: null }, { spec });
+    expect(again.action).toMatchObject({ type: 'createSnapshot', snapshotId: `${id}-a1` });
+    expect(observationNeeds(spec, { ...retried, stage: 'Snapshot' }, OBJECT, 1).snapshotId).toBe(
+      `${id}-a1`,
+    );
+  });
+
+  it('a retry after the migration task failed keeps the snapshot taken before it', () => {
+    const id = firstId();
+    const taskFailed = inFlight(
+      'Done',
+      {
+        outcome: 'Failed',
+        migration: { phase: 'Failed', revision: 1, snapshotId: id, startedBy: 'x', exitCode: 1 },
+      },
+      spec,
+    );
+    const retried = next(run(taskFailed, { weights: weights(0) }, { spec, annotations: retry }));
+    expect(retried.migration).toMatchObject({ phase: 'Pending', snapshotId: id, attempt: 1 });
+    expect(retried.migration?.snapshotAttempt).toBeUndefined();
+    const resumed = run({ ...retried, stage: 'Snapshot' }, snapshot(id, 'available'), { spec });
+    expect(resumed.action?.type).not.toBe('createSnapshot');
+    expect(resumed.status.migration?.snapshotId).toBe(id);
   });
 });
