@@ -681,6 +681,11 @@ export const ReleaseStatus = Type.Object({
   nextStepAt: Type.Optional(DateTime()),
   stepStartedAt: Type.Optional(DateTime()),
   progressStartedAt: Type.Optional(DateTime()),
+  /**
+   * Rolling: when ECS accepted this attempt's UpdateService. A deployment of the revision missing
+   * after it was rolled back by ECS (or replaced by another writer), never a reason to update again.
+   */
+  serviceUpdatedAt: Type.Optional(DateTime()),
   analysis: Type.Optional(AnalysisStatus),
   migration: Type.Optional(
     Type.Object({

@@ -70,6 +70,7 @@ export function resetAttempt(d: Draft): void {
     nextStepAt: _next,
     stepStartedAt: _started,
     analysis: _analysis,
+    serviceUpdatedAt: _serviceUpdatedAt,
     // A promote that let an analysis step or post-promotion gate pass belongs to that attempt:
     // kept, it would let the same gate of the next revision (or of a retry) pass unmeasured.
     promotedGate: _promotedGate,

@@ -1,7 +1,7 @@
 // Rolling update on the ECS deployment controller: one UpdateService with the revision's task
 // definition and the circuit breaker, then progress read from the service's deployments.
 import { ReleaseReason } from '../api.js';
-import { act, progressed, waitFor, type Draft, type StepResult } from './draft.js';
+import { act, nowIso, progressed, waitFor, type Draft, type StepResult } from './draft.js';
 import { failRevision } from './rollback-start.js';
 import type { Action } from './types.js';
 import { serviceRef } from './world.js';
@@ -21,6 +21,20 @@ export function rollingDeployStage(d: Draft): StepResult {
     );
   }
   if (service.taskDefinitionArn !== td && ours.length === 0) {
+    // ECS drops a FAILED deployment once its own circuit-breaker rollback completes; a controller
+    // that was down meanwhile must not deploy the failed revision a second time.
+    if (d.status.serviceUpdatedAt !== undefined) {
+      return failRevision(
+        d,
+        ReleaseReason.CircuitBreakerTripped,
+        `the deployment of ${td} started at ${d.status.serviceUpdatedAt} is gone and the service runs ` +
+          `${service.taskDefinitionArn ?? 'another task definition'}: ECS rolled it back, or another writer replaced it`,
+      );
+    }
+    // Recorded with the action, not ahead of it: a crash before the status write finds the
+    // deployment on the next reconcile, while a write-ahead with no call behind it would fail
+    // a revision that never started.
+    d.status.serviceUpdatedAt = nowIso(d);
     return act(updateService(d, td), `updating the service to ${td}`);
   }
   const primary = ours.find((x) => x.status === 'PRIMARY');

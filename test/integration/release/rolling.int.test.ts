@@ -4,7 +4,8 @@
 // definition the service was last given and the circuit-breaker settings the controller sent.
 // Shown: UpdateService carries the new task definition and the circuit breaker; COMPLETED →
 // Healthy; FAILED → RolledBack with the reason in status and Events, through the controller's own
-// UpdateService back (rollback: false) or through ECS's rollback (rollback: true, no second write).
+// UpdateService back (rollback: false) or through ECS's rollback (rollback: true, no second write),
+// also when ECS's rollback finished and dropped the failed deployment before the controller looked.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseStatus } from '../../../reconcilers/release/api.js';
 import { createTestNamespace } from '../../env/fixtures.js';
@@ -35,6 +36,8 @@ afterEach(async () => {
 });
 
 type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+/** ECS's own rollback finished and the failed deployment is no longer listed. */
+const ROLLED_BACK_AND_GONE = 'ROLLED_BACK_AND_GONE';
 const CIRCUIT_BREAKER_REASON =
   'ECS deployment circuit breaker: tasks failed to start (3 of 4 tasks stopped: essential container exited)';
 
@@ -45,7 +48,7 @@ const CIRCUIT_BREAKER_REASON =
  * rollback: the original task definition PRIMARY and COMPLETED again, the failed one ACTIVE.
  */
 class EcsDeployments {
-  rollout: RolloutState = 'IN_PROGRESS';
+  rollout: RolloutState | typeof ROLLED_BACK_AND_GONE = 'IN_PROGRESS';
   readonly #service: string;
   readonly #original: string;
 
@@ -87,6 +90,9 @@ class EcsDeployments {
       });
       const original = deployment(this.#original, 'PRIMARY', 'COMPLETED');
       if (given === this.#original) {
+        svc.deployments = [original];
+      } else if (this.rollout === ROLLED_BACK_AND_GONE) {
+        svc.taskDefinition = this.#original;
         svc.deployments = [original];
       } else if (this.rollout === 'COMPLETED') {
         svc.deployments = [deployment(given, 'PRIMARY', 'COMPLETED')];
@@ -238,5 +244,31 @@ describe('Release rolling on the ECS deployment controller', () => {
     expect((await releaseEvents(ns, 'ldb')).map((e) => e.reason)).toContain(
       'CircuitBreakerTripped',
     );
+  });
+
+  it('a deployment ECS rolled back and dropped while nobody looked fails the revision, no second UpdateService', async () => {
+    const s = await seedWorld();
+    const ns = await createTestNamespace('rel-rolling-gone');
+    const { ecs, controller } = await start(s, ns);
+    await createRelease(ns, 'ldb', rollingSpec(s));
+    const rolling = await waitForRelease(
+      ns,
+      'ldb',
+      (st) => /rolling deployment in progress/.test(st.message ?? ''),
+      'the rolling deployment under way',
+    );
+    expect(rolling.serviceUpdatedAt).toBeDefined();
+
+    ecs.rollout = ROLLED_BACK_AND_GONE;
+    const rolledBack = await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.phase === 'RolledBack',
+      'the rollback',
+    );
+    expect(rolledBack.rollback).toMatchObject({ reason: 'CircuitBreakerTripped' });
+    expect(rolledBack.rollback?.message).toContain('is gone');
+    await sleep(1_000);
+    expect(writes(controller)).toEqual({ RegisterTaskDefinition: 1, UpdateService: 1 });
   });
 });

@@ -37,6 +37,31 @@ describe('rolling', () => {
     expect(world.ecs.log.count('updateService')).toBe(2);
   });
 
+  it('a failed deployment ECS already rolled back and dropped is a failure, never a second update', async () => {
+    const world = new World({ kind: 'rolling' });
+    const h = new Harness(world, rollingSpec());
+    await h.until((x) => x.status.message?.includes('rolling deployment in progress') === true);
+    expect(h.status.serviceUpdatedAt).toBeDefined();
+    // The controller was away while the circuit breaker tripped and ECS's rollback completed.
+    world.ecs.completeEcsRollback(REF, world.baseTd);
+    await h.until((x) => x.status.phase === 'RolledBack');
+    expect(h.status.rollback).toMatchObject({ reason: 'CircuitBreakerTripped' });
+    expect(h.status.rollback?.message).toContain('is gone');
+    expect(world.ecs.log.count('updateService')).toBe(1);
+    expect((await world.ecs.describeService(REF))?.taskDefinitionArn).toBe(world.baseTd);
+  });
+
+  it('a retry of that revision updates the service again', async () => {
+    const world = new World({ kind: 'rolling' });
+    const h = new Harness(world, rollingSpec());
+    await h.until((x) => x.status.message?.includes('rolling deployment in progress') === true);
+    world.ecs.completeEcsRollback(REF, world.baseTd);
+    await h.until((x) => x.status.phase === 'RolledBack');
+    h.annotate('retry', String(h.status.revision?.number ?? 0));
+    await h.until((x) => x.status.message?.includes('rolling deployment in progress') === true);
+    expect(world.ecs.log.count('updateService')).toBe(2);
+  });
+
   it('an environment change and a restartedAt-only change each ship as a new task definition', async () => {
     const world = new World({ kind: 'rolling' });
     const h = new Harness(
