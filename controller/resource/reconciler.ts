@@ -118,6 +118,7 @@ export class ResourceReconciler<Spec, Status extends BaseStatus> implements Reco
     }
     const outcome = await handler.reconcile(w.obj, w.handlerContext());
     await w.writeStatus(finishStatus(w.obj.status, outcome.status, w.stamp()));
+    outcome.afterStatusWrite?.();
     await w.emit(outcome.events);
     return outcome.requeueAfterMs !== undefined && outcome.requeueAfterMs > 0
       ? requeueAfter(outcome.requeueAfterMs)

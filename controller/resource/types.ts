@@ -46,6 +46,12 @@ export interface Outcome<Status> {
   /** Reconcile again after this delay (timed steps); omit when only a change should wake us. */
   readonly requeueAfterMs?: number;
   readonly events?: readonly EventSpec[];
+  /**
+   * Runs once `status` is stored (or found equal), before the events. Count here what the status
+   * records as done: a lost write (409, crash) makes the next reconcile decide it again, and
+   * counting before the write would count it twice.
+   */
+  readonly afterStatusWrite?: () => void;
 }
 
 export interface FinalizeOutcome<Status> {

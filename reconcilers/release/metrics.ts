@@ -4,19 +4,25 @@
 // (a DNS label from spec.analysis, at most 10 per Release, conventionally shared across Releases)
 // — never object names or namespaces.
 //
-// Counted when the reconcile has decided and its one action (if any) succeeded, before the runtime
-// writes status: a status write that is lost (conflict, crash) lets the next reconcile decide, and
-// count, the same transition again — rare, and a counter's rate is what dashboards read.
+// Measurements are counted when taken (a lost status write makes the next reconcile take them
+// again: two real GetMetricData reads). Transitions and rollbacks are counted once the status that
+// records them is stored (Outcome.afterStatusWrite): a lost write makes the next reconcile decide
+// the same transition again, and that must not count twice.
 import type { DomainMetrics } from '../../controller/index.js';
 import { StrategyName } from './api.js';
 import type { Decision, Observed, TransitionResult } from './plan/index.js';
 
 export interface ReleaseMetrics {
-  /** One reconcile's decision (after its action succeeded) and the measurements it observed. */
-  decided(observed: Observed, decision: Decision): void;
+  /** The analysis measurements one reconcile took. */
+  measured(observed: Observed): void;
+  /** One reconcile's decision, once the status recording it is stored. */
+  recorded(decision: Decision): void;
 }
 
-export const noReleaseMetrics: ReleaseMetrics = { decided: () => undefined };
+export const noReleaseMetrics: ReleaseMetrics = {
+  measured: () => undefined,
+  recorded: () => undefined,
+};
 
 const RESULTS: readonly TransitionResult[] = ['completed', 'promoted', 'failed'];
 
@@ -39,12 +45,14 @@ export function releaseMetrics(metrics: DomainMetrics): ReleaseMetrics {
   for (const strategy of Object.values(StrategyName))
     for (const result of RESULTS) transitions.inc({ strategy, result }, 0);
   return {
-    decided(observed, decision) {
+    measured(observed) {
+      for (const m of observed.analysis?.result.taken ?? [])
+        measurements.inc({ metric: m.metric, verdict: m.verdict });
+    },
+    recorded(decision) {
       const strategy = decision.status.strategy ?? 'Unknown';
       for (const result of decision.facts.transitions) transitions.inc({ strategy, result });
       for (const reason of decision.facts.rollbacks) rollbacks.inc({ strategy, reason });
-      for (const m of observed.analysis?.result.taken ?? [])
-        measurements.inc({ metric: m.metric, verdict: m.verdict });
     },
   };
 }

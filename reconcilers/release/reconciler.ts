@@ -49,8 +49,18 @@ export async function reconcileRelease(
     tuning,
   });
   const events = [...decision.events];
+  // Counted once, when a status recording the decision is stored: the checkpoint, or the write
+  // after this reconcile.
+  let recorded = false;
+  const record = (): void => {
+    if (!recorded) metrics.recorded(decision);
+    recorded = true;
+  };
   if (decision.action !== undefined) {
-    if (decision.checkpoint === true) await ctx.checkpoint(decision.status);
+    if (decision.checkpoint === true) {
+      await ctx.checkpoint(decision.status);
+      record();
+    }
     await execute(decision.action, release, ports);
     events.push({
       type: 'Normal',
@@ -62,10 +72,11 @@ export async function reconcileRelease(
       decision.status.message ?? '',
     );
   }
-  metrics.decided(observed, decision);
+  metrics.measured(observed);
   return {
     status: decision.status,
     events,
+    afterStatusWrite: record,
     ...(decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs }),
   };
 }

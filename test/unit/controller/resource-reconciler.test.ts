@@ -444,6 +444,27 @@ describe('ResourceReconciler: errors', () => {
     expect(h.statusPatches()[0]!.metadata.resourceVersion).toBe('101');
     expect(h.events()).toEqual([]);
   });
+
+  it('afterStatusWrite runs once the status is stored, and not when the write fails', async () => {
+    const stored: string[] = [];
+    const afterStatusWrite = vi.fn(() => {
+      stored.push(h.stored()?.status?.phase ?? '-');
+    });
+    const h = harness(
+      handlerReturning(
+        { status: ready('Rolling'), afterStatusWrite },
+        { status: ready('Rolling'), afterStatusWrite },
+      ),
+    );
+    h.pinCache();
+    h.kube.update(RES, { ...h.stored()!, spec: { replicas: 9 } });
+    await h.reconcile().catch(() => undefined);
+    expect(afterStatusWrite).not.toHaveBeenCalled();
+    h.unpinCache();
+    await h.reconcile();
+    expect(afterStatusWrite).toHaveBeenCalledTimes(1);
+    expect(stored).toEqual(['Rolling']);
+  });
 });
 
 describe('ResourceReconciler: cache and checkpoints', () => {

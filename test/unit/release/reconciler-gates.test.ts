@@ -184,3 +184,46 @@ describe('Release metrics', () => {
     expect(labels.join(' ')).not.toMatch(/latticedb\b|prod/);
   });
 });
+
+describe('Release metrics when status writes are lost', () => {
+  const counters = async (runtime: RuntimeMetrics) => {
+    const out: Record<string, number> = {};
+    for (const name of [
+      'latticedb_release_step_transitions_total',
+      'latticedb_release_rollbacks_total',
+    ]) {
+      const metric = runtime.registry.getSingleMetric(name);
+      for (const v of (await metric?.get())?.values ?? [])
+        out[`${name}${JSON.stringify(v.labels)}`] = v.value;
+    }
+    return out;
+  };
+  const run = async (crash: boolean, errorRate: number, done: (h: Harness) => boolean) => {
+    const runtime = new RuntimeMetrics({ defaultMetrics: false });
+    const world = new World({ kind: 'canary' });
+    world.errorRate(errorRate);
+    const h = new Harness(world, withAnalysis(), { metrics: releaseMetrics(runtime.domain) });
+    await h.until(done, crash ? { crash: 'ifActed' } : {});
+    return { counts: await counters(runtime), crashes: h.crashes };
+  };
+
+  it('a controller killed after every action counts each transition once, as an uninterrupted one', async () => {
+    const calm = await run(false, 0.2, healthy);
+    const killed = await run(true, 0.2, healthy);
+    expect(killed.crashes).toBeGreaterThan(5);
+    expect(killed.counts).toEqual(calm.counts);
+  });
+
+  it('a rollback decided in a reconcile whose status write is lost counts once', async () => {
+    const rolledBack = (h: Harness) => h.status.phase === 'RolledBack';
+    const calm = await run(false, 7, rolledBack);
+    const killed = await run(true, 7, rolledBack);
+    expect(killed.crashes).toBeGreaterThan(0);
+    expect(killed.counts).toEqual(calm.counts);
+    expect(
+      Object.entries(killed.counts).filter(([k, v]) => k.includes('rollbacks') && v > 0),
+    ).toEqual([
+      ['latticedb_release_rollbacks_total{"strategy":"Canary","reason":"AnalysisFailed"}', 1],
+    ]);
+  });
+});

@@ -148,6 +148,7 @@ export class Harness {
     if (crashed) this.crashes++;
     else {
       this.obj.status = finishStatus(this.obj.status, outcome.status, stamp());
+      outcome.afterStatusWrite?.();
       this.events.push(...(outcome.events ?? []));
     }
     return outcome;
