@@ -125,6 +125,24 @@ async function start(
   return { ecs, controller: running };
 }
 
+const rolledBackIn = (ns: string) =>
+  waitForRelease(ns, 'ldb', (st) => st.phase === 'RolledBack', 'the rollback');
+
+/** A seeded world, the controller behind the proxy, and a rolling Release ECS is deploying. */
+async function rollingUnderWay(namespace: string) {
+  const s = await seedWorld();
+  const ns = await createTestNamespace(namespace);
+  const { ecs, controller } = await start(s, ns);
+  await createRelease(ns, 'ldb', rollingSpec(s));
+  const status = await waitForRelease(
+    ns,
+    'ldb',
+    (st) => /rolling deployment in progress/.test(st.message ?? ''),
+    'the rolling deployment under way',
+  );
+  return { s, ns, ecs, controller, status };
+}
+
 /** Write calls the controller made, by operation. */
 const writes = (p: ProxiedController): Record<string, number> =>
   Object.fromEntries(
@@ -139,17 +157,7 @@ const condition = (status: ReleaseStatus, type: string) =>
 
 describe('Release rolling on the ECS deployment controller', () => {
   it('sends UpdateService with the new task definition and circuit breaker, and is Healthy once ECS completes', async () => {
-    const s = await seedWorld();
-    const ns = await createTestNamespace('rel-rolling');
-    const { ecs, controller } = await start(s, ns);
-    await createRelease(ns, 'ldb', rollingSpec(s));
-
-    const rolling = await waitForRelease(
-      ns,
-      'ldb',
-      (st) => /rolling deployment in progress/.test(st.message ?? ''),
-      'the rolling deployment under way',
-    );
+    const { s, ns, ecs, controller, status: rolling } = await rollingUnderWay('rel-rolling');
     expect(rolling.phase).toBe('Progressing');
     const td = rolling.revision?.taskDefinitionArn ?? '';
     const service = await motoService(s, s.rolling.ref.service);
@@ -194,12 +202,7 @@ describe('Release rolling on the ECS deployment controller', () => {
       }),
     );
 
-    const rolledBack = await waitForRelease(
-      ns,
-      'ldb',
-      (st) => st.phase === 'RolledBack',
-      'the rollback',
-    );
+    const rolledBack = await rolledBackIn(ns);
     expect(rolledBack.rollback).toMatchObject({
       outcome: 'RolledBack',
       reason: 'CircuitBreakerTripped',
@@ -232,12 +235,7 @@ describe('Release rolling on the ECS deployment controller', () => {
     ecs.rollout = 'FAILED';
     await createRelease(ns, 'ldb', rollingSpec(s));
 
-    const rolledBack = await waitForRelease(
-      ns,
-      'ldb',
-      (st) => st.phase === 'RolledBack',
-      'the rollback',
-    );
+    const rolledBack = await rolledBackIn(ns);
     expect(rolledBack.rollback).toMatchObject({ reason: 'CircuitBreakerTripped' });
     expect(rolledBack.rollback?.message).toContain(CIRCUIT_BREAKER_REASON);
     expect(writes(controller)).toEqual({ RegisterTaskDefinition: 1, UpdateService: 1 });
@@ -247,25 +245,11 @@ describe('Release rolling on the ECS deployment controller', () => {
   });
 
   it('a deployment ECS rolled back and dropped while nobody looked fails the revision, no second UpdateService', async () => {
-    const s = await seedWorld();
-    const ns = await createTestNamespace('rel-rolling-gone');
-    const { ecs, controller } = await start(s, ns);
-    await createRelease(ns, 'ldb', rollingSpec(s));
-    const rolling = await waitForRelease(
-      ns,
-      'ldb',
-      (st) => /rolling deployment in progress/.test(st.message ?? ''),
-      'the rolling deployment under way',
-    );
+    const { ns, ecs, controller, status: rolling } = await rollingUnderWay('rel-rolling-gone');
     expect(rolling.serviceUpdatedAt).toBeDefined();
 
     ecs.rollout = ROLLED_BACK_AND_GONE;
-    const rolledBack = await waitForRelease(
-      ns,
-      'ldb',
-      (st) => st.phase === 'RolledBack',
-      'the rollback',
-    );
+    const rolledBack = await rolledBackIn(ns);
     expect(rolledBack.rollback).toMatchObject({ reason: 'CircuitBreakerTripped' });
     expect(rolledBack.rollback?.message).toContain('is gone');
     await sleep(1_000);

@@ -1,12 +1,11 @@
 import {
-  type CloudWatchClient,
   DescribeAlarmsCommand,
   GetMetricDataCommand,
   type GetMetricDataCommandInput,
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AwsClients } from '../../../reconcilers/shared/adapters/aws/clients.js';
+import { describe, expect, it } from 'vitest';
+import { withMockedAws } from '../../fixtures/aws/mocked-sdk.js';
 import { CloudWatchAlarmSource } from '../../../reconcilers/shared/adapters/aws/cloudwatch-alarms.js';
 import { CloudWatchMetricSource } from '../../../reconcilers/shared/adapters/aws/cloudwatch-metric-source.js';
 import { measure, MetricSourceError } from '../../../reconcilers/shared/analysis/index.js';
@@ -14,20 +13,8 @@ import type { MetricCheck } from '../../../reconcilers/shared/api/metric-check.j
 import { checkAlarms } from '../../../reconcilers/shared/checks/index.js';
 
 const NOW = new Date('2026-11-26T10:05:00Z');
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
-let clients: AwsClients;
-const mockCloudWatch = (client: CloudWatchClient) => mockClient(client);
-let cw: ReturnType<typeof mockCloudWatch>;
-
-beforeEach(() => {
-  clients = new AwsClients({ region: 'us-east-1', credentials });
-  cw = mockCloudWatch(clients.cloudWatch());
-});
-afterEach(() => {
-  cw.restore();
-  clients.destroy();
-});
+const aws = withMockedAws((clients) => mockClient(clients.cloudWatch()));
 
 const p95: MetricCheck = {
   name: 'p95-latency',
@@ -53,17 +40,18 @@ const error = (name: string, status: number, fault: 'client' | 'server' = 'clien
 
 describe('CloudWatchMetricSource', () => {
   it('sends the percentile as is, no metric math, and follows NextToken', async () => {
-    cw.on(GetMetricDataCommand)
+    aws.sdk
+      .on(GetMetricDataCommand)
       .resolvesOnce({ MetricDataResults: [{ Id: 'm', Values: [0.41, 0.38] }], NextToken: 'page-2' })
       .resolvesOnce({ MetricDataResults: [{ Id: 'm', Values: [0.44] }] });
     const m = await measure(p95, {
       now: NOW,
-      source: new CloudWatchMetricSource(clients),
+      source: new CloudWatchMetricSource(aws.clients),
       defaultRegion: 'us-east-1',
     });
     expect(m).toMatchObject({ value: 0.44, verdict: 'Successful' });
 
-    const calls = cw.commandCalls(GetMetricDataCommand);
+    const calls = aws.sdk.commandCalls(GetMetricDataCommand);
     expect(calls).toHaveLength(2);
     const input: GetMetricDataCommandInput = calls[0]!.args[0].input;
     expect(input).toEqual({
@@ -92,9 +80,9 @@ describe('CloudWatchMetricSource', () => {
   });
 
   it('queries the region the check names', async () => {
-    const west = mockCloudWatch(clients.cloudWatch('us-west-2'));
+    const west = mockClient(aws.clients.cloudWatch('us-west-2'));
     west.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
-    const source = new CloudWatchMetricSource(clients);
+    const source = new CloudWatchMetricSource(aws.clients);
     const data = await source.query({
       region: 'us-west-2',
       queries: [
@@ -112,13 +100,13 @@ describe('CloudWatchMetricSource', () => {
     });
     expect(data.get('a')).toEqual([]);
     expect(west.commandCalls(GetMetricDataCommand)).toHaveLength(1);
-    expect(cw.commandCalls(GetMetricDataCommand)).toHaveLength(0);
+    expect(aws.sdk.commandCalls(GetMetricDataCommand)).toHaveLength(0);
     west.restore();
   });
 
   it('throttling (after the SDK gave up) is a retryable MetricSourceError; measure rethrows it', async () => {
-    cw.on(GetMetricDataCommand).rejects(error('Throttling', 400));
-    const source = new CloudWatchMetricSource(clients);
+    aws.sdk.on(GetMetricDataCommand).rejects(error('Throttling', 400));
+    const source = new CloudWatchMetricSource(aws.clients);
     const thrown: unknown = await measure(p95, {
       now: NOW,
       source,
@@ -129,10 +117,10 @@ describe('CloudWatchMetricSource', () => {
   });
 
   it('access denied becomes an inconclusive measurement with a clean message', async () => {
-    cw.on(GetMetricDataCommand).rejects(error('AccessDenied', 403));
+    aws.sdk.on(GetMetricDataCommand).rejects(error('AccessDenied', 403));
     const m = await measure(p95, {
       now: NOW,
-      source: new CloudWatchMetricSource(clients),
+      source: new CloudWatchMetricSource(aws.clients),
       defaultRegion: 'us-east-1',
     });
     expect(m).toEqual({
@@ -147,7 +135,7 @@ describe('CloudWatchMetricSource', () => {
 describe('CloudWatchAlarmSource', () => {
   it('reports firing and missing alarms, 100 names per call, metric and composite', async () => {
     const names = Array.from({ length: 150 }, (_, i) => `alarm-${i}`);
-    cw.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => {
+    aws.sdk.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => {
       const asked = input.AlarmNames ?? [];
       return {
         MetricAlarms: asked
@@ -158,19 +146,20 @@ describe('CloudWatchAlarmSource', () => {
           : [],
       };
     });
-    const states = await new CloudWatchAlarmSource(clients).alarmsFiring(names, 'us-east-1');
+    const states = await new CloudWatchAlarmSource(aws.clients).alarmsFiring(names, 'us-east-1');
     expect(states).toEqual({ firing: ['alarm-7', 'alarm-120'], missing: ['alarm-3'] });
-    const calls = cw.commandCalls(DescribeAlarmsCommand);
+    const calls = aws.sdk.commandCalls(DescribeAlarmsCommand);
     expect(calls.map((c) => c.args[0].input.AlarmNames?.length)).toEqual([100, 50]);
     expect(calls[0]!.args[0].input.AlarmTypes).toEqual(['MetricAlarm', 'CompositeAlarm']);
   });
 
   it('follows NextToken and maps errors', async () => {
-    cw.on(DescribeAlarmsCommand)
+    aws.sdk
+      .on(DescribeAlarmsCommand)
       .resolvesOnce({ MetricAlarms: [{ AlarmName: 'a', StateValue: 'OK' }], NextToken: 't' })
       .resolvesOnce({ MetricAlarms: [{ AlarmName: 'b', StateValue: 'INSUFFICIENT_DATA' }] })
       .rejects(error('InternalServiceFault', 500, 'server'));
-    const source = new CloudWatchAlarmSource(clients);
+    const source = new CloudWatchAlarmSource(aws.clients);
     const result = await checkAlarms(source, ['a', 'b'], 'us-east-1');
     expect(result).toEqual({
       name: 'alarms',

@@ -7,8 +7,8 @@ import {
   type Action,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AwsClients } from '../../../reconcilers/shared/adapters/aws/clients.js';
+import { describe, expect, it } from 'vitest';
+import { withMockedAws } from '../../fixtures/aws/mocked-sdk.js';
 import { Elbv2TrafficRouter } from '../../../reconcilers/shared/adapters/aws/elbv2-traffic-router.js';
 
 const OIDC: Action = {
@@ -42,29 +42,17 @@ const forward = (order?: number): Action => ({
   },
 });
 
-let clients: AwsClients;
-let elb: ReturnType<typeof mockClient>;
-beforeEach(() => {
-  clients = new AwsClients({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 't', secretAccessKey: 't' },
-  });
-  elb = mockClient(clients.elbv2());
-});
-afterEach(() => {
-  elb.restore();
-  clients.destroy();
-});
+const aws = withMockedAws((clients) => mockClient(clients.elbv2()));
 
 const sent = (): Action[] =>
-  elb.commandCalls(ModifyListenerCommand)[0]?.args[0].input.DefaultActions ?? [];
+  aws.sdk.commandCalls(ModifyListenerCommand)[0]?.args[0].input.DefaultActions ?? [];
 
 describe('Elbv2TrafficRouter.setWeights and listener authentication', () => {
   it('keeps authenticate-oidc and -cognito (with the existing client secret) before the forward', async () => {
-    elb.on(DescribeListenersCommand).resolves({
+    aws.sdk.on(DescribeListenersCommand).resolves({
       Listeners: [{ DefaultActions: [OIDC, COGNITO, forward(3)] }],
     });
-    await new Elbv2TrafficRouter(clients).setWeights('us-east-1', 'l', [
+    await new Elbv2TrafficRouter(aws.clients).setWeights('us-east-1', 'l', [
       { targetGroupArn: 'stable', weight: 90 },
       { targetGroupArn: 'canary', weight: 10 },
     ]);
@@ -87,10 +75,10 @@ describe('Elbv2TrafficRouter.setWeights and listener authentication', () => {
   });
 
   it('a forward without Order after an ordered authentication gets the next order', async () => {
-    elb.on(DescribeListenersCommand).resolves({
+    aws.sdk.on(DescribeListenersCommand).resolves({
       Listeners: [{ DefaultActions: [OIDC, forward()] }],
     });
-    await new Elbv2TrafficRouter(clients).setWeights('us-east-1', 'l', [
+    await new Elbv2TrafficRouter(aws.clients).setWeights('us-east-1', 'l', [
       { targetGroupArn: 'stable', weight: 0 },
       { targetGroupArn: 'canary', weight: 100 },
     ]);

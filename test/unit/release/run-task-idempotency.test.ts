@@ -4,8 +4,8 @@
 // consistent), started the migration a second time.
 import { DescribeServicesCommand, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AwsClients } from '../../../reconcilers/shared/adapters/aws/clients.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { withMockedAws } from '../../fixtures/aws/mocked-sdk.js';
 import { AwsEcsAdapter } from '../../../reconcilers/shared/adapters/aws/ecs-adapter.js';
 
 const ref = { region: 'us-east-1', cluster: 'prod', service: 'api' };
@@ -16,33 +16,22 @@ const input = (startedBy: string) => ({
   startedBy,
 });
 
-let clients: AwsClients;
-let ecs: ReturnType<typeof mockClient>;
-
+const aws = withMockedAws((clients) => mockClient(clients.ecs()));
 beforeEach(() => {
-  clients = new AwsClients({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 't', secretAccessKey: 't' },
-  });
-  ecs = mockClient(clients.ecs());
   // The task ECS started is not listed yet (eventual consistency).
-  ecs.on(ListTasksCommand).resolves({ taskArns: [] });
-  ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: 'api' }] });
-  ecs.on(RunTaskCommand).resolves({
+  aws.sdk.on(ListTasksCommand).resolves({ taskArns: [] });
+  aws.sdk.on(DescribeServicesCommand).resolves({ services: [{ serviceName: 'api' }] });
+  aws.sdk.on(RunTaskCommand).resolves({
     tasks: [{ taskArn: 'arn:aws:ecs:us-east-1:1:task/prod/t1', lastStatus: 'PROVISIONING' }],
   });
 });
-afterEach(() => {
-  ecs.restore();
-  clients.destroy();
-});
 
 const tokens = (): (string | undefined)[] =>
-  ecs.commandCalls(RunTaskCommand).map((c) => c.args[0].input.clientToken);
+  aws.sdk.commandCalls(RunTaskCommand).map((c) => c.args[0].input.clientToken);
 
 describe('RunTask idempotency', () => {
   it('the same startedBy asks ECS with the same clientToken; another attempt with another', async () => {
-    const adapter = new AwsEcsAdapter(clients, { batchWindowMs: 0 });
+    const adapter = new AwsEcsAdapter(aws.clients, { batchWindowMs: 0 });
     await adapter.runTask(ref, input('ldb-5f0c2a8e-r3'));
     await adapter.runTask(ref, input('ldb-5f0c2a8e-r3')); // the answer of the first was lost
     await adapter.runTask(ref, input('ldb-5f0c2a8e-r3-a1')); // retry: a new attempt
@@ -54,7 +43,7 @@ describe('RunTask idempotency', () => {
   });
 
   it('the same startedBy in another cluster is another task', async () => {
-    const adapter = new AwsEcsAdapter(clients, { batchWindowMs: 0 });
+    const adapter = new AwsEcsAdapter(aws.clients, { batchWindowMs: 0 });
     await adapter.runTask(ref, input('ldb-5f0c2a8e-r3'));
     await adapter.runTask({ ...ref, cluster: 'staging' }, input('ldb-5f0c2a8e-r3'));
     const [prod, staging] = tokens();

@@ -13,8 +13,8 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AwsClients } from '../../../../reconcilers/shared/adapters/aws/clients.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { withMockedAws } from '../../../fixtures/aws/mocked-sdk.js';
 import { AwsEcsAdapter } from '../../../../reconcilers/shared/adapters/aws/ecs-adapter.js';
 import { toOneOffTask } from '../../../../reconcilers/shared/adapters/aws/ecs-mapping.js';
 import { derivedRegistration } from '../../../../reconcilers/shared/adapters/aws/ecs-task-definitions.js';
@@ -29,26 +29,16 @@ const ref = { region: 'us-east-1', cluster: 'c', service: 'api' };
 const TS_ARN = 'arn:aws:ecs:us-east-1:1:task-set/c/api/ecs-svc/1';
 const TASK_ARN = 'arn:aws:ecs:us-east-1:1:task/c/abc';
 
-let clients: AwsClients;
-let ecs: ReturnType<typeof mockClient>;
 let adapter: AwsEcsAdapter;
 
+const aws = withMockedAws((clients) => mockClient(clients.ecs()));
 beforeEach(() => {
-  clients = new AwsClients({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 't', secretAccessKey: 't' },
-  });
-  ecs = mockClient(clients.ecs());
-  adapter = new AwsEcsAdapter(clients, { batchWindowMs: 0 });
-});
-afterEach(() => {
-  ecs.restore();
-  clients.destroy();
+  adapter = new AwsEcsAdapter(aws.clients, { batchWindowMs: 0 });
 });
 
 describe('describeService', () => {
   it('MISSING → undefined, another failure reason → error, found by ARN too', async () => {
-    ecs.on(DescribeServicesCommand).resolves({
+    aws.sdk.on(DescribeServicesCommand).resolves({
       services: [{ serviceName: 'api', serviceArn: 'arn:aws:ecs:us-east-1:1:service/c/api' }],
       failures: [
         { arn: 'arn:aws:ecs:us-east-1:1:service/c/gone', reason: 'MISSING' },
@@ -63,15 +53,15 @@ describe('describeService', () => {
     expect(api?.arn).toBe('arn:aws:ecs:us-east-1:1:service/c/api');
     expect(gone).toBeUndefined();
     expect(odd).toMatchObject({ name: 'EcsDescribeFailure' });
-    expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(1);
-    expect(ecs.commandCalls(DescribeServicesCommand)[0]?.args[0].input).toEqual({
+    expect(aws.sdk.commandCalls(DescribeServicesCommand)).toHaveLength(1);
+    expect(aws.sdk.commandCalls(DescribeServicesCommand)[0]?.args[0].input).toEqual({
       cluster: 'c',
       services: ['api', 'gone', 'odd'],
     });
   });
 
   it('a missing cluster means a missing service; throttling reaches the caller', async () => {
-    ecs
+    aws.sdk
       .on(DescribeServicesCommand)
       .rejectsOnce(fakeAwsError('ClusterNotFoundException', 'Cluster not found.'))
       .rejectsOnce(fakeAwsError('ThrottlingException', 'Rate exceeded'));
@@ -103,14 +93,14 @@ describe('task sets', () => {
   };
 
   it('copies the primary placement; capacity providers win over launch type', async () => {
-    ecs.on(DescribeServicesCommand).resolves(withPrimary);
-    ecs.on(CreateTaskSetCommand).resolves({ taskSet: { taskSetArn: 'new', status: 'ACTIVE' } });
+    aws.sdk.on(DescribeServicesCommand).resolves(withPrimary);
+    aws.sdk.on(CreateTaskSetCommand).resolves({ taskSet: { taskSetArn: 'new', status: 'ACTIVE' } });
     await adapter.createTaskSet(ref, {
       externalId: 'ldb-r2-canary',
       taskDefinitionArn: 'td:2',
       scalePercent: 5,
     });
-    const input = ecs.commandCalls(CreateTaskSetCommand)[0]?.args[0].input;
+    const input = aws.sdk.commandCalls(CreateTaskSetCommand)[0]?.args[0].input;
     expect(input).toMatchObject({
       cluster: 'c',
       service: 'api',
@@ -125,30 +115,30 @@ describe('task sets', () => {
   });
 
   it('returns an existing set with the externalId without writing', async () => {
-    ecs.on(DescribeServicesCommand).resolves(withPrimary);
+    aws.sdk.on(DescribeServicesCommand).resolves(withPrimary);
     const found = await adapter.createTaskSet(ref, {
       externalId: 'ldb-r1-stable',
       taskDefinitionArn: 'td:1',
       scalePercent: 100,
     });
     expect(found.arn).toBe(TS_ARN);
-    expect(ecs.commandCalls(CreateTaskSetCommand)).toHaveLength(0);
+    expect(aws.sdk.commandCalls(CreateTaskSetCommand)).toHaveLength(0);
   });
 
   it('delete: NotFound and "no longer listed" are success; throttling and "still there" are not', async () => {
-    ecs.on(DeleteTaskSetCommand).rejectsOnce(fakeAwsError('TaskSetNotFoundException'));
+    aws.sdk.on(DeleteTaskSetCommand).rejectsOnce(fakeAwsError('TaskSetNotFoundException'));
     await adapter.deleteTaskSet(ref, TS_ARN);
 
-    ecs.on(DeleteTaskSetCommand).rejects(fakeAwsError('ClientException', 'no such set'));
-    ecs.on(DescribeTaskSetsCommand).resolvesOnce({ taskSets: [] });
+    aws.sdk.on(DeleteTaskSetCommand).rejects(fakeAwsError('ClientException', 'no such set'));
+    aws.sdk.on(DescribeTaskSetsCommand).resolvesOnce({ taskSets: [] });
     await adapter.deleteTaskSet(ref, TS_ARN);
 
-    ecs.on(DescribeTaskSetsCommand).resolves({ taskSets: [{ taskSetArn: TS_ARN }] });
+    aws.sdk.on(DescribeTaskSetsCommand).resolves({ taskSets: [{ taskSetArn: TS_ARN }] });
     expect(await rejection(adapter.deleteTaskSet(ref, TS_ARN))).toMatchObject({
       name: 'ClientException',
     });
 
-    ecs.on(DeleteTaskSetCommand).rejects(fakeAwsError('ThrottlingException'));
+    aws.sdk.on(DeleteTaskSetCommand).rejects(fakeAwsError('ThrottlingException'));
     expect(classifyAwsError(await rejection(adapter.deleteTaskSet(ref, TS_ARN)))).toBe(
       AwsErrorKind.Throttling,
     );
@@ -157,9 +147,9 @@ describe('task sets', () => {
 
 describe('one-off tasks', () => {
   it('RunTask answering failures[] is an error naming the reason', async () => {
-    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
-    ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: 'api' }] });
-    ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [{ reason: 'RESOURCE:MEMORY' }] });
+    aws.sdk.on(ListTasksCommand).resolves({ taskArns: [] });
+    aws.sdk.on(DescribeServicesCommand).resolves({ services: [{ serviceName: 'api' }] });
+    aws.sdk.on(RunTaskCommand).resolves({ tasks: [], failures: [{ reason: 'RESOURCE:MEMORY' }] });
     const error = await rejection(
       adapter.runTask(ref, {
         taskDefinitionArn: 'td:1',
@@ -173,8 +163,10 @@ describe('one-off tasks', () => {
   });
 
   it('finds the newest task of a startedBy, ignoring others the API returned', async () => {
-    ecs.on(ListTasksCommand, { desiredStatus: 'RUNNING' }).resolves({ taskArns: ['a', 'b', 'c'] });
-    ecs.on(DescribeTasksCommand).resolves({
+    aws.sdk
+      .on(ListTasksCommand, { desiredStatus: 'RUNNING' })
+      .resolves({ taskArns: ['a', 'b', 'c'] });
+    aws.sdk.on(DescribeTasksCommand).resolves({
       tasks: [
         { taskArn: 'a', startedBy: 'me', createdAt: new Date('2026-01-01T00:00:00Z') },
         { taskArn: 'b', startedBy: 'me', createdAt: new Date('2026-01-01T00:05:00Z') },
@@ -185,17 +177,17 @@ describe('one-off tasks', () => {
   });
 
   it('falls back to stopped tasks', async () => {
-    ecs.on(ListTasksCommand, { desiredStatus: 'RUNNING' }).resolves({ taskArns: [] });
-    ecs.on(ListTasksCommand, { desiredStatus: 'STOPPED' }).resolves({ taskArns: ['s'] });
-    ecs.on(DescribeTasksCommand).resolves({
+    aws.sdk.on(ListTasksCommand, { desiredStatus: 'RUNNING' }).resolves({ taskArns: [] });
+    aws.sdk.on(ListTasksCommand, { desiredStatus: 'STOPPED' }).resolves({ taskArns: ['s'] });
+    aws.sdk.on(DescribeTasksCommand).resolves({
       tasks: [{ taskArn: 's', startedBy: 'me', lastStatus: 'STOPPED' }],
     });
     expect(await adapter.findTask(ref, 'me')).toMatchObject({ arn: 's', lastStatus: 'STOPPED' });
   });
 
   it('stop: a task already stopped or gone is fine; a running one that fails to stop is not', async () => {
-    ecs.on(StopTaskCommand).rejects(fakeAwsError('InvalidParameterException', 'not found'));
-    ecs
+    aws.sdk.on(StopTaskCommand).rejects(fakeAwsError('InvalidParameterException', 'not found'));
+    aws.sdk
       .on(DescribeTasksCommand)
       .resolvesOnce({ tasks: [], failures: [{ reason: 'MISSING' }] })
       .resolvesOnce({ tasks: [{ taskArn: TASK_ARN, lastStatus: 'STOPPED' }] })
@@ -205,7 +197,7 @@ describe('one-off tasks', () => {
     expect(await rejection(adapter.stopTask(ref, TASK_ARN, 'x'.repeat(400)))).toMatchObject({
       name: 'InvalidParameterException',
     });
-    expect(ecs.commandCalls(StopTaskCommand).at(-1)?.args[0].input.reason).toHaveLength(255);
+    expect(aws.sdk.commandCalls(StopTaskCommand).at(-1)?.args[0].input.reason).toHaveLength(255);
   });
 
   it('exit code: the override container, only once STOPPED', () => {
