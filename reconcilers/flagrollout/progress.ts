@@ -30,7 +30,12 @@ export function active(d: Draft): void {
   if (ensureFlag(d, target, WriteReason.Repair)) {
     // The split was not served (flush, CLI, lost write, retry): the hold starts again. Targets
     // or other details only: the hold goes on. A just-resumed hold keeps its remaining time.
-    if (!wasServed && !d.resumed && !isComplete(d)) restartHold(d, step);
+    // The restart is written ahead: were only the flag write stored (crash before the status
+    // patch), the next reconcile would find the split in place and keep the old deadline.
+    if (!wasServed && !d.resumed && !isComplete(d)) {
+      restartHold(d, step);
+      d.checkpoint = true;
+    }
     wake(d, d.ctx.nowMs);
     return;
   }
@@ -79,7 +84,10 @@ function foldGate(d: Draft, step: number): 'passed' | 'failed' | 'waiting' {
   if (gate === undefined) return 'passed';
   let record = recordFor(s.analysis, step, s.stepStartedAt ?? isoFloor(ctx.nowMs));
   const result = ctx.analysis;
-  if (result !== undefined && result.taken.length > 0) {
+  // A round can also be decided with nothing measured: a spec edit of count or a limit may make
+  // the stored tallies final. Folding it anyway ends the round (else nothing is ever due again,
+  // the gate never concludes and the reconcile requeues at once, over and over).
+  if (result !== undefined && (result.taken.length > 0 || result.assessment.phase !== 'Running')) {
     record = withMeasurements(record, result, ctx.nowMs);
     const { phase, message } = result.assessment;
     s.lastAnalysis = {

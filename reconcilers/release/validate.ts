@@ -2,14 +2,45 @@
 // defence in depth when an older CRD is installed). Pure; errors name the exact field.
 import { arnRegion } from '../shared/api/aws.js';
 import { decreasingErrors, validateSpec, type FieldError } from '../shared/api/validation.js';
-import { ReleaseSpec, type Release } from './api.js';
+import { ReleaseSpec, ReleaseStage, type Release, type ReleaseStatus } from './api.js';
+import { strategyName } from './plan/history.js';
 
-export function validateRelease(release: Pick<Release, 'spec'>): FieldError[] {
+/** What validation reads of status: the revision in flight and the strategy it started with. */
+type InFlight = Pick<ReleaseStatus, 'stage' | 'strategy' | 'revision'>;
+
+export function validateRelease(
+  release: Pick<Release, 'spec'> & { readonly status?: InFlight },
+): FieldError[] {
   return validateSpec(ReleaseSpec, release.spec, (spec) => [
     ...setWeightErrors(spec),
     ...unknownMetricErrors(spec),
     ...arnRegionErrors(spec),
+    ...strategyChangeErrors(spec, release.status),
   ]);
+}
+
+const STRATEGY_FIELD = { Canary: 'canary', BlueGreen: 'blueGreen', Rolling: 'rolling' } as const;
+
+/**
+ * A revision in flight (or rolling back) is driven, and undone, with the strategy it started with:
+ * its listener, task sets or ECS deployment. Another kind of strategy in the spec would leave it
+ * half-shipped (a rolling spec over a 15 % canary would call the revision healthy). The schema
+ * cannot see status, so this is refused here, and nothing is applied until the spec is restored.
+ */
+function strategyChangeErrors(spec: ReleaseSpec, status: InFlight | undefined): FieldError[] {
+  const running = status?.strategy;
+  if (running === undefined || status?.stage === undefined || status.stage === ReleaseStage.Done)
+    return [];
+  if (strategyName(spec) === running) return [];
+  const n = status.revision?.number ?? 0;
+  return [
+    {
+      field: 'spec.strategy',
+      message:
+        `revision ${n} is in flight as ${running}: restore spec.strategy.${STRATEGY_FIELD[running]} ` +
+        `until it is done (or annotate delivery.latticedb.com/abort=${n} once restored), then change the strategy`,
+    },
+  ];
 }
 
 const STEPS = 'spec.strategy.canary.steps';

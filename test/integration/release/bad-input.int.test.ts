@@ -18,6 +18,7 @@ import {
   canarySpec,
   imageOf,
   NEW_TAG,
+  patchReleaseSpec,
   seedWorld,
   sleep,
   startProxiedController,
@@ -227,6 +228,44 @@ describe('Release bad input', () => {
       observes: true,
     },
   ];
+
+  it('refuses another kind of strategy while a canary is in flight, writes nothing, and goes on once restored', async () => {
+    const s = await seedWorld();
+    const ns = await createTestNamespace('rel-switch');
+    running = await startProxiedController(ns);
+    const spec = canarySpec(s, { steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }] });
+    await createRelease(ns, 'ldb', spec);
+    await waitForRelease(ns, 'ldb', (st) => st.phase === 'Paused', 'the pause at 10 %');
+    const before = writes(running);
+
+    // A rolling spec over a 10 % canary would otherwise call the revision healthy.
+    await patchReleaseSpec(ns, 'ldb', { strategy: { canary: null, rolling: {} } });
+    const invalid = await waitForRelease(
+      ns,
+      'ldb',
+      (st) => condition(st, 'InvalidSpec')?.status === 'True',
+      'InvalidSpec',
+    );
+    expect(condition(invalid, 'InvalidSpec')?.message).toBe(
+      'spec.strategy: revision 1 is in flight as Canary: restore spec.strategy.canary until it is done ' +
+        '(or annotate delivery.latticedb.com/abort=1 once restored), then change the strategy',
+    );
+    expect(condition(invalid, 'Stalled')).toMatchObject({ status: 'True', reason: 'InvalidSpec' });
+    expect(invalid).toMatchObject({ stage: 'Steps', currentWeight: 10, strategy: 'Canary' });
+    await sleep(700);
+    expect(writes(running)).toBe(before);
+
+    await patchReleaseSpec(ns, 'ldb', {
+      strategy: { rolling: null, canary: spec.strategy.canary },
+    });
+    const resumed = await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.phase === 'Paused' && condition(st, 'InvalidSpec') === undefined,
+      'the canary paused again',
+    );
+    expect(resumed).toMatchObject({ stage: 'Steps', currentWeight: 10 });
+  });
 
   for (const c of RUNTIME) {
     it(`stops ${c.name} with no AWS write`, async () => {
