@@ -35,6 +35,11 @@ export function reconnectDelayMs(attempt: number): number {
 export function redactRedisUrl(url: string): string {
   try {
     const parsed = new URL(url);
+    // An unencoded '#', '?' or '/' in the password ends the authority early: `redis://u:12#34@h`
+    // parses as host `u`, port 12 and a fragment holding the rest. Nothing of it can be shown.
+    if (`${parsed.pathname}${parsed.search}${parsed.hash}`.includes('@')) {
+      return '<redis url not shown: percent-encode the special characters of its password>';
+    }
     if (parsed.password !== '') parsed.password = '***';
     return parsed.toString();
   } catch {
@@ -53,6 +58,11 @@ export function redisOptionsFromUrl(options: RedisConnectionOptions): RedisOptio
   const tls = parsed.protocol === 'rediss:';
   if (!tls && parsed.protocol !== 'redis:') {
     throw new Error(`Redis URL must start with redis:// or rediss://, got ${parsed.protocol}//`);
+  }
+  if (`${parsed.pathname}${parsed.search}${parsed.hash}`.includes('@')) {
+    throw new Error(
+      'invalid Redis URL: percent-encode the special characters (#, ?, /) of its password',
+    );
   }
   if (parsed.search !== '') {
     throw new Error('Redis URL query parameters are not supported; use the explicit options');

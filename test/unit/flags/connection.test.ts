@@ -58,4 +58,19 @@ describe('redactRedisUrl', () => {
     expect(redactRedisUrl('redis://h:6380')).toBe('redis://h:6380');
     expect(redactRedisUrl('::')).toBe('<unparseable redis url>');
   });
+
+  it('shows nothing of a URL whose password has an unencoded #, ? or /', () => {
+    for (const url of [
+      'redis://admin:1234#5678@redis.internal:6379',
+      'redis://admin:12?34@redis.internal:6379',
+      'redis://admin:12/34@redis.internal:6379',
+    ]) {
+      const shown = redactRedisUrl(url);
+      expect(shown).not.toMatch(/12|34|56|78/);
+      expect(shown).toContain('percent-encode');
+      expect(() => redisOptionsFromUrl({ url })).toThrow(/percent-encode/);
+    }
+    // Encoded, it is a normal URL.
+    expect(redactRedisUrl('redis://admin:1234%235678@h:6379')).toBe('redis://admin:***@h:6379');
+  });
 });
