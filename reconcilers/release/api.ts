@@ -761,6 +761,16 @@ export const ReleaseStatus = Type.Object({
    * canary (or green) keeps its target group, which becomes the stable one.
    */
   stableTargetGroupArn: Type.Optional(Arn),
+  /**
+   * The listener and target groups the current revision shifts traffic on, set when it starts:
+   * it is driven and undone there, so validate.ts refuses other ones while it is in flight.
+   */
+  trafficRouting: Type.Optional(
+    Type.Object({
+      listenerArn: Arn,
+      targetGroupArns: Type.Array(Arn, { maxItems: 2 }),
+    }),
+  ),
   /** The previous stable task set, deleted at `deleteAt` (blue/green keeps it for scaleDownDelay). */
   retiring: Type.Optional(
     Type.Object({

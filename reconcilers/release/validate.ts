@@ -4,9 +4,10 @@ import { arnRegion } from '../shared/api/aws.js';
 import { decreasingErrors, validateSpec, type FieldError } from '../shared/api/validation.js';
 import { ReleaseSpec, ReleaseStage, type Release, type ReleaseStatus } from './api.js';
 import { strategyName } from './plan/history.js';
+import { routingOf } from './plan/world.js';
 
-/** What validation reads of status: the revision in flight and the strategy it started with. */
-type InFlight = Pick<ReleaseStatus, 'stage' | 'strategy' | 'revision'>;
+/** What validation reads of status: the revision in flight and what it started with. */
+type InFlight = Pick<ReleaseStatus, 'stage' | 'strategy' | 'revision' | 'trafficRouting'>;
 
 export function validateRelease(
   release: Pick<Release, 'spec'> & { readonly status?: InFlight },
@@ -15,30 +16,47 @@ export function validateRelease(
     ...setWeightErrors(spec),
     ...unknownMetricErrors(spec),
     ...arnRegionErrors(spec),
-    ...strategyChangeErrors(spec, release.status),
+    ...inFlightChangeErrors(spec, release.status),
   ]);
 }
 
 const STRATEGY_FIELD = { Canary: 'canary', BlueGreen: 'blueGreen', Rolling: 'rolling' } as const;
 
 /**
- * A revision in flight (or rolling back) is driven, and undone, with the strategy it started with:
- * its listener, task sets or ECS deployment. Another kind of strategy in the spec would leave it
- * half-shipped (a rolling spec over a 15 % canary would call the revision healthy). The schema
- * cannot see status, so this is refused here, and nothing is applied until the spec is restored.
+ * A revision in flight (or rolling back) is driven, and undone, with what it started with: its
+ * strategy, listener and target groups. Another kind of strategy in the spec would leave it
+ * half-shipped (a rolling spec over a 15 % canary would call the revision healthy); another
+ * listener would leave its weights behind on the old one. The schema cannot see status, so this is
+ * refused here, and nothing is applied until the spec is restored.
  */
-function strategyChangeErrors(spec: ReleaseSpec, status: InFlight | undefined): FieldError[] {
+function inFlightChangeErrors(spec: ReleaseSpec, status: InFlight | undefined): FieldError[] {
   const running = status?.strategy;
   if (running === undefined || status?.stage === undefined || status.stage === ReleaseStage.Done)
     return [];
-  if (strategyName(spec) === running) return [];
   const n = status.revision?.number ?? 0;
+  const then = `until it is done (or annotate delivery.latticedb.com/abort=${n} once restored)`;
+  const field = `spec.strategy.${STRATEGY_FIELD[running]}`;
+  if (strategyName(spec) !== running) {
+    return [
+      {
+        field: 'spec.strategy',
+        message: `revision ${n} is in flight as ${running}: restore ${field} ${then}, then change the strategy`,
+      },
+    ];
+  }
+  const was = status.trafficRouting;
+  const now = routingOf(spec);
+  if (was === undefined || now === undefined) return [];
+  // Target groups in either order: their stable/new roles alternate from revision to revision.
+  const samePair =
+    was.targetGroupArns.length === 2 && was.targetGroupArns.every((tg) => now.pair.includes(tg));
+  if (now.listenerArn === was.listenerArn && samePair) return [];
   return [
     {
-      field: 'spec.strategy',
+      field: `${field}.trafficRouting.alb`,
       message:
-        `revision ${n} is in flight as ${running}: restore spec.strategy.${STRATEGY_FIELD[running]} ` +
-        `until it is done (or annotate delivery.latticedb.com/abort=${n} once restored), then change the strategy`,
+        `revision ${n} shifts traffic on listener ${was.listenerArn} between ${was.targetGroupArns.join(' and ')}: ` +
+        `restore them ${then}, then change the traffic routing`,
     },
   ];
 }

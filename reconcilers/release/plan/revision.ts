@@ -8,7 +8,7 @@ import { nowIso, probe, progressed, type Draft, type StepResult } from './draft.
 import { rememberFlagLeftOn } from './flags-left-on.js';
 import { imageTag, note } from './history.js';
 import { beginRollback } from './rollback-start.js';
-import { pairTargetGroup, primaryTaskSet } from './world.js';
+import { pairTargetGroup, primaryTaskSet, routingOf } from './world.js';
 
 /** Task definitions we register carry this tag: a crash after RegisterTaskDefinition reuses it. */
 export const SPEC_HASH_TAG = 'latticedb.com/spec-hash';
@@ -98,6 +98,13 @@ export function startRevision(
   rememberFlagLeftOn(d, number);
   d.status.revision = { number, ...fields };
   d.status.imageTag = imageTag(fields.image);
+  const routing = routingOf(d.spec);
+  if (routing === undefined) delete d.status.trafficRouting;
+  else
+    d.status.trafficRouting = {
+      listenerArn: routing.listenerArn,
+      targetGroupArns: [...routing.pair],
+    };
   delete d.status.migration;
   resetAttempt(d);
   note(d, 'Normal', reason, `revision ${number} (${fields.image}): ${message}`);

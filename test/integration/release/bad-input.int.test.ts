@@ -229,7 +229,7 @@ describe('Release bad input', () => {
     },
   ];
 
-  it('refuses another kind of strategy while a canary is in flight, writes nothing, and goes on once restored', async () => {
+  it('refuses another kind of strategy or another listener while a canary is in flight, and writes nothing', async () => {
     const s = await seedWorld();
     const ns = await createTestNamespace('rel-switch');
     running = await startProxiedController(ns);
@@ -265,6 +265,23 @@ describe('Release bad input', () => {
       'the canary paused again',
     );
     expect(resumed).toMatchObject({ stage: 'Steps', currentWeight: 10 });
+    expect(resumed.trafficRouting?.listenerArn).toBe(s.alb.listenerArn);
+
+    // Another listener would leave the 10 % behind on this one: refused the same way.
+    await patchReleaseSpec(ns, 'ldb', {
+      strategy: { canary: { trafficRouting: { alb: { listenerArn: s.alb.rollingListenerArn } } } },
+    });
+    const moved = await waitForRelease(
+      ns,
+      'ldb',
+      (st) => condition(st, 'InvalidSpec')?.status === 'True',
+      'InvalidSpec on the routing',
+    );
+    expect(condition(moved, 'InvalidSpec')?.message).toMatch(
+      /^spec\.strategy\.canary\.trafficRouting\.alb: revision 1 shifts traffic on listener /,
+    );
+    await sleep(700);
+    expect(writes(running)).toBe(before);
   });
 
   for (const c of RUNTIME) {

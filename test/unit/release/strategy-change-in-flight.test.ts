@@ -1,9 +1,20 @@
-// A revision is driven and undone with the strategy it started with. Before this rule, a rolling
-// spec applied over a canary at 15 % made decide() call the revision healthy with the canary still
-// taking traffic; a blue/green spec sent it to an approval gate over a canary task set.
+// A revision is driven and undone with the strategy, listener and target groups it started with.
+// Before these rules, a rolling spec applied over a canary at 15 % made decide() call the revision
+// healthy with the canary still taking traffic; a blue/green spec sent it to an approval gate over a
+// canary task set; another listener left the revision's weights behind on the old one.
 import { describe, expect, it } from 'vitest';
+import type { ReleaseSpec } from '../../../reconcilers/release/api.js';
 import { validateRelease } from '../../../reconcilers/release/validate.js';
-import { blueGreenSpec, canarySpec, rollingSpec } from './support/world.js';
+import { inFlight, run } from './plan/fixtures.js';
+import {
+  blueGreenSpec,
+  canarySpec,
+  LISTENER,
+  rollingSpec,
+  TEST_LISTENER,
+  TG_A,
+  TG_B,
+} from './support/world.js';
 
 const inFlightCanary = {
   stage: 'Steps',
@@ -37,5 +48,76 @@ describe('a strategy change while a revision is in flight', () => {
     expect(validateRelease({ spec: rollingSpec(), status: done })).toEqual([]);
     expect(validateRelease({ spec: canarySpec(), status: inFlightCanary })).toEqual([]);
     expect(validateRelease({ spec: rollingSpec() })).toEqual([]);
+  });
+});
+
+describe('another listener or target groups while a canary is in flight', () => {
+  const routed = {
+    ...inFlightCanary,
+    trafficRouting: { listenerArn: LISTENER, targetGroupArns: [TG_A, TG_B] },
+  };
+  const withAlb = (
+    alb: Partial<NonNullable<ReleaseSpec['strategy']['canary']>['trafficRouting']['alb']>,
+  ) => {
+    const spec = canarySpec();
+    const canary = spec.strategy.canary!;
+    return {
+      ...spec,
+      strategy: {
+        canary: { ...canary, trafficRouting: { alb: { ...canary.trafficRouting.alb, ...alb } } },
+      },
+    };
+  };
+
+  it('is refused on the ALB routing, naming what the revision uses', () => {
+    const errors = validateRelease({
+      spec: withAlb({ listenerArn: TEST_LISTENER }),
+      status: routed,
+    });
+    expect(errors).toEqual([
+      {
+        field: 'spec.strategy.canary.trafficRouting.alb',
+        message:
+          `revision 3 shifts traffic on listener ${LISTENER} between ${TG_A} and ${TG_B}: restore them ` +
+          'until it is done (or annotate delivery.latticedb.com/abort=3 once restored), then change the traffic routing',
+      },
+    ]);
+    expect(
+      validateRelease({
+        spec: withAlb({ canaryTargetGroupArn: TG_A.replace('ldb-stable', 'other') }),
+        status: routed,
+      }),
+    ).toHaveLength(1);
+  });
+
+  it('accepts the same pair in the other order, and any routing once the revision is done', () => {
+    const swapped = withAlb({ stableTargetGroupArn: TG_B, canaryTargetGroupArn: TG_A });
+    expect(validateRelease({ spec: swapped, status: routed })).toEqual([]);
+    const done = { ...routed, stage: 'Done' } as const;
+    expect(
+      validateRelease({ spec: withAlb({ listenerArn: TEST_LISTENER }), status: done }),
+    ).toEqual([]);
+  });
+
+  it('a new revision records the routing it starts with', () => {
+    const d = run(
+      inFlight('Done', { outcome: 'Succeeded' }),
+      {},
+      { spec: canarySpec({ image: 'x:v9' }) },
+    );
+    expect(d.status.revision?.number).toBe(2);
+    expect(d.status.trafficRouting).toEqual({
+      listenerArn: LISTENER,
+      targetGroupArns: [TG_A, TG_B],
+    });
+    const rolling = run(
+      inFlight('Done', { outcome: 'Succeeded', trafficRouting: routed.trafficRouting }),
+      {},
+      {
+        spec: rollingSpec({ image: 'x:v9' }),
+      },
+    );
+    expect(rolling.status.revision?.number).toBe(2);
+    expect(rolling.status.trafficRouting).toBeUndefined();
   });
 });
