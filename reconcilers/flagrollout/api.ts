@@ -198,6 +198,10 @@ export const FlagRolloutReason = {
   AnalysisRunning: 'AnalysisRunning',
   FlagInSync: 'FlagInSync',
   FlagAdopted: 'FlagAdopted',
+  /** The first start found the flag serving users: the rollout began at that split's step. */
+  Adopted: 'Adopted',
+  /** The flag served users but could not be adopted (another salt): the rollout starts at step 1. */
+  NotAdopted: 'NotAdopted',
   FlagDeleted: 'FlagDeleted',
   /** Someone else (the CLI, a hand edit) disabled the flag: respected, not overwritten. */
   ExternalDisable: 'ExternalDisable',
@@ -224,6 +228,19 @@ export const FlagRolloutStatus = Type.Object({
    * meanwhile and becomes now + this on resume, so a frozen hold is neither skipped nor restarted.
    */
   holdRemainingSeconds: Type.Optional(Type.Integer({ minimum: 0, format: 'int64' })),
+  /**
+   * Set when the rollout started on a flag that already served users (a FlagRollout re-created
+   * after a Retain deletion, a restored cluster, a CLI-managed flag): it began at `step`, the highest
+   * step not above the served split, and that step serves `percentage` (≥ the step's own) until its
+   * hold passes, so adoption never lowers exposure. Kept afterwards as the record of where it began.
+   */
+  adopted: Type.Optional(
+    Type.Object({
+      step: Type.Integer({ minimum: 0 }),
+      percentage: Type.Number({ minimum: 0, maximum: 100 }),
+      at: DateTime(),
+    }),
+  ),
   /** When the last step's hold ended: the rollout is Complete. */
   completedAt: Type.Optional(DateTime()),
   /** Set by a failed analysis; cleared when a new generation of the spec retries the step. */

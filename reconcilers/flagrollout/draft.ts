@@ -33,6 +33,7 @@ export interface DecideInput {
 
 export const WriteReason = {
   Start: 'start',
+  Adopt: 'adopt',
   Promote: 'promote',
   Rollback: 'rollback',
   Disable: 'disable',
@@ -82,6 +83,8 @@ export interface Draft {
   stalled: { readonly reason: string; readonly message: string } | undefined;
   /** A frozen hold was resumed in this reconcile (its remaining time is kept, not restarted). */
   resumed: boolean;
+  /** The history entry of this reconcile's transition, when the phase's own says too little. */
+  note: { readonly reason: string; readonly message: string } | undefined;
   readonly wakeAt: number[];
 }
 
@@ -133,26 +136,48 @@ export function newDraft(ctx: Ctx): Draft {
     },
     stalled: undefined,
     resumed: false,
+    note: undefined,
     wakeAt: [],
   };
 }
 
-export function stepPercentage(ctx: Ctx, step: number): number {
-  return ctx.spec.steps[step]?.percentage ?? 0;
+/**
+ * The split step `step` serves: the spec's, except for the step an adoption started at, which
+ * serves the higher split the flag already had until its hold passes (adoption.ts).
+ */
+export function stepPercentage(
+  ctx: Ctx,
+  status: Pick<RolloutStatus, 'adopted'>,
+  step: number,
+): number {
+  const own = ctx.spec.steps[step]?.percentage ?? 0;
+  const adopted = status.adopted;
+  return adopted?.step === step ? Math.max(own, adopted.percentage) : own;
 }
 
-export function stepTarget(ctx: Ctx, step: number): FlagTarget {
-  return { enabled: true, percentage: stepPercentage(ctx, step) };
+export function stepTarget(
+  ctx: Ctx,
+  status: Pick<RolloutStatus, 'adopted'>,
+  step: number,
+): FlagTarget {
+  return { enabled: true, percentage: stepPercentage(ctx, status, step) };
 }
 
 export function targetedUsers(ctx: Ctx): number {
   return new Set(ctx.spec.targeting?.users ?? []).size;
 }
 
-/** `step 2/5 (5 % + 3 targeted users)` */
-export function describeStep(ctx: Ctx, step: number): string {
-  const what = describeTarget(stepTarget(ctx, step), targetedUsers(ctx));
-  return `step ${step + 1}/${ctx.spec.steps.length} (${what})`;
+/** `step 2/5 (5 % + 3 targeted users)`; an adopted split says so: `(30 % …, adopted; step 25 %)`. */
+export function describeStep(
+  ctx: Ctx,
+  status: Pick<RolloutStatus, 'adopted'>,
+  step: number,
+): string {
+  const target = stepTarget(ctx, status, step);
+  const own = ctx.spec.steps[step]?.percentage ?? 0;
+  const adopted = target.percentage === own ? '' : `, adopted; step ${own} %`;
+  const what = describeTarget(target, targetedUsers(ctx));
+  return `step ${step + 1}/${ctx.spec.steps.length} (${what}${adopted})`;
 }
 
 /** True when the store holds exactly what we would write for `target`, written by us. */

@@ -16,7 +16,7 @@ export const noMetrics: FlagRolloutMetrics = {
 export function flagRolloutMetrics(metrics: DomainMetrics): FlagRolloutMetrics {
   const writes = metrics.counter({
     name: 'latticedb_flagrollout_flag_writes_total',
-    help: 'Flag writes by the FlagRollout controller, by reason (start, promote, rollback, disable, repair)',
+    help: 'Flag writes by the FlagRollout controller, by reason (start, adopt, promote, rollback, disable, repair)',
     labelNames: ['reason'],
   });
   const conflicts = metrics.counter({

@@ -86,7 +86,7 @@ export function runMode(d: Draft, mode: Mode): void {
 function disabled(d: Draft): void {
   freezeHold(d);
   const step = d.status.currentStep;
-  const percentage = step === undefined ? 0 : stepPercentage(d.ctx, step);
+  const percentage = step === undefined ? 0 : stepPercentage(d.ctx, d.status, step);
   ensureFlag(d, { enabled: false, percentage }, WriteReason.Disable);
 }
 
@@ -94,7 +94,7 @@ function disabled(d: Draft): void {
 function desiredTarget(d: Draft): FlagTarget | undefined {
   const { rollback, currentStep } = d.status;
   if (rollback !== undefined) return rollbackTarget(rollback);
-  return currentStep === undefined ? undefined : stepTarget(d.ctx, currentStep);
+  return currentStep === undefined ? undefined : stepTarget(d.ctx, d.status, currentStep);
 }
 
 function observeOnly(d: Draft, reason: string, why: string): void {

@@ -6,6 +6,7 @@
 //
 // State machine (phase = view.ts `phaseOf`):
 //   Pending ──start──▶ Ramping/Holding(step 0) ──hold passed & analysis passed──▶ step 1 … ──▶ Complete
+//   Pending ──adopt (the flag already serves users, adoption.ts)──▶ Ramping/Holding(step k) ──▶ …
 //   Holding ──analysis failed──▶ RolledBack (Stalled; any spec edit retries the step)
 //   any ──enabled:false──▶ Disabled · kill switch ──▶ KilledBySwitch · suspend ──▶ Paused
 //   (frozen; clearing resumes where it was with the hold's remaining time; see hold.ts)
@@ -67,7 +68,7 @@ export function analysisRequest(input: DecideInput): AnalysisRequest | undefined
     s.completedAt === undefined &&
     s.nextStepAt !== undefined &&
     holdMs(ctx.spec.steps[step]) !== undefined;
-  if (!settled || !holdsTarget(ctx, stepTarget(ctx, step))) return undefined;
+  if (!settled || !holdsTarget(ctx, stepTarget(ctx, s, step))) return undefined;
   const record = recordFor(s.analysis, step, s.stepStartedAt ?? isoFloor(ctx.nowMs));
   if (!isRunDue(ctx.gate, record, ctx.nowMs)) return undefined;
   return { checks: ctx.gate.checks, record: engineRecord(record) };
@@ -89,7 +90,7 @@ function acknowledgeSpecEdit(d: Draft): void {
   d.events.push({
     type: 'Normal',
     reason: FlagRolloutReason.Retrying,
-    message: `spec changed (generation ${d.ctx.generation}): retrying ${describeStep(d.ctx, rollback.step)}`,
+    message: `spec changed (generation ${d.ctx.generation}): retrying ${describeStep(d.ctx, d.status, rollback.step)}`,
   });
 }
 
@@ -116,7 +117,14 @@ function finish(d: Draft): Decision {
     phase,
     message,
     conditions: [...kstatus, ...domain],
-    history: withHistory(s.history, from, phase, reason, message, ctx.nowMs),
+    history: withHistory(s.history, {
+      from,
+      to: phase,
+      reason: d.note?.reason ?? reason,
+      message: d.note?.message ?? message,
+      nowMs: ctx.nowMs,
+      force: d.note !== undefined,
+    }),
   };
   if (status.history === undefined) delete status.history;
   return {

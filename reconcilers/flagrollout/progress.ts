@@ -7,9 +7,9 @@ import {
   stepTarget,
   wake,
   WriteReason,
-  type Ctx,
   type Draft,
 } from './draft.js';
+import { adoptedFrom, adoptionNote, adoptionOf } from './adoption.js';
 import { nextRunAt, recordFor, restartRound, withMeasurements } from './gate.js';
 import { isComplete, restartHold, resumeHold } from './hold.js';
 import { ensureFlag, servedBefore } from './sync.js';
@@ -22,10 +22,10 @@ export function active(d: Draft): void {
   resumeHold(d);
   const step = d.status.currentStep;
   if (step === undefined) {
-    startStep(d, 0, WriteReason.Start);
+    start(d);
     return;
   }
-  const target = stepTarget(d.ctx, step);
+  const target = stepTarget(d.ctx, d.status, step);
   const wasServed = servedBefore(d.ctx, target);
   if (ensureFlag(d, target, WriteReason.Repair)) {
     // The split was not served (flush, CLI, lost write, retry): the hold starts again. Targets
@@ -101,7 +101,7 @@ function foldGate(d: Draft, step: number): 'passed' | 'failed' | 'waiting' {
       return 'failed';
     }
     if (phase !== 'Running') {
-      if (record.verdict !== phase) d.events.push(verdictEvent(ctx, step, phase, message));
+      if (record.verdict !== phase) d.events.push(verdictEvent(d, step, phase, message));
       record = restartRound(gate, { ...record, verdict: phase }, ctx.nowMs);
     }
   }
@@ -110,12 +110,12 @@ function foldGate(d: Draft, step: number): 'passed' | 'failed' | 'waiting' {
 }
 
 function verdictEvent(
-  ctx: Ctx,
+  d: Draft,
   step: number,
   phase: 'Successful' | 'Inconclusive',
   message: string,
 ): { type: 'Normal' | 'Warning'; reason: string; message: string } {
-  const where = describeStep(ctx, step);
+  const where = describeStep(d.ctx, d.status, step);
   return phase === 'Successful'
     ? {
         type: 'Normal',
@@ -131,7 +131,7 @@ function verdictEvent(
 
 function promote(d: Draft, step: number): void {
   const s = d.status;
-  s.lastGoodPercentage = stepPercentage(d.ctx, step);
+  s.lastGoodPercentage = stepPercentage(d.ctx, s, step);
   if (step < d.ctx.lastStep) {
     startStep(d, step + 1, WriteReason.Promote);
     return;
@@ -141,11 +141,41 @@ function promote(d: Draft, step: number): void {
   d.events.push({
     type: 'Normal',
     reason: FlagRolloutReason.Complete,
-    message: `rollout of ${d.ctx.spec.flag} complete at ${describeStep(d.ctx, step)}`,
+    message: `rollout of ${d.ctx.spec.flag} complete at ${describeStep(d.ctx, s, step)}`,
   });
 }
 
+/** The first start: at step 0, or at the step of a flag that already serves users (adoption.ts). */
+function start(d: Draft): void {
+  const plan = adoptionOf(d.ctx);
+  if (plan?.adopt === true) {
+    const { ctx, status: s } = d;
+    s.adopted = { step: plan.step, percentage: plan.percentage, at: isoFloor(ctx.nowMs) };
+    beginStep(d, plan.step, WriteReason.Adopt);
+    const note = adoptionNote(ctx, plan);
+    d.note = { reason: FlagRolloutReason.Adopted, message: note + holdingUntil(d) };
+    d.events.push({
+      type: 'Normal',
+      reason: FlagRolloutReason.Adopted,
+      message: `${adoptedFrom(ctx)}: ${note}${holdingUntil(d)}`,
+    });
+    return;
+  }
+  if (plan !== undefined) d.events.push(plan.refused);
+  startStep(d, 0, WriteReason.Start);
+}
+
 function startStep(d: Draft, step: number, reason: WriteReason): void {
+  beginStep(d, step, reason);
+  d.events.push({
+    type: 'Normal',
+    reason: FlagRolloutReason.StepStarted,
+    message: `${describeStep(d.ctx, d.status, step)}${holdingUntil(d)}`,
+  });
+}
+
+/** Makes `step` current with its hold starting now; the write is checkpointed ahead. */
+function beginStep(d: Draft, step: number, reason: WriteReason): void {
   const { ctx, status: s } = d;
   const hold = holdMs(ctx.spec.steps[step]);
   s.currentStep = step;
@@ -154,14 +184,13 @@ function startStep(d: Draft, step: number, reason: WriteReason): void {
   if (hold === undefined) delete s.nextStepAt;
   else s.nextStepAt = isoCeil(ctx.nowMs + hold);
   d.checkpoint = true;
-  ensureFlag(d, stepTarget(ctx, step), reason);
-  const holding = s.nextStepAt === undefined ? '' : `; holding until ${s.nextStepAt}`;
-  d.events.push({
-    type: 'Normal',
-    reason: FlagRolloutReason.StepStarted,
-    message: `${describeStep(ctx, step)}${holding}`,
-  });
+  ensureFlag(d, stepTarget(ctx, s, step), reason);
   wake(d, epochMs(s.nextStepAt) ?? ctx.nowMs);
+}
+
+function holdingUntil(d: Draft): string {
+  const next = d.status.nextStepAt;
+  return next === undefined ? '' : `; holding until ${next}`;
 }
 
 /** What a rollback leaves the flag at: the last good split, or off. */
@@ -182,7 +211,10 @@ function rollBack(d: Draft, step: number): void {
     step,
     generation: ctx.generation,
     ...(toLastGood ? { percentage: lastGood } : {}),
-    message: `analysis failed at ${describeStep(ctx, step)}: ${summary}; ${outcome}`.slice(0, 1024),
+    message: `analysis failed at ${describeStep(ctx, s, step)}: ${summary}; ${outcome}`.slice(
+      0,
+      1024,
+    ),
   };
   delete s.nextStepAt;
   delete s.holdRemainingSeconds;

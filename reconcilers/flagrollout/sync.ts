@@ -4,7 +4,8 @@
 //   the spec, compare-and-set against the observed version, Warning `FlagRewritten`;
 // - changed by the CLI or by hand → put back (Warning `ExternalChangeOverwritten`), except an
 //   external *disable*, which the active rollout respects (see plan.ts);
-// - a flag that existed before the rollout ever wrote it is taken over (Normal `FlagAdopted`).
+// - a flag that existed before the rollout ever wrote it is taken over (Normal `FlagAdopted`), or,
+//   when it already serves users at the first start, adopted with its split (adoption.ts).
 import { ConditionStatus } from '../../controller/index.js';
 import { FlagRolloutReason } from './api.js';
 import {
@@ -14,7 +15,7 @@ import {
   servesTarget,
   type FlagTarget,
 } from './flag-content.js';
-import { holdsTarget, targetedUsers, type Ctx, type Draft, type WriteReason } from './draft.js';
+import { holdsTarget, targetedUsers, WriteReason, type Ctx, type Draft } from './draft.js';
 
 /**
  * Plans the compare-and-set that makes the store hold `target` (unless it already does) and sets
@@ -36,7 +37,8 @@ export function ensureFlag(d: Draft, target: FlagTarget, reason: WriteReason): b
     next: flagWrite(ctx.spec, ctx.identity, target),
     reason,
   };
-  const cause = causeOfWrite(ctx, what);
+  // An adoption explains itself (Normal `Adopted`, naming the previous writer).
+  const cause = reason === WriteReason.Adopt ? undefined : causeOfWrite(ctx, what);
   if (cause !== undefined) d.events.push(cause);
   d.sync = {
     status: ConditionStatus.True,

@@ -58,16 +58,22 @@ export function transitionEvents(
   return events;
 }
 
+export interface HistoryEntryInput {
+  readonly from: FlagRolloutPhase | undefined;
+  readonly to: FlagRolloutPhase;
+  readonly reason: string;
+  readonly message: string;
+  readonly nowMs: number;
+  /** Record the entry even when the phase stays (an event worth a line, e.g. an adoption). */
+  readonly force?: boolean;
+}
+
 /** `status.history` with the transition appended (bounded), or unchanged when the phase stays. */
 export function withHistory(
   history: RolloutStatus['history'],
-  from: FlagRolloutPhase | undefined,
-  to: FlagRolloutPhase,
-  reason: string,
-  message: string,
-  nowMs: number,
+  { from, to, reason, message, nowMs, force = false }: HistoryEntryInput,
 ): RolloutStatus['history'] {
-  if (from === to) return history;
+  if (from === to && !force) return history;
   const entry = {
     time: isoFloor(nowMs),
     ...(from === undefined ? {} : { from }),

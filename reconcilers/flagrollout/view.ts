@@ -109,7 +109,7 @@ function analysisState(
   const step = s.currentStep;
   const latest = s.lastAnalysis?.step === step ? s.lastAnalysis?.summary : undefined;
   const verdict = s.analysis?.step === step ? s.analysis?.verdict : undefined;
-  const where = step === undefined ? 'not started' : describeStep(ctx, step);
+  const where = step === undefined ? 'not started' : describeStep(ctx, s, step);
   const message = `${where}: ${latest ?? 'no measurement yet'}`;
   switch (verdict) {
     case 'Successful':
@@ -135,7 +135,7 @@ export function kstatusFor(d: Draft, phase: FlagRolloutPhase, message: string): 
 export function phaseMessage(d: Draft, phase: FlagRolloutPhase): string {
   const { ctx, status: s } = d;
   if (d.stalled !== undefined) return d.stalled.message;
-  const at = s.currentStep === undefined ? 'no step yet' : describeStep(ctx, s.currentStep);
+  const at = s.currentStep === undefined ? 'no step yet' : describeStep(ctx, s, s.currentStep);
   const where = s.currentStep === undefined ? 'before the first step' : `at ${at}`;
   const left =
     s.holdRemainingSeconds === undefined

@@ -15,6 +15,7 @@ import {
   installCrd,
   rawRedis,
   readRawFlag,
+  settled,
   startController,
   uniqueFlag,
   waitForStatus,
@@ -93,7 +94,7 @@ describe('change notices on the default Redis', () => {
     const c = start();
     const { flag } = await holdingRollout('disable');
 
-    let before = await c.reconciles();
+    let before = await settled(c);
     expect(await cli(['disable', flag])).toBe(0);
     const disabled = await waitForStatus(ns, 'disable', (s) => s.phase === 'Disabled', {
       timeoutMs: NOTICED_MS,
@@ -105,7 +106,7 @@ describe('change notices on the default Redis', () => {
     await new Promise((r) => setTimeout(r, 500)); // let anything else queued run
     expect((await c.reconciles()) - before).toBe(1);
 
-    before = await c.reconciles();
+    before = await settled(c);
     expect(await cli(['enable', flag])).toBe(0);
     await waitForStatus(ns, 'disable', (s) => s.phase === 'Holding', { timeoutMs: NOTICED_MS });
     // The controller takes the flag back: the notice's reconcile writes, and wakes itself once

@@ -20,6 +20,7 @@ import {
   patchRollout,
   rawRedis,
   readRawFlag,
+  settled,
   startController,
   uniqueFlag,
   waitForStatus,
@@ -44,25 +45,6 @@ function start(pollMs?: number): RunningController {
   const c = startController(ns, pollMs === undefined ? {} : { pollMs });
   controllers.push(c);
   return c;
-}
-
-/** Waits until no reconcile has run for `quietMs`: leftovers of the previous step (the re-check
- * after a write, a stale-cache requeue) must not be counted as caused by the next change. */
-async function settled(c: RunningController, quietMs = 1_500): Promise<number> {
-  let last = await c.reconciles();
-  let since = Date.now();
-  await waitFor(
-    async () => {
-      const now = await c.reconciles();
-      if (now !== last) {
-        last = now;
-        since = Date.now();
-      }
-      return Date.now() - since >= quietMs;
-    },
-    { timeoutMs: 15_000, message: 'the controller did not become idle' },
-  );
-  return last;
 }
 
 /** Reconciles after `change`: waits until `done` holds and the reconcile count has settled. */

@@ -9,7 +9,7 @@ import {
   type FlagRolloutStatus,
 } from '../../../reconcilers/flagrollout/api.js';
 import { setupFlagRolloutWith } from '../../../reconcilers/flagrollout/setup.js';
-import { cloudWatchClientConfig, testEnv } from '../../env/fixtures.js';
+import { cloudWatchClientConfig, testEnv, waitFor } from '../../env/fixtures.js';
 import {
   installControllerCrd,
   startInProcessController,
@@ -169,4 +169,23 @@ export function parseTable(stdout: string): Record<string, string>[] {
 /** A flag name no other test uses (Redis is shared by the whole run). */
 export function uniqueFlag(prefix: string): string {
   return `${prefix}_${Math.random().toString(16).slice(2, 10)}`;
+}
+
+/** Waits until no reconcile has run for `quietMs`: leftovers of the previous step (the re-check
+ * after a write, a stale-cache requeue) must not be counted as caused by the next change. */
+export async function settled(c: RunningController, quietMs = 1_500): Promise<number> {
+  let last = await c.reconciles();
+  let since = Date.now();
+  await waitFor(
+    async () => {
+      const now = await c.reconciles();
+      if (now !== last) {
+        last = now;
+        since = Date.now();
+      }
+      return Date.now() - since >= quietMs;
+    },
+    { timeoutMs: 15_000, message: 'the controller did not become idle' },
+  );
+  return last;
 }
