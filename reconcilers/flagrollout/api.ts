@@ -200,7 +200,7 @@ export const FlagRolloutReason = {
   FlagAdopted: 'FlagAdopted',
   /** The first start found the flag serving users: the rollout began at that split's step. */
   Adopted: 'Adopted',
-  /** The flag served users but could not be adopted (another salt): the rollout starts at step 1. */
+  /** The flag served users but could not be adopted (another salt): the rollout starts at its first step. */
   NotAdopted: 'NotAdopted',
   FlagDeleted: 'FlagDeleted',
   /** Someone else (the CLI, a hand edit) disabled the flag: respected, not overwritten. */

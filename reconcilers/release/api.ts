@@ -818,5 +818,20 @@ export const releaseCrd: CrdDefinition = {
     { name: 'Image', type: 'string', jsonPath: '.status.imageTag' },
     readyColumn(),
     AGE_COLUMN,
+    // The number operator actions name (`abort=3`): `kubectl get releases -o wide`.
+    {
+      name: 'Revision',
+      type: 'integer',
+      jsonPath: '.status.revision.number',
+      description: 'The revision in flight or last shipped; actions name it (abort=<revision>).',
+      priority: 1,
+    },
+    {
+      name: 'Stable',
+      type: 'integer',
+      jsonPath: '.status.stableRevision.number',
+      description: 'The last revision that completed healthy.',
+      priority: 1,
+    },
   ],
 };

@@ -192,7 +192,7 @@ export function apiStatus(err: unknown): ApiStatus {
 }
 
 /**
- * An ioredis client for the test Redis. Keys are prefixed with a unique `test:<random>:` (or
+ * An ioredis client for the test Redis. Keys are prefixed with a unique `test-<8 hex>:` (or
  * `options.keyPrefix`), so tests never see each other's keys. Call `quit()` when done.
  */
 export function redisClient(options: RedisOptions = {}): Redis {

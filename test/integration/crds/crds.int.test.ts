@@ -172,7 +172,7 @@ describe('kubectl get shows the printer columns', () => {
       .map((line) => line.trim().split(/\s{2,}/));
   }
 
-  it('releases: PHASE STRATEGY STEP WEIGHT IMAGE READY AGE', async () => {
+  it('releases: PHASE STRATEGY STEP WEIGHT IMAGE READY AGE (REVISION STABLE with -o wide)', async () => {
     const name = await withStatus('release-canary', {
       observedGeneration: 1,
       phase: 'Progressing',
@@ -182,6 +182,8 @@ describe('kubectl get shows the printer columns', () => {
       step: '3/7',
       currentWeight: 15,
       imageTag: 'v2.1.0',
+      revision: { number: 3, specHash: 'h3', image: 'latticedb:v2.1.0' },
+      stableRevision: { number: 2, specHash: 'h2', image: 'latticedb:v2.0.9' },
       conditions: ready,
     });
     const [header, row] = await table('releases', name);
@@ -204,6 +206,10 @@ describe('kubectl get shows the printer columns', () => {
       'v2.1.0',
       'True',
     ]);
+    // `-o wide` adds the revision numbers that operator actions name.
+    const [wideHeader, wideRow] = await table('releases', name, true);
+    expect(wideHeader?.slice(-2)).toEqual(['REVISION', 'STABLE']);
+    expect(wideRow?.slice(-2)).toEqual(['3', '2']);
   });
 
   it('flagrollouts: FLAG PHASE PERCENT STEP NEXT AGE (READY with -o wide)', async () => {
