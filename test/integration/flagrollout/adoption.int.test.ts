@@ -1,37 +1,20 @@
 // A FlagRollout deleted with deletionPolicy Retain and re-created (Argo CD / Flux prune + re-sync)
 // on the real apiserver and Redis: the new one adopts the flag where the old one left it, the split
 // never drops while it starts, and the ramp goes on to 100 % and Complete.
-import type { Redis } from 'ioredis';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FlagRolloutSpec } from '../../../reconcilers/flagrollout/api.js';
-import { apiStatus, createTestNamespace, kubectl, waitFor } from '../../env/fixtures.js';
+import { apiStatus, kubectl, waitFor } from '../../env/fixtures.js';
 import {
   createRollout,
   deleteRollout,
   getRollout,
-  installCrd,
-  rawRedis,
   readRawFlag,
-  startController,
   uniqueFlag,
   waitForStatus,
-  type RunningController,
+  rolloutTestEnv,
 } from './support.js';
 
-let ns: string;
-let controller: RunningController;
-let redis: Redis;
-
-beforeAll(installCrd);
-beforeEach(async () => {
-  ns = await createTestNamespace('flagrollout-adopt');
-  controller = startController(ns);
-  redis = rawRedis();
-});
-afterEach(async () => {
-  await controller.stop();
-  await redis.quit();
-});
+const env = rolloutTestEnv('flagrollout-adopt');
 
 /** Reads the flag's split (basis points; -1 when off or missing) every few ms until stopped. */
 function sampleSplits(flag: string): { stop(): Promise<number[]> } {
@@ -39,7 +22,7 @@ function sampleSplits(flag: string): { stop(): Promise<number[]> } {
   let running = true;
   const loop = (async () => {
     while (running) {
-      const raw = await readRawFlag(redis, flag);
+      const raw = await readRawFlag(env.redis, flag);
       samples.push(raw?.hash.enabled === '1' ? Number(raw.hash.percentage) : -1);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -67,22 +50,22 @@ describe('FlagRollout re-created after a Retain deletion', () => {
         { percentage: 100 },
       ],
     };
-    await createRollout(ns, 'adopt', spec);
-    await waitForStatus(ns, 'adopt', (s) => s.currentStep === 3 && s.percentage === 50);
-    expect((await readRawFlag(redis, flag))?.hash.percentage).toBe('5000');
+    await createRollout(env.ns, 'adopt', spec);
+    await waitForStatus(env.ns, 'adopt', (s) => s.currentStep === 3 && s.percentage === 50);
+    expect((await readRawFlag(env.redis, flag))?.hash.percentage).toBe('5000');
 
     const sampler = sampleSplits(flag);
-    await deleteRollout(ns, 'adopt');
+    await deleteRollout(env.ns, 'adopt');
     await waitFor(
       () =>
-        getRollout(ns, 'adopt').then(
+        getRollout(env.ns, 'adopt').then(
           () => false,
           (e: unknown) => apiStatus(e).code === 404,
         ),
       { timeoutMs: 15_000, message: 'FlagRollout gone' },
     );
-    await createRollout(ns, 'adopt', spec);
-    const adopted = await waitForStatus(ns, 'adopt', (s) => s.currentStep !== undefined);
+    await createRollout(env.ns, 'adopt', spec);
+    const adopted = await waitForStatus(env.ns, 'adopt', (s) => s.currentStep !== undefined);
     expect(adopted).toMatchObject({
       adopted: { step: 3, percentage: 50 },
       currentStep: 3,
@@ -96,7 +79,7 @@ describe('FlagRollout re-created after a Retain deletion', () => {
       message: expect.stringContaining('adopted the flag at 50 % (step 4/5)') as unknown,
     });
 
-    const final = await waitForStatus(ns, 'adopt', (s) => s.phase === 'Complete', {
+    const final = await waitForStatus(env.ns, 'adopt', (s) => s.phase === 'Complete', {
       timeoutMs: 30_000,
     });
     const splits = await sampler.stop();
@@ -104,17 +87,17 @@ describe('FlagRollout re-created after a Retain deletion', () => {
     expect(Math.min(...splits)).toBe(5000); // never below 50 %, never off
     expect([...new Set(splits)]).toEqual([5000, 10_000]);
     expect(final).toMatchObject({ currentStep: 4, percentage: 100, lastGoodPercentage: 100 });
-    expect((await readRawFlag(redis, flag))?.hash).toMatchObject({
+    expect((await readRawFlag(env.redis, flag))?.hash).toMatchObject({
       enabled: '1',
       percentage: '10000',
-      updatedBy: `controller:${ns}/adopt`,
+      updatedBy: `controller:${env.ns}/adopt`,
     });
 
     const events = await kubectl([
       'get',
       'events',
       '-n',
-      ns,
+      env.ns,
       '--field-selector',
       'reason=Adopted',
       '-o',

@@ -2,44 +2,24 @@
 // controller's CloudWatchMetricSource. Good metrics promote, bad metrics roll back to the last
 // good split and stop, missing metrics hold until data arrives.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as runCli } from '../../../reconcilers/flagrollout/cli/run.js';
-import { createTestNamespace, resetAws, testEnv } from '../../env/fixtures.js';
+import { resetAws, testEnv } from '../../env/fixtures.js';
 import {
   conditionOf,
   createRollout,
   errorRateAnalysis,
-  installCrd,
   putErrorRate,
-  rawRedis,
   readRawFlag,
-  startController,
   uniqueFlag,
   waitForStatus,
-  type RunningController,
+  rolloutTestEnv,
 } from './support.js';
 
-let ns: string;
-let controller: RunningController;
-let redis: Redis;
-
-beforeAll(async () => {
-  await installCrd();
-  await resetAws();
-});
-beforeEach(async () => {
-  ns = await createTestNamespace('flagrollout-analysis');
-  controller = startController(ns);
-  redis = rawRedis();
-});
-afterEach(async () => {
-  await controller.stop();
-  await redis.quit();
-});
+const env = rolloutTestEnv('flagrollout-analysis', { beforeAll: resetAws });
 
 async function split(flag: string): Promise<string | undefined> {
-  const raw = await readRawFlag(redis, flag);
+  const raw = await readRawFlag(env.redis, flag);
   return raw === undefined ? undefined : `${raw.hash.enabled}:${raw.hash.percentage}`;
 }
 
@@ -57,12 +37,12 @@ describe('FlagRollout analysis against CloudWatch (moto)', () => {
   it('good metrics promote through every hold', async () => {
     const flag = uniqueFlag('good');
     await putErrorRate(flag, 0.2);
-    await createRollout(ns, 'good', {
+    await createRollout(env.ns, 'good', {
       flag,
       steps: [{ percentage: 0, hold: '1s' }, { percentage: 50, hold: '1s' }, { percentage: 100 }],
       analysis: errorRateAnalysis(flag),
     });
-    const status = await waitForStatus(ns, 'good', (s) => s.phase === 'Complete');
+    const status = await waitForStatus(env.ns, 'good', (s) => s.phase === 'Complete');
     expect(await split(flag)).toBe('1:10000');
     expect(status.lastAnalysis).toMatchObject({ step: 1, verdict: 'Successful' });
     expect(status.analysis?.measurements?.[0]).toMatchObject({ metric: 'error-rate', value: 0.2 });
@@ -85,15 +65,15 @@ describe('FlagRollout analysis against CloudWatch (moto)', () => {
   it('bad metrics roll the flag back to the last good split and stop', async () => {
     const flag = uniqueFlag('bad');
     await putErrorRate(flag, 0.2);
-    await createRollout(ns, 'bad', {
+    await createRollout(env.ns, 'bad', {
       flag,
       steps: [{ percentage: 5, hold: '1s' }, { percentage: 25, hold: '1h' }, { percentage: 100 }],
       analysis: errorRateAnalysis(flag),
     });
-    await waitForStatus(ns, 'bad', (s) => s.currentStep === 1);
+    await waitForStatus(env.ns, 'bad', (s) => s.currentStep === 1);
     expect(await split(flag)).toBe('1:2500');
     await putErrorRate(flag, 9); // the window's maximum is now 9 % errors
-    const status = await waitForStatus(ns, 'bad', (s) => s.phase === 'RolledBack');
+    const status = await waitForStatus(env.ns, 'bad', (s) => s.phase === 'RolledBack');
     expect(await split(flag)).toBe('1:500');
     expect(status).toMatchObject({ percentage: 5, rollback: { step: 1, percentage: 5 } });
     expect(status.rollback?.message).toContain('error-rate: Failed');
@@ -111,24 +91,28 @@ describe('FlagRollout analysis against CloudWatch (moto)', () => {
 
   it('missing metrics hold the step (inconclusive never promotes) until data arrives', async () => {
     const flag = uniqueFlag('missing');
-    await createRollout(ns, 'missing', {
+    await createRollout(env.ns, 'missing', {
       flag,
       targeting: { users: ['u-internal'] },
       steps: [{ percentage: 0, hold: '1s' }, { percentage: 100 }],
       analysis: errorRateAnalysis(flag),
     });
-    const first = await waitForStatus(ns, 'missing', (s) => s.analysis?.verdict === 'Inconclusive');
+    const first = await waitForStatus(
+      env.ns,
+      'missing',
+      (s) => s.analysis?.verdict === 'Inconclusive',
+    );
     expect(conditionOf(first, 'AnalysisPassed')).toMatchObject({
       status: 'False',
       reason: 'AnalysisInconclusive',
     });
     await delay(4_000); // well past the 1 s hold
-    const held = await waitForStatus(ns, 'missing', () => true);
+    const held = await waitForStatus(env.ns, 'missing', () => true);
     expect(held).toMatchObject({ currentStep: 0, phase: 'Holding' });
     expect((held.analysis?.measurements ?? []).length).toBeGreaterThan(2); // kept measuring
     expect(await split(flag)).toBe('1:0');
     await putErrorRate(flag, 0.1);
-    await waitForStatus(ns, 'missing', (s) => s.phase === 'Complete');
+    await waitForStatus(env.ns, 'missing', (s) => s.phase === 'Complete');
     expect(await split(flag)).toBe('1:10000');
   });
 });

@@ -1,37 +1,20 @@
 // A five-step FlagRollout with second-long holds on the real apiserver and Redis, driven by the
 // controller in-process: internal users → 5 → 25 → 50 → 100 %, Complete; the Redis keys match the
 // spec at every step, `kubectl get flagrollouts` and the CLI `report` show the progress.
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { run as runCli } from '../../../reconcilers/flagrollout/cli/run.js';
-import { createTestNamespace, kubectl, testEnv, waitFor } from '../../env/fixtures.js';
+import { kubectl, testEnv, waitFor } from '../../env/fixtures.js';
 import {
   conditionOf,
   createRollout,
   getRollout,
-  installCrd,
   parseTable,
-  rawRedis,
   readRawFlag,
-  startController,
   uniqueFlag,
-  type RunningController,
+  rolloutTestEnv,
 } from './support.js';
 
-let ns: string;
-let controller: RunningController;
-let redis: Redis;
-
-beforeAll(installCrd);
-beforeEach(async () => {
-  ns = await createTestNamespace('flagrollout-ramp');
-  controller = startController(ns);
-  redis = rawRedis();
-});
-afterEach(async () => {
-  await controller.stop();
-  await redis.quit();
-});
+const env = rolloutTestEnv('flagrollout-ramp');
 
 const PERCENT_BY_STEP: Record<string, string> = {
   '1/5': '0',
@@ -45,7 +28,7 @@ describe('FlagRollout on the real apiserver and Redis', () => {
   it('ramps internal → 5 → 25 → 50 → 100 % and ends Complete', async () => {
     const flag = uniqueFlag('ramp');
     const group = uniqueFlag('exp');
-    await createRollout(ns, 'ramp', {
+    await createRollout(env.ns, 'ramp', {
       flag,
       killSwitch: group.replace('_', '-'),
       targeting: { users: ['u-internal-1', 'u-qa'] },
@@ -63,7 +46,7 @@ describe('FlagRollout on the real apiserver and Redis', () => {
     let lastStep: string | undefined;
     await waitFor(
       async () => {
-        const raw = await readRawFlag(redis, flag);
+        const raw = await readRawFlag(env.redis, flag);
         if (raw !== undefined) {
           // Every state Redis goes through is one the spec asks for: targets on from step 0.
           expect(raw.targets).toEqual(['u-internal-1', 'u-qa']);
@@ -71,14 +54,16 @@ describe('FlagRollout on the real apiserver and Redis', () => {
             enabled: '1',
             salt: flag,
             killSwitch: group.replace('_', '-'),
-            updatedBy: `controller:${ns}/ramp`,
+            updatedBy: `controller:${env.ns}/ramp`,
           });
           if (splits.at(-1) !== raw.hash.percentage) splits.push(raw.hash.percentage ?? '?');
         }
-        const status = (await getRollout(ns, 'ramp')).status;
+        const status = (await getRollout(env.ns, 'ramp')).status;
         if (status?.step !== undefined && status.step !== lastStep) {
           lastStep = status.step;
-          tables.push(kubectl(['get', 'flagrollouts', '-n', ns]).then((r) => parseTable(r.stdout)));
+          tables.push(
+            kubectl(['get', 'flagrollouts', '-n', env.ns]).then((r) => parseTable(r.stdout)),
+          );
         }
         return status?.phase === 'Complete' && raw?.hash.percentage === '10000';
       },
@@ -95,7 +80,7 @@ describe('FlagRollout on the real apiserver and Redis', () => {
       if (row.PHASE === 'Holding') expect(row.NEXT).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     }
     expect(rows.map((r) => r.STEP)).toEqual(['1/5', '2/5', '3/5', '4/5', '5/5']);
-    const final = parseTable((await kubectl(['get', 'flagrollouts', '-n', ns])).stdout)[0];
+    const final = parseTable((await kubectl(['get', 'flagrollouts', '-n', env.ns])).stdout)[0];
     expect(final).toMatchObject({
       FLAG: flag,
       PHASE: 'Complete',
@@ -104,7 +89,7 @@ describe('FlagRollout on the real apiserver and Redis', () => {
       NEXT: '',
     });
 
-    const status = (await getRollout(ns, 'ramp')).status;
+    const status = (await getRollout(env.ns, 'ramp')).status;
     expect(status).toMatchObject({
       currentStep: 4,
       lastGoodPercentage: 100,
@@ -128,7 +113,7 @@ describe('FlagRollout on the real apiserver and Redis', () => {
         {
           flag,
           percentage: 100,
-          rollout: { owner: `${ns}/ramp`, phase: 'Complete', step: 4, stepCount: 5 },
+          rollout: { owner: `${env.ns}/ramp`, phase: 'Complete', step: 4, stepCount: 5 },
         },
       ],
     });

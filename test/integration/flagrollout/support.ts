@@ -3,13 +3,19 @@
 // the real apiserver, raw reads of the Redis keys and CloudWatch datapoints.
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { Redis } from 'ioredis';
+import { afterEach, beforeAll, beforeEach } from 'vitest';
 import {
   FlagRolloutKind,
   type FlagRolloutSpec,
   type FlagRolloutStatus,
 } from '../../../reconcilers/flagrollout/api.js';
 import { setupFlagRolloutWith } from '../../../reconcilers/flagrollout/setup.js';
-import { cloudWatchClientConfig, testEnv, waitFor } from '../../env/fixtures.js';
+import {
+  cloudWatchClientConfig,
+  createTestNamespace,
+  testEnv,
+  waitFor,
+} from '../../env/fixtures.js';
 import {
   installControllerCrd,
   startInProcessController,
@@ -188,4 +194,49 @@ export async function settled(c: RunningController, quietMs = 1_500): Promise<nu
     { timeoutMs: 15_000, message: 'the controller did not become idle' },
   );
   return last;
+}
+
+/** What a FlagRollout integration test runs against; fresh for each test. */
+export interface RolloutTestEnv {
+  /** The test's own namespace, watched by `controller`. */
+  readonly ns: string;
+  readonly controller: RunningController;
+  /** A raw client of the test Redis (to read and write flags as an application or a person would). */
+  readonly redis: Redis;
+}
+
+/**
+ * Registers the hooks of a FlagRollout integration test file: the CRD once, then per test a fresh
+ * namespace (`<prefix>-…`), a controller watching it and a raw Redis client, stopped after the test.
+ */
+export function rolloutTestEnv(prefix: string, options: { beforeAll?: () => Promise<void> } = {}) {
+  let current: RolloutTestEnv | undefined;
+  beforeAll(async () => {
+    await installCrd();
+    await options.beforeAll?.();
+  });
+  beforeEach(async () => {
+    const ns = await createTestNamespace(prefix);
+    current = { ns, controller: startController(ns), redis: rawRedis() };
+  });
+  afterEach(async () => {
+    await current?.controller.stop();
+    await current?.redis.quit();
+    current = undefined;
+  });
+  const now = (): RolloutTestEnv => {
+    if (current === undefined) throw new Error('rolloutTestEnv: used outside a test');
+    return current;
+  };
+  return {
+    get ns() {
+      return now().ns;
+    },
+    get controller() {
+      return now().controller;
+    },
+    get redis() {
+      return now().redis;
+    },
+  } satisfies RolloutTestEnv;
 }
