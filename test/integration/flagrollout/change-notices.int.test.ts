@@ -5,21 +5,19 @@
 // publishes nothing is not (the poll is the fallback for those).
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as runCli } from '../../../reconcilers/flagrollout/cli/run.js';
-import { adminKubeConfig, createTestNamespace, testEnv, waitFor } from '../../env/fixtures.js';
+import { adminKubeConfig, testEnv, waitFor } from '../../env/fixtures.js';
 import {
   conditionOf,
   createRollout,
   getRollout,
-  installCrd,
-  rawRedis,
   readRawFlag,
   settled,
-  startController,
   uniqueFlag,
   waitForStatus,
   type RunningController,
+  rolloutTestEnv,
 } from './support.js';
 
 /** Far beyond every wait below: whatever happens within a test comes from a notice. */
@@ -27,25 +25,10 @@ const NO_POLL_MS = 600_000;
 /** "Within a few seconds". */
 const NOTICED_MS = 5_000;
 
-let ns: string;
-let redis: Redis;
-const controllers: RunningController[] = [];
+const env = rolloutTestEnv('flagrollout-notices', { controller: false });
 
-beforeAll(installCrd);
-beforeEach(async () => {
-  ns = await createTestNamespace('flagrollout-notices');
-  redis = rawRedis();
-});
-afterEach(async () => {
-  for (const c of controllers.splice(0)) await c.stop();
-  await redis.quit();
-});
-
-function start(options: { defaultRedis?: boolean } = {}): RunningController {
-  const c = startController(ns, { pollMs: NO_POLL_MS, ...options });
-  controllers.push(c);
-  return c;
-}
+const start = (options: { defaultRedis?: boolean } = {}): RunningController =>
+  env.start({ pollMs: NO_POLL_MS, ...options });
 
 /** `latticedb-flags <args>` against `url` (default: the test Redis); returns the exit code. */
 function cli(args: string[], url = testEnv().redisUrl) {
@@ -62,32 +45,32 @@ const STEPS = [{ percentage: 0, hold: '1s' }, { percentage: 5, hold: '1h' }, { p
 async function holdingRollout(name: string, extra: object = {}) {
   const flag = uniqueFlag(name);
   const group = uniqueFlag('grp').replace('_', '-');
-  await createRollout(ns, name, { flag, killSwitch: group, steps: STEPS, ...extra });
-  await waitForStatus(ns, name, (s) => s.currentStep === 1 && s.phase === 'Holding');
+  await createRollout(env.ns, name, { flag, killSwitch: group, steps: STEPS, ...extra });
+  await waitForStatus(env.ns, name, (s) => s.currentStep === 1 && s.phase === 'Holding');
   return { flag, group };
 }
 
-const phase = async (name: string) => (await getRollout(ns, name)).status?.phase;
+const phase = async (name: string) => (await getRollout(env.ns, name)).status?.phase;
 
 describe('change notices on the default Redis', () => {
   it('a kill switch set with the CLI kills the rollout within seconds; cleared, it resumes', async () => {
     start();
     const { flag, group } = await holdingRollout('kill');
-    const before = await readRawFlag(redis, flag);
+    const before = await readRawFlag(env.redis, flag);
 
     expect(await cli(['kill-switch', group, 'on'])).toBe(0);
-    const killed = await waitForStatus(ns, 'kill', (s) => s.phase === 'KilledBySwitch', {
+    const killed = await waitForStatus(env.ns, 'kill', (s) => s.phase === 'KilledBySwitch', {
       timeoutMs: NOTICED_MS,
     });
     expect(conditionOf(killed, 'KillSwitchActive')).toMatchObject({ status: 'True' });
     expect(killed.holdRemainingSeconds).toBeGreaterThan(3500);
 
     expect(await cli(['kill-switch', group, 'off'])).toBe(0);
-    const resumed = await waitForStatus(ns, 'kill', (s) => s.phase === 'Holding', {
+    const resumed = await waitForStatus(env.ns, 'kill', (s) => s.phase === 'Holding', {
       timeoutMs: NOTICED_MS,
     });
     expect(resumed).toMatchObject({ currentStep: 1, percentage: 5 });
-    expect(await readRawFlag(redis, flag)).toEqual(before); // the controller never wrote
+    expect(await readRawFlag(env.redis, flag)).toEqual(before); // the controller never wrote
   });
 
   it('a CLI disable is respected within seconds; a CLI enable resumes; own writes wake no one', async () => {
@@ -96,7 +79,7 @@ describe('change notices on the default Redis', () => {
 
     let before = await settled(c);
     expect(await cli(['disable', flag])).toBe(0);
-    const disabled = await waitForStatus(ns, 'disable', (s) => s.phase === 'Disabled', {
+    const disabled = await waitForStatus(env.ns, 'disable', (s) => s.phase === 'Disabled', {
       timeoutMs: NOTICED_MS,
     });
     expect(conditionOf(disabled, 'Stalled')).toMatchObject({
@@ -108,13 +91,13 @@ describe('change notices on the default Redis', () => {
 
     before = await settled(c);
     expect(await cli(['enable', flag])).toBe(0);
-    await waitForStatus(ns, 'disable', (s) => s.phase === 'Holding', { timeoutMs: NOTICED_MS });
+    await waitForStatus(env.ns, 'disable', (s) => s.phase === 'Holding', { timeoutMs: NOTICED_MS });
     // The controller takes the flag back: the notice's reconcile writes, and wakes itself once
     // to re-observe (progress.ts, after a repair). Its write's own notice adds no reconcile
     // (unrecognised, it would re-run the key at once, before the re-observation: 3).
     const raw = await waitFor(async () => {
-      const r = await readRawFlag(redis, flag);
-      return r?.hash.updatedBy === `controller:${ns}/disable` ? r : undefined;
+      const r = await readRawFlag(env.redis, flag);
+      return r?.hash.updatedBy === `controller:${env.ns}/disable` ? r : undefined;
     });
     expect(raw.hash).toMatchObject({ enabled: '1', percentage: '500' });
     await new Promise((r) => setTimeout(r, 500));
@@ -124,16 +107,18 @@ describe('change notices on the default Redis', () => {
   it('a raw SET publishes nothing and waits for the poll; its notice, published by hand, acts', async () => {
     start();
     const { group } = await holdingRollout('raw');
-    await redis.set(`latticedb:flags:kill_switch:${group}`, 'true');
+    await env.redis.set(`latticedb:flags:kill_switch:${group}`, 'true');
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await phase('raw')).toBe('Holding');
 
     // What CONTRACT.md asks of writers that bypass the store.
-    await redis.publish(
+    await env.redis.publish(
       'latticedb:flags:changes',
       JSON.stringify({ op: 'kill-switch', group, active: true }),
     );
-    await waitForStatus(ns, 'raw', (s) => s.phase === 'KilledBySwitch', { timeoutMs: NOTICED_MS });
+    await waitForStatus(env.ns, 'raw', (s) => s.phase === 'KilledBySwitch', {
+      timeoutMs: NOTICED_MS,
+    });
   });
 });
 
@@ -145,7 +130,7 @@ describe('change notices on a redisRef Redis', () => {
     await adminKubeConfig()
       .makeApiClient(CoreV1Api)
       .createNamespacedSecret({
-        namespace: ns,
+        namespace: env.ns,
         body: { metadata: { name: 'flags-redis' }, stringData: { url: url.toString() } },
       });
     start({ defaultRedis: false });
@@ -160,8 +145,10 @@ describe('change notices on a redisRef Redis', () => {
     }
 
     expect(await cli(['kill-switch', group, 'on'], url.toString())).toBe(0);
-    await waitForStatus(ns, 'ref', (s) => s.phase === 'KilledBySwitch', { timeoutMs: NOTICED_MS });
+    await waitForStatus(env.ns, 'ref', (s) => s.phase === 'KilledBySwitch', {
+      timeoutMs: NOTICED_MS,
+    });
     expect(await cli(['kill-switch', group, 'off'], url.toString())).toBe(0);
-    await waitForStatus(ns, 'ref', (s) => s.phase === 'Holding', { timeoutMs: NOTICED_MS });
+    await waitForStatus(env.ns, 'ref', (s) => s.phase === 'Holding', { timeoutMs: NOTICED_MS });
   });
 });

@@ -2,50 +2,26 @@
 // mid-hold resumes at the right time; a Redis restart (data lost) is repaired from the spec; the
 // CLI's changes to a controlled flag are put back, except a disable.
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { Redis } from 'ioredis';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { run as runCli } from '../../../reconcilers/flagrollout/cli/run.js';
-import {
-  adminKubeConfig,
-  createTestNamespace,
-  environmentControl,
-  testEnv,
-  waitFor,
-} from '../../env/fixtures.js';
+import { adminKubeConfig, environmentControl, testEnv, waitFor } from '../../env/fixtures.js';
 import {
   conditionOf,
   createRollout,
   getRollout,
-  installCrd,
   patchRollout,
-  rawRedis,
   readRawFlag,
   settled,
-  startController,
   uniqueFlag,
   waitForStatus,
   type RunningController,
+  rolloutTestEnv,
 } from './support.js';
 
-let ns: string;
-let redis: Redis;
-const controllers: RunningController[] = [];
+const env = rolloutTestEnv('flagrollout-emergency', { controller: false });
 
-beforeAll(installCrd);
-beforeEach(async () => {
-  ns = await createTestNamespace('flagrollout-emergency');
-  redis = rawRedis();
-});
-afterEach(async () => {
-  for (const c of controllers.splice(0)) await c.stop();
-  await redis.quit();
-});
-
-function start(pollMs?: number): RunningController {
-  const c = startController(ns, pollMs === undefined ? {} : { pollMs });
-  controllers.push(c);
-  return c;
-}
+const start = (pollMs?: number): RunningController =>
+  env.start(pollMs === undefined ? {} : { pollMs });
 
 /** Reconciles after `change`: waits until `done` holds and the reconcile count has settled. */
 async function reconcilesFor(
@@ -63,69 +39,69 @@ async function reconcilesFor(
 }
 
 const nudge = (name: string) => () =>
-  patchRollout(ns, name, { metadata: { annotations: { 'test/nudge': String(Date.now()) } } });
+  patchRollout(env.ns, name, { metadata: { annotations: { 'test/nudge': String(Date.now()) } } });
 
 describe('emergencies act within one reconcile', () => {
   it('kill switch: KilledBySwitch, flag untouched, hold frozen; cleared: resumes where it was', async () => {
     const c = start(600_000); // no polling: only the nudges below reconcile
     const flag = uniqueFlag('kill');
     const group = uniqueFlag('exp').replace('_', '-');
-    await createRollout(ns, 'kill', {
+    await createRollout(env.ns, 'kill', {
       flag,
       killSwitch: group,
       steps: [{ percentage: 0, hold: '1s' }, { percentage: 5, hold: '1h' }, { percentage: 100 }],
     });
-    await waitForStatus(ns, 'kill', (s) => s.currentStep === 1 && s.phase === 'Holding');
-    const before = await readRawFlag(redis, flag);
+    await waitForStatus(env.ns, 'kill', (s) => s.currentStep === 1 && s.phase === 'Holding');
+    const before = await readRawFlag(env.redis, flag);
 
     const killed = await reconcilesFor(
       c,
       async () => {
-        await redis.set(`latticedb:flags:kill_switch:${group}`, '1');
+        await env.redis.set(`latticedb:flags:kill_switch:${group}`, '1');
         await nudge('kill')();
       },
-      async () => (await getRollout(ns, 'kill')).status?.phase === 'KilledBySwitch',
+      async () => (await getRollout(env.ns, 'kill')).status?.phase === 'KilledBySwitch',
     );
     expect(killed).toBe(1);
-    const status = (await getRollout(ns, 'kill')).status;
+    const status = (await getRollout(env.ns, 'kill')).status;
     expect(status).toMatchObject({ percentage: 0, exposure: { percentage: 0, targetedUsers: 0 } });
     expect(status?.holdRemainingSeconds).toBeGreaterThan(3500);
     expect(status?.nextStepAt).toBeUndefined();
     expect(conditionOf(status, 'KillSwitchActive')).toMatchObject({ status: 'True' });
-    expect(await readRawFlag(redis, flag)).toEqual(before); // the evaluator answers off already
+    expect(await readRawFlag(env.redis, flag)).toEqual(before); // the evaluator answers off already
 
     const cleared = await reconcilesFor(
       c,
       async () => {
-        await redis.del(`latticedb:flags:kill_switch:${group}`);
+        await env.redis.del(`latticedb:flags:kill_switch:${group}`);
         await nudge('kill')();
       },
-      async () => (await getRollout(ns, 'kill')).status?.phase === 'Holding',
+      async () => (await getRollout(env.ns, 'kill')).status?.phase === 'Holding',
     );
     expect(cleared).toBe(1);
-    const resumed = (await getRollout(ns, 'kill')).status;
+    const resumed = (await getRollout(env.ns, 'kill')).status;
     expect(resumed).toMatchObject({ currentStep: 1, percentage: 5 });
     const left = Date.parse(resumed?.nextStepAt ?? '') - Date.now();
     expect(left).toBeGreaterThan(3_500_000);
     expect(left).toBeLessThanOrEqual((status?.holdRemainingSeconds ?? 0) * 1000 + 1000);
-    expect(await readRawFlag(redis, flag)).toEqual(before);
+    expect(await readRawFlag(env.redis, flag)).toEqual(before);
   });
 
   it('enabled: false writes enabled=0 in the reconcile the spec change causes', async () => {
     const c = start(600_000);
     const flag = uniqueFlag('disable');
-    await createRollout(ns, 'disable', {
+    await createRollout(env.ns, 'disable', {
       flag,
       steps: [{ percentage: 0, hold: '1s' }, { percentage: 25, hold: '1h' }, { percentage: 100 }],
     });
-    await waitForStatus(ns, 'disable', (s) => s.currentStep === 1 && s.phase === 'Holding');
+    await waitForStatus(env.ns, 'disable', (s) => s.currentStep === 1 && s.phase === 'Holding');
     const count = await reconcilesFor(
       c,
-      () => patchRollout(ns, 'disable', { spec: { enabled: false } }),
-      async () => (await readRawFlag(redis, flag))?.hash.enabled === '0',
+      () => patchRollout(env.ns, 'disable', { spec: { enabled: false } }),
+      async () => (await readRawFlag(env.redis, flag))?.hash.enabled === '0',
     );
     expect(count).toBe(1);
-    const status = (await getRollout(ns, 'disable')).status;
+    const status = (await getRollout(env.ns, 'disable')).status;
     expect(status).toMatchObject({ phase: 'Disabled', percentage: 0 });
     expect(conditionOf(status, 'Ready')).toMatchObject({
       status: 'True',
@@ -138,12 +114,12 @@ describe('restarts', () => {
   it('a controller restarted mid-hold promotes at nextStepAt, not before and not again', async () => {
     const first = start();
     const flag = uniqueFlag('restart');
-    await createRollout(ns, 'restart', {
+    await createRollout(env.ns, 'restart', {
       flag,
       steps: [{ percentage: 0, hold: '1s' }, { percentage: 5, hold: '8s' }, { percentage: 100 }],
     });
     const holding = await waitForStatus(
-      ns,
+      env.ns,
       'restart',
       (s) => s.currentStep === 1 && s.phase === 'Holding',
     );
@@ -153,14 +129,14 @@ describe('restarts', () => {
     start();
     // Until nextStepAt the new controller keeps 5 %…
     while (Date.now() < nextStepAt - 500) {
-      expect((await readRawFlag(redis, flag))?.hash.percentage).toBe('500');
+      expect((await readRawFlag(env.redis, flag))?.hash.percentage).toBe('500');
       await new Promise((r) => setTimeout(r, 200));
     }
     // …then promotes, once.
-    const done = await waitForStatus(ns, 'restart', (s) => s.phase === 'Complete', {
+    const done = await waitForStatus(env.ns, 'restart', (s) => s.phase === 'Complete', {
       timeoutMs: 20_000,
     });
-    const raw = await readRawFlag(redis, flag);
+    const raw = await readRawFlag(env.redis, flag);
     expect(raw?.hash).toMatchObject({ percentage: '10000', version: '3' });
     const reachedLast = done.history?.find((h) => h.to === 'Ramping')?.time;
     expect(Date.parse(reachedLast ?? '')).toBeGreaterThanOrEqual(nextStepAt);
@@ -169,13 +145,13 @@ describe('restarts', () => {
   it('Redis restarted without its data: the flag is rewritten from the spec', async () => {
     start(1_000);
     const flag = uniqueFlag('flush');
-    await createRollout(ns, 'flush', {
+    await createRollout(env.ns, 'flush', {
       flag,
       targeting: { users: ['u-internal'] },
       steps: [{ percentage: 0, hold: '1s' }, { percentage: 25, hold: '1h' }, { percentage: 100 }],
     });
     const before = await waitForStatus(
-      ns,
+      env.ns,
       'flush',
       (s) => s.currentStep === 1 && s.phase === 'Holding',
     );
@@ -185,8 +161,8 @@ describe('restarts', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     onTestFinished(() => environmentControl().ensureRunning());
     await environmentControl().restartRedis();
-    expect(await readRawFlag(redis, flag)).toBeUndefined();
-    const raw = await waitFor(() => readRawFlag(redis, flag), {
+    expect(await readRawFlag(env.redis, flag)).toBeUndefined();
+    const raw = await waitFor(() => readRawFlag(env.redis, flag), {
       timeoutMs: 30_000,
       message: 'flag rewritten',
     });
@@ -194,18 +170,18 @@ describe('restarts', () => {
       enabled: '1',
       percentage: '2500',
       version: '1',
-      updatedBy: `controller:${ns}/flush`,
+      updatedBy: `controller:${env.ns}/flush`,
     });
     expect(raw.targets).toEqual(['u-internal']);
-    const after = await waitForStatus(ns, 'flush', (s) => s.flagVersion === 1);
+    const after = await waitForStatus(env.ns, 'flush', (s) => s.flagVersion === 1);
     expect(after).toMatchObject({ currentStep: 1, phase: 'Holding', percentage: 25 });
     expect(Date.parse(after.nextStepAt ?? '')).toBeGreaterThan(Date.parse(before.nextStepAt ?? '')); // hold restarted
     await waitFor(
-      async () => (await redis.hgetall(`latticedb:flags:${flag}:rollout`)).phase === 'Holding',
+      async () => (await env.redis.hgetall(`latticedb:flags:${flag}:rollout`)).phase === 'Holding',
     );
     const events = await adminKubeConfig()
       .makeApiClient(CoreV1Api)
-      .listNamespacedEvent({ namespace: ns });
+      .listNamespacedEvent({ namespace: env.ns });
     expect(events.items.map((e) => e.reason)).toContain('FlagRewritten');
   });
 });
@@ -221,38 +197,38 @@ describe('the CLI writing a controlled flag', () => {
   it('a percentage change is put back; a disable is respected until re-enabled', async () => {
     start(1_000);
     const flag = uniqueFlag('cli');
-    await createRollout(ns, 'cli', {
+    await createRollout(env.ns, 'cli', {
       flag,
       steps: [{ percentage: 0, hold: '1s' }, { percentage: 5, hold: '1h' }, { percentage: 100 }],
     });
-    await waitForStatus(ns, 'cli', (s) => s.currentStep === 1 && s.phase === 'Holding');
+    await waitForStatus(env.ns, 'cli', (s) => s.currentStep === 1 && s.phase === 'Holding');
 
     expect(await cli('set-percentage', flag, '60')).toBe(0);
     const restored = await waitFor(async () => {
-      const raw = await readRawFlag(redis, flag);
-      return raw?.hash.updatedBy === `controller:${ns}/cli` ? raw : undefined;
+      const raw = await readRawFlag(env.redis, flag);
+      return raw?.hash.updatedBy === `controller:${env.ns}/cli` ? raw : undefined;
     });
     expect(restored.hash).toMatchObject({ enabled: '1', percentage: '500' });
 
     expect(await cli('disable', flag)).toBe(0);
-    const respected = await waitForStatus(ns, 'cli', (s) => s.phase === 'Disabled');
+    const respected = await waitForStatus(env.ns, 'cli', (s) => s.phase === 'Disabled');
     expect(conditionOf(respected, 'Stalled')).toMatchObject({
       status: 'True',
       reason: 'ExternalDisable',
     });
     expect(respected.holdRemainingSeconds).toBeGreaterThan(3500);
     await new Promise((r) => setTimeout(r, 2_500)); // polled twice: still off, still the CLI's write
-    expect((await readRawFlag(redis, flag))?.hash).toMatchObject({
+    expect((await readRawFlag(env.redis, flag))?.hash).toMatchObject({
       enabled: '0',
       updatedBy: 'cli:oncall',
     });
 
     expect(await cli('enable', flag)).toBe(0);
-    await waitForStatus(ns, 'cli', (s) => s.phase === 'Holding' && s.percentage === 5);
-    expect((await readRawFlag(redis, flag))?.hash).toMatchObject({
+    await waitForStatus(env.ns, 'cli', (s) => s.phase === 'Holding' && s.percentage === 5);
+    expect((await readRawFlag(env.redis, flag))?.hash).toMatchObject({
       enabled: '1',
       percentage: '500',
-      updatedBy: `controller:${ns}/cli`,
+      updatedBy: `controller:${env.ns}/cli`,
     });
   });
 });

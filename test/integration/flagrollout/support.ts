@@ -198,45 +198,61 @@ export async function settled(c: RunningController, quietMs = 1_500): Promise<nu
 
 /** What a FlagRollout integration test runs against; fresh for each test. */
 export interface RolloutTestEnv {
-  /** The test's own namespace, watched by `controller`. */
+  /** The test's own namespace, watched by the controllers started for it. */
   readonly ns: string;
+  /** The controller started for each test (unless the file asked for none). */
   readonly controller: RunningController;
   /** A raw client of the test Redis (to read and write flags as an application or a person would). */
   readonly redis: Redis;
+  /** Starts a (further) controller on the test's namespace; stopped after the test. */
+  start(options?: Parameters<typeof startController>[1]): RunningController;
 }
 
 /**
  * Registers the hooks of a FlagRollout integration test file: the CRD once, then per test a fresh
- * namespace (`<prefix>-…`), a controller watching it and a raw Redis client, stopped after the test.
+ * namespace (`<prefix>-…`), a raw Redis client and, unless `controller: false`, a controller
+ * watching the namespace; every controller of the test is stopped after it.
  */
-export function rolloutTestEnv(prefix: string, options: { beforeAll?: () => Promise<void> } = {}) {
-  let current: RolloutTestEnv | undefined;
+export function rolloutTestEnv(
+  prefix: string,
+  options: { readonly beforeAll?: () => Promise<void>; readonly controller?: boolean } = {},
+): RolloutTestEnv {
+  let current: { ns: string; redis: Redis; controllers: RunningController[] } | undefined;
+  const now = () => {
+    if (current === undefined) throw new Error('rolloutTestEnv: used outside a test');
+    return current;
+  };
+  const start = (opts?: Parameters<typeof startController>[1]): RunningController => {
+    const test = now();
+    const c = startController(test.ns, opts);
+    test.controllers.push(c);
+    return c;
+  };
   beforeAll(async () => {
     await installCrd();
     await options.beforeAll?.();
   });
   beforeEach(async () => {
-    const ns = await createTestNamespace(prefix);
-    current = { ns, controller: startController(ns), redis: rawRedis() };
+    current = { ns: await createTestNamespace(prefix), redis: rawRedis(), controllers: [] };
+    if (options.controller !== false) start();
   });
   afterEach(async () => {
-    await current?.controller.stop();
+    for (const c of current?.controllers.splice(0) ?? []) await c.stop();
     await current?.redis.quit();
     current = undefined;
   });
-  const now = (): RolloutTestEnv => {
-    if (current === undefined) throw new Error('rolloutTestEnv: used outside a test');
-    return current;
-  };
   return {
     get ns() {
       return now().ns;
     },
     get controller() {
-      return now().controller;
+      const first = now().controllers[0];
+      if (first === undefined) throw new Error('rolloutTestEnv: no controller started');
+      return first;
     },
     get redis() {
       return now().redis;
     },
-  } satisfies RolloutTestEnv;
+    start,
+  };
 }
