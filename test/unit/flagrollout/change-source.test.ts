@@ -136,6 +136,18 @@ function setup(options: { defaultFeed?: FakeFeed; rollouts?: RolloutObject[] } =
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
+/** A source started on the default Redis, subscribed, with the reload that follows taken. */
+async function subscribedToDefault() {
+  const feed = new FakeFeed('redis:default');
+  const t = setup({ defaultFeed: feed });
+  await t.source.start(t.ctx);
+  const sub = feed.only;
+  sub.up();
+  await tick();
+  t.take();
+  return { feed, t, sub };
+}
+
 describe('FlagChangeSource', () => {
   it('subscribes to the default Redis at start and reconciles every rollout once subscribed', async () => {
     const feed = new FakeFeed('redis:default');
@@ -151,13 +163,7 @@ describe('FlagChangeSource', () => {
   });
 
   it('enqueues the rollouts a notice concerns; anything unreadable reloads everything', async () => {
-    const feed = new FakeFeed('redis:default');
-    const t = setup({ defaultFeed: feed });
-    await t.source.start(t.ctx);
-    const sub = feed.only;
-    sub.up();
-    await tick();
-    t.take();
+    const { feed, t, sub } = await subscribedToDefault();
     sub.publish(feed.channel, { op: 'kill-switch', group: 'exp', active: true });
     expect(t.take()).toEqual(['a', 'c']);
     sub.publish(feed.channel, { op: 'set', flag: 'search', version: 9 });
@@ -169,13 +175,7 @@ describe('FlagChangeSource', () => {
   });
 
   it('reloads after a reconnect: notices sent meanwhile are lost', async () => {
-    const feed = new FakeFeed('redis:default');
-    const t = setup({ defaultFeed: feed });
-    await t.source.start(t.ctx);
-    const sub = feed.only;
-    sub.up();
-    await tick();
-    t.take();
+    const { t, sub } = await subscribedToDefault();
     sub.emit('error', new Error('ECONNRESET'));
     sub.emit('close');
     sub.up();
@@ -209,13 +209,7 @@ describe('FlagChangeSource', () => {
   });
 
   it('skips the writer for the notice of its own write, not the other rollouts of the flag', async () => {
-    const feed = new FakeFeed('redis:default');
-    const t = setup({ defaultFeed: feed });
-    await t.source.start(t.ctx);
-    const sub = feed.only;
-    sub.up();
-    await tick();
-    t.take();
+    const { feed, t, sub } = await subscribedToDefault();
     const opened = t.source.track(
       { ok: true, store: new FakeFlagStore(), endpoint: 'x', changes: feed },
       'ns/a',
@@ -238,13 +232,7 @@ describe('FlagChangeSource', () => {
   });
 
   it('fences a failing notice handler, and ignores a refused subscription (polling remains)', async () => {
-    const feed = new FakeFeed('redis:default');
-    const t = setup({ defaultFeed: feed });
-    await t.source.start(t.ctx);
-    const sub = feed.only;
-    sub.up();
-    await tick();
-    t.take();
+    const { feed, t, sub } = await subscribedToDefault();
     t.ctx.list = () => {
       throw new Error('cache exploded');
     };
@@ -264,13 +252,7 @@ describe('FlagChangeSource', () => {
   });
 
   it('disconnects on abort, ignores later notices, and closes through the registry too', async () => {
-    const feed = new FakeFeed('redis:default');
-    const t = setup({ defaultFeed: feed });
-    await t.source.start(t.ctx);
-    const sub = feed.only;
-    sub.up();
-    await tick();
-    t.take();
+    const { feed, t, sub } = await subscribedToDefault();
     t.abort.abort();
     expect(sub.disconnected).toBe(1);
     sub.publish(feed.channel, { op: 'kill-switch', group: 'exp', active: true });
