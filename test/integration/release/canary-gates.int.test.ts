@@ -5,7 +5,11 @@
 // again and a promote for it takes a new value (`1.2`); rollback after a healthy revision returns
 // the previous image through the fast path and pins the spec until it changes.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ReleaseSpec, ReleaseStatus } from '../../../reconcilers/release/api.js';
+import type {
+  CanaryStrategy,
+  ReleaseSpec,
+  ReleaseStatus,
+} from '../../../reconcilers/release/api.js';
 import { createTestNamespace } from '../../env/fixtures.js';
 import {
   annotateRelease,
@@ -54,18 +58,31 @@ function quickInconclusiveAnalysis(release: string): NonNullable<ReleaseSpec['an
   return { ...analysis, metrics: analysis.metrics.map((m) => ({ ...m, inconclusiveLimit: 1 })) };
 }
 
+/**
+ * A seeded world, the controller, and a canary through `steps` gated by an analysis that stays
+ * inconclusive until the test puts metrics.
+ */
+async function gatedCanary(prefix: string, steps: CanaryStrategy['steps']) {
+  const s = await seedWorld();
+  const moto = new MotoView(s);
+  view = moto; // destroyed after the test
+  const ns = await createTestNamespace(prefix);
+  controller = startController(ns);
+  await createRelease(
+    ns,
+    'ldb',
+    canarySpec(s, { steps }, { analysis: quickInconclusiveAnalysis(ns) }),
+  );
+  return { s, ns, moto };
+}
+
 describe('Release canary gates and operator actions', () => {
   it('holds at its weight while metrics are missing, and moves on once promoted', async () => {
-    const s = await seedWorld();
-    view = new MotoView(s);
-    const ns = await createTestNamespace('rel-hold');
-    controller = startController(ns);
-    const steps = [{ setWeight: 10 }, { pause: { duration: '1s' } }, { setWeight: 50 }];
-    await createRelease(
-      ns,
-      'ldb',
-      canarySpec(s, { steps }, { analysis: quickInconclusiveAnalysis(ns) }),
-    );
+    const { ns, moto } = await gatedCanary('rel-hold', [
+      { setWeight: 10 },
+      { pause: { duration: '1s' } },
+      { setWeight: 50 },
+    ]);
 
     const held = await waitForRelease(
       ns,
@@ -91,7 +108,7 @@ describe('Release canary gates and operator actions', () => {
     await sleep(1_500);
     const still = await getRelease(ns, 'ldb');
     expect(still.status?.phase).toBe('Paused');
-    expect(await view.weights()).toEqual({ blue: 90, green: 10 });
+    expect(await moto.weights()).toEqual({ blue: 90, green: 10 });
 
     // Promote; once it let the gate pass, healthy metrics for the gate of the next weight (before
     // that, they would end the hold by themselves: an inconclusive gate is measured on).
@@ -113,22 +130,17 @@ describe('Release canary gates and operator actions', () => {
         message: expect.stringMatching(/inconclusive .*passed by the promote action/),
       }),
     );
-    expect(await view.weights()).toEqual({ blue: 0, green: 100 });
-    const primary = (await view.taskSets()).find((t) => t.status === 'PRIMARY');
+    expect(await moto.weights()).toEqual({ blue: 0, green: 100 });
+    const primary = (await moto.taskSets()).find((t) => t.status === 'PRIMARY');
     expect(primary?.externalId).toBe('ldb-r1-canary');
   });
 
   it('measures on while holding: good metrics resume the canary without promote', async () => {
-    const s = await seedWorld();
-    view = new MotoView(s);
-    const ns = await createTestNamespace('rel-resume');
-    controller = startController(ns);
-    const steps = [{ setWeight: 10 }, { pause: { duration: '1s' } }, { setWeight: 50 }];
-    await createRelease(
-      ns,
-      'ldb',
-      canarySpec(s, { steps }, { analysis: quickInconclusiveAnalysis(ns) }),
-    );
+    const { ns, moto } = await gatedCanary('rel-resume', [
+      { setWeight: 10 },
+      { pause: { duration: '1s' } },
+      { setWeight: 50 },
+    ]);
     await waitForRelease(
       ns,
       'ldb',
@@ -141,7 +153,7 @@ describe('Release canary gates and operator actions', () => {
     expect(still?.phase).toBe('Paused');
     // Measured again while holding (2 measurements make it inconclusive; more follow each second).
     expect(still?.analysis?.measurements?.length ?? 0).toBeGreaterThan(2);
-    expect(await view.weights()).toEqual({ blue: 90, green: 10 });
+    expect(await moto.weights()).toEqual({ blue: 90, green: 10 });
 
     await putErrorRate(ns, 0);
     feeder = setInterval(() => void putErrorRate(ns, 0).catch(() => undefined), 250);
@@ -160,20 +172,15 @@ describe('Release canary gates and operator actions', () => {
         message: expect.stringContaining('after being inconclusive: resuming'),
       }),
     );
-    expect(await view.weights()).toEqual({ blue: 0, green: 100 });
+    expect(await moto.weights()).toEqual({ blue: 0, green: 100 });
   });
 
   it('measures on while holding: bad metrics roll the held canary back (one AnalysisFailed Event)', async () => {
-    const s = await seedWorld();
-    view = new MotoView(s);
-    const ns = await createTestNamespace('rel-held-bad');
-    controller = startController(ns);
-    const steps = [{ setWeight: 25 }, { pause: { duration: '1s' } }, { setWeight: 50 }];
-    await createRelease(
-      ns,
-      'ldb',
-      canarySpec(s, { steps }, { analysis: quickInconclusiveAnalysis(ns) }),
-    );
+    const { s, ns, moto } = await gatedCanary('rel-held-bad', [
+      { setWeight: 25 },
+      { pause: { duration: '1s' } },
+      { setWeight: 50 },
+    ]);
     await waitForRelease(
       ns,
       'ldb',
@@ -181,7 +188,7 @@ describe('Release canary gates and operator actions', () => {
       'the canary held at 25 % by inconclusive analysis',
       30_000,
     );
-    expect(await view.weights()).toEqual({ blue: 75, green: 25 });
+    expect(await moto.weights()).toEqual({ blue: 75, green: 25 });
 
     await putErrorRate(ns, 7);
     feeder = setInterval(() => void putErrorRate(ns, 7).catch(() => undefined), 250);
@@ -198,8 +205,8 @@ describe('Release canary gates and operator actions', () => {
       fromStage: 'Steps',
     });
     expect(rolledBack.rollback?.message).toMatch(/^analysis \(step 0\) failed: error-rate: Failed/);
-    expect(await view.weights()).toEqual({ blue: 100, green: 0 });
-    const sets = await view.taskSets();
+    expect(await moto.weights()).toEqual({ blue: 100, green: 0 });
+    const sets = await moto.taskSets();
     expect(sets).toHaveLength(1);
     expect(sets[0]).toMatchObject({ status: 'PRIMARY', externalId: s.canary.primaryExternalId });
     const failures = (await releaseEvents(ns, 'ldb')).filter((e) => e.reason === 'AnalysisFailed');
@@ -207,16 +214,11 @@ describe('Release canary gates and operator actions', () => {
   });
 
   it('does not carry a promoted analysis step over to the next revision', async () => {
-    const s = await seedWorld();
-    view = new MotoView(s);
-    const ns = await createTestNamespace('rel-gate-next');
-    controller = startController(ns);
-    const steps = [{ setWeight: 10 }, { analysis: {} }, { setWeight: 50 }];
-    await createRelease(
-      ns,
-      'ldb',
-      canarySpec(s, { steps }, { analysis: quickInconclusiveAnalysis(ns) }),
-    );
+    const { s, ns, moto } = await gatedCanary('rel-gate-next', [
+      { setWeight: 10 },
+      { analysis: {} },
+      { setWeight: 50 },
+    ]);
     const held = (n: number) => (st: ReleaseStatus) =>
       st.revision?.number === n && st.pause?.reason === 'AnalysisInconclusive';
     await waitForRelease(ns, 'ldb', held(1), 'revision 1 held at its analysis step', 30_000);
@@ -242,7 +244,7 @@ describe('Release canary gates and operator actions', () => {
     expect(second.phase).toBe('Paused');
     expect(second.pause?.reason).toBe('AnalysisInconclusive');
     expect(second.currentStepIndex).toBe(1);
-    expect(await view.weights()).toEqual({ blue: 10, green: 90 });
+    expect(await moto.weights()).toEqual({ blue: 10, green: 90 });
   });
 
   it('aborts on the abort annotation (traffic back, canary removed); after retry a promote takes a new value', async () => {
