@@ -32,6 +32,18 @@ async function runMigration(h: Harness, code: number): Promise<void> {
   h.world.ecs.finishTask(task!.arn, code);
 }
 
+/** The migration succeeded (reversible or not); the deploy that follows meets a 7 % error rate. */
+async function migratedThenFailing(reversible: boolean): Promise<{ world: World; h: Harness }> {
+  const world = new World({ kind: 'canary' });
+  world.errorRate(7);
+  const h = new Harness(
+    world,
+    migrationSpec(reversible, { analysis: { metrics: [ERROR_RATE_CHECK] } }),
+  );
+  await runMigration(h, 0);
+  return { world, h };
+}
+
 describe('migration', () => {
   it('takes the snapshot, holds the flag on during the task, deploys, then turns the flag off', async () => {
     const world = new World({ kind: 'canary' });
@@ -94,13 +106,7 @@ describe('migration', () => {
   });
 
   it('reversible: a deploy failing after the migration rolls back, turns the flag off and names the snapshot', async () => {
-    const world = new World({ kind: 'canary' });
-    world.errorRate(7);
-    const h = new Harness(
-      world,
-      migrationSpec(true, { analysis: { metrics: [ERROR_RATE_CHECK] } }),
-    );
-    await runMigration(h, 0);
+    const { world, h } = await migratedThenFailing(true);
     await h.until((x) => x.status.phase === 'RolledBack');
     expect(await flagOn(world)).toBe(false);
     expect(await world.weights()).toEqual({ A: 100, B: 0 });
@@ -110,13 +116,7 @@ describe('migration', () => {
   });
 
   it('not reversible: a deploy failing after the migration freezes — traffic stays, the flag stays on', async () => {
-    const world = new World({ kind: 'canary' });
-    world.errorRate(7);
-    const h = new Harness(
-      world,
-      migrationSpec(false, { analysis: { metrics: [ERROR_RATE_CHECK] } }),
-    );
-    await runMigration(h, 0);
+    const { world, h } = await migratedThenFailing(false);
     await h.until((x) => x.status.phase === 'Frozen');
     expect(await flagOn(world)).toBe(true);
     expect(await world.weights()).toEqual({ A: 95, B: 5 });
@@ -134,13 +134,7 @@ describe('migration', () => {
   });
 
   it('a flag left on by a Frozen revision goes off when a later revision without a migration completes healthy', async () => {
-    const world = new World({ kind: 'canary' });
-    world.errorRate(7);
-    const h = new Harness(
-      world,
-      migrationSpec(false, { analysis: { metrics: [ERROR_RATE_CHECK] } }),
-    );
-    await runMigration(h, 0);
+    const { world, h } = await migratedThenFailing(false);
     await h.until((x) => x.status.phase === 'Frozen');
     expect(h.status.message).toContain(`the next revision turns ${FLAG} off once it is healthy`);
     // A new spec is the person's decision: revision 2 ships without a migration.
@@ -159,13 +153,7 @@ describe('migration', () => {
   });
 
   it('a revision that fails keeps the flag left on; the next healthy one turns it off', async () => {
-    const world = new World({ kind: 'canary' });
-    world.errorRate(7);
-    const h = new Harness(
-      world,
-      migrationSpec(false, { analysis: { metrics: [ERROR_RATE_CHECK] } }),
-    );
-    await runMigration(h, 0);
+    const { world, h } = await migratedThenFailing(false);
     await h.until((x) => x.status.phase === 'Frozen');
     h.annotate('rollback', 1); // traffic back first; the flag stays on (the schema is migrated)
     await h.until((x) => x.status.phase === 'RolledBack');
