@@ -31,13 +31,20 @@ export function reconnectDelayMs(attempt: number): number {
   return Math.min(100 * 2 ** Math.max(0, attempt - 1), 5_000);
 }
 
+/**
+ * An unencoded '#', '?' or '/' in the password ends the authority early: `redis://u:12#34@h`
+ * parses as host `u`, port 12 and a fragment holding the rest, userinfo's '@' included.
+ */
+function passwordCutShort(parsed: URL): boolean {
+  return `${parsed.pathname}${parsed.search}${parsed.hash}`.includes('@');
+}
+
 /** The URL with any password replaced by `***`, for logs and messages. */
 export function redactRedisUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    // An unencoded '#', '?' or '/' in the password ends the authority early: `redis://u:12#34@h`
-    // parses as host `u`, port 12 and a fragment holding the rest. Nothing of it can be shown.
-    if (`${parsed.pathname}${parsed.search}${parsed.hash}`.includes('@')) {
+    // Nothing of a password cut short can be shown: part of it parsed as host and port.
+    if (passwordCutShort(parsed)) {
       return '<redis url not shown: percent-encode the special characters of its password>';
     }
     if (parsed.password !== '') parsed.password = '***';
@@ -59,7 +66,7 @@ export function redisOptionsFromUrl(options: RedisConnectionOptions): RedisOptio
   if (!tls && parsed.protocol !== 'redis:') {
     throw new Error(`Redis URL must start with redis:// or rediss://, got ${parsed.protocol}//`);
   }
-  if (`${parsed.pathname}${parsed.search}${parsed.hash}`.includes('@')) {
+  if (passwordCutShort(parsed)) {
     throw new Error(
       'invalid Redis URL: percent-encode the special characters (#, ?, /) of its password',
     );
