@@ -1,9 +1,13 @@
 /**
- * pino JSON logs. Errors go under `err`; secrets are redacted by key (`authorization`,
- * `password`, `token`, ...) and credentials are scrubbed from error messages and URLs.
+ * pino JSON logs. Every log call passes through one gate before pino sees it: any Error, at any
+ * depth of the logged object, is reduced to its safe shape (./safe-error.ts), and every string
+ * is scrubbed of the registered secret values (./secrets.ts); child bindings likewise. Errors
+ * go under `err`. Redaction by key name (`authorization`, `password`, …) stays as a second line.
  */
-import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
-import { REDACT_PATHS, sanitizeMessage } from './redact.js';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { REDACT_PATHS } from './redact.js';
+import { safeErrorShape } from './safe-error.js';
+import { scrubSecrets } from './secrets.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -19,35 +23,51 @@ export function createLogger(options: {
       name: options.name ?? 'latticedb-controller',
       redact: { paths: [...REDACT_PATHS], censor: '[REDACTED]' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      serializers: { err: serializeError, error: serializeError },
+      formatters: {
+        level: (label) => ({ level: label }),
+        bindings: (bindings) => safeLogValue(bindings) as Record<string, unknown>,
+      },
+      serializers: { err: safeErrorShape, error: safeErrorShape },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, safeLogArgs(args) as Parameters<typeof method>);
+        },
+        // Last line of defence for a value that reached the line some other way.
+        streamWrite: scrubSecrets,
+      },
     },
     options.destination,
   );
 }
 
-function serializeError(err: unknown): unknown {
-  if (!(err instanceof Error)) return typeof err === 'string' ? sanitizeMessage(err, 4096) : err;
-  const out = stdSerializers.err(err);
-  return {
-    ...out,
-    message: sanitizeMessage(out.message, 4096),
-    stack: sanitizeMessage(out.stack, 8192),
-    ...withoutCommandArgs(out),
-  };
+/**
+ * A log call's arguments made safe: `log.error(err)` becomes `{ err: <safe shape> }` with the
+ * safe message (pino would otherwise take `err.message` raw), objects are copied safe.
+ */
+export function safeLogArgs(args: readonly unknown[]): unknown[] {
+  const [first, ...rest] = args;
+  if (first instanceof Error) {
+    const err = safeErrorShape(first);
+    return [{ err }, ...(rest.length > 0 ? rest.map((a) => safeLogValue(a)) : [err.message])];
+  }
+  return args.map((a) => safeLogValue(a));
 }
 
-/**
- * ioredis attaches the failed command to its errors (`err.command = { name, args }`), and the
- * standard serializer copies it: for a refused AUTH the args are the user and the password, for
- * a flag write the targeted user ids. Keep the command name only.
- */
-function withoutCommandArgs(out: object): { command?: unknown } {
-  const command = (out as { command?: unknown }).command;
-  if (typeof command !== 'object' || command === null || !('args' in command)) return {};
-  const { args, ...rest } = command;
-  const count = Array.isArray(args) ? args.length : 0;
-  return { command: { ...rest, args: `[${count} arguments redacted]` } };
+const MAX_DEPTH = 6;
+
+/** A copy of `value` with errors reduced and strings scrubbed; the original is not touched. */
+export function safeLogValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrubSecrets(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (value instanceof Error) return safeErrorShape(value);
+  if (depth >= MAX_DEPTH) return '[nested too deep to log]';
+  if (Array.isArray(value)) return value.map((v) => safeLogValue(v, depth + 1));
+  const proto = Object.getPrototypeOf(value) as unknown;
+  // Plain records only: class instances (a Date, a Buffer) are left to pino's own rules.
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = safeLogValue(v, depth + 1);
+  return out;
 }
 
 export type { Logger };

@@ -1,7 +1,9 @@
 /**
  * Scrubs secrets out of free text before it reaches an Event, a status message or a log line
- * (error messages from SDKs and drivers often echo URLs with credentials or tokens).
+ * (error messages from SDKs and drivers often echo URLs with credentials or tokens): the values
+ * registered in ./secrets.ts, then anything shaped like a credential.
  */
+import { scrubSecrets } from './secrets.js';
 
 const RULES: readonly (readonly [RegExp, string])[] = [
   // scheme://user:password@host  →  scheme://***@host
@@ -26,12 +28,15 @@ const RULES: readonly (readonly [RegExp, string])[] = [
 export const MAX_MESSAGE_LENGTH = 1024;
 
 export function sanitizeMessage(text: string, maxLength = MAX_MESSAGE_LENGTH): string {
-  let out = text;
+  let out = scrubSecrets(text);
   for (const [pattern, replacement] of RULES) out = out.replace(pattern, replacement);
   return out.length <= maxLength ? out : `${out.slice(0, maxLength - 1)}…`;
 }
 
-/** pino `redact` paths: any key named like a credential, at the top level or one or two deep. */
+/**
+ * pino `redact` paths: any key named like a credential, at the top level or one deep. A second
+ * line of defence: errors are reduced to a safe shape (./safe-error.ts) before this runs.
+ */
 export const REDACT_PATHS: readonly string[] = [
   'authorization',
   'password',
