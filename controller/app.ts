@@ -8,6 +8,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, HelpRequested, parseConfig, usage, type ControllerConfig } from './config.js';
 import { Manager } from './manager.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { registerEnvironmentSecrets, registerUrlSecrets } from './observability/secrets.js';
 import type { KindSetup } from './registration.js';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -39,6 +40,9 @@ export async function runController(options: RunOptions): Promise<number> {
     }
     throw e;
   }
+  // Before anything can log: the credentials this process was given, masked wherever they appear.
+  registerEnvironmentSecrets(options.env);
+  registerUrlSecrets(config.redisUrl);
   const logger = createLogger({ level: config.logLevel });
   try {
     return await run(config, options.setups, logger);

@@ -17,6 +17,7 @@ import { startExternalSource, type ExternalSource } from './external-source.js';
 import { isStaleWrite } from './k8s/errors.js';
 import type { KubeObject } from './k8s/types.js';
 import { ReconcileResult, type RuntimeMetrics } from './observability/metrics.js';
+import { safeErrorShape } from './observability/safe-error.js';
 import { isTerminalError, keyOf, requestOf, type Reconciler, type Request } from './reconcile.js';
 import { WorkQueue } from './workqueue/queue.js';
 import type { RateLimiter } from './workqueue/rate-limiter.js';
@@ -205,7 +206,7 @@ export class Controller {
     metrics.reconcileErrors.inc({ controller });
     if (!(err instanceof Error)) {
       metrics.reconcilePanics.inc({ controller });
-      log.error({ panic: String(err) }, 'reconciler threw a non-Error value (panic)');
+      log.error({ panic: safeErrorShape(err) }, 'reconciler threw a non-Error value (panic)');
     }
     if (isTerminalError(err)) {
       metrics.terminalReconcileErrors.inc({ controller });

@@ -140,4 +140,16 @@ export { DURATION_PATTERN, DurationError, formatDuration, parseDuration } from '
 export type { ControllerConfig } from './config.js';
 export type { DomainMetrics, MetricConfig } from './observability/metrics.js';
 export { sanitizeMessage } from './observability/redact.js';
+export {
+  safeErrorMessage,
+  safeErrorShape,
+  SafeError,
+  toSafeError,
+  type SafeErrorShape,
+} from './observability/safe-error.js';
+export {
+  registerEnvironmentSecrets,
+  registerSecret,
+  registerUrlSecrets,
+} from './observability/secrets.js';
 export type { Logger } from './observability/logger.js';

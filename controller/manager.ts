@@ -36,6 +36,7 @@ import {
   type RunningServer,
 } from './observability/http.js';
 import { RuntimeMetrics } from './observability/metrics.js';
+import { registerUrlSecrets } from './observability/secrets.js';
 import type { KindDeps, KindRegistration } from './registration.js';
 import { ResourceReconciler } from './resource/reconciler.js';
 import type { BaseStatus, ObjectCache } from './resource/types.js';
@@ -85,6 +86,7 @@ export class Manager {
   constructor(options: ManagerOptions) {
     this.#o = options;
     this.#log = options.logger;
+    registerUrlSecrets(options.config.redisUrl);
     this.#clock = options.clock ?? systemClock;
     this.identity = options.identity ?? defaultIdentity();
     this.kube = options.kube ?? createKubeClient(options.kubeConfig);

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { KubeClient, StatusPatch } from './client.js';
+import { scrubSecretsDeep } from '../observability/secrets.js';
 import { createMergePatch, jsonEqual } from './merge-patch.js';
 import type { ResourceVersionTracker } from './resource-version.js';
 import { objectKey, type CustomObject, type GroupVersionResource } from './types.js';
@@ -36,7 +37,9 @@ export class StatusWriter {
     this.#log = log;
   }
 
-  async write<T extends CustomObject>(obj: T, next: object): Promise<StatusWriteResult<T>> {
+  async write<T extends CustomObject>(obj: T, wanted: object): Promise<StatusWriteResult<T>> {
+    // No registered secret value is ever written to status, whichever message carried it here.
+    const next = scrubSecretsDeep(wanted);
     const previous = (obj.status ?? {}) as Record<string, unknown>;
     const diff = createMergePatch(previous, next as Record<string, unknown>);
     if (diff === undefined) return { changed: false, object: obj };

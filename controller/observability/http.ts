@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { safeErrorMessage } from './safe-error.js';
 
 export interface BindAddress {
   /** `undefined` = all interfaces. */
@@ -46,7 +47,7 @@ export async function startServer(
     }
     Promise.resolve(route(req, res)).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+      res.end(`error: ${safeErrorMessage(err)}\n`);
     });
   });
   server.keepAliveTimeout = 5_000;

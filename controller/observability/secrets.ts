@@ -39,10 +39,18 @@ export function registerSecret(value: string | undefined): void {
   if (added) pattern = undefined;
 }
 
-/** Registers the password (and the whole URL) of a `scheme://user:password@host` URL. */
+/**
+ * Registers a URL that is itself a credential (a Redis URL from a Secret or a flag): the whole
+ * value and its password.
+ */
 export function registerUrlSecrets(url: string | undefined): void {
   if (url === undefined) return;
   registerSecret(url);
+  registerUrlPassword(url);
+}
+
+/** Registers the password of a `scheme://user:password@host` URL (the URL itself may be shown). */
+export function registerUrlPassword(url: string): void {
   // Userinfo ends at the last '@' before the path; a password with unencoded '#', '?' or '/'
   // would cut the authority short in a URL parser, so take it textually.
   const match = /^[a-z][a-z0-9+.-]*:\/\/([^@]*)@/i.exec(url.trim());
@@ -50,6 +58,20 @@ export function registerUrlSecrets(url: string | undefined): void {
   if (userinfo === undefined) return;
   const colon = userinfo.indexOf(':');
   if (colon >= 0) registerSecret(userinfo.slice(colon + 1));
+}
+
+/** Header names whose values are credentials (Authorization, cookies, API keys, tokens…). */
+const CREDENTIAL_HEADER = /auth|cookie|token|secret|key|session|password|signature/i;
+
+/** Registers the values of credential-bearing headers (by name; other headers are not secret). */
+export function registerHeaderSecrets(headers: Readonly<Record<string, string>> | undefined): void {
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!CREDENTIAL_HEADER.test(name)) continue;
+    registerSecret(value);
+    // `Bearer <token>`, `Basic <credentials>`: the token alone may be echoed too.
+    const token = /^\S+\s+(\S+)$/.exec(value.trim())?.[1];
+    registerSecret(token);
+  }
 }
 
 /** Environment variables whose values are credentials, wherever they are set. */
@@ -86,4 +108,21 @@ export function scrubSecrets(text: string): string {
 export function forgetSecrets(): void {
   secrets.clear();
   pattern = undefined;
+}
+
+/** A copy of a JSON value with every string scrubbed (status bodies, before they are written). */
+export function scrubSecretsDeep<T>(value: T): T {
+  if (secrets.size === 0) return value;
+  return scrubJson(value) as T;
+}
+
+function scrubJson(value: unknown): unknown {
+  if (typeof value === 'string') return scrubSecrets(value);
+  if (Array.isArray(value)) return value.map(scrubJson);
+  if (typeof value !== 'object' || value === null) return value;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubJson(v);
+  return out;
 }

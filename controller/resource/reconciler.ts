@@ -18,6 +18,7 @@ import { StatusWriter } from '../k8s/status-writer.js';
 import { objectKey, type CustomObject, type ResourceDescriptor } from '../k8s/types.js';
 import { phaseOf } from '../observability/metrics.js';
 import { sanitizeMessage } from '../observability/redact.js';
+import { safeErrorMessage } from '../observability/safe-error.js';
 import {
   done,
   requeueAfter,
@@ -128,7 +129,7 @@ export class ResourceReconciler<Spec, Status extends BaseStatus> implements Reco
   /** Terminal ⇒ Stalled status + Warning; other errors ⇒ Warning (conflicts are routine: none). */
   async #onError(w: Work<Spec, Status>, err: unknown): Promise<void> {
     if (isStaleWrite(err)) return;
-    const message = err instanceof Error ? err.message : String(err);
+    const message = safeErrorMessage(err);
     // The reason comes from the TerminalError itself, which may be the cause of `err`.
     const terminal = terminalErrorOf(err);
     if (terminal !== undefined) {

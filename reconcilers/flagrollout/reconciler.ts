@@ -1,6 +1,11 @@
 // The FlagRollout handler's reconcile: observe → (measure) → decide → at most one flag write →
 // rollout info. Thin on purpose; every decision is in plan.ts.
-import type { CustomObject, HandlerContext, Outcome } from '../../controller/index.js';
+import {
+  safeErrorMessage,
+  type CustomObject,
+  type HandlerContext,
+  type Outcome,
+} from '../../controller/index.js';
 import { analyze, type AnalyzeResult, type MetricSource } from '../shared/analysis/index.js';
 import type { FlagStore } from '../shared/flags/store.js';
 import type { RolloutInfo, StoredRolloutInfo } from '../shared/flags/model.js';
@@ -105,7 +110,7 @@ async function observeOrReport(
   try {
     return await observe(store, spec);
   } catch (err) {
-    const message = `cannot read flag ${spec.flag}: ${err instanceof Error ? err.message : String(err)}`;
+    const message = `cannot read flag ${spec.flag}: ${safeErrorMessage(err)}`;
     await ctx.checkpoint(
       withStoreProblem(status, 'Reconciling', FlagRolloutReason.StoreUnavailable, message),
     );

@@ -11,6 +11,8 @@ import {
   redactRedisUrl,
   RedisFlagStore,
 } from '../../shared/flags/index.js';
+import { sanitizeMessage } from '../../../controller/observability/redact.js';
+import { safeErrorMessage } from '../../../controller/observability/safe-error.js';
 import type { ExitCode } from './args.js';
 import { EXIT, parseCliArgs, USAGE } from './args.js';
 import { CliFailure, executeCommand } from './commands.js';
@@ -31,7 +33,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     return EXIT.ok;
   }
   if (parsed.kind === 'usage-error') {
-    io.stderr(`latticedb-flags: ${parsed.message}\nRun latticedb-flags --help for usage.\n`);
+    io.stderr(
+      `latticedb-flags: ${sanitizeMessage(parsed.message)}\nRun latticedb-flags --help for usage.\n`,
+    );
     return EXIT.usage;
   }
   const { command, options } = parsed;
@@ -78,7 +82,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     const cause =
       lastConnectionError === undefined || lastConnectionError.message === message
         ? ''
-        : ` (${lastConnectionError.message})`;
+        : ` (${messageOf(lastConnectionError)})`;
     io.stderr(`latticedb-flags: ${message}${cause} [redis ${redactRedisUrl(options.redisUrl)}]\n`);
     return EXIT.failure;
   } finally {
@@ -86,6 +90,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
   }
 }
 
+/** What the CLI prints of any error: its safe shape's message (secrets and arguments never). */
 function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return safeErrorMessage(err);
 }

@@ -2,6 +2,10 @@
 // timeout, a short backoff between them. Results and messages never carry header values, URL
 // credentials or query values.
 import { parseDuration } from '../../../controller/duration.js';
+import {
+  registerHeaderSecrets,
+  registerUrlPassword,
+} from '../../../controller/observability/secrets.js';
 import type { HttpCheck } from '../api/http-check.js';
 import { displayUrl, splitCredentials } from './url.js';
 
@@ -39,6 +43,9 @@ export async function runHttpCheck(
   check: HttpCheck,
   options: HttpCheckOptions = {},
 ): Promise<HttpCheckResult> {
+  // Never shown by this code; registered so no other path (a log line, a driver's message) can.
+  registerHeaderSecrets(check.headers);
+  registerUrlPassword(check.url);
   const doFetch = options.fetch ?? fetch;
   const backoff = options.backoffMs ?? defaultBackoff;
   const method = check.method ?? 'GET';

@@ -2,10 +2,15 @@
  * Builds ioredis clients from a `redis://` / `rediss://` URL with settings that suit a controller:
  * reconnect forever with capped backoff, but let each command fail after a couple of reconnect
  * attempts so a reconcile errors out (and is retried by the work queue) instead of hanging.
- * The password never appears in logs or error messages: use `redactRedisUrl` when showing a URL.
+ * The password never appears in logs or error messages: use `redactRedisUrl` when showing a URL;
+ * it is registered as a secret (scrubbed from any text by value) as soon as a URL is read, and
+ * connection errors are handed on reduced to their safe shape (no command arguments: a refused
+ * AUTH carries the password in them, at several depths).
  */
 import type { RedisOptions } from 'ioredis';
 import { Redis } from 'ioredis';
+import { toSafeError, type SafeError } from '../../../controller/observability/safe-error.js';
+import { registerUrlSecrets } from '../../../controller/observability/secrets.js';
 
 export interface RedisConnectionOptions {
   /** `redis://[user[:password]@]host[:port][/db]` or `rediss://…` for TLS. */
@@ -22,8 +27,11 @@ export interface RedisConnectionOptions {
   readonly commandTimeoutMs?: number;
   /** Default 5 s. */
   readonly connectTimeoutMs?: number;
-  /** Receives connection errors (with the URL redacted); default: ignored, ioredis keeps retrying. */
-  readonly onError?: (err: Error, redactedUrl: string) => void;
+  /**
+   * Receives connection errors, reduced to their safe shape, with the URL redacted; default:
+   * ignored, ioredis keeps retrying.
+   */
+  readonly onError?: (err: SafeError, redactedUrl: string) => void;
 }
 
 /** Reconnect delay: 100 ms doubling up to 5 s, forever (a controller outlives Redis outages). */
@@ -56,6 +64,7 @@ export function redactRedisUrl(url: string): string {
 
 /** Translates the URL into explicit ioredis options (ioredis would also accept query options). */
 export function redisOptionsFromUrl(options: RedisConnectionOptions): RedisOptions {
+  registerUrlSecrets(options.url);
   let parsed: URL;
   try {
     parsed = new URL(options.url);
@@ -110,7 +119,7 @@ export function createRedisClient(options: RedisConnectionOptions): Redis {
   const redacted = redactRedisUrl(options.url);
   // Without a listener ioredis prints every connection error to the console.
   client.on('error', (err: Error) => {
-    options.onError?.(err, redacted);
+    options.onError?.(toSafeError(err), redacted);
   });
   return client;
 }

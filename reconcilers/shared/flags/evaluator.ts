@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import { isKillSwitchActive, parseChangeNotice, parseFlagHash } from './codec.js';
 import type { RedisConnectionOptions } from './connection.js';
 import { createRedisClient } from './connection.js';
+import { toSafeError } from '../../../controller/observability/safe-error.js';
 import type { EvaluableFlag, Evaluation } from './evaluate.js';
 import { evaluateFlag, EvaluationReason, toEvaluable } from './evaluate.js';
 import type { FlagKeys, FlagRecord } from './model.js';
@@ -129,11 +130,15 @@ export class FlagEvaluator {
     return () => this.listeners.delete(listener);
   }
 
-  /** Reloads everything now (also what the periodic timer does). */
+  /** Reloads everything now (also what the periodic timer does); rejects with a safe error. */
   refresh(): Promise<void> {
-    this.fullReload ??= this.loadAll().finally(() => {
-      this.fullReload = undefined;
-    });
+    this.fullReload ??= this.loadAll()
+      .catch((err: unknown) => {
+        throw toSafeError(err);
+      })
+      .finally(() => {
+        this.fullReload = undefined;
+      });
     return this.fullReload;
   }
 
@@ -166,13 +171,13 @@ export class FlagEvaluator {
     const firstSync = new Promise<void>((resolve, reject) => {
       subscriber.on('ready', () => {
         this.resync().then(resolve, (err: unknown) => {
-          reject(err instanceof Error ? err : new Error(String(err)));
+          reject(toSafeError(err));
           this.retryResync();
         });
       });
       subscriber.on('error', (err: Error) => {
         this.report(err);
-        if (this.stale) reject(err);
+        if (this.stale) reject(toSafeError(err));
       });
     });
     subscriber.on('message', (_channel: string, message: string) => {
@@ -332,8 +337,9 @@ export class FlagEvaluator {
     }
   }
 
+  /** Errors leave the evaluator reduced to their safe shape (no command arguments, no secrets). */
   private report(err: unknown): void {
-    if (!this.closed) this.options.onError?.(err);
+    if (!this.closed) this.options.onError?.(toSafeError(err));
   }
 }
 

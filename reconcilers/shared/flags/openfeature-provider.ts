@@ -22,6 +22,7 @@ import {
   ProviderEvents,
   StandardResolutionReasons,
 } from '@openfeature/server-sdk';
+import { toSafeError } from '../../../controller/observability/safe-error.js';
 import type { Evaluation } from './evaluate.js';
 import { EvaluationReason } from './evaluate.js';
 import type { EvaluatorEvent, FlagEvaluatorOptions } from './evaluator.js';
@@ -63,6 +64,10 @@ export class LatticeDbProvider implements Provider {
     });
     try {
       await this.evaluator.start();
+    } catch (err) {
+      // The SDK logs this error and puts its message in the PROVIDER_ERROR event: only the
+      // safe shape may leave (a refused AUTH carries the password in the driver's error).
+      throw toSafeError(err);
     } finally {
       // Also after a failure: the evaluator keeps reconnecting and emits `ready` once in sync,
       // and only a Ready event takes the SDK's status out of ERROR.

@@ -1,7 +1,7 @@
 // The process-wide AWS SDK clients, built from the runtime's AWS settings (flags/env) and
 // destroyed at shutdown. Every adapter gets its clients from here, so there is exactly one client
 // per (service, region) in the controller.
-import type { KindDeps } from '../../../controller/index.js';
+import { registerEnvironmentSecrets, type KindDeps } from '../../../controller/index.js';
 import { AwsClients } from '../adapters/aws/clients.js';
 
 export type AwsDeps = Pick<KindDeps, 'aws' | 'shared' | 'logger'>;
@@ -10,6 +10,8 @@ const KEY = 'aws:clients';
 
 /** The one `AwsClients` of this process (same instance on every call). */
 export function awsClientsFor(deps: AwsDeps): AwsClients {
+  // The SDK's default credential chain reads these: mask them wherever they might be echoed.
+  registerEnvironmentSecrets(process.env);
   return deps.shared(
     KEY,
     () =>

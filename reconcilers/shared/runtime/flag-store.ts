@@ -9,7 +9,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis, RedisOptions } from 'ioredis';
-import { KubeApiError, isNotFound, type KindDeps } from '../../../controller/index.js';
+import {
+  KubeApiError,
+  isNotFound,
+  registerUrlSecrets,
+  safeErrorMessage,
+  type KindDeps,
+} from '../../../controller/index.js';
 import type { RedisRef } from '../api/redis-ref.js';
 import {
   createRedisClient,
@@ -79,7 +85,7 @@ export async function flagStoreFor(
   } catch (err) {
     return failure(
       FlagStoreReason.RedisSecretInvalid,
-      `${target.origin}: ${err instanceof Error ? err.message : String(err)}`,
+      `${target.origin}: ${safeErrorMessage(err)}`,
     );
   }
   const key = connectionKey(target.options);
@@ -134,6 +140,8 @@ async function secretTarget(
   const origin = `Secret ${namespace}/${ref.secretRef.name} key "${urlKey}"`;
   const url = await readSecretKey(deps, namespace, ref.secretRef.name, urlKey);
   if (!url.ok) return url;
+  // The whole value is a credential, right or wrong, parseable or not.
+  registerUrlSecrets(url.value.trim());
   const tls = ref.tls;
   const wantsTls = tls !== undefined && tls.enabled !== false;
   let redisUrl = url.value.trim();
