@@ -5,7 +5,7 @@
  * go under `err`. Redaction by key name (`authorization`, `password`, …) stays as a second line.
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { REDACT_PATHS } from './redact.js';
+import { REDACT_PATHS, sanitizeMessage } from './redact.js';
 import { safeErrorShape } from './safe-error.js';
 import { scrubSecrets } from './secrets.js';
 
@@ -27,7 +27,7 @@ export function createLogger(options: {
         level: (label) => ({ level: label }),
         bindings: (bindings) => safeLogValue(bindings) as Record<string, unknown>,
       },
-      serializers: { err: safeErrorShape, error: safeErrorShape },
+      serializers: { err: serializeError, error: serializeError },
       hooks: {
         logMethod(args, method) {
           method.apply(this, safeLogArgs(args) as Parameters<typeof method>);
@@ -38,6 +38,12 @@ export function createLogger(options: {
     },
     options.destination,
   );
+}
+
+/** An error (or error-like object) under `err`/`error` becomes its safe shape; text stays text. */
+function serializeError(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null) return safeErrorShape(value);
+  return typeof value === 'string' ? sanitizeMessage(value, 4096) : value;
 }
 
 /**

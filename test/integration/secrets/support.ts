@@ -35,7 +35,7 @@ export function captureLog(): CapturedLog {
   return { logger, lines, text: () => lines.join('') };
 }
 
-/** The status (and whole object) of every `plural` in `namespace`, and the namespace's Events. */
+/** The status of every `plural` in `namespace`, and the namespace's Events. */
 export async function namespaceSurface(
   namespace: string,
   plural: string,
@@ -48,7 +48,9 @@ export async function namespaceSurface(
     plural,
   });
   const events = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace });
-  return { objects: JSON.stringify(objects), events: JSON.stringify(events.items) };
+  // Status only: the spec is the user's input (a smoke test's header value is written there).
+  const statuses = (objects as { items: { status?: unknown }[] }).items.map((o) => o.status);
+  return { objects: JSON.stringify(statuses), events: JSON.stringify(events.items) };
 }
 
 /** `/metrics` as the controller serves it (the same registry). */
