@@ -42,8 +42,11 @@ import {
   type CapturedLog,
 } from './support.js';
 
-const CREDENTIAL_VARS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
-const savedEnv = Object.fromEntries(CREDENTIAL_VARS.map((k) => [k, process.env[k]]));
+const savedEnv = {
+  AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID,
+  AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY,
+  AWS_SESSION_TOKEN: process.env.AWS_SESSION_TOKEN,
+};
 let moto: MotoServer | undefined;
 const cleanups: (() => Promise<unknown>)[] = [];
 
@@ -54,15 +57,19 @@ beforeAll(async () => {
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  for (const k of CREDENTIAL_VARS) {
-    if (savedEnv[k] === undefined) delete process.env[k];
-    else process.env[k] = savedEnv[k];
-  }
+  restore('AWS_ACCESS_KEY_ID', savedEnv.AWS_ACCESS_KEY_ID);
+  restore('AWS_SECRET_ACCESS_KEY', savedEnv.AWS_SECRET_ACCESS_KEY);
+  restore('AWS_SESSION_TOKEN', savedEnv.AWS_SESSION_TOKEN);
 });
 
 afterAll(async () => {
   await moto?.stop();
 });
+
+function restore(name: keyof typeof savedEnv, value: string | undefined): void {
+  if (value === undefined) Reflect.deleteProperty(process.env, name);
+  else process.env[name] = value;
+}
 
 /** The credentials the next controller's SDK clients find in the environment. */
 function useCredentials(accessKeyId: string, secretAccessKey: string, sessionToken?: string): void {

@@ -153,7 +153,7 @@ describe('safeErrorShape', () => {
     expect(safe).toBeInstanceOf(SafeError);
     expect(safe).toBeInstanceOf(Error);
     expect(toSafeError(safe)).toBe(safe);
-    expect(JSON.stringify({ ...safe })).not.toContain(PASSWORD);
+    expect(JSON.stringify(Object.assign({}, safe))).not.toContain(PASSWORD);
     expect(safeErrorShape(safe)).toBe(safe.shape);
   });
 });
