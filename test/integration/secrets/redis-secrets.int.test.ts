@@ -166,6 +166,33 @@ describe('Redis passwords', () => {
   });
 });
 
+describe("the controller's own Redis password", () => {
+  it('never reaches logs, status, Events or /metrics when Redis refuses it', async () => {
+    const ns = await createTestNamespace('secrets-own');
+    const wrongOwn = plant('controller-pw');
+    const log = captureLog();
+    const controller = startInProcessController(ns, setupFlagRolloutWith({ pollMs: 500 }), {
+      logger: log.logger,
+      redisUrl: `redis://default:${wrongOwn}@${host}:${port}`,
+    });
+    cleanups.push(() => controller.stop());
+    await createRollout(ns, 'own', { flag: flagName('own'), steps: STEPS });
+    await waitForStatus(ns, 'own', storeProblem, { timeoutMs: 60_000 });
+    await waitFor(() => /WRONGPASS/.test(log.text()), {
+      timeoutMs: 60_000,
+      message: 'the refused AUTH in the log',
+    });
+    const surface = await namespaceSurface(ns, 'flagrollouts');
+    const metrics = await metricsText(controller);
+    await controller.stop();
+    expectSeen(surface.events, /WRONGPASS|max retries/, 'the failure in an Event');
+    expectNoSecrets(
+      { logs: log.text(), status: surface.objects, events: surface.events, metrics },
+      { wrongOwn },
+    );
+  });
+});
+
 /** `latticedb-flags <args>` as a process (its own secret registry: nothing pre-registered). */
 async function cliProcess(
   args: string[],
