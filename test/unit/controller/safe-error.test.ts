@@ -16,6 +16,11 @@ import {
   scrubSecrets,
 } from '../../../controller/observability/secrets.js';
 import { sanitizeMessage } from '../../../controller/observability/redact.js';
+import { KubeEventRecorder } from '../../../controller/k8s/events.js';
+import { ResourceVersionTracker } from '../../../controller/k8s/resource-version.js';
+import { StatusWriter } from '../../../controller/k8s/status-writer.js';
+import { FakeClock } from './support/fake-clock.js';
+import { FakeKubeClient } from './support/fake-kube-client.js';
 
 const PASSWORD = 'planted-redis-pw-0001';
 const ROTATED = 'planted-redis-pw-0002';
@@ -204,5 +209,45 @@ describe('createLogger gate', () => {
     log.error({ err: { message: 'plain', command: { name: 'auth', args: [PASSWORD] } } }, 'x');
     expect(lines[0]).not.toContain(PASSWORD);
     expect(JSON.parse(lines[0]!)).toMatchObject({ err: { message: 'plain', command: 'auth' } });
+  });
+});
+
+describe('what leaves through the apiserver', () => {
+  const res = { group: 'test.latticedb.com', version: 'v1', plural: 'widgets' };
+  const obj = {
+    apiVersion: 'test.latticedb.com/v1',
+    kind: 'Widget',
+    metadata: { name: 'w', namespace: 'ns', uid: 'uid-1' },
+    spec: {},
+  };
+
+  it('status writes carry no registered secret, at any depth', async () => {
+    registerSecret(PASSWORD);
+    const kube = new FakeKubeClient();
+    const stored = kube.create(res, obj);
+    const writer = new StatusWriter(kube, res, new ResourceVersionTracker());
+    const result = await writer.write(stored, {
+      message: `cannot read flag f: WRONGPASS for ${PASSWORD}`,
+      conditions: [{ type: 'Ready', message: `redis://u:${PASSWORD}@h` }],
+    });
+    expect(result.changed).toBe(true);
+    expect(JSON.stringify(kube.calls)).not.toContain(PASSWORD);
+    expect((result.object as { status?: unknown }).status).toMatchObject({
+      message: 'cannot read flag f: WRONGPASS for ***',
+    });
+  });
+
+  it('Events carry no registered secret', async () => {
+    registerSecret(ROTATED);
+    const kube = new FakeKubeClient();
+    const recorder = new KubeEventRecorder({
+      kube,
+      clock: new FakeClock('2026-11-26T10:00:00.000Z'),
+      logger: createLogger({ level: 'silent' }),
+      instance: 'host_1',
+    });
+    await recorder.event(obj, 'Warning', 'ReconcileError', `AUTH ${ROTATED} refused`);
+    expect(JSON.stringify([...kube.events.values()])).not.toContain(ROTATED);
+    expect([...kube.events.values()][0]).toMatchObject({ message: 'AUTH *** refused' });
   });
 });
