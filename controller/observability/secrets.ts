@@ -40,24 +40,28 @@ export function registerSecret(value: string | undefined): void {
 }
 
 /**
- * Registers a URL that is itself a credential (a Redis URL from a Secret or a flag): the whole
- * value and its password.
+ * Registers a URL that is itself a credential (a Redis URL from a Secret or a flag): its password
+ * and, when it has one, the whole value. Taken textually up to the last '@', because a password
+ * with an unencoded '#', '?', '/' or '@' cuts the authority short in a URL parser.
  */
 export function registerUrlSecrets(url: string | undefined): void {
   if (url === undefined) return;
-  registerSecret(url);
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/(.*)@/is.exec(url.trim())?.[1];
+  const colon = userinfo?.indexOf(':') ?? -1;
+  if (userinfo === undefined || colon < 0) return;
+  registerSecret(userinfo.slice(colon + 1));
   registerUrlPassword(url);
+  registerSecret(url.trim());
 }
 
-/** Registers the password of a `scheme://user:password@host` URL (the URL itself may be shown). */
+/** Registers the password of a parseable `scheme://user:password@host` URL (the URL may be shown). */
 export function registerUrlPassword(url: string): void {
-  // Userinfo ends at the last '@' before the path; a password with unencoded '#', '?' or '/'
-  // would cut the authority short in a URL parser, so take it textually.
-  const match = /^[a-z][a-z0-9+.-]*:\/\/([^@]*)@/i.exec(url.trim());
-  const userinfo = match?.[1];
-  if (userinfo === undefined) return;
-  const colon = userinfo.indexOf(':');
-  if (colon >= 0) registerSecret(userinfo.slice(colon + 1));
+  try {
+    const password = new URL(url).password;
+    if (password !== '') registerSecret(password);
+  } catch {
+    // not a URL: it carries no password a parser would find
+  }
 }
 
 /** Header names whose values are credentials (Authorization, cookies, API keys, tokens…). */

@@ -251,3 +251,17 @@ describe('what leaves through the apiserver', () => {
     expect([...kube.events.values()][0]).toMatchObject({ message: 'AUTH *** refused' });
   });
 });
+
+describe('registerUrlSecrets', () => {
+  it('registers nothing for a URL without a password (its endpoint stays readable)', () => {
+    registerUrlSecrets('redis://redis.internal:6379/0');
+    expect(scrubSecrets('endpoint redis://redis.internal:6379/0')).toBe(
+      'endpoint redis://redis.internal:6379/0',
+    );
+  });
+
+  it('takes a password with an unencoded @ whole', () => {
+    registerUrlSecrets('redis://flags:pass@word-1234@h:6379');
+    expect(scrubSecrets('x pass@word-1234 y')).toBe('x *** y');
+  });
+});
