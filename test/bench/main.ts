@@ -7,8 +7,11 @@
 // reconciled once), the length of each periodic-resync pass, and memory after each (after a full
 // GC); then its queue metrics from /metrics and how long SIGTERM takes. Figures, not assertions.
 //
-//   npm run bench -- [--counts 1000,5000] [--workers 2] [--resync 20s] [--resync-passes 2]
-//                    [--concurrency 25] [--keep]
+// Then (suite `flags`, see flags.ts) what the package's flag evaluator costs an application.
+//
+//   npm run bench -- [--suites runtime,flags] [--counts 1000,5000] [--workers 2] [--resync 20s]
+//                    [--resync-passes 2] [--concurrency 25] [--flag-counts 1,100,10000]
+//                    [--fleet 50] [--fleet-window 65s] [--keep]
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +20,7 @@ import { controlPlaneVersions, startEnvironment } from '../env/index.js';
 import { freePort } from '../env/processes.js';
 import { ensureNamespace, installCrds, kubeConfigFromFile } from '../demo/cluster.js';
 import { compileNoopController } from './build.js';
+import { runFlagBench } from './flags.js';
 import { runNoopController, type ControllerRun } from './controller-process.js';
 import {
   BENCH_CRD,
@@ -35,14 +39,32 @@ const { values: args } = parseArgs({
     'resync-passes': { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '25' },
     keep: { type: 'boolean', default: false },
+    suites: { type: 'string', default: 'runtime,flags' },
+    'flag-counts': { type: 'string', default: '1,100,10000' },
+    fleet: { type: 'string', default: '50' },
+    // Longer than the evaluator's 60 s full-reload period, so the window sees one of each.
+    'fleet-window': { type: 'string', default: '65s' },
   },
 });
+const SUITES = ['runtime', 'flags'] as const;
+type Suite = (typeof SUITES)[number];
+const suites = new Set(args.suites.split(',').filter((s) => s !== ''));
+const unknownSuites = [...suites].filter((s) => !(SUITES as readonly string[]).includes(s));
+const runs = (suite: Suite): boolean => suites.has(suite);
+const flagCounts = args['flag-counts'].split(',').map(Number);
 const counts = args.counts.split(',').map(Number);
 const workers = Number(args.workers);
 const resyncPasses = Number(args['resync-passes']);
 const resyncMs = parseDuration(args.resync);
-if (counts.some((n) => !Number.isInteger(n) || n < 1) || !(resyncPasses >= 1)) {
-  process.stderr.write('usage: npm run bench -- [--counts 1000,5000] [--resync-passes 2] …\n');
+if (
+  counts.some((n) => !Number.isInteger(n) || n < 1) ||
+  flagCounts.some((n) => !Number.isInteger(n) || n < 1) ||
+  !(resyncPasses >= 1) ||
+  unknownSuites.length > 0
+) {
+  process.stderr.write(
+    `usage: npm run bench -- [--suites ${SUITES.join(',')}] [--counts 1000,5000] [--resync-passes 2] …\n`,
+  );
   process.exit(2);
 }
 
@@ -66,7 +88,32 @@ const env = await startEnvironment({
   },
 });
 const results: Measurement[] = [];
+let flagReport: string | undefined;
 try {
+  if (runs('runtime')) await runtimeSuite();
+  if (runs('flags')) {
+    flagReport = await runFlagBench({
+      redisUrl: env.redisUrl,
+      flagCounts,
+      evaluations: 1_000_000,
+      baselineEvaluations: 20_000,
+      fleetSize: Number(args.fleet),
+      fleetWindowMs: parseDuration(args['fleet-window']),
+      log,
+    });
+  }
+} finally {
+  await env.stop();
+}
+if (results.length > 0) process.stdout.write(`\n${report(results)}\n`);
+if (flagReport !== undefined) process.stdout.write(`\n${flagReport}\n`);
+process.stdout.write(
+  `load average at the end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`,
+);
+
+async function runtimeSuite(): Promise<void> {
   const entry = await compileNoopController(join(env.stateDir, 'bench-build'), log);
   const kc = kubeConfigFromFile(env.kubeconfigPath);
   await installCrds(kc, [BENCH_CRD]);
@@ -93,15 +140,7 @@ try {
     await deleteObjects(kc, namespace);
     log(`${fmt.int(objects)} objects done`);
   }
-} finally {
-  await env.stop();
 }
-process.stdout.write(`\n${report(results)}\n`);
-process.stdout.write(
-  `load average at the end: ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}\n`,
-);
 
 function printMachine(): void {
   const cpu = cpus();
