@@ -19,6 +19,8 @@ export interface ControllerRunOptions {
   readonly metricsPort: number;
   readonly logPath: string;
   readonly timeoutMs: number;
+  /** Extra V8/Node flags for the controller process (to compare memory settings). */
+  readonly nodeFlags?: readonly string[];
 }
 
 export interface ControllerRun {
@@ -37,6 +39,7 @@ export async function runNoopController(o: ControllerRunOptions): Promise<Contro
     process.execPath,
     [
       '--expose-gc',
+      ...(o.nodeFlags ?? []),
       o.entry,
       `--kubeconfig=${o.kubeconfigPath}`,
       `--namespaces=${o.namespace}`,

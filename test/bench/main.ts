@@ -22,6 +22,7 @@ import { ensureNamespace, installCrds, kubeConfigFromFile } from '../demo/cluste
 import { compileNoopController } from './build.js';
 import { runFlagBench } from './flags.js';
 import { runNoopController, type ControllerRun } from './controller-process.js';
+import { shippedImage } from '../unit/deploy/image.js';
 import {
   BENCH_CRD,
   deleteObjects,
@@ -40,6 +41,9 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '25' },
     keep: { type: 'boolean', default: false },
     suites: { type: 'string', default: 'runtime,flags' },
+    // Node/V8 flags of the controller to compare with none, on the same objects; default the
+    // image's (the Dockerfile ENTRYPOINT's), so the table shows what they buy.
+    'node-flags': { type: 'string' },
     'flag-counts': { type: 'string', default: '1,100,10000' },
     fleet: { type: 'string', default: '50' },
     // Longer than the evaluator's 60 s full-reload period, so the window sees one of each.
@@ -52,6 +56,11 @@ const suites = new Set(args.suites.split(',').filter((s) => s !== ''));
 const unknownSuites = [...suites].filter((s) => !(SUITES as readonly string[]).includes(s));
 const runs = (suite: Suite): boolean => suites.has(suite);
 const flagCounts = args['flag-counts'].split(',').map(Number);
+const comparedFlags = (args['node-flags'] ?? imageNodeFlags().join(' '))
+  .split(' ')
+  .filter((f) => f !== '');
+const nodeFlagVariants: readonly (readonly string[])[] =
+  comparedFlags.length === 0 ? [[]] : [[], comparedFlags];
 const counts = args.counts.split(',').map(Number);
 const workers = Number(args.workers);
 const resyncPasses = Number(args['resync-passes']);
@@ -72,7 +81,9 @@ interface Measurement {
   readonly objects: number;
   readonly seed: SeedResult;
   readonly run: ControllerRun;
+  /** Status writes by every run on these objects (each run is expected to write none). */
   readonly statusWrites: number;
+  readonly nodeFlags: readonly string[];
 }
 
 const log = (line: string): void => {
@@ -123,23 +134,39 @@ async function runtimeSuite(): Promise<void> {
     log(`creating ${fmt.int(objects)} ScalePolicies in ${namespace} …`);
     const seed = await seedObjects(kc, namespace, objects, Number(args.concurrency), new Date());
     log(`created in ${seed.seconds.toFixed(1)} s; starting the controller (resync ${args.resync})`);
-    const run = await runNoopController({
-      entry,
-      kubeconfigPath: env.kubeconfigPath,
-      namespace,
-      objects,
-      workers,
-      resyncPeriod: args.resync,
-      passes: 1 + resyncPasses,
-      metricsPort: await freePort(),
-      logPath: join(env.stateDir, `bench-controller-${objects}.log`),
-      timeoutMs: resyncMs * (resyncPasses + 1) + 180_000,
-    });
+    // The same objects for every variant: the figures differ only by the Node flags.
+    const runs: ControllerRun[] = [];
+    for (const [i, variant] of nodeFlagVariants.entries()) {
+      runs.push(
+        await runNoopController({
+          entry,
+          kubeconfigPath: env.kubeconfigPath,
+          namespace,
+          objects,
+          workers,
+          resyncPeriod: args.resync,
+          passes: 1 + resyncPasses,
+          metricsPort: await freePort(),
+          logPath: join(env.stateDir, `bench-controller-${objects}-${i}.log`),
+          timeoutMs: resyncMs * (resyncPasses + 1) + 180_000,
+          nodeFlags: variant,
+        }),
+      );
+    }
     const statusWrites = await objectsWrittenSince(kc, namespace, seed.resourceVersion);
-    results.push({ objects, seed, run, statusWrites });
+    nodeFlagVariants.forEach((nodeFlags, i) => {
+      results.push({ objects, seed, run: runs[i]!, statusWrites, nodeFlags });
+    });
     await deleteObjects(kc, namespace);
     log(`${fmt.int(objects)} objects done`);
   }
+}
+
+/** The flags after `node` and before the script in the Dockerfile's ENTRYPOINT. */
+function imageNodeFlags(): string[] {
+  const [, ...rest] = shippedImage().entrypoint ?? [];
+  const scriptAt = rest.findIndex((arg) => !arg.startsWith('-'));
+  return scriptAt < 0 ? [] : rest.slice(0, scriptAt);
 }
 
 function printMachine(): void {
@@ -156,7 +183,7 @@ function printMachine(): void {
       `  load average  ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')} (the machine may be shared: compare runs, not single figures)`,
-      `  controller    --workers=${workers} --resync-period=${args.resync}, no-op handler, log level warn`,
+      `  controller    --workers=${workers} --resync-period=${args.resync}, no-op handler, log level warn; each count runs without Node flags and with: ${comparedFlags.join(' ') || '(none)'}`,
       '',
     ].join('\n'),
   );
@@ -200,7 +227,7 @@ function report(ms: readonly Measurement[]): string {
       'reconcile errors',
       ...col((m) => fmt.int(sumOf(metrics(m), 'controller_runtime_reconcile_errors_total'))),
     ],
-    ['status writes by the run', ...col((m) => fmt.int(m.statusWrites))],
+    ['status writes (all runs on these objects)', ...col((m) => fmt.int(m.statusWrites))],
     ['workqueue adds', ...col((m) => fmt.int(sumOf(metrics(m), 'workqueue_adds_total', q)))],
     ['workqueue retries', ...col((m) => fmt.int(sumOf(metrics(m), 'workqueue_retries_total', q)))],
     [
@@ -221,5 +248,7 @@ function report(ms: readonly Measurement[]): string {
     overlap.length > 0
       ? `\nnote: the initial pass outlasted --resync ${args.resync} for ${overlap.map((m) => m.objects).join(', ')} objects; rerun with a longer --resync.`
       : '';
-  return `${table(['', ...ms.map((m) => `${fmt.int(m.objects)} objects`)], rows)}${note}`;
+  const heading = (m: Measurement): string =>
+    `${fmt.int(m.objects)} objects${m.nodeFlags.length === 0 ? '' : `, ${m.nodeFlags.join(' ')}`}`;
+  return `${table(['', ...ms.map(heading)], rows)}${note}`;
 }
