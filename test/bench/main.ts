@@ -7,11 +7,12 @@
 // reconciled once), the length of each periodic-resync pass, and memory after each (after a full
 // GC); then its queue metrics from /metrics and how long SIGTERM takes. Figures, not assertions.
 //
-// Then (suite `flags`, see flags.ts) what the package's flag evaluator costs an application.
+// Then (suite `flags`, see flags.ts) what the package's flag evaluator costs an application, and
+// (suite `steps`, see step-timing.ts) how punctually a canary and a flag ramp keep their schedule.
 //
 //   npm run bench -- [--suites runtime,flags] [--counts 1000,5000] [--workers 2] [--resync 20s]
 //                    [--resync-passes 2] [--concurrency 25] [--flag-counts 1,100,10000]
-//                    [--fleet 50] [--fleet-window 65s] [--keep]
+//                    [--fleet 50] [--fleet-window 65s] [--steps 10] [--step-interval 2s] [--keep]
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +22,7 @@ import { freePort } from '../env/processes.js';
 import { ensureNamespace, installCrds, kubeConfigFromFile } from '../demo/cluster.js';
 import { compileNoopController } from './build.js';
 import { runFlagBench } from './flags.js';
+import { measureStepTiming, stepTimingReport } from './step-timing.js';
 import { runNoopController, type ControllerRun } from './controller-process.js';
 import { shippedImage } from '../unit/deploy/image.js';
 import {
@@ -40,7 +42,9 @@ const { values: args } = parseArgs({
     'resync-passes': { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '25' },
     keep: { type: 'boolean', default: false },
-    suites: { type: 'string', default: 'runtime,flags' },
+    suites: { type: 'string', default: 'runtime,flags,steps' },
+    steps: { type: 'string', default: '10' },
+    'step-interval': { type: 'string', default: '2s' },
     // Node/V8 flags of the controller to compare with none, on the same objects; default the
     // image's (the Dockerfile ENTRYPOINT's), so the table shows what they buy.
     'node-flags': { type: 'string' },
@@ -50,7 +54,7 @@ const { values: args } = parseArgs({
     'fleet-window': { type: 'string', default: '65s' },
   },
 });
-const SUITES = ['runtime', 'flags'] as const;
+const SUITES = ['runtime', 'flags', 'steps'] as const;
 type Suite = (typeof SUITES)[number];
 const suites = new Set(args.suites.split(',').filter((s) => s !== ''));
 const unknownSuites = [...suites].filter((s) => !(SUITES as readonly string[]).includes(s));
@@ -100,6 +104,7 @@ const env = await startEnvironment({
 });
 const results: Measurement[] = [];
 let flagReport: string | undefined;
+let stepReport: string | undefined;
 try {
   if (runs('runtime')) await runtimeSuite();
   if (runs('flags')) {
@@ -113,11 +118,21 @@ try {
       log,
     });
   }
+  if (runs('steps')) {
+    const intervalMs = parseDuration(args['step-interval']);
+    const timelines = await measureStepTiming(env, kubeConfigFromFile(env.kubeconfigPath), {
+      steps: Number(args.steps),
+      intervalMs,
+      log,
+    });
+    stepReport = stepTimingReport(timelines, intervalMs);
+  }
 } finally {
   await env.stop();
 }
 if (results.length > 0) process.stdout.write(`\n${report(results)}\n`);
 if (flagReport !== undefined) process.stdout.write(`\n${flagReport}\n`);
+if (stepReport !== undefined) process.stdout.write(`\n${stepReport}\n`);
 process.stdout.write(
   `load average at the end: ${loadavg()
     .map((l) => l.toFixed(2))

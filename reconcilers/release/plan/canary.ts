@@ -142,18 +142,21 @@ function weightChangedDuringStep(d: Draft): string | undefined {
  * traffic is harmless; traffic itself still moves only at the step.
  */
 function scaleAheadOfNextStep(d: Draft, i: number): StepResult | undefined {
-  const next = stepsOf(d)[i + 1];
-  if (next?.kind !== 'setWeight') return undefined;
+  const steps = stepsOf(d);
+  const next = steps[i + 1];
+  // After the last step comes promotion, which needs the canary at 100 %.
+  const weight = next === undefined ? 100 : next.kind === 'setWeight' ? next.weight : undefined;
+  if (weight === undefined) return undefined;
   const traffic = productionTraffic(d);
   if (traffic === undefined) return undefined;
   const ts = revisionTaskSet(d, traffic.service);
-  const scale = Math.max(1, next.weight);
+  const scale = Math.max(1, weight);
   if (ts === undefined || ts.scalePercent >= scale) return undefined;
   const result = scaleTaskSet(
     d,
     ts.arn,
     scale,
-    `scaling the canary task set to ${scale}% ahead of step ${i + 2}`,
+    `scaling the canary task set to ${scale}% ahead of ${next === undefined ? 'promotion' : `step ${i + 2}`}`,
   );
   return result.kind === 'act' ? { ...result, planned: true } : result;
 }

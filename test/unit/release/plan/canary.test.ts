@@ -128,6 +128,33 @@ describe('canary steps', () => {
     expect(stale.status.stepStartedAt).toBe(iso());
   });
 
+  it('a pause as the last step scales the canary to 100 % ahead of promotion', () => {
+    const base = canarySpec();
+    const alb = base.strategy.canary?.trafficRouting.alb;
+    const spec = {
+      ...base,
+      strategy: {
+        canary: {
+          steps: [{ setWeight: 50 }, { pause: { duration: '1m' } }],
+          trafficRouting: { alb: alb! },
+        },
+      },
+    };
+    const status = inFlight('Steps', { currentStepIndex: 1, stepStartedAt: iso(-1_000) });
+    const d = run(
+      status,
+      { service: service([stableTaskSet(), canaryTaskSet(50)]), weights: weights(50) },
+      { spec },
+    );
+    expect(d.action).toMatchObject({
+      type: 'scaleTaskSet',
+      taskSetArn: CANARY_TS,
+      scalePercent: 100,
+    });
+    expect(d.status.message).toContain('ahead of promotion');
+    expect(d.status.currentStepIndex).toBe(1);
+  });
+
   it('scaling ahead during a long pause is not held against progressDeadline', () => {
     const status = inFlight('Steps', {
       currentStepIndex: 1,
