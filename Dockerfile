@@ -27,4 +27,8 @@ EXPOSE 8080 8081
 # `node` itself is PID 1 (exec form, no shell), so SIGTERM reaches our handler directly and starts
 # the graceful shutdown. The script is part of the ENTRYPOINT, not the CMD: a Deployment's `args`
 # replace the CMD, so they must be controller flags only (they are appended to the ENTRYPOINT).
-ENTRYPOINT ["/nodejs/bin/node", "dist/controller/main.js"]
+# --max-semi-space-size=1 (MiB): V8 otherwise grows the young generation during the initial list of
+# thousands of objects and keeps the reserved heap; measured by `npm run bench` (runtime suite, the
+# same objects with and without the flag): at 5,000 objects RSS 314 → 177 MiB, reserved heap
+# 202 → 75 MiB, heap used unchanged, no slower. The bench reads the flags from this line.
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "dist/controller/main.js"]

@@ -680,6 +680,17 @@ export const ReleaseStatus = Type.Object({
   imageTag: Type.Optional(Type.String({ maxLength: 128 })),
   nextStepAt: Type.Optional(DateTime()),
   stepStartedAt: Type.Optional(DateTime()),
+  /**
+   * When this attempt last moved the canary's listener weights forward (recorded with the write,
+   * after it succeeded; millisecond precision). A pause after a weight step counts from here, not
+   * from the follow-up reconcile that read the weights back.
+   */
+  weightChangedAt: Type.Optional(
+    DateTime({
+      description:
+        'When this attempt last moved the canary weights forward (after the write succeeded); a following pause counts from here.',
+    }),
+  ),
   progressStartedAt: Type.Optional(DateTime()),
   /**
    * Rolling: when ECS accepted this attempt's UpdateService. A deployment of the revision missing

@@ -7,8 +7,12 @@
 // reconciled once), the length of each periodic-resync pass, and memory after each (after a full
 // GC); then its queue metrics from /metrics and how long SIGTERM takes. Figures, not assertions.
 //
-//   npm run bench -- [--counts 1000,5000] [--workers 2] [--resync 20s] [--resync-passes 2]
-//                    [--concurrency 25] [--keep]
+// Then (suite `flags`, see flags.ts) what the package's flag evaluator costs an application, and
+// (suite `steps`, see step-timing.ts) how punctually a canary and a flag ramp keep their schedule.
+//
+//   npm run bench -- [--suites runtime,flags] [--counts 1000,5000] [--workers 2] [--resync 20s]
+//                    [--resync-passes 2] [--concurrency 25] [--flag-counts 1,100,10000]
+//                    [--fleet 50] [--fleet-window 65s] [--steps 10] [--step-interval 2s] [--keep]
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,7 +21,10 @@ import { controlPlaneVersions, startEnvironment } from '../env/index.js';
 import { freePort } from '../env/processes.js';
 import { ensureNamespace, installCrds, kubeConfigFromFile } from '../demo/cluster.js';
 import { compileNoopController } from './build.js';
+import { runFlagBench } from './flags.js';
+import { measureStepTiming, stepTimingReport } from './step-timing.js';
 import { runNoopController, type ControllerRun } from './controller-process.js';
+import { shippedImage } from '../unit/deploy/image.js';
 import {
   BENCH_CRD,
   deleteObjects,
@@ -35,14 +42,42 @@ const { values: args } = parseArgs({
     'resync-passes': { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '25' },
     keep: { type: 'boolean', default: false },
+    suites: { type: 'string', default: 'runtime,flags,steps' },
+    steps: { type: 'string', default: '10' },
+    'step-interval': { type: 'string', default: '2s' },
+    // Node/V8 flags of the controller to compare with none, on the same objects; default the
+    // image's (the Dockerfile ENTRYPOINT's), so the table shows what they buy.
+    'node-flags': { type: 'string' },
+    'flag-counts': { type: 'string', default: '1,100,10000' },
+    fleet: { type: 'string', default: '50' },
+    // Longer than the evaluator's 60 s full-reload period, so the window sees one of each.
+    'fleet-window': { type: 'string', default: '65s' },
   },
 });
+const SUITES = ['runtime', 'flags', 'steps'] as const;
+type Suite = (typeof SUITES)[number];
+const suites = new Set(args.suites.split(',').filter((s) => s !== ''));
+const unknownSuites = [...suites].filter((s) => !(SUITES as readonly string[]).includes(s));
+const runs = (suite: Suite): boolean => suites.has(suite);
+const flagCounts = args['flag-counts'].split(',').map(Number);
+const comparedFlags = (args['node-flags'] ?? imageNodeFlags().join(' '))
+  .split(' ')
+  .filter((f) => f !== '');
+const nodeFlagVariants: readonly (readonly string[])[] =
+  comparedFlags.length === 0 ? [[]] : [[], comparedFlags];
 const counts = args.counts.split(',').map(Number);
 const workers = Number(args.workers);
 const resyncPasses = Number(args['resync-passes']);
 const resyncMs = parseDuration(args.resync);
-if (counts.some((n) => !Number.isInteger(n) || n < 1) || !(resyncPasses >= 1)) {
-  process.stderr.write('usage: npm run bench -- [--counts 1000,5000] [--resync-passes 2] …\n');
+if (
+  counts.some((n) => !Number.isInteger(n) || n < 1) ||
+  flagCounts.some((n) => !Number.isInteger(n) || n < 1) ||
+  !(resyncPasses >= 1) ||
+  unknownSuites.length > 0
+) {
+  process.stderr.write(
+    `usage: npm run bench -- [--suites ${SUITES.join(',')}] [--counts 1000,5000] [--resync-passes 2] …\n`,
+  );
   process.exit(2);
 }
 
@@ -50,7 +85,9 @@ interface Measurement {
   readonly objects: number;
   readonly seed: SeedResult;
   readonly run: ControllerRun;
+  /** Status writes by every run on these objects (each run is expected to write none). */
   readonly statusWrites: number;
+  readonly nodeFlags: readonly string[];
 }
 
 const log = (line: string): void => {
@@ -66,7 +103,43 @@ const env = await startEnvironment({
   },
 });
 const results: Measurement[] = [];
+let flagReport: string | undefined;
+let stepReport: string | undefined;
 try {
+  if (runs('runtime')) await runtimeSuite();
+  if (runs('flags')) {
+    flagReport = await runFlagBench({
+      redisUrl: env.redisUrl,
+      flagCounts,
+      evaluations: 1_000_000,
+      baselineEvaluations: 20_000,
+      fleetSize: Number(args.fleet),
+      fleetWindowMs: parseDuration(args['fleet-window']),
+      log,
+    });
+  }
+  if (runs('steps')) {
+    const intervalMs = parseDuration(args['step-interval']);
+    const timelines = await measureStepTiming(env, kubeConfigFromFile(env.kubeconfigPath), {
+      steps: Number(args.steps),
+      intervalMs,
+      log,
+    });
+    stepReport = stepTimingReport(timelines, intervalMs);
+  }
+} finally {
+  await env.stop();
+}
+if (results.length > 0) process.stdout.write(`\n${report(results)}\n`);
+if (flagReport !== undefined) process.stdout.write(`\n${flagReport}\n`);
+if (stepReport !== undefined) process.stdout.write(`\n${stepReport}\n`);
+process.stdout.write(
+  `load average at the end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`,
+);
+
+async function runtimeSuite(): Promise<void> {
   const entry = await compileNoopController(join(env.stateDir, 'bench-build'), log);
   const kc = kubeConfigFromFile(env.kubeconfigPath);
   await installCrds(kc, [BENCH_CRD]);
@@ -76,32 +149,42 @@ try {
     log(`creating ${fmt.int(objects)} ScalePolicies in ${namespace} …`);
     const seed = await seedObjects(kc, namespace, objects, Number(args.concurrency), new Date());
     log(`created in ${seed.seconds.toFixed(1)} s; starting the controller (resync ${args.resync})`);
-    const run = await runNoopController({
-      entry,
-      kubeconfigPath: env.kubeconfigPath,
-      namespace,
-      objects,
-      workers,
-      resyncPeriod: args.resync,
-      passes: 1 + resyncPasses,
-      metricsPort: await freePort(),
-      logPath: join(env.stateDir, `bench-controller-${objects}.log`),
-      timeoutMs: resyncMs * (resyncPasses + 1) + 180_000,
-    });
+    // The same objects for every variant: the figures differ only by the Node flags.
+    const runs: ControllerRun[] = [];
+    for (const [i, variant] of nodeFlagVariants.entries()) {
+      runs.push(
+        await runNoopController({
+          entry,
+          kubeconfigPath: env.kubeconfigPath,
+          namespace,
+          objects,
+          workers,
+          resyncPeriod: args.resync,
+          passes: 1 + resyncPasses,
+          metricsPort: await freePort(),
+          logPath: join(env.stateDir, `bench-controller-${objects}-${i}.log`),
+          timeoutMs: resyncMs * (resyncPasses + 1) + 180_000,
+          nodeFlags: variant,
+          leaseName: `bench-${objects}-${i}`,
+          kubeConfig: kc,
+        }),
+      );
+    }
     const statusWrites = await objectsWrittenSince(kc, namespace, seed.resourceVersion);
-    results.push({ objects, seed, run, statusWrites });
+    nodeFlagVariants.forEach((nodeFlags, i) => {
+      results.push({ objects, seed, run: runs[i]!, statusWrites, nodeFlags });
+    });
     await deleteObjects(kc, namespace);
     log(`${fmt.int(objects)} objects done`);
   }
-} finally {
-  await env.stop();
 }
-process.stdout.write(`\n${report(results)}\n`);
-process.stdout.write(
-  `load average at the end: ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}\n`,
-);
+
+/** The flags after `node` and before the script in the Dockerfile's ENTRYPOINT. */
+function imageNodeFlags(): string[] {
+  const [, ...rest] = shippedImage().entrypoint ?? [];
+  const scriptAt = rest.findIndex((arg) => !arg.startsWith('-'));
+  return scriptAt < 0 ? [] : rest.slice(0, scriptAt);
+}
 
 function printMachine(): void {
   const cpu = cpus();
@@ -117,7 +200,7 @@ function printMachine(): void {
       `  load average  ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')} (the machine may be shared: compare runs, not single figures)`,
-      `  controller    --workers=${workers} --resync-period=${args.resync}, no-op handler, log level warn`,
+      `  controller    --workers=${workers} --resync-period=${args.resync} --leader-elect, no-op handler, log level warn; each count runs without Node flags and with: ${comparedFlags.join(' ') || '(none)'}`,
       '',
     ].join('\n'),
   );
@@ -133,7 +216,16 @@ function report(ms: readonly Measurement[]): string {
   const rows: string[][] = [
     ['objects (ScalePolicy)', ...col((m) => fmt.int(m.objects))],
     ['create + status patch', ...col((m) => `${m.seed.seconds.toFixed(1)} s`)],
-    ['time to first reconcile (list + sync)', ...col((m) => fmt.ms(initial(m).firstAtMs))],
+    ['cold start: process start → modules loaded', ...col((m) => fmt.ms(m.run.loadedMs))],
+    [
+      'cold start: spawn → leader (Lease held)',
+      ...col((m) => (m.run.leaderMs === undefined ? '-' : fmt.ms(m.run.leaderMs))),
+    ],
+    [
+      'cold start: process start → first reconcile',
+      ...col((m) => fmt.ms(m.run.loadedMs + initial(m).firstAtMs)),
+    ],
+    ['modules loaded → first reconcile (list + sync)', ...col((m) => fmt.ms(initial(m).firstAtMs))],
     ['initial pass (all objects once)', ...col((m) => fmt.ms(initial(m).lastAtMs))],
     ...resyncs(ms[0]!).map((_, i) => [
       `resync pass ${i + 1} (all objects once)`,
@@ -161,7 +253,7 @@ function report(ms: readonly Measurement[]): string {
       'reconcile errors',
       ...col((m) => fmt.int(sumOf(metrics(m), 'controller_runtime_reconcile_errors_total'))),
     ],
-    ['status writes by the run', ...col((m) => fmt.int(m.statusWrites))],
+    ['status writes (all runs on these objects)', ...col((m) => fmt.int(m.statusWrites))],
     ['workqueue adds', ...col((m) => fmt.int(sumOf(metrics(m), 'workqueue_adds_total', q)))],
     ['workqueue retries', ...col((m) => fmt.int(sumOf(metrics(m), 'workqueue_retries_total', q)))],
     [
@@ -182,5 +274,7 @@ function report(ms: readonly Measurement[]): string {
     overlap.length > 0
       ? `\nnote: the initial pass outlasted --resync ${args.resync} for ${overlap.map((m) => m.objects).join(', ')} objects; rerun with a longer --resync.`
       : '';
-  return `${table(['', ...ms.map((m) => `${fmt.int(m.objects)} objects`)], rows)}${note}`;
+  const heading = (m: Measurement): string =>
+    `${fmt.int(m.objects)} objects${m.nodeFlags.length === 0 ? '' : `, ${m.nodeFlags.join(' ')}`}`;
+  return `${table(['', ...ms.map(heading)], rows)}${note}`;
 }

@@ -59,7 +59,7 @@ class PassTracker {
   }
 }
 
-send({ type: 'loaded', memory: memory() });
+send({ type: 'loaded', memory: memory(), sinceProcessStartMs: performance.now() });
 const tracker = new PassTracker(performance.now());
 
 const noopSetup: KindSetup = () => ({

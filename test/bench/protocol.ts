@@ -15,6 +15,8 @@ export interface MemorySample {
 export interface LoadedMessage {
   readonly type: 'loaded';
   readonly memory: MemorySample;
+  /** performance.now() in the child: ms since the process started (its time origin). */
+  readonly sinceProcessStartMs: number;
 }
 
 /** Sent when every object has been reconciled `pass` times (pass 1 = the initial sync). */

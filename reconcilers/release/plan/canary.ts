@@ -103,7 +103,7 @@ function setWeightStep(
   // this step's weight — after a lost status write — completes the step as it is.
   if (current > weight || weightsEqual(weights, wanted)) {
     if (backgroundAnalysis(d) && current > 0) startGate(d, i);
-    return completeStep(d, i, `canary weight ${current}%`);
+    return completeStep(d, i, `canary weight ${current}%`, undefined, weightChangedDuringStep(d));
   }
   if (background !== undefined) {
     const held = holdForGate(d, background, `before the weight goes to ${weight}%`);
@@ -116,7 +116,49 @@ function setWeightStep(
     return scaleTaskSet(d, ts.arn, scale, `scaling the canary task set to ${scale}%`);
   if (!isTaskSetStable(ts))
     return waitFor('world', `waiting for the canary task set ${ts.id} to become stable`);
-  return setWeights(d, listenerArn, wanted, `canary weight ${current}% → ${weight}%`);
+  const result = setWeights(d, listenerArn, wanted, `canary weight ${current}% → ${weight}%`);
+  // Stored with the status written after the action, so only once the weights really moved.
+  if (result.kind === 'act') d.status.weightChangedAt = d.now.toISOString();
+  return result;
+}
+
+/**
+ * When this step's weight change was made, if this attempt recorded it during the step: the next
+ * pause counts from then. Older (a lost status write) or absent: undefined, the pause counts from
+ * now, as it would without the record.
+ */
+function weightChangedDuringStep(d: Draft): string | undefined {
+  const changed = parseTime(d.status.weightChangedAt);
+  const stepStarted = parseTime(d.status.stepStartedAt);
+  if (changed === undefined || changed > d.now.getTime()) return undefined;
+  if (stepStarted !== undefined && changed < stepStarted) return undefined;
+  return d.status.weightChangedAt;
+}
+
+/**
+ * During a timed pause, the canary task set is scaled ahead to the next step's weight, so that the
+ * weight change is due the moment the pause ends (scaling and waiting for a stable task set took
+ * a reconcile round or more after it, and real tasks take minutes to start). Capacity ahead of
+ * traffic is harmless; traffic itself still moves only at the step.
+ */
+function scaleAheadOfNextStep(d: Draft, i: number): StepResult | undefined {
+  const steps = stepsOf(d);
+  const next = steps[i + 1];
+  // After the last step comes promotion, which needs the canary at 100 %.
+  const weight = next === undefined ? 100 : next.kind === 'setWeight' ? next.weight : undefined;
+  if (weight === undefined) return undefined;
+  const traffic = productionTraffic(d);
+  if (traffic === undefined) return undefined;
+  const ts = revisionTaskSet(d, traffic.service);
+  const scale = Math.max(1, weight);
+  if (ts === undefined || ts.scalePercent >= scale) return undefined;
+  const result = scaleTaskSet(
+    d,
+    ts.arn,
+    scale,
+    `scaling the canary task set to ${scale}% ahead of ${next === undefined ? 'promotion' : `step ${i + 2}`}`,
+  );
+  return result.kind === 'act' ? { ...result, planned: true } : result;
 }
 
 function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepResult {
@@ -143,14 +185,24 @@ function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepRes
   const until = new Date(started + durationMs);
   d.status.nextStepAt = toRfc3339(until);
   if (d.now.getTime() >= until.getTime()) return completeStep(d, i, `paused ${durationMs / 1000}s`);
-  return waitFor('time', `step ${i + 1}: pausing until ${d.status.nextStepAt}`, until);
+  return (
+    scaleAheadOfNextStep(d, i) ??
+    waitFor('time', `step ${i + 1}: pausing until ${d.status.nextStepAt}`, until)
+  );
 }
 
-function completeStep(d: Draft, i: number, what: string, by?: 'operator'): StepResult {
+function completeStep(
+  d: Draft,
+  i: number,
+  what: string,
+  by?: 'operator',
+  /** When the step's effect took place, if known and earlier than now (the next step counts from it). */
+  doneAt?: string,
+): StepResult {
   const count = stepsOf(d).length;
   d.status.currentStepIndex = i + 1;
   d.status.step = stepDisplay(i + 1, count);
-  d.status.stepStartedAt = nowIso(d);
+  d.status.stepStartedAt = doneAt ?? nowIso(d);
   delete d.status.nextStepAt;
   delete d.status.pause;
   note(d, 'Normal', 'StepCompleted', `step ${i + 1}/${count}: ${what}`);

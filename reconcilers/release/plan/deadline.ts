@@ -23,7 +23,9 @@ export function deadlineMs(d: Draft): number {
 /** When the deadline passes for this result; undefined when it does not apply. */
 export function deadlineAt(d: Draft, result: StepResult): number | undefined {
   if (EXEMPT.has(d.status.stage ?? ReleaseStage.Done)) return undefined;
-  const counts = result.kind === 'act' || (result.kind === 'wait' && result.on === 'world');
+  const counts =
+    (result.kind === 'act' && result.planned !== true) ||
+    (result.kind === 'wait' && result.on === 'world');
   if (!counts) return undefined;
   const since = parseTime(d.status.lastProgressAt) ?? parseTime(d.status.progressStartedAt);
   return since === undefined ? undefined : since + deadlineMs(d);

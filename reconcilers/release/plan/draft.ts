@@ -61,6 +61,11 @@ export type StepResult =
       readonly action: Action;
       readonly message: string;
       readonly checkpoint?: boolean;
+      /**
+       * Done inside a planned wait (scaling ahead during a timed pause): the wait is the plan, so
+       * progressDeadline does not apply to it.
+       */
+      readonly planned?: true;
     }
   | {
       readonly kind: 'wait';

@@ -69,6 +69,7 @@ export function resetAttempt(d: Draft): void {
     step: _step,
     nextStepAt: _next,
     stepStartedAt: _started,
+    weightChangedAt: _weightChanged,
     analysis: _analysis,
     serviceUpdatedAt: _serviceUpdatedAt,
     // A promote that let an analysis step or post-promotion gate pass belongs to that attempt:

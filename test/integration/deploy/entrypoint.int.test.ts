@@ -84,8 +84,13 @@ describe("the image's entrypoint", () => {
       if (v.valueFrom?.secretKeyRef?.optional === true) return undefined;
       throw new Error(`unexpected env source for ${v.name}`);
     });
-    const [executable, script = '', ...flags] = containerCommand(image, container, env);
+    const [executable, ...rest] = containerCommand(image, container, env);
     expect(executable).toBe(IMAGE_NODE);
+    // node [V8/Node flags] script [controller flags]
+    const scriptAt = rest.findIndex((arg) => !arg.startsWith('-'));
+    const nodeFlags = rest.slice(0, scriptAt);
+    const script = rest[scriptAt] ?? '';
+    const flags = rest.slice(scriptAt + 1);
     expect(script).toBe('dist/controller/main.js');
     const overrides = [
       `--kubeconfig=${testEnv().kubeconfigPath}`,
@@ -95,7 +100,7 @@ describe("the image's entrypoint", () => {
     const processEnv = { ...testStackEnv(), ...image.env, ...env };
     const config = parseConfig([...flags, ...overrides], processEnv);
 
-    controller = new ControllerProcess(NODE, [script, ...flags, ...overrides], {
+    controller = new ControllerProcess(NODE, [...nodeFlags, script, ...flags, ...overrides], {
       cwd: repoPath(), // the image's WORKDIR holds the same package.json, node_modules and dist
       env: processEnv,
     });

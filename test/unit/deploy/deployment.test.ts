@@ -24,7 +24,11 @@ const env = containerEnv(container, (v) =>
 describe('the image', () => {
   it('runs node on the built main.js as PID 1, as the non-root user', () => {
     expect(image.from).toMatch(/^gcr\.io\/distroless\/nodejs24-debian\d+:nonroot$/);
-    expect(image.entrypoint).toEqual(['/nodejs/bin/node', 'dist/controller/main.js']);
+    expect(image.entrypoint).toEqual([
+      '/nodejs/bin/node',
+      '--max-semi-space-size=1',
+      'dist/controller/main.js',
+    ]);
     expect(image.cmd).toBeUndefined();
     expect(image.workdir).toBe('/app');
     expect(image.user).toBe('65532:65532');
@@ -62,8 +66,12 @@ describe('the image', () => {
 describe('the Deployment', () => {
   it("passes only flags the controller accepts, appended to the image's entrypoint", () => {
     expect(container.command).toBeUndefined();
-    const [node, script, ...args] = containerCommand(image, container, env);
-    expect([node, script]).toEqual(['/nodejs/bin/node', 'dist/controller/main.js']);
+    const [node, v8Flag, script, ...args] = containerCommand(image, container, env);
+    expect([node, v8Flag, script]).toEqual([
+      '/nodejs/bin/node',
+      '--max-semi-space-size=1',
+      'dist/controller/main.js',
+    ]);
     expect(args.length).toBeGreaterThan(0);
     for (const arg of args) expect(arg).toMatch(/^--[a-z0-9-]+=/);
     let config;

@@ -1,11 +1,13 @@
 // decide() through a canary, one observation at a time: the exact next action and status fields.
 import { describe, expect, it } from 'vitest';
+import { toRfc3339 } from '../../../../controller/index.js';
 import {
   canarySpec,
   canaryTaskSet,
   inFlight,
   iso,
   LISTENER,
+  NOW,
   next,
   run,
   service,
@@ -26,6 +28,8 @@ const split = (canary: number) => ({
     { targetGroupArn: TG_B, weight: canary },
   ],
 });
+
+const at = (offsetMs: number): Date => new Date(NOW.getTime() + offsetMs);
 
 describe('canary steps', () => {
   it('Deploy without a task set creates it: externalId, canary target group, first weight as scale, primary as template', () => {
@@ -72,13 +76,17 @@ describe('canary steps', () => {
     },
   );
 
-  it('a weight observed completes its step; the pause after it starts now and requeues at its end', () => {
+  it('a weight observed completes its step; the pause after it starts now and scales the canary ahead of the next weight', () => {
     const status = inFlight('Steps', { currentStepIndex: 0 });
     const d = run(status, {
       service: service([stableTaskSet(), canaryTaskSet(5)]),
       weights: weights(5),
     });
-    expect(d.action).toBeUndefined();
+    expect(d.action).toMatchObject({
+      type: 'scaleTaskSet',
+      taskSetArn: CANARY_TS,
+      scalePercent: 15,
+    });
     expect(d.status).toMatchObject({
       currentStepIndex: 1,
       step: '1/21',
@@ -86,8 +94,79 @@ describe('canary steps', () => {
       stepStartedAt: iso(),
       nextStepAt: iso(60_000),
     });
-    expect(d.requeueAfterMs).toBe(60_001);
     expect(d.events.map((e) => e.reason)).toEqual(['StepCompleted']);
+    // Scaled ahead, the pause only waits for its end; the weight moves the moment it is due.
+    const scaled = run(d.status, {
+      service: service([stableTaskSet(), canaryTaskSet(15)]),
+      weights: weights(5),
+    });
+    expect(scaled.action).toBeUndefined();
+    expect(scaled.requeueAfterMs).toBe(60_001);
+    const due = run(
+      scaled.status,
+      { service: service([stableTaskSet(), canaryTaskSet(15)]), weights: weights(5) },
+      { now: at(60_000) },
+    );
+    expect(due.action).toMatchObject(split(15));
+    expect(due.status.weightChangedAt).toBe(at(60_000).toISOString());
+  });
+
+  it('the pause after a weight counts from the weight change recorded with it, not from the reconcile that read it back', () => {
+    const changedAt = at(-900);
+    const status = inFlight('Steps', {
+      currentStepIndex: 2,
+      stepStartedAt: iso(-2_000),
+      weightChangedAt: changedAt.toISOString(),
+    });
+    const world = { service: service([stableTaskSet(), canaryTaskSet(25)]), weights: weights(15) };
+    const d = run(status, world);
+    expect(d.status.stepStartedAt).toBe(changedAt.toISOString());
+    expect(d.status.nextStepAt).toBe(toRfc3339(new Date(changedAt.getTime() + 60_000)));
+    expect(d.requeueAfterMs).toBe(60_000 - 900 + 1);
+    // A record older than the step (its status write was lost) is not used: the pause starts now.
+    const stale = run({ ...status, weightChangedAt: at(-5_000).toISOString() }, world);
+    expect(stale.status.stepStartedAt).toBe(iso());
+  });
+
+  it('a pause as the last step scales the canary to 100 % ahead of promotion', () => {
+    const base = canarySpec();
+    const alb = base.strategy.canary?.trafficRouting.alb;
+    const spec = {
+      ...base,
+      strategy: {
+        canary: {
+          steps: [{ setWeight: 50 }, { pause: { duration: '1m' } }],
+          trafficRouting: { alb: alb! },
+        },
+      },
+    };
+    const status = inFlight('Steps', { currentStepIndex: 1, stepStartedAt: iso(-1_000) });
+    const d = run(
+      status,
+      { service: service([stableTaskSet(), canaryTaskSet(50)]), weights: weights(50) },
+      { spec },
+    );
+    expect(d.action).toMatchObject({
+      type: 'scaleTaskSet',
+      taskSetArn: CANARY_TS,
+      scalePercent: 100,
+    });
+    expect(d.status.message).toContain('ahead of promotion');
+    expect(d.status.currentStepIndex).toBe(1);
+  });
+
+  it('scaling ahead during a long pause is not held against progressDeadline', () => {
+    const status = inFlight('Steps', {
+      currentStepIndex: 1,
+      stepStartedAt: iso(-30_000),
+      lastProgressAt: iso(-3_600_000),
+    });
+    const d = run(status, {
+      service: service([stableTaskSet(), canaryTaskSet(5)]),
+      weights: weights(5),
+    });
+    expect(d.status.rollback).toBeUndefined();
+    expect(d.action).toMatchObject({ type: 'scaleTaskSet', scalePercent: 15 });
   });
 
   it('crash replay: the observation after a setWeights whose status write was lost advances, never re-applies', () => {
@@ -97,7 +176,8 @@ describe('canary steps', () => {
     expect(first.action).toMatchObject(split(15));
     // The write happened, the status did not: same status, new observation.
     const replay = run(status, { ...world, weights: weights(15) });
-    expect(replay.action).toBeUndefined();
+    // Not the weights again: the step completes, and the pause after it scales ahead to 25 %.
+    expect(replay.action).toMatchObject({ type: 'scaleTaskSet', scalePercent: 25 });
     expect(replay.status.currentStepIndex).toBe(3);
     // The same observation twice gives the same decision (pure).
     expect(run(status, { ...world, weights: weights(5) })).toEqual(first);
