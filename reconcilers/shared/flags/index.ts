@@ -50,3 +50,10 @@ export type {
   ReadOptions,
   WriteResult,
 } from './store.js';
+export {
+  DEFAULT_KILL_SWITCH_POLL_MS,
+  detectKillSwitchWatchMode,
+  keyspaceEventsCover,
+  KillSwitchWatch,
+  KillSwitchWatchMode,
+} from './kill-switch-watch.js';
