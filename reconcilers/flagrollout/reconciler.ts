@@ -27,6 +27,8 @@ export interface RolloutDeps {
   /** Longest sleep between reconciles: Redis-side changes are only seen by polling. */
   readonly pollMs: number;
   readonly metrics: FlagRolloutMetrics;
+  /** When the kill switch `group` on connection `feedId` was seen turning active, if it is active. */
+  killSwitchSeenAt?(feedId: string, group: string): Date | undefined;
 }
 
 type Ctx = HandlerContext<RolloutStatus>;
@@ -44,12 +46,14 @@ export async function reconcileRollout(
     };
   }
   const store = opened.store;
+  const group = obj.spec.killSwitch;
+  const feedId = opened.changes?.id;
   let measured: AnalyzeResult | undefined;
   // After a write-ahead checkpoint, a retry decides from what status now says.
   let status = obj.status;
   for (let attempt = 1; ; attempt++) {
     const observed = await observeOrReport(store, obj.spec, status, ctx);
-    const input: DecideInput = {
+    let input: DecideInput = {
       spec: obj.spec,
       status,
       generation: obj.metadata.generation ?? 0,
@@ -58,6 +62,11 @@ export async function reconcileRollout(
       now: ctx.now(),
       pollMs: deps.pollMs,
     };
+    const seenAt =
+      group === undefined || feedId === undefined
+        ? undefined
+        : deps.killSwitchSeenAt?.(feedId, group);
+    if (seenAt !== undefined) input = { ...input, killSwitchSeenAt: seenAt };
     const request = analysisRequest(input);
     if (request !== undefined) {
       // Measured once per reconcile: a retry after a lost compare-and-set reuses the result.

@@ -138,9 +138,9 @@ export class KillSwitchWatch {
       this.#startPolling();
       return;
     }
+    // Writes while disconnected or switching modes sent no message: look at every switch once.
+    this.#refresh(undefined);
     if (mode !== this.#mode) {
-      // Messages may have been missed while switching: look at every switch once.
-      if (this.#mode !== undefined) this.#refresh(undefined);
       this.#mode = mode;
       this.#o.onMode?.(mode, why);
     }

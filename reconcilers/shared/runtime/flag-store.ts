@@ -18,6 +18,7 @@ import {
   type RedisConnectionOptions,
 } from '../flags/connection.js';
 import { RedisFlagStore } from '../flags/redis-store.js';
+import type { FlagKeys } from '../flags/model.js';
 import type { FlagStore } from '../flags/store.js';
 
 export type FlagStoreDeps = Pick<KindDeps, 'kube' | 'redis' | 'shared' | 'logger' | 'clock'>;
@@ -44,6 +45,9 @@ export interface FlagChangeFeed {
   readonly channel: string;
   /** A new connection with the same settings (a subscribed connection can do nothing else). */
   duplicate(override?: Partial<RedisOptions>): Redis;
+  /** The connection itself and its keys, to read kill switches written by hand (no notice). */
+  readonly redis?: Redis;
+  readonly keys?: FlagKeys;
 }
 
 export type FlagStoreResult =
@@ -234,6 +238,8 @@ function open(
     id: key,
     channel: store.keys.channel,
     duplicate: (override) => redis.duplicate(override),
+    redis,
+    keys: store.keys,
   };
   return { redis, store, changes };
 }
