@@ -1,16 +1,28 @@
 // The FlagRollout handler's reconcile: observe → (measure) → decide → at most one flag write →
 // rollout info. Thin on purpose; every decision is in plan.ts.
-import type { CustomObject, HandlerContext, Outcome } from '../../controller/index.js';
+import {
+  ConditionStatus,
+  findCondition,
+  type CustomObject,
+  type HandlerContext,
+  type Outcome,
+} from '../../controller/index.js';
 import { analyze, type AnalyzeResult, type MetricSource } from '../shared/analysis/index.js';
-import type { FlagStore } from '../shared/flags/store.js';
+import { InvalidFlagInputError } from '../shared/flags/model.js';
+import type { FlagStore, WriteResult } from '../shared/flags/store.js';
 import type { RolloutInfo, StoredRolloutInfo } from '../shared/flags/model.js';
 import type { FlagStoreResult } from '../shared/runtime/index.js';
-import { FlagRolloutReason, type FlagRolloutSpec, type RolloutStatus } from './api.js';
+import {
+  FlagRolloutConditionType,
+  FlagRolloutReason,
+  type FlagRolloutSpec,
+  type RolloutStatus,
+} from './api.js';
 import { writerIdentity } from './flag-content.js';
 import type { FlagRolloutMetrics } from './metrics.js';
 import { observe, type Observed } from './observe.js';
 import { analysisRequest, decide, type DecideInput, type Decision } from './plan.js';
-import { withStoreProblem } from './store-problem.js';
+import { withStoreProblem, withWritePending } from './store-problem.js';
 
 /** A compare-and-set that loses to another writer is re-observed and re-decided this often. */
 export const MAX_WRITE_ATTEMPTS = 3;
@@ -81,12 +93,14 @@ export async function reconcileRollout(
       request === undefined || measured === undefined ? input : { ...input, analysis: measured },
     );
     if (decision.write !== undefined && decision.checkpoint) {
-      await ctx.checkpoint(decision.status);
+      // Written ahead: the step change, not yet the flag (FlagSynced says the write is pending).
+      status = withWritePending(decision.status, decision.write.expectedVersion + 1, status);
+      await ctx.checkpoint(status);
       // A retry decides from the checkpointed status; its measurements are spent.
-      status = decision.status;
       measured = undefined;
     }
     const written = await applyWrite(store, obj, decision, ctx, deps);
+    if (typeof written === 'object') return refused(status, obj.spec.flag, written.refused, deps);
     if (written === 'conflict') {
       deps.metrics.casConflict();
       if (attempt < MAX_WRITE_ATTEMPTS) continue;
@@ -122,17 +136,47 @@ async function observeOrReport(
   }
 }
 
-/** The new version, 'conflict' when another writer won, undefined when nothing was written. */
+/**
+ * A write the store refuses as invalid can never succeed as the spec stands: Stalled, FlagSynced
+ * False naming the problem, one Warning, and no retry loop (a spec edit or the poll comes back).
+ * `status` is what is stored (the previous status, or the checkpoint): nothing else changed.
+ */
+function refused(
+  status: RolloutStatus | undefined,
+  flag: string,
+  problem: string,
+  deps: RolloutDeps,
+): Outcome<RolloutStatus> {
+  const message = `the flag store refused to write flag ${flag}: ${problem}; nothing was written`;
+  const before = findCondition(status?.conditions, FlagRolloutConditionType.FlagSynced);
+  const reason = FlagRolloutReason.FlagWriteRefused;
+  return {
+    status: withStoreProblem(status, 'Stalled', reason, message, ConditionStatus.False),
+    events: before?.reason === reason ? [] : [{ type: 'Warning', reason, message }],
+    requeueAfterMs: deps.pollMs,
+  };
+}
+
+/**
+ * The new version, 'conflict' when another writer won, `{ refused }` when the store refused the
+ * write as invalid, undefined when nothing was to be written.
+ */
 async function applyWrite(
   store: FlagStore,
   obj: RolloutObject,
   decision: Decision,
   ctx: Ctx,
   deps: RolloutDeps,
-): Promise<number | 'conflict' | undefined> {
+): Promise<number | 'conflict' | { readonly refused: string } | undefined> {
   const write = decision.write;
   if (write === undefined) return undefined;
-  const result = await store.compareAndSet(obj.spec.flag, write.expectedVersion, write.next);
+  let result: WriteResult;
+  try {
+    result = await store.compareAndSet(obj.spec.flag, write.expectedVersion, write.next);
+  } catch (err) {
+    if (err instanceof InvalidFlagInputError) return { refused: err.message };
+    throw err;
+  }
   if (!result.ok) {
     ctx.log.info(
       {

@@ -36,6 +36,7 @@ export {
   KILL_SWITCH_GROUP_PATTERN,
   killSwitchGroupProblem,
   MAX_TARGETS,
+  MAX_UPDATED_BY_LENGTH,
   MAX_USER_ID_LENGTH,
   percentToBasisPoints,
   RESERVED_FLAG_NAMES,
