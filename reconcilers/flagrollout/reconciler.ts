@@ -21,7 +21,13 @@ import {
 import { writerIdentity } from './flag-content.js';
 import type { FlagRolloutMetrics } from './metrics.js';
 import { observe, type Observed } from './observe.js';
-import { analysisRequest, decide, type DecideInput, type Decision } from './plan.js';
+import {
+  analysisRequest,
+  decide,
+  MIN_REQUEUE_MS,
+  type DecideInput,
+  type Decision,
+} from './plan.js';
 import { withStoreProblem, withWritePending } from './store-problem.js';
 
 /** A compare-and-set that loses to another writer is re-observed and re-decided this often. */
@@ -108,12 +114,29 @@ export async function reconcileRollout(
         `flag ${obj.spec.flag} kept changing under us (${MAX_WRITE_ATTEMPTS} lost compare-and-sets); retrying`,
       );
     }
-    await publishRolloutInfo(store, obj.spec.flag, observed.rolloutInfo, decision.rolloutInfo);
+    const infoPublished = await publishRolloutInfo(
+      store,
+      obj.spec.flag,
+      observed.rolloutInfo,
+      decision.rolloutInfo,
+    ).then(
+      () => true,
+      (err: unknown) => {
+        // Only `report` reads it; a flag write just made must still reach status and Events.
+        if (written === undefined) throw err;
+        ctx.log.warn({ err, flag: obj.spec.flag }, 'cannot publish rollout info; retrying soon');
+        return false;
+      },
+    );
+    // A flag write happened: its Events survive a conflicting status patch (they would not be
+    // decided again, the write being done).
+    const events =
+      written === undefined ? { events: decision.events } : { performedEvents: decision.events };
     return {
       status:
         written === undefined ? decision.status : { ...decision.status, flagVersion: written },
-      events: decision.events,
-      requeueAfterMs: decision.requeueAfterMs,
+      ...events,
+      requeueAfterMs: infoPublished ? decision.requeueAfterMs : MIN_REQUEUE_MS,
     };
   }
 }
