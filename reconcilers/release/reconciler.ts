@@ -75,7 +75,8 @@ export async function reconcileRelease(
   metrics.measured(observed);
   return {
     status: decision.status,
-    events,
+    // After an AWS/Redis action its Events must survive a conflicting status patch.
+    ...(decision.action === undefined ? { events } : { performedEvents: events }),
     afterStatusWrite: record,
     ...(decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs }),
   };
