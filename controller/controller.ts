@@ -20,7 +20,7 @@ import { ReconcileResult, type RuntimeMetrics } from './observability/metrics.js
 import { isTerminalError, keyOf, requestOf, type Reconciler, type Request } from './reconcile.js';
 import { WorkQueue } from './workqueue/queue.js';
 import type { RateLimiter } from './workqueue/rate-limiter.js';
-import type { Clock } from './clock.js';
+import type { MonotonicClock } from './clock.js';
 
 export interface ControllerOptions {
   /** Metric label and log field, e.g. `release`. */
@@ -35,7 +35,8 @@ export interface ControllerOptions {
   /** Abort signal deadline per reconcile; 0 = none (default). */
   readonly reconcileTimeoutMs?: number;
   readonly rateLimiter?: RateLimiter;
-  readonly clock?: Clock;
+  /** The work queue's delays (default `performance.now()`). */
+  readonly clock?: MonotonicClock;
   /** Event sources outside Kubernetes: started with the workers, aborted at shutdown. */
   readonly sources?: readonly ExternalSource[];
   /** The kind's cached objects, as sources see them (`ctx.list()`); default none. */

@@ -135,7 +135,6 @@ export class Manager {
       kind: reg.kind,
       logger: this.#log,
       metrics: this.metrics,
-      clock: this.#clock,
       maxConcurrentReconciles: reg.maxConcurrentReconciles ?? this.#o.config.workers,
       reconcileTimeoutMs: this.#o.config.reconcileTimeoutMs,
       sources: reg.sources ?? [],
