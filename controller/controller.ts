@@ -110,6 +110,17 @@ export class Controller {
   }
 
   /**
+   * Lost leadership: another replica may already be acting, so every running reconcile and
+   * external source is aborted now, synchronously (no grace period), and no key is handed out
+   * again. `shutdown` can follow for the bookkeeping.
+   */
+  abortAll(reason: Error): void {
+    this.#stopSources.abort(reason);
+    this.queue.shutDown();
+    for (const running of this.#running.values()) running.abort(reason);
+  }
+
+  /**
    * Stops the external sources and taking work, waits up to `timeoutMs` for running reconciles,
    * then aborts the rest and reports them as handed back (the next leader's initial list
    * re-enqueues every key).

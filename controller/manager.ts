@@ -6,7 +6,8 @@
  * informers, release the Lease (unless an aborted reconcile is still running: then it expires), run
  * shutdown hooks, close the shared instances (AWS clients, Redis connections), close servers.
  * Losing leadership aborts in-flight work at once and ends `start()` with `leadership-lost`
- * (main exits non-zero: another replica is already acting).
+ * at once, before any clean-up (main exits non-zero without the graceful path: another replica
+ * may already be acting).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -230,8 +231,14 @@ export class Manager {
       },
     });
     this.#elector = elector;
-    void elector.run().then(async (end) => {
-      if (end === 'lost') await this.#shutdown(0, 'leadership-lost');
+    void elector.run().then((end) => {
+      if (end !== 'lost') return;
+      // As controller-runtime: no graceful path. Every reconcile is aborted at once and start()
+      // resolves now (main exits); the clean-up below only matters to an in-process caller.
+      const reason = new Error('leader election lost');
+      for (const c of this.#controllers) c.abortAll(reason);
+      this.#exit?.('leadership-lost');
+      void this.#shutdown(0, 'leadership-lost');
     });
     return exited;
   }

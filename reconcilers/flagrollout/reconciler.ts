@@ -193,6 +193,8 @@ async function applyWrite(
 ): Promise<number | 'conflict' | { readonly refused: string } | undefined> {
   const write = decision.write;
   if (write === undefined) return undefined;
+  // Lost leadership (or a reconcile timeout) since observing: another replica may be writing.
+  ctx.signal.throwIfAborted();
   let result: WriteResult;
   try {
     result = await store.compareAndSet(obj.spec.flag, write.expectedVersion, write.next);

@@ -61,6 +61,8 @@ export async function reconcileRelease(
       await ctx.checkpoint(decision.status);
       record();
     }
+    // Lost leadership (or a reconcile timeout) since observing: another replica may be acting.
+    ctx.signal.throwIfAborted();
     await execute(decision.action, release, ports);
     events.push({
       type: 'Normal',

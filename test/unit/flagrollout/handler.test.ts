@@ -238,6 +238,14 @@ describe('FlagRollout handler: resuming', () => {
     expect(h.events()).toEqual(['FlagWriteRefused']); // one Warning, not one per attempt
   });
 
+  it('a reconcile whose signal was aborted (lost leadership) writes nothing', async () => {
+    const h = harness(rolloutSpec());
+    h.abort();
+    await expect(h.reconcile()).rejects.toThrow('leader election lost');
+    expect(await h.served()).toBe('missing');
+    expect(h.store.notices).toEqual([]);
+  });
+
   it('a Redis outage is reported in status and retried', async () => {
     const h = harness(rolloutSpec());
     await h.run((x) => x.status().currentStep === 1);

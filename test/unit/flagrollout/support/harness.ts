@@ -58,6 +58,8 @@ export interface Harness {
   /** Reconciles, advancing the clock by each requeue, until `until` holds or `max` passes. */
   run(until: (h: Harness) => boolean, max?: number): Promise<number>;
   restart(): void;
+  /** Aborts the reconcile signal (lost leadership). */
+  abort(): void;
   object(): RolloutObject;
   status(): RolloutStatus;
   editSpec(change: Partial<FlagRolloutSpec>): void;
@@ -105,7 +107,8 @@ export function harness(
       clock,
     });
   let reconciler = build();
-  const ctx = { log: silent, reconcileId: 'rid', signal: new AbortController().signal };
+  const aborter = new AbortController();
+  const ctx = { log: silent, reconcileId: 'rid', signal: aborter.signal };
   const h: Harness = {
     kube,
     clock,
@@ -122,6 +125,9 @@ export function harness(
     },
     restart() {
       reconciler = build();
+    },
+    abort() {
+      aborter.abort(new Error('leader election lost'));
     },
     object() {
       const obj = kube.peek<RolloutObject>(RES, NS, NAME);
