@@ -68,6 +68,10 @@ export class Controller {
   readonly #stopSources = new AbortController();
   #loops: Promise<void>[] = [];
 
+  get kind(): string {
+    return this.#o.kind;
+  }
+
   constructor(options: ControllerOptions) {
     this.#o = options;
     this.name = options.name;

@@ -11,7 +11,8 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { systemClock, type Clock } from './clock.js';
+import { monotonicClock, systemClock, type Clock } from './clock.js';
+import { formatDuration } from './duration.js';
 import type { ControllerConfig } from './config.js';
 import { Controller, type ShutdownReport } from './controller.js';
 import { SharedRegistry } from './external.js';
@@ -77,6 +78,8 @@ export class Manager {
   readonly #shared: SharedRegistry;
   readonly #informers = new Map<string, Informer<KubeObject>>(); // by `plural.group[/namespace]`
   readonly #controllers: Controller[] = [];
+  /** The informers each controller reads (its kind's and its watches'): its cache. */
+  readonly #watchedBy = new Map<Controller, Informer<KubeObject>[]>();
   readonly #hooks: (() => unknown)[] = [];
   readonly #servers: RunningServer[] = [];
   #elector: LeaderElector | undefined;
@@ -131,6 +134,7 @@ export class Manager {
   register<Spec, Status extends BaseStatus>(reg: KindRegistration<Spec, Status>): Controller {
     const name = reg.kind.toLowerCase();
     const primary = this.#informersFor(reg.resource);
+    const watched = [...primary];
     const controller = new Controller({
       name,
       kind: reg.kind,
@@ -169,6 +173,7 @@ export class Manager {
         for (const req of watch.mapToRequests(obj)) controller.enqueue(req);
       };
       for (const inf of this.#informersFor(watch.resource)) {
+        watched.push(inf);
         const onUpdate = (oldObj: KubeObject, obj: KubeObject): void => {
           map(oldObj); // e.g. a label moved: the old owner must notice too
           map(obj);
@@ -177,6 +182,7 @@ export class Manager {
       }
     }
     this.#controllers.push(controller);
+    this.#watchedBy.set(controller, watched);
     return controller;
   }
 
@@ -249,13 +255,35 @@ export class Manager {
   }
 
   async #startWorkers(): Promise<void> {
-    // Like WaitForCacheSync: reconciling against a half-filled cache would act on missing objects.
-    const informers = [...this.#informers.values()];
+    await Promise.all(this.#controllers.map((c) => this.#startWhenSynced(c)));
+  }
+
+  /**
+   * Like WaitForCacheSync, per kind: reconciling against a half-filled cache would act on missing
+   * objects, but one kind whose list fails (403, CRD not installed) must not hold up the others.
+   * Past `--cache-sync-timeout` an error names the kind and why; it starts once its cache syncs.
+   */
+  async #startWhenSynced(c: Controller): Promise<void> {
+    const informers = this.#watchedBy.get(c) ?? [];
+    const started = monotonicClock.nowMs();
+    let reported = false;
     while (!informers.every((i) => i.hasSynced()) && this.#stopping === undefined) {
+      const waitedMs = monotonicClock.nowMs() - started;
+      if (!reported && waitedMs >= this.#o.config.cacheSyncTimeoutMs) {
+        reported = true;
+        const unsynced = informers.filter((i) => !i.hasSynced());
+        const why = unsynced.map((i) => `${i.description}: ${describeListError(i.lastListError)}`);
+        this.#log.error(
+          { kind: c.kind, informers: unsynced.map((i) => i.description) },
+          `${c.kind} cache did not sync within ${formatDuration(this.#o.config.cacheSyncTimeoutMs)} ` +
+            `(${why.join('; ')}); its objects are not reconciled until it does, other kinds run`,
+        );
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     if (this.#stopping !== undefined) return;
-    for (const c of this.#controllers) c.start();
+    if (reported) this.#log.info({ kind: c.kind }, 'cache synced late; starting workers');
+    c.start();
   }
 
   #shutdown(timeoutMs: number, how: ManagerExit): Promise<ShutdownReport> {
@@ -326,6 +354,11 @@ export class Manager {
       return informer;
     });
   }
+}
+
+function describeListError(err: unknown): string {
+  if (err === undefined) return 'no list answered yet';
+  return err instanceof Error ? err.message : JSON.stringify(err);
 }
 
 /** One cache over per-namespace informers (or the single cluster-wide one). */
