@@ -81,6 +81,7 @@ export {
   type AwsSettings,
   type RedisSettings,
   type SharedFn,
+  type SharedOptions,
 } from './external.js';
 export type {
   KindHandler,

@@ -17,6 +17,7 @@ import {
 import { parseChangeNotice } from '../shared/flags/codec.js';
 import type { ChangeNotice } from '../shared/flags/model.js';
 import type { FlagChangeFeed, FlagStoreResult } from '../shared/runtime/index.js';
+import type { KillSwitchWatch } from '../shared/flags/kill-switch-watch.js';
 import type { KillSwitchTracker } from './kill-switches.js';
 import { AnnouncingFlagStore, type OwnWrites } from './own-writes.js';
 import type { RolloutObject } from './reconciler.js';
@@ -62,6 +63,8 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
   readonly #o: FlagChangeSourceOptions;
   /** Connections seen so far, by id; each gets one subscriber once the source runs. */
   readonly #feeds = new Map<string, FlagChangeFeed>();
+  /** The kill-switch watch of each subscribed connection. */
+  readonly #watches = new Map<string, KillSwitchWatch>();
   #ctx: Ctx | undefined;
 
   constructor(options: FlagChangeSourceOptions) {
@@ -113,7 +116,9 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
     if (ctx.signal.aborted) return;
     let subscriber: Redis;
     try {
-      // Also closed by the registry at shutdown. Built on its connection, so registered after it
+      // Also closed by the registry at shutdown, and with its connection when that is evicted as
+      // idle (a rotated Secret's old URL): the feed is then forgotten, so a reconcile that opens
+      // the connection again subscribes anew. Built on its connection, so registered after it
       // and closed before it.
       subscriber = this.#o.shared(
         `${feed.id}:changes:flagrollout`,
@@ -123,6 +128,9 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
             connectionName: 'latticedb-controller-flagrollout-changes',
           }),
         (redis) => {
+          this.#watches.get(feed.id)?.stop();
+          this.#watches.delete(feed.id);
+          this.#feeds.delete(feed.id);
           redis.disconnect();
         },
       );
@@ -151,6 +159,7 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
             },
             log,
           );
+    if (watch !== undefined) this.#watches.set(feed.id, watch);
     followChanges(subscriber, feed.channel, log, ctx.signal, {
       notice: (message) => {
         this.#onMessage(feed, message, ctx);

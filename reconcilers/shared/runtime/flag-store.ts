@@ -1,6 +1,7 @@
 // The FlagStore a resource's flags live in: the controller's default Redis (`--redis-url`), or
 // the one its `redisRef` names through a Secret in the resource's namespace. One ioredis
-// connection per distinct URL (and TLS settings) for the whole process, closed at shutdown.
+// connection per distinct URL (and TLS settings) for the whole process, closed at shutdown or
+// after `REDIS_IDLE_MS` unused (a rotated Secret's old URL), with its change subscriber.
 //
 // Problems the user must fix (no default Redis, Secret missing or unreadable, bad URL) come back
 // as a typed result for the caller to put in a condition; only transient API failures (5xx,
@@ -61,6 +62,13 @@ export type FlagStoreResult =
     }
   | { readonly ok: false; readonly reason: FlagStoreReason; readonly message: string };
 
+/**
+ * A connection no reconcile asked for in this long is closed with its change subscriber: after a
+ * Secret's URL was rotated the old one is never asked for again. Every user of a connection asks
+ * at least once per poll (FlagRollout, 30 s) or resync (10 min), so this only closes the unused.
+ */
+export const REDIS_IDLE_MS = 30 * 60_000;
+
 /** Test seam: how a connection is opened (default `createRedisClient`). */
 export type ConnectRedis = (options: RedisConnectionOptions) => Redis;
 
@@ -91,6 +99,7 @@ export async function flagStoreFor(
     key,
     () => open(deps, key, target.options, connect),
     ({ redis }) => closeRedis(redis),
+    { idleMs: REDIS_IDLE_MS },
   );
   return { ok: true, store, endpoint: redactRedisUrl(target.options.url), changes };
 }
