@@ -140,5 +140,6 @@ export { systemClock, type Clock } from './clock.js';
 export { DURATION_PATTERN, DurationError, formatDuration, parseDuration } from './duration.js';
 export type { ControllerConfig } from './config.js';
 export type { DomainMetrics, MetricConfig } from './observability/metrics.js';
+export { LabelCap, OTHER_LABEL } from './observability/metrics.js';
 export { sanitizeMessage } from './observability/redact.js';
 export type { Logger } from './observability/logger.js';

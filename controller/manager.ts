@@ -152,7 +152,12 @@ export class Manager {
         recorder: this.recorder,
         clock: this.#clock,
         onPhaseChange: (from, to) => {
-          this.metrics.transitions.inc({ kind: reg.kind, from, to });
+          const phase = this.metrics.phaseLabels;
+          this.metrics.transitions.inc({
+            kind: reg.kind,
+            from: phase.value(from),
+            to: phase.value(to),
+          });
         },
       }),
     });
