@@ -85,7 +85,8 @@ async function run(
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   if (exit === 'leadership-lost') {
-    logger.error('leader election lost');
+    // main exits right away: the graceful path (hand back keys, release the Lease) is skipped.
+    logger.error('leader election lost; exiting without the graceful path');
     return 1;
   }
   return 0;

@@ -8,3 +8,14 @@ export interface Clock {
 
 /** The wall clock. */
 export const systemClock: Clock = Object.freeze({ now: () => new Date() });
+
+/**
+ * Monotonic time in milliseconds, for deadlines and delays: unlike the wall clock it never steps
+ * (NTP corrections, a VM resumed), so a step back cannot stretch a deadline.
+ */
+export interface MonotonicClock {
+  nowMs(): number;
+}
+
+/** `performance.now()`. */
+export const monotonicClock: MonotonicClock = Object.freeze({ nowMs: () => performance.now() });

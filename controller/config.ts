@@ -36,6 +36,8 @@ export interface ControllerConfig {
   /** 0 = no per-reconcile deadline. */
   readonly reconcileTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  /** How long a kind's workers wait for its cache before an error says which (they keep waiting). */
+  readonly cacheSyncTimeoutMs: number;
 }
 
 type Kind = 'string' | 'bool';
@@ -173,6 +175,12 @@ const FLAGS = {
     default: '30s',
     help: 'Time to finish in-flight reconciles on SIGTERM',
   },
+  'cache-sync-timeout': {
+    kind: 'string',
+    env: ['LATTICEDB_CACHE_SYNC_TIMEOUT'],
+    default: '2m',
+    help: 'Per kind: log an error (and /readyz names it) when its cache has not synced by then; other kinds never wait for it',
+  },
 } as const satisfies Record<string, FlagSpec>;
 
 type FlagName = keyof typeof FLAGS;
@@ -255,6 +263,7 @@ export function parseConfig(
     resyncPeriodMs: v.duration(raw('resync-period'), 0),
     reconcileTimeoutMs: v.duration(raw('reconcile-timeout'), 0),
     shutdownTimeoutMs: v.duration(raw('shutdown-timeout'), 1),
+    cacheSyncTimeoutMs: v.duration(raw('cache-sync-timeout'), 1),
   };
   crossCheck(config, problems);
   if (problems.length > 0) throw new ConfigError(problems);

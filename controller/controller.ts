@@ -21,7 +21,7 @@ import { safeErrorShape } from './observability/safe-error.js';
 import { isTerminalError, keyOf, requestOf, type Reconciler, type Request } from './reconcile.js';
 import { WorkQueue } from './workqueue/queue.js';
 import type { RateLimiter } from './workqueue/rate-limiter.js';
-import type { Clock } from './clock.js';
+import type { MonotonicClock } from './clock.js';
 
 export interface ControllerOptions {
   /** Metric label and log field, e.g. `release`. */
@@ -36,7 +36,8 @@ export interface ControllerOptions {
   /** Abort signal deadline per reconcile; 0 = none (default). */
   readonly reconcileTimeoutMs?: number;
   readonly rateLimiter?: RateLimiter;
-  readonly clock?: Clock;
+  /** The work queue's delays (default `performance.now()`). */
+  readonly clock?: MonotonicClock;
   /** Event sources outside Kubernetes: started with the workers, aborted at shutdown. */
   readonly sources?: readonly ExternalSource[];
   /** The kind's cached objects, as sources see them (`ctx.list()`); default none. */
@@ -67,6 +68,10 @@ export class Controller {
   readonly #running = new Map<string, AbortController>();
   readonly #stopSources = new AbortController();
   #loops: Promise<void>[] = [];
+
+  get kind(): string {
+    return this.#o.kind;
+  }
 
   constructor(options: ControllerOptions) {
     this.#o = options;
@@ -107,6 +112,17 @@ export class Controller {
         list,
       });
     }
+  }
+
+  /**
+   * Lost leadership: another replica may already be acting, so every running reconcile and
+   * external source is aborted now, synchronously (no grace period), and no key is handed out
+   * again. `shutdown` can follow for the bookkeeping.
+   */
+  abortAll(reason: Error): void {
+    this.#stopSources.abort(reason);
+    this.queue.shutDown();
+    for (const running of this.#running.values()) running.abort(reason);
   }
 
   /**

@@ -5,6 +5,7 @@
  * into AWS SDK clients and Redis flag stores).
  */
 import type { Logger } from 'pino';
+import { monotonicClock } from './clock.js';
 
 export const AWS_RETRY_MODES = ['standard', 'adaptive'] as const;
 export type AwsRetryMode = (typeof AWS_RETRY_MODES)[number];
@@ -33,8 +34,22 @@ export interface RedisSettings {
  * The process-wide instance registered under `key`, built by `create` on first use; `close` runs
  * once at shutdown, after the workers stopped. Keys are global: prefix them with what they hold
  * (`aws:clients`, `redis:<hash>`). The same key must always be used with the same type.
+ *
+ * `idleMs`: close the instance once no `shared()` call asked for it for that long (e.g. a Redis
+ * connection for a Secret's old URL after the Secret was rotated). Instances registered under
+ * `<key>:…` (built on it, like a subscriber connection) are closed with it, first; a later call
+ * builds a new one.
  */
-export type SharedFn = <T>(key: string, create: () => T, close: (instance: T) => unknown) => T;
+export type SharedFn = <T>(
+  key: string,
+  create: () => T,
+  close: (instance: T) => unknown,
+  options?: SharedOptions,
+) => T;
+
+export interface SharedOptions {
+  readonly idleMs?: number;
+}
 
 /** Thrown by `shared()` once shutdown started (an aborted reconcile must not open new sockets). */
 export class ShuttingDownError extends Error {
@@ -44,6 +59,8 @@ export class ShuttingDownError extends Error {
 interface Entry {
   readonly instance: unknown;
   readonly close: () => unknown;
+  readonly idleMs: number | undefined;
+  lastUsedMs: number;
 }
 
 /** Implements {@link SharedFn}; `closeAll()` closes everything in reverse creation order. */
@@ -53,23 +70,65 @@ export class SharedRegistry {
   readonly #closeTimeoutMs: number;
   #closed = false;
 
-  constructor(options: { readonly logger: Logger; readonly closeTimeoutMs?: number }) {
+  readonly #sweepMs: number;
+  #sweeper: NodeJS.Timeout | undefined;
+
+  constructor(options: {
+    readonly logger: Logger;
+    readonly closeTimeoutMs?: number;
+    /** How often idle instances are looked for (default 60 s). */
+    readonly sweepMs?: number;
+  }) {
     this.#log = options.logger;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
+    this.#sweepMs = options.sweepMs ?? 60_000;
   }
 
   readonly shared: SharedFn = <T>(
     key: string,
     create: () => T,
     close: (instance: T) => unknown,
+    options: SharedOptions = {},
   ): T => {
     const existing = this.#entries.get(key);
-    if (existing !== undefined) return existing.instance as T;
+    if (existing !== undefined) {
+      existing.lastUsedMs = monotonicClock.nowMs();
+      return existing.instance as T;
+    }
     if (this.#closed) throw new ShuttingDownError(`cannot create "${key}": shutting down`);
     const instance = create();
-    this.#entries.set(key, { instance, close: () => close(instance) });
+    this.#entries.set(key, {
+      instance,
+      close: () => close(instance),
+      idleMs: options.idleMs,
+      lastUsedMs: monotonicClock.nowMs(),
+    });
+    if (options.idleMs !== undefined) this.#startSweeping();
     return instance;
   };
+
+  #startSweeping(): void {
+    if (this.#sweeper !== undefined) return;
+    this.#sweeper = setInterval(() => {
+      void this.evictIdle();
+    }, this.#sweepMs);
+    this.#sweeper.unref();
+  }
+
+  /** Closes the instances idle for longer than their `idleMs`, each with its dependents. */
+  async evictIdle(): Promise<void> {
+    const now = monotonicClock.nowMs();
+    const idle = [...this.#entries].filter(
+      ([, e]) => e.idleMs !== undefined && now - e.lastUsedMs > e.idleMs,
+    );
+    for (const [key] of idle) {
+      const doomed = [...this.#entries].filter(([k]) => k === key || k.startsWith(`${key}:`));
+      for (const [k] of doomed) this.#entries.delete(k);
+      this.#log.info({ key, closing: doomed.length }, 'closing an idle shared instance');
+      // Dependents (registered after it, built on it) first.
+      for (const [k, entry] of doomed.reverse()) await this.#close(k, entry);
+    }
+  }
 
   get size(): number {
     return this.#entries.size;
@@ -81,25 +140,28 @@ export class SharedRegistry {
    */
   async closeAll(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#sweeper);
     const entries = [...this.#entries].reverse();
     this.#entries.clear();
-    for (const [key, entry] of entries) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => {
-          resolve('timeout');
-        }, this.#closeTimeoutMs);
-      });
-      try {
-        const outcome = await Promise.race([Promise.resolve(entry.close()), timeout]);
-        if (outcome === 'timeout') {
-          this.#log.warn({ key, timeoutMs: this.#closeTimeoutMs }, 'close timed out; moving on');
-        }
-      } catch (err) {
-        this.#log.warn({ err, key }, 'close failed');
-      } finally {
-        clearTimeout(timer);
+    for (const [key, entry] of entries) await this.#close(key, entry);
+  }
+
+  async #close(key: string, entry: Entry): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        resolve('timeout');
+      }, this.#closeTimeoutMs);
+    });
+    try {
+      const outcome = await Promise.race([Promise.resolve(entry.close()), timeout]);
+      if (outcome === 'timeout') {
+        this.#log.warn({ key, timeoutMs: this.#closeTimeoutMs }, 'close timed out; moving on');
       }
+    } catch (err) {
+      this.#log.warn({ err, key }, 'close failed');
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

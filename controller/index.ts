@@ -81,6 +81,7 @@ export {
   type AwsSettings,
   type RedisSettings,
   type SharedFn,
+  type SharedOptions,
 } from './external.js';
 export type {
   KindHandler,
@@ -139,6 +140,7 @@ export { systemClock, type Clock } from './clock.js';
 export { DURATION_PATTERN, DurationError, formatDuration, parseDuration } from './duration.js';
 export type { ControllerConfig } from './config.js';
 export type { DomainMetrics, MetricConfig } from './observability/metrics.js';
+export { LabelCap, OTHER_LABEL } from './observability/metrics.js';
 export { sanitizeMessage } from './observability/redact.js';
 export {
   safeErrorMessage,

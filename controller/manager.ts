@@ -6,11 +6,13 @@
  * informers, release the Lease (unless an aborted reconcile is still running: then it expires), run
  * shutdown hooks, close the shared instances (AWS clients, Redis connections), close servers.
  * Losing leadership aborts in-flight work at once and ends `start()` with `leadership-lost`
- * (main exits non-zero: another replica is already acting).
+ * at once, before any clean-up (main exits non-zero without the graceful path: another replica
+ * may already be acting).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { systemClock, type Clock } from './clock.js';
+import { monotonicClock, systemClock, type Clock } from './clock.js';
+import { formatDuration } from './duration.js';
 import type { ControllerConfig } from './config.js';
 import { Controller, type ShutdownReport } from './controller.js';
 import { SharedRegistry } from './external.js';
@@ -77,6 +79,8 @@ export class Manager {
   readonly #shared: SharedRegistry;
   readonly #informers = new Map<string, Informer<KubeObject>>(); // by `plural.group[/namespace]`
   readonly #controllers: Controller[] = [];
+  /** The informers each controller reads (its kind's and its watches'): its cache. */
+  readonly #watchedBy = new Map<Controller, Informer<KubeObject>[]>();
   readonly #hooks: (() => unknown)[] = [];
   readonly #servers: RunningServer[] = [];
   #elector: LeaderElector | undefined;
@@ -132,12 +136,12 @@ export class Manager {
   register<Spec, Status extends BaseStatus>(reg: KindRegistration<Spec, Status>): Controller {
     const name = reg.kind.toLowerCase();
     const primary = this.#informersFor(reg.resource);
+    const watched = [...primary];
     const controller = new Controller({
       name,
       kind: reg.kind,
       logger: this.#log,
       metrics: this.metrics,
-      clock: this.#clock,
       maxConcurrentReconciles: reg.maxConcurrentReconciles ?? this.#o.config.workers,
       reconcileTimeoutMs: this.#o.config.reconcileTimeoutMs,
       sources: reg.sources ?? [],
@@ -150,7 +154,12 @@ export class Manager {
         recorder: this.recorder,
         clock: this.#clock,
         onPhaseChange: (from, to) => {
-          this.metrics.transitions.inc({ kind: reg.kind, from, to });
+          const phase = this.metrics.phaseLabels;
+          this.metrics.transitions.inc({
+            kind: reg.kind,
+            from: phase.value(from),
+            to: phase.value(to),
+          });
         },
       }),
     });
@@ -171,6 +180,7 @@ export class Manager {
         for (const req of watch.mapToRequests(obj)) controller.enqueue(req);
       };
       for (const inf of this.#informersFor(watch.resource)) {
+        watched.push(inf);
         const onUpdate = (oldObj: KubeObject, obj: KubeObject): void => {
           map(oldObj); // e.g. a label moved: the old owner must notice too
           map(obj);
@@ -179,6 +189,7 @@ export class Manager {
       }
     }
     this.#controllers.push(controller);
+    this.#watchedBy.set(controller, watched);
     return controller;
   }
 
@@ -233,8 +244,14 @@ export class Manager {
       },
     });
     this.#elector = elector;
-    void elector.run().then(async (end) => {
-      if (end === 'lost') await this.#shutdown(0, 'leadership-lost');
+    void elector.run().then((end) => {
+      if (end !== 'lost') return;
+      // As controller-runtime: no graceful path. Every reconcile is aborted at once and start()
+      // resolves now (main exits); the clean-up below only matters to an in-process caller.
+      const reason = new Error('leader election lost');
+      for (const c of this.#controllers) c.abortAll(reason);
+      this.#exit?.('leadership-lost');
+      void this.#shutdown(0, 'leadership-lost');
     });
     return exited;
   }
@@ -245,13 +262,35 @@ export class Manager {
   }
 
   async #startWorkers(): Promise<void> {
-    // Like WaitForCacheSync: reconciling against a half-filled cache would act on missing objects.
-    const informers = [...this.#informers.values()];
+    await Promise.all(this.#controllers.map((c) => this.#startWhenSynced(c)));
+  }
+
+  /**
+   * Like WaitForCacheSync, per kind: reconciling against a half-filled cache would act on missing
+   * objects, but one kind whose list fails (403, CRD not installed) must not hold up the others.
+   * Past `--cache-sync-timeout` an error names the kind and why; it starts once its cache syncs.
+   */
+  async #startWhenSynced(c: Controller): Promise<void> {
+    const informers = this.#watchedBy.get(c) ?? [];
+    const started = monotonicClock.nowMs();
+    let reported = false;
     while (!informers.every((i) => i.hasSynced()) && this.#stopping === undefined) {
+      const waitedMs = monotonicClock.nowMs() - started;
+      if (!reported && waitedMs >= this.#o.config.cacheSyncTimeoutMs) {
+        reported = true;
+        const unsynced = informers.filter((i) => !i.hasSynced());
+        const why = unsynced.map((i) => `${i.description}: ${describeListError(i.lastListError)}`);
+        this.#log.error(
+          { kind: c.kind, informers: unsynced.map((i) => i.description) },
+          `${c.kind} cache did not sync within ${formatDuration(this.#o.config.cacheSyncTimeoutMs)} ` +
+            `(${why.join('; ')}); its objects are not reconciled until it does, other kinds run`,
+        );
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     if (this.#stopping !== undefined) return;
-    for (const c of this.#controllers) c.start();
+    if (reported) this.#log.info({ kind: c.kind }, 'cache synced late; starting workers');
+    c.start();
   }
 
   #shutdown(timeoutMs: number, how: ManagerExit): Promise<ShutdownReport> {
@@ -322,6 +361,11 @@ export class Manager {
       return informer;
     });
   }
+}
+
+function describeListError(err: unknown): string {
+  if (err === undefined) return 'no list answered yet';
+  return err instanceof Error ? err.message : JSON.stringify(err);
 }
 
 /** One cache over per-namespace informers (or the single cluster-wide one). */

@@ -55,6 +55,7 @@ export class Informer<T extends KubeObject> {
   readonly #backoff: ExponentialBackoff;
   #resourceVersion = '';
   #synced = false;
+  #lastListError: unknown;
   #stopped = true;
   #lastActivity = 0;
   #sessionStart = 0;
@@ -89,6 +90,11 @@ export class Informer<T extends KubeObject> {
   /** True once the first list has been stored (and stays true, as in client-go). */
   hasSynced(): boolean {
     return this.#synced;
+  }
+
+  /** Why the last list failed (a 403, a missing CRD's 404), until a list succeeds. */
+  get lastListError(): unknown {
+    return this.#lastListError;
   }
 
   /** Number of completed lists (the initial one included). */
@@ -135,7 +141,9 @@ export class Informer<T extends KubeObject> {
         try {
           await this.#relist();
           needList = false;
+          this.#lastListError = undefined;
         } catch (err) {
+          this.#lastListError = err;
           const delay = this.#backoff.next();
           this.#log.warn({ err, retryInMs: delay }, 'list failed');
           await this.#sleep(delay);

@@ -4,6 +4,8 @@
  *   someone else counts as valid until `leaseDurationSeconds` after we last saw its record change
  *   (local observation time, so clock skew between replicas does not matter);
  * - renew: every `retryPeriod`; if no renewal succeeded for `renewDeadline`, leadership is lost.
+ *   Deadlines and validity are measured in monotonic time (`performance.now()`), as client-go's
+ *   use of Go's monotonic clock readings: a wall-clock step back cannot keep us leading;
  *   Like client-go's renew context, the deadline bounds the attempts too: a hanging request
  *   cannot keep us "leading" past `renewDeadline` after the last renewal, when a standby may
  *   already be counting down the `leaseDuration` to take over;
@@ -13,7 +15,8 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { systemClock, type Clock } from '../clock.js';
+import { monotonicClock, systemClock, type Clock, type MonotonicClock } from '../clock.js';
+import { KubeApiError } from '../k8s/errors.js';
 import type { LeaderElectionRecord, LeaseLock, LockedRecord } from './lease-lock.js';
 
 export interface LeaderElectorOptions {
@@ -23,7 +26,10 @@ export interface LeaderElectorOptions {
   readonly leaseDurationMs?: number;
   readonly renewDeadlineMs?: number;
   readonly retryPeriodMs?: number;
+  /** Wall clock: only for the times written into the Lease (acquireTime, renewTime). */
   readonly clock?: Clock;
+  /** Deadlines and lease validity: monotonic, so a wall-clock step cannot extend leadership. */
+  readonly monotonic?: MonotonicClock;
   readonly onStartedLeading?: () => void;
   readonly onStoppedLeading?: () => void;
   /** Called with 1 when leading and 0 otherwise (the `leader_election_master_status` gauge). */
@@ -46,6 +52,8 @@ export class LeaderElector {
   #observed: LockedRecord | undefined;
   #observedAt = 0;
   #leading = false;
+  /** The last attempt failed (one warning per outage). */
+  #failing = false;
   #stopped = false;
   #releaseOnStop = true;
   #wake: (() => void) | undefined;
@@ -57,6 +65,7 @@ export class LeaderElector {
       renewDeadlineMs: 10_000,
       retryPeriodMs: 2_000,
       clock: systemClock,
+      monotonic: monotonicClock,
       ...options,
     };
     const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = this.#o;
@@ -167,12 +176,13 @@ export class LeaderElector {
 
   async #tryAcquireOrRenew(): Promise<boolean> {
     const now = this.#now();
+    const wall = this.#o.clock.now();
     const me = this.#o.identity;
     const desired = (current?: LeaderElectionRecord): LeaderElectionRecord => ({
       holderIdentity: me,
       leaseDurationSeconds: Math.ceil(this.#o.leaseDurationMs / 1_000),
-      acquireTime: current?.holderIdentity === me ? current.acquireTime : new Date(now),
-      renewTime: new Date(now),
+      acquireTime: current?.holderIdentity === me ? current.acquireTime : wall,
+      renewTime: wall,
       leaseTransitions:
         current === undefined
           ? 0
@@ -192,17 +202,41 @@ export class LeaderElector {
         await this.#o.lock.update(desired(current.record), current.resourceVersion),
         now,
       );
+      this.#failing = false;
       return true;
     } catch (err) {
-      this.#log.debug({ err }, 'lease acquire/renew attempt failed');
+      this.#logAttemptFailure(err);
       return false;
     }
+  }
+
+  /**
+   * A 401/403 does not heal by itself (a Role without this Lease, or `--leader-election-id` not
+   * matching the Role's `resourceNames`): error, every time. Other failures: warn once per outage
+   * (a 409 from a racing replica is routine: debug).
+   */
+  #logAttemptFailure(err: unknown): void {
+    const code = err instanceof KubeApiError ? err.code : undefined;
+    if (code === 401 || code === 403) {
+      this.#log.error(
+        { err },
+        `not allowed to get/create/update Lease ${this.#o.lock.description}: check the ` +
+          "leader-election Role (its resourceNames must name --leader-election-id) and the controller's ServiceAccount",
+      );
+    } else if (code === 409) {
+      this.#log.debug({ err }, 'lease changed under us (another replica); retrying');
+    } else if (!this.#failing) {
+      this.#log.warn({ err }, 'lease acquire/renew attempt failed; retrying');
+    } else {
+      this.#log.debug({ err }, 'lease acquire/renew attempt failed again');
+    }
+    if (code !== 409) this.#failing = true;
   }
 
   async #release(): Promise<void> {
     const observed = this.#observed;
     if (observed?.record.holderIdentity !== this.#o.identity) return;
-    const now = new Date(this.#now());
+    const now = this.#o.clock.now();
     try {
       await this.#o.lock.update(
         {
@@ -248,8 +282,9 @@ export class LeaderElector {
     });
   }
 
+  /** Monotonic milliseconds: every deadline and validity computation uses this. */
   #now(): number {
-    return this.#o.clock.now().getTime();
+    return this.#o.monotonic.nowMs();
   }
 }
 

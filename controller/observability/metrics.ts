@@ -42,6 +42,34 @@ export interface MetricConfig<L extends string> {
 /** The label of an object without `status.phase` (not reconciled yet, or a kind without phases). */
 export const NO_PHASE = 'None';
 
+/** The label value that stands for every value past a {@link LabelCap}'s limit. */
+export const OTHER_LABEL = 'Other';
+
+/**
+ * Bounds the values of a label that comes from user input (a check name in a spec, a phase read
+ * from a status anyone with `patch` on `/status` can write): each series costs Prometheus memory
+ * for as long as the process lives. The first `max` distinct values are kept (cut to
+ * `maxLength` characters); later ones become {@link OTHER_LABEL}.
+ */
+export class LabelCap {
+  readonly #seen = new Set<string>();
+  readonly #max: number;
+  readonly #maxLength: number;
+
+  constructor(max = 50, maxLength = 63) {
+    this.#max = max;
+    this.#maxLength = maxLength;
+  }
+
+  value(raw: string): string {
+    const value = raw.slice(0, this.#maxLength);
+    if (this.#seen.has(value)) return value;
+    if (this.#seen.size >= this.#max) return OTHER_LABEL;
+    this.#seen.add(value);
+    return value;
+  }
+}
+
 /** `status.phase` when it is a string, else {@link NO_PHASE}. */
 export function phaseOf(obj: object | undefined): string {
   const status = (obj as { status?: unknown } | undefined)?.status;
@@ -66,6 +94,8 @@ export class RuntimeMetrics {
   readonly leaderElectionStatus: Gauge<'name'>;
   /** Phase changes written by this replica (so: by the leader). */
   readonly transitions: Counter<'kind' | 'from' | 'to'>;
+  /** Phases as label values: read from status, which is user-writable, so capped. */
+  readonly phaseLabels = new LabelCap();
   readonly domain: DomainMetrics;
   readonly #queues = new Map<string, ProcessingStats>();
   readonly #caches = new Map<string, () => readonly object[]>();
@@ -132,6 +162,7 @@ export class RuntimeMetrics {
       ['kind', 'from', 'to'],
     );
     const caches = this.#caches;
+    const phases = this.phaseLabels;
     new Gauge({
       name: 'latticedb_resources',
       help: 'Objects in the informer cache per kind and status phase (every replica reports its own cache)',
@@ -141,7 +172,10 @@ export class RuntimeMetrics {
         this.reset();
         for (const [kind, list] of caches) {
           const counts = new Map<string, number>();
-          for (const obj of list()) counts.set(phaseOf(obj), (counts.get(phaseOf(obj)) ?? 0) + 1);
+          for (const obj of list()) {
+            const phase = phases.value(phaseOf(obj));
+            counts.set(phase, (counts.get(phase) ?? 0) + 1);
+          }
           for (const [phase, n] of counts) this.set({ kind, phase }, n);
         }
       },

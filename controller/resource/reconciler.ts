@@ -6,7 +6,8 @@
  *  4. add the finalizer if the handler wants it;
  *  5. `validate`: errors ⇒ InvalidSpec/Stalled status (history kept), one Warning, no retry loop;
  *  6. `reconcile` ⇒ observedGeneration + normalised conditions ⇒ patch status if changed ⇒ events
- *     ⇒ Result. Throws retry with backoff (Warning event, sanitised); `TerminalError` ⇒ Stalled.
+ *     ⇒ Result (the Events of writes already made outside Kubernetes are emitted even when the
+ *     status patch fails). Throws retry with backoff (Warning event, sanitised); `TerminalError` ⇒ Stalled.
  */
 import { systemClock, type Clock } from '../clock.js';
 import { isStaleWrite } from '../k8s/errors.js';
@@ -118,9 +119,16 @@ export class ResourceReconciler<Spec, Status extends BaseStatus> implements Reco
       return done;
     }
     const outcome = await handler.reconcile(w.obj, w.handlerContext());
-    await w.writeStatus(finishStatus(w.obj.status, outcome.status, w.stamp()));
+    try {
+      await w.writeStatus(finishStatus(w.obj.status, outcome.status, w.stamp()));
+    } catch (err) {
+      // The writes outside Kubernetes happened whatever becomes of this patch: say so now.
+      await w.emit(outcome.performedEvents);
+      throw err;
+    }
     outcome.afterStatusWrite?.();
     await w.emit(outcome.events);
+    await w.emit(outcome.performedEvents);
     return outcome.requeueAfterMs !== undefined && outcome.requeueAfterMs > 0
       ? requeueAfter(outcome.requeueAfterMs)
       : done;

@@ -47,6 +47,14 @@ export interface Outcome<Status> {
   readonly requeueAfterMs?: number;
   readonly events?: readonly EventSpec[];
   /**
+   * Events of writes this reconcile already made outside Kubernetes (an AWS call, a Redis write).
+   * Emitted after `events` when the status is stored — and also when the status write then fails
+   * (a 409, an API error): the write happened and will not be made again, so its Event would
+   * otherwise be lost. The retry may emit the same Event again; the recorder counts a repeat on
+   * the existing Event instead of creating another.
+   */
+  readonly performedEvents?: readonly EventSpec[];
+  /**
    * Runs once `status` is stored (or found equal), before the events. Count here what the status
    * records as done: a lost write (409, crash) makes the next reconcile decide it again, and
    * counting before the write would count it twice.

@@ -7,7 +7,7 @@
  * processing is queued again by `done`. `shutDown()` stops handing out keys at once (queued and
  * waiting keys are returned so the caller can report them as handed back); in-flight keys finish.
  */
-import { systemClock, type Clock } from '../clock.js';
+import { monotonicClock, type MonotonicClock } from '../clock.js';
 import { DelayHeap } from './delay-heap.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
 
@@ -35,7 +35,8 @@ const noMetrics: QueueMetricsSink = {
 
 export interface WorkQueueOptions {
   readonly rateLimiter?: RateLimiter;
-  readonly clock?: Clock;
+  /** Delays and durations: monotonic (default `performance.now()`), never the wall clock. */
+  readonly clock?: MonotonicClock;
   readonly metrics?: QueueMetricsSink;
 }
 
@@ -48,14 +49,14 @@ export class WorkQueue {
   readonly #getters: ((key: string | undefined) => void)[] = [];
   readonly #idle: (() => void)[] = [];
   readonly #rateLimiter: RateLimiter;
-  readonly #clock: Clock;
+  readonly #clock: MonotonicClock;
   readonly #metrics: QueueMetricsSink;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
   #shuttingDown = false;
 
   constructor(options: WorkQueueOptions = {}) {
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? monotonicClock;
     this.#rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter({ clock: this.#clock });
     this.#metrics = options.metrics ?? noMetrics;
   }
@@ -215,6 +216,6 @@ export class WorkQueue {
   }
 
   #now(): number {
-    return this.#clock.now().getTime();
+    return this.#clock.nowMs();
   }
 }

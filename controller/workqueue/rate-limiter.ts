@@ -2,7 +2,7 @@
  * Rate limiters for retries, as client-go's `util/workqueue/default_rate_limiters.go`: `when(key)`
  * returns how long to wait before the key may be retried; `forget(key)` resets its history.
  */
-import { systemClock, type Clock } from '../clock.js';
+import { monotonicClock, type MonotonicClock } from '../clock.js';
 
 export interface RateLimiter {
   /** Delay in milliseconds before `key` is retried; counts one more failure for it. */
@@ -49,21 +49,21 @@ export class ItemExponentialFailureRateLimiter implements RateLimiter {
 export class BucketRateLimiter implements RateLimiter {
   readonly #qps: number;
   readonly #burst: number;
-  readonly #clock: Clock;
+  readonly #clock: MonotonicClock;
   #tokens: number;
   #last: number;
 
-  constructor(qps = 10, burst = 100, clock: Clock = systemClock) {
+  constructor(qps = 10, burst = 100, clock: MonotonicClock = monotonicClock) {
     if (!(qps > 0) || !(burst >= 1)) throw new RangeError('need qps > 0 and burst >= 1');
     this.#qps = qps;
     this.#burst = burst;
     this.#clock = clock;
     this.#tokens = burst;
-    this.#last = clock.now().getTime();
+    this.#last = clock.nowMs();
   }
 
   when(_key: string): number {
-    const now = this.#clock.now().getTime();
+    const now = this.#clock.nowMs();
     const elapsedSeconds = Math.max(0, now - this.#last) / 1_000;
     this.#last = now;
     this.#tokens = Math.min(this.#burst, this.#tokens + elapsedSeconds * this.#qps) - 1;
@@ -108,7 +108,7 @@ export interface RateLimiterOptions {
   readonly maxDelayMs?: number;
   readonly qps?: number;
   readonly burst?: number;
-  readonly clock?: Clock;
+  readonly clock?: MonotonicClock;
 }
 
 /** `max(per-item exponential 5 ms..1000 s, bucket 10 qps / burst 100)`, client-go's default. */
@@ -118,6 +118,6 @@ export function defaultControllerRateLimiter(options: RateLimiterOptions = {}): 
       options.baseDelayMs ?? 5,
       options.maxDelayMs ?? 1_000_000,
     ),
-    new BucketRateLimiter(options.qps ?? 10, options.burst ?? 100, options.clock ?? systemClock),
+    new BucketRateLimiter(options.qps ?? 10, options.burst ?? 100, options.clock ?? monotonicClock),
   );
 }

@@ -209,6 +209,10 @@ export const FlagRolloutReason = {
   ExternalChangeOverwritten: 'ExternalChangeOverwritten',
   /** Another controller (another FlagRollout, a Release) writes this flag: hands off. */
   FlagOwnedElsewhere: 'FlagOwnedElsewhere',
+  /** The status was written ahead of a flag write that has not been confirmed yet. */
+  FlagWritePending: 'FlagWritePending',
+  /** The store refused the write as invalid (nothing written); a spec change is needed. */
+  FlagWriteRefused: 'FlagWriteRefused',
 } as const;
 export type FlagRolloutReason = (typeof FlagRolloutReason)[keyof typeof FlagRolloutReason];
 

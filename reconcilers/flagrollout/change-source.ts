@@ -2,8 +2,9 @@
 // switch set or cleared with the CLI, a flag disabled, re-enabled or rewritten by hand through the
 // store reconciles the FlagRollouts concerned within a round trip instead of at the next poll.
 // One subscriber connection per Redis connection in use: the default one from the start, a
-// redisRef's once a reconcile has opened it. Writes that bypass the store (a raw SET of a kill
-// switch, FLUSHALL) publish nothing: polling (`pollMs`) stays the fallback for those.
+// redisRef's once a reconcile has opened it. A raw SET/DEL of a kill switch publishes nothing: it
+// is followed by the kill-switch watch on the same subscriber (kill-switches.ts). Other writes that
+// bypass the store (a hand-edited hash, FLUSHALL) are seen by polling (`pollMs`).
 import type { Redis } from 'ioredis';
 import {
   ShuttingDownError,
@@ -16,6 +17,8 @@ import {
 import { parseChangeNotice } from '../shared/flags/codec.js';
 import type { ChangeNotice } from '../shared/flags/model.js';
 import type { FlagChangeFeed, FlagStoreResult } from '../shared/runtime/index.js';
+import type { KillSwitchWatch } from '../shared/flags/kill-switch-watch.js';
+import type { KillSwitchTracker } from './kill-switches.js';
 import { AnnouncingFlagStore, type OwnWrites } from './own-writes.js';
 import type { RolloutObject } from './reconciler.js';
 
@@ -34,6 +37,14 @@ export function rolloutsForNotice(
   return rollouts.filter(concerned).map(requestOf);
 }
 
+function groupsInUse(rollouts: readonly RolloutObject[]): string[] {
+  return [
+    ...new Set(
+      rollouts.flatMap((r) => (r.spec.killSwitch === undefined ? [] : [r.spec.killSwitch])),
+    ),
+  ];
+}
+
 function requestOf(r: RolloutObject): Request {
   return { namespace: r.metadata.namespace ?? '', name: r.metadata.name ?? '' };
 }
@@ -43,6 +54,8 @@ export interface FlagChangeSourceOptions {
   readonly ownWrites: OwnWrites;
   /** The default Redis's feed, subscribed at start; undefined when there is none. */
   readonly defaultFeed: () => Promise<FlagChangeFeed | undefined>;
+  /** Follows raw kill-switch writes on feeds that expose their connection. */
+  readonly killSwitches?: KillSwitchTracker;
 }
 
 export class FlagChangeSource implements ExternalSource<RolloutObject> {
@@ -50,6 +63,8 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
   readonly #o: FlagChangeSourceOptions;
   /** Connections seen so far, by id; each gets one subscriber once the source runs. */
   readonly #feeds = new Map<string, FlagChangeFeed>();
+  /** The kill-switch watch of each subscribed connection. */
+  readonly #watches = new Map<string, KillSwitchWatch>();
   #ctx: Ctx | undefined;
 
   constructor(options: FlagChangeSourceOptions) {
@@ -86,6 +101,11 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
     return { ...opened, store };
   }
 
+  /** When a kill switch on connection `feedId` was seen turning active (kill-switches.ts). */
+  killSwitchSeenAt(feedId: string, group: string): Date | undefined {
+    return this.#o.killSwitches?.activeSince(feedId, group);
+  }
+
   #watch(feed: FlagChangeFeed): void {
     if (this.#feeds.has(feed.id)) return;
     this.#feeds.set(feed.id, feed);
@@ -96,7 +116,9 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
     if (ctx.signal.aborted) return;
     let subscriber: Redis;
     try {
-      // Also closed by the registry at shutdown. Built on its connection, so registered after it
+      // Also closed by the registry at shutdown, and with its connection when that is evicted as
+      // idle (a rotated Secret's old URL): the feed is then forgotten, so a reconcile that opens
+      // the connection again subscribes anew. Built on its connection, so registered after it
       // and closed before it.
       subscriber = this.#o.shared(
         `${feed.id}:changes:flagrollout`,
@@ -106,6 +128,9 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
             connectionName: 'latticedb-controller-flagrollout-changes',
           }),
         (redis) => {
+          this.#watches.get(feed.id)?.stop();
+          this.#watches.delete(feed.id);
+          this.#feeds.delete(feed.id);
           redis.disconnect();
         },
       );
@@ -115,14 +140,36 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
       ctx.log.warn({ err, connection: feed.id }, 'cannot open a flag change subscriber');
       return;
     }
-    followChanges(subscriber, feed.channel, ctx.log.child({ connection: feed.id }), ctx.signal, {
+    const log = ctx.log.child({ connection: feed.id });
+    const watch =
+      this.#o.killSwitches === undefined || feed.redis === undefined || feed.keys === undefined
+        ? undefined
+        : this.#o.killSwitches.watch(
+            { id: feed.id, redis: feed.redis, keys: feed.keys },
+            subscriber,
+            () => groupsInUse(ctx.list()),
+            (group) => {
+              if (ctx.signal.aborted) return;
+              const keys = rolloutsForNotice(
+                { op: 'kill-switch', group, active: true },
+                ctx.list(),
+              );
+              log.debug({ group, keys: keys.length }, 'kill switch written without a notice');
+              for (const req of keys) ctx.enqueue(req);
+            },
+            log,
+          );
+    if (watch !== undefined) this.#watches.set(feed.id, watch);
+    followChanges(subscriber, feed.channel, log, ctx.signal, {
       notice: (message) => {
         this.#onMessage(feed, message, ctx);
       },
       subscribed: () => {
         this.#enqueueAll(ctx);
+        void watch?.start();
       },
     });
+    ctx.signal.addEventListener('abort', () => watch?.stop(), { once: true });
   }
 
   #onMessage(feed: FlagChangeFeed, message: string, ctx: Ctx): void {

@@ -27,6 +27,11 @@ export interface DecideInput {
   /** Measurements taken in this reconcile (only when `analysisRequest` asked for them). */
   readonly analysis?: AnalyzeResult;
   readonly now: Date;
+  /**
+   * When the spec's kill switch was seen turning active (by the change source's kill-switch watch,
+   * before this reconcile ran): the hold freezes at that moment, so no killed time counts as held.
+   */
+  readonly killSwitchSeenAt?: Date;
   /** Longest sleep: Redis changes (flush, CLI, kill switch) are only seen by polling. */
   readonly pollMs: number;
 }
@@ -63,6 +68,8 @@ export interface Ctx {
   readonly ownership: Ownership;
   /** The spec's kill-switch group is active. */
   readonly killed: boolean;
+  /** When the flag stopped being served because of the kill switch (≤ nowMs; nowMs if unknown). */
+  readonly killedAtMs: number;
   readonly nowMs: number;
   readonly analysis: AnalyzeResult | undefined;
   readonly gate: Gate | undefined;
@@ -90,6 +97,8 @@ export interface Draft {
 
 export function contextOf(input: DecideInput): Ctx {
   const { spec, flag } = input;
+  const nowMs = input.now.getTime();
+  const seenMs = input.killSwitchSeenAt?.getTime();
   return {
     spec,
     prev: input.status ?? {},
@@ -101,7 +110,9 @@ export function contextOf(input: DecideInput): Ctx {
       spec.killSwitch !== undefined &&
       flag.killSwitch?.group === spec.killSwitch &&
       flag.killSwitch.active,
-    nowMs: input.now.getTime(),
+    // An observation after now is clock skew between the watch and the reconcile: not used.
+    killedAtMs: seenMs !== undefined && seenMs <= nowMs ? seenMs : nowMs,
+    nowMs,
     analysis: input.analysis,
     gate: gateOf(spec),
     lastStep: spec.steps.length - 1,

@@ -13,12 +13,20 @@ export function isComplete(d: Draft): boolean {
   return d.status.completedAt !== undefined && d.status.currentStep === d.ctx.lastStep;
 }
 
-/** Stops the hold clock (no-op when no hold is running). */
-export function freezeHold(d: Draft): void {
+/**
+ * Stops the hold clock (no-op when no hold is running) as of `atMs` — now, or earlier when the
+ * flag is known to have stopped being served before this reconcile (a kill switch seen active):
+ * the remaining time never shrinks by time in which the step was not served, and never exceeds
+ * the step's full hold.
+ */
+export function freezeHold(d: Draft, atMs: number = d.ctx.nowMs): void {
   const s = d.status;
   const next = epochMs(s.nextStepAt);
   if (next === undefined || isComplete(d)) return;
-  s.holdRemainingSeconds = Math.max(0, Math.ceil((next - d.ctx.nowMs) / 1000));
+  const step = s.currentStep;
+  const full = step === undefined ? undefined : holdMs(d.ctx.spec.steps[step]);
+  const remainingMs = Math.min(next - Math.min(atMs, d.ctx.nowMs), full ?? Infinity);
+  s.holdRemainingSeconds = Math.max(0, Math.ceil(remainingMs / 1000));
   delete s.nextStepAt;
 }
 

@@ -59,7 +59,7 @@ const ACTIONS: Record<Mode, (d: Draft) => void> = {
   [Mode.OwnedElsewhere]: ownedElsewhere,
   [Mode.Disabled]: disabled,
   [Mode.Killed]: (d) => {
-    freezeHold(d);
+    freezeHold(d, d.ctx.killedAtMs);
     observeOnly(
       d,
       FlagRolloutReason.KillSwitchActive,

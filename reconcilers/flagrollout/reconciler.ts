@@ -1,21 +1,35 @@
 // The FlagRollout handler's reconcile: observe → (measure) → decide → at most one flag write →
 // rollout info. Thin on purpose; every decision is in plan.ts.
 import {
+  ConditionStatus,
+  findCondition,
   safeErrorMessage,
   type CustomObject,
   type HandlerContext,
   type Outcome,
 } from '../../controller/index.js';
 import { analyze, type AnalyzeResult, type MetricSource } from '../shared/analysis/index.js';
-import type { FlagStore } from '../shared/flags/store.js';
+import { InvalidFlagInputError } from '../shared/flags/model.js';
+import type { FlagStore, WriteResult } from '../shared/flags/store.js';
 import type { RolloutInfo, StoredRolloutInfo } from '../shared/flags/model.js';
 import type { FlagStoreResult } from '../shared/runtime/index.js';
-import { FlagRolloutReason, type FlagRolloutSpec, type RolloutStatus } from './api.js';
+import {
+  FlagRolloutConditionType,
+  FlagRolloutReason,
+  type FlagRolloutSpec,
+  type RolloutStatus,
+} from './api.js';
 import { writerIdentity } from './flag-content.js';
 import type { FlagRolloutMetrics } from './metrics.js';
 import { observe, type Observed } from './observe.js';
-import { analysisRequest, decide, type DecideInput, type Decision } from './plan.js';
-import { withStoreProblem } from './store-problem.js';
+import {
+  analysisRequest,
+  decide,
+  MIN_REQUEUE_MS,
+  type DecideInput,
+  type Decision,
+} from './plan.js';
+import { withStoreProblem, withWritePending } from './store-problem.js';
 
 /** A compare-and-set that loses to another writer is re-observed and re-decided this often. */
 export const MAX_WRITE_ATTEMPTS = 3;
@@ -32,6 +46,8 @@ export interface RolloutDeps {
   /** Longest sleep between reconciles: Redis-side changes are only seen by polling. */
   readonly pollMs: number;
   readonly metrics: FlagRolloutMetrics;
+  /** When the kill switch `group` on connection `feedId` was seen turning active, if it is active. */
+  killSwitchSeenAt?(feedId: string, group: string): Date | undefined;
 }
 
 type Ctx = HandlerContext<RolloutStatus>;
@@ -49,12 +65,14 @@ export async function reconcileRollout(
     };
   }
   const store = opened.store;
+  const group = obj.spec.killSwitch;
+  const feedId = opened.changes?.id;
   let measured: AnalyzeResult | undefined;
   // After a write-ahead checkpoint, a retry decides from what status now says.
   let status = obj.status;
   for (let attempt = 1; ; attempt++) {
     const observed = await observeOrReport(store, obj.spec, status, ctx);
-    const input: DecideInput = {
+    let input: DecideInput = {
       spec: obj.spec,
       status,
       generation: obj.metadata.generation ?? 0,
@@ -63,6 +81,11 @@ export async function reconcileRollout(
       now: ctx.now(),
       pollMs: deps.pollMs,
     };
+    const seenAt =
+      group === undefined || feedId === undefined
+        ? undefined
+        : deps.killSwitchSeenAt?.(feedId, group);
+    if (seenAt !== undefined) input = { ...input, killSwitchSeenAt: seenAt };
     const request = analysisRequest(input);
     if (request !== undefined) {
       // Measured once per reconcile: a retry after a lost compare-and-set reuses the result.
@@ -77,12 +100,14 @@ export async function reconcileRollout(
       request === undefined || measured === undefined ? input : { ...input, analysis: measured },
     );
     if (decision.write !== undefined && decision.checkpoint) {
-      await ctx.checkpoint(decision.status);
+      // Written ahead: the step change, not yet the flag (FlagSynced says the write is pending).
+      status = withWritePending(decision.status, decision.write.expectedVersion + 1, status);
+      await ctx.checkpoint(status);
       // A retry decides from the checkpointed status; its measurements are spent.
-      status = decision.status;
       measured = undefined;
     }
     const written = await applyWrite(store, obj, decision, ctx, deps);
+    if (typeof written === 'object') return refused(status, obj.spec.flag, written.refused, deps);
     if (written === 'conflict') {
       deps.metrics.casConflict();
       if (attempt < MAX_WRITE_ATTEMPTS) continue;
@@ -90,12 +115,29 @@ export async function reconcileRollout(
         `flag ${obj.spec.flag} kept changing under us (${MAX_WRITE_ATTEMPTS} lost compare-and-sets); retrying`,
       );
     }
-    await publishRolloutInfo(store, obj.spec.flag, observed.rolloutInfo, decision.rolloutInfo);
+    const infoPublished = await publishRolloutInfo(
+      store,
+      obj.spec.flag,
+      observed.rolloutInfo,
+      decision.rolloutInfo,
+    ).then(
+      () => true,
+      (err: unknown) => {
+        // Only `report` reads it; a flag write just made must still reach status and Events.
+        if (written === undefined) throw err;
+        ctx.log.warn({ err, flag: obj.spec.flag }, 'cannot publish rollout info; retrying soon');
+        return false;
+      },
+    );
+    // A flag write happened: its Events survive a conflicting status patch (they would not be
+    // decided again, the write being done).
+    const events =
+      written === undefined ? { events: decision.events } : { performedEvents: decision.events };
     return {
       status:
         written === undefined ? decision.status : { ...decision.status, flagVersion: written },
-      events: decision.events,
-      requeueAfterMs: decision.requeueAfterMs,
+      ...events,
+      requeueAfterMs: infoPublished ? decision.requeueAfterMs : MIN_REQUEUE_MS,
     };
   }
 }
@@ -118,17 +160,49 @@ async function observeOrReport(
   }
 }
 
-/** The new version, 'conflict' when another writer won, undefined when nothing was written. */
+/**
+ * A write the store refuses as invalid can never succeed as the spec stands: Stalled, FlagSynced
+ * False naming the problem, one Warning, and no retry loop (a spec edit or the poll comes back).
+ * `status` is what is stored (the previous status, or the checkpoint): nothing else changed.
+ */
+function refused(
+  status: RolloutStatus | undefined,
+  flag: string,
+  problem: string,
+  deps: RolloutDeps,
+): Outcome<RolloutStatus> {
+  const message = `the flag store refused to write flag ${flag}: ${problem}; nothing was written`;
+  const before = findCondition(status?.conditions, FlagRolloutConditionType.FlagSynced);
+  const reason = FlagRolloutReason.FlagWriteRefused;
+  return {
+    status: withStoreProblem(status, 'Stalled', reason, message, ConditionStatus.False),
+    events: before?.reason === reason ? [] : [{ type: 'Warning', reason, message }],
+    requeueAfterMs: deps.pollMs,
+  };
+}
+
+/**
+ * The new version, 'conflict' when another writer won, `{ refused }` when the store refused the
+ * write as invalid, undefined when nothing was to be written.
+ */
 async function applyWrite(
   store: FlagStore,
   obj: RolloutObject,
   decision: Decision,
   ctx: Ctx,
   deps: RolloutDeps,
-): Promise<number | 'conflict' | undefined> {
+): Promise<number | 'conflict' | { readonly refused: string } | undefined> {
   const write = decision.write;
   if (write === undefined) return undefined;
-  const result = await store.compareAndSet(obj.spec.flag, write.expectedVersion, write.next);
+  // Lost leadership (or a reconcile timeout) since observing: another replica may be writing.
+  ctx.signal.throwIfAborted();
+  let result: WriteResult;
+  try {
+    result = await store.compareAndSet(obj.spec.flag, write.expectedVersion, write.next);
+  } catch (err) {
+    if (err instanceof InvalidFlagInputError) return { refused: err.message };
+    throw err;
+  }
   if (!result.ok) {
     ctx.log.info(
       {

@@ -6,6 +6,7 @@ import { CloudWatchMetricSource } from '../shared/adapters/aws/cloudwatch-metric
 import { awsClientsFor, flagStoreFor, type FlagChangeFeed } from '../shared/runtime/index.js';
 import { FlagRolloutKind, type FlagRolloutSpec, type RolloutStatus } from './api.js';
 import { FlagChangeSource } from './change-source.js';
+import { KillSwitchTracker } from './kill-switches.js';
 import { flagFinalizer } from './finalizer.js';
 import { flagRolloutMetrics } from './metrics.js';
 import { OwnWrites } from './own-writes.js';
@@ -14,8 +15,9 @@ import { validateFlagRollout } from './validate.js';
 
 /**
  * Longest sleep between two reconciles of a rollout. Changes made through the flag store (the
- * CLI, other controllers) are noticed at once through its change notices; changes that bypass it
- * (a raw SET of a kill switch, a flush, a hand-edited hash) are seen at the latest this long after.
+ * CLI, other controllers) are noticed at once through its change notices, and a raw SET/DEL of a
+ * kill switch by the kill-switch watch; other changes that bypass the store (a flush, a
+ * hand-edited hash) are seen at the latest this long after.
  */
 export const DEFAULT_POLL_MS = 30_000;
 
@@ -48,6 +50,7 @@ export function flagChangeSource(deps: KindDeps): FlagChangeSource {
   return new FlagChangeSource({
     shared: deps.shared,
     ownWrites: new OwnWrites(deps.clock),
+    killSwitches: new KillSwitchTracker(deps.clock),
     defaultFeed: async (): Promise<FlagChangeFeed | undefined> => {
       if (deps.redis === undefined) return undefined;
       const opened = await flagStoreFor(deps, undefined, '');
@@ -72,6 +75,9 @@ export function rolloutDeps(
     defaultRegion: deps.aws.defaultRegion,
     pollMs: options.pollMs ?? DEFAULT_POLL_MS,
     metrics: flagRolloutMetrics(deps.metrics),
+    ...(changes === undefined
+      ? {}
+      : { killSwitchSeenAt: (feedId, group) => changes.killSwitchSeenAt(feedId, group) }),
   };
 }
 

@@ -2,11 +2,12 @@
 // was observed, so nothing else can be decided), FlagSynced says why.
 import {
   ConditionStatus,
+  findCondition,
   upsertConditions,
   withKStatus,
   type KStatusState,
 } from '../../controller/index.js';
-import { FlagRolloutConditionType, type RolloutStatus } from './api.js';
+import { FlagRolloutConditionType, FlagRolloutReason, type RolloutStatus } from './api.js';
 
 /**
  * `Stalled` for problems a human must fix (no Redis configured, Secret missing); `Reconciling`
@@ -17,18 +18,45 @@ export function withStoreProblem(
   state: Extract<KStatusState, 'Stalled' | 'Reconciling'>,
   reason: string,
   message: string,
+  /** False when the flag is known not to hold the spec (a refused write); Unknown when unread. */
+  synced: ConditionStatus = ConditionStatus.Unknown,
 ): RolloutStatus {
-  const synced = {
+  const condition = {
     type: FlagRolloutConditionType.FlagSynced,
-    status: ConditionStatus.Unknown,
+    status: synced,
     reason,
     message,
   };
   const conditions = withKStatus(
-    upsertConditions(status?.conditions, synced),
+    upsertConditions(status?.conditions, condition),
     state,
     reason,
     message,
   );
   return { ...status, conditions, message };
+}
+
+/**
+ * The status written ahead of a flag write (a promotion or rollback checkpoint): everything the
+ * decision says, except the write itself: `flagVersion` stays the last confirmed one (`before`)
+ * and FlagSynced says the write is pending.
+ */
+export function withWritePending(
+  status: RolloutStatus,
+  version: number,
+  before: RolloutStatus | undefined,
+): RolloutStatus {
+  const synced = findCondition(status.conditions, FlagRolloutConditionType.FlagSynced);
+  const pending = {
+    type: FlagRolloutConditionType.FlagSynced,
+    status: ConditionStatus.Unknown,
+    reason: FlagRolloutReason.FlagWritePending,
+    message: `not confirmed yet, writing ${synced?.message ?? `version ${version}`}`,
+  };
+  const { flagVersion: _claimed, ...rest } = status;
+  return {
+    ...rest,
+    ...(before?.flagVersion === undefined ? {} : { flagVersion: before.flagVersion }),
+    conditions: upsertConditions(status.conditions, pending),
+  };
 }

@@ -1,14 +1,14 @@
 // Release metrics on the controller's registry (deps.metrics): how revisions move through their
 // stages and steps, what the analysis measures, why revisions are rolled back. Labels are bounded
 // sets — strategy, result, verdict, the reason codes of the code, and the analysis check's name
-// (a DNS label from spec.analysis, at most 10 per Release, conventionally shared across Releases)
-// — never object names or namespaces.
+// (a DNS label from spec.analysis: user input, so capped at 50 distinct values, later ones
+// counted as `Other`) — never object names or namespaces.
 //
 // Measurements are counted when taken (a lost status write makes the next reconcile take them
 // again: two real GetMetricData reads). Transitions and rollbacks are counted once the status that
 // records them is stored (Outcome.afterStatusWrite): a lost write makes the next reconcile decide
 // the same transition again, and that must not count twice.
-import type { DomainMetrics } from '../../controller/index.js';
+import { LabelCap, type DomainMetrics } from '../../controller/index.js';
 import { StrategyName } from './api.js';
 import type { Decision, Observed, TransitionResult } from './plan/index.js';
 
@@ -42,12 +42,13 @@ export function releaseMetrics(metrics: DomainMetrics): ReleaseMetrics {
     help: 'Release revisions sent back to stable, by strategy and reason (a failed check, the abort or rollback action, Superseded by a newer spec)',
     labelNames: ['strategy', 'reason'],
   });
+  const metricNames = new LabelCap();
   for (const strategy of Object.values(StrategyName))
     for (const result of RESULTS) transitions.inc({ strategy, result }, 0);
   return {
     measured(observed) {
       for (const m of observed.analysis?.result.taken ?? [])
-        measurements.inc({ metric: m.metric, verdict: m.verdict });
+        measurements.inc({ metric: metricNames.value(m.metric), verdict: m.verdict });
     },
     recorded(decision) {
       const strategy = decision.status.strategy ?? 'Unknown';

@@ -61,6 +61,8 @@ export async function reconcileRelease(
       await ctx.checkpoint(decision.status);
       record();
     }
+    // Lost leadership (or a reconcile timeout) since observing: another replica may be acting.
+    ctx.signal.throwIfAborted();
     await execute(decision.action, release, ports);
     events.push({
       type: 'Normal',
@@ -75,7 +77,8 @@ export async function reconcileRelease(
   metrics.measured(observed);
   return {
     status: decision.status,
-    events,
+    // After an AWS/Redis action its Events must survive a conflicting status patch.
+    ...(decision.action === undefined ? { events } : { performedEvents: events }),
     afterStatusWrite: record,
     ...(decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs }),
   };

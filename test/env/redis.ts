@@ -16,6 +16,13 @@ export interface RedisServerOptions {
   readonly startTimeoutMs?: number;
   /** Path of redis-server; default `redis-server` on PATH. */
   readonly command?: string;
+  /**
+   * `notify-keyspace-events` (default "": off, as Redis ships). `"K$gx"` makes kill-switch writes
+   * arrive as keyspace notifications.
+   */
+  readonly notifyKeyspaceEvents?: string;
+  /** Disable CONFIG (as managed Redis services do): clients cannot read the server's settings. */
+  readonly forbidConfig?: boolean;
 }
 
 export interface RedisServer {
@@ -54,6 +61,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       `dir ${dataDir}`,
       'daemonize no',
       'logfile ""',
+      `notify-keyspace-events "${options.notifyKeyspaceEvents ?? ''}"`,
+      ...(options.forbidConfig === true ? ['rename-command CONFIG ""'] : []),
       '',
     ].join('\n'),
     { mode: 0o600 },

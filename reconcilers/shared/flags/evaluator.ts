@@ -2,7 +2,9 @@
  * The evaluator applications embed: a local copy of every indexed flag and the kill switches they
  * name, kept fresh by the change notices on `<prefix>changes` (a duplicated subscriber connection),
  * a full reload on every (re)connect, and a periodic full reload as a fallback for writers that do
- * not publish. Evaluation is local and synchronous.
+ * not publish. Kill switches written by hand (a raw `SET`/`DEL`, no notice) are followed within a
+ * second by `KillSwitchWatch`: keyspace notifications where the server sends them, else a short
+ * poll of the switches in use. Evaluation is local and synchronous.
  *
  * Reads are numbered when sent; a result is applied only if newer than what produced the cached
  * entry, so a slow full reload never overwrites a fresher single-flag reload.
@@ -16,6 +18,7 @@ import type { EvaluableFlag, Evaluation } from './evaluate.js';
 import { evaluateFlag, EvaluationReason, toEvaluable } from './evaluate.js';
 import type { FlagKeys, FlagRecord } from './model.js';
 import { DEFAULT_KEY_PREFIX, flagKeys } from './model.js';
+import { KillSwitchWatch, type KillSwitchWatchMode } from './kill-switch-watch.js';
 import { execAll } from './redis-store.js';
 
 export type EvaluatorEvent =
@@ -35,6 +38,8 @@ export interface FlagEvaluatorOptions {
   readonly fullReloadIntervalMs?: number;
   /** Delay before retrying a failed resync after a reconnect (default 1 s). */
   readonly resyncRetryMs?: number;
+  /** Poll period of the kill switches when the server sends no keyspace notifications (default 250 ms). */
+  readonly killSwitchPollMs?: number;
   readonly onError?: (err: unknown) => void;
 }
 
@@ -58,6 +63,7 @@ export class FlagEvaluator {
   private readonly listeners = new Set<(event: EvaluatorEvent) => void>();
   private seq = 0;
   private subscriber: Redis | undefined;
+  private killSwitchWatch: KillSwitchWatch | undefined;
   private started: Promise<void> | undefined;
   private fullReload: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -121,6 +127,11 @@ export class FlagEvaluator {
       .sort();
   }
 
+  /** How raw kill-switch writes are noticed (undefined before the first sync). */
+  get killSwitchMode(): KillSwitchWatchMode | undefined {
+    return this.killSwitchWatch?.mode;
+  }
+
   get isStale(): boolean {
     return this.stale;
   }
@@ -149,6 +160,7 @@ export class FlagEvaluator {
       for (const timer of this.timers) clearTimeout(timer);
       this.timers = [];
       this.listeners.clear();
+      this.killSwitchWatch?.stop();
       this.subscriber?.disconnect();
       if (this.ownsRedis) this.redis.disconnect();
     }
@@ -168,6 +180,24 @@ export class FlagEvaluator {
   private connectFeed(): Promise<void> {
     const subscriber = this.redis.duplicate({ autoResubscribe: false, lazyConnect: false });
     this.subscriber = subscriber;
+    this.killSwitchWatch = new KillSwitchWatch({
+      reader: this.redis,
+      subscriber,
+      keys: this.keys,
+      // A switch no cached flag names is read when a flag names it (afterFlagsApplied).
+      refresh: (groups) => {
+        const inUse = this.groupsInUse();
+        return this.loadKillSwitches(
+          groups === undefined ? inUse : groups.filter((g) => inUse.includes(g)),
+        );
+      },
+      ...(this.options.killSwitchPollMs === undefined
+        ? {}
+        : { pollMs: this.options.killSwitchPollMs }),
+      onError: (err) => {
+        this.report(err);
+      },
+    });
     const firstSync = new Promise<void>((resolve, reject) => {
       subscriber.on('ready', () => {
         this.resync().then(resolve, (err: unknown) => {
@@ -205,6 +235,7 @@ export class FlagEvaluator {
   private async resync(): Promise<void> {
     if (this.closed || this.subscriber === undefined) return;
     await this.subscriber.subscribe(this.keys.channel);
+    await this.killSwitchWatch?.start();
     await this.refresh();
     this.everSynced = true;
     if (this.stale) {

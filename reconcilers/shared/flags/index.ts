@@ -36,6 +36,7 @@ export {
   KILL_SWITCH_GROUP_PATTERN,
   killSwitchGroupProblem,
   MAX_TARGETS,
+  MAX_UPDATED_BY_LENGTH,
   MAX_USER_ID_LENGTH,
   percentToBasisPoints,
   RESERVED_FLAG_NAMES,
@@ -50,3 +51,10 @@ export type {
   ReadOptions,
   WriteResult,
 } from './store.js';
+export {
+  DEFAULT_KILL_SWITCH_POLL_MS,
+  detectKillSwitchWatchMode,
+  keyspaceEventsCover,
+  KillSwitchWatch,
+  KillSwitchWatchMode,
+} from './kill-switch-watch.js';

@@ -21,6 +21,11 @@ export const RESERVED_FLAG_NAMES: ReadonlySet<string> = new Set([
 ]);
 export const MAX_TARGETS = 10_000;
 export const MAX_USER_ID_LENGTH = 512;
+/**
+ * Longest `updatedBy`: room for `controller:<namespace>/<name>` of any object Kubernetes accepts
+ * (namespace ≤ 63, name ≤ 253 characters: 328 in all) and for CLI actors.
+ */
+export const MAX_UPDATED_BY_LENGTH = 512;
 
 /** What a writer decides about a flag (the evaluation-relevant state). */
 export interface FlagDefinition {
@@ -144,8 +149,8 @@ export function flagWriteProblems(write: FlagWrite): string[] {
   if (badTarget !== undefined) {
     problems.push(`targeted user ids must be 1..${MAX_USER_ID_LENGTH} characters`);
   }
-  if (updatedBy.length === 0 || updatedBy.length > 256) {
-    problems.push('updatedBy must be 1..256 characters');
+  if (updatedBy.length === 0 || updatedBy.length > MAX_UPDATED_BY_LENGTH) {
+    problems.push(`updatedBy must be 1..${MAX_UPDATED_BY_LENGTH} characters`);
   }
   return problems;
 }

@@ -1,6 +1,7 @@
 // The FlagStore a resource's flags live in: the controller's default Redis (`--redis-url`), or
 // the one its `redisRef` names through a Secret in the resource's namespace. One ioredis
-// connection per distinct URL (and TLS settings) for the whole process, closed at shutdown.
+// connection per distinct URL (and TLS settings) for the whole process, closed at shutdown or
+// after `REDIS_IDLE_MS` unused (a rotated Secret's old URL), with its change subscriber.
 //
 // Problems the user must fix (no default Redis, Secret missing or unreadable, bad URL) come back
 // as a typed result for the caller to put in a condition; only transient API failures (5xx,
@@ -24,6 +25,7 @@ import {
   type RedisConnectionOptions,
 } from '../flags/connection.js';
 import { RedisFlagStore } from '../flags/redis-store.js';
+import type { FlagKeys } from '../flags/model.js';
 import type { FlagStore } from '../flags/store.js';
 
 export type FlagStoreDeps = Pick<KindDeps, 'kube' | 'redis' | 'shared' | 'logger' | 'clock'>;
@@ -50,6 +52,9 @@ export interface FlagChangeFeed {
   readonly channel: string;
   /** A new connection with the same settings (a subscribed connection can do nothing else). */
   duplicate(override?: Partial<RedisOptions>): Redis;
+  /** The connection itself and its keys, to read kill switches written by hand (no notice). */
+  readonly redis?: Redis;
+  readonly keys?: FlagKeys;
 }
 
 export type FlagStoreResult =
@@ -62,6 +67,13 @@ export type FlagStoreResult =
       readonly changes?: FlagChangeFeed;
     }
   | { readonly ok: false; readonly reason: FlagStoreReason; readonly message: string };
+
+/**
+ * A connection no reconcile asked for in this long is closed with its change subscriber: after a
+ * Secret's URL was rotated the old one is never asked for again. Every user of a connection asks
+ * at least once per poll (FlagRollout, 30 s) or resync (10 min), so this only closes the unused.
+ */
+export const REDIS_IDLE_MS = 30 * 60_000;
 
 /** Test seam: how a connection is opened (default `createRedisClient`). */
 export type ConnectRedis = (options: RedisConnectionOptions) => Redis;
@@ -93,6 +105,7 @@ export async function flagStoreFor(
     key,
     () => open(deps, key, target.options, connect),
     ({ redis }) => closeRedis(redis),
+    { idleMs: REDIS_IDLE_MS },
   );
   return { ok: true, store, endpoint: redactRedisUrl(target.options.url), changes };
 }
@@ -242,6 +255,8 @@ function open(
     id: key,
     channel: store.keys.channel,
     duplicate: (override) => redis.duplicate(override),
+    redis,
+    keys: store.keys,
   };
   return { redis, store, changes };
 }

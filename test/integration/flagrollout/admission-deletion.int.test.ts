@@ -2,7 +2,8 @@
 // with Redis untouched; deletionPolicy Delete removes the flag, Retain leaves it.
 import { describe, expect, it } from 'vitest';
 import type { FlagRolloutSpec } from '../../../reconcilers/flagrollout/api.js';
-import { apiStatus, waitFor } from '../../env/fixtures.js';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { adminKubeConfig, apiStatus, waitFor } from '../../env/fixtures.js';
 import {
   conditionOf,
   createRollout,
@@ -80,6 +81,33 @@ describe('bad input', () => {
     expect(
       await env.redis.exists(`latticedb:flags:${flag}`, `latticedb:flags:${flag}:rollout`),
     ).toBe(0);
+  });
+});
+
+describe('names', () => {
+  it('a FlagRollout with the longest name Kubernetes accepts (253 characters) writes its flag and gets its Events', async () => {
+    const flag = uniqueFlag('long');
+    const name = `long-${'n'.repeat(244)}-end`;
+    expect(name).toHaveLength(253);
+    await createRollout(env.ns, name, { flag, steps });
+    const status = await waitForStatus(env.ns, name, (s) => s.phase === 'Complete');
+    expect(conditionOf(status, 'FlagSynced')).toMatchObject({ status: 'True' });
+    expect(conditionOf(status, 'Stalled')?.status).not.toBe('True');
+    const raw = await readRawFlag(env.redis, flag);
+    expect(raw?.hash).toMatchObject({
+      enabled: '1',
+      percentage: '10000',
+      updatedBy: `controller:${env.ns}/${name}`,
+      version: String(status.flagVersion),
+    });
+    const events = await waitFor(async () => {
+      const list = await adminKubeConfig()
+        .makeApiClient(CoreV1Api)
+        .listNamespacedEvent({ namespace: env.ns });
+      const reasons = list.items.filter((e) => e.involvedObject.name === name).map((e) => e.reason);
+      return reasons.includes('Complete') ? reasons : undefined;
+    });
+    expect(events).toContain('StepStarted');
   });
 });
 

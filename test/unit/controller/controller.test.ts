@@ -52,6 +52,29 @@ describe('Controller', () => {
     vi.useRealTimers();
   });
 
+  it('abortAll (lost leadership) aborts running reconciles synchronously and hands out nothing more', async () => {
+    const signals: AbortSignal[] = [];
+    const { controller } = setup(
+      (_req, ctx) =>
+        new Promise<Result>((resolve) => {
+          signals.push(ctx.signal);
+          ctx.signal.addEventListener('abort', () => {
+            resolve(done);
+          });
+        }),
+    );
+    controller.start();
+    controller.enqueue('ns/a');
+    controller.enqueue('ns/b');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(signals).toHaveLength(2);
+    controller.abortAll(new Error('leader election lost'));
+    expect(signals.every((s) => s.aborted)).toBe(true); // before any await
+    controller.enqueue('ns/c');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(signals).toHaveLength(2);
+  });
+
   it('pre-initialises every metric label', async () => {
     const { metrics } = setup(() => Promise.resolve(done), 3);
     for (const result of ['success', 'error', 'requeue', 'requeue_after']) {

@@ -174,6 +174,55 @@ describe('LeaderElector', () => {
     expect(lock.current?.record).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
   });
 
+  it('a backward step of the wall clock does not extend leadership past the renew deadline', async () => {
+    const lock = new MemoryLease();
+    const a = elector(lock, 'a', []);
+    let end: string | undefined;
+    void a.run().then((e) => (end = e));
+    await vi.advanceTimersByTimeAsync(4_000); // acquired at 0 s, renewed at 2 s and 4 s
+    lock.down = true;
+    await vi.advanceTimersByTimeAsync(1_000);
+    // NTP steps the wall clock back 4 s; monotonic time (performance.now) goes on.
+    vi.setSystemTime(Date.now() - 4_000);
+    expect(performance.now()).toBeGreaterThanOrEqual(5_000);
+    await vi.advanceTimersByTimeAsync(9_100); // 14.1 s: past the renew deadline (4 s + 10 s)
+    expect(end).toBe('lost');
+    expect(a.isLeader).toBe(false);
+  });
+
+  it('logs a forbidden Lease (403) at error level and an outage at warn, once', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino(
+      { level: 'debug' },
+      {
+        write: (line: string) => {
+          const { level, msg } = JSON.parse(line) as { level: number; msg: string };
+          lines.push({ level, msg });
+        },
+      },
+    );
+    const forbidden = new MemoryLease();
+    forbidden.get = () => Promise.reject(new KubeApiError(403, 'Forbidden', 'leases is forbidden'));
+    const a = new LeaderElector({ lock: forbidden, identity: 'a', logger });
+    void a.run();
+    await vi.advanceTimersByTimeAsync(4_500);
+    const errors = lines.filter((l) => l.level === 50);
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+    expect(errors[0]?.msg).toMatch(/not allowed .*Lease ns\/lease.*--leader-election-id/);
+    await a.stop();
+
+    lines.length = 0;
+    const down = new MemoryLease();
+    down.down = true;
+    const b = new LeaderElector({ lock: down, identity: 'b', logger });
+    void b.run();
+    await vi.advanceTimersByTimeAsync(6_500);
+    expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
+      'lease acquire/renew attempt failed; retrying',
+    ]);
+    await b.stop();
+  });
+
   it('reports leadership lost when renewals fail for the renew deadline', async () => {
     const lock = new MemoryLease();
     const events: string[] = [];

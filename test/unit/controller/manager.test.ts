@@ -121,6 +121,57 @@ describe('Manager', () => {
     return { source, enqueue, reconciled, manager: m };
   }
 
+  it('a kind whose cache cannot sync (403, missing CRD) does not stall the others; an error log line and /readyz say which', async () => {
+    const lines: { level: number; msg: string; informer?: string; kind?: string }[] = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) },
+    );
+    const config = parseConfig(
+      ['--metrics-bind-address=0', '--health-probe-bind-address=0', '--cache-sync-timeout=5s'],
+      { AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' },
+    );
+    const kube = new FakeKubeClient();
+    const ok = new FakeSource('gadgets');
+    ok.objects = [kube.create(gadgets, { ...gadget('1'), spec: {} } as CustomObject)];
+    const forbidden = new FakeSource('widgets');
+    forbidden.listError = new Error('widgets is forbidden (403)');
+    const widgets = { group: 'test.latticedb.com', version: 'v1', plural: 'widgets' } as const;
+    const m = new Manager({
+      config,
+      kubeConfig: new KubeConfig(),
+      logger,
+      kube,
+      sourceFor: (res) => (res.plural === 'widgets' ? forbidden : ok),
+    });
+    manager = m;
+    const reconciled: string[] = [];
+    for (const [kind, resource] of [
+      ['Gadget', gadgets],
+      ['Widget', widgets],
+    ] as const) {
+      m.register<unknown, BaseStatus>({
+        kind,
+        resource,
+        handler: {
+          validate: () => [],
+          reconcile: (obj) => {
+            reconciled.push(`${kind}/${obj.metadata.name ?? ''}`);
+            return Promise.resolve({ status: {} });
+          },
+        },
+      });
+    }
+    void m.start();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(reconciled).toContain('Gadget/g'); // not waiting for the widgets cache
+    await vi.advanceTimersByTimeAsync(5_000);
+    const error = lines.find((l) => l.level === 50 && l.kind === 'Widget');
+    expect(error?.msg).toMatch(/cache did not sync within 5s/);
+    expect(error?.msg).toContain('widgets is forbidden (403)');
+    expect(m.readiness()).toMatchObject({ 'informer gadgets': true, 'informer widgets': false });
+  });
+
   it('enqueues adds, deletes and metadata changes, not status-only updates', async () => {
     const { source, enqueue } = start(['--resync-period=0'], [gadget('5')]);
     await vi.advanceTimersByTimeAsync(0);

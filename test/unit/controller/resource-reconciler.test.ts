@@ -445,6 +445,27 @@ describe('ResourceReconciler: errors', () => {
     expect(h.events()).toEqual([]);
   });
 
+  it('Events of writes already made outside Kubernetes survive a 409 on the status patch; the others wait for the retry', async () => {
+    const outcome: Outcome<Status> = {
+      status: ready('Rolling'),
+      events: [{ type: 'Normal', reason: 'Progressing', message: 'step 2' }],
+      performedEvents: [{ type: 'Normal', reason: 'TrafficShifted', message: 'canary at 15 %' }],
+    };
+    const h = harness(handlerReturning(outcome, outcome));
+    h.pinCache();
+    h.kube.update(RES, { ...h.stored()!, spec: { replicas: 9 } }); // someone else wrote meanwhile
+    const err: unknown = await h.reconcile().catch((e: unknown) => e);
+    expect(isConflict(err)).toBe(true);
+    // The traffic shift happened: its Event is not lost with the status patch.
+    expect(h.events()).toEqual([['Normal', 'TrafficShifted', 'canary at 15 %', 1]]);
+    h.unpinCache();
+    await h.reconcile();
+    expect(h.events()).toEqual([
+      ['Normal', 'TrafficShifted', 'canary at 15 %', 2],
+      ['Normal', 'Progressing', 'step 2', 1],
+    ]);
+  });
+
   it('afterStatusWrite runs once the status is stored, and not when the write fails', async () => {
     const stored: string[] = [];
     const afterStatusWrite = vi.fn(() => {

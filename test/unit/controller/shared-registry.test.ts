@@ -36,6 +36,37 @@ describe('SharedRegistry', () => {
     expect(closed).toEqual(['b', 'a']);
   });
 
+  it('closes an instance idle past its idleMs together with the instances built on it; a later call builds anew', async () => {
+    vi.useFakeTimers();
+    try {
+      const registry = new SharedRegistry({ logger: log, sweepMs: 1_000 });
+      const closed: string[] = [];
+      const open = (key: string, idleMs?: number) =>
+        registry.shared(
+          key,
+          () => ({ key }),
+          (i) => closed.push(i.key),
+          idleMs === undefined ? {} : { idleMs },
+        );
+      open('redis:old', 10_000); // a rotated Secret's URL: never asked for again
+      open('redis:old:changes:flagrollout'); // its subscriber
+      open('redis:new', 10_000);
+      open('aws:clients'); // no idleMs: kept for the process's life
+      for (let t = 0; t < 12; t++) {
+        await vi.advanceTimersByTimeAsync(1_000);
+        open('redis:new', 10_000); // in use
+      }
+      expect(closed).toEqual(['redis:old:changes:flagrollout', 'redis:old']);
+      expect(registry.size).toBe(2);
+      const again = open('redis:old', 10_000);
+      expect(again).toEqual({ key: 'redis:old' });
+      expect(registry.size).toBe(3);
+      await registry.closeAll();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('refuses new instances after shutdown began', async () => {
     const registry = new SharedRegistry({ logger: log });
     await registry.closeAll();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { systemClock } from '../../../controller/clock.js';
+import { monotonicClock } from '../../../controller/clock.js';
 import { ItemExponentialFailureRateLimiter } from '../../../controller/workqueue/rate-limiter.js';
 import { WorkQueue, type QueueMetricsSink } from '../../../controller/workqueue/queue.js';
 
@@ -35,9 +35,17 @@ describe('WorkQueue', () => {
     vi.useRealTimers();
   });
 
+  it('delays run on monotonic time: a wall-clock step back does not postpone a requeue', async () => {
+    const q = new WorkQueue();
+    q.addAfter('ns/a', 1_000);
+    vi.setSystemTime(Date.now() - 60_000); // NTP steps the wall clock back a minute
+    await vi.advanceTimersByTimeAsync(1_001);
+    expect(q.len()).toBe(1);
+  });
+
   it('deduplicates keys that are waiting and keeps FIFO order', async () => {
     const metrics = recordingSink();
-    const q = new WorkQueue({ metrics, clock: systemClock });
+    const q = new WorkQueue({ metrics, clock: monotonicClock });
     q.add('ns/a');
     q.add('ns/b');
     q.add('ns/a');

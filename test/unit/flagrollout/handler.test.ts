@@ -197,6 +197,55 @@ describe('FlagRollout handler: resuming', () => {
     expect(await h.served()).toBe(2500);
   });
 
+  it('status never claims a write that did not happen: a promotion checkpoint says the write is pending', async () => {
+    const h = harness(rolloutSpec());
+    await h.run((x) => x.status().currentStep === 1);
+    const version = h.status().flagVersion;
+    h.clock.advance(10_000);
+    h.store.races = 3;
+    await expect(h.reconcile()).rejects.toThrow(/kept changing under us/);
+    // The step change was written ahead; the flag write was not: FlagSynced must not say it was.
+    expect(h.status()).toMatchObject({ currentStep: 2, flagVersion: version });
+    expect(h.status().conditions?.find((c) => c.type === 'FlagSynced')).toMatchObject({
+      status: 'Unknown',
+      reason: 'FlagWritePending',
+    });
+    await h.reconcile();
+    expect(h.status().conditions?.find((c) => c.type === 'FlagSynced')).toMatchObject({
+      status: 'True',
+    });
+  });
+
+  it('a write the store refuses is a Stalled condition naming the problem, not a retry loop', async () => {
+    const h = harness(rolloutSpec());
+    h.store.refuse = 'updatedBy must be 1..512 characters';
+    const result = await h.reconcile(); // resolves: nothing for the work queue to retry
+    expect(result.requeueAfterMs).toBe(30_000);
+    expect(await h.served()).toBe('missing');
+    const conditions = h.status().conditions ?? [];
+    expect(conditions.find((c) => c.type === 'FlagSynced')).toMatchObject({
+      status: 'False',
+      reason: 'FlagWriteRefused',
+      message: expect.stringContaining('updatedBy must be 1..512 characters'),
+    });
+    expect(conditions.find((c) => c.type === 'Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'FlagWriteRefused',
+    });
+    expect(h.status().flagVersion).toBeUndefined();
+    expect(h.events()).toEqual(['FlagWriteRefused']);
+    await h.reconcile();
+    expect(h.events()).toEqual(['FlagWriteRefused']); // one Warning, not one per attempt
+  });
+
+  it('a reconcile whose signal was aborted (lost leadership) writes nothing', async () => {
+    const h = harness(rolloutSpec());
+    h.abort();
+    await expect(h.reconcile()).rejects.toThrow('leader election lost');
+    expect(await h.served()).toBe('missing');
+    expect(h.store.notices).toEqual([]);
+  });
+
   it('a Redis outage is reported in status and retried', async () => {
     const h = harness(rolloutSpec());
     await h.run((x) => x.status().currentStep === 1);

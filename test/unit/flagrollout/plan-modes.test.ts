@@ -113,6 +113,34 @@ describe('kill switch', () => {
     expect(d.requeueAfterMs).toBe(6_000);
   });
 
+  it('the hold freezes when the switch was seen active, not when the reconcile ran', () => {
+    // Killed at 2 s, reconciled at 12 s (after the hold would have ended): the 8 s left at the
+    // kill are kept, none of the killed time counts as served.
+    const d = decide(
+      input(spec, hold1, observation(atFive, { killed: true }), {
+        now: at(12),
+        killSwitchSeenAt: at(2),
+      }),
+    );
+    expect(d.status).toMatchObject({ phase: 'KilledBySwitch', holdRemainingSeconds: 8 });
+    // An observation older than the hold's start cannot give back more than the full hold.
+    const old = decide(
+      input(spec, hold1, observation(atFive, { killed: true }), {
+        now: at(4),
+        killSwitchSeenAt: at(-100),
+      }),
+    );
+    expect(old.status.holdRemainingSeconds).toBe(10);
+    // An observation "in the future" (clock skew) is not used.
+    const skewed = decide(
+      input(spec, hold1, observation(atFive, { killed: true }), {
+        now: at(4),
+        killSwitchSeenAt: at(6),
+      }),
+    );
+    expect(skewed.status.holdRemainingSeconds).toBe(6);
+  });
+
   it('another group being active does not matter', () => {
     const other = { ...observation(atFive), killSwitch: { group: 'other', active: true } };
     expect(decide(input(spec, hold1, other, { now: at(4) })).status.phase).toBe('Holding');

@@ -4,6 +4,8 @@ import {
   parseChangeNotice,
   percentToBasisPoints,
   InvalidFlagInputError,
+  flagWriteProblems,
+  MAX_UPDATED_BY_LENGTH,
 } from '../../../reconcilers/shared/flags/index.js';
 import { parseFlagHash } from '../../../reconcilers/shared/flags/codec.js';
 
@@ -106,5 +108,23 @@ describe('percentToBasisPoints', () => {
   });
   it.each([-0.01, 100.01, 0.001, Number.NaN])('rejects %d', (percent) => {
     expect(() => percentToBasisPoints(percent)).toThrow(InvalidFlagInputError);
+  });
+});
+
+describe('updatedBy limit', () => {
+  it('fits the writer identity of any object Kubernetes accepts (63-char namespace, 253-char name)', () => {
+    const identity = `controller:${'n'.repeat(63)}/${'a'.repeat(253)}`;
+    const write = {
+      enabled: true,
+      basisPoints: 500,
+      salt: 'nqo',
+      targets: [],
+      killSwitch: null,
+      updatedBy: identity,
+    };
+    expect(flagWriteProblems(write)).toEqual([]);
+    expect(
+      flagWriteProblems({ ...write, updatedBy: 'x'.repeat(MAX_UPDATED_BY_LENGTH + 1) }),
+    ).toEqual([`updatedBy must be 1..${MAX_UPDATED_BY_LENGTH} characters`]);
   });
 });

@@ -1,7 +1,7 @@
-import type { Clock } from '../../../../controller/clock.js';
+import type { Clock, MonotonicClock } from '../../../../controller/clock.js';
 
-/** A clock that only moves when told to. */
-export class FakeClock implements Clock {
+/** A clock that only moves when told to (as a wall clock and as a monotonic one). */
+export class FakeClock implements Clock, MonotonicClock {
   #ms: number;
 
   constructor(start: Date | string = '2026-11-26T10:00:00.000Z') {
@@ -10,6 +10,10 @@ export class FakeClock implements Clock {
 
   now(): Date {
     return new Date(this.#ms);
+  }
+
+  nowMs(): number {
+    return this.#ms;
   }
 
   advance(ms: number): void {

@@ -15,7 +15,11 @@ import {
 import { noMetrics } from '../../../../reconcilers/flagrollout/metrics.js';
 import type { RolloutObject } from '../../../../reconcilers/flagrollout/reconciler.js';
 import { flagRolloutRegistration } from '../../../../reconcilers/flagrollout/setup.js';
-import type { FlagWrite, WriteResult } from '../../../../reconcilers/shared/flags/index.js';
+import {
+  InvalidFlagInputError,
+  type FlagWrite,
+  type WriteResult,
+} from '../../../../reconcilers/shared/flags/index.js';
 import type { FlagStoreResult } from '../../../../reconcilers/shared/runtime/index.js';
 import { FakeMetricSource } from '../../analysis/fake-metric-source.js';
 import { FakeClock } from '../../controller/support/fake-clock.js';
@@ -30,8 +34,11 @@ export const NAME = 'new-query-optimizer';
 export class ContendedFlagStore extends FakeFlagStore {
   /** How many of the next compare-and-sets lose to a racing writer. */
   races = 0;
+  /** When set, compare-and-sets are refused as invalid input with this message (nothing written). */
+  refuse: string | undefined;
 
   override compareAndSet(flag: string, expected: number, next: FlagWrite): Promise<WriteResult> {
+    if (this.refuse !== undefined) return Promise.reject(new InvalidFlagInputError(this.refuse));
     if (this.races > 0) {
       this.races--;
       this.tamper(flag, { basisPoints: 4200, updatedBy: 'cli:racer' });
@@ -51,6 +58,8 @@ export interface Harness {
   /** Reconciles, advancing the clock by each requeue, until `until` holds or `max` passes. */
   run(until: (h: Harness) => boolean, max?: number): Promise<number>;
   restart(): void;
+  /** Aborts the reconcile signal (lost leadership). */
+  abort(): void;
   object(): RolloutObject;
   status(): RolloutStatus;
   editSpec(change: Partial<FlagRolloutSpec>): void;
@@ -98,7 +107,8 @@ export function harness(
       clock,
     });
   let reconciler = build();
-  const ctx = { log: silent, reconcileId: 'rid', signal: new AbortController().signal };
+  const aborter = new AbortController();
+  const ctx = { log: silent, reconcileId: 'rid', signal: aborter.signal };
   const h: Harness = {
     kube,
     clock,
@@ -115,6 +125,9 @@ export function harness(
     },
     restart() {
       reconciler = build();
+    },
+    abort() {
+      aborter.abort(new Error('leader election lost'));
     },
     object() {
       const obj = kube.peek<RolloutObject>(RES, NS, NAME);

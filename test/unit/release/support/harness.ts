@@ -149,7 +149,7 @@ export class Harness {
     else {
       this.obj.status = finishStatus(this.obj.status, outcome.status, stamp());
       outcome.afterStatusWrite?.();
-      this.events.push(...(outcome.events ?? []));
+      this.events.push(...(outcome.events ?? []), ...(outcome.performedEvents ?? []));
     }
     return outcome;
   }
