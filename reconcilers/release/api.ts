@@ -532,6 +532,8 @@ export const ReleaseReason = {
   MigrationSucceeded: 'MigrationSucceeded',
   NotPaused: 'NotPaused',
   Pinned: 'Pinned',
+  /** The revision's task definition runs another image (or environment/secrets) than it names. */
+  TaskDefinitionMismatch: 'TaskDefinitionMismatch',
 } as const;
 export type ReleaseReason = (typeof ReleaseReason)[keyof typeof ReleaseReason];
 
@@ -576,6 +578,11 @@ export const Revision = Type.Object({
   taskSetArn: Type.Optional(Arn),
   /** Delivered without steps, analysis or approval (rollbackWindow, or the rollback action). */
   fastPath: Type.Optional(Type.Boolean()),
+  /**
+   * Written ahead of RegisterTaskDefinition: only a revision that may have registered (its answer
+   * lost to a crash or a failed status write) looks its task definition up by tag.
+   */
+  registering: Type.Optional(Type.Boolean()),
 });
 export type Revision = Static<typeof Revision>;
 

@@ -3,7 +3,7 @@
 // cannot be recognised afterwards (RunTask).
 import type { HandlerContext, KindHandler, Outcome } from '../../controller/index.js';
 import type { ReleaseSpec } from './api.js';
-import { ACTION_REASON, execute } from './act.js';
+import { ACTION_REASON, execute, withResult } from './act.js';
 import { noReleaseMetrics, type ReleaseMetrics } from './metrics.js';
 import { observe } from './observe.js';
 import { decide, observationNeeds, type ReleaseState, type Tuning } from './plan/index.js';
@@ -56,12 +56,13 @@ export async function reconcileRelease(
     if (!recorded) metrics.recorded(decision);
     recorded = true;
   };
+  let status = decision.status;
   if (decision.action !== undefined) {
     if (decision.checkpoint === true) {
       await ctx.checkpoint(decision.status);
       record();
     }
-    await execute(decision.action, release, ports);
+    status = withResult(status, await execute(decision.action, release, ports));
     events.push({
       type: 'Normal',
       reason: ACTION_REASON[decision.action.type],
@@ -74,7 +75,7 @@ export async function reconcileRelease(
   }
   metrics.measured(observed);
   return {
-    status: decision.status,
+    status,
     events,
     afterStatusWrite: record,
     ...(decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs }),

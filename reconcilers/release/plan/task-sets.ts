@@ -6,6 +6,7 @@ import type { TargetGroupWeight } from '../../shared/ports/traffic.js';
 import { ReleaseReason } from '../api.js';
 import { act, probe, progressed, waitFor, type Draft, type StepResult } from './draft.js';
 import { note } from './history.js';
+import { checkContent } from './revision.js';
 import { failRevision } from './rollback-start.js';
 import type { Action } from './types.js';
 import {
@@ -80,6 +81,8 @@ export function ensureTaskSet(
   }
   const ts = revisionTaskSet(d, service);
   if (ts === undefined) {
+    const wrong = checkContent(d);
+    if (wrong !== undefined) return wrong;
     // EXTERNAL services carry their load balancers on task sets: copy the primary's binding.
     const primary = primaryTaskSet(service);
     const pair: readonly string[] = routingOf(d.spec)?.pair ?? [];

@@ -16,6 +16,7 @@ import {
   TG_A,
   TG_B,
   weights,
+  revisionTd,
 } from './fixtures.js';
 
 const split = (canary: number) => ({
@@ -29,7 +30,10 @@ const split = (canary: number) => ({
 
 describe('canary steps', () => {
   it('Deploy without a task set creates it: externalId, canary target group, first weight as scale, primary as template', () => {
-    const d = run(inFlight('Deploy'), { weights: weights(0) });
+    const d = run(inFlight('Deploy'), {
+      weights: weights(0),
+      revisionTaskDefinition: revisionTd(),
+    });
     expect(d.action).toMatchObject({
       type: 'createTaskSet',
       externalId: 'ldb-r1-canary',

@@ -31,7 +31,6 @@ describe('observationNeeds', () => {
     expect(needs(undefined)).toMatchObject({
       serviceMaxAgeMs: 0,
       baseTaskDefinition: true,
-      revisionSpecHash: specHash(canarySpec()),
       listeners: [LISTENER],
       image: canarySpec().image,
       capacity: true,
