@@ -7,8 +7,12 @@
 // reconciled once), the length of each periodic-resync pass, and memory after each (after a full
 // GC); then its queue metrics from /metrics and how long SIGTERM takes. Figures, not assertions.
 //
+// Then the Release reaction figures (release-reaction.ts): spec change → first AWS write and
+// abort → traffic back to stable, p50/p99 over --release-trials trials.
+//
 //   npm run bench -- [--counts 1000,5000] [--workers 2] [--resync 20s] [--resync-passes 2]
-//                    [--concurrency 25] [--keep]
+//                    [--concurrency 25] [--release-trials 20] [--release-history 20] [--keep]
+//   (--counts none or --release-trials 0 skips that part)
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +29,7 @@ import {
   seedObjects,
   type SeedResult,
 } from './objects.js';
+import { measureReleaseReactions, percentile, type ReleaseReactions } from './release-reaction.js';
 import { fmt, histogramMean, parsePrometheus, sumOf, table } from './report.js';
 
 const { values: args } = parseArgs({
@@ -34,14 +39,25 @@ const { values: args } = parseArgs({
     resync: { type: 'string', default: '20s' },
     'resync-passes': { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '25' },
+    'release-trials': { type: 'string', default: '20' },
+    'release-history': { type: 'string', default: '20' },
     keep: { type: 'boolean', default: false },
   },
 });
-const counts = args.counts.split(',').map(Number);
+const counts = args.counts === 'none' ? [] : args.counts.split(',').map(Number);
+const releaseTrials = Number(args['release-trials']);
+const releaseHistory = Number(args['release-history']);
 const workers = Number(args.workers);
 const resyncPasses = Number(args['resync-passes']);
 const resyncMs = parseDuration(args.resync);
-if (counts.some((n) => !Number.isInteger(n) || n < 1) || !(resyncPasses >= 1)) {
+if (
+  counts.some((n) => !Number.isInteger(n) || n < 1) ||
+  !(resyncPasses >= 1) ||
+  !Number.isInteger(releaseTrials) ||
+  releaseTrials < 0 ||
+  !Number.isInteger(releaseHistory) ||
+  releaseHistory < 0
+) {
   process.stderr.write('usage: npm run bench -- [--counts 1000,5000] [--resync-passes 2] …\n');
   process.exit(2);
 }
@@ -66,6 +82,7 @@ const env = await startEnvironment({
   },
 });
 const results: Measurement[] = [];
+let reactions: ReleaseReactions | undefined;
 try {
   const entry = await compileNoopController(join(env.stateDir, 'bench-build'), log);
   const kc = kubeConfigFromFile(env.kubeconfigPath);
@@ -93,10 +110,21 @@ try {
     await deleteObjects(kc, namespace);
     log(`${fmt.int(objects)} objects done`);
   }
+  if (releaseTrials > 0) {
+    log(
+      `Release reactions: ${releaseTrials} trials, ${releaseHistory} task definitions of history`,
+    );
+    reactions = await measureReleaseReactions(env, kc, {
+      trials: releaseTrials,
+      history: releaseHistory,
+      log,
+    });
+  }
 } finally {
   await env.stop();
 }
-process.stdout.write(`\n${report(results)}\n`);
+if (results.length > 0) process.stdout.write(`\n${report(results)}\n`);
+if (reactions !== undefined) process.stdout.write(`\n${reactionReport(reactions)}\n`);
 process.stdout.write(
   `load average at the end: ${loadavg()
     .map((l) => l.toFixed(2))
@@ -183,4 +211,24 @@ function report(ms: readonly Measurement[]): string {
       ? `\nnote: the initial pass outlasted --resync ${args.resync} for ${overlap.map((m) => m.objects).join(', ')} objects; rerun with a longer --resync.`
       : '';
   return `${table(['', ...ms.map((m) => `${fmt.int(m.objects)} objects`)], rows)}${note}`;
+}
+
+function reactionReport(r: ReleaseReactions): string {
+  const row = (label: string, values: readonly number[], unit: (v: number) => string) => [
+    label,
+    unit(percentile(values, 50)),
+    unit(percentile(values, 99)),
+    unit(Math.max(...values)),
+  ];
+  return [
+    `Release reactions (${fmt.int(r.trials)} trials; the family had ${fmt.int(r.history)} extra task definitions, one more per trial)`,
+    table(
+      ['', 'p50', 'p99', 'max'],
+      [
+        row('spec change → first AWS write', r.firstWriteMs, fmt.ms),
+        row('AWS reads before that write', r.readsBeforeWrite, fmt.int),
+        row('abort → traffic back to stable', r.abortMs, fmt.ms),
+      ],
+    ),
+  ].join('\n');
 }
