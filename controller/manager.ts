@@ -112,6 +112,7 @@ export class Manager {
         maxAttempts: c.awsMaxAttempts,
         retryMode: c.awsRetryMode,
         ...(c.awsEndpointUrl === undefined ? {} : { endpoint: c.awsEndpointUrl }),
+        ...(c.awsEmulator ? { emulator: true } : {}),
       },
       redis:
         c.redisUrl === undefined

@@ -82,6 +82,7 @@ export async function measureReleaseReactions(
     endpoint: env.awsEndpoint,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     maxAttempts: 1,
+    emulator: true,
   });
   const calls: Call[] = [];
   const proxy = await startFaultProxy(env.awsEndpoint, {
@@ -207,6 +208,7 @@ function startController(env: EnvironmentHandles, namespace: string, awsEndpoint
       `--redis-url=${env.redisUrl}`,
       `--aws-endpoint-url=${awsEndpoint}`,
       '--aws-region=us-east-1',
+      '--aws-emulator',
       '--aws-max-attempts=1',
       '--shutdown-timeout=2s',
     ],
