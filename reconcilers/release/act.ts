@@ -2,23 +2,11 @@
 // the next observation (task sets by externalId, task definitions by the spec-hash tag, tasks by
 // startedBy, snapshots by id, listener weights read back, flag writes conditional on the version),
 // so a crash between this call and the status write never makes the next reconcile repeat it.
+import { lastWriteOf } from './plan/found.js';
 import type { Action, ReleaseState } from './plan/index.js';
 import type { ReleaseObject, ReleasePorts } from './ports.js';
 
-/** Event reasons for the actions, in the past tense: they are emitted once the call returned. */
-export const ACTION_REASON: Record<Action['type'], string> = {
-  registerTaskDefinition: 'TaskDefinitionRegistered',
-  createTaskSet: 'TaskSetCreated',
-  scaleTaskSet: 'TaskSetScaled',
-  setWeights: 'TrafficShifted',
-  setPrimary: 'PrimaryTaskSetChanged',
-  deleteTaskSet: 'TaskSetDeleted',
-  updateService: 'ServiceUpdated',
-  createSnapshot: 'SnapshotCreated',
-  setMaintenanceFlag: 'MaintenanceFlagSet',
-  runMigrationTask: 'MigrationTaskStarted',
-  stopTask: 'MigrationTaskStopped',
-};
+export { ACTION_REASON } from './plan/found.js';
 
 /** What an action's answer tells that the next observation could only find by a search. */
 export interface ActionResult {
@@ -113,11 +101,18 @@ async function setFlag(
 }
 
 /**
- * Folds the action's answer into the status written after it: the registered task definition's
- * ARN is recorded as soon as RegisterTaskDefinition returned it (the write happened), so the next
- * reconcile reads it by ARN instead of searching the family by tag.
+ * Folds the action's answer into the status written after it: which write it was (`lastWrite`,
+ * see plan/found.ts), and the registered task definition's ARN as soon as RegisterTaskDefinition
+ * returned it (the write happened), so the next reconcile reads it by ARN instead of searching the
+ * family by tag.
  */
-export function withResult(status: ReleaseState, result: ActionResult): ReleaseState {
+export function withResult(
+  status: ReleaseState,
+  action: Action,
+  result: ActionResult,
+): ReleaseState {
+  const lastWrite = lastWriteOf(action);
+  if (lastWrite !== undefined) status = { ...status, lastWrite };
   const revision = status.revision;
   const arn = result.taskDefinitionArn;
   if (

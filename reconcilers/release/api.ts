@@ -683,6 +683,11 @@ export const ReleaseStatus = Type.Object({
   /** `3/7`, for the STEP column. */
   step: Type.Optional(Type.String({ maxLength: 16 })),
   currentWeight: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+  /**
+   * The last AWS write that succeeded, recorded with the status after it (`<type> <digest>`): a
+   * write's effect found without it was made by a controller that died before telling it.
+   */
+  lastWrite: Type.Optional(Type.String({ maxLength: 64 })),
   /** Tag (or short digest) of the image being released, for the IMAGE column. */
   imageTag: Type.Optional(Type.String({ maxLength: 128 })),
   nextStepAt: Type.Optional(DateTime()),

@@ -71,7 +71,7 @@ export async function reconcileRelease(
       await ctx.checkpoint(decision.status);
       record();
     }
-    status = withResult(status, await execute(decision.action, release, ports));
+    status = withResult(status, decision.action, await execute(decision.action, release, ports));
     events.push({
       type: 'Normal',
       reason: ACTION_REASON[decision.action.type],

@@ -1,5 +1,6 @@
 // decide() through a canary, one observation at a time: the exact next action and status fields.
 import { describe, expect, it } from 'vitest';
+import { lastWriteOf } from '../../../../reconcilers/release/plan/found.js';
 import {
   canarySpec,
   canaryTaskSet,
@@ -77,7 +78,14 @@ describe('canary steps', () => {
   );
 
   it('a weight observed completes its step; the pause after it starts now and requeues at its end', () => {
-    const status = inFlight('Steps', { currentStepIndex: 0 });
+    // As stored after the controller's own setWeights (found-done.test.ts: without it).
+    const lastWrite = lastWriteOf({
+      type: 'setWeights',
+      region: 'us-east-1',
+      listenerArn: LISTENER,
+      weights: weights(5)![LISTENER]!,
+    });
+    const status = inFlight('Steps', { currentStepIndex: 0, lastWrite });
     const d = run(status, {
       service: service([stableTaskSet(), canaryTaskSet(5)]),
       weights: weights(5),
