@@ -19,6 +19,7 @@ import {
   describeFailure,
   serviceNotFound,
   taskSetArnRequired,
+  taskSetExternalIdTaken,
 } from './ecs-errors.js';
 import { ServiceObserver } from './ecs-service-observer.js';
 import * as taskDefinitions from './ecs-task-definitions.js';
@@ -90,7 +91,11 @@ export class AwsEcsAdapter implements EcsPort {
   async createTaskSet(ref: ServiceRef, input: taskSets.CreateTaskSetInput): Promise<TaskSet> {
     const service = await this.#requireService(ref);
     const existing = taskSets.findByExternalId(service, input.externalId);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) {
+      if (existing.taskDefinitionArn !== input.taskDefinitionArn)
+        throw taskSetExternalIdTaken(input.externalId, existing.taskDefinitionArn);
+      return existing;
+    }
     const template = input.template ?? taskSets.primaryTaskSet(service);
     try {
       return await taskSets.createTaskSet(this.#ecs(ref.region), ref, input, template);

@@ -82,6 +82,7 @@ describe('task sets', () => {
             taskSetArn: TS_ARN,
             status: 'PRIMARY',
             externalId: 'ldb-r1-stable',
+            taskDefinition: 'td:1',
             launchType: 'FARGATE' as const,
             capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
             platformVersion: '1.4.0',
@@ -122,6 +123,14 @@ describe('task sets', () => {
       scalePercent: 100,
     });
     expect(found.arn).toBe(TS_ARN);
+    expect(aws.sdk.commandCalls(CreateTaskSetCommand)).toHaveLength(0);
+    // The same externalId on another task definition is not ours to adopt (issue 9, item 1).
+    const taken = adapter.createTaskSet(ref, {
+      externalId: 'ldb-r1-stable',
+      taskDefinitionArn: 'td:2',
+      scalePercent: 100,
+    });
+    await expect(taken).rejects.toMatchObject({ name: 'TaskSetExternalIdTaken' });
     expect(aws.sdk.commandCalls(CreateTaskSetCommand)).toHaveLength(0);
   });
 

@@ -7,6 +7,7 @@ import { observationNeeds, specHash } from '../../../../reconcilers/release/plan
 import type { TaskDefinitionSummary } from '../../../../reconcilers/shared/ports/ecs.js';
 import {
   canarySpec,
+  canaryTaskSet,
   image,
   inFlight,
   OBJECT,
@@ -185,5 +186,48 @@ describe('the task definition a revision runs', () => {
       { spec },
     );
     expect(d.action?.type).not.toBe('createTaskSet');
+  });
+});
+
+describe('a task set of the revision’s name left by another Release (issue 9, item 1)', () => {
+  // Deleted mid-canary at 15 % with image v2, re-created with v3: revisions count from 1 again.
+  const v3 = canarySpec({ image: image('v3') });
+  const leftover = canaryTaskSet(15, { taskDefinitionArn: TD1.replace(/:1$/, ':7') });
+
+  it('is not adopted at Deploy: the revision creates its own', () => {
+    const deploy = inFlight(
+      'Deploy',
+      {
+        revision: { number: 1, specHash: specHash(v3), image: image('v3'), taskDefinitionArn: TD2 },
+      },
+      v3,
+    );
+    const d = run(
+      deploy,
+      {
+        service: service([stableTaskSet(), leftover]),
+        weights: weights(0),
+        revisionTaskDefinition: td(TD2, image('v3')),
+      },
+      { spec: v3 },
+    );
+    expect(d.status.revision?.taskSetArn).toBeUndefined();
+    expect(d.action).toMatchObject({ type: 'createTaskSet', taskDefinitionArn: TD2 });
+  });
+
+  it('before the revision starts: traffic back to stable, then the leftover is deleted', () => {
+    const cleanup = inFlight(
+      'Cleanup',
+      { revision: { number: 1, specHash: specHash(v3), image: image('v3') } },
+      v3,
+    );
+    const world = { service: service([stableTaskSet(), leftover]) };
+    const back = run(cleanup, { ...world, weights: weights(15) }, { spec: v3 });
+    expect(back.action).toMatchObject({
+      type: 'setWeights',
+      weights: [{ weight: 100 }, { weight: 0 }],
+    });
+    const gone = run(cleanup, { ...world, weights: weights(0) }, { spec: v3 });
+    expect(gone.action).toMatchObject({ type: 'deleteTaskSet', taskSetArn: leftover.arn });
   });
 });
