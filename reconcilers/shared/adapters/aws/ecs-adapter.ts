@@ -40,6 +40,7 @@ export class AwsEcsAdapter implements EcsPort {
   readonly #clients: AwsClients;
   readonly #observer: ServiceObserver;
   readonly #tagSearchDepth: number;
+  readonly #taskDefinitions = new taskDefinitions.TaskDefinitionCache();
 
   constructor(clients: AwsClients, options: AwsEcsAdapterOptions = {}) {
     this.#clients = clients;
@@ -63,7 +64,10 @@ export class AwsEcsAdapter implements EcsPort {
   }
 
   describeTaskDefinition(region: string, arnOrFamily: string): Promise<TaskDefinitionSummary> {
-    return taskDefinitions.describeTaskDefinition(this.#ecs(region), arnOrFamily);
+    const ecs = this.#ecs(region);
+    return taskDefinitions.describeTaskDefinition(ecs, arnOrFamily, (arn) =>
+      this.#taskDefinitions.describe(ecs, region, arn),
+    );
   }
 
   registerDerivedTaskDefinition(
@@ -72,7 +76,10 @@ export class AwsEcsAdapter implements EcsPort {
     change: ContainerChange,
     tags: Readonly<Record<string, string>>,
   ): Promise<TaskDefinitionSummary> {
-    return taskDefinitions.registerDerivedTaskDefinition(this.#ecs(region), base, change, tags);
+    const ecs = this.#ecs(region);
+    return taskDefinitions.registerDerivedTaskDefinition(ecs, base, change, tags, (arn) =>
+      this.#taskDefinitions.describe(ecs, region, arn),
+    );
   }
 
   findTaskDefinitionByTags(

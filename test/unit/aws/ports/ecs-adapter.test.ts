@@ -5,6 +5,7 @@ import {
   CreateTaskSetCommand,
   DeleteTaskSetCommand,
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
   DescribeTaskSetsCommand,
   DescribeTasksCommand,
   ListTasksCommand,
@@ -68,6 +69,26 @@ describe('describeService', () => {
     expect(await adapter.describeService(ref)).toBeUndefined();
     const error = await rejection(adapter.describeService(ref));
     expect(classifyAwsError(error)).toBe(AwsErrorKind.Throttling);
+  });
+});
+
+describe('task definitions', () => {
+  it('a revision is described once (its content never changes); a family name every time', async () => {
+    const arn = 'arn:aws:ecs:us-east-1:1:task-definition/api:7';
+    aws.sdk.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: {
+        taskDefinitionArn: arn,
+        family: 'api',
+        revision: 7,
+        containerDefinitions: [{ name: 'app', image: 'app:1' }],
+      },
+    });
+    await adapter.describeTaskDefinition('us-east-1', arn);
+    await adapter.describeTaskDefinition('us-east-1', arn);
+    expect(aws.sdk.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(1);
+    await adapter.describeTaskDefinition('us-east-1', 'api');
+    await adapter.describeTaskDefinition('us-east-1', 'api');
+    expect(aws.sdk.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(3);
   });
 });
 
