@@ -223,7 +223,21 @@ export function startFromSpec(d: Draft): StepResult {
   const window = d.spec.rollbackWindow?.revisions ?? 0;
   const recent = window === 0 ? [] : (d.status.stableHistory ?? []).slice(-window);
   const known = recent.findLast((r) => r.specHash === hash);
-  if (known === undefined) return startRevision(d, fromSpec(d.spec), 'NewRevision', 'spec changed');
+  if (known === undefined) {
+    // A spec that was stable before reuses that revision's task definition (no registration,
+    // no read; its content is checked before anything runs it), outside rollbackWindow too.
+    const earlier = (d.status.stableHistory ?? []).findLast(
+      (r) => r.specHash === hash && r.taskDefinitionArn !== undefined,
+    );
+    return earlier?.taskDefinitionArn === undefined
+      ? startRevision(d, fromSpec(d.spec), 'NewRevision', 'spec changed')
+      : startRevision(
+          d,
+          { ...fromSpec(d.spec), taskDefinitionArn: earlier.taskDefinitionArn },
+          'NewRevision',
+          `spec changed (back to the spec of revision ${earlier.number}: its task definition is reused)`,
+        );
+  }
   return startRevision(
     d,
     {
