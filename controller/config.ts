@@ -26,6 +26,8 @@ export interface ControllerConfig {
   readonly awsRegion: string;
   readonly awsEndpointUrl: string | undefined;
   readonly awsMaxAttempts: number;
+  /** `--aws-emulator`: the endpoint is an emulator (CloudWatch pinned to JSON 1.0). */
+  readonly awsEmulator: boolean;
   readonly awsRetryMode: AwsRetryMode;
   readonly redisUrl: string | undefined;
   readonly redisTlsCaFile: string | undefined;
@@ -120,6 +122,12 @@ const FLAGS = {
     env: ['AWS_ENDPOINT_URL'],
     default: undefined,
     help: 'Override AWS endpoints (emulator, VPC endpoint)',
+  },
+  'aws-emulator': {
+    kind: 'bool',
+    env: ['LATTICEDB_AWS_EMULATOR'],
+    default: 'false',
+    help: 'The AWS endpoint is an emulator (moto): pin CloudWatch to the JSON 1.0 protocol it speaks',
   },
   'aws-max-attempts': {
     kind: 'string',
@@ -255,6 +263,7 @@ export function parseConfig(
       '',
     awsEndpointUrl: v.url(raw('aws-endpoint-url'), ['http:', 'https:']),
     awsMaxAttempts: v.int(raw('aws-max-attempts'), 1, 20),
+    awsEmulator: v.bool(raw('aws-emulator')),
     awsRetryMode: v.oneOf(raw('aws-retry-mode'), AWS_RETRY_MODES),
     redisUrl: v.url(raw('redis-url'), ['redis:', 'rediss:']),
     redisTlsCaFile: raw('redis-tls-ca-file').value,

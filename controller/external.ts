@@ -16,6 +16,8 @@ export interface AwsSettings {
   readonly defaultRegion: string;
   /** Emulator or VPC endpoint override for every service (`--aws-endpoint-url`). */
   readonly endpoint?: string;
+  /** The endpoint is an AWS emulator (`--aws-emulator`): protocol pins it needs. */
+  readonly emulator?: boolean;
   /** Attempts per call, retries included (`--aws-max-attempts`). */
   readonly maxAttempts: number;
   /** `standard`, or `adaptive` (client-side rate limiting after throttling) (`--aws-retry-mode`). */

@@ -27,7 +27,9 @@
  * lags behind our last write; runs `finalizer.finalize` while the object is being deleted and then
  * removes the finalizer (guarded JSON Patch); adds the finalizer when `finalizer.wanted(obj)`;
  * on `validate` errors sets `InvalidSpec`=True, `Stalled`=True, `Ready`=False (message naming
- * every field; other status fields kept) and waits for the next spec change; otherwise calls
+ * every field; other status fields kept) and waits for the next spec change — unless the handler's
+ * optional `reconcileInvalid` has something that must act even then (operator emergency actions:
+ * its status is written with InvalidSpec/Stalled kept, its events emitted); otherwise calls
  * `reconcile`, sets `status.observedGeneration` and each condition's `observedGeneration`, keeps
  * `lastTransitionTime` unless a condition's status flipped (whole seconds), merge-patches
  * `/status` only when it changed (with `metadata.resourceVersion`: conflicts are retried), emits

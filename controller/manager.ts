@@ -118,6 +118,7 @@ export class Manager {
         maxAttempts: c.awsMaxAttempts,
         retryMode: c.awsRetryMode,
         ...(c.awsEndpointUrl === undefined ? {} : { endpoint: c.awsEndpointUrl }),
+        ...(c.awsEmulator ? { emulator: true } : {}),
       },
       redis:
         c.redisUrl === undefined

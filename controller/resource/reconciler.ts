@@ -10,6 +10,7 @@
  *     status patch fails). Throws retry with backoff (Warning event, sanitised); `TerminalError` ⇒ Stalled.
  */
 import { systemClock, type Clock } from '../clock.js';
+import { ConditionStatus, ConditionType } from '../k8s/conditions.js';
 import { isStaleWrite } from '../k8s/errors.js';
 import type { EventRecorder } from '../k8s/events.js';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../k8s/finalizers.js';
@@ -112,11 +113,25 @@ export class ResourceReconciler<Spec, Status extends BaseStatus> implements Reco
     }
     const errors = handler.validate(w.obj);
     if (errors.length > 0) {
-      const changed = await w.writeStatus(invalidSpecStatus(w.obj.status, errors, w.stamp()));
+      const wasInvalid = w.obj.status?.conditions?.some(
+        (c) => c.type === ConditionType.InvalidSpec && c.status === ConditionStatus.True,
+      );
+      const outcome = await handler.reconcileInvalid?.(w.obj, w.handlerContext(), errors);
+      // The handler's domain fields, over the conditions as they were (then InvalidSpec/Stalled).
+      const base =
+        outcome === undefined
+          ? w.obj.status
+          : { ...outcome.status, conditions: w.obj.status?.conditions ?? [] };
+      const changed = await w.writeStatus(invalidSpecStatus(base, errors, w.stamp()));
+      outcome?.afterStatusWrite?.();
       // One Warning per transition, not one per resync.
       const message = describeFieldErrors(errors);
-      if (changed) await w.emit([{ type: 'Warning', reason: Reason.InvalidSpec, message }]);
-      return done;
+      if (changed && wasInvalid !== true)
+        await w.emit([{ type: 'Warning', reason: Reason.InvalidSpec, message }]);
+      await w.emit(outcome?.events);
+      return outcome?.requeueAfterMs !== undefined && outcome.requeueAfterMs > 0
+        ? requeueAfter(outcome.requeueAfterMs)
+        : done;
     }
     const outcome = await handler.reconcile(w.obj, w.handlerContext());
     try {

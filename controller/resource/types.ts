@@ -91,6 +91,16 @@ export interface KindHandler<Spec, Status extends BaseStatus> {
    * throw `TerminalError` to mark the object `Stalled` without retrying. */
   reconcile(obj: CustomObject<Spec, Status>, ctx: HandlerContext<Status>): Promise<Outcome<Status>>;
   readonly finalizer?: FinalizerHandler<Spec, Status>;
+  /**
+   * Called instead of `reconcile` while `validate` reports errors, for what must act even then
+   * (operator emergency actions: abort, rollback). Undefined: nothing to do. Its status is written
+   * with `InvalidSpec`/`Stalled` kept (the handler's own conditions are not applied meanwhile).
+   */
+  reconcileInvalid?(
+    obj: CustomObject<Spec, Status>,
+    ctx: HandlerContext<Status>,
+    errors: readonly FieldError[],
+  ): Promise<Outcome<Status> | undefined>;
 }
 
 /** Read access to the informer cache (objects are frozen: clone before changing). */

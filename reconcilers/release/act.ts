@@ -2,38 +2,33 @@
 // the next observation (task sets by externalId, task definitions by the spec-hash tag, tasks by
 // startedBy, snapshots by id, listener weights read back, flag writes conditional on the version),
 // so a crash between this call and the status write never makes the next reconcile repeat it.
-import type { Action } from './plan/index.js';
+import { lastWriteOf } from './plan/found.js';
+import type { Action, ReleaseState } from './plan/index.js';
 import type { ReleaseObject, ReleasePorts } from './ports.js';
 
-/** Event reasons for the actions, in the past tense: they are emitted once the call returned. */
-export const ACTION_REASON: Record<Action['type'], string> = {
-  registerTaskDefinition: 'TaskDefinitionRegistered',
-  createTaskSet: 'TaskSetCreated',
-  scaleTaskSet: 'TaskSetScaled',
-  setWeights: 'TrafficShifted',
-  setPrimary: 'PrimaryTaskSetChanged',
-  deleteTaskSet: 'TaskSetDeleted',
-  updateService: 'ServiceUpdated',
-  createSnapshot: 'SnapshotCreated',
-  setMaintenanceFlag: 'MaintenanceFlagSet',
-  runMigrationTask: 'MigrationTaskStarted',
-  stopTask: 'MigrationTaskStopped',
-};
+export { ACTION_REASON } from './plan/found.js';
+
+/** What an action's answer tells that the next observation could only find by a search. */
+export interface ActionResult {
+  /** The ARN RegisterTaskDefinition answered (found otherwise by listing the family's tags). */
+  readonly taskDefinitionArn?: string;
+}
 
 export async function execute(
   action: Action,
   release: ReleaseObject,
   ports: ReleasePorts,
-): Promise<void> {
+): Promise<ActionResult> {
   switch (action.type) {
-    case 'registerTaskDefinition':
-      await ports.ecs.registerDerivedTaskDefinition(
+    case 'registerTaskDefinition': {
+      const td = await ports.ecs.registerDerivedTaskDefinition(
         action.region,
         action.base,
         action.change,
         action.tags,
       );
-      return;
+      return { taskDefinitionArn: td.arn };
+    }
     case 'createTaskSet':
       await ports.ecs.createTaskSet(action.ref, {
         externalId: action.externalId,
@@ -42,19 +37,19 @@ export async function execute(
         ...(action.loadBalancer === undefined ? {} : { loadBalancer: action.loadBalancer }),
         ...(action.template === undefined ? {} : { template: action.template }),
       });
-      return;
+      return {};
     case 'scaleTaskSet':
       await ports.ecs.updateTaskSetScale(action.ref, action.taskSetArn, action.scalePercent);
-      return;
+      return {};
     case 'setWeights':
       await ports.traffic.setWeights(action.region, action.listenerArn, action.weights);
-      return;
+      return {};
     case 'setPrimary':
       await ports.ecs.setPrimaryTaskSet(action.ref, action.taskSetArn);
-      return;
+      return {};
     case 'deleteTaskSet':
       await ports.ecs.deleteTaskSet(action.ref, action.taskSetArn);
-      return;
+      return {};
     case 'updateService':
       await ports.ecs.updateService(action.ref, {
         taskDefinitionArn: action.taskDefinitionArn,
@@ -64,16 +59,17 @@ export async function execute(
         ...(action.maximumPercent === undefined ? {} : { maximumPercent: action.maximumPercent }),
         ...(action.circuitBreaker === undefined ? {} : { circuitBreaker: action.circuitBreaker }),
       });
-      return;
+      return {};
     case 'createSnapshot':
       await ports.database.createSnapshot(
         action.region,
         action.dbInstanceIdentifier,
         action.snapshotId,
       );
-      return;
+      return {};
     case 'setMaintenanceFlag':
-      return setFlag(action, release, ports);
+      await setFlag(action, release, ports);
+      return {};
     case 'runMigrationTask':
       await ports.ecs.runTask(action.ref, {
         taskDefinitionArn: action.taskDefinitionArn,
@@ -81,10 +77,10 @@ export async function execute(
         command: action.command,
         startedBy: action.startedBy,
       });
-      return;
+      return {};
     case 'stopTask':
       await ports.ecs.stopTask(action.ref, action.taskArn, action.reason);
-      return;
+      return {};
   }
 }
 
@@ -102,4 +98,29 @@ async function setFlag(
       `maintenance flag ${action.flag} changed meanwhile (version ${result.conflict.currentVersion}, expected ${action.expectedVersion}); retrying`,
     );
   }
+}
+
+/**
+ * Folds the action's answer into the status written after it: which write it was (`lastWrite`,
+ * see plan/found.ts), and the registered task definition's ARN as soon as RegisterTaskDefinition
+ * returned it (the write happened), so the next reconcile reads it by ARN instead of searching the
+ * family by tag.
+ */
+export function withResult(
+  status: ReleaseState,
+  action: Action,
+  result: ActionResult,
+): ReleaseState {
+  const lastWrite = lastWriteOf(action);
+  if (lastWrite !== undefined) status = { ...status, lastWrite };
+  const revision = status.revision;
+  const arn = result.taskDefinitionArn;
+  if (
+    arn === undefined ||
+    revision?.registering !== true ||
+    revision.taskDefinitionArn !== undefined
+  )
+    return status;
+  const { registering: _registering, ...rest } = revision;
+  return { ...status, revision: { ...rest, taskDefinitionArn: arn } };
 }

@@ -532,6 +532,8 @@ export const ReleaseReason = {
   MigrationSucceeded: 'MigrationSucceeded',
   NotPaused: 'NotPaused',
   Pinned: 'Pinned',
+  /** The revision's task definition runs another image (or environment/secrets) than it names. */
+  TaskDefinitionMismatch: 'TaskDefinitionMismatch',
 } as const;
 export type ReleaseReason = (typeof ReleaseReason)[keyof typeof ReleaseReason];
 
@@ -576,6 +578,11 @@ export const Revision = Type.Object({
   taskSetArn: Type.Optional(Arn),
   /** Delivered without steps, analysis or approval (rollbackWindow, or the rollback action). */
   fastPath: Type.Optional(Type.Boolean()),
+  /**
+   * Written ahead of RegisterTaskDefinition: only a revision that may have registered (its answer
+   * lost to a crash or a failed status write) looks its task definition up by tag.
+   */
+  registering: Type.Optional(Type.Boolean()),
 });
 export type Revision = Static<typeof Revision>;
 
@@ -676,6 +683,11 @@ export const ReleaseStatus = Type.Object({
   /** `3/7`, for the STEP column. */
   step: Type.Optional(Type.String({ maxLength: 16 })),
   currentWeight: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+  /**
+   * The last AWS write that succeeded, recorded with the status after it (`<type> <digest>`): a
+   * write's effect found without it was made by a controller that died before telling it.
+   */
+  lastWrite: Type.Optional(Type.String({ maxLength: 64 })),
   /** Tag (or short digest) of the image being released, for the IMAGE column. */
   imageTag: Type.Optional(Type.String({ maxLength: 128 })),
   nextStepAt: Type.Optional(DateTime()),

@@ -4,6 +4,7 @@
 // pre-flight facts, snapshot, flags, migration task, due analysis measurements, smoke tests, alarms.
 import { analyze } from '../shared/analysis/index.js';
 import { checkAlarms, runHttpChecks } from '../shared/checks/index.js';
+import type { TaskDefinitionSummary } from '../shared/ports/ecs.js';
 import type { TargetGroupWeight } from '../shared/ports/traffic.js';
 import {
   currentTaskDefinitionArn,
@@ -35,14 +36,7 @@ export async function observe(
       : baseArn === undefined
         ? null
         : ports.ecs.describeTaskDefinition(region, baseArn),
-    revisionTaskDefinition:
-      needs.revisionSpecHash === undefined || baseArn === undefined
-        ? undefined
-        : ports.ecs
-            .findTaskDefinitionByTags(region, familyOf(baseArn), {
-              [SPEC_HASH_TAG]: needs.revisionSpecHash,
-            })
-            .then((td) => td ?? null),
+    revisionTaskDefinition: readRevisionTaskDefinition(ports, region, needs, baseArn),
     weights: readWeights(ports, region, needs.listeners),
     image: needs.image === undefined ? undefined : ports.images.lookup(needs.image),
     capacity: needs.capacity ? ports.ecs.clusterCapacity(region, cluster) : undefined,
@@ -78,6 +72,21 @@ export async function observe(
         : checkAlarms(ports.alarms, needs.alarms, region, signal === undefined ? {} : { signal }),
   });
   return { service, ...defined(observed) };
+}
+
+function readRevisionTaskDefinition(
+  ports: ReleasePorts,
+  region: string,
+  needs: ObservationNeeds,
+  baseArn: string | undefined,
+): Promise<TaskDefinitionSummary | null> | undefined {
+  const want = needs.revisionTaskDefinition;
+  if (want === undefined) return undefined;
+  if ('arn' in want) return ports.ecs.describeTaskDefinition(region, want.arn);
+  if (baseArn === undefined) return undefined;
+  return ports.ecs
+    .findTaskDefinitionByTags(region, familyOf(baseArn), { [SPEC_HASH_TAG]: want.specHash })
+    .then((td) => td ?? null);
 }
 
 async function readWeights(

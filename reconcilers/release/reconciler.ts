@@ -3,12 +3,12 @@
 // cannot be recognised afterwards (RunTask).
 import type { HandlerContext, KindHandler, Outcome } from '../../controller/index.js';
 import type { ReleaseSpec } from './api.js';
-import { ACTION_REASON, execute } from './act.js';
+import { ACTION_REASON, execute, withResult } from './act.js';
 import { noReleaseMetrics, type ReleaseMetrics } from './metrics.js';
 import { observe } from './observe.js';
 import { decide, observationNeeds, type ReleaseState, type Tuning } from './plan/index.js';
 import type { ReleaseObject, ReleasePorts } from './ports.js';
-import { validateRelease } from './validate.js';
+import { inFlightSpec, validateRelease } from './validate.js';
 
 export interface ReleaseHandlerOptions {
   readonly ports: ReleasePorts;
@@ -23,6 +23,13 @@ export function releaseHandler(
   return {
     validate: (obj) => validateRelease(obj),
     reconcile: (obj, ctx) => reconcileRelease(obj, ctx, options),
+    // Abort and rollback act even on a refused spec: with the revision's own strategy and routing.
+    reconcileInvalid: async (obj, ctx, errors) => {
+      const spec = inFlightSpec(obj);
+      if (spec === undefined) return undefined;
+      const invalid = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+      return reconcileRelease({ ...obj, spec }, ctx, options, invalid);
+    },
   };
 }
 
@@ -30,6 +37,7 @@ export async function reconcileRelease(
   release: ReleaseObject,
   ctx: HandlerContext<ReleaseState>,
   { ports, tuning, metrics = noReleaseMetrics }: ReleaseHandlerOptions,
+  invalid?: string,
 ): Promise<Outcome<ReleaseState>> {
   const now = ctx.now();
   const object = {
@@ -47,6 +55,7 @@ export async function reconcileRelease(
     observed,
     now,
     tuning,
+    ...(invalid === undefined ? {} : { invalid }),
   });
   const events = [...decision.events];
   // Counted once, when a status recording the decision is stored: the checkpoint, or the write
@@ -56,6 +65,7 @@ export async function reconcileRelease(
     if (!recorded) metrics.recorded(decision);
     recorded = true;
   };
+  let status = decision.status;
   if (decision.action !== undefined) {
     if (decision.checkpoint === true) {
       await ctx.checkpoint(decision.status);
@@ -63,7 +73,7 @@ export async function reconcileRelease(
     }
     // Lost leadership (or a reconcile timeout) since observing: another replica may be acting.
     ctx.signal.throwIfAborted();
-    await execute(decision.action, release, ports);
+    status = withResult(status, decision.action, await execute(decision.action, release, ports));
     events.push({
       type: 'Normal',
       reason: ACTION_REASON[decision.action.type],
@@ -76,7 +86,7 @@ export async function reconcileRelease(
   }
   metrics.measured(observed);
   return {
-    status: decision.status,
+    status,
     // After an AWS/Redis action its Events must survive a conflicting status patch.
     ...(decision.action === undefined ? { events } : { performedEvents: events }),
     afterStatusWrite: record,

@@ -20,6 +20,54 @@ export function validateRelease(
   ]);
 }
 
+/**
+ * The spec the revision in flight is undone with while the user's spec is refused only because it
+ * changes what that revision runs on (strategy, listener, target groups): the user's spec with the
+ * strategy and traffic routing recorded in status. Undefined when the spec is invalid in itself
+ * (nothing can be trusted) or nothing is in flight.
+ */
+export function inFlightSpec(
+  release: Pick<Release, 'spec'> & { readonly status?: InFlight },
+): ReleaseSpec | undefined {
+  const { spec, status } = release;
+  const own = validateSpec(ReleaseSpec, spec, (s) => [
+    ...setWeightErrors(s),
+    ...unknownMetricErrors(s),
+    ...arnRegionErrors(s),
+  ]);
+  if (own.length > 0 || inFlightChangeErrors(spec, status).length === 0) return undefined;
+  const routing = status?.trafficRouting;
+  const [a = '', b = ''] = routing?.targetGroupArns ?? [];
+  const listenerArn = routing?.listenerArn ?? '';
+  switch (status?.strategy) {
+    case 'Canary':
+      return {
+        ...spec,
+        strategy: {
+          canary: {
+            steps: [],
+            trafficRouting: {
+              alb: { listenerArn, stableTargetGroupArn: a, canaryTargetGroupArn: b },
+            },
+          },
+        },
+      };
+    case 'BlueGreen':
+      return {
+        ...spec,
+        strategy: {
+          blueGreen: {
+            trafficRouting: { alb: { listenerArn, blueTargetGroupArn: a, greenTargetGroupArn: b } },
+          },
+        },
+      };
+    case 'Rolling':
+      return { ...spec, strategy: { rolling: spec.strategy.rolling ?? {} } };
+    case undefined:
+      return undefined;
+  }
+}
+
 const STRATEGY_FIELD = { Canary: 'canary', BlueGreen: 'blueGreen', Rolling: 'rolling' } as const;
 
 /**

@@ -7,12 +7,15 @@
 // reconciled once), the length of each periodic-resync pass, and memory after each (after a full
 // GC); then its queue metrics from /metrics and how long SIGTERM takes. Figures, not assertions.
 //
-// Then (suite `flags`, see flags.ts) what the package's flag evaluator costs an application, and
-// (suite `steps`, see step-timing.ts) how punctually a canary and a flag ramp keep their schedule.
+// Then (suite `flags`, see flags.ts) what the package's flag evaluator costs an application;
+// (suite `steps`, see step-timing.ts) how punctually a canary and a flag ramp keep their schedule;
+// (suite `reactions`, see release-reaction.ts) spec change → first AWS write and abort → traffic
+// back to stable, p50/p99 over --release-trials trials.
 //
-//   npm run bench -- [--suites runtime,flags] [--counts 1000,5000] [--workers 2] [--resync 20s]
-//                    [--resync-passes 2] [--concurrency 25] [--flag-counts 1,100,10000]
-//                    [--fleet 50] [--fleet-window 65s] [--steps 10] [--step-interval 2s] [--keep]
+//   npm run bench -- [--suites runtime,flags,steps,reactions] [--counts 1000,5000] [--workers 2]
+//                    [--resync 20s] [--resync-passes 2] [--concurrency 25] [--node-flags '…']
+//                    [--flag-counts 1,100,10000] [--fleet 50] [--fleet-window 65s] [--steps 10]
+//                    [--step-interval 2s] [--release-trials 20] [--release-history 20] [--keep]
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +35,7 @@ import {
   seedObjects,
   type SeedResult,
 } from './objects.js';
+import { measureReleaseReactions, percentile, type ReleaseReactions } from './release-reaction.js';
 import { fmt, histogramMean, parsePrometheus, sumOf, table } from './report.js';
 
 const { values: args } = parseArgs({
@@ -41,8 +45,10 @@ const { values: args } = parseArgs({
     resync: { type: 'string', default: '20s' },
     'resync-passes': { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '25' },
+    'release-trials': { type: 'string', default: '20' },
+    'release-history': { type: 'string', default: '20' },
     keep: { type: 'boolean', default: false },
-    suites: { type: 'string', default: 'runtime,flags,steps' },
+    suites: { type: 'string', default: 'runtime,flags,steps,reactions' },
     steps: { type: 'string', default: '10' },
     'step-interval': { type: 'string', default: '2s' },
     // Node/V8 flags of the controller to compare with none, on the same objects; default the
@@ -54,7 +60,7 @@ const { values: args } = parseArgs({
     'fleet-window': { type: 'string', default: '65s' },
   },
 });
-const SUITES = ['runtime', 'flags', 'steps'] as const;
+const SUITES = ['runtime', 'flags', 'steps', 'reactions'] as const;
 type Suite = (typeof SUITES)[number];
 const suites = new Set(args.suites.split(',').filter((s) => s !== ''));
 const unknownSuites = [...suites].filter((s) => !(SUITES as readonly string[]).includes(s));
@@ -66,6 +72,8 @@ const comparedFlags = (args['node-flags'] ?? imageNodeFlags().join(' '))
 const nodeFlagVariants: readonly (readonly string[])[] =
   comparedFlags.length === 0 ? [[]] : [[], comparedFlags];
 const counts = args.counts.split(',').map(Number);
+const releaseTrials = Number(args['release-trials']);
+const releaseHistory = Number(args['release-history']);
 const workers = Number(args.workers);
 const resyncPasses = Number(args['resync-passes']);
 const resyncMs = parseDuration(args.resync);
@@ -73,6 +81,10 @@ if (
   counts.some((n) => !Number.isInteger(n) || n < 1) ||
   flagCounts.some((n) => !Number.isInteger(n) || n < 1) ||
   !(resyncPasses >= 1) ||
+  !Number.isInteger(releaseTrials) ||
+  releaseTrials < 1 ||
+  !Number.isInteger(releaseHistory) ||
+  releaseHistory < 0 ||
   unknownSuites.length > 0
 ) {
   process.stderr.write(
@@ -105,6 +117,7 @@ const env = await startEnvironment({
 const results: Measurement[] = [];
 let flagReport: string | undefined;
 let stepReport: string | undefined;
+let reactions: ReleaseReactions | undefined;
 try {
   if (runs('runtime')) await runtimeSuite();
   if (runs('flags')) {
@@ -127,12 +140,23 @@ try {
     });
     stepReport = stepTimingReport(timelines, intervalMs);
   }
+  if (runs('reactions')) {
+    log(
+      `Release reactions: ${releaseTrials} trials, ${releaseHistory} task definitions of history`,
+    );
+    reactions = await measureReleaseReactions(env, kubeConfigFromFile(env.kubeconfigPath), {
+      trials: releaseTrials,
+      history: releaseHistory,
+      log,
+    });
+  }
 } finally {
   await env.stop();
 }
 if (results.length > 0) process.stdout.write(`\n${report(results)}\n`);
 if (flagReport !== undefined) process.stdout.write(`\n${flagReport}\n`);
 if (stepReport !== undefined) process.stdout.write(`\n${stepReport}\n`);
+if (reactions !== undefined) process.stdout.write(`\n${reactionReport(reactions)}\n`);
 process.stdout.write(
   `load average at the end: ${loadavg()
     .map((l) => l.toFixed(2))
@@ -277,4 +301,24 @@ function report(ms: readonly Measurement[]): string {
   const heading = (m: Measurement): string =>
     `${fmt.int(m.objects)} objects${m.nodeFlags.length === 0 ? '' : `, ${m.nodeFlags.join(' ')}`}`;
   return `${table(['', ...ms.map(heading)], rows)}${note}`;
+}
+
+function reactionReport(r: ReleaseReactions): string {
+  const row = (label: string, values: readonly number[], unit: (v: number) => string) => [
+    label,
+    unit(percentile(values, 50)),
+    unit(percentile(values, 99)),
+    unit(Math.max(...values)),
+  ];
+  return [
+    `Release reactions (${fmt.int(r.trials)} trials; the family had ${fmt.int(r.history)} extra task definitions, one more per trial)`,
+    table(
+      ['', 'p50', 'p99', 'max'],
+      [
+        row('spec change → first AWS write', r.firstWriteMs, fmt.ms),
+        row('AWS reads before that write', r.readsBeforeWrite, fmt.int),
+        row('abort → traffic back to stable', r.abortMs, fmt.ms),
+      ],
+    ),
+  ].join('\n');
 }

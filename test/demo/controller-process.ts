@@ -39,6 +39,7 @@ export async function startDemoController(o: DemoControllerOptions): Promise<Dem
       `--namespaces=${o.namespace}`,
       `--aws-endpoint-url=${o.awsEndpoint}`,
       `--aws-region=${o.awsRegion}`,
+      '--aws-emulator',
       `--redis-url=${o.redisUrl}`,
       `--metrics-bind-address=127.0.0.1:${metricsPort}`,
       `--health-probe-bind-address=127.0.0.1:${healthPort}`,

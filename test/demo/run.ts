@@ -82,6 +82,7 @@ export async function runDemo(
       endpoint: env.awsEndpoint,
       credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
       maxAttempts: 1, // moto answers unimplemented calls with 500s that must not be retried
+      emulator: true,
     });
     cleanups.push(() => {
       aws.destroy();

@@ -14,8 +14,18 @@ import { beginRollback } from './rollback-start.js';
 const ORDER = ['abort', 'rollback', 'retry', 'promote', 'approve'] as const;
 type Name = (typeof ORDER)[number];
 
-export function applyActions(d: Draft, annotations: Readonly<Record<string, string>>): void {
-  for (const name of ORDER) {
+/**
+ * What acts while the spec is invalid: the ways back to stable. The others wait (unhandled)
+ * until the spec is restored, since they would drive the revision on with a spec not applied.
+ */
+export const EMERGENCY_ACTIONS: readonly Name[] = ['abort', 'rollback'];
+
+export function applyActions(
+  d: Draft,
+  annotations: Readonly<Record<string, string>>,
+  only: readonly Name[] = ORDER,
+): void {
+  for (const name of ORDER.filter((n) => only.includes(n))) {
     const value = annotations[ReleaseAction[name]]?.trim();
     if (value === undefined || recordedValue(value) === d.status.actions?.[name]) continue;
     const named = actionRevision(value);

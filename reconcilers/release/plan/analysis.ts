@@ -9,6 +9,7 @@
 // round that succeeds makes the gate Successful (the hold ends by itself), one that fails makes it
 // Failed (the revision rolls back: a canary left at its weight is still watched), an inconclusive
 // one starts the next round. The measurement list stays bounded as always (analyze).
+import { parseDuration } from '../../../controller/index.js';
 import type { ReleaseState } from './types.js';
 import {
   assessAll,
@@ -228,12 +229,23 @@ export function startGate(d: Draft, step: number): void {
  * promoted canary keeps its target group), so dimensions that name one target group of the pair
  * follow the roles: while the new revision runs in the spec's stable/blue group, they are swapped.
  */
+/**
+ * spec.analysis.interval is how often the gate measures: the interval of a metric without its own,
+ * and the shortest one a metric gets (a metric with a longer interval is measured less often).
+ */
+function paced(check: MetricCheck, gateInterval: string | undefined): MetricCheck {
+  if (gateInterval === undefined) return check;
+  const own = check.interval;
+  if (own !== undefined && parseDuration(own) >= parseDuration(gateInterval)) return check;
+  return { ...check, interval: gateInterval };
+}
+
 export function checksFor(
   spec: ReleaseSpec,
   status: ReleaseState | undefined,
   names?: readonly string[],
 ): MetricCheck[] {
-  const all = spec.analysis?.metrics ?? [];
+  const all = (spec.analysis?.metrics ?? []).map((c) => paced(c, spec.analysis?.interval));
   const chosen = names === undefined ? all : all.filter((c) => names.includes(c.name));
   const routing = routingOf(spec);
   if (routing === undefined || status?.stableTargetGroupArn !== routing.pair[1]) return chosen;

@@ -16,6 +16,7 @@ import {
   type Draft,
   type StepResult,
 } from './draft.js';
+import { foundDone } from './found.js';
 import { note } from './history.js';
 import {
   canarySteps,
@@ -102,6 +103,12 @@ function setWeightStep(
   // Traffic never goes down within a revision (only a rollback lowers it): a canary observed above
   // this step's weight — after a lost status write — completes the step as it is.
   if (current > weight || weightsEqual(weights, wanted)) {
+    if (current === weight && weight > 0)
+      foundDone(
+        d,
+        { type: 'setWeights', listenerArn, weights: wanted },
+        `canary weight ${weight}%`,
+      );
     if (backgroundAnalysis(d) && current > 0) startGate(d, i);
     return completeStep(d, i, `canary weight ${current}%`, undefined, weightChangedDuringStep(d));
   }

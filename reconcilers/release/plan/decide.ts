@@ -3,7 +3,8 @@
 // which is what makes a crash between an action and its status write harmless — the next
 // reconcile observes the action's effect and decides from there.
 import { assessAll } from '../../shared/analysis/index.js';
-import { applyActions } from './actions.js';
+import { ReleaseStage } from '../api.js';
+import { applyActions, EMERGENCY_ACTIONS } from './actions.js';
 import { activeGate, recordFor } from './analysis.js';
 import { conditionsFor } from './conditions.js';
 import { deadlineAt } from './deadline.js';
@@ -59,6 +60,16 @@ function run(d: Draft, input: DecideInput, suspended: boolean): StepResult {
   if (d.status.revision === undefined) {
     const adopted = adopt(d);
     if (adopted.kind === 'wait' || adopted.kind === 'act') return adopted;
+  }
+  if (input.invalid !== undefined) {
+    applyActions(d, input.annotations, EMERGENCY_ACTIONS);
+    if (d.status.stage === ReleaseStage.RollingBack) return runPipeline(d, { stopAtDone: true });
+    const n = d.status.revision?.number ?? 0;
+    return waitFor(
+      'human',
+      `the spec is invalid (${input.invalid}): nothing is applied until it is restored; ` +
+        `abort=${n} or rollback=${n} still return traffic to stable`,
+    );
   }
   applyActions(d, input.annotations);
   supersedeIfChanged(d);

@@ -17,6 +17,7 @@ import {
 } from './draft.js';
 import { turnOffFlagsLeftOn } from './flags-left-on.js';
 import { bounded, note } from './history.js';
+import { checkContent } from './revision.js';
 import { failRevision, irreversiblyMigrated } from './rollback-start.js';
 import type { Action, ObjectIdentity } from './types.js';
 import { serviceRef } from './world.js';
@@ -148,6 +149,8 @@ export function migrationStage(d: Draft): StepResult {
   const n = d.status.revision?.number ?? 0;
   const rec = record(d);
   if (rec?.phase !== 'Running') {
+    const wrong = checkContent(d);
+    if (wrong !== undefined) return wrong;
     const attempt = rec?.attempt ?? 0;
     const startedBy = startedByFor(d.object, n, attempt);
     d.status.migration = {

@@ -17,8 +17,11 @@ export interface ObservationNeeds {
   readonly serviceMaxAgeMs: number;
   /** Describe the task definition the stable revision (or the service) runs. */
   readonly baseTaskDefinition: boolean;
-  /** Look up the revision's task definition by this spec-hash tag. */
-  readonly revisionSpecHash?: string;
+  /**
+   * The revision's task definition: described by ARN before anything runs it (its content is
+   * checked), or looked up by spec-hash tag when a registration may have happened unrecorded.
+   */
+  readonly revisionTaskDefinition?: { readonly arn: string } | { readonly specHash: string };
   readonly listeners: readonly string[];
   readonly image?: string;
   readonly capacity: boolean;
@@ -70,9 +73,7 @@ export function observationNeeds(
   return {
     serviceMaxAgeMs: steady ? resyncMs : 0,
     baseTaskDefinition: status?.stableRevision === undefined || early,
-    ...(early && status?.revision?.taskDefinitionArn === undefined
-      ? { revisionSpecHash: status?.revision?.specHash ?? hash }
-      : {}),
+    ...revisionTaskDefinitionNeed(status, starting),
     listeners:
       routing === undefined || !inFlight
         ? []
@@ -114,4 +115,27 @@ export function observationNeeds(
     smoke,
     ...(stage === ReleaseStage.PostChecks && alarms.length > 0 ? { alarms } : {}),
   };
+}
+
+/**
+ * Only the revision in flight's own task definition is read, never one named by an earlier
+ * revision. By ARN where something may run it in this reconcile (Deploy, the migration task); by tag only when the
+ * write-ahead `registering` says a registration may have happened whose ARN was not stored — the
+ * first registration of a revision reads nothing (a tag search lists and describes the family).
+ */
+function revisionTaskDefinitionNeed(
+  status: ReleaseState | undefined,
+  starting: boolean,
+): Pick<ObservationNeeds, 'revisionTaskDefinition'> {
+  const revision = status?.revision;
+  if (starting || revision === undefined) return {};
+  const arn = revision.taskDefinitionArn;
+  if (arn !== undefined) {
+    return IN(status?.stage, 'Register', 'MaintenanceOn', 'Migration', 'Deploy')
+      ? { revisionTaskDefinition: { arn } }
+      : {};
+  }
+  return IN(status?.stage, 'Register') && revision.registering === true
+    ? { revisionTaskDefinition: { specHash: revision.specHash } }
+    : {};
 }

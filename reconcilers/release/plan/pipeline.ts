@@ -108,10 +108,13 @@ function leftForFailure(d: Draft, from: Stage): boolean {
 /** Far more than any real chain of transitions on one observation (every canary step at once). */
 const MAX_TRANSITIONS = 200;
 
-export function runPipeline(d: Draft): StepResult {
+/** `stopAtDone`: a rollback under an invalid spec ends there (no next revision is started). */
+export function runPipeline(d: Draft, opts: { readonly stopAtDone?: boolean } = {}): StepResult {
   const flavour = flavourOf(d);
   for (let i = 0; i < MAX_TRANSITIONS; i++) {
     const stage = d.status.stage ?? ReleaseStage.Cleanup;
+    if (opts.stopAtDone === true && stage === ReleaseStage.Done)
+      return waitFor('human', 'rolled back; the spec is invalid: restore it to go on');
     const result = handlerFor(flavour, stage)(d);
     if (result.kind === 'again') {
       d.facts.transitions.push(result.promoted === true ? 'promoted' : 'completed');

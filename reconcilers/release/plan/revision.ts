@@ -7,7 +7,7 @@ import { ReleaseReason, ReleaseStage, type ReleaseSpec, type Revision } from '..
 import { nowIso, probe, progressed, type Draft, type StepResult } from './draft.js';
 import { rememberFlagLeftOn } from './flags-left-on.js';
 import { imageTag, note } from './history.js';
-import { beginRollback } from './rollback-start.js';
+import { beginRollback, failRevision } from './rollback-start.js';
 import { pairTargetGroup, primaryTaskSet, routingOf } from './world.js';
 
 /** Task definitions we register carry this tag: a crash after RegisterTaskDefinition reuses it. */
@@ -56,6 +56,52 @@ function describes(spec: ReleaseSpec, c: Container): boolean {
     spec.secrets === undefined ||
     JSON.stringify(sortedSecrets(spec.secrets)) === JSON.stringify(sortedSecrets(c.secrets));
   return spec.image === c.image && sameEnv && sameSecrets && spec.restartedAt === undefined;
+}
+
+/**
+ * Why `td` is not the revision's task definition, or undefined when it is: the managed container
+ * runs the revision's image — and, for a revision of the current spec, the environment and secrets
+ * the spec sets. Checked before anything runs it (task set, green, rolling update, migration task)
+ * and before a task definition found by tag is adopted: a tag or hash alone is not proof.
+ */
+export function contentMismatch(
+  d: Pick<Draft, 'spec' | 'status'>,
+  td: TaskDefinitionSummary,
+): string | undefined {
+  const revision = d.status.revision;
+  const name = d.spec.target.container;
+  const c = td.containers.find((x) => x.name === name);
+  if (revision === undefined) return 'no revision';
+  if (c === undefined) return `task definition ${td.arn} has no container ${name}`;
+  if (c.image !== revision.image)
+    return `task definition ${td.arn} runs ${c.image}, not ${revision.image} (revision ${revision.number})`;
+  if (revision.specHash !== specHash(d.spec)) return undefined;
+  const { environment, secrets } = d.spec;
+  if (
+    environment !== undefined &&
+    JSON.stringify(sortedEnv(environment)) !== JSON.stringify(sortedEnv(c.environment))
+  )
+    return `task definition ${td.arn} has another environment than spec.environment`;
+  if (
+    secrets !== undefined &&
+    JSON.stringify(sortedSecrets(secrets)) !== JSON.stringify(sortedSecrets(c.secrets))
+  )
+    return `task definition ${td.arn} has other secrets than spec.secrets`;
+  return undefined;
+}
+
+/**
+ * Before `td` runs anything: wait for it to be read, or fail the revision when it is not the
+ * revision's (undefined: it is, go on).
+ */
+export function checkContent(d: Draft): StepResult | undefined {
+  const arn = d.status.revision?.taskDefinitionArn;
+  const td = d.observed.revisionTaskDefinition;
+  if (td === undefined || td === null || td.arn !== arn)
+    return probe('the content of the revision’s task definition');
+  const mismatch = contentMismatch(d, td);
+  if (mismatch === undefined) return undefined;
+  return failRevision(d, ReleaseReason.TaskDefinitionMismatch, mismatch);
 }
 
 /** Clears everything that belongs to one delivery attempt (new revision, or retry). */
@@ -178,7 +224,21 @@ export function startFromSpec(d: Draft): StepResult {
   const window = d.spec.rollbackWindow?.revisions ?? 0;
   const recent = window === 0 ? [] : (d.status.stableHistory ?? []).slice(-window);
   const known = recent.findLast((r) => r.specHash === hash);
-  if (known === undefined) return startRevision(d, fromSpec(d.spec), 'NewRevision', 'spec changed');
+  if (known === undefined) {
+    // A spec that was stable before reuses that revision's task definition (no registration,
+    // no read; its content is checked before anything runs it), outside rollbackWindow too.
+    const earlier = (d.status.stableHistory ?? []).findLast(
+      (r) => r.specHash === hash && r.taskDefinitionArn !== undefined,
+    );
+    return earlier?.taskDefinitionArn === undefined
+      ? startRevision(d, fromSpec(d.spec), 'NewRevision', 'spec changed')
+      : startRevision(
+          d,
+          { ...fromSpec(d.spec), taskDefinitionArn: earlier.taskDefinitionArn },
+          'NewRevision',
+          `spec changed (back to the spec of revision ${earlier.number}: its task definition is reused)`,
+        );
+  }
   return startRevision(
     d,
     {

@@ -5,6 +5,7 @@
 // flag off; then the revision is Done with the rollback's outcome.
 import { ReleaseStage } from '../api.js';
 import { act, nowIso, probe, progressed, waitFor, type Draft, type StepResult } from './draft.js';
+import { foundDone } from './found.js';
 import { logDeployment, note } from './history.js';
 import { maintenanceOff } from './migration.js';
 import { touchedTraffic } from './rollback-start.js';
@@ -86,6 +87,12 @@ function undoTaskSets(d: Draft): StepResult | undefined {
       );
     return setWeights(d, listenerArn, wanted, 'rolling back: all traffic to stable');
   }
+  if ((d.status.currentWeight ?? 0) !== 0)
+    foundDone(
+      d,
+      { type: 'setWeights', listenerArn, weights: wanted },
+      'rolling back: all traffic to stable',
+    );
   d.status.currentWeight = 0;
   if (stable !== undefined && stable.status !== 'PRIMARY') {
     return setPrimary(d, stable.arn, `rolling back: task set ${stable.id} is primary again`);

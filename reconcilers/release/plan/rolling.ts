@@ -2,6 +2,7 @@
 // definition and the circuit breaker, then progress read from the service's deployments.
 import { ReleaseReason } from '../api.js';
 import { act, nowIso, progressed, waitFor, type Draft, type StepResult } from './draft.js';
+import { checkContent } from './revision.js';
 import { failRevision } from './rollback-start.js';
 import type { Action } from './types.js';
 import { serviceRef } from './world.js';
@@ -31,6 +32,8 @@ export function rollingDeployStage(d: Draft): StepResult {
           `${service.taskDefinitionArn ?? 'another task definition'}: ECS rolled it back, or another writer replaced it`,
       );
     }
+    const wrong = checkContent(d);
+    if (wrong !== undefined) return wrong;
     // Recorded with the action, not ahead of it: a crash before the status write finds the
     // deployment on the next reconcile, while a write-ahead with no call behind it would fail
     // a revision that never started.

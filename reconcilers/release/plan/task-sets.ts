@@ -6,6 +6,8 @@ import type { TargetGroupWeight } from '../../shared/ports/traffic.js';
 import { ReleaseReason } from '../api.js';
 import { act, probe, progressed, waitFor, type Draft, type StepResult } from './draft.js';
 import { note } from './history.js';
+import { foundDone } from './found.js';
+import { checkContent } from './revision.js';
 import { failRevision } from './rollback-start.js';
 import type { Action } from './types.js';
 import {
@@ -80,6 +82,8 @@ export function ensureTaskSet(
   }
   const ts = revisionTaskSet(d, service);
   if (ts === undefined) {
+    const wrong = checkContent(d);
+    if (wrong !== undefined) return wrong;
     // EXTERNAL services carry their load balancers on task sets: copy the primary's binding.
     const primary = primaryTaskSet(service);
     const pair: readonly string[] = routingOf(d.spec)?.pair ?? [];
@@ -97,6 +101,13 @@ export function ensureTaskSet(
       ...(primary === undefined ? {} : { template: primary }),
     };
     return act(action, `creating the ${role} task set of revision ${revision.number} at ${scale}%`);
+  }
+  if (revision.taskSetArn !== ts.arn) {
+    foundDone(
+      d,
+      { type: 'createTaskSet', externalId: ts.externalId ?? '' },
+      `the ${role} task set ${ts.id} of revision ${revision.number} exists`,
+    );
   }
   revision.taskSetArn = ts.arn;
   if (ts.scalePercent < scale)
@@ -123,8 +134,15 @@ export function takeAllTraffic(
   const wanted = splitWeights(traffic.roles.stableTg, traffic.roles.newTg, 100);
   if (!weightsEqual(traffic.weights, wanted))
     return setWeights(d, traffic.listenerArn, wanted, say.weights);
+  if (d.status.currentWeight !== 100)
+    foundDone(
+      d,
+      { type: 'setWeights', listenerArn: traffic.listenerArn, weights: wanted },
+      say.weights,
+    );
   d.status.currentWeight = 100;
   if (ts.status !== 'PRIMARY') return setPrimary(d, ts.arn, say.primary);
+  foundDone(d, { type: 'setPrimary', taskSetArn: ts.arn }, say.primary);
   note(
     d,
     'Normal',

@@ -91,6 +91,12 @@ export interface DecideInput {
   readonly observed: Observed;
   readonly now: Date;
   readonly tuning?: Tuning;
+  /**
+   * The spec is invalid (the message names the fields): `spec` is then the revision in flight's
+   * own (strategy and traffic routing from status), and only abort/rollback and a rollback under
+   * way act; the rest waits until the spec is restored.
+   */
+  readonly invalid?: string;
 }
 
 /** The one write a reconcile performs. Each is idempotent or recognisable in the next observation. */

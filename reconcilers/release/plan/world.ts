@@ -53,13 +53,21 @@ export function isTaskSetStable(ts: TaskSet): boolean {
 
 /**
  * The revision's task set: its own (by externalId, or as recorded), or the retiring one when it
- * runs the same task definition — a rollback inside blue/green's scaleDownDelay reuses blue.
+ * runs the same task definition — a rollback inside blue/green's scaleDownDelay reuses blue. One
+ * found by externalId is the revision's only when it runs the revision's task definition: a task
+ * set of the same name left by another Release (deleted mid-canary, re-created with another image,
+ * its revisions counting from 1 again) is a leftover, never adopted.
  */
 export function revisionTaskSet(d: Draft, service: ServiceState): TaskSet | undefined {
   const revision = d.status.revision;
   if (revision === undefined) return undefined;
   const live = liveTaskSets(service);
-  const own = live.find((ts) => revisionOfTaskSet(ts) === revision.number);
+  const own = live.find(
+    (ts) =>
+      revisionOfTaskSet(ts) === revision.number &&
+      revision.taskDefinitionArn !== undefined &&
+      ts.taskDefinitionArn === revision.taskDefinitionArn,
+  );
   if (own !== undefined) return own;
   const recorded = live.find((ts) => ts.arn === revision.taskSetArn);
   if (recorded !== undefined) return recorded;

@@ -178,8 +178,9 @@ export interface EcsPort {
     tags: Readonly<Record<string, string>>,
   ): Promise<TaskDefinitionSummary | undefined>;
   /**
-   * Idempotent by `externalId`: a non-DRAINING task set with it is returned as it is (nothing
-   * written). Without `template`, launch type, capacity providers, network and platform version come
+   * Idempotent by `externalId`: a non-DRAINING task set with it running the same task definition
+   * is returned as it is (nothing written); one running another is refused
+   * (`TaskSetExternalIdTaken`), never adopted. Without `template`, launch type, capacity providers, network and platform version come
    * from the service's PRIMARY task set.
    */
   createTaskSet(

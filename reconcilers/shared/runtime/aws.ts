@@ -20,6 +20,7 @@ export function awsClientsFor(deps: AwsDeps): AwsClients {
         maxAttempts: deps.aws.maxAttempts,
         retryMode: deps.aws.retryMode,
         ...(deps.aws.endpoint === undefined ? {} : { endpoint: deps.aws.endpoint }),
+        ...(deps.aws.emulator === true ? { emulator: true } : {}),
         logger: deps.logger.child({ component: 'aws' }),
       }),
     (clients) => {

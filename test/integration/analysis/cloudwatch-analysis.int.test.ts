@@ -27,6 +27,7 @@ beforeEach(async () => {
     endpoint: testEnv().awsEndpoint,
     credentials,
     maxAttempts,
+    emulator: true,
     onRequest: (r) => calls.push(`${r.region}:${r.commandName}`),
   });
   source = new CloudWatchMetricSource(clients);

@@ -22,7 +22,13 @@ let now: Date;
 
 function clientsVia(endpoint: string, maxAttempts: number): AwsClients {
   const { credentials } = awsClientConfig();
-  const clients = new AwsClients({ region: 'us-east-1', endpoint, credentials, maxAttempts });
+  const clients = new AwsClients({
+    region: 'us-east-1',
+    endpoint,
+    credentials,
+    maxAttempts,
+    emulator: true,
+  });
   opened.push(clients);
   return clients;
 }

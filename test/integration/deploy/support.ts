@@ -140,6 +140,7 @@ export function testStackEnv(): Record<string, string> {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
     AWS_ENDPOINT_URL: testEnv().awsEndpoint,
+    LATTICEDB_AWS_EMULATOR: 'true',
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_EC2_METADATA_DISABLED: 'true',

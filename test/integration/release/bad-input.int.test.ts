@@ -13,10 +13,12 @@ import {
 } from '../../../reconcilers/release/api.js';
 import { adminKubeConfig, apiStatus, createTestNamespace } from '../../env/fixtures.js';
 import type { SeededLatticeDb } from '../../fixtures/moto/seed.js';
-import { createRelease, installCrd, waitForRelease } from './support.js';
+import { annotateRelease, createRelease, installCrd, waitForRelease } from './support.js';
 import {
   canarySpec,
   imageOf,
+  listenerShares,
+  motoService,
   NEW_TAG,
   patchReleaseSpec,
   seedWorld,
@@ -282,6 +284,39 @@ describe('Release bad input', () => {
     );
     await sleep(700);
     expect(writes(running)).toBe(before);
+  });
+
+  it('an abort still acts on a canary whose spec became invalid mid-flight (issue 9, item 4)', async () => {
+    const s = await seedWorld();
+    const ns = await createTestNamespace('rel-abort-invalid');
+    running = await startProxiedController(ns);
+    const spec = canarySpec(s, { steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }] });
+    await createRelease(ns, 'ldb', spec);
+    await waitForRelease(ns, 'ldb', (st) => st.phase === 'Paused', 'the pause at 10 %');
+    expect(await listenerShares(s, s.alb.listenerArn)).toEqual({ blue: 90, green: 10 });
+
+    await patchReleaseSpec(ns, 'ldb', { strategy: { canary: null, rolling: {} } });
+    await waitForRelease(
+      ns,
+      'ldb',
+      (st) => condition(st, 'InvalidSpec')?.status === 'True',
+      'InvalidSpec',
+    );
+    await annotateRelease(ns, 'ldb', 'abort', '1');
+    const aborted = await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.phase === 'Aborted' && st.stage === 'Done',
+      'the abort, under InvalidSpec',
+    );
+    // Undone with the revision's own listener and task sets (once done, nothing is in flight and
+    // the new strategy is accepted: no revision starts, the image is the same).
+    expect(aborted).toMatchObject({ currentWeight: 0, rollback: { outcome: 'Aborted' } });
+    expect(await listenerShares(s, s.alb.listenerArn)).toEqual({ blue: 100, green: 0 });
+    const service = await motoService(s, s.canary.ref.service);
+    expect(
+      (service.taskSets ?? []).filter((t) => t.status !== 'DRAINING').map((t) => t.externalId),
+    ).toEqual([s.canary.primaryExternalId]);
   });
 
   for (const c of RUNTIME) {

@@ -17,6 +17,7 @@ import { isReadOperation } from '../../env/aws-protocol.js';
 import { createTestNamespace, testEnv, uniqueName, waitFor } from '../../env/fixtures.js';
 import type { SeededLatticeDb } from '../../fixtures/moto/seed.js';
 import type { ControllerProcess } from '../deploy/support.js';
+import { releaseEvents } from './scenario.js';
 import {
   annotateRelease,
   createRelease,
@@ -335,9 +336,13 @@ async function runWithKill(
  * Runs a release killing the controller right after each of its AWS writes (before it sees the
  * answer), restarting it every time, until the release is done: every step is a crash point.
  */
-async function runKillingEveryWrite(
-  strategy: Strategy,
-): Promise<{ s: SeededLatticeDb; status: ReleaseStatus; flag: string; kills: string[] }> {
+async function runKillingEveryWrite(strategy: Strategy): Promise<{
+  s: SeededLatticeDb;
+  status: ReleaseStatus;
+  flag: string;
+  kills: string[];
+  ns: string;
+}> {
   const s = await seedWorld();
   view = new MotoView(s);
   const ns = await createTestNamespace('crash');
@@ -381,7 +386,7 @@ async function runKillingEveryWrite(
         `[crash-resume] ${strategy}: killed after each of ${kills.length} writes (${kills.join(', ')});` +
           ` ${processes.length} processes, ${log.calls.length} AWS calls`,
       );
-      return { s, status: outcome, flag, kills };
+      return { s, status: outcome, flag, kills, ns };
     }
     await proc.exited;
   }
@@ -570,6 +575,16 @@ describe('the Release controller killed after every AWS write', () => {
         strategy === 'migration' ? 2 : 0,
       );
       await expectCompletedOnce(strategy, run);
+      // Every write's answer was lost with the process: its Event comes from the step found done.
+      if (strategy !== 'migration') {
+        const events = await releaseEvents(run.ns, 'ldb');
+        const reasons = events.map((e) => e.reason);
+        for (const reason of ['TaskDefinitionRegistered', 'TaskSetCreated', 'TrafficShifted'])
+          expect(reasons, reason).toContain(reason);
+        const shifts = events.filter((e) => e.reason === 'TrafficShifted');
+        expect(shifts.length).toBeGreaterThanOrEqual(strategy === 'canary' ? 3 : 1);
+        expect(shifts.every((e) => e.message.includes('found already done'))).toBe(true);
+      }
     }, 240_000);
   }
 });

@@ -165,6 +165,7 @@ export function startReleaseController(
       `--namespaces=${namespace}`,
       `--aws-endpoint-url=${awsEndpoint}`,
       '--aws-region=us-east-1',
+      '--aws-emulator',
       `--redis-url=${env.redisUrl}`,
       '--metrics-bind-address=0',
       '--health-probe-bind-address=0',

@@ -42,12 +42,13 @@ describe('AwsClients', () => {
     expect(() => new AwsClients({ region: '' })).toThrow('default region');
   });
 
-  it('with an endpoint override, CloudWatch speaks AWS JSON 1.0 and the hook can add headers', async () => {
+  it('on an emulator (explicitly), CloudWatch speaks AWS JSON 1.0 and the hook can add headers', async () => {
     server = await startLocalAwsServer([{ status: 200, body: { MetricAlarms: [] } }]);
     const hooked: AwsOutgoingRequest[] = [];
     clients = new AwsClients({
       region: 'eu-west-1',
       endpoint: server.endpoint,
+      emulator: true,
       credentials,
       onRequest: (r) => {
         hooked.push({ ...r, headers: { ...r.headers } });

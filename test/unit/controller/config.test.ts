@@ -57,6 +57,10 @@ describe('parseConfig', () => {
     expect(c.redisUrl).toBe('redis://r:6379');
     expect(c.awsEndpointUrl).toBe('http://127.0.0.1:5000');
     expect(c.awsRegion).toBe('eu-west-1');
+    // An endpoint (a VPC endpoint, say) is not an emulator: the CloudWatch pin is asked for.
+    expect(c.awsEmulator).toBe(false);
+    expect(parseConfig(['--aws-emulator'], env).awsEmulator).toBe(true);
+    expect(parseConfig([], { LATTICEDB_AWS_EMULATOR: 'true' }).awsEmulator).toBe(true);
     expect(parseConfig(['--leader-elect=false'], {}).leaderElect).toBe(false);
   });
 

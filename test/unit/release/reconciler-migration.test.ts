@@ -54,7 +54,8 @@ describe('migration', () => {
     ]);
     expect(await flagOn(world)).toBe(true);
     expect(h.status.phase).toBe('Migrating');
-    expect(h.checkpoints).toBe(2); // written ahead: the flag going on, then RunTask
+    // written ahead: the registration, the flag going on, then RunTask
+    expect(h.checkpoints).toBe(3);
     const [task] = world.ecs.startedTasks();
     expect(task).toMatchObject({
       command: ['latticedb-migrate', 'up'],

@@ -4,8 +4,18 @@
 // canary task set; another listener left the revision's weights behind on the old one.
 import { describe, expect, it } from 'vitest';
 import type { ReleaseSpec } from '../../../reconcilers/release/api.js';
-import { validateRelease } from '../../../reconcilers/release/validate.js';
-import { inFlight, run } from './plan/fixtures.js';
+import { decide } from '../../../reconcilers/release/plan/index.js';
+import { inFlightSpec, validateRelease } from '../../../reconcilers/release/validate.js';
+import {
+  canaryTaskSet,
+  inFlight,
+  NOW,
+  OBJECT,
+  run,
+  service,
+  stableTaskSet,
+  weights,
+} from './plan/fixtures.js';
 import {
   blueGreenSpec,
   canarySpec,
@@ -119,5 +129,52 @@ describe('another listener or target groups while a canary is in flight', () => 
     );
     expect(rolling.status.revision?.number).toBe(2);
     expect(rolling.status.trafficRouting).toBeUndefined();
+  });
+});
+
+describe('operator emergency actions while the spec is refused (issue 9, item 4)', () => {
+  const routing = { listenerArn: LISTENER, targetGroupArns: [TG_A, TG_B] };
+  const refused = { ...rollingSpec(), image: canarySpec().image };
+
+  it('the revision is undone with its own strategy and routing, from status', () => {
+    const status = { ...inFlightCanary, trafficRouting: routing };
+    const spec = inFlightSpec({ spec: refused, status });
+    expect(spec?.strategy.canary?.trafficRouting.alb).toEqual({
+      listenerArn: LISTENER,
+      stableTargetGroupArn: TG_A,
+      canaryTargetGroupArn: TG_B,
+    });
+    expect(spec?.image).toBe(refused.image);
+    // Nothing in flight, or a spec invalid in itself: no stand-in.
+    expect(inFlightSpec({ spec: refused, status: { ...status, stage: 'Done' } })).toBeUndefined();
+  });
+
+  it('abort begins the rollback; other actions wait, and nothing else moves', () => {
+    const status = inFlight('Steps', {
+      currentStepIndex: 1,
+      currentWeight: 10,
+      trafficRouting: routing,
+    });
+    const spec = inFlightSpec({ spec: refused, status: { ...status, strategy: 'Canary' } })!;
+    const held = (annotations: Record<string, string>) =>
+      decide({
+        object: OBJECT,
+        spec,
+        status: { ...status, strategy: 'Canary' },
+        annotations,
+        observed: { service: service([stableTaskSet(), canaryTaskSet(10)]), weights: weights(10) },
+        now: NOW,
+        invalid: 'spec.strategy: revision 1 is in flight as Canary',
+      });
+    const idle = held({ 'delivery.latticedb.com/promote': '1' });
+    expect(idle.action).toBeUndefined();
+    expect(idle.status.actions?.promote).toBeUndefined(); // left for when the spec is restored
+    expect(idle.status.message).toMatch(/the spec is invalid .*abort=1 or rollback=1/);
+    const aborted = held({ 'delivery.latticedb.com/abort': '1' });
+    expect(aborted.status).toMatchObject({
+      stage: 'RollingBack',
+      rollback: { outcome: 'Aborted' },
+    });
+    expect(aborted.action).toMatchObject({ type: 'setWeights', listenerArn: LISTENER });
   });
 });

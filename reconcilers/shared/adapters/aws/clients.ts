@@ -33,6 +33,11 @@ export interface AwsClientsOptions {
   readonly region: string;
   /** Override for every service (moto, VPC interface endpoints). Unset in production. */
   readonly endpoint?: string;
+  /**
+   * The endpoint is an AWS emulator (moto): CloudWatch is pinned to the JSON 1.0 protocol the
+   * emulator speaks. Never set against AWS, VPC endpoints included (the SDK's default applies).
+   */
+  readonly emulator?: boolean;
   /** Explicit credentials (tests). Unset: the SDK default chain (IRSA web identity in the cluster). */
   readonly credentials?: AwsStaticCredentials;
   /** Attempts per call including the first; the SDK retries throttling and transient errors. Default 3. */
@@ -79,11 +84,11 @@ export class AwsClients {
   cloudWatch(region?: string): CloudWatchClient {
     return this.#get('cloudwatch', region, (config) =>
       // CloudWatch is moving from awsQuery to JSON 1.0 and CBOR. Emulators (moto) speak Query and
-      // JSON only, so pin JSON 1.0 (the 3.1141.0 default) when an endpoint is overridden; against
-      // AWS itself, follow the SDK's default.
-      this.#options.endpoint === undefined
-        ? new CloudWatchClient(config)
-        : new CloudWatchClient({ ...config, protocol: AwsJson1_0Protocol }),
+      // JSON only, so an emulator gets JSON 1.0 (the 3.1141.0 default) pinned; AWS, and its VPC
+      // endpoints, the SDK's default.
+      this.#options.emulator === true
+        ? new CloudWatchClient({ ...config, protocol: AwsJson1_0Protocol })
+        : new CloudWatchClient(config),
     );
   }
 

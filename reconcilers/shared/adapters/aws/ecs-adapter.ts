@@ -19,6 +19,7 @@ import {
   describeFailure,
   serviceNotFound,
   taskSetArnRequired,
+  taskSetExternalIdTaken,
 } from './ecs-errors.js';
 import { ServiceObserver } from './ecs-service-observer.js';
 import * as taskDefinitions from './ecs-task-definitions.js';
@@ -39,6 +40,7 @@ export class AwsEcsAdapter implements EcsPort {
   readonly #clients: AwsClients;
   readonly #observer: ServiceObserver;
   readonly #tagSearchDepth: number;
+  readonly #taskDefinitions = new taskDefinitions.TaskDefinitionCache();
 
   constructor(clients: AwsClients, options: AwsEcsAdapterOptions = {}) {
     this.#clients = clients;
@@ -62,7 +64,10 @@ export class AwsEcsAdapter implements EcsPort {
   }
 
   describeTaskDefinition(region: string, arnOrFamily: string): Promise<TaskDefinitionSummary> {
-    return taskDefinitions.describeTaskDefinition(this.#ecs(region), arnOrFamily);
+    const ecs = this.#ecs(region);
+    return taskDefinitions.describeTaskDefinition(ecs, arnOrFamily, (arn) =>
+      this.#taskDefinitions.describe(ecs, region, arn),
+    );
   }
 
   registerDerivedTaskDefinition(
@@ -71,7 +76,10 @@ export class AwsEcsAdapter implements EcsPort {
     change: ContainerChange,
     tags: Readonly<Record<string, string>>,
   ): Promise<TaskDefinitionSummary> {
-    return taskDefinitions.registerDerivedTaskDefinition(this.#ecs(region), base, change, tags);
+    const ecs = this.#ecs(region);
+    return taskDefinitions.registerDerivedTaskDefinition(ecs, base, change, tags, (arn) =>
+      this.#taskDefinitions.describe(ecs, region, arn),
+    );
   }
 
   findTaskDefinitionByTags(
@@ -90,7 +98,11 @@ export class AwsEcsAdapter implements EcsPort {
   async createTaskSet(ref: ServiceRef, input: taskSets.CreateTaskSetInput): Promise<TaskSet> {
     const service = await this.#requireService(ref);
     const existing = taskSets.findByExternalId(service, input.externalId);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) {
+      if (existing.taskDefinitionArn !== input.taskDefinitionArn)
+        throw taskSetExternalIdTaken(input.externalId, existing.taskDefinitionArn);
+      return existing;
+    }
     const template = input.template ?? taskSets.primaryTaskSet(service);
     try {
       return await taskSets.createTaskSet(this.#ecs(ref.region), ref, input, template);

@@ -24,6 +24,13 @@ export const containerNotInTaskDefinition = (container: string, taskDefinition: 
     `task definition ${taskDefinition} has no container named ${container}`,
   );
 
+/** A task set with the externalId exists but runs another task definition: never adopted. */
+export const taskSetExternalIdTaken = (externalId: string, taskDefinition: string) =>
+  new EcsPortError(
+    'TaskSetExternalIdTaken',
+    `task set ${externalId} exists and runs ${taskDefinition}, another task definition; not adopted`,
+  );
+
 /** moto leaves every set ACTIVE when given a short task-set id; AWS accepts both. */
 export const taskSetArnRequired = (taskSet: string): EcsPortError =>
   new EcsPortError('InvalidTaskSetArn', `a full task-set ARN is required, got ${taskSet}`);

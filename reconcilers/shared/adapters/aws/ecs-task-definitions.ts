@@ -37,10 +37,44 @@ const COPIED_FIELDS = [
 export const TAG_SEARCH_DEPTH = 20;
 const PARALLEL_DESCRIBES = 5;
 
+export interface DescribedTaskDefinition {
+  readonly taskDefinition: TaskDefinition;
+  readonly tags: Tag[];
+}
+
+/**
+ * Described task-definition revisions by region and ARN. A revision's content never changes, so
+ * the base a registration derives from, or the revision checked before it runs, is read once.
+ */
+export class TaskDefinitionCache {
+  readonly #entries = new Map<string, Promise<DescribedTaskDefinition>>();
+  readonly #max: number;
+
+  constructor(max = 200) {
+    this.#max = max;
+  }
+
+  describe(ecs: ECSClient, region: string, arnOrFamily: string): Promise<DescribedTaskDefinition> {
+    // A family name (or family without revision) names whatever is newest: never cached.
+    if (!/:\d+$/.test(arnOrFamily)) return describeTaskDefinitionRaw(ecs, arnOrFamily);
+    const key = `${region}/${arnOrFamily}`;
+    const hit = this.#entries.get(key);
+    if (hit !== undefined) return hit;
+    const read = describeTaskDefinitionRaw(ecs, arnOrFamily);
+    this.#entries.set(key, read);
+    read.catch(() => this.#entries.delete(key));
+    if (this.#entries.size > this.#max) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    return read;
+  }
+}
+
 export async function describeTaskDefinitionRaw(
   ecs: ECSClient,
   arnOrFamily: string,
-): Promise<{ taskDefinition: TaskDefinition; tags: Tag[] }> {
+): Promise<DescribedTaskDefinition> {
   const out = await ecs.send(
     new DescribeTaskDefinitionCommand({ taskDefinition: arnOrFamily, include: ['TAGS'] }),
   );
@@ -53,8 +87,10 @@ export async function describeTaskDefinitionRaw(
 export async function describeTaskDefinition(
   ecs: ECSClient,
   arnOrFamily: string,
+  describe: (arn: string) => Promise<DescribedTaskDefinition> = (arn) =>
+    describeTaskDefinitionRaw(ecs, arn),
 ): Promise<TaskDefinitionSummary> {
-  const { taskDefinition, tags } = await describeTaskDefinitionRaw(ecs, arnOrFamily);
+  const { taskDefinition, tags } = await describe(arnOrFamily);
   return toTaskDefinitionSummary(taskDefinition, tags);
 }
 
@@ -63,8 +99,10 @@ export async function registerDerivedTaskDefinition(
   base: string,
   change: ContainerChange,
   tags: Readonly<Record<string, string>>,
+  describe: (arn: string) => Promise<DescribedTaskDefinition> = (arn) =>
+    describeTaskDefinitionRaw(ecs, arn),
 ): Promise<TaskDefinitionSummary> {
-  const { taskDefinition: td, tags: baseTags } = await describeTaskDefinitionRaw(ecs, base);
+  const { taskDefinition: td, tags: baseTags } = await describe(base);
   const input = derivedRegistration(td, baseTags, change, tags);
   const out = await ecs.send(new RegisterTaskDefinitionCommand(input));
   if (out.taskDefinition === undefined) {

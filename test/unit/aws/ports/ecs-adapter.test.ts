@@ -5,6 +5,7 @@ import {
   CreateTaskSetCommand,
   DeleteTaskSetCommand,
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
   DescribeTaskSetsCommand,
   DescribeTasksCommand,
   ListTasksCommand,
@@ -71,6 +72,26 @@ describe('describeService', () => {
   });
 });
 
+describe('task definitions', () => {
+  it('a revision is described once (its content never changes); a family name every time', async () => {
+    const arn = 'arn:aws:ecs:us-east-1:1:task-definition/api:7';
+    aws.sdk.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: {
+        taskDefinitionArn: arn,
+        family: 'api',
+        revision: 7,
+        containerDefinitions: [{ name: 'app', image: 'app:1' }],
+      },
+    });
+    await adapter.describeTaskDefinition('us-east-1', arn);
+    await adapter.describeTaskDefinition('us-east-1', arn);
+    expect(aws.sdk.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(1);
+    await adapter.describeTaskDefinition('us-east-1', 'api');
+    await adapter.describeTaskDefinition('us-east-1', 'api');
+    expect(aws.sdk.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(3);
+  });
+});
+
 describe('task sets', () => {
   const withPrimary = {
     services: [
@@ -82,6 +103,7 @@ describe('task sets', () => {
             taskSetArn: TS_ARN,
             status: 'PRIMARY',
             externalId: 'ldb-r1-stable',
+            taskDefinition: 'td:1',
             launchType: 'FARGATE' as const,
             capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
             platformVersion: '1.4.0',
@@ -122,6 +144,14 @@ describe('task sets', () => {
       scalePercent: 100,
     });
     expect(found.arn).toBe(TS_ARN);
+    expect(aws.sdk.commandCalls(CreateTaskSetCommand)).toHaveLength(0);
+    // The same externalId on another task definition is not ours to adopt (issue 9, item 1).
+    const taken = adapter.createTaskSet(ref, {
+      externalId: 'ldb-r1-stable',
+      taskDefinitionArn: 'td:2',
+      scalePercent: 100,
+    });
+    await expect(taken).rejects.toMatchObject({ name: 'TaskSetExternalIdTaken' });
     expect(aws.sdk.commandCalls(CreateTaskSetCommand)).toHaveLength(0);
   });
 

@@ -1,6 +1,7 @@
 // decide() through a canary, one observation at a time: the exact next action and status fields.
 import { describe, expect, it } from 'vitest';
 import { toRfc3339 } from '../../../../controller/index.js';
+import { lastWriteOf } from '../../../../reconcilers/release/plan/found.js';
 import {
   canarySpec,
   canaryTaskSet,
@@ -18,6 +19,7 @@ import {
   TG_A,
   TG_B,
   weights,
+  revisionTd,
 } from './fixtures.js';
 
 const split = (canary: number) => ({
@@ -33,7 +35,10 @@ const at = (offsetMs: number): Date => new Date(NOW.getTime() + offsetMs);
 
 describe('canary steps', () => {
   it('Deploy without a task set creates it: externalId, canary target group, first weight as scale, primary as template', () => {
-    const d = run(inFlight('Deploy'), { weights: weights(0) });
+    const d = run(inFlight('Deploy'), {
+      weights: weights(0),
+      revisionTaskDefinition: revisionTd(),
+    });
     expect(d.action).toMatchObject({
       type: 'createTaskSet',
       externalId: 'ldb-r1-canary',
@@ -77,7 +82,14 @@ describe('canary steps', () => {
   );
 
   it('a weight observed completes its step; the pause after it starts now and scales the canary ahead of the next weight', () => {
-    const status = inFlight('Steps', { currentStepIndex: 0 });
+    // As stored after the controller's own setWeights (found-done.test.ts: without it).
+    const lastWrite = lastWriteOf({
+      type: 'setWeights',
+      region: 'us-east-1',
+      listenerArn: LISTENER,
+      weights: weights(5)![LISTENER]!,
+    });
+    const status = inFlight('Steps', { currentStepIndex: 0, lastWrite });
     const d = run(status, {
       service: service([stableTaskSet(), canaryTaskSet(5)]),
       weights: weights(5),

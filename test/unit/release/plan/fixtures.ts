@@ -8,7 +8,11 @@ import {
   type Observed,
   type ReleaseState,
 } from '../../../../reconcilers/release/plan/index.js';
-import type { ServiceState, TaskSet } from '../../../../reconcilers/shared/ports/ecs.js';
+import type {
+  ServiceState,
+  TaskDefinitionSummary,
+  TaskSet,
+} from '../../../../reconcilers/shared/ports/ecs.js';
 import { canarySpec, CONTAINER, image, LISTENER, REF, TG_A, TG_B } from '../support/world.js';
 
 export {
@@ -77,6 +81,23 @@ export function service(
     ...p,
   };
 }
+
+/** Revision 1's task definition (TD2) as observed: the managed container runs `spec`'s image. */
+export const revisionTd = (spec: ReleaseSpec = canarySpec()): TaskDefinitionSummary => ({
+  arn: TD2,
+  family: 'latticedb',
+  revision: 2,
+  containers: [
+    {
+      name: CONTAINER,
+      image: spec.image,
+      environment: { ...spec.environment },
+      secrets: [...(spec.secrets ?? [])],
+    },
+  ],
+  tags: {},
+  requiresCompatibilities: ['FARGATE'],
+});
 
 /** Production listener weights with `canary` % on TG_B. */
 export const weights = (canary: number, listener = LISTENER): Observed['weights'] => ({

@@ -18,6 +18,7 @@ import {
   TG_A,
   TG_B,
   weights,
+  revisionTd,
 } from './fixtures.js';
 
 const stabilizing = service([
@@ -75,7 +76,10 @@ describe('blue/green', () => {
   it('Deploy creates green at 100 % in the target group blue does not use, then points the test listener at it', () => {
     const d = run(
       inFlight('Deploy', {}, spec),
-      { weights: { ...weights(0), ...weights(0, TEST_LISTENER) } },
+      {
+        weights: { ...weights(0), ...weights(0, TEST_LISTENER) },
+        revisionTaskDefinition: revisionTd(spec),
+      },
       { spec },
     );
     expect(d.action).toMatchObject({
@@ -163,7 +167,11 @@ describe('rolling', () => {
     });
 
   it('Deploy updates the service with the circuit breaker as configured', () => {
-    const d = run(inFlight('Deploy', {}, spec), { service: ecsService() }, { spec });
+    const d = run(
+      inFlight('Deploy', {}, spec),
+      { service: ecsService(), revisionTaskDefinition: revisionTd(spec) },
+      { spec },
+    );
     expect(d.action).toEqual({
       type: 'updateService',
       ref: { region: 'us-east-1', cluster: 'prod', service: 'latticedb' },

@@ -1,7 +1,17 @@
 // The migration stages in decide(): snapshot, flag CAS, RunTask written ahead, exit codes.
 import { describe, expect, it } from 'vitest';
 import { observationNeeds } from '../../../../reconcilers/release/plan/needs.js';
-import { canarySpec, inFlight, iso, next, OBJECT, run, TD2, weights } from './fixtures.js';
+import {
+  canarySpec,
+  inFlight,
+  iso,
+  next,
+  OBJECT,
+  revisionTd,
+  run,
+  TD2,
+  weights,
+} from './fixtures.js';
 
 describe('migration stages', () => {
   const spec = canarySpec({
@@ -53,7 +63,11 @@ describe('migration stages', () => {
       expectedVersion: 4,
       write: { enabled: true, basisPoints: 10_000, updatedBy: 'controller:prod/latticedb' },
     });
-    const start = run(inFlight('MaintenanceOn', {}, spec), { flag: record(true, 5) }, { spec });
+    const start = run(
+      inFlight('MaintenanceOn', {}, spec),
+      { flag: record(true, 5), revisionTaskDefinition: revisionTd(spec) },
+      { spec },
+    );
     expect(start.checkpoint).toBe(true);
     expect(start.action).toMatchObject({
       type: 'runMigrationTask',
@@ -112,7 +126,11 @@ describe('migration stages', () => {
       spec,
     );
     const task = (exitCode: number) => ({ arn: 'arn:task/1', lastStatus: 'STOPPED', exitCode });
-    const ok = run(running, { migrationTask: task(0), weights: weights(0) }, { spec });
+    const ok = run(
+      running,
+      { migrationTask: task(0), weights: weights(0), revisionTaskDefinition: revisionTd(spec) },
+      { spec },
+    );
     expect(ok.status.migration).toMatchObject({ phase: 'Succeeded', exitCode: 0 });
     expect(ok.action).toMatchObject({ type: 'createTaskSet' });
     const bad = run(running, { migrationTask: task(1), flag: record(true, 5) }, { spec });

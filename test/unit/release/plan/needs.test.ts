@@ -1,7 +1,7 @@
 // observationNeeds: each stage reads what it decides on and nothing more; steady state reads only
 // the (cached) service.
 import { describe, expect, it } from 'vitest';
-import { observationNeeds, specHash } from '../../../../reconcilers/release/plan/index.js';
+import { observationNeeds } from '../../../../reconcilers/release/plan/index.js';
 import {
   blueGreenSpec,
   canarySpec,
@@ -31,7 +31,6 @@ describe('observationNeeds', () => {
     expect(needs(undefined)).toMatchObject({
       serviceMaxAgeMs: 0,
       baseTaskDefinition: true,
-      revisionSpecHash: specHash(canarySpec()),
       listeners: [LISTENER],
       image: canarySpec().image,
       capacity: true,

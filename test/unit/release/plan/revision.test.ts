@@ -79,7 +79,12 @@ describe('adoption and new revisions', () => {
 
   it('a task definition registered before a crash is found by its tag and reused', () => {
     const status = inFlight('Register', {
-      revision: { number: 1, specHash: specHash(canarySpec()), image: image('v2') },
+      revision: {
+        number: 1,
+        specHash: specHash(canarySpec()),
+        image: image('v2'),
+        registering: true,
+      },
     });
     const d = run(status, {
       baseTaskDefinition: container(image('v1')),

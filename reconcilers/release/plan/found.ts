@@ -1,0 +1,64 @@
+// "Every AWS write is an Event", also when the controller died right after a write: the Event is
+// emitted once the call returned, so a crash (or a lost status write) between the answer and the
+// status write loses it. The status written after a successful write records which write it was
+// (`status.lastWrite`); a later reconcile that finds a write's effect without that record tells it
+// then, saying it was found done.
+import { createHash } from 'node:crypto';
+import type { TargetGroupWeight } from '../../shared/ports/traffic.js';
+import type { Draft } from './draft.js';
+import { note } from './history.js';
+import type { Action } from './types.js';
+
+/** Event reasons for the actions, in the past tense: they are emitted once the call returned. */
+export const ACTION_REASON: Record<Action['type'], string> = {
+  registerTaskDefinition: 'TaskDefinitionRegistered',
+  createTaskSet: 'TaskSetCreated',
+  scaleTaskSet: 'TaskSetScaled',
+  setWeights: 'TrafficShifted',
+  setPrimary: 'PrimaryTaskSetChanged',
+  deleteTaskSet: 'TaskSetDeleted',
+  updateService: 'ServiceUpdated',
+  createSnapshot: 'SnapshotCreated',
+  setMaintenanceFlag: 'MaintenanceFlagSet',
+  runMigrationTask: 'MigrationTaskStarted',
+  stopTask: 'MigrationTaskStopped',
+};
+
+/** What identifies a write whose effect can be found afterwards. */
+export type WriteId =
+  | { readonly type: 'createTaskSet'; readonly externalId: string }
+  | {
+      readonly type: 'setWeights';
+      readonly listenerArn: string;
+      readonly weights: readonly TargetGroupWeight[];
+    }
+  | { readonly type: 'setPrimary'; readonly taskSetArn: string };
+
+const digest = (value: unknown): string =>
+  createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+
+function idOf(write: WriteId): string {
+  switch (write.type) {
+    case 'createTaskSet':
+      return `${write.type} ${digest(write.externalId)}`;
+    case 'setWeights':
+      return `${write.type} ${digest([write.listenerArn, write.weights.map((w) => [w.targetGroupArn, w.weight])])}`;
+    case 'setPrimary':
+      return `${write.type} ${digest(write.taskSetArn)}`;
+  }
+}
+
+/** `status.lastWrite` after `action` succeeded (undefined: not one that is looked for). */
+export function lastWriteOf(action: Action): string | undefined {
+  return action.type === 'createTaskSet' ||
+    action.type === 'setWeights' ||
+    action.type === 'setPrimary'
+    ? idOf(action)
+    : undefined;
+}
+
+/** The effect of `write` is seen for the first time: tell it, unless status says we made it. */
+export function foundDone(d: Draft, write: WriteId, message: string): void {
+  if (d.status.lastWrite === idOf(write)) return;
+  note(d, 'Normal', ACTION_REASON[write.type], `${message} (found already done after a restart)`);
+}
