@@ -143,3 +143,4 @@ export type { DomainMetrics, MetricConfig } from './observability/metrics.js';
 export { LabelCap, OTHER_LABEL } from './observability/metrics.js';
 export { sanitizeMessage } from './observability/redact.js';
 export type { Logger } from './observability/logger.js';
+export { currentReconcileSignal, withReconcileSignal } from './reconcile-scope.js';
