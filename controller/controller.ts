@@ -22,6 +22,7 @@ import { isTerminalError, keyOf, requestOf, type Reconciler, type Request } from
 import { WorkQueue } from './workqueue/queue.js';
 import type { RateLimiter } from './workqueue/rate-limiter.js';
 import type { MonotonicClock } from './clock.js';
+import { withReconcileSignal } from './reconcile-scope.js';
 
 export interface ControllerOptions {
   /** Metric label and log field, e.g. `release`. */
@@ -193,11 +194,13 @@ export class Controller {
     const endTimer = metrics.reconcileTime.startTimer({ controller });
     let result: ReconcileResult;
     try {
-      const res = await this.#o.reconciler.reconcile(requestOf(key), {
-        log,
-        reconcileId,
-        signal: abort.signal,
-      });
+      const res = await withReconcileSignal(abort.signal, () =>
+        this.#o.reconciler.reconcile(requestOf(key), {
+          log,
+          reconcileId,
+          signal: abort.signal,
+        }),
+      );
       this.queue.forget(key);
       if (res.requeueAfterMs !== undefined && res.requeueAfterMs > 0) {
         this.queue.addAfter(key, res.requeueAfterMs);

@@ -157,3 +157,4 @@ export {
   registerUrlSecrets,
 } from './observability/secrets.js';
 export type { Logger } from './observability/logger.js';
+export { currentReconcileSignal, withReconcileSignal } from './reconcile-scope.js';

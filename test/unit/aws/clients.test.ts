@@ -5,6 +5,7 @@ import {
   type AwsOutgoingRequest,
 } from '../../../reconcilers/shared/adapters/aws/clients.js';
 import { classifyAwsError } from '../../../reconcilers/shared/adapters/aws/errors.js';
+import { withReconcileSignal } from '../../../controller/reconcile-scope.js';
 import { startLocalAwsServer, throttled, type LocalAwsServer } from './local-aws-server.js';
 
 const credentials = { accessKeyId: 'AKIATESTTESTTESTTEST', secretAccessKey: 'very-secret-key' };
@@ -65,6 +66,41 @@ describe('AwsClients', () => {
     expect(hooked.map((h) => [h.service, h.region, h.commandName])).toEqual([
       ['cloudwatch', 'eu-west-1', 'DescribeAlarmsCommand'],
     ]);
+  });
+
+  it('refuses to send, retries included, once the reconcile it runs for was aborted (lost leadership)', async () => {
+    server = await startLocalAwsServer([throttled, { status: 200, body: { MetricAlarms: [] } }]);
+    clients = new AwsClients({
+      region: 'us-east-1',
+      endpoint: server.endpoint,
+      credentials,
+      maxAttempts: 3,
+    });
+    const cw = clients.cloudWatch();
+    const lost = new AbortController();
+    lost.abort(new Error('leader election lost'));
+    await expect(
+      withReconcileSignal(lost.signal, () => cw.send(new DescribeAlarmsCommand({}))),
+    ).rejects.toThrow('leader election lost');
+    expect(server.seen).toHaveLength(0);
+
+    // Aborted while the first attempt was being throttled: the retry is not sent.
+    const running = new AbortController();
+    const call = withReconcileSignal(running.signal, () => cw.send(new DescribeAlarmsCommand({})));
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (server!.seen.length === 1) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 1);
+    });
+    running.abort(new Error('leader election lost'));
+    await expect(call).rejects.toThrow('leader election lost');
+    expect(server.seen).toHaveLength(1);
+    // Outside a reconcile (or while it runs) calls go through.
+    const out = await cw.send(new DescribeAlarmsCommand({}));
+    expect(out.$metadata.httpStatusCode).toBe(200);
   });
 
   it('the SDK retries throttling itself (standard mode)', async () => {

@@ -8,6 +8,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { AwsJson1_0Protocol } from '@aws-sdk/core/protocols';
+import { currentReconcileSignal } from '../../../../controller/index.js';
 import { sdkLogger, type AwsLogSink } from './sdk-logger.js';
 
 export type AwsService =
@@ -131,6 +132,7 @@ export class AwsClients {
     const client = build(this.#config(service, resolved));
     const hook = this.#options.onRequest;
     if (hook !== undefined) attachRequestHook(client, service, resolved, hook);
+    attachAbortCheck(client);
     this.#cache.set(key, client);
     return client;
   }
@@ -157,6 +159,26 @@ interface BaseClientConfig {
   endpoint?: string;
   credentials?: AwsStaticCredentials;
   logger?: ReturnType<typeof sdkLogger>;
+}
+
+/**
+ * Before every attempt (retries included), refuse to send when the reconcile this call runs for
+ * was aborted (lost leadership, reconcile timeout): another replica may be acting by now.
+ */
+function attachAbortCheck(client: AnyAwsClient): void {
+  const stack = client.middlewareStack as unknown as {
+    add(
+      mw: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
+      options: { step: 'finalizeRequest'; priority: 'low'; name: string; override: boolean },
+    ): void;
+  };
+  stack.add(
+    (next) => (args) => {
+      currentReconcileSignal()?.throwIfAborted();
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'latticedbReconcileAbort', override: true },
+  );
 }
 
 function attachRequestHook(
