@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CommonReason, ConditionType } from '../shared/api/conditions.js';
 import { Duration } from '../shared/api/duration.js';
+import { MetricCheck, MetricMeasurement } from '../shared/api/metric-check.js';
 import { EcsServiceRef } from '../shared/api/ecs-service-ref.js';
 import { DateTime } from '../shared/api/formats.js';
 import {
@@ -136,6 +137,9 @@ export const Autoscaling = withRules(
   [minMaxRule],
 );
 
+export const DeletionPolicy = { Retain: 'Retain', Delete: 'Delete' } as const;
+export type DeletionPolicy = (typeof DeletionPolicy)[keyof typeof DeletionPolicy];
+
 export const ScaleDown = Type.Object({
   step: Type.Optional(
     Type.Integer({
@@ -149,7 +153,17 @@ export const ScaleDown = Type.Object({
   healthCheck: Type.Optional(
     Type.Boolean({
       default: true,
-      description: 'Wait for a healthy, steady service between steps.',
+      description:
+        'Before each step the service must be healthy: running = desired and no failed tasks since the last step. false: steps follow the interval only.',
+    }),
+  ),
+  analysis: Type.Optional(
+    Type.Array(MetricCheck, {
+      maxItems: 10,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+      description:
+        'Metric checks measured before each step (e.g. CPU below a ceiling, so removing tasks is safe); every one must be Successful. Inconclusive or Failed halts at the current count.',
     }),
   ),
 });
@@ -162,6 +176,21 @@ export const ScalePolicySpec = withRules(
     ),
     scaleDown: Type.Optional(ScaleDown),
     autoscaling: Type.Optional(Autoscaling),
+    progressDeadline: Type.Optional(
+      Duration({
+        min: '1s',
+        default: '10m',
+        description:
+          'How long runningCount may stay below desiredCount after a change before the policy is Stalled (with ECS’s own service events as the reason).',
+      }),
+    ),
+    deletionPolicy: Type.Optional(
+      StringEnum(Object.values(DeletionPolicy), {
+        default: DeletionPolicy.Delete,
+        description:
+          'Delete: deleting the ScalePolicy removes the scalable target, policies and scheduled actions it created (a finalizer). Retain: leaves them as they are. The desired count is never changed by a deletion.',
+      }),
+    ),
     suspend: Type.Optional(
       Type.Boolean({ default: false, description: 'Stop acting (keep observing).' }),
     ),
@@ -199,6 +228,10 @@ export const ScalePolicyPhaseSchema = StringEnum(Object.values(ScalePolicyPhase)
 export const ScalePolicyConditionType = {
   ...ConditionType,
   AutoscalingRegistered: 'AutoscalingRegistered',
+  /** The last health gate before a scale-down step. */
+  HealthChecksPassed: 'HealthChecksPassed',
+  /** A Release of the same service is in flight: scale-down waits, dynamic scale-in suspended. */
+  ReleaseInFlight: 'ReleaseInFlight',
 } as const;
 export type ScalePolicyConditionType =
   (typeof ScalePolicyConditionType)[keyof typeof ScalePolicyConditionType];
@@ -212,25 +245,130 @@ export const ScalePolicyReason = {
   HealthCheckFailed: 'HealthCheckFailed',
   Registered: 'Registered',
   SafeModeHold: 'SafeModeHold',
+  ServiceNotFound: 'ServiceNotFound',
+  PlacementFailed: 'PlacementFailed',
+  HealthChecksPassed: 'HealthChecksPassed',
+  WaitingForInterval: 'WaitingForInterval',
+  WaitingForRelease: 'WaitingForRelease',
+  NoRelease: 'NoRelease',
+  NotRegistered: 'NotRegistered',
+  DriftDetected: 'DriftDetected',
 } as const;
 export type ScalePolicyReason = (typeof ScalePolicyReason)[keyof typeof ScalePolicyReason];
 
-const NameList = Type.Array(Type.String({ maxLength: 256 }), { maxItems: 30 });
+export const CountMover = {
+  Controller: 'Controller',
+  Autoscaler: 'Autoscaler',
+  Other: 'Other',
+} as const;
+export type CountMover = (typeof CountMover)[keyof typeof CountMover];
 
 export const ScalePolicyStatus = Type.Object({
   ...commonStatusFields(ScalePolicyPhaseSchema),
-  desired: Type.Optional(Type.Integer({ minimum: 0 })),
-  running: Type.Optional(Type.Integer({ minimum: 0 })),
-  pending: Type.Optional(Type.Integer()),
-  lastScaleAt: Type.Optional(DateTime()),
-  autoscaling: Type.Optional(
-    Type.Object({
-      registered: Type.Boolean(),
-      minCapacity: Type.Optional(Type.Integer({ minimum: 0 })),
-      maxCapacity: Type.Optional(Type.Integer({ minimum: 0 })),
-      policies: Type.Optional(NameList),
-      scheduledActions: Type.Optional(NameList),
+  desired: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'ECS desiredCount as last observed.' }),
+  ),
+  running: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'ECS runningCount as last observed.' }),
+  ),
+  pending: Type.Optional(Type.Integer({ description: 'ECS pendingCount as last observed.' })),
+  failedTasks: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: 'Failed tasks ECS reports over the service deployments, as last observed.',
     }),
+  ),
+  lastScaleAt: Type.Optional(
+    DateTime({ description: 'When this controller last changed desiredCount.' }),
+  ),
+  lastMovedBy: Type.Optional(
+    StringEnum(Object.values(CountMover), {
+      description:
+        'Who moved desiredCount last: this controller, Application Auto Scaling, or someone else (console, CLI).',
+    }),
+  ),
+  lastMovedAt: Type.Optional(DateTime({ description: 'When that move was first observed.' })),
+  scaling: Type.Optional(
+    Type.Object(
+      {
+        goal: Type.Integer({
+          minimum: 0,
+          description: 'The count this policy is heading for (spec.desiredCount when set).',
+        }),
+        count: Type.Integer({
+          minimum: 0,
+          description:
+            'The desiredCount this controller last set (written ahead of the UpdateService call).',
+        }),
+        from: Type.Optional(
+          Type.Integer({ minimum: 0, description: 'The desiredCount before that change.' }),
+        ),
+        at: DateTime({ description: 'When that change was decided.' }),
+        nextStepAt: Type.Optional(
+          DateTime({
+            description:
+              'When the next scale-down step is due (a time in status, so it survives restarts).',
+          }),
+        ),
+        failedTasksAtStep: Type.Optional(
+          Type.Integer({
+            minimum: 0,
+            description:
+              'failedTasks when that change was made: more since then fail the health gate.',
+          }),
+        ),
+        reached: Type.Optional(
+          Type.Boolean({
+            description:
+              'The goal was reached; with autoscaling the count is then left to the autoscaler.',
+          }),
+        ),
+      },
+      { description: 'The count this controller owns and where it is in getting there.' },
+    ),
+  ),
+  health: Type.Optional(
+    Type.Object(
+      {
+        checkedAt: DateTime(),
+        healthy: Type.Boolean(),
+        message: Type.String({ maxLength: 1024 }),
+        measurements: Type.Optional(Type.Array(MetricMeasurement, { maxItems: 10 })),
+      },
+      { description: 'The last health gate before a scale-down step.' },
+    ),
+  ),
+  autoscaling: Type.Optional(
+    Type.Object(
+      {
+        registered: Type.Boolean({
+          description: 'This object registered the scalable target (and deregisters it).',
+        }),
+        minCapacity: Type.Optional(Type.Integer({ minimum: 0 })),
+        maxCapacity: Type.Optional(Type.Integer({ minimum: 0 })),
+        policies: Type.Optional(
+          Type.Array(Type.String({ maxLength: 256 }), {
+            maxItems: 30,
+            description:
+              'Scaling policies this object created (only these are ever changed or deleted).',
+          }),
+        ),
+        scheduledActions: Type.Optional(
+          Type.Array(Type.String({ maxLength: 256 }), {
+            maxItems: 30,
+            description: 'Scheduled actions this object created.',
+          }),
+        ),
+        scaleInSuspendedFor: Type.Optional(
+          Type.String({
+            maxLength: 253,
+            description:
+              'The Release during whose rollout this object suspended dynamic scale-in (restored after).',
+          }),
+        ),
+      },
+      { description: 'What this object holds in Application Auto Scaling.' },
+    ),
   ),
 });
 export type ScalePolicyStatus = Static<typeof ScalePolicyStatus>;

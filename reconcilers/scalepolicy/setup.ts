@@ -1,8 +1,83 @@
-import { notImplementedSetup } from '../shared/not-implemented.js';
+// The ScalePolicy kind: validation, the reconciler and the Application Auto Scaling finalizer,
+// wired to the process-wide AWS clients and the apiserver (Releases of the same service).
+import {
+  isConditionTrue,
+  type ConditionInput,
+  type CustomObject,
+  type KindDeps,
+  type KindRegistration,
+  type KindSetup,
+} from '../../controller/index.js';
+import { AwsAutoscaling } from '../shared/adapters/aws/application-autoscaling.js';
+import { CloudWatchMetricSource } from '../shared/adapters/aws/cloudwatch-metric-source.js';
+import { AwsEcsAdapter } from '../shared/adapters/aws/ecs-adapter.js';
+import { API_GROUP, API_VERSION } from '../shared/api/kind.js';
+import type { ServiceRef } from '../shared/ports/ecs.js';
+import { awsClientsFor } from '../shared/runtime/index.js';
 import { ScalePolicyKind, type ScalePolicySpec } from './api.js';
-import { validateScalePolicy } from './validate.js';
+import {
+  DEFAULT_TUNING,
+  type ReleaseView,
+  type ScalePolicyState,
+  type Tuning,
+} from './plan/index.js';
+import type { ScalePolicyPorts } from './ports.js';
+import { scalePolicyHandler } from './reconciler.js';
 
-export const setupScalePolicy = notImplementedSetup<'ScalePolicy', ScalePolicySpec>(
-  ScalePolicyKind,
-  validateScalePolicy,
-);
+export function scalePolicyRegistration(
+  ports: ScalePolicyPorts,
+  tuning: Tuning,
+): KindRegistration<ScalePolicySpec, ScalePolicyState> {
+  return {
+    kind: ScalePolicyKind.kind,
+    resource: {
+      group: ScalePolicyKind.group,
+      version: ScalePolicyKind.version,
+      plural: ScalePolicyKind.plural,
+    },
+    handler: scalePolicyHandler(ports, tuning),
+  };
+}
+
+/** Releases only through their status (kstatus Reconciling = in flight): no import of the kind. */
+type ReleaseLike = CustomObject<
+  { target?: Partial<ServiceRef> },
+  { conditions?: ConditionInput[] }
+>;
+const RELEASES = { group: API_GROUP, version: API_VERSION, plural: 'releases' } as const;
+
+export function scalePolicyPorts(deps: KindDeps): ScalePolicyPorts {
+  const clients = awsClientsFor(deps);
+  const ecs = new AwsEcsAdapter(clients, { clock: deps.clock });
+  return {
+    ecs,
+    autoscaling: new AwsAutoscaling(clients),
+    metrics: new CloudWatchMetricSource(clients),
+    async releases(namespace: string, ref: ServiceRef): Promise<ReleaseView[]> {
+      const list = await deps.kube.list<ReleaseLike>(RELEASES, { namespace });
+      return list.items
+        .filter(
+          (r) =>
+            r.spec.target?.region === ref.region &&
+            r.spec.target.cluster === ref.cluster &&
+            r.spec.target.service === ref.service,
+        )
+        .map((r) => ({
+          name: r.metadata.name ?? '',
+          inFlight: isConditionTrue(r.status?.conditions, 'Reconciling'),
+        }));
+    },
+  };
+}
+
+/** The setup with other delays (tests, demos); steady state follows --resync-period. */
+export function setupScalePolicyWith(tuning: Partial<Tuning> = {}): KindSetup {
+  return (deps) =>
+    scalePolicyRegistration(scalePolicyPorts(deps), {
+      ...DEFAULT_TUNING,
+      ...(deps.config.resyncPeriodMs > 0 ? { resyncMs: deps.config.resyncPeriodMs } : {}),
+      ...tuning,
+    });
+}
+
+export const setupScalePolicy: KindSetup = setupScalePolicyWith();
