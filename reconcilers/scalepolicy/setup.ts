@@ -2,6 +2,7 @@
 // wired to the process-wide AWS clients and the apiserver (Releases of the same service).
 import {
   isConditionTrue,
+  isNotFound,
   type ConditionInput,
   type CustomObject,
   type KindDeps,
@@ -54,8 +55,15 @@ export function scalePolicyPorts(deps: KindDeps): ScalePolicyPorts {
     autoscaling: new AwsAutoscaling(clients),
     metrics: new CloudWatchMetricSource(clients),
     async releases(namespace: string, ref: ServiceRef): Promise<ReleaseView[]> {
-      const list = await deps.kube.list<ReleaseLike>(RELEASES, { namespace });
-      return list.items
+      let items: ReleaseLike[];
+      try {
+        items = (await deps.kube.list<ReleaseLike>(RELEASES, { namespace })).items;
+      } catch (error) {
+        // The Release CRD is not installed: no Release can be in flight.
+        if (isNotFound(error)) return [];
+        throw error;
+      }
+      return items
         .filter(
           (r) =>
             r.spec.target?.region === ref.region &&

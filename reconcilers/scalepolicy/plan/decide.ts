@@ -10,7 +10,6 @@ import {
   CountMover,
   ScalePolicyPhase,
   ScalePolicyReason,
-  type ScalePolicyPhase as Phase,
 } from '../api.js';
 import { declared, nextAutoscalingStep, recordedAutoscaling } from './autoscaling.js';
 import { conditionsFor, type Situation } from './conditions.js';
@@ -225,6 +224,8 @@ function waitingSituation(
         state: 'Stalled',
         reason: ScalePolicyReason.PlacementFailed,
         message: `${base} past the progress deadline (${spec.progressDeadline ?? '10m'})${words === undefined ? '' : `; ECS: ${words}`}`,
+        // Keep looking: ECS keeps trying to place tasks, and capacity may come.
+        wakeAtMs: tuning.pollMs,
       };
     }
     return {
