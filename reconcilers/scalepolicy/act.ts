@@ -93,7 +93,8 @@ export function autoscalingFinalizer(
         await ports.autoscaling.deleteScheduledAction(region, resourceId, s.name);
         removed.push(`scheduled action ${s.name}`);
       }
-      if (recorded?.registered === true || obj.spec.autoscaling !== undefined) {
+      const target = await ports.autoscaling.describeTarget(region, resourceId);
+      if (target !== undefined && (recorded?.registered === true || obj.spec.autoscaling !== undefined)) {
         await ports.autoscaling.deregisterTarget(region, resourceId);
         removed.push(`scalable target ${resourceId}`);
       }
