@@ -94,7 +94,10 @@ export function autoscalingFinalizer(
         removed.push(`scheduled action ${s.name}`);
       }
       const target = await ports.autoscaling.describeTarget(region, resourceId);
-      if (target !== undefined && (recorded?.registered === true || obj.spec.autoscaling !== undefined)) {
+      if (
+        target !== undefined &&
+        (recorded?.registered === true || obj.spec.autoscaling !== undefined)
+      ) {
         await ports.autoscaling.deregisterTarget(region, resourceId);
         removed.push(`scalable target ${resourceId}`);
       }

@@ -6,11 +6,7 @@ import { earliest, transition } from '../../shared/kit/index.js';
 import { ecsServiceResourceId } from '../../shared/ports/autoscaling.js';
 import { parseDuration } from '../../shared/api/duration.js';
 import type { EventSpec } from '../../../controller/index.js';
-import {
-  CountMover,
-  ScalePolicyPhase,
-  ScalePolicyReason,
-} from '../api.js';
+import { CountMover, ScalePolicyPhase, ScalePolicyReason } from '../api.js';
 import { declared, nextAutoscalingStep, recordedAutoscaling } from './autoscaling.js';
 import { conditionsFor, type Situation } from './conditions.js';
 import { countStep, failedTasksOf, iso, readCount, type CountStep } from './count.js';

@@ -14,6 +14,7 @@ import {
   type ScalePolicySpec,
   type ScalePolicyStatus,
 } from '../../../reconcilers/scalepolicy/api.js';
+import type { Tuning } from '../../../reconcilers/scalepolicy/plan/index.js';
 import { setupScalePolicyWith } from '../../../reconcilers/scalepolicy/setup.js';
 import { startFaultProxy, type FaultProxy, type ProxiedCall } from '../../env/fault-proxy.js';
 import { adminKubeConfig, resetAws, testEnv } from '../../env/fixtures.js';
@@ -74,12 +75,15 @@ export interface ProxiedController {
   stop(): Promise<void>;
 }
 
-export async function startProxiedController(namespace: string): Promise<ProxiedController> {
+export async function startProxiedController(
+  namespace: string,
+  tuning: Partial<Tuning> = {},
+): Promise<ProxiedController> {
   const calls: ProxiedCall[] = [];
   const proxy = await startFaultProxy(testEnv().awsEndpoint, { onRequest: (c) => calls.push(c) });
   const controller = startInProcessController(
     namespace,
-    setupScalePolicyWith({ afterActionMs: 100, pollMs: 300 }),
+    setupScalePolicyWith({ afterActionMs: 100, pollMs: 300, ...tuning }),
     { awsEndpoint: proxy.endpoint },
   );
   return {
