@@ -83,31 +83,41 @@ export function autoscalingFinalizer(
       const ours = (name: string, list: readonly string[] | undefined): boolean =>
         isOwnedBy(name, uid) || (list ?? []).includes(name);
       const removed: string[] = [];
+      const others: string[] = [];
       for (const p of await ports.autoscaling.describePolicies(region, resourceId)) {
-        if (!ours(p.name, recorded?.policies)) continue;
+        if (!ours(p.name, recorded?.policies)) {
+          others.push(p.name);
+          continue;
+        }
         await ports.autoscaling.deletePolicy(region, resourceId, p.name);
         removed.push(`policy ${p.name}`);
       }
       for (const s of await ports.autoscaling.describeScheduledActions(region, resourceId)) {
-        if (!ours(s.name, recorded?.scheduledActions)) continue;
+        if (!ours(s.name, recorded?.scheduledActions)) {
+          others.push(s.name);
+          continue;
+        }
         await ports.autoscaling.deleteScheduledAction(region, resourceId, s.name);
         removed.push(`scheduled action ${s.name}`);
       }
       const target = await ports.autoscaling.describeTarget(region, resourceId);
-      if (
-        target !== undefined &&
-        (recorded?.registered === true || obj.spec.autoscaling !== undefined)
-      ) {
+      const registered = recorded?.registered === true || obj.spec.autoscaling !== undefined;
+      // Deregistering would delete the others' policies and scheduled actions with the target.
+      if (target !== undefined && registered && others.length === 0) {
         await ports.autoscaling.deregisterTarget(region, resourceId);
         removed.push(`scalable target ${resourceId}`);
       }
+      const kept =
+        target !== undefined && registered && others.length > 0
+          ? `; scalable target ${resourceId} kept for ${others.join(', ')}`
+          : '';
       return {
         done: true,
         events: [
           {
             type: 'Normal',
             reason: 'AutoscalingRemoved',
-            message: `deletionPolicy Delete: removed ${removed.length === 0 ? 'nothing (already gone)' : removed.join(', ')}`,
+            message: `deletionPolicy Delete: removed ${removed.length === 0 ? 'nothing (already gone)' : removed.join(', ')}${kept}`,
           },
         ],
       };

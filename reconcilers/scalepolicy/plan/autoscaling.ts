@@ -128,10 +128,34 @@ function chooseAction(
       return { type: 'deleteScheduledAction', region, resourceId, name: found.name };
     }
   }
-  if (want === undefined && observed.target !== null && recorded?.registered === true) {
+  // Deregistering deletes every policy and scheduled action on the target (AWS does): only when
+  // none of someone else's is left on it.
+  if (
+    want === undefined &&
+    observed.target !== null &&
+    recorded?.registered === true &&
+    othersOn(observed, status, uid).length === 0
+  ) {
     return { type: 'deregisterTarget', region, resourceId };
   }
   return undefined;
+}
+
+/** Policies and scheduled actions on the target that this object did not create. */
+export function othersOn(
+  observed: AutoscalingObserved,
+  status: ScalePolicyState | undefined,
+  uid: string,
+): string[] {
+  const recorded = status?.autoscaling;
+  return [
+    ...observed.policies
+      .map((p) => p.name)
+      .filter((n) => !isOwnedBy(n, uid) && !(recorded?.policies ?? []).includes(n)),
+    ...observed.scheduled
+      .map((s) => s.name)
+      .filter((n) => !isOwnedBy(n, uid) && !(recorded?.scheduledActions ?? []).includes(n)),
+  ];
 }
 
 /** What was found, when the write restores something this object had applied before. */
@@ -232,7 +256,11 @@ export function recordedAutoscaling(
   const scheduled = world.scheduled
     .map((s) => s.name)
     .filter((n) => ours(n, recorded?.scheduledActions));
-  const registered = world.target !== null && (want !== undefined || recorded?.registered === true);
+  // Without a declaration, a target that must stay for others' policies is let go, not ours.
+  const registered =
+    world.target !== null &&
+    (want !== undefined ||
+      (recorded?.registered === true && othersOn(world, status, uid).length === 0));
   if (!registered && policies.length === 0 && scheduled.length === 0) return undefined;
   const t = world.target;
   return {
