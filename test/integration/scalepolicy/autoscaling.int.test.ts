@@ -246,3 +246,34 @@ describe('ScalePolicy autoscaling', () => {
     expect(kept.scheduled).toHaveLength(2);
   });
 });
+
+describe('ScalePolicy bad input', () => {
+  it('reports InvalidSpec naming the field for what the CRD cannot refuse, and writes nothing', async () => {
+    const s = await seedWorld(4);
+    const ns = await createTestNamespace('sp-invalid');
+    running = await startProxiedController(ns);
+    await policies.create(ns, 'bad', {
+      target: s.rolling.ref,
+      desiredCount: 5,
+      autoscaling: {
+        minCapacity: 2,
+        maxCapacity: 8,
+        scheduled: [
+          { name: 'n', schedule: 'rate(1 hour)', timezone: 'Mars/Olympus', minCapacity: 3 },
+        ],
+      },
+    });
+    const invalid = await waitForPolicy(
+      ns,
+      'bad',
+      (st) => condition(st, 'InvalidSpec')?.status === 'True',
+      'InvalidSpec',
+    );
+    expect(condition(invalid, 'InvalidSpec')?.message).toContain(
+      'spec.autoscaling.scheduled[0].timezone',
+    );
+    expect(condition(invalid, 'Stalled')?.status).toBe('True');
+    expect(running.proxy.count({ reads: false })).toBe(0);
+    expect((await motoAutoscaling(s)).target).toBeUndefined();
+  });
+});

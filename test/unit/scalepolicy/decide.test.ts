@@ -84,7 +84,7 @@ describe('ScalePolicy decide: desired count', () => {
           {
             name: 'cpu',
             cloudWatch: {
-              query: {
+              metric: {
                 namespace: 'AWS/ECS',
                 metricName: 'CPUUtilization',
                 stat: 'Average',
