@@ -25,13 +25,13 @@ export async function observe(
 ): Promise<Observed> {
   const { spec, status } = policy;
   const ref = spec.target;
-  // Steady (Stable, nothing in flight): a snapshot up to half the resync period old is good enough,
-  // so a fleet of policies shares DescribeServices calls (≤ 10 services per call) while each resync
-  // still sees a count read since the previous one (drift is found at the next resync).
+  // Steady (Stable or Suspended): a snapshot up to one resync period old is good enough, so a fleet
+  // of policies shares DescribeServices calls (≤ 10 services per call, about N/10 per period); a
+  // count changed behind our back is found at the latest at the second resync after the change.
   const steady =
     status?.phase === ScalePolicyPhase.Stable || status?.phase === ScalePolicyPhase.Suspended;
   const service =
-    (await ports.ecs.describeService(ref, { maxAgeMs: steady ? tuning.resyncMs / 2 : 0 })) ?? null;
+    (await ports.ecs.describeService(ref, { maxAgeMs: steady ? tuning.resyncMs : 0 })) ?? null;
   if (service === null) return { service: null };
   const resourceId = ecsServiceResourceId(ref.cluster, ref.service);
   const read = await readAll({
