@@ -25,7 +25,8 @@ const PLAN_IS_PURE = {
     '@kubernetes/**',
     'node:*',
   ],
-  message: 'plan/ and the reconciler kit are pure: no adapters, SDKs, Redis, Kubernetes or Node I/O.',
+  message:
+    'plan/ and the reconciler kit are pure: no adapters, SDKs, Redis, Kubernetes or Node I/O.',
 };
 
 export default tseslint.config(

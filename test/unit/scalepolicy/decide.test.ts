@@ -96,7 +96,7 @@ describe('ScalePolicy decide: desired count', () => {
         ],
       },
     };
-    const b = new Bench(spec as never, 5);
+    const b = new Bench(spec, 5);
     expect(b.step().action).toBeUndefined();
     expect(b.status?.health?.message).toContain('health metrics not measured yet');
     b.extra = {

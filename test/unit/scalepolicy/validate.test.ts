@@ -58,7 +58,7 @@ describe('validateScalePolicy beyond the CRD', () => {
             },
           ],
         },
-      } as never,
+      },
     });
     expect(errors.map((e) => e.field)).toEqual([
       expect.stringMatching(/^spec\.scaleDown\.analysis\[0\]/),

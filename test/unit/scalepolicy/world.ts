@@ -56,11 +56,10 @@ export class Bench {
   readonly writes: number[] = [];
   extra: Partial<Observed> = {};
 
-  constructor(
-    public spec: ScalePolicySpec,
-    desired: number,
-    now = new Date('2026-12-06T10:00:00Z'),
-  ) {
+  spec: ScalePolicySpec;
+
+  constructor(spec: ScalePolicySpec, desired: number, now = new Date('2026-12-06T10:00:00Z')) {
+    this.spec = spec;
     this.desired = desired;
     this.now = now;
   }

@@ -107,7 +107,9 @@ export class AwsAutoscaling implements AutoscalingPort {
             ? {}
             : { resourceLabel: metric.ResourceLabel }),
           ...(c?.TargetValue === undefined ? {} : { targetValue: c.TargetValue }),
-          ...(c?.ScaleInCooldown === undefined ? {} : { scaleInCooldownSeconds: c.ScaleInCooldown }),
+          ...(c?.ScaleInCooldown === undefined
+            ? {}
+            : { scaleInCooldownSeconds: c.ScaleInCooldown }),
           ...(c?.ScaleOutCooldown === undefined
             ? {}
             : { scaleOutCooldownSeconds: c.ScaleOutCooldown }),
