@@ -45,12 +45,16 @@ export type PredefinedMetric = (typeof PredefinedMetric)[keyof typeof Predefined
 
 export const TargetTrackingPolicy = withRules(
   Type.Object({
-    predefinedMetric: StringEnum(Object.values(PredefinedMetric)),
-    /** `app/<alb>/<id>/targetgroup/<tg>/<id>`: required for ALBRequestCountPerTarget. */
+    predefinedMetric: StringEnum(Object.values(PredefinedMetric), {
+      description:
+        'The predefined metric to track: average CPU or memory utilization of the service, or ALB requests per target.',
+    }),
     resourceLabel: Type.Optional(
       Type.String({
         pattern: '^app/[A-Za-z0-9-]+/[0-9a-f]{16}/targetgroup/[A-Za-z0-9-]+/[0-9a-f]{16}$',
         maxLength: 1023,
+        description:
+          'app/<alb>/<id>/targetgroup/<tg>/<id>: the target group whose requests are counted; required for ALBRequestCountPerTarget.',
       }),
     ),
     target: Type.Number({
@@ -58,9 +62,26 @@ export const TargetTrackingPolicy = withRules(
       maximum: 1e6,
       description: 'Target value: percent for utilization metrics, requests per target for ALB.',
     }),
-    scaleInCooldown: Type.Optional(Duration({ default: '5m', max: '24h' })),
-    scaleOutCooldown: Type.Optional(Duration({ default: '1m', max: '24h' })),
-    disableScaleIn: Type.Optional(Type.Boolean({ default: false })),
+    scaleInCooldown: Type.Optional(
+      Duration({
+        default: '5m',
+        max: '24h',
+        description: 'Wait after a scale-in before another scale-in (whole seconds are sent).',
+      }),
+    ),
+    scaleOutCooldown: Type.Optional(
+      Duration({
+        default: '1m',
+        max: '24h',
+        description: 'Wait after a scale-out before another scale-out (whole seconds are sent).',
+      }),
+    ),
+    disableScaleIn: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'true: this policy only scales out; scale-in is left to other policies.',
+      }),
+    ),
   }),
   [
     {
@@ -80,6 +101,7 @@ export const TargetTrackingPolicy = withRules(
     },
   ],
 );
+TargetTrackingPolicy.description = 'A target-tracking scaling policy on a predefined metric.';
 export type TargetTrackingPolicy = Static<typeof TargetTrackingPolicy>;
 
 const minMaxRule = {
@@ -94,14 +116,25 @@ const minMaxRule = {
 
 export const ScheduledAction = withRules(
   Type.Object({
-    name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 128 }),
+    name: Type.String({
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
+      maxLength: 128,
+      description:
+        'Name of the action; in AWS it is latticedb-<object uid>-<name>, so it is recognised as this object’s.',
+    }),
     schedule: Type.String({
       pattern:
         '^(cron\\([^()]+\\)|rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|at\\([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\))$',
       maxLength: 256,
       description: 'Application Auto Scaling schedule: cron(...), rate(...) or at(...).',
     }),
-    timezone: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_+/-]+$', maxLength: 64 })),
+    timezone: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_+/-]+$',
+        maxLength: 64,
+        description: 'IANA time zone of a cron() or at() schedule (default UTC).',
+      }),
+    ),
     minCapacity: Type.Optional(TaskCount('Minimum while the action is in effect.')),
     maxCapacity: Type.Optional(TaskCount('Maximum while the action is in effect.')),
   }),
@@ -114,16 +147,22 @@ export const ScheduledAction = withRules(
     },
   ],
 );
+ScheduledAction.description = 'An Application Auto Scaling scheduled action on this service.';
 
 export const Autoscaling = withRules(
   Type.Object({
     minCapacity: TaskCount('Lower bound for Application Auto Scaling.'),
-    maxCapacity: Type.Integer({ minimum: 1, maximum: MAX_TASKS }),
+    maxCapacity: Type.Integer({
+      minimum: 1,
+      maximum: MAX_TASKS,
+      description: 'Upper bound for Application Auto Scaling.',
+    }),
     targetTracking: Type.Optional(
       Type.Array(TargetTrackingPolicy, {
         maxItems: 3,
         'x-kubernetes-list-type': 'map',
         'x-kubernetes-list-map-keys': ['predefinedMetric'],
+        description: 'Target-tracking policies, one per predefined metric.',
       }),
     ),
     scheduled: Type.Optional(
@@ -131,42 +170,58 @@ export const Autoscaling = withRules(
         maxItems: 20,
         'x-kubernetes-list-type': 'map',
         'x-kubernetes-list-map-keys': ['name'],
+        description: 'Scheduled actions that change min/max at given times.',
       }),
     ),
   }),
   [minMaxRule],
 );
+Autoscaling.description =
+  'Application Auto Scaling for the service: the scalable target (min/max), target-tracking policies and scheduled actions. The count is then the autoscaler’s (desiredCount is reached first).';
 
 export const DeletionPolicy = { Retain: 'Retain', Delete: 'Delete' } as const;
 export type DeletionPolicy = (typeof DeletionPolicy)[keyof typeof DeletionPolicy];
 
-export const ScaleDown = Type.Object({
-  step: Type.Optional(
-    Type.Integer({
-      minimum: 1,
-      maximum: MAX_TASKS,
-      default: 1,
-      description: 'Tasks removed per step.',
-    }),
-  ),
-  interval: Type.Optional(Duration({ min: '1s', default: '5m' })),
-  healthCheck: Type.Optional(
-    Type.Boolean({
-      default: true,
-      description:
-        'Before each step the service must be healthy: running = desired and no failed tasks since the last step. false: steps follow the interval only.',
-    }),
-  ),
-  analysis: Type.Optional(
-    Type.Array(MetricCheck, {
-      maxItems: 10,
-      'x-kubernetes-list-type': 'map',
-      'x-kubernetes-list-map-keys': ['name'],
-      description:
-        'Metric checks measured before each step (e.g. CPU below a ceiling, so removing tasks is safe); every one must be Successful. Inconclusive or Failed halts at the current count.',
-    }),
-  ),
-});
+export const ScaleDown = Type.Object(
+  {
+    step: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_TASKS,
+        default: 1,
+        description: 'Tasks removed per step.',
+      }),
+    ),
+    interval: Type.Optional(
+      Duration({
+        min: '1s',
+        default: '5m',
+        description:
+          'Time between two scale-down steps (the next one is due at a time stored in status).',
+      }),
+    ),
+    healthCheck: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description:
+          'Before each step the service must be healthy: running = desired and no failed tasks since the last step. false: steps follow the interval only.',
+      }),
+    ),
+    analysis: Type.Optional(
+      Type.Array(MetricCheck, {
+        maxItems: 10,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+        description:
+          'Metric checks measured once when a step is due (e.g. CPU below a ceiling, so removing tasks is safe); every one must be Successful, else the scale-down halts at the current count and measures again at the next poll. Query, window and conditions apply; count, interval and the failure/inconclusive limits are not used here.',
+      }),
+    ),
+  },
+  {
+    description:
+      'How a lower desiredCount is reached: step tasks at a time, interval apart, each step after the health gate.',
+  },
+);
 
 export const ScalePolicySpec = withRules(
   Type.Object({
