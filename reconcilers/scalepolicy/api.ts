@@ -443,7 +443,7 @@ export const scalePolicyCrd: CrdDefinition = {
     { name: 'Min', type: 'integer', jsonPath: '.spec.autoscaling.minCapacity' },
     { name: 'Max', type: 'integer', jsonPath: '.spec.autoscaling.maxCapacity' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-    readyColumn(1),
+    readyColumn(),
     AGE_COLUMN,
   ],
 };
