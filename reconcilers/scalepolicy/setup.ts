@@ -29,6 +29,8 @@ export function scalePolicyRegistration(
   ports: ScalePolicyPorts,
   tuning: Tuning,
 ): KindRegistration<ScalePolicySpec, ScalePolicyState> {
+  const handler = scalePolicyHandler(ports, tuning);
+  const byService = new PoliciesByService();
   return {
     kind: ScalePolicyKind.kind,
     resource: {
@@ -36,9 +38,53 @@ export function scalePolicyRegistration(
       version: ScalePolicyKind.version,
       plural: ScalePolicyKind.plural,
     },
-    handler: scalePolicyHandler(ports, tuning),
+    handler: {
+      ...handler,
+      reconcile: (obj, ctx) => {
+        byService.note(obj.metadata.namespace ?? '', obj.metadata.name ?? '', obj.spec.target);
+        return handler.reconcile(obj, ctx);
+      },
+    },
+    // A Release that starts or ends (its status) wakes the policies of its service at once: scale-down
+    // waits and scale-in is suspended for the whole rollout, not from the next resync on.
+    watches: [
+      {
+        resource: RELEASES,
+        mapToRequests: (release) => {
+          const target = (release as ReleaseLike).spec.target;
+          const namespace = release.metadata?.namespace ?? '';
+          return target === undefined ? [] : byService.policies(namespace, target);
+        },
+      },
+    ],
   };
 }
+
+/**
+ * Which ScalePolicies target which service, learnt from their reconciles (every object is
+ * reconciled once the cache has synced; `target` is immutable). A deleted policy's key may stay:
+ * its reconcile then finds no object and is forgotten.
+ */
+class PoliciesByService {
+  readonly #keys = new Map<string, Set<string>>();
+
+  note(namespace: string, name: string, ref: ServiceRef): void {
+    const key = serviceKey(namespace, ref);
+    const names = this.#keys.get(key) ?? new Set<string>();
+    names.add(name);
+    this.#keys.set(key, names);
+  }
+
+  policies(namespace: string, ref: Partial<ServiceRef>): { namespace: string; name: string }[] {
+    if (ref.region === undefined || ref.cluster === undefined || ref.service === undefined)
+      return [];
+    const names = this.#keys.get(serviceKey(namespace, ref as ServiceRef)) ?? new Set<string>();
+    return [...names].map((name) => ({ namespace, name }));
+  }
+}
+
+const serviceKey = (namespace: string, ref: ServiceRef): string =>
+  [namespace, ref.region, ref.cluster, ref.service].join('\u0000');
 
 /** Releases only through their status (kstatus Reconciling = in flight): no import of the kind. */
 type ReleaseLike = CustomObject<

@@ -27,14 +27,12 @@ import {
   type ProxiedController,
 } from './support.js';
 
-const RELEASE_CRD = new URL('../../../crds/releases.delivery.latticedb.com.yaml', import.meta.url);
 const releases = { group: 'delivery.latticedb.com', version: 'v1alpha1', plural: 'releases' };
 
 let running: ProxiedController | undefined;
 
 beforeAll(async () => {
-  await installCrd();
-  await applyCrdFiles([RELEASE_CRD]);
+  await installCrd(); // with the Release CRD
 });
 
 afterEach(async () => {
@@ -170,6 +168,28 @@ describe('ScalePolicy and other writers', () => {
     );
     expect(desiredCountWrites(running.calls)).toEqual([6]);
     expect((await motoAutoscaling(s)).target).toMatchObject({ MinCapacity: 2, MaxCapacity: 8 });
+  });
+
+  it('suspends dynamic scale-in as soon as a Release of the service starts, not at the next resync', async () => {
+    const s = await seedWorld(4);
+    const ns = await createTestNamespace('sp-release-watch');
+    running = await startProxiedController(ns); // resync 10 min: only the Release watch can wake it
+    await policies.create(ns, 'steady', {
+      target: s.rolling.ref,
+      autoscaling: { minCapacity: 2, maxCapacity: 8 },
+    });
+    await waitForPolicy(ns, 'steady', (st) => condition(st, 'Ready')?.status === 'True', 'Ready');
+    await releaseStatus(ns, 'web-v3', s.rolling.ref, true);
+    await waitFor(
+      async () => (await motoAutoscaling(s)).target?.SuspendedState?.DynamicScalingInSuspended,
+      { timeoutMs: 30_000, message: 'scale-in suspended for the Release' },
+    );
+    await releaseStatus(ns, 'web-v3', s.rolling.ref, false);
+    await waitFor(
+      async () =>
+        (await motoAutoscaling(s)).target?.SuspendedState?.DynamicScalingInSuspended === false,
+      { timeoutMs: 30_000, message: 'scale-in restored after the Release' },
+    );
   });
 
   it('holds scale-down and suspends dynamic scale-in while a Release of the service is in flight', async () => {

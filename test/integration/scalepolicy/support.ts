@@ -28,7 +28,13 @@ import { motoClients } from '../../fixtures/moto/clients.js';
 import { seedLatticeDbService, type SeededLatticeDb } from '../../fixtures/moto/seed.js';
 
 const CRD = new URL('../../../crds/scalepolicies.delivery.latticedb.com.yaml', import.meta.url);
-export const installCrd = (): Promise<void> => installControllerCrd(CRD);
+const RELEASE_CRD = new URL('../../../crds/releases.delivery.latticedb.com.yaml', import.meta.url);
+
+/** The ScalePolicy CRD, and the Release CRD its controller watches (Releases of the same service). */
+export async function installCrd(): Promise<void> {
+  await installControllerCrd(CRD);
+  await installControllerCrd(RELEASE_CRD);
+}
 
 /** Wipes moto and seeds one world; the rolling (ECS-controller) service is the one scaled. */
 export async function seedWorld(desiredCount: number): Promise<SeededLatticeDb> {
