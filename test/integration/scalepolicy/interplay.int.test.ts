@@ -5,12 +5,7 @@
 // suspends dynamic scale-in for the length of the rollout, restored after.
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  adminKubeConfig,
-  applyCrdFiles,
-  createTestNamespace,
-  waitFor,
-} from '../../env/fixtures.js';
+import { adminKubeConfig, createTestNamespace, waitFor } from '../../env/fixtures.js';
 import {
   condition,
   desiredCountWrites,
