@@ -4,6 +4,31 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
+/** A kind imports another kind at no depth (`../release/**`, `../../release/plan/**`, …). */
+const OTHER_KINDS = (self) => ({
+  group: ['release', 'flagrollout', 'scalepolicy', 'failoverplan']
+    .filter((kind) => kind !== self)
+    .map((kind) => `**/${kind}/**`),
+  message: 'Reconcilers share code through reconcilers/shared only.',
+});
+
+/** What a pure decision core never imports, at any depth. */
+const PLAN_IS_PURE = {
+  group: [
+    '**/adapters/**',
+    '**/shared/runtime/**',
+    'ioredis',
+    'ioredis/**',
+    '@aws-sdk/*',
+    '@aws-sdk/**',
+    '@kubernetes/*',
+    '@kubernetes/**',
+    'node:*',
+  ],
+  message:
+    'plan/ and the reconciler kit are pure: no adapters, SDKs, Redis, Kubernetes or Node I/O.',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'coverage/**', 'node_modules/**', '.test-env/**'] },
   js.configs.recommended,
@@ -84,17 +109,21 @@ export default tseslint.config(
   {
     files: ['reconcilers/scalepolicy/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['../release/**', '../flagrollout/**', '../failoverplan/**'],
-              message: 'Reconcilers share code through reconcilers/shared only.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: [OTHER_KINDS('scalepolicy')] }],
+    },
+  },
+  // Decisions are pure: a plan/ folder (and the kit it is built from) never reaches the world.
+  // Listed after the kind blocks because a later block's no-restricted-imports replaces an earlier one.
+  {
+    files: ['reconcilers/scalepolicy/plan/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [OTHER_KINDS('scalepolicy'), PLAN_IS_PURE] }],
+    },
+  },
+  {
+    files: ['reconcilers/shared/kit/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [PLAN_IS_PURE] }],
     },
   },
   {

@@ -97,6 +97,16 @@ export interface ServiceState {
   readonly networkConfiguration?: unknown;
   /** When this snapshot was read (the batching observer may serve a slightly older one). */
   readonly observedAt: Date;
+  /**
+   * ECS's newest service events (placement failures, steady state), newest first, in ECS's own
+   * words; absent when ECS reported none.
+   */
+  readonly events?: readonly ServiceEvent[];
+}
+
+export interface ServiceEvent {
+  readonly message: string;
+  readonly createdAt?: Date;
 }
 
 export interface ContainerChange {

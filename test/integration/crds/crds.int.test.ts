@@ -234,15 +234,34 @@ describe('kubectl get shows the printer columns', () => {
     ]);
   });
 
-  it('scalepolicies: SERVICE DESIRED RUNNING MIN MAX PHASE AGE', async () => {
+  it('scalepolicies: SERVICE DESIRED RUNNING MIN MAX PHASE READY AGE', async () => {
     const name = await withStatus('scalepolicy-gradual', {
       phase: 'ScalingDown',
       desired: 6,
       running: 8,
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'ScalingDown',
+          message: 'desiredCount 8 → 6',
+          lastTransitionTime: '2026-12-06T10:00:00Z',
+        },
+      ],
     });
     const [header, row] = await table('sp', name);
-    expect(header).toEqual(['NAME', 'SERVICE', 'DESIRED', 'RUNNING', 'MIN', 'MAX', 'PHASE', 'AGE']);
-    expect(row?.slice(0, 7)).toEqual([
+    expect(header).toEqual([
+      'NAME',
+      'SERVICE',
+      'DESIRED',
+      'RUNNING',
+      'MIN',
+      'MAX',
+      'PHASE',
+      'READY',
+      'AGE',
+    ]);
+    expect(row?.slice(0, 8)).toEqual([
       name,
       'latticedb-service-production',
       '6',
@@ -250,6 +269,7 @@ describe('kubectl get shows the printer columns', () => {
       '3',
       '10',
       'ScalingDown',
+      'False',
     ]);
   });
 

@@ -44,7 +44,7 @@ const PLURALS: Readonly<Record<string, string>> = {
   FailoverPlan: 'failoverplans',
 };
 /** Kinds whose setup is still the NotImplemented stub (their own issues replace them). */
-const STUB_KINDS = ['ScalePolicy', 'FailoverPlan'];
+const STUB_KINDS = ['FailoverPlan'];
 
 interface Condition {
   type: string;

@@ -155,6 +155,15 @@ export class AwsEcsAdapter implements EcsPort {
     });
   }
 
+  /** UpdateService with only a desired count (not part of EcsPort: ScalePolicy's one write). */
+  setDesiredCount(ref: ServiceRef, desiredCount: number): Promise<void> {
+    return this.#write(ref, async (ecs) => {
+      await ecs.send(
+        new UpdateServiceCommand({ cluster: ref.cluster, service: ref.service, desiredCount }),
+      );
+    });
+  }
+
   async runTask(ref: ServiceRef, input: tasks.RunTaskInput): Promise<OneOffTask> {
     const existing = await tasks.findTask(this.#ecs(ref.region), ref, input.startedBy);
     if (existing !== undefined) return existing;

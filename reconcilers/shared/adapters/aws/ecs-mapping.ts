@@ -43,8 +43,19 @@ export function toServiceState(ref: ServiceRef, s: Service, observedAt: Date): S
     loadBalancers: toBindings(s.loadBalancers),
     ...optional('networkConfiguration', nonEmptyNetwork(s.networkConfiguration)),
     observedAt,
+    ...(s.events === undefined || s.events.length === 0
+      ? {}
+      : {
+          events: s.events.slice(0, MAX_SERVICE_EVENTS).map((e) => ({
+            message: e.message ?? '',
+            ...optional('createdAt', e.createdAt),
+          })),
+        }),
   };
 }
+
+/** ECS keeps 100 service events; the newest few say what is going on. */
+const MAX_SERVICE_EVENTS = 5;
 
 export function toTaskSet(t: SdkTaskSet): TaskSet {
   const strategy = toStrategy(t.capacityProviderStrategy);

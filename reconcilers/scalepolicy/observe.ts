@@ -1,0 +1,71 @@
+// Reads the world the decision needs (plan/needs.ts says what): the service through the batching
+// observer (cached up to the resync period in steady state, fresh while scaling), then in parallel
+// Application Auto Scaling's target, policies and scheduled actions, the health metrics when a
+// step is due, and the Releases of the same service.
+import { measure } from '../shared/analysis/index.js';
+import { readAll } from '../shared/kit/index.js';
+import { ecsServiceResourceId } from '../shared/ports/autoscaling.js';
+import type { Io } from '../shared/kit/index.js';
+import {
+  needsAutoscaling,
+  needsMeasurements,
+  needsReleases,
+  type AutoscalingObserved,
+  type Observed,
+  type Tuning,
+} from './plan/index.js';
+import type { ScalePolicyObject, ScalePolicyPorts } from './ports.js';
+import { ScalePolicyPhase } from './api.js';
+
+export async function observe(
+  policy: ScalePolicyObject,
+  ports: ScalePolicyPorts,
+  tuning: Tuning,
+  io: Io,
+): Promise<Observed> {
+  const { spec, status } = policy;
+  const ref = spec.target;
+  // Steady (Stable or Suspended): a snapshot up to one resync period old is good enough, so a fleet
+  // of policies shares DescribeServices calls (≤ 10 services per call, about N/10 per period); a
+  // count changed behind our back is found at the latest at the second resync after the change.
+  const steady =
+    status?.phase === ScalePolicyPhase.Stable || status?.phase === ScalePolicyPhase.Suspended;
+  const service =
+    (await ports.ecs.describeService(ref, { maxAgeMs: steady ? tuning.resyncMs : 0 })) ?? null;
+  if (service === null) return { service: null };
+  const resourceId = ecsServiceResourceId(ref.cluster, ref.service);
+  const read = await readAll({
+    autoscaling: needsAutoscaling(spec, status)
+      ? readAutoscaling(ports, ref.region, resourceId)
+      : undefined,
+    measurements: needsMeasurements(spec, status, service, io.now)
+      ? Promise.all(
+          (spec.scaleDown?.analysis ?? []).map((check) =>
+            measure(check, {
+              now: io.now,
+              source: ports.metrics,
+              defaultRegion: ref.region,
+              signal: io.signal,
+            }),
+          ),
+        )
+      : undefined,
+    releases: needsReleases(spec, status, service)
+      ? ports.releases(policy.metadata.namespace ?? '', ref)
+      : undefined,
+  });
+  return { service, ...read };
+}
+
+async function readAutoscaling(
+  ports: ScalePolicyPorts,
+  region: string,
+  resourceId: string,
+): Promise<AutoscalingObserved> {
+  const [target, policies, scheduled] = await Promise.all([
+    ports.autoscaling.describeTarget(region, resourceId),
+    ports.autoscaling.describePolicies(region, resourceId),
+    ports.autoscaling.describeScheduledActions(region, resourceId),
+  ]);
+  return { target: target ?? null, policies, scheduled };
+}

@@ -1,0 +1,117 @@
+// The kit's reconcile driver: observe → decide → checkpoint → act → status, with a kind made of
+// plain functions and a recording HandlerContext.
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { BaseStatus, HandlerContext } from '../../../controller/index.js';
+import {
+  reconcileWith,
+  readAll,
+  transition,
+  type Decision,
+} from '../../../reconcilers/shared/kit/index.js';
+
+interface Status extends BaseStatus {
+  count?: number;
+}
+type Action = { type: 'set'; count: number };
+
+function context(log: string[]): HandlerContext<Status> {
+  return {
+    log: pino({ level: 'silent' }),
+    reconcileId: 'r1',
+    signal: new AbortController().signal,
+    now: () => new Date('2026-12-06T10:00:00Z'),
+    checkpoint: (status) => {
+      log.push(`checkpoint ${String(status.count)}`);
+      return Promise.resolve();
+    },
+  };
+}
+
+const object = { apiVersion: 'x/v1', kind: 'K', metadata: { name: 'a' }, spec: {} };
+
+function kind(decision: Decision<Status, Action>, log: string[], fail = false) {
+  return reconcileWith<object, Status, Action, { seen: number }>({
+    observe: () => {
+      log.push('observe');
+      return Promise.resolve({ seen: 1 });
+    },
+    decide: (_obj, observed) => {
+      log.push(`decide ${observed.seen}`);
+      return decision;
+    },
+    act: (action) => {
+      log.push(`act ${action.count}`);
+      if (fail) return Promise.reject(new Error('AWS said no'));
+      return Promise.resolve({ type: 'Normal', reason: 'Set', message: `set ${action.count}` });
+    },
+    recorded: () => log.push('recorded'),
+  });
+}
+
+describe('reconcileWith', () => {
+  it('writes ahead before the action, adds the action Event after it, returns the status', async () => {
+    const log: string[] = [];
+    const outcome = await kind(
+      {
+        status: { count: 3 },
+        action: { type: 'set', count: 3 },
+        checkpoint: true,
+        events: [{ type: 'Normal', reason: 'Decided', message: 'to 3' }],
+        requeueAfterMs: 100,
+      },
+      log,
+    )(object, context(log));
+    expect(log).toEqual(['observe', 'decide 1', 'checkpoint 3', 'recorded', 'act 3']);
+    expect(outcome.status).toEqual({ count: 3 });
+    expect(outcome.events?.map((e) => e.reason)).toEqual(['Decided', 'Set']);
+    expect(outcome.requeueAfterMs).toBe(100);
+    outcome.afterStatusWrite?.();
+    expect(log.filter((l) => l === 'recorded')).toHaveLength(1);
+  });
+
+  it('without a checkpoint, acts first and records only once the status is stored', async () => {
+    const log: string[] = [];
+    const outcome = await kind(
+      { status: { count: 2 }, action: { type: 'set', count: 2 }, events: [] },
+      log,
+    )(object, context(log));
+    expect(log).toEqual(['observe', 'decide 1', 'act 2']);
+    outcome.afterStatusWrite?.();
+    expect(log.at(-1)).toBe('recorded');
+  });
+
+  it('a failed action throws: no status, no Event (the runtime retries)', async () => {
+    const log: string[] = [];
+    await expect(
+      kind(
+        { status: { count: 2 }, action: { type: 'set', count: 2 }, events: [] },
+        log,
+        true,
+      )(object, context(log)),
+    ).rejects.toThrow('AWS said no');
+  });
+});
+
+describe('kit helpers', () => {
+  it('readAll keeps undefined (not read) out and null (read, absent) in', async () => {
+    const read = await readAll({ a: Promise.resolve(1), b: undefined, c: Promise.resolve(null) });
+    expect(read).toEqual({ a: 1, c: null });
+    expect('b' in read).toBe(false);
+  });
+
+  it('transition appends only when phase or reason changes, with its Event', () => {
+    const now = new Date('2026-12-06T10:00:00Z');
+    const first = transition(undefined, 'Stable', 'Stable', 'ok', now);
+    expect(first.event).toMatchObject({ reason: 'Stable' });
+    const again = transition(first.history, 'Stable', 'Stable', 'ok again', now);
+    expect(again.event).toBeUndefined();
+    expect(again.history).toHaveLength(1);
+    const next = transition(again.history, 'ScalingDown', 'ScalingDown', '10 → 8', now);
+    expect(next.history.at(-1)).toMatchObject({
+      from: 'Stable',
+      to: 'ScalingDown',
+      time: '2026-12-06T10:00:00Z',
+    });
+  });
+});
