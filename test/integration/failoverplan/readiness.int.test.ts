@@ -8,12 +8,12 @@ import { motoClients } from '../../fixtures/moto/clients.js';
 import {
   ChecksServer,
   condition,
-  deployImage,
+  deployImages,
   installCrd,
   PRIMARY,
   planSpec,
   plans,
-  restoreTaskDefinition,
+  replicated,
   seedTwoRegions,
   STANDBY,
   startProxiedController,
@@ -84,9 +84,9 @@ describe('FailoverPlan standby readiness', () => {
     await readyAgain();
 
     // A different image in the standby.
-    await deployImage(world.standby, '2.2.0');
+    await deployImages(world.standby, (image) => image.replace(/:2\.1\.0$/, ':2.2.0'));
     await notReady('ImageMismatch', '2.2.0');
-    await restoreTaskDefinition(world.standby);
+    await deployImages(world.standby, replicated(world));
     await readyAgain();
 
     // A missing record.

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
@@ -58,10 +59,12 @@ export async function seedTwoRegions(opts: { record?: boolean } = {}): Promise<T
   await resetAws();
   const clients = motoClients();
   try {
+    // Distinct names per region, so a logged call (whose body names no region) tells which.
     const seed = (region: string, desiredCount: number) =>
       seedLatticeDbService(clients, {
         endpoint: testEnv().awsEndpoint,
         region,
+        name: region === PRIMARY ? 'latticedb' : 'latticedb-standby',
         imageTags: ['2.1.0', '2.2.0'],
         desiredCount,
         database: false,
@@ -69,6 +72,8 @@ export async function seedTwoRegions(opts: { record?: boolean } = {}): Promise<T
       });
     const primary = await seed(PRIMARY, 4);
     const standby = await seed(STANDBY, 1);
+    // The standby runs the primary's images, replicated into its region's registry.
+    await deployImages(standby, replicated({ primary, standby }));
     const zone = await clients.route53().send(
       new CreateHostedZoneCommand({
         Name: 'latticedb.test',
@@ -140,57 +145,58 @@ export async function motoService(s: SeededLatticeDb) {
   }
 }
 
-/** Puts a seeded region's service back on its seeded task definition. */
-export async function restoreTaskDefinition(s: SeededLatticeDb): Promise<void> {
+/**
+ * Registers a copy of the service's seeded task definition whose container images are mapped by
+ * `image`, and deploys it on the service; returns its ARN.
+ */
+export async function deployImages(
+  s: SeededLatticeDb,
+  image: (current: string) => string,
+): Promise<string> {
   const clients = motoClients();
+  const ecs = clients.ecs(s.region);
   try {
-    await clients.ecs(s.region).send(
+    const seeded = await ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: s.taskDefinitionArn }),
+    );
+    const td = seeded.taskDefinition;
+    if (td === undefined) throw new Error('moto has no seeded task definition');
+    const out = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: td.family ?? s.family,
+        ...(td.networkMode === undefined ? {} : { networkMode: td.networkMode }),
+        ...(td.requiresCompatibilities === undefined
+          ? {}
+          : { requiresCompatibilities: td.requiresCompatibilities }),
+        ...(td.cpu === undefined ? {} : { cpu: td.cpu }),
+        ...(td.memory === undefined ? {} : { memory: td.memory }),
+        containerDefinitions: (td.containerDefinitions ?? []).map((c) => ({
+          ...c,
+          image: image(c.image ?? ''),
+        })),
+      }),
+    );
+    const arn = out.taskDefinition?.taskDefinitionArn ?? '';
+    await ecs.send(
       new UpdateServiceCommand({
         cluster: s.cluster,
         service: s.rolling.ref.service,
-        taskDefinition: s.taskDefinitionArn,
+        taskDefinition: arn,
       }),
     );
+    return arn;
   } finally {
     clients.destroy();
   }
 }
 
-/** Deploys another image on a seeded region's service (a new task-definition revision). */
-export async function deployImage(s: SeededLatticeDb, tag: string): Promise<void> {
-  const clients = motoClients();
-  const ecs = clients.ecs(s.region);
-  try {
-    const image = s.ecr.images[tag];
-    if (image === undefined) throw new Error(`no image ${tag}`);
-    const td = await ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family: s.family,
-        networkMode: 'awsvpc',
-        requiresCompatibilities: ['FARGATE'],
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: [
-          {
-            name: s.containerName,
-            image,
-            essential: true,
-            portMappings: [{ containerPort: s.containerPort }],
-          },
-        ],
-      }),
-    );
-    await ecs.send(
-      new UpdateServiceCommand({
-        cluster: s.cluster,
-        service: s.rolling.ref.service,
-        taskDefinition: td.taskDefinition?.taskDefinitionArn ?? '',
-      }),
-    );
-  } finally {
-    clients.destroy();
-  }
-}
+/** The primary's images as ECR cross-region replication gives them to the standby's region. */
+export const replicated =
+  (world: Pick<TwoRegions, 'primary' | 'standby'>) =>
+  (image: string): string =>
+    image
+      .replace(world.standby.ecr.repositoryUri, world.primary.ecr.repositoryUri)
+      .replace(`.${world.primary.region}.`, `.${world.standby.region}.`);
 
 /** A local HTTP server: `/standby` and `/validate` answer with the status the test sets. */
 export class ChecksServer {
@@ -320,3 +326,40 @@ export async function startProxiedController(
 /** Writes of one operation the controller made, in order. */
 export const writes = (calls: readonly ProxiedCall[], operation: string): ProxiedCall[] =>
   calls.filter((c) => c.operation === operation);
+
+/**
+ * Plays ECS's task placement for one service, which moto does not (UpdateService sets running =
+ * desired at once): while `running` is set, the service reports at most that many.
+ */
+export class HeldRunning {
+  running: number | undefined;
+  readonly #service: string;
+
+  constructor(service: string) {
+    this.#service = service;
+  }
+
+  readonly rule = {
+    service: 'ecs',
+    operation: 'DescribeServices',
+    fault: 'rewrite',
+    transformJson: (body: unknown) => {
+      const out = body as { services?: Record<string, unknown>[] };
+      for (const svc of out.services ?? []) {
+        if (svc.serviceName !== this.#service || this.running === undefined) continue;
+        const desired = Number(svc.desiredCount);
+        svc.runningCount = Math.min(desired, this.running);
+        svc.pendingCount = Math.max(0, desired - this.running);
+      }
+      return out;
+    },
+  } as const;
+}
+
+/** The desiredCount values of the controller's UpdateService calls on `s`'s service, in order. */
+export const scaleWrites = (calls: readonly ProxiedCall[], s: SeededLatticeDb): number[] =>
+  calls
+    .filter((c) => c.operation === 'UpdateService')
+    .map((c) => JSON.parse(c.body) as { service: string; desiredCount: number })
+    .filter((b) => b.service === s.rolling.ref.service)
+    .map((b) => b.desiredCount);
