@@ -39,6 +39,7 @@ export function failoverPlanHandler(
       const events: EventSpec[] = [...decision.events];
       let status = decision.status;
       if (decision.action !== undefined) {
+        if (decision.checkpoint === true) await ctx.checkpoint(decision.status);
         const acted = await act(decision.action, ports);
         events.push(acted.event);
         ctx.log.info({ action: decision.action.type }, acted.event.message);

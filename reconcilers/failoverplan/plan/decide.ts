@@ -452,7 +452,9 @@ function finish(
   const requeue = earliest(wakeMs, tuning.resyncMs);
   return {
     status: final,
-    ...(action === undefined ? {} : { action }),
+    // Written ahead: the run (its trigger time, the step and its goal) must survive a crash
+    // between the call and the status write, or the next reconcile would not know the run.
+    ...(action === undefined ? {} : { action, checkpoint: true }),
     events: told.event === undefined ? events : [...events, told.event],
     ...(requeue === undefined ? {} : { requeueAfterMs: requeue }),
   };
