@@ -4,7 +4,7 @@
 import type { EventSpec } from '../../controller/index.js';
 import { FailoverStepName } from './api.js';
 import type { Action, FailoverPlanState } from './plan/index.js';
-import type { FailoverPlanPorts } from './ports.js';
+import type { FailoverPlanObject, FailoverPlanPorts } from './ports.js';
 
 export interface Acted {
   readonly event: EventSpec;
@@ -12,8 +12,46 @@ export interface Acted {
   readonly amend?: (status: FailoverPlanState) => FailoverPlanState;
 }
 
-export async function act(action: Action, ports: FailoverPlanPorts): Promise<Acted> {
+export async function act(
+  action: Action,
+  plan: FailoverPlanObject,
+  ports: FailoverPlanPorts,
+): Promise<Acted> {
   switch (action.type) {
+    case 'setReadOnly': {
+      const found = await ports.flags(plan);
+      if ('problem' in found) throw new Error(`read-only flag ${action.flag}: ${found.problem}`);
+      const result = await found.store.compareAndSet(action.flag, action.expectedVersion, {
+        enabled: action.on,
+        basisPoints: 10_000,
+        salt: action.salt,
+        targets: [],
+        killSwitch: null,
+        updatedBy: action.updatedBy,
+      });
+      if (!result.ok) {
+        // Another writer moved the flag since it was read: retried from a fresh read.
+        throw new Error(
+          `read-only flag ${action.flag} changed meanwhile (version ${result.conflict.currentVersion}, expected ${action.expectedVersion}); retrying`,
+        );
+      }
+      return {
+        event: {
+          type: action.on ? 'Warning' : 'Normal',
+          reason: action.on ? 'ReadOnlyOn' : 'ReadOnlyOff',
+          message: `${action.flag} ${action.on ? 'on' : 'off'} (${action.updatedBy}${action.reason === '' ? '' : `: ${action.reason}`})`,
+        },
+      };
+    }
+    case 'restoreDatabase':
+      await ports.rds.restore(action.region, action.snapshotId, action.target, action.ownerUid);
+      return {
+        event: {
+          type: 'Normal',
+          reason: 'RestoreStarted',
+          message: `RDS ${action.target} being restored from snapshot ${action.snapshotId} (${action.region})`,
+        },
+      };
     case 'setDesiredCount':
       await ports.ecs.setDesiredCount(action.ref, action.count);
       return {

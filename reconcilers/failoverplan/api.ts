@@ -260,6 +260,9 @@ export const FailoverPlanReason = {
   SafeModeDisabled: 'SafeModeDisabled',
   Restoring: 'Restoring',
   Restored: 'Restored',
+  SnapshotNotFound: 'SnapshotNotFound',
+  InstanceNotOwned: 'InstanceNotOwned',
+  FlagStoreUnavailable: 'FlagStoreUnavailable',
 } as const;
 export type FailoverPlanReason = (typeof FailoverPlanReason)[keyof typeof FailoverPlanReason];
 
@@ -358,13 +361,48 @@ export const FailoverPlanStatus = Type.Object({
     ),
   ),
   safeMode: Type.Optional(
-    Type.Object({
-      active: Type.Boolean(),
-      since: Type.Optional(DateTime()),
-      reason: Type.Optional(Type.String({ maxLength: 1024 })),
-      snapshotId: Type.Optional(Type.String({ maxLength: 255 })),
-      restoredInstance: Type.Optional(Type.String({ maxLength: 63 })),
-    }),
+    Type.Object(
+      {
+        active: Type.Boolean({ description: 'Whether the read-only flag is on for this plan.' }),
+        since: Type.Optional(DateTime({ description: 'When the flag went on.' })),
+        reason: Type.Optional(
+          Type.String({ maxLength: 1024, description: 'spec.safeMode.reason when it went on.' }),
+        ),
+        flag: Type.Optional(Type.String({ maxLength: 128, description: 'The read-only flag.' })),
+        snapshots: Type.Optional(
+          Type.Array(
+            Type.Object({
+              id: Type.String({ maxLength: 255 }),
+              status: Type.String({ maxLength: 64 }),
+              createdAt: Type.Optional(DateTime()),
+            }),
+            {
+              maxItems: 10,
+              description: "The database's snapshots, newest first (the 10 newest).",
+            },
+          ),
+        ),
+        snapshotId: Type.Optional(
+          Type.String({ maxLength: 255, description: 'The snapshot restored from.' }),
+        ),
+        restoredInstance: Type.Optional(
+          Type.String({ maxLength: 63, description: 'The instance restored into.' }),
+        ),
+        restoreStatus: Type.Optional(
+          Type.String({ maxLength: 64, description: "The restored instance's RDS status." }),
+        ),
+        endpoint: Type.Optional(
+          Type.String({
+            maxLength: 300,
+            description: "The restored instance's endpoint (host:port).",
+          }),
+        ),
+        nextStep: Type.Optional(
+          Type.String({ maxLength: 1024, description: 'What a person does next.' }),
+        ),
+      },
+      { description: 'The data-corruption safe mode as applied.' },
+    ),
   ),
 });
 export type FailoverPlanStatus = Static<typeof FailoverPlanStatus>;

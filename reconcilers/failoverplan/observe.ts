@@ -9,11 +9,11 @@ import {
   changeToFollow,
   needsValidation,
   runInFlight,
-  type FailoverPlanState,
   type Observed,
   type SiteObserved,
 } from './plan/index.js';
 import { FailoverStepName } from './api.js';
+import { DEFAULT_READ_ONLY_FLAG } from './plan/safe-mode.js';
 import type { FailoverPlanObject, FailoverPlanPorts } from './ports.js';
 
 export async function observe(
@@ -23,7 +23,7 @@ export async function observe(
 ): Promise<Observed> {
   const { spec, status } = plan;
   const changeId = changeToFollow(status);
-  const [primary, secondary, dns, healthChecks, validation, change] = await Promise.all([
+  const [primary, secondary, dns, healthChecks, validation, change, safe] = await Promise.all([
     readSite(ports, 'primary', spec.primary),
     readSite(ports, 'secondary', spec.secondary),
     ports.dns
@@ -36,6 +36,7 @@ export async function observe(
     needsHealthChecks(plan) ? ports.http(spec.healthChecks ?? [], io.signal) : undefined,
     needsValidation(spec, status) ? ports.http(spec.validation ?? [], io.signal) : undefined,
     changeId === undefined ? undefined : ports.dns.changeStatus(changeId),
+    readSafeMode(plan, ports),
   ]);
   return {
     primary,
@@ -44,6 +45,53 @@ export async function observe(
     ...(healthChecks === undefined ? {} : { healthChecks }),
     ...(validation === undefined ? {} : { validation }),
     ...(changeId === undefined ? {} : { change: change ?? null }),
+    ...safe,
+  };
+}
+
+/** The read-only flag, the snapshots and the restore target, while safe mode matters. */
+async function readSafeMode(
+  plan: FailoverPlanObject,
+  ports: FailoverPlanPorts,
+): Promise<Pick<Observed, 'readOnly' | 'snapshots' | 'restored'>> {
+  const { spec, status } = plan;
+  const sm = spec.safeMode;
+  if (sm?.enabled !== true && status?.safeMode?.active !== true) return {};
+  const flag = sm?.readOnlyFlag ?? status?.safeMode?.flag ?? DEFAULT_READ_ONLY_FLAG;
+  const region = spec.primary.region;
+  const database = sm?.restore?.dbInstanceIdentifier ?? sm?.snapshot?.dbInstanceIdentifier;
+  const target =
+    sm?.restore?.snapshotIdentifier === undefined ? undefined : sm.restore.targetInstanceIdentifier;
+  const [readOnly, snapshots, restored] = await Promise.all([
+    readFlag(plan, ports, flag),
+    sm?.enabled === true && database !== undefined
+      ? ports.rds
+          .listSnapshots(region, database)
+          .catch((error: unknown) => ({ error: errorMessage(error) }))
+      : undefined,
+    sm?.enabled === true && target !== undefined
+      ? ports.rds.describeInstance(region, target)
+      : undefined,
+  ]);
+  return {
+    readOnly,
+    ...(snapshots === undefined ? {} : { snapshots }),
+    ...(target === undefined || sm?.enabled !== true ? {} : { restored: restored ?? null }),
+  };
+}
+
+async function readFlag(
+  plan: FailoverPlanObject,
+  ports: FailoverPlanPorts,
+  flag: string,
+): Promise<NonNullable<Observed['readOnly']>> {
+  const found = await ports.flags(plan);
+  if ('problem' in found) return { problem: found.problem };
+  const seen = await found.store.read(flag);
+  if (seen.problem !== undefined) return { problem: seen.problem };
+  return {
+    version: seen.version,
+    ...(seen.record === undefined ? {} : { enabled: seen.record.enabled, salt: seen.record.salt }),
   };
 }
 

@@ -30,6 +30,11 @@ export function failoverPlanHandler(
       const io = { now: ctx.now(), signal: ctx.signal };
       const observed = await observe(obj, ports, io);
       const decision = decide({
+        object: {
+          namespace: obj.metadata.namespace ?? '',
+          name: obj.metadata.name ?? '',
+          uid: obj.metadata.uid ?? '',
+        },
         spec: obj.spec,
         status: obj.status,
         observed,
@@ -40,7 +45,7 @@ export function failoverPlanHandler(
       let status = decision.status;
       if (decision.action !== undefined) {
         if (decision.checkpoint === true) await ctx.checkpoint(decision.status);
-        const acted = await act(decision.action, ports);
+        const acted = await act(decision.action, obj, ports);
         events.push(acted.event);
         ctx.log.info({ action: decision.action.type }, acted.event.message);
         status = acted.amend?.(status) ?? status;

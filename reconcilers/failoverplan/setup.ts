@@ -5,7 +5,8 @@ import { clusterStatus } from '../shared/adapters/aws/ecs-cluster.js';
 import { AwsEcsAdapter } from '../shared/adapters/aws/ecs-adapter.js';
 import { Route53Dns } from '../shared/adapters/aws/route53-dns.js';
 import { runHttpChecks } from '../shared/checks/index.js';
-import { awsClientsFor } from '../shared/runtime/index.js';
+import { RdsRestore } from '../shared/adapters/aws/rds-restore.js';
+import { awsClientsFor, flagStoreFor } from '../shared/runtime/index.js';
 import { FailoverPlanKind, type FailoverPlanSpec } from './api.js';
 import { failoverPlanMetrics } from './metrics.js';
 import { DEFAULT_TUNING, type FailoverPlanState, type Tuning } from './plan/index.js';
@@ -23,6 +24,11 @@ export function failoverPlanPorts(deps: KindDeps): FailoverPlanPorts {
       clusterStatus: (region, cluster) => clusterStatus(clients, region, cluster),
     },
     dns: new Route53Dns(clients),
+    rds: new RdsRestore(clients),
+    async flags(plan) {
+      const found = await flagStoreFor(deps, plan.spec.redis, plan.metadata.namespace ?? '');
+      return found.ok ? { store: found.store } : { problem: found.message };
+    },
     http: (checks, signal) => runHttpChecks(checks, { signal }),
   };
 }

@@ -15,6 +15,7 @@ import {
 } from '../api.js';
 import { conditionsFor } from './conditions.js';
 import { readiness, type Readiness } from './readiness.js';
+import { safeModeStep } from './safe-mode.js';
 import { otherSite, recordPointsAt, scaleGoal, servingRegion, siteIn, valueFor } from './sites.js';
 import type { Action, DecideInput, Decision, FailoverPlanState } from './types.js';
 
@@ -67,6 +68,16 @@ export function decide(input: DecideInput): Decision {
   if (spec.suspend === true) {
     return finish(input, next, suspended(run), events, undefined, tuning.resyncMs);
   }
+  // Safe mode first: the read-only flag goes on at once, whatever a failover is doing.
+  const safe = safeModeStep(input);
+  if (safe.status !== undefined) next = { ...next, safeMode: safe.status };
+  if (safe.action !== undefined && safe.situation !== undefined) {
+    return finish(input, next, safe.situation, events, safe.action, tuning.afterActionMs);
+  }
+  const safeWake =
+    safe.situation?.phase === Phase.Restoring || safe.situation?.state === 'Stalled'
+      ? tuning.pollMs
+      : undefined;
   // A change of spec.activeRegion starts a failover (or failback); one to the other side while
   // one is in flight replaces it (its steps are recognised in the world and not repeated).
   if (spec.activeRegion !== (run?.to ?? serving)) {
@@ -85,8 +96,16 @@ export function decide(input: DecideInput): Decision {
       message: `${run.direction ?? ''} ${run.from} → ${run.to} started (${run.trigger ?? ''})`,
     });
   }
-  if (run === undefined)
-    return finish(input, next, steady(input, serving, check), events, undefined, tuning.resyncMs);
+  if (run === undefined) {
+    return finish(
+      input,
+      next,
+      safe.situation ?? steady(input, serving, check),
+      events,
+      undefined,
+      earliest(safeWake, tuning.resyncMs),
+    );
+  }
   return advance(input, next, run, events);
 }
 

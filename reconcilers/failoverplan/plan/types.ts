@@ -42,6 +42,39 @@ export interface Observed {
   readonly validation?: readonly CheckResult[];
   /** Route 53's status of the change recorded in the SwitchDns step (PENDING / INSYNC). */
   readonly change?: string | null;
+  /** The read-only flag, read while safe mode is declared or recorded active. */
+  readonly readOnly?: ReadOnlyFlag;
+  /** The database's snapshots, newest first (read while safe mode is on and names a database). */
+  readonly snapshots?: readonly SnapshotSeen[] | { readonly error: string };
+  /** The restore's target instance (read while a restore is declared); null: none. */
+  readonly restored?: RestoredSeen | null;
+}
+
+export type ReadOnlyFlag =
+  | { readonly problem: string }
+  | {
+      readonly version: number;
+      /** undefined: the flag does not exist. */
+      readonly enabled?: boolean;
+      readonly salt?: string;
+    };
+
+export interface SnapshotSeen {
+  readonly id: string;
+  readonly status: string;
+  readonly createdAt?: string;
+}
+
+export interface RestoredSeen {
+  readonly status: string;
+  readonly endpoint?: string;
+  readonly ownerUid?: string;
+}
+
+export interface ObjectIdentity {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
 }
 
 /** Delays that are policy, not logic; tests shorten them. */
@@ -57,6 +90,7 @@ export interface Tuning {
 export const DEFAULT_TUNING: Tuning = { afterActionMs: 1_000, pollMs: 5_000, resyncMs: 60_000 };
 
 export interface DecideInput {
+  readonly object: ObjectIdentity;
   readonly spec: FailoverPlanSpec;
   readonly status: FailoverPlanState | undefined;
   readonly observed: Observed;
@@ -78,6 +112,22 @@ export type Action =
       readonly value: string;
       readonly ttl: number;
       readonly comment: string;
+    }
+  | {
+      readonly type: 'setReadOnly';
+      readonly flag: string;
+      readonly on: boolean;
+      readonly expectedVersion: number;
+      readonly salt: string;
+      readonly updatedBy: string;
+      readonly reason: string;
+    }
+  | {
+      readonly type: 'restoreDatabase';
+      readonly region: string;
+      readonly snapshotId: string;
+      readonly target: string;
+      readonly ownerUid: string;
     };
 
 export type Decision = KitDecision<FailoverPlanState, Action>;

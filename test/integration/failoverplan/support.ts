@@ -55,7 +55,9 @@ export interface TwoRegions {
 }
 
 /** Wipes moto; seeds both regions (primary 4 tasks, standby 1) and the zone with the record. */
-export async function seedTwoRegions(opts: { record?: boolean } = {}): Promise<TwoRegions> {
+export async function seedTwoRegions(
+  opts: { record?: boolean; database?: boolean } = {},
+): Promise<TwoRegions> {
   await resetAws();
   const clients = motoClients();
   try {
@@ -67,7 +69,7 @@ export async function seedTwoRegions(opts: { record?: boolean } = {}): Promise<T
         name: region === PRIMARY ? 'latticedb' : 'latticedb-standby',
         imageTags: ['2.1.0', '2.2.0'],
         desiredCount,
-        database: false,
+        database: region === PRIMARY && opts.database === true,
         testListener: false,
       });
     const primary = await seed(PRIMARY, 4);
