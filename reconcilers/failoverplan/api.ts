@@ -327,6 +327,38 @@ export const FailoverPlanStatus = Type.Object({
     Type.Boolean({ description: 'Whether the standby site could take over now.' }),
   ),
   standby: Type.Optional(StandbyCheck),
+  ignoredAnnotation: Type.Optional(
+    Type.String({
+      maxLength: 64,
+      description: 'The last failover annotation value ignored (told once as ActionIgnored).',
+    }),
+  ),
+  requested: Type.Optional(
+    Type.Object(
+      {
+        region: Type.String({ maxLength: 32, description: 'The region the annotation asked for.' }),
+        value: Type.String({
+          maxLength: 64,
+          description: 'The annotation value handled (each once).',
+        }),
+        specActiveRegion: Type.String({
+          maxLength: 32,
+          description:
+            'spec.activeRegion when the request was handled; a later change of spec.activeRegion wins over it.',
+        }),
+        at: DateTime({ description: 'When it was handled.' }),
+        absorbed: Type.Optional(
+          Type.Boolean({
+            description: 'spec.activeRegion came to name the same region: it rules again.',
+          }),
+        ),
+      },
+      {
+        description:
+          'The last delivery.latticedb.com/failover annotation handled: it overrides spec.activeRegion until spec.activeRegion changes or names the same region (absorbed).',
+      },
+    ),
+  ),
   primaryRunningCount: Type.Optional(
     Type.Integer({
       minimum: 0,

@@ -37,6 +37,7 @@ export function failoverPlanHandler(
         },
         spec: obj.spec,
         status: obj.status,
+        annotations: obj.metadata.annotations ?? {},
         observed,
         now: io.now,
         tuning,

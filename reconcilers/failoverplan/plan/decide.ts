@@ -78,15 +78,21 @@ export function decide(input: DecideInput): Decision {
     safe.situation?.phase === Phase.Restoring || safe.situation?.state === 'Stalled'
       ? tuning.pollMs
       : undefined;
-  // A change of spec.activeRegion starts a failover (or failback); one to the other side while
+  const wanted = wantedRegion(input, events);
+  if (wanted.requested !== undefined) next = { ...next, requested: wanted.requested };
+  if (wanted.ignored !== undefined) next = { ...next, ignoredAnnotation: wanted.ignored };
+  if (wanted.absorbed === true && next.requested !== undefined) {
+    next = { ...next, requested: { ...next.requested, absorbed: true } };
+  }
+  // A change of the wanted region starts a failover (or failback); one to the other side while
   // one is in flight replaces it (its steps are recognised in the world and not repeated).
-  if (spec.activeRegion !== (run?.to ?? serving)) {
-    const failback = spec.activeRegion === spec.primary.region;
+  if (wanted.region !== (run?.to ?? serving)) {
+    const failback = wanted.region === spec.primary.region;
     run = {
       from: run?.to ?? serving,
-      to: spec.activeRegion,
+      to: wanted.region,
       direction: failback ? 'Failback' : 'Failover',
-      trigger: `spec.activeRegion ${run?.to ?? serving} → ${spec.activeRegion}`,
+      trigger: `${wanted.by} ${run?.to ?? serving} → ${wanted.region}`,
       startedAt: iso(now),
       steps: [{ name: StepName.VerifyTarget, startedAt: iso(now), outcome: 'Running' }],
     };
@@ -107,6 +113,51 @@ export function decide(input: DecideInput): Decision {
     );
   }
   return advance(input, next, run, events);
+}
+
+export const FAILOVER_ANNOTATION = 'delivery.latticedb.com/failover';
+
+/**
+ * The region that should serve: spec.activeRegion, unless the failover annotation asked for the
+ * other one since spec.activeRegion last changed. The annotation's value is `<region>` or
+ * `<region>.<n>` (to ask again); each value is handled once (status.requested.value).
+ */
+function wantedRegion(
+  input: DecideInput,
+  events: EventSpec[],
+): {
+  region: string;
+  by: string;
+  requested?: FailoverPlanState['requested'];
+  ignored?: string;
+  /** spec.activeRegion now says what the annotation asked: the request is dropped. */
+  absorbed?: boolean;
+} {
+  const { spec, status, annotations, now } = input;
+  const previous = status?.requested;
+  const value = annotations?.[FAILOVER_ANNOTATION];
+  if (value !== undefined && value !== previous?.value && value !== status?.ignoredAnnotation) {
+    const region = /^(.*?)(\.\d+)?$/.exec(value)?.[1] ?? value;
+    if (region === spec.primary.region || region === spec.secondary.region) {
+      const requested = { region, value, specActiveRegion: spec.activeRegion, at: iso(now) };
+      return { region, by: `annotation ${FAILOVER_ANNOTATION}=${value}:`, requested };
+    }
+    events.push({
+      type: 'Warning',
+      reason: 'ActionIgnored',
+      message: `${FAILOVER_ANNOTATION}=${value}: not ${spec.primary.region} or ${spec.secondary.region} (optionally .<n>)`,
+    });
+    return { ...wantedRegion({ ...input, annotations: {} }, events), ignored: value };
+  }
+  // Git caught up with the request: spec.activeRegion rules again from here on.
+  if (previous?.absorbed === true) return { region: spec.activeRegion, by: 'spec.activeRegion' };
+  if (previous !== undefined && spec.activeRegion === previous.region) {
+    return { region: spec.activeRegion, by: 'spec.activeRegion', absorbed: true };
+  }
+  if (previous !== undefined && previous.specActiveRegion === spec.activeRegion) {
+    return { region: previous.region, by: `annotation ${FAILOVER_ANNOTATION}=${previous.value}:` };
+  }
+  return { region: spec.activeRegion, by: 'spec.activeRegion' };
 }
 
 /** Walks the run's steps from the current one until one needs a write or must wait. */

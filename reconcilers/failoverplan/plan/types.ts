@@ -93,6 +93,8 @@ export interface DecideInput {
   readonly object: ObjectIdentity;
   readonly spec: FailoverPlanSpec;
   readonly status: FailoverPlanState | undefined;
+  /** metadata.annotations (the failover action). */
+  readonly annotations?: Readonly<Record<string, string>>;
   readonly observed: Observed;
   readonly now: Date;
   readonly tuning: Tuning;

@@ -166,4 +166,36 @@ describe('FailoverPlan failover and failback', () => {
     expect(scaleWrites(running.calls, world.standby)).toEqual([2]);
     expect(await recordValues(world.zoneId)).toEqual([STANDBY_VALUE]);
   });
+
+  it('fails over on the failover annotation, and spec.activeRegion (GitOps) wins once it changes', async () => {
+    const world = await seedTwoRegions();
+    const ns = await createTestNamespace('fp-annotate');
+    running = await startProxiedController(ns);
+    await plans.create(ns, 'dr', planSpec(world, checks));
+    await waitForPlan(ns, 'dr', (s) => s.standbyReady === true, 'standby ready');
+    await plans.mergePatch(ns, 'dr', {
+      metadata: { annotations: { 'delivery.latticedb.com/failover': STANDBY } },
+    });
+    const over = await waitForPlan(ns, 'dr', (s) => s.phase === 'FailedOver', 'FailedOver');
+    expect(over.lastFailover?.trigger).toContain('delivery.latticedb.com/failover=us-west-2');
+    expect(over.requested).toMatchObject({ region: STANDBY, specActiveRegion: PRIMARY });
+    expect(await recordValues(world.zoneId)).toEqual([STANDBY_VALUE]);
+    // Git says us-west-2 too, then back to us-east-1: the spec change fails back.
+    await plans.mergePatch(ns, 'dr', { spec: { activeRegion: STANDBY } });
+    await waitForPlan(
+      ns,
+      'dr',
+      (s) => s.requested?.absorbed === true,
+      'the request absorbed by Git',
+    );
+    await plans.mergePatch(ns, 'dr', { spec: { activeRegion: PRIMARY } });
+    const back = await waitForPlan(
+      ns,
+      'dr',
+      (s) => s.lastFailover?.direction === 'Failback' && s.lastFailover.completedAt !== undefined,
+      'failed back',
+    );
+    expect(back.activeRegion).toBe(PRIMARY);
+    expect(writes(running.calls, 'ChangeResourceRecordSets')).toHaveLength(2);
+  });
 });

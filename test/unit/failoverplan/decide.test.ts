@@ -160,3 +160,90 @@ describe('FailoverPlan decision', () => {
     expect(d.status.standbyReady).toBe(false);
   });
 });
+
+describe('FailoverPlan failover annotation', () => {
+  const annotate = (value: string) => ({ 'delivery.latticedb.com/failover': value });
+
+  it('fails over on the annotation and keeps to it until spec.activeRegion changes', () => {
+    const first = decide({
+      object: { namespace: 'ns', name: 'dr', uid: 'u' },
+      spec: SPEC,
+      status: undefined,
+      annotations: annotate('us-west-2'),
+      observed: world('east.elb.example.com'),
+      now: NOW,
+      tuning: DEFAULT_TUNING,
+    });
+    expect(first.action).toMatchObject({ type: 'setDesiredCount' });
+    expect(first.status.requested).toMatchObject({
+      region: 'us-west-2',
+      specActiveRegion: 'us-east-1',
+    });
+    expect(first.status.lastFailover?.trigger).toContain('annotation');
+
+    // Done (record on the standby); the same annotation and spec: no failback.
+    const after = {
+      ...first.status,
+      activeRegion: 'us-west-2',
+      lastFailover: { ...first.status.lastFailover!, completedAt: '2026-12-06T12:01:00Z' },
+    };
+    const steady = decide({
+      object: { namespace: 'ns', name: 'dr', uid: 'u' },
+      spec: SPEC,
+      status: after,
+      annotations: annotate('us-west-2'),
+      observed: world('west.elb.example.com', 4),
+      now: NOW,
+      tuning: DEFAULT_TUNING,
+    });
+    expect(steady.action).toBeUndefined();
+    expect(steady.status.phase).toBe('FailedOver');
+
+    // spec.activeRegion changed since (GitOps): it wins, failback starts.
+    const back = decide({
+      object: { namespace: 'ns', name: 'dr', uid: 'u' },
+      spec: { ...SPEC, activeRegion: 'us-west-2' },
+      status: after,
+      annotations: annotate('us-west-2'),
+      observed: world('west.elb.example.com', 4),
+      now: NOW,
+      tuning: DEFAULT_TUNING,
+    });
+    expect(back.status.lastFailover?.completedAt).toBeDefined();
+    const gitBack = decide({
+      object: { namespace: 'ns', name: 'dr', uid: 'u' },
+      spec: { ...SPEC, activeRegion: 'us-east-1' },
+      status: { ...after, requested: { ...after.requested!, specActiveRegion: 'us-west-2' } },
+      annotations: annotate('us-west-2'),
+      observed: world('west.elb.example.com', 4),
+      now: NOW,
+      tuning: DEFAULT_TUNING,
+    });
+    expect(gitBack.status.lastFailover).toMatchObject({ direction: 'Failback', to: 'us-east-1' });
+  });
+
+  it('ignores a value that names neither region, once, with a Warning', () => {
+    const d = decide({
+      object: { namespace: 'ns', name: 'dr', uid: 'u' },
+      spec: SPEC,
+      status: undefined,
+      annotations: annotate('eu-west-1'),
+      observed: world('east.elb.example.com'),
+      now: NOW,
+      tuning: DEFAULT_TUNING,
+    });
+    expect(d.action).toBeUndefined();
+    expect(d.events.find((e) => e.reason === 'ActionIgnored')?.message).toContain('eu-west-1');
+    expect(d.status.ignoredAnnotation).toBe('eu-west-1');
+    const again = decide({
+      object: { namespace: 'ns', name: 'dr', uid: 'u' },
+      spec: SPEC,
+      status: d.status,
+      annotations: annotate('eu-west-1'),
+      observed: world('east.elb.example.com'),
+      now: NOW,
+      tuning: DEFAULT_TUNING,
+    });
+    expect(again.events.find((e) => e.reason === 'ActionIgnored')).toBeUndefined();
+  });
+});
