@@ -177,6 +177,13 @@ export const FailoverPlanSpec = withRules(
         description: 'Checks after a switch, before it counts as done.',
       }),
     ),
+    force: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Fail over (or back) even when the target site is not ready; status.lastFailover.forced records it.',
+      }),
+    ),
     safeMode: Type.Optional(SafeMode),
     redis: Type.Optional(RedisRef),
     suspend: Type.Optional(
@@ -228,6 +235,23 @@ export const FailoverPlanReason = {
   ...CommonReason,
   StandbyHealthy: 'StandbyHealthy',
   StandbyUnhealthy: 'StandbyUnhealthy',
+  RegionUnreadable: 'RegionUnreadable',
+  DnsUnreadable: 'DnsUnreadable',
+  ClusterNotFound: 'ClusterNotFound',
+  ClusterNotActive: 'ClusterNotActive',
+  ServiceNotFound: 'ServiceNotFound',
+  ServiceNotActive: 'ServiceNotActive',
+  ImageMismatch: 'ImageMismatch',
+  HostedZoneNotFound: 'HostedZoneNotFound',
+  RecordNotFound: 'RecordNotFound',
+  HealthCheckFailed: 'HealthCheckFailed',
+  TargetNotReady: 'TargetNotReady',
+  ScalingTarget: 'ScalingTarget',
+  WaitingForTasks: 'WaitingForTasks',
+  SwitchingDns: 'SwitchingDns',
+  WaitingForDnsSync: 'WaitingForDnsSync',
+  Validating: 'Validating',
+  FailedBack: 'FailedBack',
   FailingOver: 'FailingOver',
   FailedOver: 'FailedOver',
   FailingBack: 'FailingBack',
@@ -236,42 +260,181 @@ export const FailoverPlanReason = {
   SafeModeDisabled: 'SafeModeDisabled',
   Restoring: 'Restoring',
   Restored: 'Restored',
+  SnapshotNotFound: 'SnapshotNotFound',
+  InstanceNotOwned: 'InstanceNotOwned',
+  FlagStoreUnavailable: 'FlagStoreUnavailable',
 } as const;
 export type FailoverPlanReason = (typeof FailoverPlanReason)[keyof typeof FailoverPlanReason];
 
 export const StepOutcome = StringEnum(['Running', 'Succeeded', 'Failed', 'Skipped']);
 
+/** The steps of a failover (or failback), in order. */
+export const FailoverStepName = {
+  VerifyTarget: 'VerifyTarget',
+  ScaleTarget: 'ScaleTarget',
+  SwitchDns: 'SwitchDns',
+  Validate: 'Validate',
+} as const;
+export type FailoverStepName = (typeof FailoverStepName)[keyof typeof FailoverStepName];
+
 export const FailoverStep = Type.Object({
-  name: Type.String({ maxLength: 128 }),
-  startedAt: DateTime(),
-  completedAt: Type.Optional(DateTime()),
+  name: StringEnum(Object.values(FailoverStepName), { description: 'Which step.' }),
+  startedAt: DateTime({ description: 'When the step began.' }),
+  completedAt: Type.Optional(DateTime({ description: 'When it succeeded (or was skipped).' })),
   outcome: StepOutcome,
-  message: Type.Optional(Type.String({ maxLength: 1024 })),
+  message: Type.Optional(
+    Type.String({ maxLength: 1024, description: 'What the step did or waits for.' }),
+  ),
+  desiredCount: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: 'ScaleTarget: the desired count set on the target service.',
+    }),
+  ),
+  changeId: Type.Optional(
+    Type.String({
+      maxLength: 128,
+      description: 'SwitchDns: the Route 53 change id, polled until INSYNC.',
+    }),
+  ),
 });
 export type FailoverStep = Static<typeof FailoverStep>;
 
+export const StandbyCheck = Type.Object(
+  {
+    checkedAt: DateTime({ description: 'When the standby was last evaluated.' }),
+    region: Type.String({ maxLength: 32, description: 'The site evaluated.' }),
+    reason: Type.String({
+      maxLength: 64,
+      description:
+        'StandbyHealthy, or the first thing wrong: RegionUnreadable, DnsUnreadable, ClusterNotFound, ClusterNotActive, ServiceNotFound, ServiceNotActive, ImageMismatch, HostedZoneNotFound, RecordNotFound, HealthCheckFailed.',
+    }),
+    message: Type.String({
+      maxLength: 1024,
+      description: 'Everything found wrong, or what passed.',
+    }),
+  },
+  { description: 'The latest standby readiness evaluation.' },
+);
+export type StandbyCheck = Static<typeof StandbyCheck>;
+
 export const FailoverPlanStatus = Type.Object({
   ...commonStatusFields(FailoverPlanPhaseSchema),
-  activeRegion: Type.Optional(Type.String({ maxLength: 32 })),
-  standbyReady: Type.Optional(Type.Boolean()),
-  lastFailover: Type.Optional(
-    Type.Object({
-      from: Type.String({ maxLength: 32 }),
-      to: Type.String({ maxLength: 32 }),
-      startedAt: DateTime(),
-      completedAt: Type.Optional(DateTime()),
-      rtoSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
-      steps: Type.Optional(Type.Array(FailoverStep, { maxItems: 20 })),
+  activeRegion: Type.Optional(
+    Type.String({ maxLength: 32, description: 'The region the DNS record serves now.' }),
+  ),
+  standbyReady: Type.Optional(
+    Type.Boolean({ description: 'Whether the standby site could take over now.' }),
+  ),
+  standby: Type.Optional(StandbyCheck),
+  ignoredAnnotation: Type.Optional(
+    Type.String({
+      maxLength: 64,
+      description: 'The last failover annotation value ignored (told once as ActionIgnored).',
     }),
   ),
-  safeMode: Type.Optional(
-    Type.Object({
-      active: Type.Boolean(),
-      since: Type.Optional(DateTime()),
-      reason: Type.Optional(Type.String({ maxLength: 1024 })),
-      snapshotId: Type.Optional(Type.String({ maxLength: 255 })),
-      restoredInstance: Type.Optional(Type.String({ maxLength: 63 })),
+  requested: Type.Optional(
+    Type.Object(
+      {
+        region: Type.String({ maxLength: 32, description: 'The region the annotation asked for.' }),
+        value: Type.String({
+          maxLength: 64,
+          description: 'The annotation value handled (each once).',
+        }),
+        specActiveRegion: Type.String({
+          maxLength: 32,
+          description:
+            'spec.activeRegion when the request was handled; a later change of spec.activeRegion wins over it.',
+        }),
+        at: DateTime({ description: 'When it was handled.' }),
+        absorbed: Type.Optional(
+          Type.Boolean({
+            description: 'spec.activeRegion came to name the same region: it rules again.',
+          }),
+        ),
+      },
+      {
+        description:
+          'The last delivery.latticedb.com/failover annotation handled: it overrides spec.activeRegion until spec.activeRegion changes or names the same region (absorbed).',
+      },
+    ),
+  ),
+  primaryRunningCount: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        "The primary's running task count, last seen while it was active (the standby's size when secondary.desiredCount is absent).",
     }),
+  ),
+  lastFailover: Type.Optional(
+    Type.Object(
+      {
+        from: Type.String({ maxLength: 32, description: 'Region that served before.' }),
+        to: Type.String({ maxLength: 32, description: 'Region that serves after.' }),
+        direction: Type.Optional(
+          StringEnum(['Failover', 'Failback'], {
+            description: 'Failover: to the secondary; Failback: back to the primary.',
+          }),
+        ),
+        trigger: Type.Optional(
+          Type.String({ maxLength: 256, description: 'What started it (spec or annotation).' }),
+        ),
+        forced: Type.Optional(
+          Type.Boolean({ description: 'Went on with a target that was not ready (spec.force).' }),
+        ),
+        startedAt: DateTime({ description: 'The trigger: when the change was first seen.' }),
+        completedAt: Type.Optional(DateTime({ description: 'When validation passed.' })),
+        rtoSeconds: Type.Optional(
+          Type.Integer({ minimum: 0, description: 'Measured: trigger → validated.' }),
+        ),
+        steps: Type.Optional(Type.Array(FailoverStep, { maxItems: 20 })),
+      },
+      { description: 'The latest failover or failback, with its steps.' },
+    ),
+  ),
+  safeMode: Type.Optional(
+    Type.Object(
+      {
+        active: Type.Boolean({ description: 'Whether the read-only flag is on for this plan.' }),
+        since: Type.Optional(DateTime({ description: 'When the flag went on.' })),
+        reason: Type.Optional(
+          Type.String({ maxLength: 1024, description: 'spec.safeMode.reason when it went on.' }),
+        ),
+        flag: Type.Optional(Type.String({ maxLength: 128, description: 'The read-only flag.' })),
+        snapshots: Type.Optional(
+          Type.Array(
+            Type.Object({
+              id: Type.String({ maxLength: 255 }),
+              status: Type.String({ maxLength: 64 }),
+              createdAt: Type.Optional(DateTime()),
+            }),
+            {
+              maxItems: 10,
+              description: "The database's snapshots, newest first (the 10 newest).",
+            },
+          ),
+        ),
+        snapshotId: Type.Optional(
+          Type.String({ maxLength: 255, description: 'The snapshot restored from.' }),
+        ),
+        restoredInstance: Type.Optional(
+          Type.String({ maxLength: 63, description: 'The instance restored into.' }),
+        ),
+        restoreStatus: Type.Optional(
+          Type.String({ maxLength: 64, description: "The restored instance's RDS status." }),
+        ),
+        endpoint: Type.Optional(
+          Type.String({
+            maxLength: 300,
+            description: "The restored instance's endpoint (host:port).",
+          }),
+        ),
+        nextStep: Type.Optional(
+          Type.String({ maxLength: 1024, description: 'What a person does next.' }),
+        ),
+      },
+      { description: 'The data-corruption safe mode as applied.' },
+    ),
   ),
 });
 export type FailoverPlanStatus = Static<typeof FailoverPlanStatus>;

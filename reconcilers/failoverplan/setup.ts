@@ -1,8 +1,57 @@
-import { notImplementedSetup } from '../shared/not-implemented.js';
+// The FailoverPlan kind: validation and the reconciler, wired to the process-wide AWS clients
+// (ECS in both regions, Route 53) and the HTTP check runner.
+import type { KindDeps, KindRegistration, KindSetup } from '../../controller/index.js';
+import { clusterStatus } from '../shared/adapters/aws/ecs-cluster.js';
+import { AwsEcsAdapter } from '../shared/adapters/aws/ecs-adapter.js';
+import { Route53Dns } from '../shared/adapters/aws/route53-dns.js';
+import { runHttpChecks } from '../shared/checks/index.js';
+import { RdsRestore } from '../shared/adapters/aws/rds-restore.js';
+import { awsClientsFor, flagStoreFor } from '../shared/runtime/index.js';
 import { FailoverPlanKind, type FailoverPlanSpec } from './api.js';
-import { validateFailoverPlan } from './validate.js';
+import { failoverPlanMetrics } from './metrics.js';
+import { DEFAULT_TUNING, type FailoverPlanState, type Tuning } from './plan/index.js';
+import type { FailoverPlanPorts } from './ports.js';
+import { failoverPlanHandler } from './reconciler.js';
 
-export const setupFailoverPlan = notImplementedSetup<'FailoverPlan', FailoverPlanSpec>(
-  FailoverPlanKind,
-  validateFailoverPlan,
-);
+export function failoverPlanPorts(deps: KindDeps): FailoverPlanPorts {
+  const clients = awsClientsFor(deps);
+  const ecs = new AwsEcsAdapter(clients, { clock: deps.clock });
+  return {
+    ecs: {
+      describeService: (ref, options) => ecs.describeService(ref, options),
+      describeTaskDefinition: (region, arn) => ecs.describeTaskDefinition(region, arn),
+      setDesiredCount: (ref, count) => ecs.setDesiredCount(ref, count),
+      clusterStatus: (region, cluster) => clusterStatus(clients, region, cluster),
+    },
+    dns: new Route53Dns(clients),
+    rds: new RdsRestore(clients),
+    async flags(plan) {
+      const found = await flagStoreFor(deps, plan.spec.redis, plan.metadata.namespace ?? '');
+      return found.ok ? { store: found.store } : { problem: found.message };
+    },
+    http: (checks, signal) => runHttpChecks(checks, { signal }),
+  };
+}
+
+/** The setup with other delays (tests, demos); steady state follows --resync-period. */
+export function setupFailoverPlanWith(tuning: Partial<Tuning> = {}): KindSetup {
+  return (deps): KindRegistration<FailoverPlanSpec, FailoverPlanState> => ({
+    kind: FailoverPlanKind.kind,
+    resource: {
+      group: FailoverPlanKind.group,
+      version: FailoverPlanKind.version,
+      plural: FailoverPlanKind.plural,
+    },
+    handler: failoverPlanHandler(
+      failoverPlanPorts(deps),
+      {
+        ...DEFAULT_TUNING,
+        ...(deps.config.resyncPeriodMs > 0 ? { resyncMs: deps.config.resyncPeriodMs } : {}),
+        ...tuning,
+      },
+      failoverPlanMetrics(deps.metrics),
+    ),
+  });
+}
+
+export const setupFailoverPlan: KindSetup = setupFailoverPlanWith();

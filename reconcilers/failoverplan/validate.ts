@@ -2,6 +2,7 @@
 // as defence in depth when an older CRD is installed). Pure; errors name the exact field.
 import type { HttpCheck } from '../shared/api/http-check.js';
 import { validateSpec, type FieldError } from '../shared/api/validation.js';
+import { validateHttpCheck } from '../shared/checks/index.js';
 import { FailoverPlanSpec, type FailoverPlan } from './api.js';
 
 export function validateFailoverPlan(plan: Pick<FailoverPlan, 'spec'>): FieldError[] {
@@ -9,6 +10,17 @@ export function validateFailoverPlan(plan: Pick<FailoverPlan, 'spec'>): FieldErr
     ...dnsLoopErrors(spec),
     ...duplicateCheckNames(spec.healthChecks ?? [], 'spec.healthChecks'),
     ...duplicateCheckNames(spec.validation ?? [], 'spec.validation'),
+    ...(spec.healthChecks ?? []).flatMap((c, i) => validateHttpCheck(c, `spec.healthChecks[${i}]`)),
+    ...(spec.validation ?? []).flatMap((c, i) => validateHttpCheck(c, `spec.validation[${i}]`)),
+    // A failover to zero tasks would move DNS to a region that serves nothing.
+    ...(spec.secondary.desiredCount === 0
+      ? [
+          {
+            field: 'spec.secondary.desiredCount',
+            message: 'must be at least 1: the secondary serves all traffic after failing over',
+          },
+        ]
+      : []),
   ]);
 }
 

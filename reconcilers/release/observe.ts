@@ -70,6 +70,12 @@ export async function observe(
       needs.alarms === undefined
         ? undefined
         : checkAlarms(ports.alarms, needs.alarms, region, signal === undefined ? {} : { signal }),
+    heldBy: ports.interlock?.(release.metadata.namespace ?? '', {
+      services: [ref],
+      ...(spec.migration?.maintenanceFlag === undefined
+        ? {}
+        : { flags: [spec.migration.maintenanceFlag] }),
+    }),
   });
   return { service, ...defined(observed) };
 }

@@ -1,5 +1,6 @@
 // Everything the Release reconciler touches outside Kubernetes, as ports. setup.ts builds the AWS
 // adapters and the Redis flag store; component tests pass in-memory fakes.
+import type { Hold, Touches } from '../shared/interlock/index.js';
 import type { MetricSource } from '../shared/analysis/index.js';
 import type { AlarmSource } from '../shared/checks/index.js';
 import type { FlagStore } from '../shared/flags/index.js';
@@ -27,6 +28,8 @@ export interface ReleasePorts {
   readonly metrics: MetricSource;
   readonly alarms: AlarmSource;
   readonly flags: FlagStoreLookup;
+  /** A FailoverPlan holding the service or flag (reconcilers/shared/interlock); absent: none. */
+  readonly interlock?: (namespace: string, touches: Touches) => Promise<Hold | undefined>;
   /** HTTP client of the smoke tests (tests inject one). */
   readonly fetch?: typeof fetch;
 }

@@ -13,6 +13,7 @@ import { awsClientsFor, flagStoreFor } from '../shared/runtime/index.js';
 import { ReleaseKind, type ReleaseSpec } from './api.js';
 import { DEFAULT_TUNING, type ReleaseState, type Tuning } from './plan/index.js';
 import { releaseMetrics, type ReleaseMetrics } from './metrics.js';
+import { interlockHold } from '../shared/interlock/index.js';
 import type { ReleasePorts } from './ports.js';
 import { releaseHandler } from './reconciler.js';
 
@@ -46,6 +47,7 @@ export function releasePorts(deps: KindDeps): ReleasePorts {
       const found = await flagStoreFor(deps, release.spec.redis, release.metadata.namespace ?? '');
       return found.ok ? { store: found.store } : { problem: `${found.reason}: ${found.message}` };
     },
+    interlock: (namespace, touches) => interlockHold(deps.kube, namespace, touches),
   };
 }
 

@@ -1,6 +1,7 @@
 // Conditions, computed from scratch every reconcile (Argo's syncRolloutStatus): the kstatus trio
 // from the derived phase, and the domain conditions from what status records for the current
 // revision. The runtime keeps lastTransitionTime unless a status flips.
+import { HELD_BY_FAILOVER_PLAN } from '../../shared/interlock/index.js';
 import { kstatusConditions, type ConditionInput } from '../../../controller/index.js';
 import { ReleasePhase, ReleaseReason, ReleaseStage, type ReleasePhase as Phase } from '../api.js';
 import type { Draft } from './draft.js';
@@ -77,6 +78,8 @@ function available(d: Draft): ConditionInput {
 function paused(d: Draft, suspended: boolean): ConditionInput {
   if (suspended)
     return cond('Paused', 'True', ReleaseReason.Suspended, 'spec.suspend: observing only');
+  const held = d.observed.heldBy;
+  if (held !== undefined) return cond('Paused', 'True', HELD_BY_FAILOVER_PLAN, held.message);
   const pause = d.status.pause;
   if (pause === undefined) return cond('Paused', 'False', ReleaseReason.NotPaused, 'not paused');
   return cond('Paused', 'True', pause.reason, `since ${pause.since}`);

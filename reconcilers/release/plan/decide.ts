@@ -57,6 +57,11 @@ function run(d: Draft, input: DecideInput, suspended: boolean): StepResult {
     return waitFor('world', `ECS service ${name} not found in cluster ${cluster} (${region})`);
   }
   if (suspended) return waitFor('steady', 'suspended (spec.suspend): observing only, no action');
+  const held = d.observed.heldBy;
+  if (held !== undefined) {
+    // Looked at again each poll: nothing wakes a Release when the FailoverPlan finishes.
+    return waitFor('time', held.message, new Date(d.now.getTime() + d.tuning.pollMs));
+  }
   if (d.status.revision === undefined) {
     const adopted = adopt(d);
     if (adopted.kind === 'wait' || adopted.kind === 'act') return adopted;

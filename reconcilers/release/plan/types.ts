@@ -1,5 +1,6 @@
 // The vocabulary of the pure decision core: what `decide` reads (spec, status, observed world,
 // time, annotations) and what it returns (the next status, at most one action, events, requeue).
+import type { Hold } from '../../shared/interlock/index.js';
 import type { BaseStatus, EventSpec } from '../../../controller/index.js';
 import type { AnalyzeResult } from '../../shared/analysis/index.js';
 import type { AlarmCheckResult, HttpCheckResult } from '../../shared/checks/index.js';
@@ -31,6 +32,8 @@ export type ReleaseState = Omit<ReleaseStatus, 'conditions'> & BaseStatus;
 export interface Observed {
   /** The ECS service; null when it (or its cluster) does not exist. */
   readonly service: ServiceState | null;
+  /** A FailoverPlan that holds this service or its flags (the interlock); absent: none. */
+  readonly heldBy?: Hold;
   /** The task definition the stable revision runs (adoption, pre-flight: the container exists). */
   readonly baseTaskDefinition?: TaskDefinitionSummary | null;
   /** The revision's task definition found by its spec-hash tag (crash-safe reuse). */

@@ -42,11 +42,30 @@ export const failoverPlanSafeMode: Scenario = {
         await Promise.all([
           followFlag(ctx, String(safeMode.readOnlyFlag)),
           followInstance(ctx, world.primary.region, `${db}-restored`),
+          operator(ctx, plan.metadata.name),
         ]);
       },
     };
   },
 };
+
+/**
+ * Once the restored instance is reported (the application would now be re-pointed with a Release
+ * configuration change), the operator turns safe mode off: read_only_mode goes off again.
+ */
+async function operator(ctx: ScenarioContext, name: string): Promise<void> {
+  do {
+    const status = (await ctx.kube.get('FailoverPlan', name))?.status;
+    const safe = status?.safeMode as { endpoint?: string; restoreStatus?: string } | undefined;
+    if (safe?.restoreStatus === 'available') {
+      ctx.note(
+        `operator re-points the app at ${safe.endpoint ?? '?'} (a Release config change), then turns safe mode off`,
+      );
+      await ctx.kube.patchSpec('FailoverPlan', name, { safeMode: { enabled: false } });
+      return;
+    }
+  } while (await ctx.sleep(1_000));
+}
 
 /** Notes when the restored instance appears and its status changes. */
 async function followInstance(ctx: ScenarioContext, region: string, id: string): Promise<void> {

@@ -32,6 +32,10 @@ const EXTRAS: Readonly<
     why: 'task definitions and tasks carry task/execution roles that ECS assumes',
     neededBy: ['ecs:RegisterTaskDefinition', 'ecs:RunTask', 'ecs:CreateTaskSet'],
   },
+  'rds:AddTagsToResource': {
+    why: "RDS authorizes tags given at creation (the restored instance's owner UID) as rds:AddTagsToResource",
+    neededBy: ['rds:RestoreDBInstanceFromDBSnapshot'],
+  },
   'ecs:TagResource': {
     why: 'ECS authorizes tags given at creation (tag-on-create) as ecs:TagResource',
     neededBy: ['ecs:RegisterTaskDefinition', 'ecs:RunTask', 'ecs:CreateTaskSet'],

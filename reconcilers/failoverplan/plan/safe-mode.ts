@@ -1,0 +1,197 @@
+// The data-corruption safe mode, decided from spec, status and what was read: the read-only flag
+// on at once (off again when safe mode is turned off), the database's snapshots listed, and with
+// an explicit snapshotIdentifier a restore into a new instance, followed until available; its
+// endpoint and the next step (re-point the application with a Release) go to status. Nothing is
+// deleted; a snapshot that is not the database's changes nothing.
+import { FailoverPlanPhase as Phase, FailoverPlanReason as Reason } from '../api.js';
+import type { Situation } from './decide.js';
+import type { Action, DecideInput, FailoverPlanState } from './types.js';
+
+export const DEFAULT_READ_ONLY_FLAG = 'read_only_mode';
+
+export interface SafeModeStep {
+  readonly status: FailoverPlanState['safeMode'];
+  readonly action?: Action;
+  /** Overrides the failover's situation when there is no failover in flight. */
+  readonly situation?: Situation;
+}
+
+const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export function safeModeStep(input: DecideInput): SafeModeStep {
+  const { spec, status, observed, now, object } = input;
+  const sm = spec.safeMode;
+  const recorded = status?.safeMode;
+  const flag = sm?.readOnlyFlag ?? recorded?.flag ?? DEFAULT_READ_ONLY_FLAG;
+  const wanted = sm?.enabled === true;
+  if (!wanted && recorded?.active !== true) return { status: recorded };
+  const seen = observed.readOnly;
+  if (seen === undefined) return { status: recorded };
+  if ('problem' in seen) {
+    return {
+      status: recorded,
+      situation: {
+        phase: Phase.SafeMode,
+        state: 'Stalled',
+        reason: Reason.FlagStoreUnavailable,
+        message: `read-only flag ${flag}: ${seen.problem}`,
+      },
+    };
+  }
+  const reason = (sm?.reason ?? recorded?.reason ?? '').trim();
+  const write = (on: boolean): Action => ({
+    type: 'setReadOnly',
+    flag,
+    on,
+    expectedVersion: seen.version,
+    salt: seen.salt ?? 'read-only',
+    updatedBy: `controller:${object.namespace}/${object.name}`,
+    reason,
+  });
+  if (!wanted) {
+    const off = { active: false, flag };
+    if (seen.enabled === true) {
+      return {
+        status: off,
+        action: write(false),
+        situation: {
+          phase: Phase.SafeMode,
+          state: 'Reconciling',
+          reason: Reason.SafeModeDisabled,
+          message: `turning ${flag} off`,
+        },
+      };
+    }
+    return { status: off };
+  }
+  const since = recorded?.active === true ? recorded.since : undefined;
+  const base = {
+    active: seen.enabled === true,
+    flag,
+    since: since ?? iso(now),
+    reason: reason.slice(0, 1024),
+    ...snapshotsOf(observed.snapshots),
+  };
+  if (seen.enabled !== true) {
+    return {
+      status: { ...base, active: false },
+      action: write(true),
+      situation: {
+        phase: Phase.SafeMode,
+        state: 'Reconciling',
+        reason: Reason.SafeModeEnabled,
+        message: `turning ${flag} on: ${reason}`,
+      },
+    };
+  }
+  return restoreStep(input, base);
+}
+
+function snapshotsOf(snapshots: DecideInput['observed']['snapshots']) {
+  if (snapshots === undefined || 'error' in snapshots) return {};
+  return { snapshots: snapshots.slice(0, 10).map((s) => ({ ...s })) };
+}
+
+function restoreStep(
+  input: DecideInput,
+  base: NonNullable<FailoverPlanState['safeMode']>,
+): SafeModeStep {
+  const { spec, observed, object } = input;
+  const restore = spec.safeMode?.restore;
+  const flag = base.flag ?? DEFAULT_READ_ONLY_FLAG;
+  const on: Situation = {
+    phase: Phase.SafeMode,
+    state: 'Ready',
+    reason: Reason.SafeModeEnabled,
+    message: `safe mode: ${flag} on (${base.reason ?? ''}); ${restore?.snapshotIdentifier === undefined ? 'set spec.safeMode.restore.snapshotIdentifier to restore (snapshots in status.safeMode.snapshots)' : ''}`,
+  };
+  if (restore?.snapshotIdentifier === undefined) return { status: base, situation: on };
+  const id = restore.snapshotIdentifier;
+  const target = restore.targetInstanceIdentifier;
+  const snapshots = observed.snapshots;
+  const restored = observed.restored;
+  const withRestore = { ...base, snapshotId: id, restoredInstance: target };
+  if (restored === undefined) return { status: base, situation: on };
+  if (restored !== null) {
+    if (restored.ownerUid !== object.uid) {
+      return {
+        status: base,
+        situation: {
+          phase: Phase.SafeMode,
+          state: 'Stalled',
+          reason: Reason.InstanceNotOwned,
+          message: `RDS instance ${target} exists and was not restored by this plan; choose another targetInstanceIdentifier (nothing changed)`,
+        },
+      };
+    }
+    const status = {
+      ...withRestore,
+      restoreStatus: restored.status,
+      ...(restored.endpoint === undefined ? {} : { endpoint: restored.endpoint }),
+    };
+    if (restored.status !== 'available') {
+      return {
+        status,
+        situation: {
+          phase: Phase.Restoring,
+          state: 'Reconciling',
+          reason: Reason.Restoring,
+          message: `restoring ${target} from ${id}: ${restored.status}`,
+        },
+      };
+    }
+    const next = `re-point the application at ${restored.endpoint ?? target} with a Release configuration change (spec.environment or spec.secrets), then set spec.safeMode.enabled: false`;
+    return {
+      status: { ...status, nextStep: next },
+      situation: {
+        phase: Phase.SafeMode,
+        state: 'Ready',
+        reason: Reason.Restored,
+        message: `restored ${target} from ${id} (${restored.endpoint ?? 'no endpoint'}); next: ${next}`,
+      },
+    };
+  }
+  if (snapshots === undefined || 'error' in snapshots) {
+    return {
+      status: base,
+      situation: {
+        ...on,
+        state: 'Reconciling',
+        message: `cannot list snapshots of ${restore.dbInstanceIdentifier}: ${snapshots?.error ?? 'not read'}`,
+      },
+    };
+  }
+  const snapshot = snapshots.find((s) => s.id === id.toLowerCase() || s.id === id);
+  if (snapshot?.status !== 'available') {
+    return {
+      status: base,
+      situation: {
+        phase: Phase.SafeMode,
+        state: 'Stalled',
+        reason: Reason.SnapshotNotFound,
+        message: `spec.safeMode.restore.snapshotIdentifier: ${id} is ${snapshot === undefined ? 'not a snapshot' : `${snapshot.status}, not an available snapshot`} of ${restore.dbInstanceIdentifier} (newest: ${
+          snapshots
+            .slice(0, 3)
+            .map((s) => s.id)
+            .join(', ') || 'none'
+        }); nothing restored`,
+      },
+    };
+  }
+  return {
+    status: { ...withRestore, restoreStatus: 'requested' },
+    action: {
+      type: 'restoreDatabase',
+      region: spec.primary.region,
+      snapshotId: snapshot.id,
+      target,
+      ownerUid: object.uid,
+    },
+    situation: {
+      phase: Phase.Restoring,
+      state: 'Reconciling',
+      reason: Reason.Restoring,
+      message: `restoring ${target} from ${id}`,
+    },
+  };
+}

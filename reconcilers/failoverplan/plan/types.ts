@@ -1,0 +1,135 @@
+// The vocabulary of FailoverPlan's pure decision core: what `decide` reads (spec, status,
+// observed world, now) and the one action it may return.
+import type { BaseStatus } from '../../../controller/index.js';
+import type { Decision as KitDecision } from '../../shared/kit/index.js';
+import type { DnsRecordRef, DnsRecordState } from '../../shared/ports/dns.js';
+import type { ServiceRef, ServiceState } from '../../shared/ports/ecs.js';
+import type { FailoverPlanSpec, FailoverPlanStatus } from '../api.js';
+
+/** Status as the decision builds it: conditions without bookkeeping (the runtime adds it). */
+export type FailoverPlanState = Omit<FailoverPlanStatus, 'conditions'> & BaseStatus;
+
+export type SiteRole = 'primary' | 'secondary';
+
+/** One region's side of the plan, as read this reconcile. */
+export interface SiteObserved {
+  readonly role: SiteRole;
+  readonly ref: ServiceRef;
+  /** Set when the region could not be read at all (an outage looks like this). */
+  readonly error?: string;
+  /** The cluster's status (ACTIVE, …); null: no such cluster. */
+  readonly clusterStatus?: string | null;
+  /** null: no such service (or only an INACTIVE one). */
+  readonly service?: ServiceState | null;
+  /** container name → image of the service's task definition. */
+  readonly images?: Readonly<Record<string, string>>;
+}
+
+export interface CheckResult {
+  readonly name: string;
+  readonly passed: boolean;
+  readonly message: string;
+}
+
+/** The world as observe.ts read it. `undefined` = not read this time. */
+export interface Observed {
+  readonly primary: SiteObserved;
+  readonly secondary: SiteObserved;
+  readonly dns: DnsRecordState | { readonly error: string };
+  /** spec.healthChecks, run when the standby evaluated is the secondary. */
+  readonly healthChecks?: readonly CheckResult[];
+  /** spec.validation, run while a failover is at its Validate step. */
+  readonly validation?: readonly CheckResult[];
+  /** Route 53's status of the change recorded in the SwitchDns step (PENDING / INSYNC). */
+  readonly change?: string | null;
+  /** The read-only flag, read while safe mode is declared or recorded active. */
+  readonly readOnly?: ReadOnlyFlag;
+  /** The database's snapshots, newest first (read while safe mode is on and names a database). */
+  readonly snapshots?: readonly SnapshotSeen[] | { readonly error: string };
+  /** The restore's target instance (read while a restore is declared); null: none. */
+  readonly restored?: RestoredSeen | null;
+}
+
+export type ReadOnlyFlag =
+  | { readonly problem: string }
+  | {
+      readonly version: number;
+      /** undefined: the flag does not exist. */
+      readonly enabled?: boolean;
+      readonly salt?: string;
+    };
+
+export interface SnapshotSeen {
+  readonly id: string;
+  readonly status: string;
+  readonly createdAt?: string;
+}
+
+export interface RestoredSeen {
+  readonly status: string;
+  readonly endpoint?: string;
+  readonly ownerUid?: string;
+}
+
+export interface ObjectIdentity {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+/** Delays that are policy, not logic; tests shorten them. */
+export interface Tuning {
+  /** After an action: come back soon to observe its effect. */
+  readonly afterActionMs: number;
+  /** While a failover waits (tasks, DNS, validation, a target not ready). */
+  readonly pollMs: number;
+  /** Steady state: standby readiness is evaluated this often. */
+  readonly resyncMs: number;
+}
+
+export const DEFAULT_TUNING: Tuning = { afterActionMs: 1_000, pollMs: 5_000, resyncMs: 60_000 };
+
+export interface DecideInput {
+  readonly object: ObjectIdentity;
+  readonly spec: FailoverPlanSpec;
+  readonly status: FailoverPlanState | undefined;
+  /** metadata.annotations (the failover action). */
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly observed: Observed;
+  readonly now: Date;
+  readonly tuning: Tuning;
+}
+
+/** The one write of a reconcile; each is recognisable in the world afterwards. */
+export type Action =
+  | {
+      readonly type: 'setDesiredCount';
+      readonly ref: ServiceRef;
+      readonly count: number;
+      readonly from: number;
+    }
+  | {
+      readonly type: 'upsertRecord';
+      readonly record: DnsRecordRef;
+      readonly value: string;
+      readonly ttl: number;
+      readonly comment: string;
+    }
+  | {
+      readonly type: 'setReadOnly';
+      readonly flag: string;
+      readonly on: boolean;
+      readonly expectedVersion: number;
+      readonly salt: string;
+      readonly updatedBy: string;
+      readonly reason: string;
+    }
+  | {
+      readonly type: 'restoreDatabase';
+      readonly region: string;
+      readonly snapshotId: string;
+      readonly target: string;
+      readonly ownerUid: string;
+    };
+
+export type Decision = KitDecision<FailoverPlanState, Action>;

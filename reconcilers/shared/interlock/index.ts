@@ -1,0 +1,74 @@
+// The interlock: while a FailoverPlan fails over (or back) or holds safe mode, the other kinds
+// leave the services and flags it involves alone — Releases and FlagRollouts hold at their
+// current step, ScalePolicy scale-downs wait — and resume once it is done. A kind asks through
+// its observe with what it touches; the answer names the FailoverPlan. FailoverPlans are read
+// through their status only (no import of the kind), from the apiserver.
+import { isNotFound, type CustomObject, type KubeClient } from '../../../controller/index.js';
+import { API_GROUP, API_VERSION } from '../api/kind.js';
+import type { ServiceRef } from '../ports/ecs.js';
+
+/** A Paused / held condition reason every kind uses for the interlock. */
+export const HELD_BY_FAILOVER_PLAN = 'HeldByFailoverPlan';
+
+export interface Touches {
+  readonly services?: readonly ServiceRef[];
+  readonly flags?: readonly string[];
+}
+
+/** Why something must hold: the FailoverPlan and what it is doing. */
+export interface Hold {
+  readonly plan: string;
+  readonly message: string;
+}
+
+type PlanLike = CustomObject<
+  {
+    primary?: Partial<ServiceRef>;
+    secondary?: Partial<ServiceRef>;
+    safeMode?: { enabled?: boolean; readOnlyFlag?: string };
+  },
+  {
+    lastFailover?: { from?: string; to?: string; completedAt?: string };
+    safeMode?: { active?: boolean; flag?: string };
+  }
+>;
+
+const PLANS = { group: API_GROUP, version: API_VERSION, plural: 'failoverplans' } as const;
+
+const same = (a: Partial<ServiceRef> | undefined, b: ServiceRef): boolean =>
+  a?.region === b.region && a.cluster === b.cluster && a.service === b.service;
+
+/** The first FailoverPlan in `namespace` that holds what `touches` names, if any. */
+export async function interlockHold(
+  kube: Pick<KubeClient, 'list'>,
+  namespace: string,
+  touches: Touches,
+): Promise<Hold | undefined> {
+  let plans: PlanLike[];
+  try {
+    plans = (await kube.list<PlanLike>(PLANS, { namespace })).items;
+  } catch (error) {
+    // The FailoverPlan CRD is not installed: nothing can hold.
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+  for (const plan of plans) {
+    const name = `FailoverPlan ${plan.metadata.name ?? ''}`;
+    const run = plan.status?.lastFailover;
+    const failingOver = run !== undefined && run.completedAt === undefined;
+    const safeMode = plan.spec.safeMode?.enabled === true || plan.status?.safeMode?.active === true;
+    if (!failingOver && !safeMode) continue;
+    const services = (touches.services ?? []).some(
+      (ref) => same(plan.spec.primary, ref) || same(plan.spec.secondary, ref),
+    );
+    const flag =
+      plan.status?.safeMode?.flag ?? plan.spec.safeMode?.readOnlyFlag ?? 'read_only_mode';
+    const flags = safeMode && (touches.flags ?? []).includes(flag);
+    if (!services && !flags) continue;
+    const what = failingOver
+      ? `failover ${run.from ?? '?'} → ${run.to ?? '?'} in flight`
+      : 'safe mode (data corruption) on';
+    return { plan: plan.metadata.name ?? '', message: `held by ${name}: ${what}` };
+  }
+  return undefined;
+}

@@ -1,0 +1,249 @@
+// FailoverPlan's pure core: validation beyond the CRD, the image comparison across regions, and
+// the decision's recognition of steps already done in the world (no second scale or DNS change).
+import { describe, expect, it } from 'vitest';
+import type { FailoverPlanSpec } from '../../../reconcilers/failoverplan/api.js';
+import {
+  decide,
+  DEFAULT_TUNING,
+  type FailoverPlanState,
+  type Observed,
+  type SiteObserved,
+} from '../../../reconcilers/failoverplan/plan/index.js';
+import { sameImageKey } from '../../../reconcilers/failoverplan/plan/readiness.js';
+import { validateFailoverPlan } from '../../../reconcilers/failoverplan/validate.js';
+import type { ServiceState } from '../../../reconcilers/shared/ports/ecs.js';
+
+const SPEC: FailoverPlanSpec = {
+  primary: { region: 'us-east-1', cluster: 'c', service: 's' },
+  secondary: { region: 'us-west-2', cluster: 'c2', service: 's' },
+  dns: {
+    hostedZoneId: 'Z1',
+    recordName: 'prod.example.com',
+    primaryValue: 'east.elb.example.com',
+    secondaryValue: 'west.elb.example.com',
+  },
+  activeRegion: 'us-east-1',
+};
+const NOW = new Date('2026-12-06T12:00:00Z');
+const IMAGE = (region: string) => `123456789012.dkr.ecr.${region}.amazonaws.com/latticedb:2.1.0`;
+
+function service(region: string, desired: number, running = desired): ServiceState {
+  return {
+    ref: { region, cluster: 'c', service: 's' },
+    arn: `arn:${region}`,
+    status: 'ACTIVE',
+    deploymentController: 'ECS',
+    taskDefinitionArn: `td:${region}`,
+    desiredCount: desired,
+    runningCount: running,
+    pendingCount: 0,
+    capacityProviders: [],
+    deployments: [],
+    taskSets: [],
+    loadBalancers: [],
+    observedAt: NOW,
+  };
+}
+
+function site(role: 'primary' | 'secondary', desired: number): SiteObserved {
+  const ref = role === 'primary' ? SPEC.primary : SPEC.secondary;
+  return {
+    role,
+    ref,
+    clusterStatus: 'ACTIVE',
+    service: service(ref.region, desired),
+    images: { app: IMAGE(ref.region) },
+  };
+}
+
+function world(record: string, standbyDesired = 1): Observed {
+  return {
+    primary: site('primary', 4),
+    secondary: site('secondary', standbyDesired),
+    dns: { zone: true, record: { values: [record] } },
+  };
+}
+
+const run = (input: {
+  spec?: Partial<FailoverPlanSpec>;
+  status?: FailoverPlanState;
+  observed: Observed;
+}) =>
+  decide({
+    object: { namespace: 'ns', name: 'dr', uid: 'uid-1' },
+    spec: { ...SPEC, ...input.spec },
+    status: input.status,
+    observed: input.observed,
+    now: NOW,
+    tuning: DEFAULT_TUNING,
+  });
+
+describe('FailoverPlan validation beyond the CRD', () => {
+  it('names the field of a bad check URL', () => {
+    const errors = validateFailoverPlan({
+      spec: { ...SPEC, healthChecks: [{ url: 'ftp://standby/health' }] },
+    });
+    expect(errors.map((e) => e.field)).toEqual(['spec.healthChecks[0].url']);
+  });
+
+  it('names a secondary that would serve with zero tasks', () => {
+    const errors = validateFailoverPlan({
+      spec: { ...SPEC, secondary: { ...SPEC.secondary, desiredCount: 0 } },
+    });
+    expect(errors.map((e) => e.field)).toEqual(['spec.secondary.desiredCount']);
+  });
+});
+
+describe('FailoverPlan standby images', () => {
+  it('treats the same ECR repository and tag in another region as the same image', () => {
+    expect(sameImageKey(IMAGE('us-east-1'))).toBe(sameImageKey(IMAGE('us-west-2')));
+    expect(sameImageKey(IMAGE('us-east-1'))).not.toBe(
+      sameImageKey(IMAGE('us-west-2').replace('2.1.0', '2.2.0')),
+    );
+    expect(sameImageKey('ghcr.io/latticedb/app:1')).toBe('ghcr.io/latticedb/app:1');
+  });
+});
+
+describe('FailoverPlan decision', () => {
+  it('starts a failover on spec.activeRegion and scales the standby to the primary count, written ahead', () => {
+    const d = run({ spec: { activeRegion: 'us-west-2' }, observed: world('east.elb.example.com') });
+    expect(d.action).toMatchObject({ type: 'setDesiredCount', count: 4, from: 1 });
+    expect(d.checkpoint).toBe(true);
+    expect(d.status.lastFailover).toMatchObject({
+      from: 'us-east-1',
+      to: 'us-west-2',
+      startedAt: '2026-12-06T12:00:00Z',
+    });
+  });
+
+  it('recognises a scale and a DNS change already made (after a crash) and does not repeat them', () => {
+    // The world after both writes, with status lost: the record names the standby already.
+    const d = run({
+      spec: { activeRegion: 'us-west-2' },
+      status: {
+        activeRegion: 'us-east-1',
+        lastFailover: {
+          from: 'us-east-1',
+          to: 'us-west-2',
+          direction: 'Failover',
+          startedAt: '2026-12-06T11:59:00Z',
+          steps: [
+            {
+              name: 'ScaleTarget',
+              startedAt: '2026-12-06T11:59:00Z',
+              outcome: 'Running',
+              desiredCount: 4,
+            },
+          ],
+        },
+      },
+      observed: world('west.elb.example.com', 4),
+    });
+    expect(d.action).toBeUndefined();
+    expect(d.status.phase).toBe('FailedOver');
+    expect(d.status.lastFailover?.rtoSeconds).toBe(60);
+    expect(d.status.lastFailover?.steps?.map((s) => s.name)).toEqual([
+      'ScaleTarget',
+      'SwitchDns',
+      'Validate',
+    ]);
+    expect(d.status.lastFailover?.steps?.[1]?.message).toContain('already points');
+  });
+
+  it('reads a site it cannot reach as not ready, with the region named', () => {
+    const observed = {
+      ...world('east.elb.example.com'),
+      secondary: { role: 'secondary' as const, ref: SPEC.secondary, error: 'connect ETIMEDOUT' },
+    };
+    const d = run({ observed });
+    expect(d.status.standby).toMatchObject({ reason: 'RegionUnreadable' });
+    expect(d.status.standbyReady).toBe(false);
+  });
+});
+
+describe('FailoverPlan failover annotation', () => {
+  const annotate = (value: string) => ({ 'delivery.latticedb.com/failover': value });
+
+  it('fails over on the annotation and keeps to it until spec.activeRegion changes', () => {
+    const first = decide({
+      object: { namespace: 'ns', name: 'dr', uid: 'u' },
+      spec: SPEC,
+      status: undefined,
+      annotations: annotate('us-west-2'),
+      observed: world('east.elb.example.com'),
+      now: NOW,
+      tuning: DEFAULT_TUNING,
+    });
+    expect(first.action).toMatchObject({ type: 'setDesiredCount' });
+    expect(first.status.requested).toMatchObject({
+      region: 'us-west-2',
+      specActiveRegion: 'us-east-1',
+    });
+    expect(first.status.lastFailover?.trigger).toContain('annotation');
+
+    // Done (record on the standby); the same annotation and spec: no failback.
+    const after = {
+      ...first.status,
+      activeRegion: 'us-west-2',
+      lastFailover: { ...first.status.lastFailover!, completedAt: '2026-12-06T12:01:00Z' },
+    };
+    const steady = decide({
+      object: { namespace: 'ns', name: 'dr', uid: 'u' },
+      spec: SPEC,
+      status: after,
+      annotations: annotate('us-west-2'),
+      observed: world('west.elb.example.com', 4),
+      now: NOW,
+      tuning: DEFAULT_TUNING,
+    });
+    expect(steady.action).toBeUndefined();
+    expect(steady.status.phase).toBe('FailedOver');
+
+    // spec.activeRegion changed since (GitOps): it wins, failback starts.
+    const back = decide({
+      object: { namespace: 'ns', name: 'dr', uid: 'u' },
+      spec: { ...SPEC, activeRegion: 'us-west-2' },
+      status: after,
+      annotations: annotate('us-west-2'),
+      observed: world('west.elb.example.com', 4),
+      now: NOW,
+      tuning: DEFAULT_TUNING,
+    });
+    expect(back.status.lastFailover?.completedAt).toBeDefined();
+    const gitBack = decide({
+      object: { namespace: 'ns', name: 'dr', uid: 'u' },
+      spec: { ...SPEC, activeRegion: 'us-east-1' },
+      status: { ...after, requested: { ...after.requested!, specActiveRegion: 'us-west-2' } },
+      annotations: annotate('us-west-2'),
+      observed: world('west.elb.example.com', 4),
+      now: NOW,
+      tuning: DEFAULT_TUNING,
+    });
+    expect(gitBack.status.lastFailover).toMatchObject({ direction: 'Failback', to: 'us-east-1' });
+  });
+
+  it('ignores a value that names neither region, once, with a Warning', () => {
+    const d = decide({
+      object: { namespace: 'ns', name: 'dr', uid: 'u' },
+      spec: SPEC,
+      status: undefined,
+      annotations: annotate('eu-west-1'),
+      observed: world('east.elb.example.com'),
+      now: NOW,
+      tuning: DEFAULT_TUNING,
+    });
+    expect(d.action).toBeUndefined();
+    expect(d.events.find((e) => e.reason === 'ActionIgnored')?.message).toContain('eu-west-1');
+    expect(d.status.ignoredAnnotation).toBe('eu-west-1');
+    const again = decide({
+      object: { namespace: 'ns', name: 'dr', uid: 'u' },
+      spec: SPEC,
+      status: d.status,
+      annotations: annotate('eu-west-1'),
+      observed: world('east.elb.example.com'),
+      now: NOW,
+      tuning: DEFAULT_TUNING,
+    });
+    expect(again.events.find((e) => e.reason === 'ActionIgnored')).toBeUndefined();
+  });
+});
