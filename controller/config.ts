@@ -36,6 +36,8 @@ export interface ControllerConfig {
   /** 0 = no per-reconcile deadline. */
   readonly reconcileTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  /** Secret (in the leader-election namespace) with notification routes; empty = off. */
+  readonly notificationsSecret: string;
 }
 
 type Kind = 'string' | 'bool';
@@ -82,6 +84,12 @@ const FLAGS = {
     env: ['LATTICEDB_LEADER_ELECTION_NAMESPACE', 'POD_NAMESPACE'],
     default: undefined,
     help: 'Namespace of the Lease (default: the pod namespace)',
+  },
+  'notifications-secret': {
+    kind: 'string',
+    env: ['LATTICEDB_NOTIFICATIONS_SECRET'],
+    default: 'latticedb-notifications',
+    help: 'Secret in the controller namespace with notification routes and webhook URLs; empty turns notifications off',
   },
   'leader-election-id': {
     kind: 'string',
@@ -255,6 +263,8 @@ export function parseConfig(
     resyncPeriodMs: v.duration(raw('resync-period'), 0),
     reconcileTimeoutMs: v.duration(raw('reconcile-timeout'), 0),
     shutdownTimeoutMs: v.duration(raw('shutdown-timeout'), 1),
+    notificationsSecret:
+      v.optional(raw('notifications-secret'), DNS_SUBDOMAIN, 'a Secret name') ?? '',
   };
   crossCheck(config, problems);
   if (problems.length > 0) throw new ConfigError(problems);
