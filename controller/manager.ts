@@ -171,6 +171,8 @@ export class Manager {
       }),
     });
     this.metrics.trackResources(reg.kind, () => primary.flatMap((i) => i.list()));
+    if (reg.info !== undefined)
+      this.metrics.trackObjects(reg.kind, reg.info, () => primary.flatMap((i) => i.list()));
     const enqueue = (obj: KubeObject): void => {
       controller.enqueue(objectKey(obj));
     };

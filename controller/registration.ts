@@ -12,7 +12,7 @@ import type { KubeClient } from './k8s/client.js';
 import type { EventRecorder } from './k8s/events.js';
 import type { CustomObject, GroupVersionResource, KubeObject } from './k8s/types.js';
 import type { Classify } from './notifications/notifier.js';
-import type { DomainMetrics } from './observability/metrics.js';
+import type { DomainMetrics, ObjectInfo } from './observability/metrics.js';
 import type { Request } from './reconcile.js';
 import type { BaseStatus, KindHandler } from './resource/types.js';
 
@@ -43,6 +43,8 @@ export interface KindRegistration<Spec = unknown, Status extends BaseStatus = Ba
    * controller/notifications/). Absent: the kind sends none.
    */
   readonly notify?: Classify;
+  /** Per-object gauges (`latticedb_<kind>_info` and values) for dashboards; absent: none. */
+  readonly info?: ObjectInfo;
 }
 
 /** Everything a kind's setup receives. Only `main.ts` builds real clients. */
