@@ -123,3 +123,28 @@ describe('Grafana dashboard', () => {
       expect(titles).toMatch(t);
   });
 });
+
+describe('per-object gauges', () => {
+  it('carry each cached object state and go away with the object', async () => {
+    const { RuntimeMetrics } = await import('../../../controller/observability/metrics.js');
+    const { releaseInfo } = await import('../../../reconcilers/info.js');
+    const fixture = (name: string): object =>
+      JSON.parse(
+        readFileSync(new URL(`../../gitops/fixtures/${name}.json`, import.meta.url), 'utf8'),
+      ) as object;
+    let cache = [fixture('release-mid-canary'), fixture('release-awaiting-approval')];
+    const metrics = new RuntimeMetrics({ defaultMetrics: false });
+    metrics.trackObjects('Release', releaseInfo, () => cache);
+    const text = await metrics.registry.metrics();
+    const info = text.split('\n').filter((l) => l.startsWith('latticedb_release_info{'));
+    expect(info).toHaveLength(2);
+    const canary = info.find((l) => l.includes('weight="20"')) ?? '';
+    for (const label of ['name="ldb"', 'phase="Progressing"', 'revision="1"', 'strategy="Canary"'])
+      expect(canary).toContain(label);
+    expect(canary).toMatch(/namespace="gitops-rel-[^"]+"/);
+    expect(canary.endsWith(' 1')).toBe(true);
+    expect(text).toMatch(/latticedb_release_canary_weight\{[^}]*name="ldb"[^}]*\} 20/);
+    cache = [];
+    expect(await metrics.registry.metrics()).not.toMatch(/latticedb_release_info\{/);
+  });
+});
