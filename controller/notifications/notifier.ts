@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { KubeClient } from '../k8s/client.js';
-import { isNotFound } from '../k8s/errors.js';
+import { isNotFound, KubeApiError } from '../k8s/errors.js';
 import type { GroupVersionResource, KubeObject } from '../k8s/types.js';
 import {
   done,
@@ -30,7 +30,13 @@ import {
   type HistoryEntry,
   type Ledger,
 } from './ledger.js';
-import { parseRoutes, routeMatches, type NotificationEvent, type Route } from './routes.js';
+import {
+  NotificationConfigError,
+  parseRoutes,
+  routeMatches,
+  type NotificationEvent,
+  type Route,
+} from './routes.js';
 
 /** A kind's mapping of its history entries onto notification events (undefined: not notified). */
 export type Classify = (entry: HistoryEntry, obj: KubeObject) => NotificationEvent | undefined;
@@ -71,9 +77,18 @@ export class Notifier {
       const secret = await this.o.kube.getSecret(this.o.namespace, this.o.secretName);
       routes = parseRoutes(secret.data);
     } catch (err) {
-      problem = isNotFound(err)
-        ? `Secret ${this.o.namespace}/${this.o.secretName} not found: notifications off`
-        : `notifications off: ${(err as Error).message}`;
+      if (isNotFound(err)) {
+        problem = `Secret ${this.o.namespace}/${this.o.secretName} not found: notifications off`;
+      } else if (
+        err instanceof NotificationConfigError ||
+        (err instanceof KubeApiError && err.code < 500)
+      ) {
+        // a bad Secret, or RBAC refusing it (403): off until someone fixes it
+        problem = `notifications off: ${err.message}`;
+      } else {
+        // the API server unreachable: not "off" — the reconcile fails and is retried with backoff
+        throw err;
+      }
     }
     if (problem !== this.#lastProblem) {
       if (problem === '')
@@ -153,7 +168,7 @@ export class NotifyReconciler implements Reconciler {
     } finally {
       // Recorded on the object only when something went out: that is what must not repeat.
       if (sent) await this.#write(obj, uid, ledger);
-      else this.#written.set(uid, ledger);
+      else if (routes.length > 0) this.#written.set(uid, ledger);
     }
     return done;
   }

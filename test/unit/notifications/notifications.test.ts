@@ -1,7 +1,11 @@
 // Notification routes, the ledger that keeps a restarted controller from repeating a message, and
 // the kinds' choice of notifiable transitions.
 import { createHmac } from 'node:crypto';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { KubeClient } from '../../../controller/k8s/client.js';
+import { KubeApiError } from '../../../controller/k8s/errors.js';
+import { Notifier } from '../../../controller/notifications/notifier.js';
 import { requestFor, signature, slackText } from '../../../controller/notifications/deliver.js';
 import {
   entryKey,
@@ -223,5 +227,58 @@ describe('notifiable transitions', () => {
     expect(classifyFailoverPlan(t('StandbyUnhealthy', 'Degraded', 'Ready'), {})).toBe(
       'standby-not-ready',
     );
+  });
+});
+
+describe('reading the routes Secret', () => {
+  const make = (getSecret: () => Promise<{ data: Record<string, string> }>) => {
+    let now = 0;
+    const calls = { n: 0 };
+    const notifier = new Notifier({
+      kube: {
+        getSecret: () => {
+          calls.n++;
+          return getSecret();
+        },
+      } as unknown as KubeClient,
+      logger: pino({ level: 'silent' }),
+      clock: { now: () => new Date(now) },
+      namespace: 'latticedb-system',
+      secretName: 'latticedb-notifications',
+      configTtlMs: 30_000,
+    });
+    return { notifier, calls, advance: (ms: number) => (now += ms) };
+  };
+
+  it('loads routes and re-reads them only after the TTL', async () => {
+    const { notifier, calls, advance } = make(() =>
+      Promise.resolve({ data: secret('routes: [{ name: w, webhook: { urlKey: hook } }]') }),
+    );
+    expect(await notifier.routes()).toHaveLength(1);
+    advance(29_000);
+    await notifier.routes();
+    expect(calls.n).toBe(1);
+    advance(2_000);
+    await notifier.routes();
+    expect(calls.n).toBe(2);
+  });
+
+  it.each([
+    ['a missing Secret', new KubeApiError(404, 'NotFound', 'not found')],
+    ['RBAC refusing it', new KubeApiError(403, 'Forbidden', 'forbidden')],
+  ])('is off (no routes) with %s', async (_what, err) => {
+    expect(await make(() => Promise.reject(err)).notifier.routes()).toEqual([]);
+  });
+
+  it('is off with a Secret that does not parse', async () => {
+    const { notifier } = make(() => Promise.resolve({ data: { 'routes.yaml': 'routes: 3' } }));
+    expect(await notifier.routes()).toEqual([]);
+  });
+
+  it('fails (so the reconcile retries) when the API server cannot be reached', async () => {
+    const { notifier } = make(() => Promise.reject(new Error('connect ECONNREFUSED')));
+    await expect(notifier.routes()).rejects.toThrow(/ECONNREFUSED/);
+    const busy = make(() => Promise.reject(new KubeApiError(503, 'ServiceUnavailable', 'busy')));
+    await expect(busy.notifier.routes()).rejects.toThrow(/busy/);
   });
 });
