@@ -40,6 +40,8 @@ export interface ControllerConfig {
   readonly shutdownTimeoutMs: number;
   /** How long a kind's workers wait for its cache before an error says which (they keep waiting). */
   readonly cacheSyncTimeoutMs: number;
+  /** Secret (in the leader-election namespace) with notification routes; empty = off. */
+  readonly notificationsSecret: string;
 }
 
 type Kind = 'string' | 'bool';
@@ -86,6 +88,12 @@ const FLAGS = {
     env: ['LATTICEDB_LEADER_ELECTION_NAMESPACE', 'POD_NAMESPACE'],
     default: undefined,
     help: 'Namespace of the Lease (default: the pod namespace)',
+  },
+  'notifications-secret': {
+    kind: 'string',
+    env: ['LATTICEDB_NOTIFICATIONS_SECRET'],
+    default: 'latticedb-notifications',
+    help: 'Secret in the controller namespace with notification routes and webhook URLs; empty turns notifications off',
   },
   'leader-election-id': {
     kind: 'string',
@@ -273,6 +281,8 @@ export function parseConfig(
     reconcileTimeoutMs: v.duration(raw('reconcile-timeout'), 0),
     shutdownTimeoutMs: v.duration(raw('shutdown-timeout'), 1),
     cacheSyncTimeoutMs: v.duration(raw('cache-sync-timeout'), 1),
+    notificationsSecret:
+      v.optional(raw('notifications-secret'), DNS_SUBDOMAIN, 'a Secret name') ?? '',
   };
   crossCheck(config, problems);
   if (problems.length > 0) throw new ConfigError(problems);

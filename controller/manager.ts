@@ -23,6 +23,8 @@ import type { ListWatchSource } from './informer/source.js';
 import type { KubeClient } from './k8s/client.js';
 import { createKubeClient } from './k8s/client-node.js';
 import { KubeEventRecorder, type EventRecorder } from './k8s/events.js';
+import { notificationController } from './notifications/controller.js';
+import { Notifier, type NotifierOptions } from './notifications/notifier.js';
 import {
   objectKey,
   type CustomObject,
@@ -61,6 +63,10 @@ export interface ManagerOptions {
   >;
   /** Test seam: the Lease used for leader election (default: the apiserver via client-node). */
   readonly leaseLock?: LeaseLock;
+  /** Notification tuning (delivery retries, config TTL, lookback), mostly for tests. */
+  readonly notifications?: Partial<
+    Pick<NotifierOptions, 'configTtlMs' | 'lookbackMs' | 'delivery'>
+  >;
   /** Test seam: the list/watch source of a collection (default: the apiserver via client-node). */
   readonly sourceFor?: (
     res: GroupVersionResource,
@@ -84,6 +90,7 @@ export class Manager {
   readonly #hooks: (() => unknown)[] = [];
   readonly #servers: RunningServer[] = [];
   #elector: LeaderElector | undefined;
+  readonly #notifier: Notifier | undefined;
   #exit: ((how: ManagerExit) => void) | undefined;
   #stopping: Promise<ShutdownReport> | undefined;
 
@@ -102,6 +109,17 @@ export class Manager {
       clock: this.#clock,
     });
     this.#shared = new SharedRegistry({ logger: this.#log });
+    const { notificationsSecret, leaderElectionNamespace } = options.config;
+    if (notificationsSecret !== '' && leaderElectionNamespace !== undefined) {
+      this.#notifier = new Notifier({
+        kube: this.kube,
+        logger: this.#log.child({ component: 'notifications' }),
+        clock: this.#clock,
+        namespace: leaderElectionNamespace,
+        secretName: notificationsSecret,
+        ...options.notifications,
+      });
+    }
   }
 
   /** The dependencies handed to every kind's setup. */
@@ -165,6 +183,8 @@ export class Manager {
       }),
     });
     this.metrics.trackResources(reg.kind, () => primary.flatMap((i) => i.list()));
+    if (reg.info !== undefined)
+      this.metrics.trackObjects(reg.kind, reg.info, () => primary.flatMap((i) => i.list()));
     const enqueue = (obj: KubeObject): void => {
       controller.enqueue(objectKey(obj));
     };
@@ -191,6 +211,21 @@ export class Manager {
     }
     this.#controllers.push(controller);
     this.#watchedBy.set(controller, watched);
+    if (reg.notify !== undefined && this.#notifier !== undefined) {
+      this.#controllers.push(
+        notificationController({
+          notifier: this.#notifier,
+          kind: reg.kind,
+          resource: reg.resource,
+          classify: reg.notify,
+          informers: primary,
+          cache: cacheOver(primary),
+          logger: this.#log,
+          metrics: this.metrics,
+          clock: this.#clock,
+        }),
+      );
+    }
     return controller;
   }
 

@@ -11,7 +11,8 @@ import type { AwsSettings, RedisSettings, SharedFn } from './external.js';
 import type { KubeClient } from './k8s/client.js';
 import type { EventRecorder } from './k8s/events.js';
 import type { CustomObject, GroupVersionResource, KubeObject } from './k8s/types.js';
-import type { DomainMetrics } from './observability/metrics.js';
+import type { Classify } from './notifications/notifier.js';
+import type { DomainMetrics, ObjectInfo } from './observability/metrics.js';
 import type { Request } from './reconcile.js';
 import type { BaseStatus, KindHandler } from './resource/types.js';
 
@@ -37,6 +38,13 @@ export interface KindRegistration<Spec = unknown, Status extends BaseStatus = Ba
    * workers to act on what they report, and a new leader reconciles every object first anyway.
    */
   readonly sources?: readonly ExternalSource<CustomObject<Spec, Status>>[];
+  /**
+   * Which `status.history` entries are notifications (Slack, webhooks; see
+   * controller/notifications/). Absent: the kind sends none.
+   */
+  readonly notify?: Classify;
+  /** Per-object gauges (`latticedb_<kind>_info` and values) for dashboards; absent: none. */
+  readonly info?: ObjectInfo;
 }
 
 /** Everything a kind's setup receives. Only `main.ts` builds real clients. */

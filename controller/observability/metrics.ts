@@ -77,6 +77,26 @@ export function phaseOf(obj: object | undefined): string {
   return typeof phase === 'string' && phase !== '' ? phase : NO_PHASE;
 }
 
+/**
+ * Per-object gauges of a kind, read from its cache at scrape time (as kube-state-metrics does):
+ * `latticedb_<kind>_info{namespace,name,<labels>} 1` and one gauge per value
+ * (`<name>{namespace,name}`). One series per object, gone with the object.
+ */
+export interface ObjectInfo {
+  /** Labels beyond namespace and name, e.g. phase, revision. */
+  readonly labels: readonly string[];
+  labelsOf(obj: object): Readonly<Record<string, string>>;
+  /** Numeric gauges by metric name (must start with `latticedb_`); undefined skips the object. */
+  readonly values?: Readonly<
+    Record<string, { readonly help: string; of(obj: object): number | undefined }>
+  >;
+}
+
+const objectMeta = (obj: object): { namespace: string; name: string } => {
+  const m = (obj as { metadata?: { namespace?: string; name?: string } }).metadata;
+  return { namespace: m?.namespace ?? '', name: m?.name ?? '' };
+};
+
 /** Anything that can report in-flight work (a `WorkQueue`). */
 interface ProcessingStats {
   processingStats(): { unfinishedSeconds: number; longestSeconds: number };
@@ -262,6 +282,37 @@ export class RuntimeMetrics {
   /** Feeds `latticedb_resources` for `kind` from its cache (read at scrape time). */
   trackResources(kind: string, list: () => readonly object[]): void {
     this.#caches.set(kind, list);
+  }
+
+  /** Registers the per-object gauges of `kind` (see {@link ObjectInfo}), read from `list`. */
+  trackObjects(kind: string, info: ObjectInfo, list: () => readonly object[]): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: `latticedb_${kind.toLowerCase()}_info`,
+      help: `One series per ${kind} in the informer cache, labelled with its state (value 1)`,
+      labelNames: ['namespace', 'name', ...info.labels],
+      registers,
+      collect() {
+        this.reset();
+        for (const obj of list()) this.set({ ...info.labelsOf(obj), ...objectMeta(obj) }, 1);
+      },
+    });
+    for (const [name, value] of Object.entries(info.values ?? {})) {
+      if (!/^latticedb_[a-z0-9_]+$/.test(name)) throw new Error(`bad metric name ${name}`);
+      new Gauge({
+        name,
+        help: value.help,
+        labelNames: ['namespace', 'name'],
+        registers,
+        collect() {
+          this.reset();
+          for (const obj of list()) {
+            const v = value.of(obj);
+            if (v !== undefined) this.set(objectMeta(obj), v);
+          }
+        },
+      });
+    }
   }
 
   /** Feeds the unfinished-work and longest-running-processor gauges from `queue`. */

@@ -17,6 +17,8 @@ export interface DemoControllerOptions {
   readonly redisUrl: string;
   readonly stateDir: string;
   readonly logLevel: string;
+  /** Where the notifications Secret is (the controller's namespace); absent: no notifications. */
+  readonly notificationsNamespace?: string;
 }
 
 export interface DemoController {
@@ -44,6 +46,9 @@ export async function startDemoController(o: DemoControllerOptions): Promise<Dem
       `--metrics-bind-address=127.0.0.1:${metricsPort}`,
       `--health-probe-bind-address=127.0.0.1:${healthPort}`,
       `--log-level=${o.logLevel}`,
+      ...(o.notificationsNamespace === undefined
+        ? []
+        : [`--leader-election-namespace=${o.notificationsNamespace}`]),
     ],
     {
       logPath: join(o.stateDir, 'controller.log'),

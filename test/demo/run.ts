@@ -13,6 +13,7 @@ import {
   kubeConfigFromFile,
 } from './cluster.js';
 import { startDemoController } from './controller-process.js';
+import { startNotificationSink } from './notifications.js';
 import { demoKube } from './demo-kube.js';
 import { demoHeader } from './header.js';
 import { crdFile, DEMO_KINDS } from './kinds.js';
@@ -75,6 +76,10 @@ export async function runDemo(
       DEMO_KINDS.map((k) => crdFile(k.kind)),
     );
     await ensureNamespace(kc, options.namespace);
+    const sink = await startNotificationSink(kc, options.namespace, (source, message) => {
+      liveView.note(source, message);
+    });
+    cleanups.push(() => sink.close());
     const app = await startStandInApp();
     cleanups.push(() => app.close());
     const aws = new AwsClients({
@@ -106,6 +111,7 @@ export async function runDemo(
       redisUrl: env.redisUrl,
       stateDir: env.stateDir,
       logLevel: options.controllerLogLevel,
+      notificationsNamespace: options.namespace,
     });
     cleanups.push(() => controller.stop());
     void controller.process.exited.then((reason) => {

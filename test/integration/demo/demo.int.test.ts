@@ -4,6 +4,7 @@
 // The demo runs against this run's stack through test/env's envtest-style overrides (existing
 // cluster, REDIS_URL, AWS_ENDPOINT_URL), so no second stack starts. The demo's own exit code is
 // its verdict (every applied object has status.observedGeneration = generation, no scenario failed).
+// Notifications go to the demo's local receiver, which prints them.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,9 @@ it('runs every example through the controller and stops cleanly', async () => {
     .map((o) => `${o.kind}/${o.metadata.name}`);
   for (const example of examples) expect(applied).toContain(example);
   expect(run.stderr).toContain('stopped; state dir removed');
+  // The messages the controller sent to the demo's stand-in Slack and webhook receiver.
+  expect(run.stdout).toMatch(/slack: \*Release \S+\/\S+\* \(revision \d+\) — revision-started: /);
+  expect(run.stdout).toMatch(/webhook: revision-started Release \S+ \(signed sha256=/);
 }, 150_000);
 
 function runDemo(

@@ -80,6 +80,12 @@ describe('kustomize', () => {
     expect(await canI('create', 'leases.coordination.k8s.io', '-n', 'default')).toBe('no');
     expect(await canI('delete', 'releases.delivery.latticedb.com', '-n', 'x')).toBe('no');
     expect(await canI('get', 'secrets', '-n', 'x')).toBe('no');
+    // notifications: the one Secret, by name, in the controller's namespace
+    expect(await canI('get', 'secrets/latticedb-notifications', '-n', 'latticedb-system')).toBe(
+      'yes',
+    );
+    expect(await canI('get', 'secrets/other', '-n', 'latticedb-system')).toBe('no');
+    expect(await canI('list', 'secrets', '-n', 'latticedb-system')).toBe('no');
   });
 
   it('renders an overlay with the servicemonitor and redis-secret-refs components', async () => {

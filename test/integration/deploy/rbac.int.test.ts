@@ -29,6 +29,7 @@ import {
   scrapeMetrics,
   shippedClusterRole,
   shippedLeaderElectionRole,
+  shippedNotificationsRole,
   startControllerFromSource,
   testStackEnv,
   type BoundServiceAccount,
@@ -133,7 +134,10 @@ describe('the shipped ClusterRole and leader-election Role', () => {
       ns,
       {
         cluster: shippedClusterRole().rules ?? [],
-        namespaced: shippedLeaderElectionRole().rules ?? [],
+        namespaced: [
+          ...(shippedLeaderElectionRole().rules ?? []),
+          ...(shippedNotificationsRole().rules ?? []),
+        ],
       },
       [], // all namespaces, as the Deployment runs
     );

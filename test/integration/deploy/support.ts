@@ -37,6 +37,9 @@ export const shippedClusterRole = (): V1ClusterRole =>
 export const shippedLeaderElectionRole = (): V1Role =>
   readYaml('manifests', 'base', 'rbac', 'leader-election-role.yaml') as V1Role;
 
+export const shippedNotificationsRole = (): V1Role =>
+  readYaml('manifests', 'base', 'rbac', 'notifications-role.yaml') as V1Role;
+
 /** The CRD files of crds/ (for `applyCrdFiles`). */
 export function crdFiles(): string[] {
   return readdirSync(repoPath('crds'))

@@ -1,0 +1,5 @@
+-- Argo CD action "disable" on a latticedb FlagRollout: spec.enabled = false. With automated sync and
+-- selfHeal, Argo CD puts Git's value back; change Git for a lasting change.
+if obj.spec == nil then obj.spec = {} end
+obj.spec.enabled = false
+return obj

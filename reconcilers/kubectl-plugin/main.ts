@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// Entry point of the `kubectl-latticedb` bin (package.json): on PATH, kubectl runs it as
+// `kubectl latticedb …`. Everything else is in run.ts.
+import { run } from './run.js';
+
+process.exitCode = await run(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+});
