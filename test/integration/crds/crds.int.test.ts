@@ -17,7 +17,7 @@ import {
   uniqueName,
 } from '../../env/fixtures.js';
 import { BAD_MANIFESTS, badResource } from './bad-manifests.js';
-import { example, loadExamples, type ExampleResource } from './examples.js';
+import { EXAMPLES_DIR, example, loadExamples, type ExampleResource } from './examples.js';
 
 const KINDS: Record<ExampleResource['kind'], KindDescriptor> = {
   Release: ReleaseKind,
@@ -102,6 +102,15 @@ describe('CRDs', () => {
       name: 'latticedb-production',
     })) as { spec: { suspend?: boolean; checks: { postDeployment: unknown } } };
     expect(stored.spec.suspend).toBe(false);
+  });
+
+  it('`kubectl apply -f manifests/examples/` applies every example (the documented command)', async () => {
+    const ns = await createTestNamespace('examples-dir');
+    const applied = await kubectl(['apply', '-n', ns, '-f', EXAMPLES_DIR]);
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout.trim().split('\n')).toHaveLength(loadExamples().length);
+    const { stdout } = await kubectl(['get', 'latticedb', '-n', ns, '-o', 'name']);
+    expect(stdout.trim().split('\n')).toHaveLength(loadExamples().length);
   });
 });
 
