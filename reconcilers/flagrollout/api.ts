@@ -194,7 +194,10 @@ export const FlagRolloutReason = {
   StepStarted: 'StepStarted',
   Retrying: 'Retrying',
   Resumed: 'Resumed',
+  /** The kill switch was active and is not any more. */
   KillSwitchCleared: 'KillSwitchCleared',
+  /** The kill switch named in the spec has not been set while this rollout watched it. */
+  KillSwitchNotSet: 'KillSwitchNotSet',
   AnalysisRunning: 'AnalysisRunning',
   FlagInSync: 'FlagInSync',
   FlagAdopted: 'FlagAdopted',

@@ -47,8 +47,10 @@ export function kstateOf(
     case P.Complete:
       return { state: 'Ready', reason: R.Complete };
     case P.Disabled:
+      // Either way the rollout is stopped until a person acts (edits the spec, re-enables the
+      // flag): Stalled, never Ready, so `kubectl wait` and GitOps health do not read it as done.
       return spec.enabled === false
-        ? { state: 'Ready', reason: R.EmergencyDisabled }
+        ? { state: 'Stalled', reason: R.EmergencyDisabled }
         : { state: 'Stalled', reason: R.ExternalDisable };
     case P.RolledBack:
       return { state: 'Stalled', reason: R.RolledBack };
@@ -84,12 +86,18 @@ export function domainConditions(d: Draft): ConditionInput[] {
         : {
             type: T.KillSwitchActive,
             status: ConditionStatus.False,
-            reason: R.KillSwitchCleared,
+            reason: wasKilled(d) ? R.KillSwitchCleared : R.KillSwitchNotSet,
             message: `kill switch "${group}" is not set`,
           },
     );
   }
   return conditions;
+}
+
+/** The switch was active before this reconcile (or had been cleared before and stays so). */
+function wasKilled(d: Draft): boolean {
+  const prev = findCondition(d.ctx.prev.conditions, T.KillSwitchActive);
+  return prev?.status === ConditionStatus.True || prev?.reason === R.KillSwitchCleared;
 }
 
 function analysisState(

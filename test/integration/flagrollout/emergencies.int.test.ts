@@ -104,6 +104,10 @@ describe('emergencies act within one reconcile', () => {
     const status = (await getRollout(env.ns, 'disable')).status;
     expect(status).toMatchObject({ phase: 'Disabled', percentage: 0 });
     expect(conditionOf(status, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'EmergencyDisabled',
+    });
+    expect(conditionOf(status, 'Stalled')).toMatchObject({
       status: 'True',
       reason: 'EmergencyDisabled',
     });

@@ -58,7 +58,7 @@ describe('decide: start', () => {
         {
           type: 'KillSwitchActive',
           status: 'False',
-          reason: 'KillSwitchCleared',
+          reason: 'KillSwitchNotSet',
           message: 'kill switch "experimental" is not set',
         },
       ],
