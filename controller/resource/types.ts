@@ -83,6 +83,12 @@ export interface KindHandler<Spec, Status extends BaseStatus> {
    * throw `TerminalError` to mark the object `Stalled` without retrying. */
   reconcile(obj: CustomObject<Spec, Status>, ctx: HandlerContext<Status>): Promise<Outcome<Status>>;
   readonly finalizer?: FinalizerHandler<Spec, Status>;
+  /**
+   * The `status.phase` (and `status.message`) the runtime writes when it marks the object Stalled
+   * itself (InvalidSpec, a TerminalError), so that PHASE never reads "Pending" or "Paused" beside
+   * `Stalled=True`. Absent: phase and message are left as they were.
+   */
+  readonly stalledPhase?: string;
 }
 
 /** Read access to the informer cache (objects are frozen: clone before changing). */

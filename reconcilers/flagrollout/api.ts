@@ -12,7 +12,9 @@ import {
   AGE_COLUMN,
   API_GROUP,
   API_VERSION,
+  messageColumn,
   readyColumn,
+  reasonColumn,
   type CrdDefinition,
   type CustomObject,
   type KindDescriptor,
@@ -163,6 +165,8 @@ export const FlagRolloutPhase = {
   Disabled: 'Disabled',
   KilledBySwitch: 'KilledBySwitch',
   RolledBack: 'RolledBack',
+  /** Stalled by something a person must fix (flag owned elsewhere, no Redis, invalid spec). */
+  Degraded: 'Degraded',
 } as const;
 export type FlagRolloutPhase = (typeof FlagRolloutPhase)[keyof typeof FlagRolloutPhase];
 export const FlagRolloutPhaseSchema = StringEnum(Object.values(FlagRolloutPhase));
@@ -305,7 +309,9 @@ export const flagRolloutCrd: CrdDefinition = {
     { name: 'Step', type: 'string', jsonPath: '.status.step' },
     // A string, not a date: kubectl shows future dates as "<invalid>".
     { name: 'Next', type: 'string', jsonPath: '.status.nextStepAt' },
-    readyColumn(1),
+    readyColumn(),
+    reasonColumn(),
     AGE_COLUMN,
+    messageColumn(),
   ],
 };

@@ -30,7 +30,14 @@ import { engineRecord, isRunDue, recordFor } from './gate.js';
 import { Mode, modeOf, runMode } from './modes.js';
 import { holdMs, isoFloor } from './timing.js';
 import { transitionEvents, withHistory } from './transitions.js';
-import { domainConditions, kstatusFor, phaseMessage, phaseOf, servedState } from './view.js';
+import {
+  domainConditions,
+  kstatusFor,
+  phaseMessage,
+  phaseOf,
+  servedState,
+  shownPhase,
+} from './view.js';
 
 export type { DecideInput, PlannedWrite } from './draft.js';
 export { WriteReason } from './draft.js';
@@ -107,7 +114,7 @@ function finish(d: Draft): Decision {
   s.exposure = exposureOf(served, ctx.spec.estimatedPopulation);
 
   const domain = domainConditions(d);
-  const phase = phaseOf(ctx.spec, { ...s, conditions: domain });
+  const phase = shownPhase(d, phaseOf(ctx.spec, { ...s, conditions: domain }));
   const message = phaseMessage(d, phase);
   const kstatus = kstatusFor(d, phase, message);
   const from = ctx.prev.phase;

@@ -38,6 +38,16 @@ export function phaseOf(spec: FlagRolloutSpec, status: RolloutStatus): FlagRollo
   return P.Ramping;
 }
 
+const WAITING: readonly FlagRolloutPhase[] = [P.Pending, P.Ramping, P.Holding, P.Paused, P.Complete];
+
+/**
+ * The phase shown: Degraded while a Stalled situation (the flag owned elsewhere) holds and the
+ * derived phase would read as waiting or done; Disabled and RolledBack already read as stopped.
+ */
+export function shownPhase(d: Draft, derived: FlagRolloutPhase): FlagRolloutPhase {
+  return d.stalled !== undefined && WAITING.includes(derived) ? P.Degraded : derived;
+}
+
 /** kstatus for a phase: Ready when the spec is fully applied, Stalled when a human must act. */
 export function kstateOf(
   spec: FlagRolloutSpec,
@@ -64,6 +74,8 @@ export function kstateOf(
       return { state: 'Reconciling', reason: R.Holding };
     case P.Ramping:
       return { state: 'Reconciling', reason: R.Ramping };
+    case P.Degraded:
+      return { state: 'Stalled', reason: P.Degraded };
   }
 }
 
@@ -171,6 +183,8 @@ export function phaseMessage(d: Draft, phase: FlagRolloutPhase): string {
       return `${s.rollback?.message ?? 'rolled back'}; edit the spec to retry the step`;
     case P.Paused:
       return `suspended ${where}: observing only${left}`;
+    case P.Degraded:
+      return `stalled ${where}: see the Stalled condition`;
   }
 }
 

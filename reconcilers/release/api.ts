@@ -21,7 +21,9 @@ import {
   AGE_COLUMN,
   API_GROUP,
   API_VERSION,
+  messageColumn,
   readyColumn,
+  reasonColumn,
   type CrdDefinition,
   type CustomObject,
   type KindDescriptor,
@@ -474,6 +476,8 @@ export const ReleasePhase = {
   Aborted: 'Aborted',
   Failed: 'Failed',
   Frozen: 'Frozen',
+  /** Stalled by something a person must fix (the ECS service is missing, the spec is invalid). */
+  Degraded: 'Degraded',
 } as const;
 export type ReleasePhase = (typeof ReleasePhase)[keyof typeof ReleasePhase];
 export const ReleasePhaseSchema = StringEnum(Object.values(ReleasePhase));
@@ -816,16 +820,16 @@ export const releaseCrd: CrdDefinition = {
     { name: 'Step', type: 'string', jsonPath: '.status.step' },
     { name: 'Weight', type: 'integer', jsonPath: '.status.currentWeight' },
     { name: 'Image', type: 'string', jsonPath: '.status.imageTag' },
-    readyColumn(),
-    AGE_COLUMN,
-    // The number operator actions name (`abort=3`): `kubectl get releases -o wide`.
+    // The number operator actions name (`abort=3`), in the default view.
     {
       name: 'Revision',
       type: 'integer',
       jsonPath: '.status.revision.number',
       description: 'The revision in flight or last shipped; actions name it (abort=<revision>).',
-      priority: 1,
     },
+    readyColumn(),
+    reasonColumn(),
+    AGE_COLUMN,
     {
       name: 'Stable',
       type: 'integer',
@@ -833,5 +837,6 @@ export const releaseCrd: CrdDefinition = {
       description: 'The last revision that completed healthy.',
       priority: 1,
     },
+    messageColumn(),
   ],
 };

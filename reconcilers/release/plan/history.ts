@@ -27,7 +27,7 @@ export function note(d: Draft, type: 'Normal' | 'Warning', reason: string, messa
   d.events.push({ type, reason, message: text });
   const history = d.status.history ?? [];
   const from = history.at(-1)?.to;
-  const to = derivePhase(d.status);
+  const to = derivePhase(d.status, d.observed.service === null);
   d.status.history = appendBounded(
     history,
     { time: nowIso(d), ...(from === undefined ? {} : { from }), to, reason, message: text },

@@ -16,6 +16,7 @@ import {
   kubectl,
   uniqueName,
 } from '../../env/fixtures.js';
+import { tableRow } from '../../env/kubectl-table.js';
 import { BAD_MANIFESTS, badResource } from './bad-manifests.js';
 import { EXAMPLES_DIR, example, loadExamples, type ExampleResource } from './examples.js';
 
@@ -181,10 +182,11 @@ describe('kubectl get shows the printer columns', () => {
       .map((line) => line.trim().split(/\s{2,}/));
   }
 
-  it('releases: PHASE STRATEGY STEP WEIGHT IMAGE READY AGE (REVISION STABLE with -o wide)', async () => {
+  it('releases: PHASE STRATEGY STEP WEIGHT IMAGE REVISION READY REASON AGE (STABLE MESSAGE with -o wide)', async () => {
     const name = await withStatus('release-canary', {
       observedGeneration: 1,
       phase: 'Progressing',
+      message: 'step 3/7: setting weight 15',
       strategy: 'Canary',
       currentStepIndex: 2,
       stepCount: 7,
@@ -195,33 +197,37 @@ describe('kubectl get shows the printer columns', () => {
       stableRevision: { number: 2, specHash: 'h2', image: 'latticedb:v2.0.9' },
       conditions: ready,
     });
-    const [header, row] = await table('releases', name);
-    expect(header).toEqual([
+    const row = tableRow((await kubectl(['get', 'releases', name, '-n', namespace])).stdout);
+    expect(Object.keys(row)).toEqual([
       'NAME',
       'PHASE',
       'STRATEGY',
       'STEP',
       'WEIGHT',
       'IMAGE',
+      'REVISION',
       'READY',
+      'REASON',
       'AGE',
     ]);
-    expect(row?.slice(0, 7)).toEqual([
-      name,
-      'Progressing',
-      'Canary',
-      '3/7',
-      '15',
-      'v2.1.0',
-      'True',
-    ]);
-    // `-o wide` adds the revision numbers that operator actions name.
-    const [wideHeader, wideRow] = await table('releases', name, true);
-    expect(wideHeader?.slice(-2)).toEqual(['REVISION', 'STABLE']);
-    expect(wideRow?.slice(-2)).toEqual(['3', '2']);
+    expect(row).toMatchObject({
+      NAME: name,
+      PHASE: 'Progressing',
+      STRATEGY: 'Canary',
+      STEP: '3/7',
+      WEIGHT: '15',
+      IMAGE: 'v2.1.0',
+      REVISION: '3',
+      READY: 'True',
+      REASON: 'Progressing',
+    });
+    const wide = tableRow(
+      (await kubectl(['get', 'releases', name, '-n', namespace, '-o', 'wide'])).stdout,
+    );
+    expect(wide).toMatchObject({ STABLE: '2', MESSAGE: 'step 3/7: setting weight 15' });
   });
 
-  it('flagrollouts: FLAG PHASE PERCENT STEP NEXT AGE (READY with -o wide)', async () => {
+  it('flagrollouts: FLAG PHASE PERCENT STEP NEXT READY REASON AGE (MESSAGE with -o wide)', async () => {
     const name = await withStatus('flagrollout-new-query-optimizer', {
       phase: 'Holding',
       currentStep: 1,
@@ -230,17 +236,28 @@ describe('kubectl get shows the printer columns', () => {
       nextStepAt: '2026-11-27T10:00:00Z',
       conditions: ready,
     });
-    const [header, row] = await table('fr', name, true);
-    expect(header).toEqual(['NAME', 'FLAG', 'PHASE', 'PERCENT', 'STEP', 'NEXT', 'READY', 'AGE']);
-    expect(row?.slice(0, 7)).toEqual([
-      name,
-      'new_query_optimizer',
-      'Holding',
-      '5.25',
-      '2/5',
-      '2026-11-27T10:00:00Z',
-      'True',
+    const row = tableRow((await kubectl(['get', 'fr', name, '-n', namespace])).stdout);
+    expect(Object.keys(row)).toEqual([
+      'NAME',
+      'FLAG',
+      'PHASE',
+      'PERCENT',
+      'STEP',
+      'NEXT',
+      'READY',
+      'REASON',
+      'AGE',
     ]);
+    expect(row).toMatchObject({
+      NAME: name,
+      FLAG: 'new_query_optimizer',
+      PHASE: 'Holding',
+      PERCENT: '5.25',
+      STEP: '2/5',
+      NEXT: '2026-11-27T10:00:00Z',
+      READY: 'True',
+      REASON: 'Progressing',
+    });
   });
 
   it('scalepolicies: SERVICE DESIRED RUNNING MIN MAX PHASE AGE', async () => {
@@ -262,16 +279,54 @@ describe('kubectl get shows the printer columns', () => {
     ]);
   });
 
-  it('failoverplans: ACTIVE STANDBY-READY PHASE LAST-RTO AGE', async () => {
+  it('failoverplans: ACTIVE STANDBY-READY PHASE LAST-RTO READY REASON AGE', async () => {
     const name = await withStatus('failoverplan-regional-dr', {
       phase: 'FailedOver',
       activeRegion: 'us-west-2',
       standbyReady: true,
       lastFailover: { from: 'us-east-1', to: 'us-west-2', startedAt: now, rtoSeconds: 94 },
+      conditions: ready,
     });
-    const [header, row] = await table('fp', name);
-    expect(header).toEqual(['NAME', 'ACTIVE', 'STANDBY-READY', 'PHASE', 'LAST-RTO', 'AGE']);
-    expect(row?.slice(0, 5)).toEqual([name, 'us-west-2', 'true', 'FailedOver', '94']);
+    const row = tableRow((await kubectl(['get', 'fp', name, '-n', namespace])).stdout);
+    expect(Object.keys(row)).toEqual([
+      'NAME',
+      'ACTIVE',
+      'STANDBY-READY',
+      'PHASE',
+      'LAST-RTO',
+      'READY',
+      'REASON',
+      'AGE',
+    ]);
+    expect(row).toMatchObject({
+      NAME: name,
+      ACTIVE: 'us-west-2',
+      'STANDBY-READY': 'true',
+      PHASE: 'FailedOver',
+      'LAST-RTO': '94',
+      READY: 'True',
+      REASON: 'Progressing',
+    });
+  });
+
+  it('`kubectl get latticedb -A` shows READY for Release, FlagRollout and FailoverPlan without -o wide', async () => {
+    const { stdout } = await kubectl(['get', 'latticedb', '-A']);
+    // One table per kind, separated by blank lines; each names its kind in the NAME column.
+    const tables = stdout.trim().split(/\n\s*\n/);
+    const headers = new Map(
+      tables.map((t) => {
+        const first = tableRow(t);
+        const kind = (first.NAME ?? '').split('/')[0] ?? '';
+        return [kind, Object.keys(first)] as const;
+      }),
+    );
+    for (const kind of [
+      'release.delivery.latticedb.com',
+      'flagrollout.delivery.latticedb.com',
+      'failoverplan.delivery.latticedb.com',
+    ]) {
+      expect(headers.get(kind), kind).toEqual(expect.arrayContaining(['READY', 'REASON']));
+    }
   });
 
   it('the status subresource validates status too', async () => {

@@ -23,15 +23,13 @@ function alive(pid: number): boolean {
 describe('npx tsx test/env/main.ts', () => {
   it('SIGTERM to npx stops every server the stack started', async () => {
     // A clean environment: start every part, whatever this test run was given.
-    const env = { ...process.env };
-    for (const name of [
-      'REDIS_URL',
-      'AWS_ENDPOINT_URL',
-      'LATTICEDB_USE_EXISTING_CLUSTER',
-      'LATTICEDB_TEST_KEEP_STATE',
-    ]) {
-      delete env[name];
-    }
+    const {
+      REDIS_URL: _redis,
+      AWS_ENDPOINT_URL: _aws,
+      LATTICEDB_USE_EXISTING_CLUSTER: _cluster,
+      LATTICEDB_TEST_KEEP_STATE: _keep,
+      ...env
+    } = process.env;
     // detached: its own process group, as a job started from a shell is.
     const child = spawn('npx', ['tsx', 'test/env/main.ts'], {
       cwd: REPO,

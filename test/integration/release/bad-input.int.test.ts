@@ -11,7 +11,14 @@ import {
   type ReleaseSpec,
   type ReleaseStatus,
 } from '../../../reconcilers/release/api.js';
-import { adminKubeConfig, apiStatus, createTestNamespace } from '../../env/fixtures.js';
+import {
+  adminKubeConfig,
+  apiStatus,
+  createTestNamespace,
+  kubectl,
+  waitFor,
+} from '../../env/fixtures.js';
+import { tableRow } from '../../env/kubectl-table.js';
 import type { SeededLatticeDb } from '../../fixtures/moto/seed.js';
 import { createRelease, installCrd, waitForRelease } from './support.js';
 import {
@@ -38,6 +45,27 @@ afterEach(async () => {
 
 const condition = (status: ReleaseStatus, type: string) =>
   status.conditions?.find((c) => c.type === type);
+
+/** `kubectl get release <name>` as the operator sees it: column name → cell (empty cells too). */
+async function getRow(namespace: string, name: string): Promise<Record<string, string>> {
+  const { stdout } = await kubectl(['get', 'release', name, '-n', namespace]);
+  return tableRow(stdout);
+}
+
+/** The Events of one object, as `kubectl get events` lists them: "<type> <reason>" each. */
+async function eventsOf(namespace: string, name: string): Promise<string[]> {
+  const { stdout } = await kubectl([
+    'get',
+    'events',
+    '-n',
+    namespace,
+    '--field-selector',
+    `involvedObject.name=${name}`,
+    '-o',
+    'jsonpath={range .items[*]}{.type} {.reason}{"\\n"}{end}',
+  ]);
+  return stdout.trim().split('\n');
+}
 
 /** A valid canary spec to break one field of. */
 const base = (s: SeededLatticeDb): ReleaseSpec =>
@@ -221,6 +249,7 @@ describe('Release bad input', () => {
       spec: (s) => ({ ...base(s), target: { ...base(s).target, service: 'latticedb-nope' } }),
       settled: (st) => condition(st, 'Stalled')?.reason === 'ServiceNotFound',
       check: (st) => {
+        expect(st.phase).toBe('Degraded');
         expect(st.message).toMatch(/ECS service latticedb-nope not found in cluster latticedb/);
         expect(condition(st, 'Available')).toMatchObject({ status: 'False' });
         expect(st.revision).toBeUndefined();
@@ -252,6 +281,14 @@ describe('Release bad input', () => {
     );
     expect(condition(invalid, 'Stalled')).toMatchObject({ status: 'True', reason: 'InvalidSpec' });
     expect(invalid).toMatchObject({ stage: 'Steps', currentWeight: 10, strategy: 'Canary' });
+    // Not "Paused" beside Stalled=True: PHASE and REASON say it is stopped, and why.
+    expect(invalid.phase).toBe('Degraded');
+    expect(await getRow(ns, 'ldb')).toMatchObject({
+      PHASE: 'Degraded',
+      REVISION: '1',
+      READY: 'False',
+      REASON: 'InvalidSpec',
+    });
     await sleep(700);
     expect(writes(running)).toBe(before);
 
@@ -282,6 +319,46 @@ describe('Release bad input', () => {
     );
     await sleep(700);
     expect(writes(running)).toBe(before);
+  });
+
+  it('a Release whose service is missing reads Degraded in kubectl get, announced by a Warning', async () => {
+    const s = await seedWorld();
+    const ns = await createTestNamespace('rel-degraded');
+    running = await startProxiedController(ns);
+    await createRelease(ns, 'ldb', {
+      ...base(s),
+      target: { ...base(s).target, service: 'latticedb-nope' },
+    });
+    await waitForRelease(ns, 'ldb', (st) => st.phase === 'Degraded', 'phase Degraded');
+    const row = await getRow(ns, 'ldb');
+    expect(row).toMatchObject({
+      NAME: 'ldb',
+      PHASE: 'Degraded',
+      STRATEGY: 'Canary',
+      READY: 'False',
+      REASON: 'ServiceNotFound',
+    });
+    expect(Object.keys(row)).toEqual([
+      'NAME',
+      'PHASE',
+      'STRATEGY',
+      'STEP',
+      'WEIGHT',
+      'IMAGE',
+      'REVISION',
+      'READY',
+      'REASON',
+      'AGE',
+    ]);
+    const events = await waitFor(
+      async () => {
+        const listed = await eventsOf(ns, 'ldb');
+        return listed.includes('Warning Degraded') ? listed : undefined;
+      },
+      { timeoutMs: 30_000, message: 'a Warning event Degraded' },
+    );
+    expect(events).not.toContain('Normal Degraded');
+    expect(events).not.toContain('Normal Pending');
   });
 
   for (const c of RUNTIME) {

@@ -20,12 +20,17 @@ function packageOf(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
 }
 
-function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
+interface PackageJson {
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
+
+function readJson(path: string): PackageJson {
+  return JSON.parse(readFileSync(path, 'utf8')) as PackageJson;
 }
 
 describe('runtime dependencies', () => {
-  const pkg = readJson<{ dependencies: Record<string, string> }>(join(REPO, 'package.json'));
+  const dependencies = readJson(join(REPO, 'package.json')).dependencies ?? {};
   const imported = new Set<string>();
   for (const file of [...sources('controller'), ...sources('reconcilers')]) {
     const text = readFileSync(file, 'utf8');
@@ -39,20 +44,18 @@ describe('runtime dependencies', () => {
   const peers = new Set(
     [...imported].flatMap((name) =>
       Object.keys(
-        readJson<{ peerDependencies?: Record<string, string> }>(
-          join(REPO, 'node_modules', name, 'package.json'),
-        ).peerDependencies ?? {},
+        readJson(join(REPO, 'node_modules', name, 'package.json')).peerDependencies ?? {},
       ),
     ),
   );
 
   it('are each imported by the shipped code or a peer dependency of such an import', () => {
-    const unused = Object.keys(pkg.dependencies).filter((d) => !imported.has(d) && !peers.has(d));
+    const unused = Object.keys(dependencies).filter((d) => !imported.has(d) && !peers.has(d));
     expect(unused).toEqual([]);
   });
 
   it('cover every package the shipped code imports', () => {
-    const missing = [...imported].filter((d) => !(d in pkg.dependencies));
+    const missing = [...imported].filter((d) => !(d in dependencies));
     expect(missing).toEqual([]);
   });
 });

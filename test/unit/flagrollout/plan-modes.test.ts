@@ -254,6 +254,8 @@ describe('what others do to the flag', () => {
       reason: 'FlagOwnedElsewhere',
     });
     expect(reasons(d)).toEqual(['Warning:FlagOwnedElsewhere']);
+    // Stalled reads as stopped in PHASE too, not as Pending.
+    expect(d.status.phase).toBe('Degraded');
     expect(decide(input(spec, d.status, observation(theirs))).events).toEqual([]);
   });
 });
