@@ -38,7 +38,13 @@ export function phaseOf(spec: FlagRolloutSpec, status: RolloutStatus): FlagRollo
   return P.Ramping;
 }
 
-const WAITING: readonly FlagRolloutPhase[] = [P.Pending, P.Ramping, P.Holding, P.Paused, P.Complete];
+const WAITING: readonly FlagRolloutPhase[] = [
+  P.Pending,
+  P.Ramping,
+  P.Holding,
+  P.Paused,
+  P.Complete,
+];
 
 /**
  * The phase shown: Degraded while a Stalled situation (the flag owned elsewhere) holds and the

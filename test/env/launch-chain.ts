@@ -27,7 +27,7 @@ export function launchChain(pid = process.pid): number[] {
   const own = procStat(pid);
   if (!own) return [];
   const chain: number[] = [];
-  for (let p = own.ppid; p > 1; ) {
+  for (let p = own.ppid; p > 1;) {
     const stat = procStat(p);
     if (!stat || stat.pgrp !== own.pgrp) break;
     chain.push(p);

@@ -20,7 +20,8 @@ export function decide(input: DecideInput): Decision {
   const suspended = d.spec.suspend === true;
   const result = run(d, input, suspended);
   const phase = derivePhase(d.status, d.observed.service === null);
-  if (d.status.phase !== phase) note(d, isStopped(phase) ? 'Warning' : 'Normal', phase, `phase ${phase}`);
+  if (d.status.phase !== phase)
+    note(d, isStopped(phase) ? 'Warning' : 'Normal', phase, `phase ${phase}`);
   const message = result.kind === 'wait' || result.kind === 'act' ? result.message : '';
   d.status.phase = phase;
   d.status.message = message.slice(0, 4096);

@@ -79,7 +79,7 @@ export function reasonColumn(priority = 0): PrinterColumn {
     name: 'Reason',
     type: 'string',
     jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
-    description: 'Why the object is (not) Ready: the Ready condition\'s reason.',
+    description: "Why the object is (not) Ready: the Ready condition's reason.",
   } as const;
   return priority === 0 ? column : { ...column, priority };
 }

@@ -302,7 +302,7 @@ describe('ResourceReconciler: validation', () => {
   });
 });
 
-describe('ResourceReconciler: the kind\'s stalled phase', () => {
+describe("ResourceReconciler: the kind's stalled phase", () => {
   it('InvalidSpec writes KindHandler.stalledPhase and the field errors as phase and message', async () => {
     const handler = { ...handlerReturning({ status: ready() }), stalledPhase: 'Degraded' };
     handler.validate = (obj) =>

@@ -199,9 +199,7 @@ describe('adoption and new revisions', () => {
   it('a new Release whose service is missing is Degraded, not Pending', () => {
     const d = run(undefined, { service: null });
     expect(d.status.phase).toBe('Degraded');
-    expect(d.events.filter((e) => e.reason === 'Degraded').map((e) => e.type)).toEqual([
-      'Warning',
-    ]);
+    expect(d.events.filter((e) => e.reason === 'Degraded').map((e) => e.type)).toEqual(['Warning']);
   });
 
   it('suspend observes and reports only', () => {
