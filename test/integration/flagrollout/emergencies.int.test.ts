@@ -198,7 +198,7 @@ describe('the CLI writing a controlled flag', () => {
       env: {},
     });
 
-  it('a percentage change is put back; a disable is respected until re-enabled', async () => {
+  it('a percentage change is refused, or put back when forced; a disable is respected until re-enabled', async () => {
     start(1_000);
     const flag = uniqueFlag('cli');
     await createRollout(env.ns, 'cli', {
@@ -207,7 +207,10 @@ describe('the CLI writing a controlled flag', () => {
     });
     await waitForStatus(env.ns, 'cli', (s) => s.currentStep === 1 && s.phase === 'Holding');
 
-    expect(await cli('set-percentage', flag, '60')).toBe(0);
+    // Refused: the rollout owns the flag and would put its split back (exit 4, nothing written).
+    expect(await cli('set-percentage', flag, '60')).toBe(4);
+    expect((await readRawFlag(env.redis, flag))?.hash.percentage).toBe('500');
+    expect(await cli('set-percentage', flag, '60', '--force')).toBe(0);
     const restored = await waitFor(async () => {
       const raw = await readRawFlag(env.redis, flag);
       return raw?.hash.updatedBy === `controller:${env.ns}/cli` ? raw : undefined;

@@ -113,7 +113,7 @@ describe('FlagRollout on the real apiserver and Redis', () => {
         {
           flag,
           percentage: 100,
-          rollout: { owner: `${env.ns}/ramp`, phase: 'Complete', step: 4, stepCount: 5 },
+          rollout: { owner: `${env.ns}/ramp`, phase: 'Complete', step: 5, stepCount: 5 },
         },
       ],
     });
