@@ -349,3 +349,89 @@ describe('kubectl get shows the printer columns', () => {
     );
   });
 });
+
+describe('waiting in CI the kstatus way (README "Waiting for a rollout in CI")', () => {
+  it('ends at a rollback (Stalled), not at the timeout, and Ready tells the job it failed', async () => {
+    const resource = example('release-canary');
+    const name = uniqueName('wait');
+    await create(resource, name, false);
+    const ref = `release/${name}`;
+    const writeStatus = async (status: Record<string, unknown>): Promise<void> => {
+      const stored = (await custom.getNamespacedCustomObject({
+        ...target(resource),
+        name,
+      })) as object;
+      await custom.replaceNamespacedCustomObjectStatus({
+        ...target(resource),
+        name,
+        body: { ...stored, status },
+      });
+    };
+    const trio = (state: 'Reconciling' | 'Stalled', reason: string) =>
+      (['Ready', 'Reconciling', 'Stalled'] as const).map((type) => ({
+        type,
+        status: type === state ? 'True' : 'False',
+        reason,
+        message: '',
+        lastTransitionTime: '2026-11-26T10:00:00Z',
+        observedGeneration: 1,
+      }));
+
+    const gen = (
+      await kubectl(['get', ref, '-n', namespace, '-o', 'jsonpath={.metadata.generation}'])
+    ).stdout;
+    expect(gen).toBe('1');
+    // 1. until the controller has seen this spec
+    const seen = kubectl([
+      'wait',
+      ref,
+      '-n',
+      namespace,
+      `--for=jsonpath={.status.observedGeneration}=${gen}`,
+      '--timeout=60s',
+    ]);
+    await writeStatus({
+      observedGeneration: 1,
+      phase: 'Progressing',
+      conditions: trio('Reconciling', 'Progressing'),
+    });
+    expect((await seen).exitCode).toBe(0);
+
+    // 2. until it stops reconciling, Ready or Stalled
+    let finished = false;
+    const stopped = kubectl([
+      'wait',
+      ref,
+      '-n',
+      namespace,
+      '--for=condition=Reconciling=False',
+      '--timeout=120s',
+    ]).finally(() => (finished = true));
+    // Still progressing: the wait holds (a wait that returned here would be the bug).
+    await writeStatus({
+      observedGeneration: 1,
+      phase: 'Progressing',
+      message: 'step 2/7: weight 15',
+      conditions: trio('Reconciling', 'Progressing'),
+    });
+    expect(finished).toBe(false);
+    await writeStatus({
+      observedGeneration: 1,
+      phase: 'RolledBack',
+      message: 'analysis failed: error-rate 7.0 % > 5 %',
+      conditions: trio('Stalled', 'AnalysisFailed'),
+    });
+    expect((await stopped).exitCode).toBe(0);
+
+    // 3. Ready says how it ended.
+    const ready = await kubectl([
+      'get',
+      ref,
+      '-n',
+      namespace,
+      '-o',
+      'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.phase}',
+    ]);
+    expect(ready.stdout).toBe('False RolledBack');
+  });
+});
