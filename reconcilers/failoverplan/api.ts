@@ -26,7 +26,7 @@ import {
   type KindDescriptor,
 } from '../shared/api/kind.js';
 import { RedisRef } from '../shared/api/redis-ref.js';
-import { StringEnum, withRules } from '../shared/api/schema.js';
+import { StringEnum, described, withRules } from '../shared/api/schema.js';
 import { commonStatusFields } from '../shared/api/status.js';
 
 export const FailoverPlanKind = {
@@ -77,7 +77,14 @@ export const DnsSwitch = withRules(
         description: 'Record type (CNAME to each region’s load balancer).',
       }),
     ),
-    ttl: Type.Optional(Type.Integer({ minimum: 0, maximum: 172800, default: 60 })),
+    ttl: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 172800,
+        default: 60,
+        description: 'Record TTL in seconds; clients follow a failover within about this long.',
+      }),
+    ),
     primaryValue: DnsName({
       description: "Record value while the primary is active (its ALB's DNS name).",
     }),
@@ -96,14 +103,24 @@ export const DnsSwitch = withRules(
 export const SafeMode = withRules(
   Type.Object(
     {
-      enabled: Type.Optional(Type.Boolean({ default: false })),
+      enabled: Type.Optional(
+        Type.Boolean({
+          default: false,
+          description: 'Turn safe mode on: read-only flag on, snapshot taken, writes stopped.',
+        }),
+      ),
       reason: Type.Optional(
         Type.String({
           maxLength: 1024,
           description: 'Why safe mode is on; required while enabled.',
         }),
       ),
-      readOnlyFlag: Type.Optional(FlagName({ default: 'read_only_mode' })),
+      readOnlyFlag: Type.Optional(
+        FlagName({
+          default: 'read_only_mode',
+          description: 'Flag turned on while in safe mode (default read_only_mode).',
+        }),
+      ),
       snapshot: Type.Optional(
         Type.Object(
           { dbInstanceIdentifier: DbInstanceIdentifier() },
@@ -163,7 +180,7 @@ export const FailoverPlanSpec = withRules(
   Type.Object({
     primary: PrimarySite,
     secondary: SecondarySite,
-    dns: DnsSwitch,
+    dns: described(DnsSwitch, 'The Route 53 record switched from primary to secondary.'),
     healthChecks: Type.Optional(
       Type.Array(HttpCheck, {
         maxItems: 10,
@@ -244,36 +261,59 @@ export type FailoverPlanReason = (typeof FailoverPlanReason)[keyof typeof Failov
 export const StepOutcome = StringEnum(['Running', 'Succeeded', 'Failed', 'Skipped']);
 
 export const FailoverStep = Type.Object({
-  name: Type.String({ maxLength: 128 }),
-  startedAt: DateTime(),
-  completedAt: Type.Optional(DateTime()),
-  outcome: StepOutcome,
-  message: Type.Optional(Type.String({ maxLength: 1024 })),
+  name: Type.String({
+    maxLength: 128,
+    description: 'The step, e.g. scale-secondary or switch-dns.',
+  }),
+  startedAt: DateTime({ description: 'When it started.' }),
+  completedAt: Type.Optional(DateTime({ description: 'When it finished.' })),
+  outcome: described(StepOutcome, 'Running, Succeeded, Failed or Skipped.'),
+  message: Type.Optional(Type.String({ maxLength: 1024, description: 'What happened.' })),
 });
 export type FailoverStep = Static<typeof FailoverStep>;
 
 export const FailoverPlanStatus = Type.Object({
   ...commonStatusFields(FailoverPlanPhaseSchema),
-  activeRegion: Type.Optional(Type.String({ maxLength: 32 })),
-  standbyReady: Type.Optional(Type.Boolean()),
+  activeRegion: Type.Optional(
+    Type.String({ maxLength: 32, description: 'The region that serves traffic now.' }),
+  ),
+  standbyReady: Type.Optional(
+    Type.Boolean({ description: 'The standby region passed its health checks.' }),
+  ),
   lastFailover: Type.Optional(
-    Type.Object({
-      from: Type.String({ maxLength: 32 }),
-      to: Type.String({ maxLength: 32 }),
-      startedAt: DateTime(),
-      completedAt: Type.Optional(DateTime()),
-      rtoSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
-      steps: Type.Optional(Type.Array(FailoverStep, { maxItems: 20 })),
-    }),
+    Type.Object(
+      {
+        from: Type.String({ maxLength: 32, description: 'Region failed over from.' }),
+        to: Type.String({ maxLength: 32, description: 'Region failed over to.' }),
+        startedAt: DateTime({ description: 'When it started.' }),
+        completedAt: Type.Optional(DateTime({ description: 'When traffic was served from to.' })),
+        rtoSeconds: Type.Optional(
+          Type.Integer({ minimum: 0, description: 'Recovery time: start to completion, seconds.' }),
+        ),
+        steps: Type.Optional(
+          Type.Array(FailoverStep, { maxItems: 20, description: 'Its steps, in order.' }),
+        ),
+      },
+      { description: 'The most recent failover (or failback).' },
+    ),
   ),
   safeMode: Type.Optional(
-    Type.Object({
-      active: Type.Boolean(),
-      since: Type.Optional(DateTime()),
-      reason: Type.Optional(Type.String({ maxLength: 1024 })),
-      snapshotId: Type.Optional(Type.String({ maxLength: 255 })),
-      restoredInstance: Type.Optional(Type.String({ maxLength: 63 })),
-    }),
+    Type.Object(
+      {
+        active: Type.Boolean({ description: 'Safe mode is on.' }),
+        since: Type.Optional(DateTime({ description: 'Since when.' })),
+        reason: Type.Optional(
+          Type.String({ maxLength: 1024, description: 'Why (from the spec).' }),
+        ),
+        snapshotId: Type.Optional(
+          Type.String({ maxLength: 255, description: 'The RDS snapshot taken on entering it.' }),
+        ),
+        restoredInstance: Type.Optional(
+          Type.String({ maxLength: 63, description: 'The instance restored from that snapshot.' }),
+        ),
+      },
+      { description: 'The data-corruption safe mode.' },
+    ),
   ),
 });
 export type FailoverPlanStatus = Static<typeof FailoverPlanStatus>;
