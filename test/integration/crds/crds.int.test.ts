@@ -144,6 +144,52 @@ describe('bad manifests are refused at admission, naming the field', () => {
   });
 });
 
+describe('pattern errors explain themselves', () => {
+  it.each([
+    [
+      'spec.image',
+      { image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/latticedb' },
+      'must be an image reference with a tag or a digest',
+    ],
+  ])(
+    '%s: kubectl apply says what is expected, not the regular expression',
+    async (field, set, expected) => {
+      const resource = example('release-canary');
+      const body = {
+        ...resource,
+        file: undefined,
+        metadata: { name: uniqueName('pattern') },
+        spec: { ...resource.spec, ...set },
+      };
+      const refused = await kubectl(['apply', '--dry-run=server', '-n', namespace, '-f', '-'], {
+        input: JSON.stringify(body),
+        check: false,
+      });
+      expect(refused.exitCode).not.toBe(0);
+      expect(refused.stderr).toContain(`${field}: Invalid value`);
+      expect(refused.stderr).toContain(expected);
+      expect(refused.stderr).not.toContain('should match');
+      expect(refused.stderr).not.toContain('[a-z0-9]+');
+    },
+  );
+
+  it('an ALB listener ARN of the wrong kind names the expected shape', async () => {
+    const resource = example('release-canary') as ExampleResource & {
+      spec: { strategy: { canary: { trafficRouting: { alb: Record<string, string> } } } };
+    };
+    const alb = resource.spec.strategy.canary.trafficRouting.alb;
+    const spec = structuredClone(resource.spec);
+    spec.strategy.canary.trafficRouting.alb = {
+      ...alb,
+      listenerArn:
+        'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/50dc6c495c0c9188',
+    };
+    const refused = await refusal(create({ ...resource, spec }, uniqueName('arn'), true));
+    expect(refused.message).toContain('must be an ALB listener ARN, arn:aws:elasticloadbalancing:');
+    expect(refused.message).not.toContain('should match');
+  });
+});
+
 describe('kubectl get shows the printer columns', () => {
   const now = '2026-11-26T10:00:00Z';
   const ready = [
