@@ -4,6 +4,7 @@
 import { kstatusConditions, type ConditionInput } from '../../../controller/index.js';
 import { ReleasePhase, ReleaseReason, ReleaseStage, type ReleasePhase as Phase } from '../api.js';
 import type { Draft } from './draft.js';
+import { gateWhere } from './analysis.js';
 import { isTerminal } from './phase.js';
 import { currentTaskDefinitionArn } from './world.js';
 
@@ -112,7 +113,7 @@ function domain(d: Draft): ConditionInput[] {
   }
   if (d.spec.analysis !== undefined && s.analysis?.verdict !== undefined) {
     const v = s.analysis.verdict;
-    const m = `step ${s.analysis.step ?? 0}: ${v}`;
+    const m = `${gateWhere(d.spec, s.analysis.step ?? 0)}: ${v}`;
     out.push(
       v === 'Successful'
         ? cond('AnalysisPassed', 'True', ReleaseReason.AnalysisSucceeded, m)

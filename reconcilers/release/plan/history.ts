@@ -51,6 +51,20 @@ export function imageTag(image: string): string {
   return colon > slash ? image.slice(colon + 1) : 'latest';
 }
 
+const OUTCOME_WORDS: Record<DeploymentOutcome, string> = {
+  Succeeded: 'succeeded',
+  RolledBack: 'rolled back',
+  Aborted: 'aborted',
+  Failed: 'failed',
+  Frozen: 'frozen',
+  Superseded: 'superseded',
+};
+
+/** An outcome as words in a sentence (`rolled back`, not `rolledback`). */
+export function outcomeWords(outcome: DeploymentOutcome): string {
+  return OUTCOME_WORDS[outcome];
+}
+
 /** Appends the deployment-log line of the finished `status.revision`. */
 export function logDeployment(d: Draft, outcome: DeploymentOutcome, message: string): void {
   const revision = d.status.revision;

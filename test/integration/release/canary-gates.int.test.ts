@@ -102,7 +102,9 @@ describe('Release canary gates and operator actions', () => {
       status: 'Unknown',
       reason: 'AnalysisInconclusive',
     });
-    expect(held.message).toMatch(/annotate promote=1 or abort=1/);
+    expect(held.message).toMatch(
+      /to go on anyway: kubectl -n \S+ annotate release\/\S+ delivery\.latticedb\.com\/promote=1 --overwrite; to stop: kubectl -n \S+ annotate release\/\S+ delivery\.latticedb\.com\/abort=1 --overwrite/,
+    );
 
     // Still holding a while later: the weight in moto has not moved past the first step.
     await sleep(1_500);
@@ -292,7 +294,9 @@ describe('Release canary gates and operator actions', () => {
     );
     expect(again.revision?.number).toBe(1);
     expect(again.history?.map((h) => h.reason)).toContain('Retry');
-    expect(again.message).toBe('paused until annotated promote=1.2');
+    expect(again.message).toBe(
+      `paused at step ${String((again.currentStepIndex ?? 0) + 1)} until promoted: kubectl -n ${ns} annotate release/ldb delivery.latticedb.com/promote=1.2 --overwrite`,
+    );
     expect(await view.weights()).toEqual({ blue: 80, green: 20 });
     expect((await view.taskSets()).filter((t) => t.externalId === 'ldb-r1-canary')).toHaveLength(1);
 
@@ -303,7 +307,9 @@ describe('Release canary gates and operator actions', () => {
     await annotateRelease(ns, 'ldb', 'promote', '1.2');
     const second = await waitForRelease(ns, 'ldb', pausedAt(40), 'promote=1.2 applied');
     expect(second.actions?.promote).toBe('1.2');
-    expect(second.message).toBe('paused until annotated promote=1.3');
+    expect(second.message).toBe(
+      `paused at step ${String((second.currentStepIndex ?? 0) + 1)} until promoted: kubectl -n ${ns} annotate release/ldb delivery.latticedb.com/promote=1.3 --overwrite`,
+    );
     expect(await view.weights()).toEqual({ blue: 60, green: 40 });
 
     await annotateRelease(ns, 'ldb', 'promote', '1.3');

@@ -81,7 +81,7 @@ describe('canary steps', () => {
     expect(d.action).toBeUndefined();
     expect(d.status).toMatchObject({
       currentStepIndex: 1,
-      step: '1/21',
+      step: '2/21',
       currentWeight: 5,
       stepStartedAt: iso(),
       nextStepAt: iso(60_000),
@@ -139,7 +139,7 @@ describe('canary steps', () => {
     expect(held.status).toMatchObject({
       phase: 'Paused',
       pause: { reason: 'StepPaused', since: iso() },
-      step: '1/3',
+      step: '2/3',
     });
     expect(held.status.conditions?.find((c) => c.type === 'Paused')).toMatchObject({
       status: 'True',

@@ -177,7 +177,9 @@ describe('adoption and new revisions', () => {
     const d = run(status, {});
     expect(d.action).toBeUndefined();
     expect(d.status.revision?.number).toBe(2);
-    expect(d.status.message).toContain('annotate retry=2');
+    expect(d.status.message).toContain(
+      'kubectl -n prod annotate release/latticedb delivery.latticedb.com/retry=2 --overwrite',
+    );
   });
 
   it('a missing service stalls with ServiceNotFound and polls', () => {
