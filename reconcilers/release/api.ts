@@ -651,7 +651,7 @@ export const ReleaseAction = {
 } as const;
 export type ReleaseAction = keyof typeof ReleaseAction;
 
-export const MAX_DEPLOYMENT_LOG = 50;
+export const MAX_DEPLOYMENT_LOG = 20;
 export const MAX_FLAGS_LEFT_ON = 5;
 
 const Arn = Type.String({ maxLength: 2048 });

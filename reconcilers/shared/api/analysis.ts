@@ -7,7 +7,12 @@ import { CheckName, MetricCheck, MetricMeasurement, Verdict } from './metric-che
 import { StringEnum, described } from './schema.js';
 
 export const MAX_ANALYSIS_METRICS = 10;
-export const MAX_MEASUREMENTS = 100;
+/**
+ * Measurements kept in status: the newest few, enough to see the trend in `kubectl describe`;
+ * verdicts count totals in `results`, so dropping old ones never hides a failure, and every
+ * measurement is in the logs.
+ */
+export const MAX_MEASUREMENTS = 20;
 
 export const AnalysisSpec = Type.Object(
   {

@@ -5,7 +5,11 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { Reason } from './conditions.js';
 import { DateTime } from './formats.js';
 
-export const MAX_HISTORY = 50;
+/**
+ * A short history of transitions keeps `kubectl describe` readable (the Events and the logs hold
+ * the detail; every history entry is also an Event).
+ */
+export const MAX_HISTORY = 20;
 
 /** One phase transition: `{ time, from?, to, reason, message? }`; `from` is absent for the first. */
 export function historyEntry<P extends TSchema>(phase: P) {
