@@ -118,6 +118,7 @@ function finish(d: Draft): Decision {
   const message = phaseMessage(d, phase);
   const kstatus = kstatusFor(d, phase, message);
   const from = ctx.prev.phase;
+  const stepStarted = s.currentStep !== undefined && s.currentStep !== ctx.prev.currentStep;
   const reason = kstatus.find((c) => c.status === 'True')?.reason ?? phase;
   const status: RolloutStatus = {
     ...s,
@@ -127,10 +128,11 @@ function finish(d: Draft): Decision {
     history: withHistory(s.history, {
       from,
       to: phase,
-      reason: d.note?.reason ?? reason,
+      reason: d.note?.reason ?? (stepStarted ? FlagRolloutReason.StepStarted : reason),
       message: d.note?.message ?? message,
       nowMs: ctx.nowMs,
-      force: d.note !== undefined,
+      // Each step is a line of history too, not only the phase changes (Holding → Holding).
+      force: d.note !== undefined || stepStarted,
     }),
   };
   if (status.history === undefined) delete status.history;

@@ -206,7 +206,9 @@ describe('Release canary gates and operator actions', () => {
       reason: 'AnalysisFailed',
       fromStage: 'Steps',
     });
-    expect(rolledBack.rollback?.message).toMatch(/^analysis \(step 0\) failed: error-rate: Failed/);
+    expect(rolledBack.rollback?.message).toMatch(
+      /^analysis at step 1\/3 failed: error-rate: Failed, [0-9.]+ > [0-9.]+ \(failure condition\)/,
+    );
     expect(await moto.weights()).toEqual({ blue: 100, green: 0 });
     const sets = await moto.taskSets();
     expect(sets).toHaveLength(1);
@@ -360,7 +362,7 @@ describe('Release canary gates and operator actions', () => {
       taskDefinitionArn: s.taskDefinitionArn,
     });
     expect(back.imageTag).toBe(OLD_TAG);
-    expect(back.message).toContain(`the spec still names ${imageOf(s, NEW_TAG)}`);
+    expect(back.message).toContain(`the spec still names image ${imageOf(s, NEW_TAG)}`);
     expect(back.pinnedSpecHash).toBe(second.revision?.specHash);
 
     const sets = await view.taskSets();
