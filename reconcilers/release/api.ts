@@ -936,6 +936,20 @@ export const ReleaseStatus = Type.Object({
         retry: actionValue('retry'),
         approve: actionValue('approve'),
         rollback: actionValue('rollback'),
+        lastIgnored: Type.Optional(
+          Type.Object(
+            {
+              annotation: Type.String({ maxLength: 128, description: 'The annotation.' }),
+              value: Type.String({ maxLength: 128, description: 'Its value (shortened).' }),
+              message: Type.String({ maxLength: 1024, description: 'Why it was ignored.' }),
+              at: DateTime({ description: 'When.' }),
+            },
+            {
+              description:
+                'The last action annotation that was ignored (another revision, malformed, not applicable), as its Warning event ActionIgnored said.',
+            },
+          ),
+        ),
       },
       {
         description:

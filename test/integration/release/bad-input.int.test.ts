@@ -20,7 +20,7 @@ import {
 } from '../../env/fixtures.js';
 import { tableRow } from '../../env/kubectl-table.js';
 import type { SeededLatticeDb } from '../../fixtures/moto/seed.js';
-import { createRelease, installCrd, waitForRelease } from './support.js';
+import { createRelease, getRelease, installCrd, waitForRelease } from './support.js';
 import {
   canarySpec,
   imageOf,
@@ -265,6 +265,35 @@ describe('Release bad input', () => {
     const spec = canarySpec(s, { steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }] });
     await createRelease(ns, 'ldb', spec);
     await waitForRelease(ns, 'ldb', (st) => st.phase === 'Paused', 'the pause at 10 %');
+
+    // An action for another revision is ignored: visible in status (kubectl) and as a Warning.
+    await kubectl([
+      'annotate',
+      '-n',
+      ns,
+      'release/ldb',
+      'delivery.latticedb.com/promote=9',
+      '--overwrite',
+    ]);
+    const ignoredStatus = await waitFor(
+      async () => {
+        const { stdout } = await kubectl([
+          'get',
+          'release/ldb',
+          '-n',
+          ns,
+          '-o',
+          'jsonpath={.status.actions.lastIgnored.message}',
+        ]);
+        return stdout === '' ? undefined : stdout;
+      },
+      { timeoutMs: 30_000, message: 'status.actions.lastIgnored' },
+    );
+    expect(ignoredStatus).toBe(
+      `delivery.latticedb.com/promote=9 ignored: the current revision is 1; for it: kubectl -n ${ns} annotate release/ldb delivery.latticedb.com/promote=1 --overwrite`,
+    );
+    expect(await eventsOf(ns, 'ldb')).toContain('Warning ActionIgnored');
+    expect((await getRelease(ns, 'ldb')).status?.currentWeight).toBe(10);
     const before = writes(running);
 
     // A rolling spec over a 10 % canary would otherwise call the revision healthy.

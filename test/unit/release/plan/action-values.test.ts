@@ -71,9 +71,17 @@ describe('action values', () => {
   it('a suffixed value naming another revision is ignored with a Warning, once', () => {
     const d = run(pausedAfterRetry, world, { spec, annotations: A('promote', '7.2') });
     expect(d.status.currentStepIndex).toBe(1);
-    expect(warnings(d).map((e) => e.message)).toEqual([
-      'promote=7.2 ignored: the current revision is 1',
-    ]);
+    const message =
+      'delivery.latticedb.com/promote=7.2 ignored: the current revision is 1; for it: ' +
+      'kubectl -n prod annotate release/latticedb delivery.latticedb.com/promote=1 --overwrite';
+    expect(warnings(d).map((e) => e.message)).toEqual([message]);
+    // Visible in status too, not only as an Event.
+    expect(d.status.actions?.lastIgnored).toEqual({
+      annotation: 'delivery.latticedb.com/promote',
+      value: '7.2',
+      message,
+      at: expect.any(String) as string,
+    });
     expect(warnings(run(next(d), world, { spec, annotations: A('promote', '7.2') }))).toEqual([]);
   });
 
