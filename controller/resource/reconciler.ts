@@ -190,8 +190,13 @@ class Work<Spec, Status extends BaseStatus> {
     this.#writer = new StatusWriter(o.kube, o.resource, tracker, ctx.log);
   }
 
-  stamp(): { generation: number; now: Date } {
-    return { generation: this.obj.metadata.generation ?? 0, now: this.#clock.now() };
+  stamp(): { generation: number; now: Date; stalledPhase?: string } {
+    const { stalledPhase } = this.#o.handler;
+    return {
+      generation: this.obj.metadata.generation ?? 0,
+      now: this.#clock.now(),
+      ...(stalledPhase === undefined ? {} : { stalledPhase }),
+    };
   }
 
   /** Writes `status` if it differs from the working copy's; returns whether it wrote. */

@@ -18,6 +18,13 @@ export const Reason = {
 interface Stamp {
   readonly generation: number;
   readonly now: Date;
+  /** KindHandler.stalledPhase: written with the message when the runtime marks the object Stalled. */
+  readonly stalledPhase?: string;
+}
+
+/** `phase` and `message` of a status the runtime marks Stalled, when the kind names such a phase. */
+function stalledView(stamp: Stamp, message: string): { phase?: string; message?: string } {
+  return stamp.stalledPhase === undefined ? {} : { phase: stamp.stalledPhase, message };
 }
 
 /**
@@ -48,7 +55,7 @@ export function describeFieldErrors(errors: readonly FieldError[]): string {
 
 /**
  * The previous status (history and all domain fields kept) with `InvalidSpec`=True,
- * `Stalled`=True, `Ready`=False, `Reconciling`=False.
+ * `Stalled`=True, `Ready`=False, `Reconciling`=False, and the kind's stalled phase.
  */
 export function invalidSpecStatus<S extends BaseStatus>(
   previous: S | undefined,
@@ -70,6 +77,7 @@ export function invalidSpecStatus<S extends BaseStatus>(
   );
   return {
     ...(previous ?? ({} as S)),
+    ...stalledView(stamp, message),
     observedGeneration: stamp.generation,
     conditions: normalizeConditions(previous?.conditions, desired, {
       now: stamp.now,
@@ -85,9 +93,11 @@ export function stalledStatus<S extends BaseStatus>(
   message: string,
   stamp: Stamp,
 ): S {
-  const desired = withKStatus(previous?.conditions, 'Stalled', reason, sanitizeMessage(message));
+  const sanitized = sanitizeMessage(message);
+  const desired = withKStatus(previous?.conditions, 'Stalled', reason, sanitized);
   return {
     ...(previous ?? ({} as S)),
+    ...stalledView(stamp, sanitized),
     observedGeneration: stamp.generation,
     conditions: normalizeConditions(previous?.conditions, desired, {
       now: stamp.now,

@@ -101,6 +101,12 @@ export interface KindHandler<Spec, Status extends BaseStatus> {
     ctx: HandlerContext<Status>,
     errors: readonly FieldError[],
   ): Promise<Outcome<Status> | undefined>;
+  /**
+   * The `status.phase` (and `status.message`) the runtime writes when it marks the object Stalled
+   * itself (InvalidSpec, a TerminalError), so that PHASE never reads "Pending" or "Paused" beside
+   * `Stalled=True`. Absent: phase and message are left as they were.
+   */
+  readonly stalledPhase?: string;
 }
 
 /** Read access to the informer cache (objects are frozen: clone before changing). */

@@ -18,13 +18,15 @@ import {
   AGE_COLUMN,
   API_GROUP,
   API_VERSION,
+  messageColumn,
   readyColumn,
+  reasonColumn,
   type CrdDefinition,
   type CustomObject,
   type KindDescriptor,
 } from '../shared/api/kind.js';
 import { RedisRef } from '../shared/api/redis-ref.js';
-import { StringEnum, withRules } from '../shared/api/schema.js';
+import { StringEnum, described, withRules } from '../shared/api/schema.js';
 import { commonStatusFields } from '../shared/api/status.js';
 
 export const FailoverPlanKind = {
@@ -75,7 +77,14 @@ export const DnsSwitch = withRules(
         description: 'Record type (CNAME to each region’s load balancer).',
       }),
     ),
-    ttl: Type.Optional(Type.Integer({ minimum: 0, maximum: 172800, default: 60 })),
+    ttl: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 172800,
+        default: 60,
+        description: 'Record TTL in seconds; clients follow a failover within about this long.',
+      }),
+    ),
     primaryValue: DnsName({
       description: "Record value while the primary is active (its ALB's DNS name).",
     }),
@@ -94,14 +103,24 @@ export const DnsSwitch = withRules(
 export const SafeMode = withRules(
   Type.Object(
     {
-      enabled: Type.Optional(Type.Boolean({ default: false })),
+      enabled: Type.Optional(
+        Type.Boolean({
+          default: false,
+          description: 'Turn safe mode on: read-only flag on, snapshot taken, writes stopped.',
+        }),
+      ),
       reason: Type.Optional(
         Type.String({
           maxLength: 1024,
           description: 'Why safe mode is on; required while enabled.',
         }),
       ),
-      readOnlyFlag: Type.Optional(FlagName({ default: 'read_only_mode' })),
+      readOnlyFlag: Type.Optional(
+        FlagName({
+          default: 'read_only_mode',
+          description: 'Flag turned on while in safe mode (default read_only_mode).',
+        }),
+      ),
       snapshot: Type.Optional(
         Type.Object(
           { dbInstanceIdentifier: DbInstanceIdentifier() },
@@ -161,7 +180,7 @@ export const FailoverPlanSpec = withRules(
   Type.Object({
     primary: PrimarySite,
     secondary: SecondarySite,
-    dns: DnsSwitch,
+    dns: described(DnsSwitch, 'The Route 53 record switched from primary to secondary.'),
     healthChecks: Type.Optional(
       Type.Array(HttpCheck, {
         maxItems: 10,
@@ -452,7 +471,9 @@ export const failoverPlanCrd: CrdDefinition = {
     { name: 'Standby-Ready', type: 'boolean', jsonPath: '.status.standbyReady' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     { name: 'Last-RTO', type: 'integer', jsonPath: '.status.lastFailover.rtoSeconds' },
-    readyColumn(1),
+    readyColumn(),
+    reasonColumn(),
     AGE_COLUMN,
+    messageColumn(),
   ],
 };

@@ -12,13 +12,15 @@ import {
   AGE_COLUMN,
   API_GROUP,
   API_VERSION,
+  messageColumn,
   readyColumn,
+  reasonColumn,
   type CrdDefinition,
   type CustomObject,
   type KindDescriptor,
 } from '../shared/api/kind.js';
 import { RedisRef } from '../shared/api/redis-ref.js';
-import { StringEnum, immutable, withRules } from '../shared/api/schema.js';
+import { StringEnum, described, immutable, withRules } from '../shared/api/schema.js';
 import { commonStatusFields } from '../shared/api/status.js';
 
 export const FlagRolloutKind = {
@@ -83,13 +85,16 @@ export const FlagRolloutSpec = withRules(
       }),
     ),
     targeting: Type.Optional(
-      Type.Object({
-        users: Type.Array(Type.String({ minLength: 1, maxLength: 512 }), {
-          maxItems: MAX_TARGETED_USERS,
-          'x-kubernetes-list-type': 'set',
-          description: 'User ids that are on from step 0, whatever the percentage.',
-        }),
-      }),
+      Type.Object(
+        {
+          users: Type.Array(Type.String({ minLength: 1, maxLength: 512 }), {
+            maxItems: MAX_TARGETED_USERS,
+            'x-kubernetes-list-type': 'set',
+            description: 'User ids that are on from step 0, whatever the percentage.',
+          }),
+        },
+        { description: 'Users who get the flag before the percentage reaches them.' },
+      ),
     ),
     steps: withRules(
       Type.Array(FlagStep, {
@@ -163,6 +168,8 @@ export const FlagRolloutPhase = {
   Disabled: 'Disabled',
   KilledBySwitch: 'KilledBySwitch',
   RolledBack: 'RolledBack',
+  /** Stalled by something a person must fix (flag owned elsewhere, no Redis, invalid spec). */
+  Degraded: 'Degraded',
 } as const;
 export type FlagRolloutPhase = (typeof FlagRolloutPhase)[keyof typeof FlagRolloutPhase];
 export const FlagRolloutPhaseSchema = StringEnum(Object.values(FlagRolloutPhase));
@@ -194,7 +201,10 @@ export const FlagRolloutReason = {
   StepStarted: 'StepStarted',
   Retrying: 'Retrying',
   Resumed: 'Resumed',
+  /** The kill switch was active and is not any more. */
   KillSwitchCleared: 'KillSwitchCleared',
+  /** The kill switch named in the spec has not been set while this rollout watched it. */
+  KillSwitchNotSet: 'KillSwitchNotSet',
   AnalysisRunning: 'AnalysisRunning',
   FlagInSync: 'FlagInSync',
   FlagAdopted: 'FlagAdopted',
@@ -218,20 +228,44 @@ export type FlagRolloutReason = (typeof FlagRolloutReason)[keyof typeof FlagRoll
 
 export const FlagRolloutStatus = Type.Object({
   ...commonStatusFields(FlagRolloutPhaseSchema),
-  currentStep: Type.Optional(Type.Integer({ minimum: 0 })),
-  stepCount: Type.Optional(Type.Integer({ minimum: 0 })),
-  /** `2/5`, for the STEP column. */
-  step: Type.Optional(Type.String({ maxLength: 16 })),
-  /** What the flag serves now (0 when disabled or killed). */
-  percentage: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
-  lastGoodPercentage: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
-  nextStepAt: Type.Optional(DateTime()),
-  stepStartedAt: Type.Optional(DateTime()),
+  currentStep: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: 'Index (from 0) of the current step; STEP shows it from 1.',
+    }),
+  ),
+  stepCount: Type.Optional(Type.Integer({ minimum: 0, description: 'Number of steps.' })),
+  step: Type.Optional(
+    Type.String({ maxLength: 16, description: 'Current step of stepCount, from 1 (e.g. 2/5).' }),
+  ),
+  percentage: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 100,
+      description: 'What the flag serves now (0 when disabled or killed).',
+    }),
+  ),
+  lastGoodPercentage: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 100,
+      description: 'The highest percentage whose hold passed; a failed analysis goes back to it.',
+    }),
+  ),
+  nextStepAt: Type.Optional(DateTime({ description: 'When the current hold ends.' })),
+  stepStartedAt: Type.Optional(DateTime({ description: 'When the current step was written.' })),
   /**
    * Hold time left when the hold was frozen (disabled, killed, suspended); `nextStepAt` is unset
    * meanwhile and becomes now + this on resume, so a frozen hold is neither skipped nor restarted.
    */
-  holdRemainingSeconds: Type.Optional(Type.Integer({ minimum: 0, format: 'int64' })),
+  holdRemainingSeconds: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      format: 'int64',
+      description:
+        'Hold time left while the hold is frozen (disabled, killed, suspended); resumed with it.',
+    }),
+  ),
   /**
    * Set when the rollout started on a flag that already served users (a FlagRollout re-created
    * after a Retain deletion, a restored cluster, a CLI-managed flag): it began at `step`, the highest
@@ -239,45 +273,101 @@ export const FlagRolloutStatus = Type.Object({
    * hold passes, so adoption never lowers exposure. Kept afterwards as the record of where it began.
    */
   adopted: Type.Optional(
-    Type.Object({
-      step: Type.Integer({ minimum: 0 }),
-      percentage: Type.Number({ minimum: 0, maximum: 100 }),
-      at: DateTime(),
-    }),
+    Type.Object(
+      {
+        step: Type.Integer({ minimum: 0, description: 'Index (from 0) of the step it began at.' }),
+        percentage: Type.Number({
+          minimum: 0,
+          maximum: 100,
+          description: "The split the flag served, kept until that step's hold passes.",
+        }),
+        at: DateTime({ description: 'When it was adopted.' }),
+      },
+      {
+        description:
+          'Set when the rollout started on a flag that already served users: where it began, never lowering exposure.',
+      },
+    ),
   ),
-  /** When the last step's hold ended: the rollout is Complete. */
-  completedAt: Type.Optional(DateTime()),
-  /** Set by a failed analysis; cleared when a new generation of the spec retries the step. */
+  completedAt: Type.Optional(
+    DateTime({ description: "When the last step's hold ended: the rollout is Complete." }),
+  ),
   rollback: Type.Optional(
-    Type.Object({
-      at: DateTime(),
-      /** The step whose analysis failed. */
-      step: Type.Integer({ minimum: 0 }),
-      /** The spec generation that failed; any spec edit retries the step. */
-      generation: Type.Integer({ minimum: 0, format: 'int64' }),
-      /** What the flag went back to; absent when it was disabled. */
-      percentage: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
-      message: Type.String({ maxLength: 1024 }),
-    }),
+    Type.Object(
+      {
+        at: DateTime({ description: 'When the analysis failed.' }),
+        step: Type.Integer({
+          minimum: 0,
+          description: 'Index (from 0) of the step whose analysis failed.',
+        }),
+        generation: Type.Integer({
+          minimum: 0,
+          format: 'int64',
+          description: 'The spec generation that failed; any spec edit retries the step.',
+        }),
+        percentage: Type.Optional(
+          Type.Number({
+            minimum: 0,
+            maximum: 100,
+            description: 'What the flag went back to; absent when it was disabled.',
+          }),
+        ),
+        message: Type.String({
+          maxLength: 1024,
+          description: 'What was measured against what limit.',
+        }),
+      },
+      {
+        description:
+          'Set by a failed analysis; cleared when a new generation of the spec retries the step.',
+      },
+    ),
   ),
-  /** The latest gate evaluation (also published in the store's rollout info for `report`). */
   lastAnalysis: Type.Optional(
-    Type.Object({
-      step: Type.Integer({ minimum: 0 }),
-      verdict: AnalysisPhase,
-      at: DateTime(),
-      summary: Type.String({ maxLength: 1024 }),
+    Type.Object(
+      {
+        step: Type.Integer({ minimum: 0, description: 'Index (from 0) of the step it gated.' }),
+        verdict: described(AnalysisPhase, 'Running, Successful, Failed or Inconclusive.'),
+        at: DateTime({ description: 'When it was evaluated.' }),
+        summary: Type.String({
+          maxLength: 1024,
+          description: 'Each check: value against its limit.',
+        }),
+      },
+      {
+        description:
+          'The latest gate evaluation (also in the store rollout info, for latticedb-flags report).',
+      },
+    ),
+  ),
+  flagVersion: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      format: 'int64',
+      description:
+        'The Redis version of the flag last written by this rollout; another version means someone else wrote.',
     }),
   ),
-  /** The Redis version of the flag we last wrote; a mismatch means someone else wrote (or a flush). */
-  flagVersion: Type.Optional(Type.Integer({ minimum: 0, format: 'int64' })),
   exposure: Type.Optional(
-    Type.Object({
-      percentage: Type.Number({ minimum: 0, maximum: 100 }),
-      targetedUsers: Type.Integer({ minimum: 0 }),
-      /** Approximate users in the split: spec.estimatedPopulation × percentage + targeted users. */
-      estimatedUsers: Type.Optional(Type.Integer({ minimum: 0, format: 'int64' })),
-    }),
+    Type.Object(
+      {
+        percentage: Type.Number({
+          minimum: 0,
+          maximum: 100,
+          description: 'Percent of users in the split.',
+        }),
+        targetedUsers: Type.Integer({ minimum: 0, description: 'Users targeted by id.' }),
+        estimatedUsers: Type.Optional(
+          Type.Integer({
+            minimum: 0,
+            format: 'int64',
+            description:
+              'Approximate users who get the flag: spec.estimatedPopulation × percentage + targeted users.',
+          }),
+        ),
+      },
+      { description: 'Who gets the flag now.' },
+    ),
   ),
   analysis: Type.Optional(AnalysisStatus),
 });
@@ -306,7 +396,9 @@ export const flagRolloutCrd: CrdDefinition = {
     { name: 'Step', type: 'string', jsonPath: '.status.step' },
     // A string, not a date: kubectl shows future dates as "<invalid>".
     { name: 'Next', type: 'string', jsonPath: '.status.nextStepAt' },
-    readyColumn(1),
+    readyColumn(),
+    reasonColumn(),
     AGE_COLUMN,
+    messageColumn(),
   ],
 };

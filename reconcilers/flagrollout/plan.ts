@@ -30,7 +30,14 @@ import { engineRecord, isRunDue, recordFor } from './gate.js';
 import { Mode, modeOf, runMode } from './modes.js';
 import { holdMs, isoFloor } from './timing.js';
 import { transitionEvents, withHistory } from './transitions.js';
-import { domainConditions, kstatusFor, phaseMessage, phaseOf, servedState } from './view.js';
+import {
+  domainConditions,
+  kstatusFor,
+  phaseMessage,
+  phaseOf,
+  servedState,
+  shownPhase,
+} from './view.js';
 
 export type { DecideInput, PlannedWrite } from './draft.js';
 export { WriteReason } from './draft.js';
@@ -107,10 +114,11 @@ function finish(d: Draft): Decision {
   s.exposure = exposureOf(served, ctx.spec.estimatedPopulation);
 
   const domain = domainConditions(d);
-  const phase = phaseOf(ctx.spec, { ...s, conditions: domain });
+  const phase = shownPhase(d, phaseOf(ctx.spec, { ...s, conditions: domain }));
   const message = phaseMessage(d, phase);
   const kstatus = kstatusFor(d, phase, message);
   const from = ctx.prev.phase;
+  const stepStarted = s.currentStep !== undefined && s.currentStep !== ctx.prev.currentStep;
   const reason = kstatus.find((c) => c.status === 'True')?.reason ?? phase;
   const status: RolloutStatus = {
     ...s,
@@ -120,10 +128,11 @@ function finish(d: Draft): Decision {
     history: withHistory(s.history, {
       from,
       to: phase,
-      reason: d.note?.reason ?? reason,
+      reason: d.note?.reason ?? (stepStarted ? FlagRolloutReason.StepStarted : reason),
       message: d.note?.message ?? message,
       nowMs: ctx.nowMs,
-      force: d.note !== undefined,
+      // Each step is a line of history too, not only the phase changes (Holding → Holding).
+      force: d.note !== undefined || stepStarted,
     }),
   };
   if (status.history === undefined) delete status.history;

@@ -59,9 +59,16 @@ export async function reconcileRollout(
 ): Promise<Outcome<RolloutStatus>> {
   const opened = await deps.storeFor(obj);
   if (!opened.ok) {
+    const status = withStoreProblem(obj.status, 'Stalled', opened.reason, opened.message);
+    // One Warning when it becomes Stalled for this reason, not one per poll.
+    const was = obj.status?.conditions?.find((c) => c.type === 'Stalled');
+    const newly = was?.status !== 'True' || was.reason !== opened.reason;
     return {
-      status: withStoreProblem(obj.status, 'Stalled', opened.reason, opened.message),
+      status,
       requeueAfterMs: deps.pollMs,
+      ...(newly
+        ? { events: [{ type: 'Warning', reason: opened.reason, message: opened.message }] }
+        : {}),
     };
   }
   const store = opened.store;

@@ -4,7 +4,12 @@
 import type { KindDeps, KindRegistration, KindSetup } from '../../controller/index.js';
 import { CloudWatchMetricSource } from '../shared/adapters/aws/cloudwatch-metric-source.js';
 import { awsClientsFor, flagStoreFor, type FlagChangeFeed } from '../shared/runtime/index.js';
-import { FlagRolloutKind, type FlagRolloutSpec, type RolloutStatus } from './api.js';
+import {
+  FlagRolloutKind,
+  FlagRolloutPhase,
+  type FlagRolloutSpec,
+  type RolloutStatus,
+} from './api.js';
 import { FlagChangeSource } from './change-source.js';
 import { KillSwitchTracker } from './kill-switches.js';
 import { flagFinalizer } from './finalizer.js';
@@ -38,6 +43,7 @@ export function flagRolloutRegistration(
     },
     handler: {
       validate: (obj) => validateFlagRollout(obj),
+      stalledPhase: FlagRolloutPhase.Degraded,
       reconcile: (obj, ctx) => reconcileRollout(obj, ctx, deps),
       finalizer: flagFinalizer(deps),
     },

@@ -7,7 +7,12 @@ import {
   withKStatus,
   type KStatusState,
 } from '../../controller/index.js';
-import { FlagRolloutConditionType, FlagRolloutReason, type RolloutStatus } from './api.js';
+import {
+  FlagRolloutConditionType,
+  FlagRolloutPhase,
+  FlagRolloutReason,
+  type RolloutStatus,
+} from './api.js';
 
 /**
  * `Stalled` for problems a human must fix (no Redis configured, Secret missing); `Reconciling`
@@ -33,7 +38,14 @@ export function withStoreProblem(
     reason,
     message,
   );
-  return { ...status, conditions, message };
+  // Stalled: the phase says so too (never a waiting word beside Stalled=True); an outage the
+  // controller retries keeps the phase it interrupted.
+  return {
+    ...status,
+    ...(state === 'Stalled' ? { phase: FlagRolloutPhase.Degraded } : {}),
+    conditions,
+    message,
+  };
 }
 
 /**

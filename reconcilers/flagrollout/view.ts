@@ -38,6 +38,22 @@ export function phaseOf(spec: FlagRolloutSpec, status: RolloutStatus): FlagRollo
   return P.Ramping;
 }
 
+const WAITING: readonly FlagRolloutPhase[] = [
+  P.Pending,
+  P.Ramping,
+  P.Holding,
+  P.Paused,
+  P.Complete,
+];
+
+/**
+ * The phase shown: Degraded while a Stalled situation (the flag owned elsewhere) holds and the
+ * derived phase would read as waiting or done; Disabled and RolledBack already read as stopped.
+ */
+export function shownPhase(d: Draft, derived: FlagRolloutPhase): FlagRolloutPhase {
+  return d.stalled !== undefined && WAITING.includes(derived) ? P.Degraded : derived;
+}
+
 /** kstatus for a phase: Ready when the spec is fully applied, Stalled when a human must act. */
 export function kstateOf(
   spec: FlagRolloutSpec,
@@ -47,8 +63,10 @@ export function kstateOf(
     case P.Complete:
       return { state: 'Ready', reason: R.Complete };
     case P.Disabled:
+      // Either way the rollout is stopped until a person acts (edits the spec, re-enables the
+      // flag): Stalled, never Ready, so `kubectl wait` and GitOps health do not read it as done.
       return spec.enabled === false
-        ? { state: 'Ready', reason: R.EmergencyDisabled }
+        ? { state: 'Stalled', reason: R.EmergencyDisabled }
         : { state: 'Stalled', reason: R.ExternalDisable };
     case P.RolledBack:
       return { state: 'Stalled', reason: R.RolledBack };
@@ -62,6 +80,8 @@ export function kstateOf(
       return { state: 'Reconciling', reason: R.Holding };
     case P.Ramping:
       return { state: 'Reconciling', reason: R.Ramping };
+    case P.Degraded:
+      return { state: 'Stalled', reason: P.Degraded };
   }
 }
 
@@ -84,12 +104,18 @@ export function domainConditions(d: Draft): ConditionInput[] {
         : {
             type: T.KillSwitchActive,
             status: ConditionStatus.False,
-            reason: R.KillSwitchCleared,
+            reason: wasKilled(d) ? R.KillSwitchCleared : R.KillSwitchNotSet,
             message: `kill switch "${group}" is not set`,
           },
     );
   }
   return conditions;
+}
+
+/** The switch was active before this reconcile (or had been cleared before and stays so). */
+function wasKilled(d: Draft): boolean {
+  const prev = findCondition(d.ctx.prev.conditions, T.KillSwitchActive);
+  return prev?.status === ConditionStatus.True || prev?.reason === R.KillSwitchCleared;
 }
 
 function analysisState(
@@ -163,6 +189,8 @@ export function phaseMessage(d: Draft, phase: FlagRolloutPhase): string {
       return `${s.rollback?.message ?? 'rolled back'}; edit the spec to retry the step`;
     case P.Paused:
       return `suspended ${where}: observing only${left}`;
+    case P.Degraded:
+      return `stalled ${where}: see the Stalled condition`;
   }
 }
 

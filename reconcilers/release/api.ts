@@ -21,14 +21,16 @@ import {
   AGE_COLUMN,
   API_GROUP,
   API_VERSION,
+  messageColumn,
   readyColumn,
+  reasonColumn,
   type CrdDefinition,
   type CustomObject,
   type KindDescriptor,
 } from '../shared/api/kind.js';
 import { CheckName } from '../shared/api/metric-check.js';
 import { RedisRef } from '../shared/api/redis-ref.js';
-import { StringEnum, exactlyOneOf, immutable, withRules } from '../shared/api/schema.js';
+import { StringEnum, described, exactlyOneOf, immutable, withRules } from '../shared/api/schema.js';
 import { commonStatusFields } from '../shared/api/status.js';
 
 export const ReleaseKind = {
@@ -54,25 +56,35 @@ export const CanaryStep = withRules(
     {
       setWeight: Type.Optional(Weight('Percent of traffic the canary target group receives.')),
       pause: Type.Optional(
-        Type.Object({
-          duration: Type.Optional(
-            Duration({ description: 'How long to wait; absent: until the promote action.' }),
-          ),
-        }),
+        Type.Object(
+          {
+            duration: Type.Optional(
+              Duration({ description: 'How long to wait; absent: until the promote action.' }),
+            ),
+          },
+          { description: 'Hold at the current weight for a duration, or until promote.' },
+        ),
       ),
       analysis: Type.Optional(
-        Type.Object({
-          metrics: Type.Optional(
-            Type.Array(CheckName, {
-              // Empty would be a gate without checks, which the engine judges Successful: the
-              // step would promote on no data. Absent means all of spec.analysis.metrics.
-              minItems: 1,
-              maxItems: 10,
-              'x-kubernetes-list-type': 'set',
-              description: 'Names from spec.analysis.metrics (at least one); absent: all of them.',
-            }),
-          ),
-        }),
+        Type.Object(
+          {
+            metrics: Type.Optional(
+              Type.Array(CheckName, {
+                // Empty would be a gate without checks, which the engine judges Successful: the
+                // step would promote on no data. Absent means all of spec.analysis.metrics.
+                minItems: 1,
+                maxItems: 10,
+                'x-kubernetes-list-type': 'set',
+                description:
+                  'Names from spec.analysis.metrics (at least one); absent: all of them.',
+              }),
+            ),
+          },
+          {
+            description:
+              'A gate: measure the analysis checks; success goes on, failure rolls back.',
+          },
+        ),
       ),
     },
     { description: 'One canary step: exactly one of setWeight, pause, analysis.' },
@@ -101,13 +113,21 @@ export const CanaryStrategy = withRules(
   Type.Object(
     {
       steps: Type.Optional(
-        withRules(Type.Array(CanaryStep, { minItems: 1, maxItems: MAX_CANARY_STEPS }), [
-          // validate.ts names the exact step (setWeightErrors).
-          {
-            rule: 'self.filter(s, has(s.setWeight)).map(s, s.setWeight).isSorted()',
-            message: 'setWeight values must not decrease from one step to the next',
-          },
-        ]),
+        withRules(
+          Type.Array(CanaryStep, {
+            minItems: 1,
+            maxItems: MAX_CANARY_STEPS,
+            description:
+              'The steps, in order (or use the shorthand initialWeight/stepWeight/stepInterval).',
+          }),
+          [
+            // validate.ts names the exact step (setWeightErrors).
+            {
+              rule: 'self.filter(s, has(s.setWeight)).map(s, s.setWeight).isSorted()',
+              message: 'setWeight values must not decrease from one step to the next',
+            },
+          ],
+        ),
       ),
       initialWeight: Type.Optional(
         Type.Integer({ minimum: 1, maximum: 100, description: 'Shorthand: first weight.' }),
@@ -125,7 +145,10 @@ export const CanaryStrategy = withRules(
           description: 'Shorthand: last weight before promotion (absent: 100).',
         }),
       ),
-      trafficRouting: Type.Object({ alb: AlbCanaryRouting }),
+      trafficRouting: Type.Object(
+        { alb: described(AlbCanaryRouting, 'The ALB listener and its two target groups.') },
+        { description: 'Where traffic is shifted.' },
+      ),
     },
     {
       description:
@@ -217,7 +240,10 @@ export const BlueGreenStrategy = withRules(
           description: 'How long blue stays up after the switch (instant rollback).',
         }),
       ),
-      trafficRouting: Type.Object({ alb: AlbBlueGreenRouting }),
+      trafficRouting: Type.Object(
+        { alb: described(AlbBlueGreenRouting, 'The ALB listeners and the two target groups.') },
+        { description: 'Where traffic is switched.' },
+      ),
     },
     {
       description:
@@ -239,14 +265,36 @@ export const RollingStrategy = withRules(
   Type.Object(
     {
       minimumHealthyPercent: Type.Optional(
-        Type.Integer({ minimum: 0, maximum: 100, default: 100 }),
-      ),
-      maximumPercent: Type.Optional(Type.Integer({ minimum: 100, maximum: 200, default: 200 })),
-      circuitBreaker: Type.Optional(
-        Type.Object({
-          enable: Type.Optional(Type.Boolean({ default: true })),
-          rollback: Type.Optional(Type.Boolean({ default: true })),
+        Type.Integer({
+          minimum: 0,
+          maximum: 100,
+          default: 100,
+          description: 'ECS deploymentConfiguration: tasks kept running, in percent of desired.',
         }),
+      ),
+      maximumPercent: Type.Optional(
+        Type.Integer({
+          minimum: 100,
+          maximum: 200,
+          default: 200,
+          description: 'ECS deploymentConfiguration: tasks allowed during the update, in percent.',
+        }),
+      ),
+      circuitBreaker: Type.Optional(
+        Type.Object(
+          {
+            enable: Type.Optional(
+              Type.Boolean({
+                default: true,
+                description: 'Stop a deployment that cannot succeed.',
+              }),
+            ),
+            rollback: Type.Optional(
+              Type.Boolean({ default: true, description: 'Let ECS roll it back when it stops.' }),
+            ),
+          },
+          { description: 'The ECS deployment circuit breaker.' },
+        ),
       ),
     },
     { description: 'ECS rolling update (default deployment controller) with the circuit breaker.' },
@@ -264,11 +312,14 @@ export const RollingStrategy = withRules(
 export type RollingStrategy = Static<typeof RollingStrategy>;
 
 export const ReleaseStrategy = withRules(
-  Type.Object({
-    canary: Type.Optional(CanaryStrategy),
-    blueGreen: Type.Optional(BlueGreenStrategy),
-    rolling: Type.Optional(RollingStrategy),
-  }),
+  Type.Object(
+    {
+      canary: Type.Optional(CanaryStrategy),
+      blueGreen: Type.Optional(BlueGreenStrategy),
+      rolling: Type.Optional(RollingStrategy),
+    },
+    { description: 'How the revision reaches traffic: exactly one of canary, blueGreen, rolling.' },
+  ),
   [exactlyOneOf(['canary', 'blueGreen', 'rolling'])],
 );
 export type ReleaseStrategy = Static<typeof ReleaseStrategy>;
@@ -276,57 +327,81 @@ export type ReleaseStrategy = Static<typeof ReleaseStrategy>;
 // ---------------------------------------------------------------------------------------------
 // Spec: checks, migration, the rest
 
-export const PreflightChecks = Type.Object({
-  imageExists: Type.Optional(Type.Boolean({ default: true, description: 'The image is in ECR.' })),
-  serviceStable: Type.Optional(
-    Type.Boolean({ default: true, description: 'No ECS deployment is in progress.' }),
-  ),
-  capacity: Type.Optional(
-    Type.Boolean({
-      default: true,
-      description: "The cluster has the service's capacity provider or launch type.",
-    }),
-  ),
-  strict: Type.Optional(Type.Boolean({ default: false, description: 'Warnings fail pre-flight.' })),
-  skip: Type.Optional(
-    withRules(
-      Type.Object(
-        { reason: Type.String({ minLength: 1, maxLength: 1024 }) },
-        { description: 'Skip pre-flight entirely; the reason is recorded in status.' },
-      ),
-      [
-        {
-          rule: 'self.reason.trim().size() > 0',
-          message: 'a reason is required to skip pre-flight checks',
-          fieldPath: '.reason',
-          check: (self) => self.reason.trim().length > 0,
-        },
-      ],
+export const PreflightChecks = Type.Object(
+  {
+    imageExists: Type.Optional(
+      Type.Boolean({ default: true, description: 'The image is in ECR.' }),
     ),
-  ),
-});
-
-export const ReleaseChecks = Type.Object({
-  preflight: Type.Optional(PreflightChecks),
-  smoke: Type.Optional(
-    Type.Array(HttpCheck, {
-      maxItems: 10,
-      description: 'Run against green/canary before traffic and again after promotion.',
-    }),
-  ),
-  postDeployment: Type.Optional(
-    Type.Object({
-      allTasksRunning: Type.Optional(Type.Boolean({ default: true })),
-      noAlarmsFiring: Type.Optional(
-        Type.Array(CloudWatchAlarmName(), {
-          maxItems: 20,
-          'x-kubernetes-list-type': 'set',
-          description: 'CloudWatch alarms that must not be in ALARM.',
-        }),
+    serviceStable: Type.Optional(
+      Type.Boolean({ default: true, description: 'No ECS deployment is in progress.' }),
+    ),
+    capacity: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description: "The cluster has the service's capacity provider or launch type.",
+      }),
+    ),
+    strict: Type.Optional(
+      Type.Boolean({ default: false, description: 'Warnings fail pre-flight.' }),
+    ),
+    skip: Type.Optional(
+      withRules(
+        Type.Object(
+          {
+            reason: Type.String({
+              minLength: 1,
+              maxLength: 1024,
+              description: 'Why pre-flight is skipped (required, recorded in status).',
+            }),
+          },
+          { description: 'Skip pre-flight entirely; the reason is recorded in status.' },
+        ),
+        [
+          {
+            rule: 'self.reason.trim().size() > 0',
+            message: 'a reason is required to skip pre-flight checks',
+            fieldPath: '.reason',
+            check: (self) => self.reason.trim().length > 0,
+          },
+        ],
       ),
-    }),
-  ),
-});
+    ),
+  },
+  { description: 'Checks before any traffic; warnings are recorded, failures stop the revision.' },
+);
+
+export const ReleaseChecks = Type.Object(
+  {
+    preflight: Type.Optional(PreflightChecks),
+    smoke: Type.Optional(
+      Type.Array(HttpCheck, {
+        maxItems: 10,
+        description: 'Run against green/canary before traffic and again after promotion.',
+      }),
+    ),
+    postDeployment: Type.Optional(
+      Type.Object(
+        {
+          allTasksRunning: Type.Optional(
+            Type.Boolean({
+              default: true,
+              description: 'The service runs its desired count of the new revision.',
+            }),
+          ),
+          noAlarmsFiring: Type.Optional(
+            Type.Array(CloudWatchAlarmName(), {
+              maxItems: 20,
+              'x-kubernetes-list-type': 'set',
+              description: 'CloudWatch alarms that must not be in ALARM.',
+            }),
+          ),
+        },
+        { description: 'Checks after promotion; a failure rolls back.' },
+      ),
+    ),
+  },
+  { description: 'Pre-flight, smoke and post-deployment checks.' },
+);
 
 export const Migration = Type.Object(
   {
@@ -341,14 +416,19 @@ export const Migration = Type.Object(
     maintenanceFlag: Type.Optional(
       FlagName({ description: 'Flag held on while migrating, e.g. maintenance_mode.' }),
     ),
-    task: Type.Object({
-      command: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
-        minItems: 1,
-        maxItems: 64,
-        description: 'Command override of the container, run with the new image (ECS RunTask).',
-      }),
-      timeout: Type.Optional(Duration({ min: '1s', default: '30m' })),
-    }),
+    task: Type.Object(
+      {
+        command: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
+          minItems: 1,
+          maxItems: 64,
+          description: 'Command override of the container, run with the new image (ECS RunTask).',
+        }),
+        timeout: Type.Optional(
+          Duration({ min: '1s', default: '30m', description: 'The task fails after this long.' }),
+        ),
+      },
+      { description: 'The migration task: the new image with a command override.' },
+    ),
     reversible: Type.Boolean({
       description:
         'false: once the migration succeeded, a failed deploy freezes instead of rolling back.',
@@ -363,7 +443,11 @@ export type Migration = Static<typeof Migration>;
 const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 
 export const SecretEnv = Type.Object({
-  name: Type.String({ pattern: ENV_NAME_PATTERN, maxLength: 255 }),
+  name: Type.String({
+    pattern: ENV_NAME_PATTERN,
+    maxLength: 255,
+    description: 'Environment variable name in the container.',
+  }),
   valueFrom: SecretValueFromArn(),
 });
 
@@ -409,13 +493,17 @@ export const ReleaseSpec = withRules(
     checks: Type.Optional(ReleaseChecks),
     migration: Type.Optional(Migration),
     rollbackWindow: Type.Optional(
-      Type.Object({
-        revisions: Type.Integer({
-          minimum: 0,
-          maximum: MAX_ROLLBACK_WINDOW,
-          description: 'Returning to one of the last N stable revisions skips steps and analysis.',
-        }),
-      }),
+      Type.Object(
+        {
+          revisions: Type.Integer({
+            minimum: 0,
+            maximum: MAX_ROLLBACK_WINDOW,
+            description:
+              'Returning to one of the last N stable revisions skips steps and analysis.',
+          }),
+        },
+        { description: 'Fast path back to a recent stable revision.' },
+      ),
     ),
     progressDeadline: Type.Optional(
       Duration({
@@ -474,6 +562,8 @@ export const ReleasePhase = {
   Aborted: 'Aborted',
   Failed: 'Failed',
   Frozen: 'Frozen',
+  /** Stalled by something a person must fix (the ECS service is missing, the spec is invalid). */
+  Degraded: 'Degraded',
 } as const;
 export type ReleasePhase = (typeof ReleasePhase)[keyof typeof ReleasePhase];
 export const ReleasePhaseSchema = StringEnum(Object.values(ReleasePhase));
@@ -563,26 +653,42 @@ export const ReleaseAction = {
 } as const;
 export type ReleaseAction = keyof typeof ReleaseAction;
 
-export const MAX_DEPLOYMENT_LOG = 50;
+export const MAX_DEPLOYMENT_LOG = 20;
 export const MAX_FLAGS_LEFT_ON = 5;
 
 const Arn = Type.String({ maxLength: 2048 });
 
 export const Revision = Type.Object({
-  number: Type.Integer({ minimum: 0, format: 'int64' }),
-  /** Hash of the spec fields that make a revision: image, environment, secrets, restartedAt. */
-  specHash: Type.String({ maxLength: 128 }),
-  /** Absent until the revision's task definition is registered (or found by its spec-hash tag). */
-  taskDefinitionArn: Type.Optional(Arn),
-  image: Type.String({ maxLength: 512 }),
-  taskSetArn: Type.Optional(Arn),
-  /** Delivered without steps, analysis or approval (rollbackWindow, or the rollback action). */
-  fastPath: Type.Optional(Type.Boolean()),
-  /**
-   * Written ahead of RegisterTaskDefinition: only a revision that may have registered (its answer
-   * lost to a crash or a failed status write) looks its task definition up by tag.
-   */
-  registering: Type.Optional(Type.Boolean()),
+  number: Type.Integer({
+    minimum: 0,
+    format: 'int64',
+    description: 'Revision number; operator actions name it (abort=<number>).',
+  }),
+  specHash: Type.String({
+    maxLength: 128,
+    description:
+      'Hash of the spec fields that make a revision: image, environment, secrets, restartedAt.',
+  }),
+  taskDefinitionArn: Type.Optional(
+    described(
+      Arn,
+      "The revision's ECS task definition; absent until registered (or found by its spec-hash tag).",
+    ),
+  ),
+  image: Type.String({ maxLength: 512, description: 'Container image of the revision.' }),
+  taskSetArn: Type.Optional(described(Arn, 'ECS task set running it (canary, blue/green).')),
+  fastPath: Type.Optional(
+    Type.Boolean({
+      description:
+        'Delivered without steps, analysis or approval (rollbackWindow, or the rollback action).',
+    }),
+  ),
+  registering: Type.Optional(
+    Type.Boolean({
+      description:
+        'Written ahead of RegisterTaskDefinition: only a revision that may have registered (its answer lost to a crash or a failed status write) looks its task definition up by tag.',
+    }),
+  ),
 });
 export type Revision = Static<typeof Revision>;
 
@@ -590,14 +696,17 @@ export const CheckOutcome = StringEnum(['Passed', 'Warning', 'Failed', 'Skipped'
 export type CheckOutcome = Static<typeof CheckOutcome>;
 
 export const CheckResult = Type.Object({
-  name: Type.String({ maxLength: 253 }),
-  outcome: CheckOutcome,
-  at: Type.Optional(DateTime()),
-  message: Type.Optional(Type.String({ maxLength: 1024 })),
+  name: Type.String({ maxLength: 253, description: 'The check.' }),
+  outcome: described(CheckOutcome, 'Passed, Warning, Failed or Skipped.'),
+  at: Type.Optional(DateTime({ description: 'When it ran.' })),
+  message: Type.Optional(
+    Type.String({ maxLength: 1024, description: 'What was measured against what was expected.' }),
+  ),
 });
 export type CheckResult = Static<typeof CheckResult>;
 
-const checkResults = (maxItems: number) => Type.Optional(Type.Array(CheckResult, { maxItems }));
+const checkResults = (maxItems: number) =>
+  Type.Optional(Type.Array(CheckResult, { maxItems, description: 'One result per check.' }));
 
 export const MigrationPhase = StringEnum([
   'Pending',
@@ -619,17 +728,23 @@ export const DeploymentOutcome = StringEnum([
 export type DeploymentOutcome = Static<typeof DeploymentOutcome>;
 
 export const DeploymentLogEntry = Type.Object({
-  time: DateTime(),
-  revision: Type.Integer({ minimum: 0, format: 'int64' }),
-  image: Type.String({ maxLength: 512 }),
-  outcome: DeploymentOutcome,
-  durationSeconds: Type.Integer({ minimum: 0 }),
-  strategy: StringEnum(Object.values(StrategyName)),
-  message: Type.Optional(Type.String({ maxLength: 1024 })),
+  time: DateTime({ description: 'When the revision finished.' }),
+  revision: Type.Integer({ minimum: 0, format: 'int64', description: 'Revision number.' }),
+  image: Type.String({ maxLength: 512, description: 'Its image.' }),
+  outcome: described(DeploymentOutcome, 'How it ended.'),
+  durationSeconds: Type.Integer({ minimum: 0, description: 'From start to finish.' }),
+  strategy: StringEnum(Object.values(StrategyName), { description: 'Strategy it ran with.' }),
+  message: Type.Optional(Type.String({ maxLength: 1024, description: 'Why it ended so.' })),
 });
 export type DeploymentLogEntry = Static<typeof DeploymentLogEntry>;
 
-const actionValue = Type.Optional(Type.String({ maxLength: 256 }));
+const actionValue = (action: string) =>
+  Type.Optional(
+    Type.String({
+      maxLength: 256,
+      description: `The last ${action} annotation value handled (each value is applied once).`,
+    }),
+  );
 
 /**
  * Where `status.revision` is in its pipeline; `phase` is derived from it (plan/phase.ts).
@@ -660,168 +775,298 @@ export const PauseReason = StringEnum(['StepPaused', 'AwaitingApproval', 'Analys
 export type PauseReason = Static<typeof PauseReason>;
 
 /** Why the current revision stopped progressing (rolled back, aborted, …) and what it ends as. */
-export const RollbackState = Type.Object({
-  outcome: StringEnum(['RolledBack', 'Aborted', 'Failed', 'Superseded', 'Frozen']),
-  reason: Type.String({ maxLength: 128 }),
-  message: Type.String({ maxLength: 1024 }),
-  at: DateTime(),
-  /** The stage the revision had reached: traffic is undone only from Deploy on. */
-  fromStage: StringEnum(Object.values(ReleaseStage)),
-});
+export const RollbackState = Type.Object(
+  {
+    outcome: StringEnum(['RolledBack', 'Aborted', 'Failed', 'Superseded', 'Frozen'], {
+      description: 'What the revision ends as.',
+    }),
+    reason: Type.String({ maxLength: 128, description: 'Why, e.g. AnalysisFailed.' }),
+    message: Type.String({
+      maxLength: 1024,
+      description: 'What was measured against what limit, and what to do next.',
+    }),
+    at: DateTime({ description: 'When it was decided.' }),
+    fromStage: StringEnum(Object.values(ReleaseStage), {
+      description: 'The stage the revision had reached: traffic is undone only from Deploy on.',
+    }),
+  },
+  { description: 'Why the current revision stopped progressing and what it ends as.' },
+);
 export type RollbackState = Static<typeof RollbackState>;
 
 export const ReleaseStatus = Type.Object({
   ...commonStatusFields(ReleasePhaseSchema),
-  strategy: Type.Optional(StringEnum(Object.values(StrategyName))),
-  revision: Type.Optional(Revision),
-  stableRevision: Type.Optional(Revision),
-  canaryRevision: Type.Optional(Revision),
-  /** The last healthy revisions, newest last, for `rollbackWindow`. */
-  stableHistory: Type.Optional(Type.Array(Revision, { maxItems: MAX_ROLLBACK_WINDOW })),
-  currentStepIndex: Type.Optional(Type.Integer({ minimum: 0 })),
-  stepCount: Type.Optional(Type.Integer({ minimum: 0 })),
-  /** `3/7`, for the STEP column. */
-  step: Type.Optional(Type.String({ maxLength: 16 })),
-  currentWeight: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
-  /**
-   * The last AWS write that succeeded, recorded with the status after it (`<type> <digest>`): a
-   * write's effect found without it was made by a controller that died before telling it.
-   */
-  lastWrite: Type.Optional(Type.String({ maxLength: 64 })),
-  /** Tag (or short digest) of the image being released, for the IMAGE column. */
-  imageTag: Type.Optional(Type.String({ maxLength: 128 })),
-  nextStepAt: Type.Optional(DateTime()),
-  stepStartedAt: Type.Optional(DateTime()),
-  /**
-   * When this attempt last moved the canary's listener weights forward (recorded with the write,
-   * after it succeeded; millisecond precision). A pause after a weight step counts from here, not
-   * from the follow-up reconcile that read the weights back.
-   */
+  strategy: Type.Optional(
+    StringEnum(Object.values(StrategyName), { description: 'Canary, BlueGreen or Rolling.' }),
+  ),
+  revision: Type.Optional(described(Revision, 'The revision in flight, or the last one shipped.')),
+  stableRevision: Type.Optional(
+    described(Revision, 'The last revision that completed healthy; rollbacks return to it.'),
+  ),
+  canaryRevision: Type.Optional(
+    described(Revision, 'The canary (or green) revision while it runs beside stable.'),
+  ),
+  stableHistory: Type.Optional(
+    Type.Array(Revision, {
+      maxItems: MAX_ROLLBACK_WINDOW,
+      description: 'The last healthy revisions, newest last, for rollbackWindow.',
+    }),
+  ),
+  currentStepIndex: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: 'Index (from 0) of the current canary step; STEP shows it from 1.',
+    }),
+  ),
+  stepCount: Type.Optional(Type.Integer({ minimum: 0, description: 'Number of canary steps.' })),
+  step: Type.Optional(
+    Type.String({ maxLength: 16, description: 'Current step of stepCount, from 1 (e.g. 3/7).' }),
+  ),
+  currentWeight: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 100, description: 'Percent of traffic on the canary.' }),
+  ),
+  lastWrite: Type.Optional(
+    Type.String({
+      maxLength: 64,
+      description:
+        'The last AWS write that succeeded, recorded with the status after it (<type> <digest>): a write found done without it is told as found after a restart.',
+    }),
+  ),
+  imageTag: Type.Optional(
+    Type.String({
+      maxLength: 128,
+      description: 'Tag (or short digest) of the image being released, for the IMAGE column.',
+    }),
+  ),
+  nextStepAt: Type.Optional(DateTime({ description: 'When a timed pause ends.' })),
+  stepStartedAt: Type.Optional(DateTime({ description: 'When the current step started.' })),
   weightChangedAt: Type.Optional(
     DateTime({
       description:
         'When this attempt last moved the canary weights forward (after the write succeeded); a following pause counts from here.',
     }),
   ),
-  progressStartedAt: Type.Optional(DateTime()),
+  progressStartedAt: Type.Optional(DateTime({ description: 'When the revision started.' })),
   /**
    * Rolling: when ECS accepted this attempt's UpdateService. A deployment of the revision missing
    * after it was rolled back by ECS (or replaced by another writer), never a reason to update again.
    */
-  serviceUpdatedAt: Type.Optional(DateTime()),
+  serviceUpdatedAt: Type.Optional(
+    DateTime({ description: "Rolling: when ECS accepted this attempt's UpdateService." }),
+  ),
   analysis: Type.Optional(AnalysisStatus),
   migration: Type.Optional(
-    Type.Object({
-      phase: MigrationPhase,
-      snapshotId: Type.Optional(Type.String({ maxLength: 255 })),
-      taskArn: Type.Optional(Arn),
-      exitCode: Type.Optional(Type.Integer()),
-      startedAt: Type.Optional(DateTime()),
-      finishedAt: Type.Optional(DateTime()),
-      message: Type.Optional(Type.String({ maxLength: 1024 })),
-      /** The revision this record belongs to (a retry of it keeps a succeeded migration). */
-      revision: Type.Optional(Type.Integer({ minimum: 0, format: 'int64' })),
-      /** Incremented by each retry of a failed migration; part of the RunTask `startedBy`. */
-      attempt: Type.Optional(Type.Integer({ minimum: 0 })),
-      /**
-       * Incremented by a retry after the snapshot failed: part of the snapshot id, since RDS keeps
-       * a failed snapshot's identifier taken. A retry after the task failed keeps the snapshot.
-       */
-      snapshotAttempt: Type.Optional(Type.Integer({ minimum: 0 })),
-      /** The snapshot of this record ended failed (the retry action takes a new one). */
-      snapshotFailed: Type.Optional(Type.Boolean()),
-      /** RunTask idempotency key, written ahead of the call. */
-      startedBy: Type.Optional(Type.String({ maxLength: 128 })),
-      /** This revision turned the maintenance flag on (so it must turn it off again). */
-      flagOn: Type.Optional(Type.Boolean()),
-      /** The maintenance flag `flagOn` refers to (the spec may name another one later). */
-      flag: Type.Optional(Type.String({ maxLength: 128 })),
-    }),
+    Type.Object(
+      {
+        phase: described(MigrationPhase, 'Pending, Snapshotting, Running, Succeeded or Failed.'),
+        snapshotId: Type.Optional(
+          Type.String({ maxLength: 255, description: 'The RDS manual snapshot taken first.' }),
+        ),
+        taskArn: Type.Optional(described(Arn, 'The migration task (ECS RunTask).')),
+        exitCode: Type.Optional(
+          Type.Integer({ description: "The migration container's exit code." }),
+        ),
+        startedAt: Type.Optional(DateTime({ description: 'When the migration started.' })),
+        finishedAt: Type.Optional(DateTime({ description: 'When it finished.' })),
+        message: Type.Optional(Type.String({ maxLength: 1024, description: 'What happened.' })),
+        revision: Type.Optional(
+          Type.Integer({
+            minimum: 0,
+            format: 'int64',
+            description:
+              'The revision this record belongs to (a retry keeps a succeeded migration).',
+          }),
+        ),
+        attempt: Type.Optional(
+          Type.Integer({
+            minimum: 0,
+            description: 'Retries of a failed migration; part of the RunTask startedBy.',
+          }),
+        ),
+        /**
+         * Incremented by a retry after the snapshot failed: part of the snapshot id, since RDS keeps
+         * a failed snapshot's identifier taken. A retry after the task failed keeps the snapshot.
+         */
+        snapshotAttempt: Type.Optional(
+          Type.Integer({
+            minimum: 0,
+            description: 'Retries after a failed snapshot; part of the snapshot id.',
+          }),
+        ),
+        snapshotFailed: Type.Optional(
+          Type.Boolean({
+            description: 'The snapshot of this record failed (the retry action takes a new one).',
+          }),
+        ),
+        startedBy: Type.Optional(
+          Type.String({
+            maxLength: 128,
+            description: 'RunTask idempotency key, written ahead of the call.',
+          }),
+        ),
+        flagOn: Type.Optional(
+          Type.Boolean({
+            description: 'This revision turned the maintenance flag on, so it turns it off again.',
+          }),
+        ),
+        flag: Type.Optional(
+          Type.String({ maxLength: 128, description: 'The maintenance flag flagOn refers to.' }),
+        ),
+      },
+      { description: 'The database migration of the revision (spec.migration).' },
+    ),
   ),
   preflight: Type.Optional(
-    Type.Object({
-      skipped: Type.Boolean(),
-      reason: Type.Optional(Type.String({ maxLength: 1024 })),
-      results: checkResults(10),
-    }),
+    Type.Object(
+      {
+        skipped: Type.Boolean({
+          description: 'Pre-flight was skipped (spec.checks.preflight.skip).',
+        }),
+        reason: Type.Optional(
+          Type.String({ maxLength: 1024, description: 'The reason given for skipping.' }),
+        ),
+        results: checkResults(10),
+      },
+      { description: 'Pre-flight checks of the revision.' },
+    ),
   ),
   smoke: Type.Optional(
-    Type.Object({
-      results: checkResults(20),
-      /** Which run the results belong to: before traffic, or after promotion. */
-      phase: Type.Optional(StringEnum(['PreTraffic', 'PostPromotion'])),
-    }),
+    Type.Object(
+      {
+        results: checkResults(20),
+        phase: Type.Optional(
+          StringEnum(['PreTraffic', 'PostPromotion'], {
+            description: 'Which run the results belong to: before traffic, or after promotion.',
+          }),
+        ),
+      },
+      { description: 'Smoke tests of the revision.' },
+    ),
   ),
-  postDeployment: Type.Optional(Type.Object({ results: checkResults(30) })),
-  /**
-   * The last value of each action annotation already handled (so each is applied once; a suffix,
-   * `3.2`, makes a new request for the same revision).
-   */
+  postDeployment: Type.Optional(
+    Type.Object(
+      { results: checkResults(30) },
+      { description: 'Post-deployment checks (tasks running, alarms).' },
+    ),
+  ),
   actions: Type.Optional(
-    Type.Object({
-      promote: actionValue,
-      abort: actionValue,
-      retry: actionValue,
-      approve: actionValue,
-      rollback: actionValue,
+    Type.Object(
+      {
+        promote: actionValue('promote'),
+        abort: actionValue('abort'),
+        retry: actionValue('retry'),
+        approve: actionValue('approve'),
+        rollback: actionValue('rollback'),
+        lastIgnored: Type.Optional(
+          Type.Object(
+            {
+              annotation: Type.String({ maxLength: 128, description: 'The annotation.' }),
+              value: Type.String({ maxLength: 128, description: 'Its value (shortened).' }),
+              message: Type.String({ maxLength: 1024, description: 'Why it was ignored.' }),
+              at: DateTime({ description: 'When.' }),
+            },
+            {
+              description:
+                'The last action annotation that was ignored (another revision, malformed, not applicable), as its Warning event ActionIgnored said.',
+            },
+          ),
+        ),
+      },
+      {
+        description:
+          'The last value of each action annotation already handled (each is applied once; a suffix, 3.2, makes a new request).',
+      },
+    ),
+  ),
+  deploymentLog: Type.Optional(
+    Type.Array(DeploymentLogEntry, {
+      maxItems: MAX_DEPLOYMENT_LOG,
+      description: 'One line per finished revision, as the playbook DEPLOYMENT_LOG.md.',
     }),
   ),
-  deploymentLog: Type.Optional(Type.Array(DeploymentLogEntry, { maxItems: MAX_DEPLOYMENT_LOG })),
   // Added with the reconciler (issue 5): the state machine's own fields.
-  stage: Type.Optional(StringEnum(Object.values(ReleaseStage))),
-  /** How `revision` ended, once `stage` is Done. */
-  outcome: Type.Optional(DeploymentOutcome),
-  /** Set while (and after) the revision is rolled back, aborted, failed or superseded. */
+  stage: Type.Optional(
+    StringEnum(Object.values(ReleaseStage), {
+      description: 'Where the revision is in its pipeline; phase is derived from it.',
+    }),
+  ),
+  outcome: Type.Optional(described(DeploymentOutcome, 'How revision ended, once stage is Done.')),
   rollback: Type.Optional(RollbackState),
-  /** Why progress is held (a pause step, an approval wait, an inconclusive analysis). */
-  pause: Type.Optional(Type.Object({ reason: PauseReason, since: DateTime() })),
-  /** The analysis gate (its step) the promote action let pass although it was not Successful. */
-  promotedGate: Type.Optional(Type.Integer({ minimum: 0 })),
-  /** Last step or stage change: progressDeadline counts from here. */
-  lastProgressAt: Type.Optional(DateTime()),
-  /**
-   * The target group the stable task set serves (task-set strategies). Roles alternate: a promoted
-   * canary (or green) keeps its target group, which becomes the stable one.
-   */
-  stableTargetGroupArn: Type.Optional(Arn),
-  /**
-   * The listener and target groups the current revision shifts traffic on, set when it starts:
-   * it is driven and undone there, so validate.ts refuses other ones while it is in flight.
-   */
+  pause: Type.Optional(
+    Type.Object(
+      {
+        reason: described(PauseReason, 'StepPaused, AwaitingApproval or AnalysisInconclusive.'),
+        since: DateTime({ description: 'Since when.' }),
+      },
+      { description: 'Why progress is held.' },
+    ),
+  ),
+  promotedGate: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        'The analysis gate (its step index) the promote action let pass although it was not Successful.',
+    }),
+  ),
+  lastProgressAt: Type.Optional(
+    DateTime({ description: 'Last step or stage change: progressDeadline counts from here.' }),
+  ),
+  stableTargetGroupArn: Type.Optional(
+    described(
+      Arn,
+      'The target group the stable task set serves; a promoted canary keeps its target group, which becomes the stable one.',
+    ),
+  ),
   trafficRouting: Type.Optional(
-    Type.Object({
-      listenerArn: Arn,
-      targetGroupArns: Type.Array(Arn, { maxItems: 2 }),
-    }),
+    Type.Object(
+      {
+        listenerArn: described(Arn, 'The ALB listener.'),
+        targetGroupArns: Type.Array(Arn, { maxItems: 2, description: 'Its two target groups.' }),
+      },
+      {
+        description:
+          'The listener and target groups the current revision shifts traffic on, fixed when it starts.',
+      },
+    ),
   ),
-  /** The previous stable task set, deleted at `deleteAt` (blue/green keeps it for scaleDownDelay). */
   retiring: Type.Optional(
-    Type.Object({
-      taskSetArn: Arn,
-      revision: Type.Integer({ minimum: 0, format: 'int64' }),
-      taskDefinitionArn: Type.Optional(Arn),
-      deleteAt: DateTime(),
-    }),
+    Type.Object(
+      {
+        taskSetArn: described(Arn, 'The previous stable task set.'),
+        revision: Type.Integer({ minimum: 0, format: 'int64', description: 'Its revision.' }),
+        taskDefinitionArn: Type.Optional(described(Arn, 'Its task definition.')),
+        deleteAt: DateTime({ description: 'When it is deleted.' }),
+      },
+      {
+        description:
+          'The previous stable task set, deleted at deleteAt (blue/green keeps it for scaleDownDelay).',
+      },
+    ),
   ),
-  /**
-   * Maintenance flags an earlier revision left on (its migration succeeded and was not reversible,
-   * and its deploy froze, was rolled back or was superseded). The next revision that completes
-   * healthy turns them off — a new spec is the person's decision the Frozen state waited for.
-   */
   maintenanceFlagsLeftOn: Type.Optional(
     Type.Array(
       Type.Object({
-        flag: Type.String({ maxLength: 128 }),
-        revision: Type.Integer({ minimum: 0, format: 'int64' }),
+        flag: Type.String({ maxLength: 128, description: 'The maintenance flag.' }),
+        revision: Type.Integer({
+          minimum: 0,
+          format: 'int64',
+          description: 'The revision that left it on.',
+        }),
       }),
-      { maxItems: MAX_FLAGS_LEFT_ON },
+      {
+        maxItems: MAX_FLAGS_LEFT_ON,
+        description:
+          'Maintenance flags an earlier revision left on; the next revision that completes healthy turns them off.',
+      },
     ),
   ),
-  /**
-   * After the rollback action: the spec hash rolled back from. A spec with this hash starts no new
-   * revision until the spec changes or the retry action names the current revision.
-   */
-  pinnedSpecHash: Type.Optional(Type.String({ maxLength: 128 })),
+  pinnedSpecHash: Type.Optional(
+    Type.String({
+      maxLength: 128,
+      description:
+        'After the rollback action: the spec hash rolled back from; it starts no new revision until the spec changes or retry names the current revision.',
+    }),
+  ),
 });
 export type ReleaseStatus = Static<typeof ReleaseStatus>;
 
@@ -839,16 +1084,16 @@ export const releaseCrd: CrdDefinition = {
     { name: 'Step', type: 'string', jsonPath: '.status.step' },
     { name: 'Weight', type: 'integer', jsonPath: '.status.currentWeight' },
     { name: 'Image', type: 'string', jsonPath: '.status.imageTag' },
-    readyColumn(),
-    AGE_COLUMN,
-    // The number operator actions name (`abort=3`): `kubectl get releases -o wide`.
+    // The number operator actions name (`abort=3`), in the default view.
     {
       name: 'Revision',
       type: 'integer',
       jsonPath: '.status.revision.number',
       description: 'The revision in flight or last shipped; actions name it (abort=<revision>).',
-      priority: 1,
     },
+    readyColumn(),
+    reasonColumn(),
+    AGE_COLUMN,
     {
       name: 'Stable',
       type: 'integer',
@@ -856,5 +1101,6 @@ export const releaseCrd: CrdDefinition = {
       description: 'The last revision that completed healthy.',
       priority: 1,
     },
+    messageColumn(),
   ],
 };

@@ -2,7 +2,7 @@
 // purpose; the state machine lives in plan/. A write-ahead checkpoint precedes the one action that
 // cannot be recognised afterwards (RunTask).
 import type { HandlerContext, KindHandler, Outcome } from '../../controller/index.js';
-import type { ReleaseSpec } from './api.js';
+import { ReleasePhase, type ReleaseSpec } from './api.js';
 import { ACTION_REASON, execute, withResult } from './act.js';
 import { noReleaseMetrics, type ReleaseMetrics } from './metrics.js';
 import { observe } from './observe.js';
@@ -30,6 +30,7 @@ export function releaseHandler(
       const invalid = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
       return reconcileRelease({ ...obj, spec }, ctx, options, invalid);
     },
+    stalledPhase: ReleasePhase.Degraded,
   };
 }
 

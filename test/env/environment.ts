@@ -14,6 +14,7 @@ import {
   type ControlServer,
   type EnvironmentControl,
 } from './environment-control.js';
+import { watchLaunchChain } from './launch-chain.js';
 import { startMoto, type MotoServer } from './moto.js';
 import { ensurePrerequisites } from './prerequisites.js';
 import { startRedisServer, type RedisServer } from './redis.js';
@@ -60,7 +61,10 @@ export interface StartEnvironmentOptions {
   readonly stateDir?: string;
   /** Where overrides are read from; default process.env. */
   readonly env?: NodeJS.ProcessEnv;
-  /** For scripts: stop everything on SIGINT/SIGTERM, then exit. Default false (vitest owns signals). */
+  /**
+   * For scripts: stop everything on SIGINT/SIGTERM, or when a process that launched this one in its
+   * process group (npx, sh, tsx) exits, then exit. Default false (vitest owns signals).
+   */
   readonly stopOnSignals?: boolean;
   /** Build kube-apiserver/etcd/kubectl from Go modules when missing. Default true. */
   readonly buildMissingBinaries?: boolean;
@@ -180,6 +184,10 @@ function stopOnSignals(stop: () => Promise<void>, log: (line: string) => void): 
       void stop().finally(() => process.exit(code));
     });
   }
+  watchLaunchChain(() => {
+    log('the process that started this one exited: stopping the test environment');
+    void stop().finally(() => process.exit(143));
+  });
 }
 
 async function stopAll(parts: Parts): Promise<void> {

@@ -3,6 +3,7 @@
  * without Redis. The commands mirror the playbook's manage-flags.sh.
  */
 import { parseArgs } from 'node:util';
+import { DurationError, parseDuration } from '../../../controller/duration.js';
 import {
   BUCKET_COUNT,
   DEFAULT_KEY_PREFIX,
@@ -17,7 +18,10 @@ export const EXIT = {
   usage: 2,
   /** The flag does not exist (or is unreadable where a readable flag is needed). */
   notFound: 3,
-  /** Another writer kept changing the flag: the write was not applied. */
+  /**
+   * The write was not applied: another writer kept changing the flag, or a FlagRollout owns it
+   * and would undo the write (give --force to write anyway).
+   */
   conflict: 4,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -26,7 +30,8 @@ export type OutputFormat = 'table' | 'json';
 
 export type CliCommand =
   | { readonly name: 'list' }
-  | { readonly name: 'enable' | 'disable'; readonly flag: string }
+  | { readonly name: 'enable'; readonly flag: string; readonly basisPoints?: number }
+  | { readonly name: 'disable'; readonly flag: string }
   | { readonly name: 'set-percentage'; readonly flag: string; readonly basisPoints: number }
   | { readonly name: 'report'; readonly flag?: string }
   | { readonly name: 'kill-switch'; readonly group: string; readonly active: boolean }
@@ -39,18 +44,69 @@ export interface CliOptions {
   /** Recorded as `updatedBy: cli:<actor>`. */
   readonly actor: string;
   readonly tlsCaPath?: string;
+  /** How long to wait for Redis (connect and each command) before giving up. */
+  readonly timeoutMs: number;
+  /** Write even when a FlagRollout owns the flag (it will put its own split back). */
+  readonly force: boolean;
 }
 
 export type ParsedCli =
   | { readonly kind: 'run'; readonly command: CliCommand; readonly options: CliOptions }
-  | { readonly kind: 'help' }
+  /** `command`: help for that command only (`latticedb-flags enable --help`). */
+  | { readonly kind: 'help'; readonly command?: CommandName }
+  | { readonly kind: 'version' }
   | { readonly kind: 'usage-error'; readonly message: string };
+
+export const DEFAULT_TIMEOUT_MS = 5_000;
+
+export type CommandName = CliCommand['name'];
+
+/** Usage line and description of each command, for `latticedb-flags <command> --help`. */
+export const COMMAND_HELP: Record<CommandName, string> = {
+  list: `Usage: latticedb-flags list [options]
+
+All flags: state, percentage, targets, kill switch.
+`,
+  enable: `Usage: latticedb-flags enable <flag> [--percentage <percent>] [--force] [options]
+
+Sets enabled. Without --percentage the percentage is kept (the flag must exist); with it the
+flag is created if missing (salted with its name) and served to <percent> % of users.
+A flag a FlagRollout owns: re-enabling after a CLI disable is respected (the rollout resumes);
+a new percentage, or re-enabling what the FlagRollout itself disabled, would be put back by the
+controller, so it is refused with exit code 4 unless --force.
+`,
+  disable: `Usage: latticedb-flags disable <flag> [options]
+
+Emergency disable: off for everyone. A FlagRollout that owns the flag respects it
+(phase Disabled, Stalled ExternalDisable) until the flag is enabled again.
+`,
+  'set-percentage': `Usage: latticedb-flags set-percentage <flag> <percent> [--force] [options]
+
+<percent> is 0..100 with up to two decimals (0.01 = 1 basis point). Creates the flag (enabled)
+if it does not exist. Refused with exit code 4 on a flag a FlagRollout owns, unless --force.
+`,
+  report: `Usage: latticedb-flags report [flag] [options]
+
+Flag, rollout step/phase, percentage, targeted users, kill-switch state and last analysis (all
+flags if none given). Exit code 3 when the named flag does not exist.
+`,
+  'kill-switch': `Usage: latticedb-flags kill-switch <group> on|off [options]
+
+Activates or clears latticedb:flags:kill_switch:<group>: every flag of the group is off while
+it is on. Never refused: it is the emergency stop.
+`,
+  evaluate: `Usage: latticedb-flags evaluate <flag> <user>... [options]
+
+The answer each user gets (the same rule as applications). Exit code 3 when the flag does not
+exist.
+`,
+};
 
 export const USAGE = `Usage: latticedb-flags [options] <command>
 
 Commands:
   list                              all flags: state, percentage, targets, kill switch
-  enable <flag>                     set enabled (keeps the percentage)
+  enable <flag> [--percentage <p>]  set enabled (keeps the percentage unless --percentage is given)
   disable <flag>                    emergency disable: off for everyone
   set-percentage <flag> <percent>   0..100, up to two decimals (0.01 = 1 basis point);
                                     creates the flag (enabled) if it does not exist
@@ -60,15 +116,19 @@ Commands:
   evaluate <flag> <user>...         the answer each user gets (same rule as applications)
 
 Options:
-  --redis-url <url>     redis:// or rediss:// URL with AUTH (default: $REDIS_URL, else redis://127.0.0.1:6379)
+  --redis-url <url>     redis:// or rediss:// URL with AUTH (default: $REDIS_URL, else redis://127.0.0.1:6379);
+                        percent-encode #, ?, / and @ in the password
   --tls-ca <file>       PEM CA bundle for rediss:// (default: $REDIS_TLS_CA_FILE)
   --prefix <prefix>     key prefix (default: $LATTICEDB_FLAGS_PREFIX, else ${DEFAULT_KEY_PREFIX})
+  --timeout <duration>  give up on Redis after this long, e.g. 2s, 500ms (default 5s)
+  --force               write a flag a FlagRollout owns (the controller will put its split back)
   -o, --output <fmt>    table (default) or json
   --actor <name>        recorded as updatedBy cli:<name> (default: $USER)
-  -h, --help            this help
+  -h, --help            this help; latticedb-flags <command> --help for one command
+  --version             the version of latticedb-flags
 
 Exit codes: 0 ok, 1 failure (e.g. Redis unreachable), 2 usage error, 3 flag not found,
-4 the flag kept changing under us (write not applied).
+4 write not applied (a FlagRollout owns the flag, or it kept changing under us).
 `;
 
 const PERCENT = /^([0-9]{1,3})(?:\.([0-9]{1,2}))?%?$/;
@@ -98,14 +158,24 @@ export function parseCliArgs(
         prefix: { type: 'string' },
         output: { type: 'string', short: 'o' },
         actor: { type: 'string' },
+        timeout: { type: 'string' },
+        force: { type: 'boolean' },
+        percentage: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
       },
     });
   } catch (err) {
     return usageError(err instanceof Error ? err.message : String(err));
   }
   const { values, positionals } = parsed;
-  if (values.help === true || positionals.length === 0) return { kind: 'help' };
+  if (values.version === true) return { kind: 'version' };
+  if (values.help === true || positionals.length === 0) {
+    const [name] = positionals;
+    return name !== undefined && isCommandName(name)
+      ? { kind: 'help', command: name }
+      : { kind: 'help' };
+  }
 
   const output = values.output ?? 'table';
   if (output !== 'table' && output !== 'json') {
@@ -114,26 +184,55 @@ export function parseCliArgs(
   const prefix = values.prefix ?? env.LATTICEDB_FLAGS_PREFIX ?? DEFAULT_KEY_PREFIX;
   if (prefix === '') return usageError('--prefix must not be empty');
   const tlsCaPath = values['tls-ca'] ?? env.REDIS_TLS_CA_FILE;
+  let timeoutMs = DEFAULT_TIMEOUT_MS;
+  if (values.timeout !== undefined) {
+    try {
+      timeoutMs = parseDuration(values.timeout);
+    } catch (err) {
+      if (!(err instanceof DurationError)) throw err;
+      return usageError(`--timeout: ${err.message}`);
+    }
+    if (timeoutMs <= 0) return usageError('--timeout must be more than 0');
+  }
   const options: CliOptions = {
     redisUrl: values['redis-url'] ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     prefix,
     output,
     actor: values.actor ?? env.USER ?? 'unknown',
     ...(tlsCaPath !== undefined && tlsCaPath !== '' ? { tlsCaPath } : {}),
+    timeoutMs,
+    force: values.force === true,
   };
-  const command = parseCommand(positionals);
+  const command = parseCommand(positionals, values.percentage);
   return typeof command === 'string' ? usageError(command) : { kind: 'run', command, options };
 }
 
 /** The command, or a usage message. */
-function parseCommand(positionals: readonly string[]): CliCommand | string {
+function parseCommand(
+  positionals: readonly string[],
+  percentage: string | undefined,
+): CliCommand | string {
   const [name = '', ...args] = positionals;
   const arity = (min: number, max: number, shape: string): string | undefined =>
     args.length < min || args.length > max ? `usage: latticedb-flags ${name} ${shape}` : undefined;
+  if (percentage !== undefined && name !== 'enable') {
+    return name === 'set-percentage'
+      ? 'set-percentage takes the percent as an argument: latticedb-flags set-percentage <flag> <percent>'
+      : `--percentage is an option of enable, not of ${name}`;
+  }
   switch (name) {
     case 'list':
       return arity(0, 0, '') ?? { name };
-    case 'enable':
+    case 'enable': {
+      const [flag = ''] = args;
+      const bad = arity(1, 1, '<flag> [--percentage <percent>]') ?? flagNameProblem(flag);
+      if (bad !== undefined) return bad;
+      if (percentage === undefined) return { name, flag };
+      const basisPoints = parsePercentage(percentage);
+      return basisPoints === undefined
+        ? `--percentage "${percentage}" must be a number in 0..100 with at most two decimals`
+        : { name, flag, basisPoints };
+    }
     case 'disable': {
       const [flag = ''] = args;
       return arity(1, 1, '<flag>') ?? flagNameProblem(flag) ?? { name, flag };
@@ -169,6 +268,10 @@ function parseCommand(positionals: readonly string[]): CliCommand | string {
     default:
       return `unknown command "${name}"`;
   }
+}
+
+function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(COMMAND_HELP, name);
 }
 
 function usageError(message: string): ParsedCli {

@@ -74,6 +74,8 @@ export interface CommandDeps {
   readonly store: FlagStore;
   /** Recorded as updatedBy. */
   readonly writer: string;
+  /** Write a flag a FlagRollout owns even when the controller would undo the write. */
+  readonly force?: boolean;
   /** Warnings and progress for the operator (stderr). */
   readonly notify: (message: string) => void;
 }
@@ -94,25 +96,37 @@ export async function executeCommand(
     }
     case 'report':
       return report(store, command.flag);
-    case 'enable':
-    case 'disable': {
-      const enabled = command.name === 'enable';
-      return write(deps, command.flag, (current) => {
+    case 'enable': {
+      const { basisPoints } = command;
+      if (basisPoints !== undefined) {
+        // The playbook's `enable <flag> --percentage 5`: on, at that split, created if missing.
+        return write(deps, command.flag, 'percentage', (current) => ({
+          ...newOrCurrent(command.flag, current),
+          enabled: true,
+          basisPoints,
+          updatedBy: deps.writer,
+        }));
+      }
+      return write(deps, command.flag, 'enable', (current) => {
         if (current === undefined) {
           throw new CliFailure(
             EXIT.notFound,
-            `flag "${command.flag}" not found (create it with set-percentage)`,
+            `flag "${command.flag}" not found (create it with enable ${command.flag} --percentage <percent>)`,
           );
         }
-        return { ...current, enabled, updatedBy: deps.writer };
+        return { ...current, enabled: true, updatedBy: deps.writer };
       });
     }
+    case 'disable':
+      return write(deps, command.flag, 'disable', (current) => {
+        if (current === undefined) {
+          throw new CliFailure(EXIT.notFound, `flag "${command.flag}" not found`);
+        }
+        return { ...current, enabled: false, updatedBy: deps.writer };
+      });
     case 'set-percentage':
-      return write(deps, command.flag, (current) => ({
-        enabled: current?.enabled ?? true,
-        salt: current?.salt ?? command.flag,
-        targets: current?.targets ?? [],
-        killSwitch: current?.killSwitch ?? null,
+      return write(deps, command.flag, 'percentage', (current) => ({
+        ...newOrCurrent(command.flag, current),
         basisPoints: command.basisPoints,
         updatedBy: deps.writer,
       }));
@@ -123,8 +137,12 @@ export async function executeCommand(
       const observation = await store.read(command.flag);
       if (observation.problem !== undefined) throw unreadable(observation);
       const { record } = observation;
+      // As `report`: a flag that does not exist is an error (exit 3), not "off for everyone".
+      if (record === undefined) {
+        throw new CliFailure(EXIT.notFound, `flag "${command.flag}" not found`);
+      }
       const killed = observation.killSwitch?.active ?? false;
-      const evaluable = record === undefined ? undefined : toEvaluable(record);
+      const evaluable = toEvaluable(record);
       const answers = command.users.map((user) => ({
         user,
         ...evaluateFlag(evaluable, killed, user),
@@ -134,17 +152,39 @@ export async function executeCommand(
   }
 }
 
+/** A new flag's definition (enabled, salted with its name), else the current one. */
+function newOrCurrent(
+  flag: string,
+  current: FlagRecord | undefined,
+): Omit<FlagWrite, 'basisPoints' | 'updatedBy'> {
+  return {
+    enabled: current?.enabled ?? true,
+    salt: current?.salt ?? flag,
+    targets: current?.targets ?? [],
+    killSwitch: current?.killSwitch ?? null,
+  };
+}
+
+/** What a write changes, for the ownership rule (see refusal). */
+type WriteKind = 'percentage' | 'enable' | 'disable';
+
 /** Read → derive → CAS, retried once on a conflict. `derive` sees undefined for a missing flag. */
 async function write(
   deps: CommandDeps,
   flag: string,
+  kind: WriteKind,
   derive: (current: FlagRecord | undefined) => FlagWrite,
 ): Promise<CommandResult> {
   const { store } = deps;
-  await warnIfManaged(deps, flag);
+  const rollout = await store.readRolloutInfo(flag);
   for (let attempt = 1; ; attempt++) {
     const observation = await store.read(flag);
     const current = observation.record;
+    if (rollout !== undefined && attempt === 1) {
+      const refused = refusal(flag, rollout, kind, current);
+      if (refused !== undefined && deps.force !== true) throw refused;
+      deps.notify(ownedNotice(rollout, kind, refused !== undefined));
+    }
     if (observation.problem !== undefined && current === undefined) {
       deps.notify(`flag "${flag}" was unreadable (${observation.problem}); rewriting it`);
     }
@@ -173,14 +213,47 @@ async function write(
   }
 }
 
-async function warnIfManaged(deps: CommandDeps, flag: string): Promise<void> {
-  const rollout = await deps.store.readRolloutInfo(flag);
-  if (rollout !== undefined) {
-    deps.notify(
-      `warning: flag "${flag}" is driven by FlagRollout ${rollout.owner}; the controller puts the ` +
-        'flag back to its spec, so change the FlagRollout (e.g. spec.enabled: false) to make it stick',
+/**
+ * A write to a flag a FlagRollout owns that the controller would undo is refused (exit 4, naming
+ * the owner): a new percentage, or re-enabling a flag the controller itself disabled
+ * (spec.enabled: false). A disable, and re-enabling after a CLI disable, are respected by the
+ * controller (it stops at ExternalDisable and resumes when the flag is on again).
+ */
+function refusal(
+  flag: string,
+  rollout: StoredRolloutInfo,
+  kind: WriteKind,
+  current: FlagRecord | undefined,
+): CliFailure | undefined {
+  const owner = `FlagRollout ${rollout.owner}`;
+  const edit = `kubectl -n ${rollout.owner.replace('/', ' edit flagrollout/')}`;
+  if (kind === 'percentage') {
+    return new CliFailure(
+      EXIT.conflict,
+      `flag "${flag}" is owned by ${owner} (${rollout.phase}, step ` +
+        `${rollout.step + 1}/${rollout.stepCount}), which would put its own percentage back; ` +
+        `change its spec.steps (${edit}), or give --force to write anyway`,
     );
   }
+  const disabledByController =
+    current !== undefined && !current.enabled && current.updatedBy.startsWith('controller:');
+  if (kind === 'enable' && disabledByController) {
+    return new CliFailure(
+      EXIT.conflict,
+      `flag "${flag}" was disabled by ${owner} (spec.enabled: false), which would disable ` +
+        `it again; set spec.enabled: true (${edit}), or give --force to write anyway`,
+    );
+  }
+  return undefined;
+}
+
+function ownedNotice(rollout: StoredRolloutInfo, kind: WriteKind, forced: boolean): string {
+  const owner = `FlagRollout ${rollout.owner}`;
+  if (forced)
+    return `warning: --force: writing although ${owner} owns the flag; it will put its own state back`;
+  return kind === 'disable'
+    ? `${owner} owns the flag: it respects this disable (phase Disabled) until the flag is enabled again`
+    : `${owner} owns the flag: it resumes its rollout from here`;
 }
 
 async function report(store: FlagStore, flag: string | undefined): Promise<CommandResult> {

@@ -37,7 +37,7 @@ function jsonOf(result: CommandResult): unknown {
     case 'list':
       return { flags: result.flags, unreadable: result.unreadable };
     case 'report':
-      return { flags: result.flags, unreadable: result.unreadable };
+      return { flags: result.flags.map(reportJson), unreadable: result.unreadable };
     case 'write':
       return { changed: result.changed, flag: result.flag };
     case 'kill-switch':
@@ -45,6 +45,15 @@ function jsonOf(result: CommandResult): unknown {
     case 'evaluate':
       return { flag: result.flag, answers: result.answers };
   }
+}
+
+/**
+ * Steps are numbered from 1 everywhere an operator reads them (`kubectl get` STEP 2/5, status
+ * messages, the table): the JSON's `step` is that number too, not the index the store keeps.
+ */
+function reportJson(f: FlagReport): unknown {
+  const { rollout } = f;
+  return rollout === null ? f : { ...f, rollout: { ...rollout, step: rollout.step + 1 } };
 }
 
 function listTable(flags: readonly FlagView[]): string {

@@ -2,7 +2,7 @@
 // revision says what the action acts on; any suffix makes a new request for the same revision
 // (status.actions remembers the last full value handled, so `3` works once, then `3.2`, `3.3`, …).
 import { createHash } from 'node:crypto';
-import type { ReleaseAction } from '../api.js';
+import { ReleaseAction as ActionAnnotation, type ReleaseAction } from '../api.js';
 import type { Draft } from './draft.js';
 
 const ACTION_VALUE = /^(\d{1,15})(?:\.([A-Za-z0-9][A-Za-z0-9._-]{0,62}))?$/;
@@ -24,14 +24,33 @@ export function recordedValue(value: string): string {
 }
 
 /**
- * What to annotate for `action` on the current revision, for status messages: `3`, or — when `3`
- * was handled already (e.g. before a retry) — the next suffix, `3.2`, `3.3`, ….
+ * The value to give `action` on the current revision: `3`, or — when `3` was handled already
+ * (e.g. before a retry) — the next suffix, `3.2`, `3.3`, ….
  */
-export function actionHint(d: Draft, action: ReleaseAction): string {
+export function actionValue(d: Draft, action: ReleaseAction): string {
   const n = d.status.revision?.number ?? 0;
   const last = d.status.actions?.[action];
-  if (last === undefined || actionRevision(last) !== n) return `${action}=${n}`;
+  if (last === undefined || actionRevision(last) !== n) return String(n);
   const suffix = ACTION_VALUE.exec(last)?.[2];
   const k = suffix !== undefined && /^\d{1,6}$/.test(suffix) ? Number(suffix) + 1 : 2;
-  return `${action}=${n}.${k}`;
+  return `${n}.${k}`;
+}
+
+/**
+ * The command that gives `action` on the current revision, for status messages and events, in
+ * one form everywhere so it can be pasted:
+ * `kubectl -n prod annotate release/api delivery.latticedb.com/promote=3 --overwrite`.
+ */
+export function actionHint(d: Draft, action: ReleaseAction): string {
+  return annotateCommand(d.object, action, actionValue(d, action));
+}
+
+/** `kubectl -n <ns> annotate release/<name> <annotation>=<value> --overwrite`. */
+export function annotateCommand(
+  object: { readonly namespace: string; readonly name: string },
+  action: ReleaseAction,
+  value: string,
+): string {
+  const ns = object.namespace === '' ? '' : `-n ${object.namespace} `;
+  return `kubectl ${ns}annotate release/${object.name} ${ActionAnnotation[action]}=${value} --overwrite`;
 }

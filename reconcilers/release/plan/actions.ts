@@ -5,7 +5,7 @@
 // and re-added, is ignored) and never to a revision the operator did not see. approve may be given
 // early: it waits for the approval gate of its revision.
 import { ReleaseAction, ReleaseReason, ReleaseStage } from '../api.js';
-import { actionRevision, recordedValue } from './action-values.js';
+import { actionHint, actionRevision, recordedValue } from './action-values.js';
 import { nowIso, type Draft } from './draft.js';
 import { note } from './history.js';
 import { resetAttempt, specHash, startRevision } from './revision.js';
@@ -32,10 +32,10 @@ export function applyActions(
     if (named === undefined) {
       handled(d, name, recordedValue(value));
       const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
-      note(
+      ignored(
         d,
-        'Warning',
-        'ActionIgnored',
+        name,
+        shown,
         `${ReleaseAction[name]}=${shown} ignored: not a revision (expected <revision> or <revision>.<n>, e.g. 3 or 3.2)`,
       );
       continue;
@@ -43,11 +43,12 @@ export function applyActions(
     const current = d.status.revision?.number;
     if (current === undefined || named !== current) {
       handled(d, name, value);
-      note(
+      ignored(
         d,
-        'Warning',
-        'ActionIgnored',
-        `${name}=${value} ignored: the current revision is ${current ?? 'none'}`,
+        name,
+        value,
+        `${ReleaseAction[name]}=${value} ignored: the current revision is ${current ?? 'none'}` +
+          (current === undefined ? '' : `; for it: ${actionHint(d, name)}`),
       );
       continue;
     }
@@ -55,9 +56,23 @@ export function applyActions(
     if (outcome === 'pending') continue;
     handled(d, name, value);
     if (outcome !== 'applied') {
-      note(d, 'Warning', 'ActionIgnored', `${name}=${value} ignored: ${outcome.ignored}`);
+      ignored(d, name, value, `${ReleaseAction[name]}=${value} ignored: ${outcome.ignored}`);
     }
   }
+}
+
+/** A Warning event and `status.actions.lastIgnored`: an ignored action is visible in both. */
+function ignored(d: Draft, name: Name, value: string, message: string): void {
+  note(d, 'Warning', 'ActionIgnored', message);
+  d.status.actions = {
+    ...d.status.actions,
+    lastIgnored: {
+      annotation: ReleaseAction[name],
+      value: value.slice(0, 128),
+      message: message.slice(0, 1024),
+      at: nowIso(d),
+    },
+  };
 }
 
 function handled(d: Draft, name: Name, value: string): void {

@@ -81,7 +81,7 @@ export function holdForGate(d: Draft, v: GateVerdict, when: string): StepResult 
     }
     return waitFor(
       'human',
-      `analysis inconclusive ${when}: ${message}; holding and measuring again (a success resumes, a failure rolls back); annotate ${actionHint(d, 'promote')} or ${actionHint(d, 'abort')}`,
+      `analysis inconclusive ${when}: ${message}; holding and measuring again (a success resumes, a failure rolls back); to go on anyway: ${actionHint(d, 'promote')}; to stop: ${actionHint(d, 'abort')}`,
     );
   }
   return waitFor('time', `analysis running ${when}: ${message}`, v.assessment.nextMeasurementAt);
@@ -99,8 +99,20 @@ export function failGate(d: Draft, v: GateVerdict): StepResult {
   return failRevision(
     d,
     ReleaseReason.AnalysisFailed,
-    `analysis (step ${v.step}) failed: ${v.assessment.message}`,
+    `${gateWhere(d.spec, v.step)} failed: ${v.assessment.message}`,
   );
+}
+
+/**
+ * Where a gate is, in the step numbering of the STEP column and the step messages (from 1):
+ * `analysis at step 3/7`, `analysis at full traffic` (a canary's final background gate), or
+ * `post-deployment analysis` (blue/green, rolling).
+ */
+export function gateWhere(spec: ReleaseSpec, step: number): string {
+  const canary = spec.strategy.canary;
+  if (canary === undefined) return 'post-deployment analysis';
+  const count = canarySteps(canary, false).length;
+  return step < count ? `analysis at step ${step + 1}/${count}` : 'analysis at full traffic';
 }
 
 /** The gate open in the current stage, if any. */
@@ -207,13 +219,13 @@ function noteVerdict(
 ): void {
   if (verdict === 'Successful') {
     const resumed = wasInconclusive ? ' after being inconclusive: resuming' : '';
-    note(d, 'Normal', 'AnalysisSuccessful', `analysis (step ${step}): ${message}${resumed}`);
+    note(d, 'Normal', 'AnalysisSuccessful', `${gateWhere(d.spec, step)}: ${message}${resumed}`);
   } else if (verdict === 'Inconclusive' && !wasInconclusive) {
     note(
       d,
       'Warning',
       'AnalysisInconclusive',
-      `analysis (step ${step}): ${message}; holding and measuring again (a success resumes, a failure rolls back)`,
+      `${gateWhere(d.spec, step)}: ${message}; holding and measuring again (a success resumes, a failure rolls back)`,
     );
   }
 }

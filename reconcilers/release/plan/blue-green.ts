@@ -57,10 +57,10 @@ export function approvalStage(d: Draft): StepResult {
       d,
       'Normal',
       ReleaseReason.AwaitingApproval,
-      `green is ready; annotate ${actionHint(d, 'approve')} to switch traffic`,
+      `green is ready; to switch traffic: ${actionHint(d, 'approve')}`,
     );
   }
-  const message = `awaiting approval: annotate ${actionHint(d, 'approve')}`;
+  const message = `awaiting approval: ${actionHint(d, 'approve')}`;
   if (bg.autoPromoteAfter === undefined) return waitFor('human', message);
   const since = parseTime(d.status.pause.since) ?? d.now.getTime();
   const at = new Date(since + parseDuration(bg.autoPromoteAfter));

@@ -183,7 +183,7 @@ function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepRes
         `paused at step ${i + 1} until the promote action`,
       );
     }
-    return waitFor('human', `paused until annotated ${actionHint(d, 'promote')}`);
+    return waitFor('human', `paused at step ${i + 1} until promoted: ${actionHint(d, 'promote')}`);
   }
   // Only a completed step sets stepStartedAt: a pause that is the first step starts now, and that
   // is recorded — else it would start anew on every reconcile and never end.

@@ -5,6 +5,7 @@ import { HELD_BY_FAILOVER_PLAN } from '../../shared/interlock/index.js';
 import { kstatusConditions, type ConditionInput } from '../../../controller/index.js';
 import { ReleasePhase, ReleaseReason, ReleaseStage, type ReleasePhase as Phase } from '../api.js';
 import type { Draft } from './draft.js';
+import { gateWhere } from './analysis.js';
 import { isTerminal } from './phase.js';
 import { currentTaskDefinitionArn } from './world.js';
 
@@ -115,7 +116,7 @@ function domain(d: Draft): ConditionInput[] {
   }
   if (d.spec.analysis !== undefined && s.analysis?.verdict !== undefined) {
     const v = s.analysis.verdict;
-    const m = `step ${s.analysis.step ?? 0}: ${v}`;
+    const m = `${gateWhere(d.spec, s.analysis.step ?? 0)}: ${v}`;
     out.push(
       v === 'Successful'
         ? cond('AnalysisPassed', 'True', ReleaseReason.AnalysisSucceeded, m)

@@ -10,7 +10,7 @@ import { conditionsFor } from './conditions.js';
 import { deadlineAt } from './deadline.js';
 import { createDraft, waitFor, type Draft, type StepResult } from './draft.js';
 import { note, strategyName } from './history.js';
-import { derivePhase } from './phase.js';
+import { derivePhase, isStopped } from './phase.js';
 import { runPipeline } from './pipeline.js';
 import { adopt, supersedeIfChanged } from './revision.js';
 import type { DecideInput, Decision } from './types.js';
@@ -20,8 +20,9 @@ export function decide(input: DecideInput): Decision {
   d.status.strategy = strategyName(d.spec);
   const suspended = d.spec.suspend === true;
   const result = run(d, input, suspended);
-  const phase = derivePhase(d.status);
-  if (d.status.phase !== phase) note(d, 'Normal', phase, `phase ${phase}`);
+  const phase = derivePhase(d.status, d.observed.service === null);
+  if (d.status.phase !== phase)
+    note(d, isStopped(phase) ? 'Warning' : 'Normal', phase, `phase ${phase}`);
   const message = result.kind === 'wait' || result.kind === 'act' ? result.message : '';
   d.status.phase = phase;
   d.status.message = message.slice(0, 4096);

@@ -6,7 +6,7 @@ import { appendBounded } from '../../shared/api/history.js';
 import { MAX_ROLLBACK_WINDOW, ReleaseReason, ReleaseStage } from '../api.js';
 import { parseTime, progressed, waitFor, type Draft, type StepResult } from './draft.js';
 import { actionHint } from './action-values.js';
-import { logDeployment, note } from './history.js';
+import { logDeployment, note, outcomeWords } from './history.js';
 import { specChanged, startFromSpec } from './revision.js';
 import { deleteTaskSet, scaleTaskSet } from './task-sets.js';
 import { liveTaskSets, revisionOfTaskSet, revisionTaskSet, rolesOf, routingOf } from './world.js';
@@ -112,13 +112,29 @@ export function doneStage(d: Draft): StepResult {
   return waitFor('steady', steadyMessage(d));
 }
 
+/**
+ * What the spec still asks for that did not ship, naming only what the revision changed: its image
+ * when that differs from the stable one, else the rest of what makes a revision.
+ */
+function stillAsked(d: Draft): string {
+  const { revision, stableRevision } = d.status;
+  if (
+    revision !== undefined &&
+    stableRevision !== undefined &&
+    revision.image === stableRevision.image
+  ) {
+    return `the spec still holds revision ${revision.number}'s change (environment, secrets or restartedAt; the image is unchanged)`;
+  }
+  return `the spec still names image ${d.spec.image}`;
+}
+
 function steadyMessage(d: Draft): string {
   const s = d.status;
   const n = s.revision?.number ?? 0;
   if (s.outcome !== undefined && s.outcome !== 'Succeeded') {
-    return `revision ${n} ${s.outcome.toLowerCase()}: ${s.rollback?.message ?? ''}; the spec still names ${d.spec.image}: change the spec, or annotate ${actionHint(d, 'retry')}`;
+    return `revision ${n} ${outcomeWords(s.outcome)}: ${s.rollback?.message ?? ''}; ${stillAsked(d)}: change the spec, or retry: ${actionHint(d, 'retry')}`;
   }
   return s.pinnedSpecHash !== undefined && s.pinnedSpecHash !== s.revision?.specHash
-    ? `rolled back to ${s.revision?.image ?? ''} by the rollback action; the spec still names ${d.spec.image}: change the spec, or annotate ${actionHint(d, 'retry')} to deploy it`
+    ? `rolled back to ${s.revision?.image ?? ''} by the rollback action; the spec still names image ${d.spec.image}: change the spec, or deploy it: ${actionHint(d, 'retry')}`
     : `revision ${n} (${s.revision?.image ?? ''}) is healthy`;
 }

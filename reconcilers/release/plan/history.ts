@@ -27,7 +27,7 @@ export function note(d: Draft, type: 'Normal' | 'Warning', reason: string, messa
   d.events.push({ type, reason, message: text });
   const history = d.status.history ?? [];
   const from = history.at(-1)?.to;
-  const to = derivePhase(d.status);
+  const to = derivePhase(d.status, d.observed.service === null);
   d.status.history = appendBounded(
     history,
     { time: nowIso(d), ...(from === undefined ? {} : { from }), to, reason, message: text },
@@ -49,6 +49,20 @@ export function imageTag(image: string): string {
   const slash = image.lastIndexOf('/');
   const colon = image.lastIndexOf(':');
   return colon > slash ? image.slice(colon + 1) : 'latest';
+}
+
+const OUTCOME_WORDS: Record<DeploymentOutcome, string> = {
+  Succeeded: 'succeeded',
+  RolledBack: 'rolled back',
+  Aborted: 'aborted',
+  Failed: 'failed',
+  Frozen: 'frozen',
+  Superseded: 'superseded',
+};
+
+/** An outcome as words in a sentence (`rolled back`, not `rolledback`). */
+export function outcomeWords(outcome: DeploymentOutcome): string {
+  return OUTCOME_WORDS[outcome];
 }
 
 /** Appends the deployment-log line of the finished `status.revision`. */

@@ -33,7 +33,20 @@ const STAGE_PHASE: Record<ReleaseStage, ReleasePhase> = {
   Done: ReleasePhase.Healthy,
 };
 
-export function derivePhase(status: ReleaseState | undefined): ReleasePhase {
+/**
+ * `serviceMissing`: the ECS service was not found, so the Release is Stalled whatever its stage;
+ * the phase says Degraded rather than a waiting word (Pending, Paused) beside `Stalled=True`.
+ * A finished revision keeps its outcome (RolledBack, Failed, …), which already reads as stopped.
+ */
+export function derivePhase(
+  status: ReleaseState | undefined,
+  serviceMissing = false,
+): ReleasePhase {
+  const phase = pipelinePhase(status);
+  return serviceMissing && !isTerminal(phase) ? ReleasePhase.Degraded : phase;
+}
+
+function pipelinePhase(status: ReleaseState | undefined): ReleasePhase {
   if (status?.revision === undefined || status.stage === undefined) return ReleasePhase.Pending;
   if (status.stage === ReleaseStage.Done) {
     return OUTCOME_PHASE[status.outcome ?? 'Succeeded'];
@@ -44,6 +57,11 @@ export function derivePhase(status: ReleaseState | undefined): ReleasePhase {
       : ReleasePhase.Paused;
   }
   return STAGE_PHASE[status.stage];
+}
+
+/** Phases a person must act on: announced with a Warning event. */
+export function isStopped(phase: ReleasePhase): boolean {
+  return phase === ReleasePhase.Degraded || isTerminal(phase);
 }
 
 /** Phases in which the revision is finished and nothing changes without a spec change or action. */

@@ -76,7 +76,7 @@ function freeze(d: Draft, reason: string, cause: string): StepResult {
     `${cause}. The migration of revision ${n} succeeded and is not reversible, so nothing was rolled back: ` +
     `traffic stays as it is (canary weight ${s.currentWeight ?? 0}%)` +
     (flag === undefined ? '' : `, maintenance flag ${flag} stays on`) +
-    `. A person decides: annotate ${actionHint(d, 'retry')} to resume the deploy, ${actionHint(d, 'rollback')} to send all traffic back to revision ${s.stableRevision?.number ?? 0}` +
+    `. A person decides: resume the deploy (${actionHint(d, 'retry')}), send all traffic back to revision ${s.stableRevision?.number ?? 0} (${actionHint(d, 'rollback')})` +
     (snapshot === undefined
       ? ''
       : ` (the database stays migrated; snapshot ${snapshot} holds the data from before)`) +

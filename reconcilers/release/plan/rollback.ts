@@ -6,7 +6,7 @@
 import { ReleaseStage } from '../api.js';
 import { act, nowIso, probe, progressed, waitFor, type Draft, type StepResult } from './draft.js';
 import { foundDone } from './found.js';
-import { logDeployment, note } from './history.js';
+import { logDeployment, note, outcomeWords } from './history.js';
 import { maintenanceOff } from './migration.js';
 import { touchedTraffic } from './rollback-start.js';
 import { updateService } from './rolling.js';
@@ -147,7 +147,7 @@ function finish(d: Draft): StepResult {
     snapshot === undefined
       ? ''
       : `; the migration ran: restore RDS snapshot ${snapshot} if its changes must be undone (never automatic)`;
-  const message = `revision ${s.revision?.number ?? 0} ${outcome.toLowerCase()}: ${rb.message}${restore}`;
+  const message = `revision ${s.revision?.number ?? 0} ${outcomeWords(outcome)}: ${rb.message}${restore}`;
   note(d, outcome === 'Superseded' ? 'Normal' : 'Warning', outcome, message);
   logDeployment(d, outcome, rb.message);
   return progressed(d);

@@ -48,9 +48,12 @@ export function expandShorthand(canary: CanaryStrategy): PlanStep[] {
   );
 }
 
-/** `3/7`: steps completed of steps in total, for the STEP column. */
+/**
+ * `3/7`: the step in progress, counted from 1 as every message and event counts it (`step 3:
+ * pausing…`), of steps in total, for the STEP column; `7/7` once all are done.
+ */
 export const stepDisplay = (index: number, count: number): string =>
-  `${Math.min(index, count)}/${count}`;
+  `${Math.min(index + 1, count)}/${count}`;
 
 /** The analysis steps of the list run their own gates; without any, spec.analysis runs in the background. */
 export const hasAnalysisSteps = (steps: readonly PlanStep[]): boolean =>

@@ -1,5 +1,6 @@
 // One reconcile's worth of analysis: measure the checks that are due, update the running totals,
 // keep the newest measurements, and say where the analysis stands and when to come back.
+import { MAX_MEASUREMENTS } from '../api/analysis.js';
 import type { MetricCheck, MetricMeasurement } from '../api/metric-check.js';
 import {
   appendBounded,
@@ -12,7 +13,7 @@ import {
 import { measure, type MeasureDeps } from './measure.js';
 
 /** Default bound of the measurement list; match the status schema's `maxItems`. */
-export const DEFAULT_MAX_MEASUREMENTS = 100;
+export const DEFAULT_MAX_MEASUREMENTS = MAX_MEASUREMENTS;
 
 export interface AnalyzeResult {
   /** Totals per check, in check order: write back to `status.analysis.results`. */

@@ -74,10 +74,10 @@ export function assessTally(check: MetricCheck, t: MetricTally, now: Date): Chec
     inconclusive: t.inconclusive,
   };
   if (t.failed > s.failureLimit) {
-    return { ...counts, phase: 'Failed', message: `${t.failed} failed (limit ${s.failureLimit})` };
+    return { ...counts, phase: 'Failed', message: `${t.failed} failed, limit ${s.failureLimit}` };
   }
   if (t.inconclusive > s.inconclusiveLimit) {
-    const message = `${t.inconclusive} inconclusive (limit ${s.inconclusiveLimit})`;
+    const message = `${t.inconclusive} inconclusive, limit ${s.inconclusiveLimit}`;
     return { ...counts, phase: 'Inconclusive', message };
   }
   const progress = `${t.successful} of ${s.count} successful`;
@@ -125,7 +125,12 @@ export function assessAll(
     phase === 'Failed' || phase === 'Inconclusive'
       ? results.filter((r) => r.phase === phase)
       : results;
-  const message = deciding.map((r) => `${r.metric}: ${r.phase} (${r.message})`).join('; ');
+  const message = deciding
+    .map((r) => {
+      const evidence = evidenceOf(r, record.measurements ?? []);
+      return `${r.metric}: ${r.phase}${evidence === undefined ? '' : `, ${evidence}`} (${r.message})`;
+    })
+    .join('; ');
   if (phase !== 'Running') {
     return { phase, checks: results, due: [], message: message === '' ? 'no checks' : message };
   }
@@ -150,6 +155,23 @@ export function tallyFor(metric: string, record: AnalysisRecord): MetricTally {
   if (stored.lastMeasuredAt !== undefined) return stored;
   const last = latestAt(metric, measurements);
   return last === undefined ? stored : { ...stored, lastMeasuredAt: last };
+}
+
+/**
+ * For a Failed or Inconclusive check, the newest measurement of that verdict's message: what was
+ * measured against what limit (`7 > 5 (failure condition)`), or why there was no value.
+ */
+function evidenceOf(
+  r: CheckAssessment,
+  measurements: readonly MetricMeasurement[],
+): string | undefined {
+  if (r.phase !== 'Failed' && r.phase !== 'Inconclusive') return undefined;
+  let newest: MetricMeasurement | undefined;
+  for (const m of measurements) {
+    if (m.metric !== r.metric || m.verdict !== r.phase || m.message === undefined) continue;
+    if (newest === undefined || Date.parse(m.at) >= Date.parse(newest.at)) newest = m;
+  }
+  return newest?.message;
 }
 
 function overallPhase(results: readonly CheckAssessment[]): AnalysisPhase {

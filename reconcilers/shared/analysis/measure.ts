@@ -54,17 +54,19 @@ export async function measure(check: MetricCheck, deps: MeasureDeps): Promise<Me
   return { ...base, value: stored, verdict, ...(why === undefined ? {} : { message: why }) };
 }
 
+/** What was measured against what limit: `7 > 5 (failure condition)`. */
 function explain(value: number, verdict: Verdict, settings: CheckSettings): string | undefined {
   const { success, failure } = settings;
   if (verdict === 'Successful') return undefined;
+  const shown = String(Number(value.toPrecision(6)));
   if (failure !== undefined && conditionHolds(failure, value)) {
-    return `failure condition ${formatCondition(failure)} met`;
+    return `${shown} ${formatCondition(failure)} (failure condition)`;
   }
   if (verdict === 'Failed' && success !== undefined) {
-    return `success condition ${formatCondition(success)} not met`;
+    return `${shown}, not ${formatCondition(success)} (success condition)`;
   }
   if (success !== undefined && failure !== undefined) {
-    return `between success ${formatCondition(success)} and failure ${formatCondition(failure)}`;
+    return `${shown}, neither ${formatCondition(success)} (success) nor ${formatCondition(failure)} (failure)`;
   }
   return undefined;
 }

@@ -4,10 +4,15 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Duration } from './duration.js';
 import { DateTime } from './formats.js';
 import { CheckName, MetricCheck, MetricMeasurement, Verdict } from './metric-check.js';
-import { StringEnum } from './schema.js';
+import { StringEnum, described } from './schema.js';
 
 export const MAX_ANALYSIS_METRICS = 10;
-export const MAX_MEASUREMENTS = 100;
+/**
+ * Measurements kept in status: the newest few, enough to see the trend in `kubectl describe`;
+ * verdicts count totals in `results`, so dropping old ones never hides a failure, and every
+ * measurement is in the logs.
+ */
+export const MAX_MEASUREMENTS = 20;
 
 export const AnalysisSpec = Type.Object(
   {
@@ -20,6 +25,7 @@ export const AnalysisSpec = Type.Object(
       }),
     ),
     metrics: Type.Array(MetricCheck, {
+      description: 'The checks, by unique name.',
       minItems: 1,
       maxItems: MAX_ANALYSIS_METRICS,
       // Names are unique: a list-map refuses duplicates at admission, and steps refer to them.
@@ -41,27 +47,51 @@ export type AnalysisPhase = Static<typeof AnalysisPhase>;
 /** Running totals per metric for the current gate (what failureLimit/inconclusiveLimit count). */
 export const MetricResult = Type.Object({
   metric: CheckName,
-  verdict: Type.Optional(Verdict),
-  successful: Type.Integer({ minimum: 0 }),
-  failed: Type.Integer({ minimum: 0 }),
-  inconclusive: Type.Integer({ minimum: 0 }),
+  verdict: Type.Optional(described(Verdict, 'The check verdict, once it has one.')),
+  successful: Type.Integer({ minimum: 0, description: 'Successful measurements so far.' }),
+  failed: Type.Integer({
+    minimum: 0,
+    description: 'Failed measurements so far (limit: failureLimit).',
+  }),
+  inconclusive: Type.Integer({
+    minimum: 0,
+    description: 'Inconclusive measurements so far (limit: inconclusiveLimit).',
+  }),
 });
 export type MetricResult = Static<typeof MetricResult>;
 
-export const AnalysisStatus = Type.Object({
-  /** The step (Release) or hold (FlagRollout) index this gate belongs to. */
-  step: Type.Optional(Type.Integer({ minimum: 0 })),
-  startedAt: Type.Optional(DateTime()),
-  lastRun: Type.Optional(DateTime()),
-  verdict: Type.Optional(AnalysisPhase),
-  results: Type.Optional(
-    Type.Array(MetricResult, {
-      maxItems: MAX_ANALYSIS_METRICS,
-      'x-kubernetes-list-type': 'map',
-      'x-kubernetes-list-map-keys': ['metric'],
-    }),
-  ),
-  /** The newest measurements, oldest first. */
-  measurements: Type.Optional(Type.Array(MetricMeasurement, { maxItems: MAX_MEASUREMENTS })),
-});
+export const AnalysisStatus = Type.Object(
+  {
+    step: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'Index (from 0) of the step (Release) or hold (FlagRollout) this gate belongs to.',
+      }),
+    ),
+    startedAt: Type.Optional(DateTime({ description: 'When the gate opened.' })),
+    lastRun: Type.Optional(DateTime({ description: 'When it was last measured.' })),
+    verdict: Type.Optional(
+      described(
+        AnalysisPhase,
+        'Running until every check has a verdict; then Successful, Failed or Inconclusive.',
+      ),
+    ),
+    results: Type.Optional(
+      Type.Array(MetricResult, {
+        description: 'Running totals per check.',
+        maxItems: MAX_ANALYSIS_METRICS,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['metric'],
+      }),
+    ),
+    measurements: Type.Optional(
+      Type.Array(MetricMeasurement, {
+        maxItems: MAX_MEASUREMENTS,
+        description: 'The newest measurements, oldest first.',
+      }),
+    ),
+  },
+  { description: 'The metric gate of the current step.' },
+);
 export type AnalysisStatus = Static<typeof AnalysisStatus>;

@@ -2,6 +2,7 @@
 // references. Patterns are RE2- and ECMAScript-compatible (the apiserver and TypeBox both run them);
 // unbounded repeats are capped by maxLength so CEL rules that read these strings stay cheap.
 import { Type, type StringOptions, type TString } from '@sinclair/typebox';
+import { withRules } from './schema.js';
 
 const PARTITION = 'aws(-[a-z]+)*';
 const REGION = '[a-z]{2}(-[a-z]+)+-[0-9]{1,2}';
@@ -25,17 +26,46 @@ export const IMAGE_PATTERN = `^(${HOST_LABEL}(\\.${HOST_LABEL})*(:[0-9]+)?/)?${N
 const pattern = (source: string, maxLength: number, options: StringOptions): TString =>
   Type.String({ pattern: source, maxLength, ...options });
 
+/**
+ * A long pattern checked by a CEL rule instead of `pattern`, so that a refusal says what was
+ * expected (`must be an ALB listener ARN, arn:aws:elasticloadbalancing:…`) rather than printing
+ * the regular expression back. Only for single fields: the rule's cost grows with list sizes.
+ */
+const explained = (
+  source: string,
+  maxLength: number,
+  expected: string,
+  options: StringOptions,
+): TString => {
+  const regex = new RegExp(source);
+  return withRules(Type.String({ maxLength, ...options }), [
+    {
+      // A CEL raw string: the pattern's backslashes stay as they are.
+      rule: `self.matches(r'${source}')`,
+      message: `must be ${expected}`,
+      check: (self) => regex.test(self),
+    },
+  ]);
+};
+
 export const AwsRegion = (options: StringOptions = {}): TString =>
   pattern(AWS_REGION_PATTERN, 32, { description: 'AWS region, e.g. us-east-1.', ...options });
 
 export const AlbListenerArn = (options: StringOptions = {}): TString =>
-  pattern(ALB_LISTENER_ARN_PATTERN, 512, {
-    description: 'Application Load Balancer listener ARN.',
-    ...options,
-  });
+  explained(
+    ALB_LISTENER_ARN_PATTERN,
+    512,
+    'an ALB listener ARN, arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<load balancer>/<16 hex>/<16 hex>',
+    { description: 'Application Load Balancer listener ARN.', ...options },
+  );
 
 export const TargetGroupArn = (options: StringOptions = {}): TString =>
-  pattern(TARGET_GROUP_ARN_PATTERN, 512, { description: 'ELBv2 target group ARN.', ...options });
+  explained(
+    TARGET_GROUP_ARN_PATTERN,
+    512,
+    'a target group ARN, arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<16 hex>',
+    { description: 'ELBv2 target group ARN.', ...options },
+  );
 
 /** Where ECS reads a secret from: a Secrets Manager secret or an SSM parameter, by ARN. */
 export const SecretValueFromArn = (options: StringOptions = {}): TString =>
@@ -80,11 +110,16 @@ export const DnsName = (options: StringOptions = {}): TString =>
 
 /** A container image reference with an explicit tag or digest. */
 export const ImageRef = (options: StringOptions = {}): TString =>
-  pattern(IMAGE_PATTERN, 512, {
-    description:
-      'Container image with a tag or digest, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/latticedb:v2.1.0.',
-    ...options,
-  });
+  explained(
+    IMAGE_PATTERN,
+    512,
+    'an image reference with a tag or a digest, [registry/]repository:tag or …@sha256:<64 hex> (no implicit latest)',
+    {
+      description:
+        'Container image with a tag or digest, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/latticedb:v2.1.0.',
+      ...options,
+    },
+  );
 
 /** The region field of an ARN (`arn:partition:service:REGION:account:resource`). */
 export function arnRegion(arn: string): string | undefined {

@@ -3,7 +3,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ConditionType } from '../../../controller/index.js';
 import { DateTime } from './formats.js';
-import { StringEnum } from './schema.js';
+import { StringEnum, described } from './schema.js';
 
 /**
  * Condition types every kind has: kstatus's three, and InvalidSpec. The runtime sets them, so the
@@ -38,12 +38,22 @@ export const Reason = Type.String({
 });
 
 export const Condition = Type.Object({
-  type: Type.String({ pattern: CONDITION_TYPE_PATTERN, maxLength: 316 }),
-  status: ConditionStatus,
-  observedGeneration: Type.Optional(Type.Integer({ format: 'int64', minimum: 0 })),
-  lastTransitionTime: DateTime(),
-  reason: Reason,
-  message: Type.String({ maxLength: 32768 }),
+  type: Type.String({
+    pattern: CONDITION_TYPE_PATTERN,
+    maxLength: 316,
+    description: 'Condition type: Ready, Reconciling, Stalled, InvalidSpec or a kind-specific one.',
+  }),
+  status: described(ConditionStatus, 'True, False or Unknown.'),
+  observedGeneration: Type.Optional(
+    Type.Integer({
+      format: 'int64',
+      minimum: 0,
+      description: 'The metadata.generation the condition was set for.',
+    }),
+  ),
+  lastTransitionTime: DateTime({ description: 'When status last changed.' }),
+  reason: described(Reason, 'One CamelCase word for why, e.g. ServiceNotFound.'),
+  message: Type.String({ maxLength: 32768, description: 'Human-readable details.' }),
 });
 export type Condition = Static<typeof Condition>;
 
@@ -51,6 +61,8 @@ export const MAX_CONDITIONS = 32;
 
 export const Conditions = Type.Array(Condition, {
   maxItems: MAX_CONDITIONS,
+  description:
+    'kstatus conditions (Ready, Reconciling, Stalled) and the kind-specific ones, one per type.',
   'x-kubernetes-list-type': 'map',
   'x-kubernetes-list-map-keys': ['type'],
 });

@@ -69,3 +69,28 @@ export function readyColumn(priority = 0): PrinterColumn {
   } as const;
   return priority === 0 ? column : { ...column, priority };
 }
+
+/**
+ * The Ready condition's reason: one word that says why it is (not) ready (`Holding`,
+ * `InvalidSpec`, `ServiceNotFound`), short enough for the default view.
+ */
+export function reasonColumn(priority = 0): PrinterColumn {
+  const column = {
+    name: 'Reason',
+    type: 'string',
+    jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
+    description: "Why the object is (not) Ready: the Ready condition's reason.",
+  } as const;
+  return priority === 0 ? column : { ...column, priority };
+}
+
+/** `status.message`, the one-line summary; long, so `-o wide` only by default. */
+export function messageColumn(priority = 1): PrinterColumn {
+  const column = {
+    name: 'Message',
+    type: 'string',
+    jsonPath: '.status.message',
+    description: 'Human-readable summary of the phase.',
+  } as const;
+  return priority === 0 ? column : { ...column, priority };
+}

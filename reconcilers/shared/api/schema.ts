@@ -87,3 +87,12 @@ export function immutable(what: string, hint?: string): CelRule {
 export function isNonDecreasing(values: readonly number[]): boolean {
   return values.every((value, i) => i === 0 || (values[i - 1] ?? value) <= value);
 }
+
+/**
+ * `schema` with its own `description`: a shared building block used for one field (the CRD shows
+ * the description where the field is, `kubectl explain` too). Typed as the schema, so declarations
+ * of the schemas that use it stay nameable.
+ */
+export function described<S extends TSchema>(schema: S, description: string): S {
+  return { ...schema, description };
+}

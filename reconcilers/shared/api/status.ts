@@ -3,6 +3,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Conditions } from './conditions.js';
 import { historyOf } from './history.js';
+import { described } from './schema.js';
 
 /** Spread into a kind's status `Type.Object({...commonStatusFields(Phase), ...})`. */
 export function commonStatusFields<P extends TSchema>(phase: P) {
@@ -15,7 +16,9 @@ export function commonStatusFields<P extends TSchema>(phase: P) {
       }),
     ),
     conditions: Type.Optional(Conditions),
-    phase: Type.Optional(phase),
+    phase: Type.Optional(
+      described(phase, 'Where the object is, in one word (derived from the rest of status).'),
+    ),
     message: Type.Optional(
       Type.String({ maxLength: 4096, description: 'Human-readable summary of the phase.' }),
     ),

@@ -47,6 +47,13 @@ function passwordCutShort(parsed: URL): boolean {
   return `${parsed.pathname}${parsed.search}${parsed.hash}`.includes('@');
 }
 
+/** A '#', '?' or '/' before the last '@' of the authority: a password that was not percent-encoded. */
+function unencodedUserinfo(url: string): boolean {
+  const rest = url.replace(/^[a-z]+:\/\//i, '');
+  const at = rest.lastIndexOf('@');
+  return at >= 0 && /[#?/]/.test(rest.slice(0, at));
+}
+
 /** The URL with any password replaced by `***`, for logs and messages. */
 export function redactRedisUrl(url: string): string {
   try {
@@ -69,7 +76,12 @@ export function redisOptionsFromUrl(options: RedisConnectionOptions): RedisOptio
   try {
     parsed = new URL(options.url);
   } catch {
-    throw new Error(`invalid Redis URL ${redactRedisUrl(options.url)}`);
+    // `redis://u:ab#cd@h` does not even parse (port "ab"): the same advice as a password cut short.
+    throw new Error(
+      unencodedUserinfo(options.url)
+        ? 'invalid Redis URL: percent-encode the special characters (#, ?, /) of its password'
+        : `invalid Redis URL ${redactRedisUrl(options.url)}`,
+    );
   }
   const tls = parsed.protocol === 'rediss:';
   if (!tls && parsed.protocol !== 'redis:') {

@@ -16,8 +16,9 @@ import {
   kubectl,
   uniqueName,
 } from '../../env/fixtures.js';
+import { tableRow } from '../../env/kubectl-table.js';
 import { BAD_MANIFESTS, badResource } from './bad-manifests.js';
-import { example, loadExamples, type ExampleResource } from './examples.js';
+import { EXAMPLES_DIR, example, loadExamples, type ExampleResource } from './examples.js';
 
 const KINDS: Record<ExampleResource['kind'], KindDescriptor> = {
   Release: ReleaseKind,
@@ -103,6 +104,15 @@ describe('CRDs', () => {
     })) as { spec: { suspend?: boolean; checks: { postDeployment: unknown } } };
     expect(stored.spec.suspend).toBe(false);
   });
+
+  it('`kubectl apply -f manifests/examples/` applies every example (the documented command)', async () => {
+    const ns = await createTestNamespace('examples-dir');
+    const applied = await kubectl(['apply', '-n', ns, '-f', EXAMPLES_DIR]);
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout.trim().split('\n')).toHaveLength(loadExamples().length);
+    const { stdout } = await kubectl(['get', 'latticedb', '-n', ns, '-o', 'name']);
+    expect(stdout.trim().split('\n')).toHaveLength(loadExamples().length);
+  });
 });
 
 describe('bad manifests are refused at admission, naming the field', () => {
@@ -131,6 +141,52 @@ describe('bad manifests are refused at admission, naming the field', () => {
       refused.fields.includes(bad.field) ||
       refused.message.includes(`unknown field "${bad.field}"`);
     expect(named, `${refused.message} (causes: ${refused.fields.join(', ')})`).toBe(true);
+  });
+});
+
+describe('pattern errors explain themselves', () => {
+  it.each([
+    [
+      'spec.image',
+      { image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/latticedb' },
+      'must be an image reference with a tag or a digest',
+    ],
+  ])(
+    '%s: kubectl apply says what is expected, not the regular expression',
+    async (field, set, expected) => {
+      const resource = example('release-canary');
+      const body = {
+        ...resource,
+        file: undefined,
+        metadata: { name: uniqueName('pattern') },
+        spec: { ...resource.spec, ...set },
+      };
+      const refused = await kubectl(['apply', '--dry-run=server', '-n', namespace, '-f', '-'], {
+        input: JSON.stringify(body),
+        check: false,
+      });
+      expect(refused.exitCode).not.toBe(0);
+      expect(refused.stderr).toContain(`${field}: Invalid value`);
+      expect(refused.stderr).toContain(expected);
+      expect(refused.stderr).not.toContain('should match');
+      expect(refused.stderr).not.toContain('[a-z0-9]+');
+    },
+  );
+
+  it('an ALB listener ARN of the wrong kind names the expected shape', async () => {
+    const resource = example('release-canary') as ExampleResource & {
+      spec: { strategy: { canary: { trafficRouting: { alb: Record<string, string> } } } };
+    };
+    const alb = resource.spec.strategy.canary.trafficRouting.alb;
+    const spec = structuredClone(resource.spec);
+    spec.strategy.canary.trafficRouting.alb = {
+      ...alb,
+      listenerArn:
+        'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/50dc6c495c0c9188',
+    };
+    const refused = await refusal(create({ ...resource, spec }, uniqueName('arn'), true));
+    expect(refused.message).toContain('must be an ALB listener ARN, arn:aws:elasticloadbalancing:');
+    expect(refused.message).not.toContain('should match');
   });
 });
 
@@ -172,10 +228,11 @@ describe('kubectl get shows the printer columns', () => {
       .map((line) => line.trim().split(/\s{2,}/));
   }
 
-  it('releases: PHASE STRATEGY STEP WEIGHT IMAGE READY AGE (REVISION STABLE with -o wide)', async () => {
+  it('releases: PHASE STRATEGY STEP WEIGHT IMAGE REVISION READY REASON AGE (STABLE MESSAGE with -o wide)', async () => {
     const name = await withStatus('release-canary', {
       observedGeneration: 1,
       phase: 'Progressing',
+      message: 'step 3/7: setting weight 15',
       strategy: 'Canary',
       currentStepIndex: 2,
       stepCount: 7,
@@ -186,33 +243,37 @@ describe('kubectl get shows the printer columns', () => {
       stableRevision: { number: 2, specHash: 'h2', image: 'latticedb:v2.0.9' },
       conditions: ready,
     });
-    const [header, row] = await table('releases', name);
-    expect(header).toEqual([
+    const row = tableRow((await kubectl(['get', 'releases', name, '-n', namespace])).stdout);
+    expect(Object.keys(row)).toEqual([
       'NAME',
       'PHASE',
       'STRATEGY',
       'STEP',
       'WEIGHT',
       'IMAGE',
+      'REVISION',
       'READY',
+      'REASON',
       'AGE',
     ]);
-    expect(row?.slice(0, 7)).toEqual([
-      name,
-      'Progressing',
-      'Canary',
-      '3/7',
-      '15',
-      'v2.1.0',
-      'True',
-    ]);
-    // `-o wide` adds the revision numbers that operator actions name.
-    const [wideHeader, wideRow] = await table('releases', name, true);
-    expect(wideHeader?.slice(-2)).toEqual(['REVISION', 'STABLE']);
-    expect(wideRow?.slice(-2)).toEqual(['3', '2']);
+    expect(row).toMatchObject({
+      NAME: name,
+      PHASE: 'Progressing',
+      STRATEGY: 'Canary',
+      STEP: '3/7',
+      WEIGHT: '15',
+      IMAGE: 'v2.1.0',
+      REVISION: '3',
+      READY: 'True',
+      REASON: 'Progressing',
+    });
+    const wide = tableRow(
+      (await kubectl(['get', 'releases', name, '-n', namespace, '-o', 'wide'])).stdout,
+    );
+    expect(wide).toMatchObject({ STABLE: '2', MESSAGE: 'step 3/7: setting weight 15' });
   });
 
-  it('flagrollouts: FLAG PHASE PERCENT STEP NEXT AGE (READY with -o wide)', async () => {
+  it('flagrollouts: FLAG PHASE PERCENT STEP NEXT READY REASON AGE (MESSAGE with -o wide)', async () => {
     const name = await withStatus('flagrollout-new-query-optimizer', {
       phase: 'Holding',
       currentStep: 1,
@@ -221,17 +282,28 @@ describe('kubectl get shows the printer columns', () => {
       nextStepAt: '2026-11-27T10:00:00Z',
       conditions: ready,
     });
-    const [header, row] = await table('fr', name, true);
-    expect(header).toEqual(['NAME', 'FLAG', 'PHASE', 'PERCENT', 'STEP', 'NEXT', 'READY', 'AGE']);
-    expect(row?.slice(0, 7)).toEqual([
-      name,
-      'new_query_optimizer',
-      'Holding',
-      '5.25',
-      '2/5',
-      '2026-11-27T10:00:00Z',
-      'True',
+    const row = tableRow((await kubectl(['get', 'fr', name, '-n', namespace])).stdout);
+    expect(Object.keys(row)).toEqual([
+      'NAME',
+      'FLAG',
+      'PHASE',
+      'PERCENT',
+      'STEP',
+      'NEXT',
+      'READY',
+      'REASON',
+      'AGE',
     ]);
+    expect(row).toMatchObject({
+      NAME: name,
+      FLAG: 'new_query_optimizer',
+      PHASE: 'Holding',
+      PERCENT: '5.25',
+      STEP: '2/5',
+      NEXT: '2026-11-27T10:00:00Z',
+      READY: 'True',
+      REASON: 'Progressing',
+    });
   });
 
   it('scalepolicies: SERVICE DESIRED RUNNING MIN MAX PHASE READY AGE', async () => {
@@ -273,16 +345,54 @@ describe('kubectl get shows the printer columns', () => {
     ]);
   });
 
-  it('failoverplans: ACTIVE STANDBY-READY PHASE LAST-RTO AGE', async () => {
+  it('failoverplans: ACTIVE STANDBY-READY PHASE LAST-RTO READY REASON AGE', async () => {
     const name = await withStatus('failoverplan-regional-dr', {
       phase: 'FailedOver',
       activeRegion: 'us-west-2',
       standbyReady: true,
       lastFailover: { from: 'us-east-1', to: 'us-west-2', startedAt: now, rtoSeconds: 94 },
+      conditions: ready,
     });
-    const [header, row] = await table('fp', name);
-    expect(header).toEqual(['NAME', 'ACTIVE', 'STANDBY-READY', 'PHASE', 'LAST-RTO', 'AGE']);
-    expect(row?.slice(0, 5)).toEqual([name, 'us-west-2', 'true', 'FailedOver', '94']);
+    const row = tableRow((await kubectl(['get', 'fp', name, '-n', namespace])).stdout);
+    expect(Object.keys(row)).toEqual([
+      'NAME',
+      'ACTIVE',
+      'STANDBY-READY',
+      'PHASE',
+      'LAST-RTO',
+      'READY',
+      'REASON',
+      'AGE',
+    ]);
+    expect(row).toMatchObject({
+      NAME: name,
+      ACTIVE: 'us-west-2',
+      'STANDBY-READY': 'true',
+      PHASE: 'FailedOver',
+      'LAST-RTO': '94',
+      READY: 'True',
+      REASON: 'Progressing',
+    });
+  });
+
+  it('`kubectl get latticedb -A` shows READY for Release, FlagRollout and FailoverPlan without -o wide', async () => {
+    const { stdout } = await kubectl(['get', 'latticedb', '-A']);
+    // One table per kind, separated by blank lines; each names its kind in the NAME column.
+    const tables = stdout.trim().split(/\n\s*\n/);
+    const headers = new Map(
+      tables.map((t) => {
+        const first = tableRow(t);
+        const kind = (first.NAME ?? '').split('/')[0] ?? '';
+        return [kind, Object.keys(first)] as const;
+      }),
+    );
+    for (const kind of [
+      'release.delivery.latticedb.com',
+      'flagrollout.delivery.latticedb.com',
+      'failoverplan.delivery.latticedb.com',
+    ]) {
+      expect(headers.get(kind), kind).toEqual(expect.arrayContaining(['READY', 'REASON']));
+    }
   });
 
   it('the status subresource validates status too', async () => {
@@ -303,5 +413,91 @@ describe('kubectl get shows the printer columns', () => {
     expect(refused.fields).toEqual(
       expect.arrayContaining(['status.currentWeight', 'status.phase']),
     );
+  });
+});
+
+describe('waiting in CI the kstatus way (README "Waiting for a rollout in CI")', () => {
+  it('ends at a rollback (Stalled), not at the timeout, and Ready tells the job it failed', async () => {
+    const resource = example('release-canary');
+    const name = uniqueName('wait');
+    await create(resource, name, false);
+    const ref = `release/${name}`;
+    const writeStatus = async (status: Record<string, unknown>): Promise<void> => {
+      const stored = (await custom.getNamespacedCustomObject({
+        ...target(resource),
+        name,
+      })) as object;
+      await custom.replaceNamespacedCustomObjectStatus({
+        ...target(resource),
+        name,
+        body: { ...stored, status },
+      });
+    };
+    const trio = (state: 'Reconciling' | 'Stalled', reason: string) =>
+      (['Ready', 'Reconciling', 'Stalled'] as const).map((type) => ({
+        type,
+        status: type === state ? 'True' : 'False',
+        reason,
+        message: '',
+        lastTransitionTime: '2026-11-26T10:00:00Z',
+        observedGeneration: 1,
+      }));
+
+    const gen = (
+      await kubectl(['get', ref, '-n', namespace, '-o', 'jsonpath={.metadata.generation}'])
+    ).stdout;
+    expect(gen).toBe('1');
+    // 1. until the controller has seen this spec
+    const seen = kubectl([
+      'wait',
+      ref,
+      '-n',
+      namespace,
+      `--for=jsonpath={.status.observedGeneration}=${gen}`,
+      '--timeout=60s',
+    ]);
+    await writeStatus({
+      observedGeneration: 1,
+      phase: 'Progressing',
+      conditions: trio('Reconciling', 'Progressing'),
+    });
+    expect((await seen).exitCode).toBe(0);
+
+    // 2. until it stops reconciling, Ready or Stalled
+    let finished = false;
+    const stopped = kubectl([
+      'wait',
+      ref,
+      '-n',
+      namespace,
+      '--for=condition=Reconciling=False',
+      '--timeout=120s',
+    ]).finally(() => (finished = true));
+    // Still progressing: the wait holds (a wait that returned here would be the bug).
+    await writeStatus({
+      observedGeneration: 1,
+      phase: 'Progressing',
+      message: 'step 2/7: weight 15',
+      conditions: trio('Reconciling', 'Progressing'),
+    });
+    expect(finished).toBe(false);
+    await writeStatus({
+      observedGeneration: 1,
+      phase: 'RolledBack',
+      message: 'analysis failed: error-rate 7.0 % > 5 %',
+      conditions: trio('Stalled', 'AnalysisFailed'),
+    });
+    expect((await stopped).exitCode).toBe(0);
+
+    // 3. Ready says how it ended.
+    const ready = await kubectl([
+      'get',
+      ref,
+      '-n',
+      namespace,
+      '-o',
+      'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.phase}',
+    ]);
+    expect(ready.stdout).toBe('False RolledBack');
   });
 });

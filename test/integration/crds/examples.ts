@@ -13,10 +13,10 @@ export interface ExampleResource {
   readonly spec: Record<string, unknown>;
 }
 
-/** Every example, in file-name order (the kustomization is not a resource). */
+/** Every example, in file-name order. */
 export function loadExamples(): ExampleResource[] {
   return readdirSync(EXAMPLES_DIR)
-    .filter((file) => file.endsWith('.yaml') && file !== 'kustomization.yaml')
+    .filter((file) => file.endsWith('.yaml'))
     .sort()
     .map((file) => ({ file, ...(load(readFileSync(EXAMPLES_DIR + file, 'utf8')) as object) }))
     .map((example) => example as ExampleResource);

@@ -73,6 +73,31 @@ afterAll(async () => {
   await controller?.kill();
 });
 
+// The machines' own Node (20) is what `node dist/controller/main.js` finds on PATH.
+const SYSTEM_NODE = '/usr/bin/node';
+const systemNodeMajor = existsSync(SYSTEM_NODE)
+  ? Number(
+      spawnSync(SYSTEM_NODE, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.split(
+        '.',
+      )[0],
+    )
+  : undefined;
+
+describe('dist/controller/main.js on a Node older than 24', () => {
+  it.skipIf(systemNodeMajor === undefined || systemNodeMajor >= 24)(
+    'exits 1 at once, naming the version and what to run instead',
+    () => {
+      const run = spawnSync(SYSTEM_NODE, [MAIN, '--help'], { cwd: repoPath(), encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(
+        `needs Node.js 24 or newer; this is Node.js ${String(systemNodeMajor)}.`,
+      );
+      expect(run.stderr).toContain('node_modules/.bin/node dist/controller/main.js');
+      expect(run.stderr).not.toContain('TypeError');
+    },
+  );
+});
+
 describe("the image's entrypoint", () => {
   it('serves health and metrics, leads, and exits 0 on SIGTERM after releasing the Lease', async () => {
     const ns = await createTestNamespace('entrypoint');

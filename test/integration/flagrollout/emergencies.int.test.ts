@@ -100,6 +100,10 @@ describe('emergencies act within one reconcile', () => {
     const status = (await getRollout(env.ns, 'disable')).status;
     expect(status).toMatchObject({ phase: 'Disabled', percentage: 0 });
     expect(conditionOf(status, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'EmergencyDisabled',
+    });
+    expect(conditionOf(status, 'Stalled')).toMatchObject({
       status: 'True',
       reason: 'EmergencyDisabled',
     });
@@ -190,7 +194,7 @@ describe('the CLI writing a controlled flag', () => {
       env: {},
     });
 
-  it('a percentage change is put back; a disable is respected until re-enabled', async () => {
+  it('a percentage change is refused, or put back when forced; a disable is respected until re-enabled', async () => {
     start(1_000);
     const flag = uniqueFlag('cli');
     await createRollout(env.ns, 'cli', {
@@ -199,7 +203,10 @@ describe('the CLI writing a controlled flag', () => {
     });
     await waitForStatus(env.ns, 'cli', (s) => s.currentStep === 1 && s.phase === 'Holding');
 
-    expect(await cli('set-percentage', flag, '60')).toBe(0);
+    // Refused: the rollout owns the flag and would put its split back (exit 4, nothing written).
+    expect(await cli('set-percentage', flag, '60')).toBe(4);
+    expect((await readRawFlag(env.redis, flag))?.hash.percentage).toBe('500');
+    expect(await cli('set-percentage', flag, '60', '--force')).toBe(0);
     const restored = await waitFor(async () => {
       const raw = await readRawFlag(env.redis, flag);
       return raw?.hash.updatedBy === `controller:${env.ns}/cli` ? raw : undefined;

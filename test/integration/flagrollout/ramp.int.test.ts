@@ -98,7 +98,16 @@ describe('FlagRollout on the real apiserver and Redis', () => {
     });
     expect(conditionOf(status, 'Ready')).toMatchObject({ status: 'True', reason: 'Complete' });
     expect(conditionOf(status, 'FlagSynced')).toMatchObject({ status: 'True' });
-    expect(status?.history?.map((h) => h.to)).toEqual(['Holding', 'Ramping', 'Complete']);
+    // One line per step (from 1, as STEP counts), then the completion.
+    const steps = status?.history?.filter((h) => h.reason === 'StepStarted') ?? [];
+    expect(steps.map((h) => /step (\d+\/5)/.exec(h.message ?? '')?.[1])).toEqual([
+      '1/5',
+      '2/5',
+      '3/5',
+      '4/5',
+      '5/5',
+    ]);
+    expect(status?.history?.at(-1)?.to).toBe('Complete');
 
     // The CLI report reads the rollout info the controller left next to the flag.
     let out = '';
@@ -113,7 +122,7 @@ describe('FlagRollout on the real apiserver and Redis', () => {
         {
           flag,
           percentage: 100,
-          rollout: { owner: `${env.ns}/ramp`, phase: 'Complete', step: 4, stepCount: 5 },
+          rollout: { owner: `${env.ns}/ramp`, phase: 'Complete', step: 5, stepCount: 5 },
         },
       ],
     });

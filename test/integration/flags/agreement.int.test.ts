@@ -110,16 +110,25 @@ async function storeAnswer(flag: string, user: string): Promise<Evaluation> {
   return evaluateFlag(record && toEvaluable(record), killSwitch?.active ?? false, user);
 }
 
+async function cliRun(
+  flag: string,
+  users: readonly string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(['--prefix', prefix, '-o', 'json', 'evaluate', flag, ...users], {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    env: { REDIS_URL: testEnv().redisUrl },
+  });
+  return { code, stdout, stderr };
+}
+
 async function cliAnswers(
   flag: string,
   users: readonly string[],
 ): Promise<{ value: boolean; reason: string }[]> {
-  let stdout = '';
-  const code = await run(['--prefix', prefix, '-o', 'json', 'evaluate', flag, ...users], {
-    stdout: (t) => (stdout += t),
-    stderr: () => undefined,
-    env: { REDIS_URL: testEnv().redisUrl },
-  });
+  const { code, stdout } = await cliRun(flag, users);
   expect(code).toBe(0);
   return (JSON.parse(stdout) as { answers: { value: boolean; reason: string }[] }).answers;
 }
@@ -179,8 +188,16 @@ describe('evaluation-order vectors', () => {
       const label = `${c.flag} ${c.userId}`;
       expect(await storeAnswer(c.flag, c.userId), label).toMatchObject(c.expect);
       expect(evaluator.evaluate(c.flag, c.userId), label).toMatchObject(c.expect);
-      const [cli] = await cliAnswers(c.flag, [c.userId]);
-      expect(cli, label).toMatchObject(c.expect);
+      if (c.expect.reason === 'DEFAULT') {
+        // A flag that does not exist: the CLI says so (exit 3, as report does) instead of
+        // answering "off" as an application's evaluation does.
+        const missing = await cliRun(c.flag, [c.userId]);
+        expect(missing.code, label).toBe(3);
+        expect(missing.stderr, label).toContain(`flag "${c.flag}" not found`);
+      } else {
+        const [cli] = await cliAnswers(c.flag, [c.userId]);
+        expect(cli, label).toMatchObject(c.expect);
+      }
       const details = await client.getBooleanDetails(c.flag, !c.expect.value, {
         targetingKey: c.userId,
       });

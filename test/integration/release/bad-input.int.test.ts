@@ -11,9 +11,22 @@ import {
   type ReleaseSpec,
   type ReleaseStatus,
 } from '../../../reconcilers/release/api.js';
-import { adminKubeConfig, apiStatus, createTestNamespace } from '../../env/fixtures.js';
+import {
+  adminKubeConfig,
+  apiStatus,
+  createTestNamespace,
+  kubectl,
+  waitFor,
+} from '../../env/fixtures.js';
+import { tableRow } from '../../env/kubectl-table.js';
 import type { SeededLatticeDb } from '../../fixtures/moto/seed.js';
-import { annotateRelease, createRelease, installCrd, waitForRelease } from './support.js';
+import {
+  annotateRelease,
+  createRelease,
+  getRelease,
+  installCrd,
+  waitForRelease,
+} from './support.js';
 import {
   canarySpec,
   imageOf,
@@ -40,6 +53,27 @@ afterEach(async () => {
 
 const condition = (status: ReleaseStatus, type: string) =>
   status.conditions?.find((c) => c.type === type);
+
+/** `kubectl get release <name>` as the operator sees it: column name → cell (empty cells too). */
+async function getRow(namespace: string, name: string): Promise<Record<string, string>> {
+  const { stdout } = await kubectl(['get', 'release', name, '-n', namespace]);
+  return tableRow(stdout);
+}
+
+/** The Events of one object, as `kubectl get events` lists them: "<type> <reason>" each. */
+async function eventsOf(namespace: string, name: string): Promise<string[]> {
+  const { stdout } = await kubectl([
+    'get',
+    'events',
+    '-n',
+    namespace,
+    '--field-selector',
+    `involvedObject.name=${name}`,
+    '-o',
+    'jsonpath={range .items[*]}{.type} {.reason}{"\\n"}{end}',
+  ]);
+  return stdout.trim().split('\n');
+}
 
 /** A valid canary spec to break one field of. */
 const base = (s: SeededLatticeDb): ReleaseSpec =>
@@ -223,6 +257,7 @@ describe('Release bad input', () => {
       spec: (s) => ({ ...base(s), target: { ...base(s).target, service: 'latticedb-nope' } }),
       settled: (st) => condition(st, 'Stalled')?.reason === 'ServiceNotFound',
       check: (st) => {
+        expect(st.phase).toBe('Degraded');
         expect(st.message).toMatch(/ECS service latticedb-nope not found in cluster latticedb/);
         expect(condition(st, 'Available')).toMatchObject({ status: 'False' });
         expect(st.revision).toBeUndefined();
@@ -238,6 +273,35 @@ describe('Release bad input', () => {
     const spec = canarySpec(s, { steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }] });
     await createRelease(ns, 'ldb', spec);
     await waitForRelease(ns, 'ldb', (st) => st.phase === 'Paused', 'the pause at 10 %');
+
+    // An action for another revision is ignored: visible in status (kubectl) and as a Warning.
+    await kubectl([
+      'annotate',
+      '-n',
+      ns,
+      'release/ldb',
+      'delivery.latticedb.com/promote=9',
+      '--overwrite',
+    ]);
+    const ignoredStatus = await waitFor(
+      async () => {
+        const { stdout } = await kubectl([
+          'get',
+          'release/ldb',
+          '-n',
+          ns,
+          '-o',
+          'jsonpath={.status.actions.lastIgnored.message}',
+        ]);
+        return stdout === '' ? undefined : stdout;
+      },
+      { timeoutMs: 30_000, message: 'status.actions.lastIgnored' },
+    );
+    expect(ignoredStatus).toBe(
+      `delivery.latticedb.com/promote=9 ignored: the current revision is 1; for it: kubectl -n ${ns} annotate release/ldb delivery.latticedb.com/promote=1 --overwrite`,
+    );
+    expect(await eventsOf(ns, 'ldb')).toContain('Warning ActionIgnored');
+    expect((await getRelease(ns, 'ldb')).status?.currentWeight).toBe(10);
     const before = writes(running);
 
     // A rolling spec over a 10 % canary would otherwise call the revision healthy.
@@ -254,6 +318,14 @@ describe('Release bad input', () => {
     );
     expect(condition(invalid, 'Stalled')).toMatchObject({ status: 'True', reason: 'InvalidSpec' });
     expect(invalid).toMatchObject({ stage: 'Steps', currentWeight: 10, strategy: 'Canary' });
+    // Not "Paused" beside Stalled=True: PHASE and REASON say it is stopped, and why.
+    expect(invalid.phase).toBe('Degraded');
+    expect(await getRow(ns, 'ldb')).toMatchObject({
+      PHASE: 'Degraded',
+      REVISION: '1',
+      READY: 'False',
+      REASON: 'InvalidSpec',
+    });
     await sleep(700);
     expect(writes(running)).toBe(before);
 
@@ -317,6 +389,44 @@ describe('Release bad input', () => {
     expect(
       (service.taskSets ?? []).filter((t) => t.status !== 'DRAINING').map((t) => t.externalId),
     ).toEqual([s.canary.primaryExternalId]);
+  it('a Release whose service is missing reads Degraded in kubectl get, announced by a Warning', async () => {
+    const s = await seedWorld();
+    const ns = await createTestNamespace('rel-degraded');
+    running = await startProxiedController(ns);
+    await createRelease(ns, 'ldb', {
+      ...base(s),
+      target: { ...base(s).target, service: 'latticedb-nope' },
+    });
+    await waitForRelease(ns, 'ldb', (st) => st.phase === 'Degraded', 'phase Degraded');
+    const row = await getRow(ns, 'ldb');
+    expect(row).toMatchObject({
+      NAME: 'ldb',
+      PHASE: 'Degraded',
+      STRATEGY: 'Canary',
+      READY: 'False',
+      REASON: 'ServiceNotFound',
+    });
+    expect(Object.keys(row)).toEqual([
+      'NAME',
+      'PHASE',
+      'STRATEGY',
+      'STEP',
+      'WEIGHT',
+      'IMAGE',
+      'REVISION',
+      'READY',
+      'REASON',
+      'AGE',
+    ]);
+    const events = await waitFor(
+      async () => {
+        const listed = await eventsOf(ns, 'ldb');
+        return listed.includes('Warning Degraded') ? listed : undefined;
+      },
+      { timeoutMs: 30_000, message: 'a Warning event Degraded' },
+    );
+    expect(events).not.toContain('Normal Degraded');
+    expect(events).not.toContain('Normal Pending');
   });
 
   for (const c of RUNTIME) {

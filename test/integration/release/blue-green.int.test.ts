@@ -79,7 +79,9 @@ describe('Release blue/green on moto', () => {
       'the approval wait',
     );
     expect(waiting.pause?.reason).toBe('AwaitingApproval');
-    expect(waiting.message).toMatch(/annotate approve=1/);
+    expect(waiting.message).toMatch(
+      /kubectl -n \S+ annotate release\/\S+ delivery\.latticedb\.com\/approve=1 --overwrite/,
+    );
     expect(waiting.smoke).toMatchObject({
       phase: 'PreTraffic',
       results: [{ name: 'health', outcome: 'Passed' }],

@@ -102,7 +102,9 @@ describe('Release canary gates and operator actions', () => {
       status: 'Unknown',
       reason: 'AnalysisInconclusive',
     });
-    expect(held.message).toMatch(/annotate promote=1 or abort=1/);
+    expect(held.message).toMatch(
+      /to go on anyway: kubectl -n \S+ annotate release\/\S+ delivery\.latticedb\.com\/promote=1 --overwrite; to stop: kubectl -n \S+ annotate release\/\S+ delivery\.latticedb\.com\/abort=1 --overwrite/,
+    );
 
     // Still holding a while later: the weight in moto has not moved past the first step.
     await sleep(1_500);
@@ -204,7 +206,9 @@ describe('Release canary gates and operator actions', () => {
       reason: 'AnalysisFailed',
       fromStage: 'Steps',
     });
-    expect(rolledBack.rollback?.message).toMatch(/^analysis \(step 0\) failed: error-rate: Failed/);
+    expect(rolledBack.rollback?.message).toMatch(
+      /^analysis at step 1\/3 failed: error-rate: Failed, [0-9.]+ > [0-9.]+ \(failure condition\)/,
+    );
     expect(await moto.weights()).toEqual({ blue: 100, green: 0 });
     const sets = await moto.taskSets();
     expect(sets).toHaveLength(1);
@@ -292,7 +296,9 @@ describe('Release canary gates and operator actions', () => {
     );
     expect(again.revision?.number).toBe(1);
     expect(again.history?.map((h) => h.reason)).toContain('Retry');
-    expect(again.message).toBe('paused until annotated promote=1.2');
+    expect(again.message).toBe(
+      `paused at step ${String((again.currentStepIndex ?? 0) + 1)} until promoted: kubectl -n ${ns} annotate release/ldb delivery.latticedb.com/promote=1.2 --overwrite`,
+    );
     expect(await view.weights()).toEqual({ blue: 80, green: 20 });
     expect((await view.taskSets()).filter((t) => t.externalId === 'ldb-r1-canary')).toHaveLength(1);
 
@@ -303,7 +309,9 @@ describe('Release canary gates and operator actions', () => {
     await annotateRelease(ns, 'ldb', 'promote', '1.2');
     const second = await waitForRelease(ns, 'ldb', pausedAt(40), 'promote=1.2 applied');
     expect(second.actions?.promote).toBe('1.2');
-    expect(second.message).toBe('paused until annotated promote=1.3');
+    expect(second.message).toBe(
+      `paused at step ${String((second.currentStepIndex ?? 0) + 1)} until promoted: kubectl -n ${ns} annotate release/ldb delivery.latticedb.com/promote=1.3 --overwrite`,
+    );
     expect(await view.weights()).toEqual({ blue: 60, green: 40 });
 
     await annotateRelease(ns, 'ldb', 'promote', '1.3');
@@ -354,7 +362,7 @@ describe('Release canary gates and operator actions', () => {
       taskDefinitionArn: s.taskDefinitionArn,
     });
     expect(back.imageTag).toBe(OLD_TAG);
-    expect(back.message).toContain(`the spec still names ${imageOf(s, NEW_TAG)}`);
+    expect(back.message).toContain(`the spec still names image ${imageOf(s, NEW_TAG)}`);
     expect(back.pinnedSpecHash).toBe(second.revision?.specHash);
 
     const sets = await view.taskSets();

@@ -90,10 +90,14 @@ describe('Release canary on moto', () => {
     expect(await view.primaryTaskSetArn()).toBe(sets[0]!.arn);
 
     const header = [...columns][0]?.split('\n')[0] ?? '';
-    expect(header).toMatch(/NAME\s+PHASE\s+STRATEGY\s+STEP\s+WEIGHT\s+IMAGE/);
+    expect(header).toMatch(
+      /NAME\s+PHASE\s+STRATEGY\s+STEP\s+WEIGHT\s+IMAGE\s+REVISION\s+READY\s+REASON/,
+    );
     expect([...columns].join('\n')).toMatch(/ldb\s+\w+\s+Canary\s+\d+\/21\s+\d+\s+2\.2\.0/);
     const final = await kubectl(['get', 'releases', '-n', ns]);
-    expect(final.stdout).toMatch(/ldb\s+Healthy\s+Canary\s+21\/21\s+100\s+2\.2\.0\s+True/);
+    expect(final.stdout).toMatch(
+      /ldb\s+Healthy\s+Canary\s+21\/21\s+100\s+2\.2\.0\s+1\s+True\s+RevisionHealthy/,
+    );
   });
 
   it('7 % errors put into CloudWatch roll the canary back to 0 % with the stable task set primary', async () => {

@@ -62,7 +62,7 @@ describe('assess one check', () => {
       [m('err', 'Successful', 0), m('err', 'Failed', 60)],
       at(60),
     );
-    expect(a).toMatchObject({ phase: 'Failed', failed: 1, message: '1 failed (limit 0)' });
+    expect(a).toMatchObject({ phase: 'Failed', failed: 1, message: '1 failed, limit 0' });
   });
 
   it('tolerates failureLimit failures, fails on one more', () => {
@@ -79,7 +79,7 @@ describe('assess one check', () => {
     const two = [...one, m('err', 'Inconclusive', 60)];
     expect(assess(c, two, at(60))).toMatchObject({
       phase: 'Inconclusive',
-      message: '2 inconclusive (limit 1)',
+      message: '2 inconclusive, limit 1',
     });
     expect(assess(c, [...two, m('err', 'Failed', 120)], at(120)).phase).toBe('Failed');
   });
@@ -124,8 +124,14 @@ describe('assessAll', () => {
     expect(a).toMatchObject({
       phase: 'Failed',
       due: [],
-      message: 'lat: Failed (1 failed (limit 0))',
+      message: 'lat: Failed (1 failed, limit 0)',
     });
+  });
+
+  it('names what the deciding measurement measured against what limit', () => {
+    const failed = { ...m('lat', 'Failed', 0), value: 7, message: '7 > 5 (failure condition)' };
+    const a = assessAll(checks, { measurements: [failed] }, at(0));
+    expect(a.message).toBe('lat: Failed, 7 > 5 (failure condition) (1 failed, limit 0)');
   });
 
   it('Inconclusive if any is and none failed', () => {

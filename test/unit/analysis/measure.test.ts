@@ -39,7 +39,7 @@ describe('measure: ratio of raw sums, computed by us', () => {
       value: 7,
       verdict: 'Failed',
       at: AT,
-      message: 'failure condition > 5 met',
+      message: '7 > 5 (failure condition)',
     });
     expect(source.requests).toHaveLength(1);
     const [request] = source.requests;
@@ -67,7 +67,7 @@ describe('measure: ratio of raw sums, computed by us', () => {
     const m = await measure(errorRate, deps(source));
     expect(m.verdict).toBe('Inconclusive');
     expect(m.value).toBe(3);
-    expect(m.message).toBe('between success < 1 and failure > 5');
+    expect(m.message).toBe('3, neither < 1 (success) nor > 5 (failure)');
   });
 
   it('zero requests is inconclusive, not 0 % errors', async () => {
@@ -180,7 +180,7 @@ describe('measure: single metrics', () => {
       value: 0.62,
       verdict: 'Failed',
       at: AT,
-      message: 'success condition < 0.5 not met',
+      message: '0.62, not < 0.5 (success condition)',
     });
     expect(source.requests[0]!.queries).toEqual([
       {

@@ -302,6 +302,34 @@ describe('ResourceReconciler: validation', () => {
   });
 });
 
+describe("ResourceReconciler: the kind's stalled phase", () => {
+  it('InvalidSpec writes KindHandler.stalledPhase and the field errors as phase and message', async () => {
+    const handler = { ...handlerReturning({ status: ready() }), stalledPhase: 'Degraded' };
+    handler.validate = (obj) =>
+      obj.spec.replicas < 0 ? [{ field: 'spec.replicas', message: 'must be >= 0' }] : [];
+    const h = harness(handler);
+    await h.reconcile();
+    expect(h.stored()!.status).toMatchObject({ phase: 'Ready' });
+    h.kube.update(RES, { ...h.stored()!, spec: { replicas: -1 } });
+    await h.reconcile();
+    expect(h.stored()!.status).toMatchObject({
+      phase: 'Degraded',
+      message: 'spec.replicas: must be >= 0',
+    });
+  });
+
+  it('without stalledPhase, InvalidSpec leaves phase and message as they were', async () => {
+    const handler = handlerReturning({ status: ready() });
+    handler.validate = (obj) =>
+      obj.spec.replicas < 0 ? [{ field: 'spec.replicas', message: 'must be >= 0' }] : [];
+    const h = harness(handler);
+    await h.reconcile();
+    h.kube.update(RES, { ...h.stored()!, spec: { replicas: -1 } });
+    await h.reconcile();
+    expect(h.stored()!.status).toMatchObject({ phase: 'Ready' });
+  });
+});
+
 describe('ResourceReconciler: finalizers and deletion', () => {
   function withFinalizer(finalize: ReturnType<typeof vi.fn>) {
     const handler = handlerReturning({ status: ready() }, { status: ready() });

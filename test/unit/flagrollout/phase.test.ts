@@ -57,7 +57,8 @@ describe('phaseOf', () => {
 describe('kstateOf', () => {
   it.each<[Partial<FlagRolloutSpec>, string, string, string]>([
     [{}, 'Complete', 'Ready', 'Complete'],
-    [{ enabled: false }, 'Disabled', 'Ready', 'EmergencyDisabled'],
+    // An emergency disable stops the rollout until the spec changes: never Ready.
+    [{ enabled: false }, 'Disabled', 'Stalled', 'EmergencyDisabled'],
     [{}, 'Disabled', 'Stalled', 'ExternalDisable'],
     [{}, 'RolledBack', 'Stalled', 'RolledBack'],
     [{}, 'KilledBySwitch', 'Reconciling', 'KillSwitchActive'],

@@ -74,7 +74,7 @@ describe('decide: adoption at an exact step', () => {
         {
           type: 'KillSwitchActive',
           status: 'False',
-          reason: 'KillSwitchCleared',
+          reason: 'KillSwitchNotSet',
           message: 'kill switch "experimental" is not set',
         },
       ],

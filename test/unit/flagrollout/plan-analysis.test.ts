@@ -130,7 +130,7 @@ describe('decide with analysis', () => {
     const flag = observation(flagRecord({ basisPoints: 2500, version: 6 }));
     const d = await decideMeasured(input(spec, status, flag, { now: at(4) }), 7);
     const message =
-      'analysis failed at step 3/5 (25 % + 2 targeted users): error-rate: Failed (1 failed (limit 0)); flag back to 5 %';
+      'analysis failed at step 3/5 (25 % + 2 targeted users): error-rate: Failed, 7 > 5 (failure condition) (1 failed, limit 0); flag back to 5 %';
     expect(d.write).toEqual({
       expectedVersion: 6,
       reason: 'rollback',

@@ -40,6 +40,10 @@ describe('emergency disable (enabled: false)', () => {
     });
     expect(d.status.nextStepAt).toBeUndefined();
     expect(condition(d.status, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'EmergencyDisabled',
+    });
+    expect(condition(d.status, 'Stalled')).toMatchObject({
       status: 'True',
       reason: 'EmergencyDisabled',
     });
@@ -111,6 +115,21 @@ describe('kill switch', () => {
     expect(d.status).toMatchObject({ phase: 'Holding', nextStepAt: iso(206), percentage: 5 });
     expect(reasons(d)).toEqual(['Normal:KillSwitchCleared']);
     expect(d.requeueAfterMs).toBe(6_000);
+    expect(condition(d.status, 'KillSwitchActive')).toMatchObject({
+      status: 'False',
+      reason: 'KillSwitchCleared',
+    });
+    // Cleared stays the reason while the switch stays off.
+    const later = decide(input(spec, d.status, observation(atFive), { now: at(201) }));
+    expect(condition(later.status, 'KillSwitchActive')?.reason).toBe('KillSwitchCleared');
+  });
+
+  it('a switch that was never set reads KillSwitchNotSet, not KillSwitchCleared', () => {
+    const d = decide(input(spec, hold1, observation(atFive), { now: at(4) }));
+    expect(condition(d.status, 'KillSwitchActive')).toMatchObject({
+      status: 'False',
+      reason: 'KillSwitchNotSet',
+    });
   });
 
   it('the hold freezes when the switch was seen active, not when the reconcile ran', () => {
@@ -263,6 +282,8 @@ describe('what others do to the flag', () => {
       reason: 'FlagOwnedElsewhere',
     });
     expect(reasons(d)).toEqual(['Warning:FlagOwnedElsewhere']);
+    // Stalled reads as stopped in PHASE too, not as Pending.
+    expect(d.status.phase).toBe('Degraded');
     expect(decide(input(spec, d.status, observation(theirs))).events).toEqual([]);
   });
 });

@@ -58,11 +58,11 @@ describe('decide: start', () => {
         {
           type: 'KillSwitchActive',
           status: 'False',
-          reason: 'KillSwitchCleared',
+          reason: 'KillSwitchNotSet',
           message: 'kill switch "experimental" is not set',
         },
       ],
-      history: [{ time: '2026-11-26T10:00:00Z', to: 'Holding', reason: 'Holding', message }],
+      history: [{ time: '2026-11-26T10:00:00Z', to: 'Holding', reason: 'StepStarted', message }],
     });
     expect(d.events).toEqual([
       {
@@ -114,7 +114,7 @@ describe('decide: holds and promotion', () => {
     expect(d.events).toEqual([]);
     expect(d.requeueAfterMs).toBe(6_000);
     expect(d.status).toMatchObject({ currentStep: step, nextStepAt: iso(10), phase: 'Holding' });
-    expect(d.status.history).toBeUndefined(); // phase unchanged: no entry
+    expect(d.status.history).toBeUndefined(); // same step, phase unchanged: no entry
   });
 
   it.each([0, 1, 2])('promotes step %i when its hold is up', (step) => {
@@ -138,6 +138,13 @@ describe('decide: holds and promotion', () => {
       exposure: { percentage: percent(step + 1), targetedUsers: 2 },
     });
     expect(d.events.map((e) => e.reason)).toEqual(['StepStarted']);
+    // The step is a line of history although the phase stays Holding.
+    expect(d.status.history?.at(-1)).toMatchObject({
+      from: 'Holding',
+      to: 'Holding',
+      reason: 'StepStarted',
+      message: expect.stringContaining(`step ${String(step + 2)}/5`) as string,
+    });
   });
 
   it('goes to the last step (no hold) and requeues at once to complete it', () => {

@@ -40,6 +40,8 @@ describe('parseCliArgs', () => {
         prefix: 'latticedb:flags:',
         output: 'table',
         actor: 'ops',
+        timeoutMs: 5_000,
+        force: false,
       },
     });
     const parsed = parseCliArgs(
@@ -77,8 +79,23 @@ describe('parseCliArgs', () => {
 
   it('shows help for --help and for no command', () => {
     expect(parseCliArgs(['--help'], env)).toEqual({ kind: 'help' });
-    expect(parseCliArgs(['-h', 'list'], env)).toEqual({ kind: 'help' });
     expect(parseCliArgs([], env)).toEqual({ kind: 'help' });
+    // With a command: that command's help.
+    expect(parseCliArgs(['-h', 'list'], env)).toEqual({ kind: 'help', command: 'list' });
+    expect(parseCliArgs(['enable', '--help'], env)).toEqual({ kind: 'help', command: 'enable' });
+    expect(parseCliArgs(['frobnicate', '--help'], env)).toEqual({ kind: 'help' });
+    expect(parseCliArgs(['--version'], env)).toEqual({ kind: 'version' });
+  });
+
+  it("reads the playbook's enable <flag> --percentage 5, --force and --timeout", () => {
+    expect(parseCliArgs(['enable', 'nqo', '--percentage', '5', '--force'], env)).toMatchObject({
+      kind: 'run',
+      command: { name: 'enable', flag: 'nqo', basisPoints: 500 },
+      options: { force: true },
+    });
+    expect(parseCliArgs(['--timeout', '500ms', 'list'], env)).toMatchObject({
+      options: { timeoutMs: 500 },
+    });
   });
 
   it.each([
@@ -97,6 +114,11 @@ describe('parseCliArgs', () => {
     [['--output', 'yaml', 'list'], '--output must be table or json'],
     [['--prefix', '', 'list'], '--prefix must not be empty'],
     [['--nope', 'list'], "Unknown option '--nope'"],
+    [['enable', 'nqo', '--percentage', '101'], '--percentage "101"'],
+    [['disable', 'nqo', '--percentage', '5'], '--percentage is an option of enable'],
+    [['set-percentage', 'nqo', '--percentage', '5'], 'takes the percent as an argument'],
+    [['--timeout', '5', 'list'], '--timeout: invalid duration "5"'],
+    [['--timeout', '0s', 'list'], '--timeout must be more than 0'],
   ])('refuses %j', (argv, message) => {
     const parsed = parseCliArgs(argv, env);
     expect(parsed.kind).toBe('usage-error');

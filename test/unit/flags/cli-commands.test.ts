@@ -101,16 +101,73 @@ describe('CLI commands against the store', () => {
     expect((await store.read('nqo')).record).toMatchObject({ enabled: true, version: 3 });
   });
 
-  it('warns when a FlagRollout drives the flag', async () => {
-    await store.compareAndSet('nqo', 0, sampleWrite);
-    await store.writeRolloutInfo('nqo', {
-      owner: 'prod/nqo',
-      phase: 'Holding',
-      step: 1,
-      stepCount: 5,
+  describe('a flag a FlagRollout owns', () => {
+    const owned = async (write = sampleWrite) => {
+      await store.compareAndSet('nqo', 0, write);
+      await store.writeRolloutInfo('nqo', {
+        owner: 'prod/nqo',
+        phase: 'Holding',
+        step: 1,
+        stepCount: 5,
+      });
+    };
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+    it('refuses a percentage (set-percentage, enable --percentage) with exit 4 naming the owner', async () => {
+      await owned();
+      for (const command of [
+        { name: 'set-percentage', flag: 'nqo', basisPoints: 6000 },
+        { name: 'enable', flag: 'nqo', basisPoints: 6000 },
+      ] as const) {
+        const refused = await failure(exec(command));
+        expect(refused).toBeInstanceOf(CliFailure);
+        expect(refused).toMatchObject({ exitCode: EXIT.conflict });
+        expect((refused as Error).message).toBe(
+          'flag "nqo" is owned by FlagRollout prod/nqo (Holding, step 2/5), which would put its own ' +
+            'percentage back; change its spec.steps (kubectl -n prod edit flagrollout/nqo), or give ' +
+            '--force to write anyway',
+        );
+      }
+      expect((await store.read('nqo')).record).toMatchObject({ version: 1 });
     });
-    await exec({ name: 'disable', flag: 'nqo' });
-    expect(messages.join('\n')).toContain('driven by FlagRollout prod/nqo');
+
+    it('writes with --force, warning that the owner will put its state back', async () => {
+      await owned();
+      const result = await executeCommand(
+        { name: 'set-percentage', flag: 'nqo', basisPoints: 6000 },
+        { store, writer: 'cli:ops', force: true, notify: (m) => messages.push(m) },
+      );
+      expect(result).toMatchObject({ changed: true, flag: { basisPoints: 6000 } });
+      expect(messages.join('\n')).toContain('--force: writing although FlagRollout prod/nqo owns');
+    });
+
+    it('lets a disable through (the controller respects it), saying so', async () => {
+      await owned();
+      expect(await exec({ name: 'disable', flag: 'nqo' })).toMatchObject({ changed: true });
+      expect(messages.join('\n')).toContain(
+        'FlagRollout prod/nqo owns the flag: it respects this disable',
+      );
+      // Re-enabling the CLI's own disable is respected too: the rollout resumes.
+      expect(await exec({ name: 'enable', flag: 'nqo' })).toMatchObject({ changed: true });
+    });
+
+    it('refuses to re-enable what the controller itself disabled (spec.enabled: false)', async () => {
+      await owned({ ...sampleWrite, enabled: false, updatedBy: 'controller:prod/nqo' });
+      const refused = await failure(exec({ name: 'enable', flag: 'nqo' }));
+      expect(refused).toMatchObject({ exitCode: EXIT.conflict });
+      expect((refused as Error).message).toContain('set spec.enabled: true');
+    });
+  });
+
+  it('enable --percentage creates a missing flag, enabled at that split', async () => {
+    expect(await exec({ name: 'enable', flag: 'new_flag', basisPoints: 500 })).toMatchObject({
+      changed: true,
+      flag: { flag: 'new_flag', enabled: true, basisPoints: 500, salt: 'new_flag' },
+    });
   });
 
   it('report shows flag, rollout step/phase, percentage, targets, kill switch and last analysis', async () => {
@@ -145,7 +202,8 @@ describe('CLI commands against the store', () => {
       flag: 'nqo',
       percentage: 25,
       killSwitch: { group: 'experimental', active: true },
-      rollout: { phase: 'Holding', step: 2, lastAnalysis: { verdict: 'Successful' } },
+      // The same step number as the table's "step 3/5", not the store's index 2.
+      rollout: { phase: 'Holding', step: 3, stepCount: 5, lastAnalysis: { verdict: 'Successful' } },
     });
   });
 
@@ -171,6 +229,14 @@ describe('CLI commands against the store', () => {
     ]);
     const json = JSON.parse(render(result, 'json')) as { flags: { flag: string }[] };
     expect(json.flags.map((f) => f.flag)).toEqual(['maintenance_mode', 'nqo']);
+  });
+
+  it('evaluate of a missing flag fails with "not found" (exit 3), as report does', async () => {
+    const missing = await exec({ name: 'evaluate', flag: 'nope', users: ['u1'] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(missing).toMatchObject({ exitCode: EXIT.notFound, message: 'flag "nope" not found' });
   });
 
   it('kill-switch and evaluate', async () => {

@@ -73,4 +73,12 @@ describe('redactRedisUrl', () => {
     // Encoded, it is a normal URL.
     expect(redactRedisUrl('redis://admin:1234%235678@h:6379')).toBe('redis://admin:***@h:6379');
   });
+
+  it('says to percent-encode when the unencoded password leaves a URL that does not parse', () => {
+    // "u:ab#cd@h": host u, port "ab" — not a URL at all.
+    expect(() => redisOptionsFromUrl({ url: 'redis://u:ab#cd@127.0.0.1:6379' })).toThrow(
+      'invalid Redis URL: percent-encode the special characters (#, ?, /) of its password',
+    );
+    expect(() => redisOptionsFromUrl({ url: 'redis://::' })).toThrow(/^invalid Redis URL </);
+  });
 });

@@ -22,9 +22,9 @@ describe('canary', () => {
       return healthy(1)(x);
     });
     expect(h.weightCalls).toEqual(SHORTHAND);
-    // After the weight of step k is observed the step counts as done: "2/21" means 15 % is live.
-    expect(seen).toContain('1/21:5:5');
-    expect(seen).toContain('3/21:15:15');
+    // STEP is the step in progress, from 1: once step 1's 5 % is live, step 2 (its pause) runs.
+    expect(seen).toContain('2/21:5:5');
+    expect(seen).toContain('4/21:15:15');
     expect(seen).toContain('21/21:100:100');
     const sets = world.ecs.taskSets(REF);
     expect(sets).toHaveLength(1);
@@ -110,7 +110,10 @@ describe('canary', () => {
     const writes = h.writes();
     await h.reconcile();
     expect(h.writes()).toBe(writes);
-    expect(h.status.message).toContain('annotate retry=1');
+    expect(h.status.message).toContain(
+      'retry: kubectl -n prod annotate release/latticedb delivery.latticedb.com/retry=1 --overwrite',
+    );
+    expect(h.status.message).toContain('revision 1 rolled back: analysis at step 5/21 failed');
   });
 
   it('missing metrics hold the canary (inconclusive) until promote names the revision', async () => {

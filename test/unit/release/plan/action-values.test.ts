@@ -45,7 +45,9 @@ describe('action values', () => {
     const same = run(pausedAfterRetry, world, { spec, annotations: A('promote', '1') });
     expect(same.status.currentStepIndex).toBe(1);
     expect(same.events).toEqual([]);
-    expect(same.status.message).toBe('paused until annotated promote=1.2');
+    expect(same.status.message).toBe(
+      'paused at step 2 until promoted: kubectl -n prod annotate release/latticedb delivery.latticedb.com/promote=1.2 --overwrite',
+    );
 
     const again = run(pausedAfterRetry, world, { spec, annotations: A('promote', '1.2') });
     expect(again.status.actions?.promote).toBe('1.2');
@@ -55,7 +57,9 @@ describe('action values', () => {
     // The next hint counts on from the last suffix.
     const later = { ...next(again), currentStepIndex: 3, pause: pausedAfterRetry.pause };
     const hint = run(later, world, { spec, annotations: A('promote', '1.2') });
-    expect(hint.status.message).toBe('paused until annotated promote=1.3');
+    expect(hint.status.message).toBe(
+      'paused at step 4 until promoted: kubectl -n prod annotate release/latticedb delivery.latticedb.com/promote=1.3 --overwrite',
+    );
   });
 
   it('any suffix after the dot is a new request for the same revision', () => {
@@ -67,9 +71,17 @@ describe('action values', () => {
   it('a suffixed value naming another revision is ignored with a Warning, once', () => {
     const d = run(pausedAfterRetry, world, { spec, annotations: A('promote', '7.2') });
     expect(d.status.currentStepIndex).toBe(1);
-    expect(warnings(d).map((e) => e.message)).toEqual([
-      'promote=7.2 ignored: the current revision is 1',
-    ]);
+    const message =
+      'delivery.latticedb.com/promote=7.2 ignored: the current revision is 1; for it: ' +
+      'kubectl -n prod annotate release/latticedb delivery.latticedb.com/promote=1 --overwrite';
+    expect(warnings(d).map((e) => e.message)).toEqual([message]);
+    // Visible in status too, not only as an Event.
+    expect(d.status.actions?.lastIgnored).toEqual({
+      annotation: 'delivery.latticedb.com/promote',
+      value: '7.2',
+      message,
+      at: expect.any(String) as string,
+    });
     expect(warnings(run(next(d), world, { spec, annotations: A('promote', '7.2') }))).toEqual([]);
   });
 
@@ -124,7 +136,9 @@ describe('action values', () => {
     const waiting = run(retried, bgWorld, { spec: bg, annotations: A('approve', '1.2') });
     expect(waiting.action).toBeUndefined();
     expect(waiting.status.phase).toBe('AwaitingApproval');
-    expect(waiting.status.message).toBe('awaiting approval: annotate approve=1.3');
+    expect(waiting.status.message).toBe(
+      'awaiting approval: kubectl -n prod annotate release/latticedb delivery.latticedb.com/approve=1.3 --overwrite',
+    );
     const go = run(next(waiting), bgWorld, { spec: bg, annotations: A('approve', '1.3') });
     expect(go.status.actions?.approve).toBe('1.3');
     expect(go.action).toMatchObject({ type: 'setWeights' });

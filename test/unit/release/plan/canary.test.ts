@@ -101,7 +101,7 @@ describe('canary steps', () => {
     });
     expect(d.status).toMatchObject({
       currentStepIndex: 1,
-      step: '1/21',
+      step: '2/21',
       currentWeight: 5,
       stepStartedAt: iso(),
       nextStepAt: iso(60_000),
@@ -231,7 +231,7 @@ describe('canary steps', () => {
     expect(held.status).toMatchObject({
       phase: 'Paused',
       pause: { reason: 'StepPaused', since: iso() },
-      step: '1/3',
+      step: '2/3',
     });
     expect(held.status.conditions?.find((c) => c.type === 'Paused')).toMatchObject({
       status: 'True',

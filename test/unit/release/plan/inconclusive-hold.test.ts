@@ -80,7 +80,9 @@ describe('an inconclusive gate is measured again while it holds', () => {
     expect(d.status.analysis?.measurements).toHaveLength(2);
     expect(reasons(d).filter((r) => r === 'AnalysisInconclusive')).toHaveLength(1);
     expect(d.requeueAfterMs).toBe(MINUTE + 1);
-    expect(d.status.message).toMatch(/measuring again .*annotate promote=1 or abort=1/);
+    expect(d.status.message).toMatch(
+      /measuring again .*to go on anyway: kubectl -n prod annotate release\/latticedb delivery\.latticedb\.com\/promote=1 --overwrite; to stop: kubectl -n prod annotate release\/latticedb delivery\.latticedb\.com\/abort=1 --overwrite/,
+    );
     // The next reconcile (a minute later) measures the gate again.
     expect(observationNeeds(spec, next(d), OBJECT, 600_000).analysis?.step).toBe(0);
   });
@@ -134,7 +136,7 @@ describe('an inconclusive gate is measured again while it holds', () => {
     });
     expect(reasons(d).filter((r) => r === 'AnalysisFailed')).toHaveLength(1);
     expect(d.events.find((e) => e.reason === 'AnalysisFailed')?.message).toMatch(
-      /^analysis \(step 0\) failed: error-rate: Failed/,
+      /^analysis at step 1\/\d+ failed: error-rate: Failed, [0-9.]+ > [0-9.]+ \(failure condition\) \(1 failed, limit 0\)/,
     );
   });
 

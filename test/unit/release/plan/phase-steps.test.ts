@@ -89,8 +89,10 @@ describe('canary steps', () => {
     expect(canarySteps(canary, true)).toEqual([{ kind: 'setWeight', weight: 100 }]);
   });
 
-  it('displays steps done of steps in total', () => {
-    expect(stepDisplay(3, 7)).toBe('3/7');
+  it('displays the step in progress from 1, as messages count it, of steps in total', () => {
+    expect(stepDisplay(0, 7)).toBe('1/7');
+    expect(stepDisplay(3, 7)).toBe('4/7');
+    expect(stepDisplay(7, 7)).toBe('7/7');
     expect(stepDisplay(9, 7)).toBe('7/7');
   });
 });

@@ -182,7 +182,9 @@ describe('adoption and new revisions', () => {
     const d = run(status, {});
     expect(d.action).toBeUndefined();
     expect(d.status.revision?.number).toBe(2);
-    expect(d.status.message).toContain('annotate retry=2');
+    expect(d.status.message).toContain(
+      'kubectl -n prod annotate release/latticedb delivery.latticedb.com/retry=2 --overwrite',
+    );
   });
 
   it('a missing service stalls with ServiceNotFound and polls', () => {
@@ -193,6 +195,18 @@ describe('adoption and new revisions', () => {
       reason: 'ServiceNotFound',
     });
     expect(d.requeueAfterMs).toBe(5_000);
+    // The phase and its event say it is stopped, not waiting.
+    expect(d.status.phase).toBe('Degraded');
+    expect(d.status.history?.at(-1)).toMatchObject({ to: 'Degraded', reason: 'Degraded' });
+    expect(d.events).toContainEqual(
+      expect.objectContaining({ type: 'Warning', reason: 'Degraded' }),
+    );
+  });
+
+  it('a new Release whose service is missing is Degraded, not Pending', () => {
+    const d = run(undefined, { service: null });
+    expect(d.status.phase).toBe('Degraded');
+    expect(d.events.filter((e) => e.reason === 'Degraded').map((e) => e.type)).toEqual(['Warning']);
   });
 
   it('suspend observes and reports only', () => {
