@@ -389,6 +389,8 @@ describe('Release bad input', () => {
     expect(
       (service.taskSets ?? []).filter((t) => t.status !== 'DRAINING').map((t) => t.externalId),
     ).toEqual([s.canary.primaryExternalId]);
+  });
+
   it('a Release whose service is missing reads Degraded in kubectl get, announced by a Warning', async () => {
     const s = await seedWorld();
     const ns = await createTestNamespace('rel-degraded');
