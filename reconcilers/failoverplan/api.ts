@@ -300,7 +300,7 @@ export const FailoverStep = Type.Object({
   name: StringEnum(Object.values(FailoverStepName), { description: 'Which step.' }),
   startedAt: DateTime({ description: 'When the step began.' }),
   completedAt: Type.Optional(DateTime({ description: 'When it succeeded (or was skipped).' })),
-  outcome: StepOutcome,
+  outcome: described(StepOutcome, 'Running, Succeeded, Failed or Skipped.'),
   message: Type.Optional(
     Type.String({ maxLength: 1024, description: 'What the step did or waits for.' }),
   ),
@@ -406,7 +406,12 @@ export const FailoverPlanStatus = Type.Object({
         rtoSeconds: Type.Optional(
           Type.Integer({ minimum: 0, description: 'Measured: trigger → validated.' }),
         ),
-        steps: Type.Optional(Type.Array(FailoverStep, { maxItems: 20 })),
+        steps: Type.Optional(
+          Type.Array(FailoverStep, {
+            maxItems: 20,
+            description: 'Its steps in order, each with its times and outcome.',
+          }),
+        ),
       },
       { description: 'The latest failover or failback, with its steps.' },
     ),
@@ -423,9 +428,12 @@ export const FailoverPlanStatus = Type.Object({
         snapshots: Type.Optional(
           Type.Array(
             Type.Object({
-              id: Type.String({ maxLength: 255 }),
-              status: Type.String({ maxLength: 64 }),
-              createdAt: Type.Optional(DateTime()),
+              id: Type.String({ maxLength: 255, description: 'The DB snapshot identifier.' }),
+              status: Type.String({
+                maxLength: 64,
+                description: "RDS's status of the snapshot (available, creating, …).",
+              }),
+              createdAt: Type.Optional(DateTime({ description: 'When the snapshot was taken.' })),
             }),
             {
               maxItems: 10,

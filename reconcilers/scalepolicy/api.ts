@@ -385,10 +385,18 @@ export const ScalePolicyStatus = Type.Object({
   health: Type.Optional(
     Type.Object(
       {
-        checkedAt: DateTime(),
-        healthy: Type.Boolean(),
-        message: Type.String({ maxLength: 1024 }),
-        measurements: Type.Optional(Type.Array(MetricMeasurement, { maxItems: 10 })),
+        checkedAt: DateTime({ description: 'When the gate was evaluated.' }),
+        healthy: Type.Boolean({ description: 'Whether the next scale-down step may go ahead.' }),
+        message: Type.String({
+          maxLength: 1024,
+          description: 'Why (or why not), with the values.',
+        }),
+        measurements: Type.Optional(
+          Type.Array(MetricMeasurement, {
+            maxItems: 10,
+            description: 'The analysis metrics measured for the gate (scaleDown.analysis).',
+          }),
+        ),
       },
       { description: 'The last health gate before a scale-down step.' },
     ),
@@ -399,8 +407,12 @@ export const ScalePolicyStatus = Type.Object({
         registered: Type.Boolean({
           description: 'This object registered the scalable target (and deregisters it).',
         }),
-        minCapacity: Type.Optional(Type.Integer({ minimum: 0 })),
-        maxCapacity: Type.Optional(Type.Integer({ minimum: 0 })),
+        minCapacity: Type.Optional(
+          Type.Integer({ minimum: 0, description: 'The scalable target minimum last applied.' }),
+        ),
+        maxCapacity: Type.Optional(
+          Type.Integer({ minimum: 0, description: 'The scalable target maximum last applied.' }),
+        ),
         policies: Type.Optional(
           Type.Array(Type.String({ maxLength: 256 }), {
             maxItems: 30,
