@@ -12,7 +12,9 @@ import {
   AGE_COLUMN,
   API_GROUP,
   API_VERSION,
+  messageColumn,
   readyColumn,
+  reasonColumn,
   type CrdDefinition,
   type CustomObject,
   type KindDescriptor,
@@ -276,6 +278,8 @@ export const ScalePolicyPhase = {
   ScalingDown: 'ScalingDown',
   WaitingForTasks: 'WaitingForTasks',
   Suspended: 'Suspended',
+  /** Stalled: a person must act (service missing, tasks cannot be placed, InvalidSpec). */
+  Degraded: 'Degraded',
 } as const;
 export type ScalePolicyPhase = (typeof ScalePolicyPhase)[keyof typeof ScalePolicyPhase];
 export const ScalePolicyPhaseSchema = StringEnum(Object.values(ScalePolicyPhase));
@@ -456,6 +460,8 @@ export const scalePolicyCrd: CrdDefinition = {
     { name: 'Max', type: 'integer', jsonPath: '.spec.autoscaling.maxCapacity' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     readyColumn(),
+    reasonColumn(),
     AGE_COLUMN,
+    messageColumn(),
   ],
 };

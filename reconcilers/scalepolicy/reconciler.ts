@@ -1,7 +1,7 @@
 // The ScalePolicy handler: the kit's driver over this kind's observe, pure decide and act.
 import type { KindHandler } from '../../controller/index.js';
 import { reconcileWith } from '../shared/kit/index.js';
-import type { ScalePolicySpec } from './api.js';
+import { ScalePolicyPhase, type ScalePolicySpec } from './api.js';
 import { act, autoscalingFinalizer } from './act.js';
 import { observe } from './observe.js';
 import { decide, type ScalePolicyState, type Tuning } from './plan/index.js';
@@ -32,5 +32,6 @@ export function scalePolicyHandler(
       act: (action) => act(action, ports),
     }),
     finalizer: autoscalingFinalizer(ports),
+    stalledPhase: ScalePolicyPhase.Degraded,
   };
 }

@@ -260,7 +260,7 @@ function finish(
   const { now, tuning } = input;
   const told = transition(
     status.history,
-    situation.phase,
+    situation.state === 'Stalled' ? ScalePolicyPhase.Degraded : situation.phase,
     situation.reason,
     situation.message,
     now,
@@ -269,9 +269,11 @@ function finish(
       : 'Normal',
   );
   const release = inFlight(input.observed.releases);
+  // Stalled reads as stopped in PHASE too, never as a wait (WaitingForTasks beside Stalled=True).
+  const phase = situation.state === 'Stalled' ? ScalePolicyPhase.Degraded : situation.phase;
   const final: ScalePolicyState = {
     ...status,
-    phase: situation.phase,
+    phase,
     message: situation.message,
     history: told.history,
     conditions: conditionsFor(input, status, situation, release),

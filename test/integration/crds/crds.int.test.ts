@@ -306,7 +306,7 @@ describe('kubectl get shows the printer columns', () => {
     });
   });
 
-  it('scalepolicies: SERVICE DESIRED RUNNING MIN MAX PHASE READY AGE', async () => {
+  it('scalepolicies: SERVICE DESIRED RUNNING MIN MAX PHASE READY REASON AGE', async () => {
     const name = await withStatus('scalepolicy-gradual', {
       phase: 'ScalingDown',
       desired: 6,
@@ -331,9 +331,10 @@ describe('kubectl get shows the printer columns', () => {
       'MAX',
       'PHASE',
       'READY',
+      'REASON',
       'AGE',
     ]);
-    expect(row?.slice(0, 8)).toEqual([
+    expect(row?.slice(0, 9)).toEqual([
       name,
       'latticedb-service-production',
       '6',
@@ -342,6 +343,7 @@ describe('kubectl get shows the printer columns', () => {
       '10',
       'ScalingDown',
       'False',
+      'ScalingDown',
     ]);
   });
 

@@ -66,6 +66,7 @@ describe('ScalePolicy desired count', () => {
       'Stalled past the deadline',
     );
     expect(condition(stalled, 'Stalled')?.reason).toBe('PlacementFailed');
+    expect(stalled.phase).toBe('Degraded');
     expect(condition(stalled, 'Stalled')?.message).toContain(ecsWords);
 
     placement.running = undefined;

@@ -35,6 +35,8 @@ describe('ScalePolicy decide: desired count', () => {
     const d = b.step();
     expect(cond(d.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'PlacementFailed' });
     expect(cond(d.status, 'Stalled')?.message).toContain(words);
+    // PHASE says stopped, not a wait, beside Stalled=True.
+    expect(d.status.phase).toBe('Degraded');
     expect(d.requeueAfterMs).toBeLessThan(60_000);
   });
 
@@ -164,6 +166,7 @@ describe('ScalePolicy decide: desired count', () => {
     const d = b.step();
     expect(d.action).toBeUndefined();
     expect(cond(d.status, 'Stalled')).toMatchObject({ status: 'True', reason: 'ServiceNotFound' });
+    expect(d.status.phase).toBe('Degraded');
   });
 });
 
