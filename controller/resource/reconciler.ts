@@ -129,6 +129,14 @@ export class ResourceReconciler<Spec, Status extends BaseStatus> implements Reco
       if (changed && wasInvalid !== true)
         await w.emit([{ type: 'Warning', reason: Reason.InvalidSpec, message }]);
       await w.emit(outcome?.events);
+      // Validity can depend on status (a strategy change refused only while a revision is in
+      // flight): once what the handler did makes the spec valid, reconcile it normally at once,
+      // rather than at the resync, so phase and conditions stop saying InvalidSpec.
+      if (
+        outcome !== undefined &&
+        handler.validate({ ...w.obj, status: outcome.status }).length === 0
+      )
+        return requeueAfter(1);
       return outcome?.requeueAfterMs !== undefined && outcome.requeueAfterMs > 0
         ? requeueAfter(outcome.requeueAfterMs)
         : done;

@@ -219,6 +219,37 @@ describe('ResourceReconciler: status', () => {
 });
 
 describe('ResourceReconciler: validation', () => {
+  it('reconcileInvalid: reconciles again at once when what it did makes the spec valid', async () => {
+    // Valid only while nothing is in flight (as a strategy change is for a Release).
+    const validate = (obj: Widget) =>
+      obj.spec.replicas < 0 && obj.status?.phase === 'InFlight'
+        ? [{ field: 'spec.replicas', message: 'cannot change while in flight' }]
+        : [];
+    const reconcileInvalid = vi.fn((obj: Widget): Promise<Outcome<Status> | undefined> =>
+      Promise.resolve({ status: { ...obj.status, phase: 'Aborted' }, requeueAfterMs: 600_000 }),
+    );
+    const handler: KindHandler<Spec, Status> = {
+      validate,
+      reconcile: () => Promise.resolve({ status: { phase: 'InFlight' } }),
+      reconcileInvalid,
+    };
+    const h = harness(handler);
+    await h.reconcile();
+    h.kube.update(RES, { ...h.stored()!, spec: { replicas: -1 } });
+    expect(await h.reconcile()).toEqual(requeueAfter(1));
+    expect(reconcileInvalid).toHaveBeenCalledTimes(1);
+    expect(h.stored()!.status?.phase).toBe('Aborted');
+
+    // Still invalid after it acted: the handler's own requeue.
+    const stays = vi.fn((obj: Widget): Promise<Outcome<Status> | undefined> =>
+      Promise.resolve({ status: { ...obj.status, phase: 'InFlight' }, requeueAfterMs: 5_000 }),
+    );
+    const h2 = harness({ ...handler, reconcileInvalid: stays });
+    await h2.reconcile();
+    h2.kube.update(RES, { ...h2.stored()!, spec: { replicas: -1 } });
+    expect(await h2.reconcile()).toEqual(requeueAfter(5_000));
+  });
+
   it('sets InvalidSpec + Stalled naming every field, keeps history, does not call the handler, warns once', async () => {
     const handler = handlerReturning({ status: ready() });
     handler.validate = (obj) =>
