@@ -8,7 +8,7 @@ import type {
   KindHandler,
   Outcome,
 } from '../../controller/index.js';
-import type { FailoverPlanSpec } from './api.js';
+import { FailoverPlanPhase, type FailoverPlanSpec } from './api.js';
 import { act } from './act.js';
 import type { FailoverPlanMetrics } from './metrics.js';
 import { observe } from './observe.js';
@@ -23,6 +23,7 @@ export function failoverPlanHandler(
 ): KindHandler<FailoverPlanSpec, FailoverPlanState> {
   return {
     validate: (obj) => validateFailoverPlan(obj),
+    stalledPhase: FailoverPlanPhase.Degraded,
     reconcile: async (
       obj: CustomObject<FailoverPlanSpec, FailoverPlanState>,
       ctx: HandlerContext<FailoverPlanState>,

@@ -21,11 +21,11 @@ export const EXPECTED = {
   'release-spec-not-yet-observed': { kind: 'Release', argo: 'Progressing', flux: 'InProgress' },
   'flagrollout-holding': { kind: 'FlagRollout', argo: 'Progressing', flux: 'InProgress' },
   'flagrollout-paused': { kind: 'FlagRollout', argo: 'Suspended', flux: 'InProgress' },
-  'flagrollout-disabled': { kind: 'FlagRollout', argo: 'Suspended', flux: 'Current' },
+  'flagrollout-disabled': { kind: 'FlagRollout', argo: 'Degraded', flux: 'Failed' },
   'flagrollout-killed': { kind: 'FlagRollout', argo: 'Degraded', flux: 'InProgress' },
   'flagrollout-rolled-back': { kind: 'FlagRollout', argo: 'Degraded', flux: 'Failed' },
   'flagrollout-complete': { kind: 'FlagRollout', argo: 'Healthy', flux: 'Current' },
-  'failoverplan-not-implemented': { kind: 'FailoverPlan', argo: 'Degraded', flux: 'Failed' },
+  'failoverplan-standby-not-ready': { kind: 'FailoverPlan', argo: 'Degraded', flux: 'Failed' },
 } as const satisfies Record<string, ExpectedHealth>;
 
 export type FixtureName = keyof typeof EXPECTED;

@@ -504,9 +504,11 @@ function finish(
   wakeMs: number | undefined,
 ): Decision {
   const { now, tuning } = input;
+  // Stalled reads as stopped in PHASE too (never FailingOver beside a refused failover).
+  const phase = situation.state === 'Stalled' ? Phase.Degraded : situation.phase;
   const told = transition(
     status.history,
-    situation.phase,
+    phase,
     situation.reason,
     situation.message,
     now,
@@ -514,7 +516,7 @@ function finish(
   );
   const final: FailoverPlanState = {
     ...status,
-    phase: situation.phase,
+    phase,
     message: situation.message,
     history: told.history,
     conditions: conditionsFor(status, situation),

@@ -335,7 +335,7 @@ describe('FlagRollout: health in Argo CD and Flux, and the Argo CD actions', () 
 });
 
 describe('FailoverPlan: health in Argo CD and Flux, and the Argo CD actions', () => {
-  it('NotImplemented is Degraded; failover and failback change activeRegion and the controller observes them', async () => {
+  it('a plan whose standby is missing is Degraded; failover and failback change activeRegion and the controller observes them', async () => {
     const ns = await createTestNamespace('gitops-fp');
     controllers.push(startInProcessController(ns, setupFailoverPlan));
     await plans.create(ns, 'dr', {
@@ -353,7 +353,7 @@ describe('FailoverPlan: health in Argo CD and Flux, and the Argo CD actions', ()
       timeoutMs: 60_000,
       message: 'generation 1 observed',
     });
-    capture('failoverplan-not-implemented', await live(plans, ns, 'dr'));
+    capture('failoverplan-standby-not-ready', await live(plans, ns, 'dr'));
 
     await runAction('FailoverPlan', plans, ns, 'dr', 'failover');
     await plans.waitForStatus(ns, 'dr', (st) => st.observedGeneration === 2, {

@@ -74,7 +74,7 @@ describe('resource actions change only what they are for', () => {
       // enable/resume on a rollout that has the field at its default still write it explicitly
       if (Object.keys(patch).length > 0) expect(patch).toEqual({ spec });
     }
-    const plan = readFixture('failoverplan-not-implemented');
+    const plan = readFixture('failoverplan-standby-not-ready');
     expect(mergePatch(plan, argoAction('FailoverPlan', 'failover', plan))).toEqual({
       spec: { activeRegion: 'us-west-2' },
     });

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FailoverPlanKind } from '../../../reconcilers/failoverplan/api.js';
+import { FailoverPlanKind, type FailoverPlan } from '../../../reconcilers/failoverplan/api.js';
 import { setupFailoverPlan } from '../../../reconcilers/failoverplan/setup.js';
 import { createTestNamespace, testEnv } from '../../env/fixtures.js';
 import {
@@ -143,7 +143,8 @@ describe('kubectl-latticedb', () => {
   it('failover and failback a FailoverPlan', async () => {
     const ns = await createTestNamespace('plugin-fp');
     controllers.push(startInProcessController(ns, setupFailoverPlan));
-    await kindObjects(FailoverPlanKind).create(ns, 'dr', {
+    const plans = kindObjects<FailoverPlan>(FailoverPlanKind);
+    await plans.create(ns, 'dr', {
       primary: { region: 'us-east-1', cluster: 'prod', service: 'svc' },
       secondary: { region: 'us-west-2', cluster: 'prod-west', service: 'svc' },
       dns: {
@@ -154,11 +155,18 @@ describe('kubectl-latticedb', () => {
       },
       activeRegion: 'us-east-1',
     });
+    // First seen serving us-east-1; the failover is then a change the controller must act on.
+    await plans.waitForStatus(ns, 'dr', (st) => st.observedGeneration === 1, {
+      timeoutMs: 60_000,
+      message: 'generation 1 observed',
+    });
     const over = await plugin(ns, 'failover', 'dr');
     expect(over.code).toBe(0);
     expect(over.stdout).toMatch(/spec\.activeRegion us-east-1 → us-west-2 \(failover\)/);
     expect(over.stdout).toMatch(/the controller observed it/);
-    expect(over.stdout).toMatch(/Stalled: NotImplemented/);
+    // Refused: the standby region has no cluster (the plugin prints what the controller did).
+    expect(over.stdout).toMatch(/now Degraded — Failover to us-west-2 refused, target not ready/);
+    expect(over.stdout).toMatch(/Stalled: TargetNotReady /);
     const tree = await plugin(ns, 'get', 'fp', 'dr');
     expect(tree.stdout).toMatch(/spec: us-west-2/);
     const back = await plugin(ns, 'failback', 'dr');

@@ -25,7 +25,7 @@ describe('status verdict (for CI)', () => {
     ['release-spec-not-yet-observed', 'progressing'],
     ['flagrollout-complete', 'healthy'],
     ['flagrollout-rolled-back', 'failed'],
-    ['failoverplan-not-implemented', 'failed'],
+    ['failoverplan-standby-not-ready', 'failed'],
   ])('%s is %s', (name, state) => {
     expect(verdictOf(fixture(name)).state).toBe(state);
   });

@@ -1,6 +1,7 @@
--- Argo CD health of a latticedb FlagRollout: Degraded when rolled back, disabled by someone else,
--- killed by the kill switch or Stalled; Suspended while paused (spec.suspend) or disabled on
--- purpose (spec.enabled: false); Healthy when Ready (Complete); else Progressing.
+-- Argo CD health of a latticedb FlagRollout: Degraded when rolled back, killed by the kill switch
+-- or Stalled (which includes an emergency disable, spec.enabled: false, and a flag disabled by
+-- someone else: a person has to turn it back on); Suspended while paused (spec.suspend); Healthy
+-- when Ready (Complete); else Progressing.
 local hs = {}
 local function condition(t)
   if obj.status == nil or obj.status.conditions == nil then return nil end
