@@ -102,9 +102,14 @@ describe('a status patch that conflicts after a flag write', () => {
       expect(touches.count).toBe(3); // one write per step, each followed by a conflicting patch
       expect((await readRawFlag(env.redis, flag))?.hash.version).toBe('3');
       expect(status.flagVersion).toBe(3);
-      const history = (status.history ?? []).map((h) => h.reason);
-      // Phase transitions, as without conflicts (a step within one phase is an Event, not history).
-      expect(history).toEqual(['Holding', 'Ramping', 'Complete']);
+      const history = (status.history ?? []).map((h) => [h.reason, h.to]);
+      // As without conflicts: a line per step started, then the completion.
+      expect(history).toEqual([
+        ['StepStarted', 'Holding'],
+        ['StepStarted', 'Holding'],
+        ['StepStarted', 'Ramping'],
+        ['Complete', 'Complete'],
+      ]);
       const reasons = await waitFor(async () => {
         const list = await adminKubeConfig()
           .makeApiClient(CoreV1Api)
