@@ -235,8 +235,16 @@ export class ControllerProcess {
   }
 
   /** Log lines and other output that mention a 403 / Forbidden. */
+  /**
+   * Refusals the controller met: its warnings and errors (and any line with an error) that mention a
+   * 403. Debug lines that quote an object's status are left out: a status may well report someone
+   * else's 403 (a FlagRollout whose Secret the controller may not read, left by another test).
+   */
   forbidden(): string[] {
-    const all = [...this.lines.map((l) => JSON.stringify(l)), ...this.other];
+    const met = this.lines.filter(
+      (l) => ['warn', 'error', 'fatal'].includes(String(l.level)) || 'err' in l,
+    );
+    const all = [...met.map((l) => JSON.stringify(l)), ...this.other];
     return all.filter((l) => /forbidden|"code":403\b|\b403\b/i.test(l));
   }
 
