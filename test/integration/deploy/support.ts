@@ -242,7 +242,7 @@ export class ControllerProcess {
    */
   forbidden(): string[] {
     const met = this.lines.filter(
-      (l) => ['warn', 'error', 'fatal'].includes(String(l.level)) || 'err' in l,
+      (l) => ['warn', 'error', 'fatal'].includes(l.level) || 'err' in l,
     );
     const all = [...met.map((l) => JSON.stringify(l)), ...this.other];
     return all.filter((l) => /forbidden|"code":403\b|\b403\b/i.test(l));
