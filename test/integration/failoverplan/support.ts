@@ -23,17 +23,12 @@ import {
 import type { Tuning } from '../../../reconcilers/failoverplan/plan/index.js';
 import { setupFailoverPlanWith } from '../../../reconcilers/failoverplan/setup.js';
 import type { ServiceRef } from '../../../reconcilers/shared/ports/ecs.js';
-import {
-  startFaultProxy,
-  type FaultProxy,
-  type FaultProxyOptions,
-  type ProxiedCall,
-} from '../../env/fault-proxy.js';
+import type { FaultProxyOptions, ProxiedCall } from '../../env/fault-proxy.js';
 import { resetAws, testEnv } from '../../env/fixtures.js';
 import {
   installControllerCrd,
-  startInProcessController,
-  type RunningController,
+  startProxiedInProcessController,
+  type ProxiedController,
 } from '../../fixtures/in-process-controller.js';
 import { kindObjects } from '../../fixtures/kind-objects.js';
 import { motoClients } from '../../fixtures/moto/clients.js';
@@ -296,37 +291,18 @@ export function waitForPlan(
 export const condition = (status: FailoverPlanStatus, type: string) =>
   status.conditions?.find((c) => c.type === type);
 
-export interface ProxiedController {
-  readonly proxy: FaultProxy;
-  readonly controller: RunningController;
-  readonly calls: ProxiedCall[];
-  stop(): Promise<void>;
-}
+export type { ProxiedController };
 
-export async function startProxiedController(
+export function startProxiedController(
   namespace: string,
   tuning: Partial<Tuning> = {},
   proxyOptions: FaultProxyOptions = {},
 ): Promise<ProxiedController> {
-  const calls: ProxiedCall[] = [];
-  const proxy = await startFaultProxy(testEnv().awsEndpoint, {
-    ...proxyOptions,
-    onRequest: (c) => calls.push(c),
-  });
-  const controller = startInProcessController(
+  return startProxiedInProcessController(
     namespace,
     setupFailoverPlanWith({ afterActionMs: 100, pollMs: 300, resyncMs: 1_000, ...tuning }),
-    { awsEndpoint: proxy.endpoint },
+    proxyOptions,
   );
-  return {
-    proxy,
-    controller,
-    calls,
-    async stop() {
-      await controller.stop();
-      await proxy.stop();
-    },
-  };
 }
 
 /** Writes of one operation the controller made, in order. */

@@ -16,12 +16,12 @@ import {
 } from '../../../reconcilers/scalepolicy/api.js';
 import type { Tuning } from '../../../reconcilers/scalepolicy/plan/index.js';
 import { setupScalePolicyWith } from '../../../reconcilers/scalepolicy/setup.js';
-import { startFaultProxy, type FaultProxy, type ProxiedCall } from '../../env/fault-proxy.js';
+import type { ProxiedCall } from '../../env/fault-proxy.js';
 import { adminKubeConfig, resetAws, testEnv } from '../../env/fixtures.js';
 import {
   installControllerCrd,
-  startInProcessController,
-  type RunningController,
+  startProxiedInProcessController,
+  type ProxiedController,
 } from '../../fixtures/in-process-controller.js';
 import { kindObjects } from '../../fixtures/kind-objects.js';
 import { motoClients } from '../../fixtures/moto/clients.js';
@@ -72,35 +72,17 @@ export function waitForPolicy(
 export const condition = (status: ScalePolicyStatus, type: string) =>
   status.conditions?.find((c) => c.type === type);
 
-/** The controller for `namespace`, behind a fault proxy that logs every AWS call. */
-export interface ProxiedController {
-  readonly proxy: FaultProxy;
-  readonly controller: RunningController;
-  /** Every call the controller made, in order. */
-  readonly calls: ProxiedCall[];
-  stop(): Promise<void>;
-}
+export type { ProxiedController };
 
-export async function startProxiedController(
+/** The controller for `namespace`, behind a fault proxy that logs every AWS call. */
+export function startProxiedController(
   namespace: string,
   tuning: Partial<Tuning> = {},
 ): Promise<ProxiedController> {
-  const calls: ProxiedCall[] = [];
-  const proxy = await startFaultProxy(testEnv().awsEndpoint, { onRequest: (c) => calls.push(c) });
-  const controller = startInProcessController(
+  return startProxiedInProcessController(
     namespace,
     setupScalePolicyWith({ afterActionMs: 100, pollMs: 300, ...tuning }),
-    { awsEndpoint: proxy.endpoint },
   );
-  return {
-    proxy,
-    controller,
-    calls,
-    async stop() {
-      await controller.stop();
-      await proxy.stop();
-    },
-  };
 }
 
 /** The desiredCount values of the UpdateService calls made, in order. */
