@@ -624,6 +624,8 @@ export const ReleaseReason = {
   Pinned: 'Pinned',
   /** The revision's task definition runs another image (or environment/secrets) than it names. */
   TaskDefinitionMismatch: 'TaskDefinitionMismatch',
+  /** A task set another (deleted) Release left on the service: out of traffic, then deleted. */
+  LeftoverTaskSet: 'LeftoverTaskSet',
 } as const;
 export type ReleaseReason = (typeof ReleaseReason)[keyof typeof ReleaseReason];
 

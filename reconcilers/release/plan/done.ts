@@ -105,7 +105,7 @@ export function doneStage(d: Draft): StepResult {
   // Nothing of ours but the primary should outlive a finished revision (a crash mid-rollback can
   // leave one behind); a Frozen revision keeps its task set and never gets here.
   const stray = liveTaskSets(service).find(
-    (t) => t.status !== 'PRIMARY' && revisionOfTaskSet(t) !== undefined,
+    (t) => t.status !== 'PRIMARY' && revisionOfTaskSet(t, d.object.uid) !== undefined,
   );
   if (stray !== undefined)
     return deleteTaskSet(d, stray.arn, `deleting leftover task set ${stray.id}`);

@@ -49,10 +49,16 @@ export function snapshotIdFor(
   return `${prefix.slice(0, 200)}-r${revision.number}-${hash6}${attempt > 0 ? `-a${attempt}` : ''}`;
 }
 
-/** RunTask idempotency key (ECS startedBy: ≤ 128 of [A-Za-z0-9_-]): object UID, revision, attempt. */
+/**
+ * RunTask idempotency key: the owner (the Release's UID), revision and attempt. RunTask accepts
+ * 128 characters of [A-Za-z0-9/_-], but ListTasks — how the task is found again — and StartTask
+ * take at most 36, so the UID (36 characters alone) is shortened to its first 16 hex digits (64
+ * bits: another Release's task in the same cluster is not taken for ours): `ldb-<uid16>-r<N>
+ * [-a<attempt>]`, 21 characters plus the numbers.
+ */
 export function startedByFor(object: ObjectIdentity, revision: number, attempt: number): string {
-  const uid8 = object.uid.replace(/[^A-Za-z0-9]/g, '').slice(0, 8);
-  return `ldb-${uid8}-r${revision}${attempt > 0 ? `-a${attempt}` : ''}`;
+  const uid16 = object.uid.replace(/[^A-Za-z0-9]/g, '').slice(0, 16);
+  return `ldb-${uid16}-r${revision}${attempt > 0 ? `-a${attempt}` : ''}`;
 }
 
 const revisionOf = (d: Draft): Pick<Revision, 'number' | 'specHash'> =>

@@ -190,7 +190,7 @@ function serviceStable(d: Draft, service: ServiceState): Result {
 }
 
 const isOursOrRetiring = (d: Draft, ts: TaskSet): boolean =>
-  revisionOfTaskSet(ts) !== undefined || ts.arn === d.status.retiring?.taskSetArn;
+  revisionOfTaskSet(ts, d.object.uid) !== undefined || ts.arn === d.status.retiring?.taskSetArn;
 
 function capacityCheck(
   service: ServiceState,

@@ -8,7 +8,7 @@ import { nowIso, probe, progressed, type Draft, type StepResult } from './draft.
 import { rememberFlagLeftOn } from './flags-left-on.js';
 import { imageTag, note } from './history.js';
 import { beginRollback, failRevision } from './rollback-start.js';
-import { pairTargetGroup, primaryTaskSet, routingOf } from './world.js';
+import { leftoverTaskSets, pairTargetGroup, primaryTaskSet, routingOf } from './world.js';
 
 /** Task definitions we register carry this tag: a crash after RegisterTaskDefinition reuses it. */
 export const SPEC_HASH_TAG = 'latticedb.com/spec-hash';
@@ -175,7 +175,13 @@ export function adopt(d: Draft): StepResult {
       taskDefinitionArn: base.arn,
       ...(primary === undefined ? {} : { taskSetArn: primary.arn }),
     };
-    if (container !== undefined && describes(d.spec, container)) {
+    // A task set another Release left (deleted mid-canary) may still take traffic: the service
+    // does not run only what the spec describes, so a revision starts, whose Cleanup removes it.
+    if (
+      container !== undefined &&
+      describes(d.spec, container) &&
+      leftoverTaskSets(d, service).length === 0
+    ) {
       const adopted = { ...stable, number: 1, specHash: specHash(d.spec) };
       d.status.revision = adopted;
       d.status.stableRevision = adopted;
@@ -189,7 +195,15 @@ export function adopt(d: Draft): StepResult {
     d.status.stableRevision = stable;
     d.status.stableHistory = [stable];
   }
-  return startRevision(d, fromSpec(d.spec), 'NewRevision', 'first release of this service');
+  const leftover = leftoverTaskSets(d, service)[0];
+  return startRevision(
+    d,
+    fromSpec(d.spec),
+    'NewRevision',
+    leftover === undefined
+      ? 'first release of this service'
+      : `first release of this service (task set ${leftover.id}, left by another Release, is removed first)`,
+  );
 }
 
 const fromSpec = (spec: ReleaseSpec): Omit<Revision, 'number'> => ({

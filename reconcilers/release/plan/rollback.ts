@@ -99,7 +99,7 @@ function undoTaskSets(d: Draft): StepResult | undefined {
   }
   const n = d.status.revision?.number;
   const own = liveTaskSets(service).find(
-    (ts) => revisionOfTaskSet(ts) === n && ts.status !== 'PRIMARY',
+    (ts) => revisionOfTaskSet(ts, d.object.uid) === n && ts.status !== 'PRIMARY',
   );
   if (own !== undefined)
     return deleteTaskSet(d, own.arn, `rolling back: deleting task set ${own.id}`);

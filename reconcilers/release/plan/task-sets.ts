@@ -13,10 +13,12 @@ import type { Action } from './types.js';
 import {
   externalIdFor,
   isTaskSetStable,
+  leftoverTaskSets,
   liveTaskSets,
   pairTargetGroup,
   primaryTaskSet,
   revisionTaskSet,
+  taskSetOrigin,
   rolesOf,
   routingOf,
   serviceRef,
@@ -28,8 +30,10 @@ import {
 } from './world.js';
 
 /**
- * Before a revision: the stable task set takes all traffic and our leftovers (a superseded
- * revision's task set after a crash, the retiring blue) are deleted, one per reconcile.
+ * Before a revision: the stable task set takes all traffic and leftovers are deleted, one per
+ * reconcile — ours (a superseded revision's task set after a crash, the retiring blue) and those a
+ * deleted Release left on the service (another UID in the externalId), each told by a Warning
+ * Event naming it. Only then does the revision start, from its first step.
  */
 export function cleanupStage(d: Draft): StepResult {
   const routing = routingOf(d.spec);
@@ -42,6 +46,7 @@ export function cleanupStage(d: Draft): StepResult {
   if (roles === undefined || weights === undefined) return probe('the listener weights');
   // Replaying this revision's own start (its task set exists): its traffic is left as it is.
   const replay = revisionTaskSet(d, service) !== undefined;
+  const leftover = leftoverTaskSets(d, service)[0];
   if (
     !replay &&
     shareOf(weights, roles.stableTg) !== 100 &&
@@ -51,7 +56,23 @@ export function cleanupStage(d: Draft): StepResult {
       d,
       routing.listenerArn,
       splitWeights(roles.stableTg, roles.newTg, 0),
-      'all traffic back to stable before the revision starts',
+      leftover === undefined
+        ? 'all traffic back to stable before the revision starts'
+        : `all traffic back to stable before the revision starts: task set ${leftover.id} (${leftover.externalId ?? ''}) was left by another Release`,
+    );
+  }
+  if (leftover !== undefined) {
+    const owner = taskSetOrigin(leftover)?.uid;
+    note(
+      d,
+      'Warning',
+      ReleaseReason.LeftoverTaskSet,
+      `task set ${leftover.id} (${leftover.externalId ?? ''}) was left by ${owner === undefined ? 'a Release of an earlier controller version' : `another Release (uid ${owner}) that no longer exists`}: it has no traffic; deleting it before revision ${d.status.revision?.number ?? 0} starts`,
+    );
+    return deleteTaskSet(
+      d,
+      leftover.arn,
+      `deleting leftover task set ${leftover.id} (${leftover.externalId ?? ''}) of another Release`,
     );
   }
   const stray = strayTaskSets(d, service)[0];
@@ -92,7 +113,7 @@ export function ensureTaskSet(
     const action: Action = {
       type: 'createTaskSet',
       ref: serviceRef(d.spec),
-      externalId: externalIdFor(revision.number, role),
+      externalId: externalIdFor(d.object.uid, revision.number, role),
       taskDefinitionArn: revision.taskDefinitionArn,
       ...(binding === undefined
         ? {}

@@ -1,22 +1,60 @@
 // Reading the observed ECS/ELB world in the Release's terms: which task set is stable, which one
 // belongs to the revision, which target group plays which role, whether weights are as wanted.
-// Task sets are recognised by their externalId `ldb-r<revision>-<role>`, so a task set created
-// just before a crash is found again instead of created twice.
+// Task sets are recognised by their externalId `ldb-<uid>-r<revision>-<role>` (the owning
+// Release's UID first), so a task set created just before a crash is found again instead of
+// created twice, and one left by another Release is never taken for ours.
 import type { ServiceRef, ServiceState, TaskSet } from '../../shared/ports/ecs.js';
 import type { TargetGroupWeight } from '../../shared/ports/traffic.js';
 import type { ReleaseSpec } from '../api.js';
 import type { Draft } from './draft.js';
 
-/** Only what we create: `ldb-r<revision>-canary|green` (a look-alike such as `ldb-r1-blue` is not ours). */
-const OURS = /^ldb-r(\d+)-(?:canary|green)$/;
+/**
+ * What we create: `ldb-<uid>-r<revision>-canary|green`, the owning Release's UID first (a
+ * look-alike such as `ldb-<uid>-r1-blue` is not ours). ECS documents no length limit for
+ * externalId (it becomes the Cloud Map attribute ECS_TASK_SET_EXTERNAL_ID, values ≤ 1024); a
+ * Kubernetes UID is 36 characters of [0-9a-f-], so the id stays under 70 characters. moto stores it
+ * unchecked. The greedy owner group takes everything up to the last `-r<N>-<role>`.
+ */
+const OURS = /^ldb-([A-Za-z0-9-]+)-r(\d+)-(canary|green)$/;
+/** What controllers before owner-carrying ids created: `ldb-r<revision>-<role>`, owner unknown. */
+const LEGACY = /^ldb-r(\d+)-(?:canary|green)$/;
 
-export const externalIdFor = (revision: number, role: 'canary' | 'green'): string =>
-  `ldb-r${revision}-${role}`;
+export const externalIdFor = (uid: string, revision: number, role: 'canary' | 'green'): string =>
+  `ldb-${uid}-r${revision}-${role}`;
 
-export const revisionOfTaskSet = (ts: TaskSet): number | undefined => {
-  const m = OURS.exec(ts.externalId ?? '');
-  return m === null ? undefined : Number(m[1]);
+/**
+ * Who made the task set, if a Release did: its owner's UID (undefined for an id made before ids
+ * carried the owner) and the revision. Undefined: not made by a Release (the seed's primary, …).
+ */
+export function taskSetOrigin(
+  ts: TaskSet,
+): { readonly uid: string | undefined; readonly revision: number } | undefined {
+  const id = ts.externalId ?? '';
+  const legacy = LEGACY.exec(id);
+  if (legacy !== null) return { uid: undefined, revision: Number(legacy[1]) };
+  const m = OURS.exec(id);
+  return m === null ? undefined : { uid: m[1], revision: Number(m[2]) };
+}
+
+/** The revision of a task set this Release (`uid`) made; undefined for any other task set. */
+export const revisionOfTaskSet = (ts: TaskSet, uid: string): number | undefined => {
+  const origin = taskSetOrigin(ts);
+  return origin !== undefined && origin.uid === uid ? origin.revision : undefined;
 };
+
+/**
+ * Task sets another Release made (another UID, or an id without owner from before ids carried
+ * one) that are live and not primary: left by a deleted Release. Only the Release that claims the
+ * service gets here (plan/claim.ts), so they are nobody's: Cleanup takes traffic back to stable and
+ * deletes them, saying so. The primary is never one: it serves the stable revision.
+ */
+export function leftoverTaskSets(d: Draft, service: ServiceState): TaskSet[] {
+  return liveTaskSets(service).filter((ts) => {
+    if (ts.status === 'PRIMARY' || ts.arn === d.status.revision?.taskSetArn) return false;
+    const origin = taskSetOrigin(ts);
+    return origin !== undefined && origin.uid !== d.object.uid;
+  });
+}
 
 export const serviceRef = (spec: ReleaseSpec): ServiceRef => ({
   region: spec.target.region,
@@ -54,9 +92,9 @@ export function isTaskSetStable(ts: TaskSet): boolean {
 /**
  * The revision's task set: its own (by externalId, or as recorded), or the retiring one when it
  * runs the same task definition — a rollback inside blue/green's scaleDownDelay reuses blue. One
- * found by externalId is the revision's only when it runs the revision's task definition: a task
- * set of the same name left by another Release (deleted mid-canary, re-created with another image,
- * its revisions counting from 1 again) is a leftover, never adopted.
+ * found by externalId is the revision's only when its owner is this Release (the UID in the id)
+ * and it runs the revision's task definition: a task set left by another Release (deleted
+ * mid-canary and re-created, its revisions counting from 1 again) is a leftover, never adopted.
  */
 export function revisionTaskSet(d: Draft, service: ServiceState): TaskSet | undefined {
   const revision = d.status.revision;
@@ -64,7 +102,7 @@ export function revisionTaskSet(d: Draft, service: ServiceState): TaskSet | unde
   const live = liveTaskSets(service);
   const own = live.find(
     (ts) =>
-      revisionOfTaskSet(ts) === revision.number &&
+      revisionOfTaskSet(ts, d.object.uid) === revision.number &&
       revision.taskDefinitionArn !== undefined &&
       ts.taskDefinitionArn === revision.taskDefinitionArn,
   );
@@ -88,7 +126,8 @@ export function strayTaskSets(d: Draft, service: ServiceState): TaskSet[] {
     (ts) =>
       ts.status !== 'PRIMARY' &&
       ts.arn !== mine?.arn &&
-      (revisionOfTaskSet(ts) !== undefined || ts.arn === d.status.retiring?.taskSetArn),
+      (revisionOfTaskSet(ts, d.object.uid) !== undefined ||
+        ts.arn === d.status.retiring?.taskSetArn),
   );
 }
 

@@ -16,6 +16,8 @@ import {
   startController,
   waitForRelease,
   type RunningController,
+  taskSetId,
+  isTaskSetId,
 } from './support.js';
 import {
   blueGreenSpec,
@@ -90,7 +92,7 @@ describe('Release blue/green on moto', () => {
       expect(await view?.weights()).toEqual({ blue: 100, green: 0 });
       expect(await listenerShares(s, testListener)).toEqual({ blue: 0, green: 100 });
       const sets = await view?.taskSets();
-      expect(sets?.find((t) => t.externalId === 'ldb-r1-green')).toMatchObject({
+      expect(sets?.find((t) => isTaskSetId(t.externalId, 1, 'green'))).toMatchObject({
         status: 'ACTIVE',
         scale: 100,
         targetGroups: [s.alb.greenTargetGroupArn],
@@ -110,7 +112,7 @@ describe('Release blue/green on moto', () => {
     expect(switched.smoke).toMatchObject({ phase: 'PostPromotion' });
     expect(target.hits()).toBeGreaterThanOrEqual(2);
     expect(await view.weights()).toEqual({ blue: 0, green: 100 });
-    const green = (await view.taskSets()).find((t) => t.externalId === 'ldb-r1-green');
+    const green = (await view.taskSets()).find((t) => isTaskSetId(t.externalId, 1, 'green'));
     expect(green?.status).toBe('PRIMARY');
     expect(await view.primaryTaskSetArn()).toBe(green?.arn);
     expect(await view.image(green?.taskDefinition ?? '', s.containerName)).toBe(
@@ -129,7 +131,7 @@ describe('Release blue/green on moto', () => {
     expect(cleared.phase).toBe('Healthy');
     const sets = await view.taskSets();
     expect(sets).toHaveLength(1);
-    expect(sets[0]).toMatchObject({ externalId: 'ldb-r1-green', status: 'PRIMARY' });
+    expect(sets[0]).toMatchObject({ externalId: taskSetId(1, 'green'), status: 'PRIMARY' });
   });
 
   it('switches on its own with approval Auto', async () => {
@@ -154,7 +156,7 @@ describe('Release blue/green on moto', () => {
     expect(healthy.actions?.approve).toBeUndefined();
     expect(await view.weights()).toEqual({ blue: 0, green: 100 });
     const sets = await view.taskSets();
-    expect(sets.find((t) => t.status === 'PRIMARY')?.externalId).toBe('ldb-r1-green');
+    expect(sets.find((t) => t.status === 'PRIMARY')?.externalId).toEqual(taskSetId(1, 'green'));
     // The default scaleDownDelay (1h) keeps blue up.
     expect(sets.find((t) => t.arn === s.canary.primaryTaskSetArn)?.status).toBe('ACTIVE');
     expect(healthy.retiring?.taskSetArn).toBe(s.canary.primaryTaskSetArn);
@@ -261,7 +263,7 @@ describe('Release blue/green on moto', () => {
     await createRelease(ns, 'ldb', blueGreenSpec(s, { approval: 'Auto' }));
     const first = await waitForRelease(ns, 'ldb', (st) => st.phase === 'Healthy', 'revision 1');
     expect(first.retiring?.taskSetArn).toBe(s.canary.primaryTaskSetArn);
-    const green = (await view.taskSets()).find((t) => t.externalId === 'ldb-r1-green');
+    const green = (await view.taskSets()).find((t) => isTaskSetId(t.externalId, 1, 'green'));
 
     await annotateRelease(ns, 'ldb', 'rollback', '1');
     const back = await waitForRelease(

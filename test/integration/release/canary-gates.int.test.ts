@@ -22,6 +22,8 @@ import {
   startController,
   waitForRelease,
   type RunningController,
+  taskSetId,
+  isTaskSetId,
 } from './support.js';
 import {
   canarySpec,
@@ -134,7 +136,7 @@ describe('Release canary gates and operator actions', () => {
     );
     expect(await moto.weights()).toEqual({ blue: 0, green: 100 });
     const primary = (await moto.taskSets()).find((t) => t.status === 'PRIMARY');
-    expect(primary?.externalId).toBe('ldb-r1-canary');
+    expect(primary?.externalId).toEqual(taskSetId(1, 'canary'));
   });
 
   it('measures on while holding: good metrics resume the canary without promote', async () => {
@@ -265,7 +267,7 @@ describe('Release canary gates and operator actions', () => {
     await waitForRelease(ns, 'ldb', pausedAt(20), 'the canary paused at 20 %');
     expect(await view.weights()).toEqual({ blue: 80, green: 20 });
     expect((await view.taskSets()).map((t) => t.externalId).sort()).toEqual([
-      'ldb-r1-canary',
+      taskSetId(1, 'canary'),
       s.canary.primaryExternalId,
     ]);
     await annotateRelease(ns, 'ldb', 'promote', '1');
@@ -300,7 +302,9 @@ describe('Release canary gates and operator actions', () => {
       `paused at step ${String((again.currentStepIndex ?? 0) + 1)} until promoted: kubectl -n ${ns} annotate release/ldb delivery.latticedb.com/promote=1.2 --overwrite`,
     );
     expect(await view.weights()).toEqual({ blue: 80, green: 20 });
-    expect((await view.taskSets()).filter((t) => t.externalId === 'ldb-r1-canary')).toHaveLength(1);
+    expect(
+      (await view.taskSets()).filter((t) => isTaskSetId(t.externalId, 1, 'canary')),
+    ).toHaveLength(1);
 
     // promote=1 was handled before the abort: the same value does nothing; 1.2 is a new request.
     await annotateRelease(ns, 'ldb', 'promote', '1');
@@ -323,7 +327,7 @@ describe('Release canary gates and operator actions', () => {
     );
     const sets = await view.taskSets();
     expect(sets).toHaveLength(1);
-    expect(sets[0]).toMatchObject({ status: 'PRIMARY', externalId: 'ldb-r1-canary' });
+    expect(sets[0]).toMatchObject({ status: 'PRIMARY', externalId: taskSetId(1, 'canary') });
     expect(await view.image(sets[0]?.taskDefinition ?? '', s.containerName)).toBe(
       imageOf(s, NEW_TAG),
     );

@@ -15,6 +15,8 @@ import {
   startController,
   waitForRelease,
   type RunningController,
+  taskSetId,
+  isTaskSetId,
 } from './support.js';
 import { canarySpec as canaryReleaseSpec, seedWorld } from './scenario.js';
 
@@ -62,7 +64,7 @@ describe('Release canary on moto', () => {
       expect(weights.blue + weights.green).toBe(100);
       if (greens.at(-1) !== weights.green) greens.push(weights.green);
       maxTaskSets = Math.max(maxTaskSets, sets.length);
-      const canary = sets.find((t) => t.externalId === 'ldb-r1-canary');
+      const canary = sets.find((t) => isTaskSetId(t.externalId, 1, 'canary'));
       if (weights.green > 0) {
         // Traffic only ever reaches a canary task set in the green group, scaled at least as far.
         expect(canary).toMatchObject({ targetGroups: [s.alb.greenTargetGroupArn] });
@@ -83,7 +85,7 @@ describe('Release canary on moto', () => {
     expect(sets).toHaveLength(1);
     expect(sets[0]).toMatchObject({
       status: 'PRIMARY',
-      externalId: 'ldb-r1-canary',
+      externalId: taskSetId(1, 'canary'),
       targetGroups: [s.alb.greenTargetGroupArn],
     });
     expect(await view.image(sets[0]!.taskDefinition, s.containerName)).toBe(s.ecr.images['2.2.0']);

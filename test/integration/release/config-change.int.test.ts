@@ -12,6 +12,7 @@ import {
   startController,
   waitForRelease,
   type RunningController,
+  taskSetId,
 } from './support.js';
 import {
   blueGreenSpec,
@@ -107,7 +108,7 @@ describe('Release configuration changes', () => {
     const afterConfig = await view.taskSets();
     expect(afterConfig).toHaveLength(1);
     expect(afterConfig[0]).toMatchObject({
-      externalId: 'ldb-r2-green',
+      externalId: taskSetId(2, 'green'),
       status: 'PRIMARY',
       taskDefinition: td2,
     });
@@ -130,7 +131,7 @@ describe('Release configuration changes', () => {
     const afterRestart = await view.taskSets();
     expect(afterRestart).toHaveLength(1);
     expect(afterRestart[0]).toMatchObject({
-      externalId: 'ldb-r3-green',
+      externalId: taskSetId(3, 'green'),
       status: 'PRIMARY',
       taskDefinition: td3,
     });

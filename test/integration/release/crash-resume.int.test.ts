@@ -25,6 +25,7 @@ import {
   motoClients,
   MotoView,
   waitForRelease,
+  taskSetId,
 } from './support.js';
 import {
   CallLog,
@@ -472,7 +473,9 @@ async function expectUndone(
     rollback: { outcome },
   });
   expect(status.deploymentLog?.map((e) => [e.revision, e.outcome])).toEqual([[1, outcome]]);
-  expect(log.of('CreateTaskSet').map((c) => jsonBody(c).externalId)).toEqual(['ldb-r1-canary']);
+  expect(log.of('CreateTaskSet').map((c) => jsonBody(c).externalId)).toEqual([
+    taskSetId(1, 'canary'),
+  ]);
   expect(log.of('DeleteTaskSet')).toHaveLength(1);
   expect(productionGreenWeights(log, s)).toEqual(greens);
   const sets = await view?.taskSets();
@@ -536,10 +539,10 @@ async function expectCompletedOnce(
   expectConsistentStatus(status, s);
   switch (strategy) {
     case 'canary':
-      await expectTaskSetsAndWeights(s, status, 'ldb-r1-canary', CANARY_GREEN_WEIGHTS);
+      await expectTaskSetsAndWeights(s, status, taskSetId(1, 'canary'), CANARY_GREEN_WEIGHTS);
       break;
     case 'blueGreen': {
-      await expectTaskSetsAndWeights(s, status, 'ldb-r1-green', [100]);
+      await expectTaskSetsAndWeights(s, status, taskSetId(1, 'green'), [100]);
       const test = log
         .of('ModifyListener')
         .map(listenerWeights)

@@ -1,6 +1,7 @@
 // Release integration helpers: the controller in-process (the real Manager with the real Release
 // setup on moto and the test Redis), Release objects on the real apiserver, and direct reads of
 // what moto holds (listener weights, task sets, task definitions).
+import { expect } from 'vitest';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeTaskDefinitionCommand,
@@ -198,3 +199,17 @@ export function errorRateAnalysis(release: string): NonNullable<ReleaseSpec['ana
     ],
   };
 }
+
+/**
+ * The externalId of revision `n`'s task set, `ldb-<uid>-r<n>-<role>`, as a matcher (any owner
+ * UID: each test has one Release per service; recreate.int.test.ts checks the owner itself).
+ */
+export const taskSetId = (n: number, role: 'canary' | 'green'): string =>
+  expect.stringMatching(new RegExp(`^ldb-[0-9a-f-]{36}-r${n}-${role}$`)) as unknown as string;
+
+/** The task set's externalId is revision `n`'s, made by a Release. */
+export const isTaskSetId = (
+  externalId: string | undefined,
+  n: number,
+  role: 'canary' | 'green',
+): boolean => new RegExp(`^ldb-[0-9a-f-]{36}-r${n}-${role}$`).test(externalId ?? '');

@@ -7,7 +7,7 @@ import type { ReleaseStatus } from '../../../reconcilers/release/api.js';
 import { createTestNamespace } from '../../env/fixtures.js';
 import type { SeededLatticeDb } from '../../fixtures/moto/seed.js';
 import type { ControllerProcess } from '../deploy/support.js';
-import { createRelease, MotoView, waitForRelease } from './support.js';
+import { createRelease, MotoView, waitForRelease, taskSetId } from './support.js';
 import {
   CallLog,
   canarySpec,
@@ -73,7 +73,9 @@ function expectSameOutcome(run: Run): void {
   });
   expect(run.status.deploymentLog?.map((e) => e.outcome)).toEqual(['Succeeded']);
   // Only calls that reached moto count: a throttled call changed nothing.
-  expect(log.of('CreateTaskSet').map((c) => jsonBody(c).externalId)).toEqual(['ldb-r1-canary']);
+  expect(log.of('CreateTaskSet').map((c) => jsonBody(c).externalId)).toEqual([
+    taskSetId(1, 'canary'),
+  ]);
   expect(log.of('RegisterTaskDefinition')).toHaveLength(1);
   expect(productionGreenWeights(log, run.s)).toEqual([20, 50, 100]);
 }
@@ -93,7 +95,9 @@ describe('a canary release under throttling', () => {
     const view = new MotoView(throttled.s);
     try {
       const sets = await view.taskSets();
-      expect(sets.map((t) => [t.externalId, t.status])).toEqual([['ldb-r1-canary', 'PRIMARY']]);
+      expect(sets.map((t) => [t.externalId, t.status])).toEqual([
+        [taskSetId(1, 'canary'), 'PRIMARY'],
+      ]);
       expect(await view.weights()).toEqual({ blue: 0, green: 100 });
     } finally {
       view.destroy();

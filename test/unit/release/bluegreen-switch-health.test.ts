@@ -4,14 +4,14 @@
 // running its tasks (a canary's promotion already checked this).
 import { describe, expect, it } from 'vitest';
 import { Harness } from './support/harness.js';
-import { blueGreenSpec, REF, World } from './support/world.js';
+import { blueGreenSpec, REF, World, taskSetId } from './support/world.js';
 
 describe('blue/green switch', () => {
   it('waits while green is not stable after the approval, then switches', async () => {
     const world = new World({ kind: 'canary' });
     const h = new Harness(world, blueGreenSpec());
     await h.until((x) => x.status.phase === 'AwaitingApproval');
-    const green = world.ecs.taskSets(REF).find((t) => t.externalId === 'ldb-r1-green')!;
+    const green = world.ecs.taskSets(REF).find((t) => t.externalId === taskSetId(1, 'green'))!;
     world.ecs.patchTaskSet(REF, green.arn, { stabilityStatus: 'STABILIZING', runningCount: 0 });
     world.clock.advance(3_600_000);
     h.annotate('approve', 1);
@@ -36,7 +36,7 @@ describe('blue/green switch', () => {
     const world = new World({ kind: 'canary' });
     const h = new Harness(world, { ...blueGreenSpec(), progressDeadline: '5m' });
     await h.until((x) => x.status.phase === 'AwaitingApproval');
-    const green = world.ecs.taskSets(REF).find((t) => t.externalId === 'ldb-r1-green')!;
+    const green = world.ecs.taskSets(REF).find((t) => t.externalId === taskSetId(1, 'green'))!;
     world.ecs.patchTaskSet(REF, green.arn, { stabilityStatus: 'STABILIZING', runningCount: 0 });
     h.annotate('approve', 1);
     await h.until((x) => x.status.stage === 'Done');

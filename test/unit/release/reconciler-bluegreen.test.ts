@@ -2,7 +2,16 @@
 // blue kept for scaleDownDelay and the instant rollback inside that window, crash replay.
 import { describe, expect, it } from 'vitest';
 import { Harness } from './support/harness.js';
-import { blueGreenSpec, image, REF, TEST_LISTENER, TG_A, TG_B, World } from './support/world.js';
+import {
+  blueGreenSpec,
+  image,
+  REF,
+  TEST_LISTENER,
+  TG_A,
+  TG_B,
+  World,
+  taskSetId,
+} from './support/world.js';
 
 const healthy = (n: number) => (h: Harness) =>
   h.status.phase === 'Healthy' && h.status.revision?.number === n;
@@ -14,7 +23,9 @@ describe('blue/green', () => {
     await h.until((x) => x.status.phase === 'AwaitingApproval');
     expect(await world.weights()).toEqual({ A: 100, B: 0 });
     expect(await world.weights(TEST_LISTENER)).toEqual({ A: 0, B: 100 });
-    expect(world.ecs.taskSets(REF).find((t) => t.externalId === 'ldb-r1-green')).toMatchObject({
+    expect(
+      world.ecs.taskSets(REF).find((t) => t.externalId === taskSetId(1, 'green')),
+    ).toMatchObject({
       scalePercent: 100,
       targetGroupArns: [TG_B],
     });
@@ -30,7 +41,7 @@ describe('blue/green', () => {
     expect(h.weightCalls).toEqual([100]);
     expect(await world.weights()).toEqual({ A: 0, B: 100 });
     const sets = world.ecs.taskSets(REF);
-    expect(sets.find((t) => t.status === 'PRIMARY')?.externalId).toBe('ldb-r1-green');
+    expect(sets.find((t) => t.status === 'PRIMARY')?.externalId).toBe(taskSetId(1, 'green'));
     expect(sets).toHaveLength(2); // blue stays up for scaleDownDelay
     expect(h.status.retiring).toBeDefined();
     world.clock.advance(10 * 60_000);
@@ -103,7 +114,7 @@ describe('blue/green', () => {
       expect(world.ecs.log.count('createTaskSet')).toBe(1);
       expect(h.weightCalls).toEqual([100]);
       expect(world.ecs.taskSets(REF)).toMatchObject([
-        { status: 'PRIMARY', externalId: 'ldb-r1-green' },
+        { status: 'PRIMARY', externalId: taskSetId(1, 'green') },
       ]);
     },
   );

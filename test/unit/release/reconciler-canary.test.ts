@@ -2,7 +2,16 @@
 // rollback on bad metrics, hold on missing metrics, operator abort / promote / rollback.
 import { describe, expect, it } from 'vitest';
 import { Harness } from './support/harness.js';
-import { canarySpec, ERROR_RATE_CHECK, image, REF, TG_A, TG_B, World } from './support/world.js';
+import {
+  canarySpec,
+  ERROR_RATE_CHECK,
+  image,
+  REF,
+  TG_A,
+  TG_B,
+  World,
+  taskSetId,
+} from './support/world.js';
 
 const SHORTHAND = [5, 15, 25, 35, 45, 55, 65, 75, 85, 95, 100];
 
@@ -30,7 +39,7 @@ describe('canary', () => {
     expect(sets).toHaveLength(1);
     expect(sets[0]).toMatchObject({
       status: 'PRIMARY',
-      externalId: 'ldb-r1-canary',
+      externalId: taskSetId(1, 'canary'),
       targetGroupArns: [TG_B],
     });
     const td = await world.ecs.describeTaskDefinition('us-east-1', sets[0]!.taskDefinitionArn);
@@ -57,8 +66,7 @@ describe('canary', () => {
         (x) => {
           maxOurs = Math.max(
             maxOurs,
-            world.ecs.taskSets(REF).filter((t) => t.externalId?.startsWith('ldb-r') === true)
-              .length,
+            world.ecs.taskSets(REF).filter((t) => t.externalId?.startsWith('ldb-') === true).length,
           );
           return healthy(1)(x);
         },
@@ -85,7 +93,7 @@ describe('canary', () => {
     expect(h.weightCalls).toEqual(SHORTHAND);
     expect(await world.weights()).toEqual({ A: 100, B: 0 });
     expect(world.ecs.taskSets(REF)).toMatchObject([
-      { status: 'PRIMARY', externalId: 'ldb-r2-canary', targetGroupArns: [TG_A] },
+      { status: 'PRIMARY', externalId: taskSetId(2, 'canary'), targetGroupArns: [TG_A] },
     ]);
   });
 
@@ -192,7 +200,7 @@ describe('canary', () => {
       [2, 'Succeeded'],
     ]);
     expect(world.ecs.taskSets(REF)).toMatchObject([
-      { externalId: 'ldb-r2-canary', status: 'PRIMARY' },
+      { externalId: taskSetId(2, 'canary'), status: 'PRIMARY' },
     ]);
   });
 

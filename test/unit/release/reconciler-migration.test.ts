@@ -60,7 +60,7 @@ describe('migration', () => {
     expect(task).toMatchObject({
       command: ['latticedb-migrate', 'up'],
       container: 'latticedb',
-      startedBy: 'ldb-5f0c2a8e-r1',
+      startedBy: 'ldb-5f0c2a8e11112222-r1',
     });
     await h.reconcile();
     expect(world.ecs.taskSets(REF)).toHaveLength(1); // nothing deploys while the task runs

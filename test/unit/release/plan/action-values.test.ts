@@ -14,6 +14,7 @@ import {
   stableTaskSet,
   weights,
 } from './fixtures.js';
+import { taskSetId } from '../support/world.js';
 
 const A = (name: string, value: string) => ({ [`delivery.latticedb.com/${name}`]: value });
 const spec = canarySpec({
@@ -125,7 +126,7 @@ describe('action values', () => {
 
   it('approve records the full value at the gate: after a retry approve=1.2 waits, approve=1.3 switches', () => {
     const bg = blueGreenSpec();
-    const green = canaryTaskSet(100, { externalId: 'ldb-r1-green' });
+    const green = canaryTaskSet(100, { externalId: taskSetId(1, 'green') });
     const bgWorld = { service: service([stableTaskSet(), green]), weights: weights(0) };
     const atGate = inFlight('Approval', {}, bg);
     const approved = run(atGate, bgWorld, { spec: bg, annotations: A('approve', '1.2') });

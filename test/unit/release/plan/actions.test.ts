@@ -14,6 +14,7 @@ import {
   TD2,
   weights,
 } from './fixtures.js';
+import { taskSetId } from '../support/world.js';
 
 const A = (name: string, value: string | number) => ({
   [`delivery.latticedb.com/${name}`]: String(value),
@@ -122,7 +123,7 @@ describe('operator actions', () => {
   it('approve given before the gate stays pending and is consumed there', () => {
     const spec = blueGreenSpec();
     const deploying = inFlight('Deploy', {}, spec);
-    const green = canaryTaskSet(50, { externalId: 'ldb-r1-green' });
+    const green = canaryTaskSet(50, { externalId: taskSetId(1, 'green') });
     const d = run(
       deploying,
       { service: service([stableTaskSet(), green]), weights: weights(0) },
@@ -134,7 +135,10 @@ describe('operator actions', () => {
     const go = run(
       atGate,
       {
-        service: service([stableTaskSet(), canaryTaskSet(100, { externalId: 'ldb-r1-green' })]),
+        service: service([
+          stableTaskSet(),
+          canaryTaskSet(100, { externalId: taskSetId(1, 'green') }),
+        ]),
         weights: weights(0),
       },
       { spec, annotations: A('approve', 1) },

@@ -21,6 +21,7 @@ import {
   weights,
   revisionTd,
 } from './fixtures.js';
+import { taskSetId } from '../support/world.js';
 
 const split = (canary: number) => ({
   type: 'setWeights',
@@ -41,7 +42,7 @@ describe('canary steps', () => {
     });
     expect(d.action).toMatchObject({
       type: 'createTaskSet',
-      externalId: 'ldb-r1-canary',
+      externalId: taskSetId(1, 'canary'),
       taskDefinitionArn: TD2,
       scalePercent: 5,
       loadBalancer: { targetGroupArn: TG_B, containerName: 'latticedb', containerPort: 7000 },

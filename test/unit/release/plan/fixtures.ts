@@ -13,7 +13,16 @@ import type {
   TaskDefinitionSummary,
   TaskSet,
 } from '../../../../reconcilers/shared/ports/ecs.js';
-import { canarySpec, CONTAINER, image, LISTENER, REF, TG_A, TG_B } from '../support/world.js';
+import {
+  canarySpec,
+  CONTAINER,
+  image,
+  LISTENER,
+  REF,
+  TG_A,
+  TG_B,
+  taskSetId,
+} from '../support/world.js';
 
 export {
   canarySpec,
@@ -59,7 +68,7 @@ export const stableTaskSet = (p: Partial<TaskSet> = {}): TaskSet =>
   taskSet(STABLE_TS, { status: 'PRIMARY', taskDefinitionArn: TD1, targetGroupArns: [TG_A], ...p });
 
 export const canaryTaskSet = (scale: number, p: Partial<TaskSet> = {}): TaskSet =>
-  taskSet(CANARY_TS, { externalId: 'ldb-r1-canary', scalePercent: scale, ...p });
+  taskSet(CANARY_TS, { externalId: taskSetId(1, 'canary'), scalePercent: scale, ...p });
 
 export function service(
   taskSets: readonly TaskSet[] = [stableTaskSet()],

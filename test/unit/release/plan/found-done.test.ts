@@ -14,6 +14,7 @@ import {
   stableTaskSet,
   weights,
 } from './fixtures.js';
+import { taskSetId } from '../support/world.js';
 
 const shift = (w: number): Action => ({
   type: 'setWeights',
@@ -52,7 +53,7 @@ describe('writes found done', () => {
         lastWrite: lastWriteOf({
           type: 'createTaskSet',
           ref: { region: 'us-east-1', cluster: 'prod', service: 'latticedb' },
-          externalId: 'ldb-r1-canary',
+          externalId: taskSetId(1, 'canary'),
           taskDefinitionArn: 'x',
           scalePercent: 5,
         }),

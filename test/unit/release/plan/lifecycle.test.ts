@@ -20,6 +20,7 @@ import {
   weights,
   revisionTd,
 } from './fixtures.js';
+import { taskSetId } from '../support/world.js';
 
 const stabilizing = service([
   stableTaskSet(),
@@ -71,7 +72,7 @@ describe('progressDeadline', () => {
 
 describe('blue/green', () => {
   const spec = blueGreenSpec();
-  const green = (p = {}) => canaryTaskSet(100, { externalId: 'ldb-r1-green', ...p });
+  const green = (p = {}) => canaryTaskSet(100, { externalId: taskSetId(1, 'green'), ...p });
 
   it('Deploy creates green at 100 % in the target group blue does not use, then points the test listener at it', () => {
     const d = run(
@@ -84,7 +85,7 @@ describe('blue/green', () => {
     );
     expect(d.action).toMatchObject({
       type: 'createTaskSet',
-      externalId: 'ldb-r1-green',
+      externalId: taskSetId(1, 'green'),
       scalePercent: 100,
       loadBalancer: { targetGroupArn: TG_B },
     });

@@ -73,12 +73,12 @@ describe('migration stages', () => {
       type: 'runMigrationTask',
       taskDefinitionArn: TD2,
       command: ['migrate'],
-      startedBy: 'ldb-5f0c2a8e-r1',
+      startedBy: 'ldb-5f0c2a8e11112222-r1',
     });
     expect(start.status.migration).toMatchObject({
       phase: 'Running',
       flagOn: true,
-      startedBy: 'ldb-5f0c2a8e-r1',
+      startedBy: 'ldb-5f0c2a8e11112222-r1',
       startedAt: iso(),
     });
   });
@@ -91,7 +91,7 @@ describe('migration stages', () => {
           phase: 'Running',
           revision: 1,
           attempt: 0,
-          startedBy: 'ldb-5f0c2a8e-r1',
+          startedBy: 'ldb-5f0c2a8e11112222-r1',
           startedAt: iso(),
           flagOn: true,
         },
@@ -99,7 +99,10 @@ describe('migration stages', () => {
       spec,
     );
     const again = run(running, { migrationTask: null }, { spec });
-    expect(again.action).toMatchObject({ type: 'runMigrationTask', startedBy: 'ldb-5f0c2a8e-r1' });
+    expect(again.action).toMatchObject({
+      type: 'runMigrationTask',
+      startedBy: 'ldb-5f0c2a8e11112222-r1',
+    });
     expect(again.checkpoint).toBeUndefined();
     const seen = structuredClone(running);
     seen.migration!.taskArn = 'arn:task/1';
@@ -118,7 +121,7 @@ describe('migration stages', () => {
           phase: 'Running',
           revision: 1,
           attempt: 0,
-          startedBy: 'ldb-5f0c2a8e-r1',
+          startedBy: 'ldb-5f0c2a8e11112222-r1',
           startedAt: iso(),
           flagOn: true,
         },

@@ -18,6 +18,7 @@ import {
   stableTaskSet,
   weights,
 } from './fixtures.js';
+import { taskSetId } from '../support/world.js';
 
 const base = canarySpec({ analysis: { metrics: [ERROR_RATE_CHECK] } });
 const stepSpec = canarySpec({
@@ -58,7 +59,10 @@ describe('promotedGate is one attempt’s', () => {
       currentWeight: 10,
       revision: { ...started.status.revision!, taskDefinitionArn: 'td-v3' },
     };
-    const canary = canaryTaskSet(10, { externalId: 'ldb-r2-canary', taskDefinitionArn: 'td-v3' });
+    const canary = canaryTaskSet(10, {
+      externalId: taskSetId(2, 'canary'),
+      taskDefinitionArn: 'td-v3',
+    });
     const d = run(
       atGate,
       {

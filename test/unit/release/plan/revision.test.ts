@@ -9,6 +9,7 @@ import {
   inFlight,
   iso,
   next,
+  OBJECT,
   run,
   service,
   stableTaskSet,
@@ -225,12 +226,27 @@ describe('adoption and new revisions', () => {
 });
 
 describe('task sets of ours', () => {
-  it('are exactly `ldb-r<N>-canary|green`; look-alikes and the seed primary are not', async () => {
-    const { revisionOfTaskSet } = await import('../../../../reconcilers/release/plan/world.js');
-    const of = (externalId: string) => revisionOfTaskSet(canaryTaskSet(5, { externalId }));
-    expect(of('ldb-r3-canary')).toBe(3);
-    expect(of('ldb-r12-green')).toBe(12);
-    for (const foreign of ['seed-primary', 'ldb-r1-stable', 'ldb-r1-blue', 'xldb-r1-canary'])
+  it('are exactly `ldb-<uid>-r<N>-canary|green` with our UID; look-alikes, other owners and the seed primary are not', async () => {
+    const { revisionOfTaskSet, taskSetOrigin } =
+      await import('../../../../reconcilers/release/plan/world.js');
+    const of = (externalId: string) =>
+      revisionOfTaskSet(canaryTaskSet(5, { externalId }), OBJECT.uid);
+    expect(of(`ldb-${OBJECT.uid}-r3-canary`)).toBe(3);
+    expect(of(`ldb-${OBJECT.uid}-r12-green`)).toBe(12);
+    const other = '0b9e7d3c-aaaa-bbbb-cccc-ddddeeeeffff';
+    for (const foreign of [
+      'seed-primary',
+      `ldb-${OBJECT.uid}-r1-stable`,
+      `ldb-${OBJECT.uid}-r1-blue`,
+      `xldb-${OBJECT.uid}-r1-canary`,
+      `ldb-${other}-r1-canary`,
+      'ldb-r1-canary',
+    ])
       expect(of(foreign)).toBeUndefined();
+    // Made by a Release, but not this one: another UID, or an id from before ids carried one.
+    const origin = (externalId: string) => taskSetOrigin(canaryTaskSet(5, { externalId }));
+    expect(origin(`ldb-${other}-r1-canary`)).toEqual({ uid: other, revision: 1 });
+    expect(origin('ldb-r4-green')).toEqual({ uid: undefined, revision: 4 });
+    expect(origin('ldb-r1-blue')).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@
 // one PRIMARY task set) or a rolling service (ECS controller), its ALB listener(s), the images in
 // ECR, an RDS instance and the flag store.
 import type { ReleaseSpec } from '../../../../reconcilers/release/api.js';
+import { externalIdFor } from '../../../../reconcilers/release/plan/index.js';
 import type { AlarmSource } from '../../../../reconcilers/shared/checks/index.js';
 import {
   FakeDatabase,
@@ -15,6 +16,11 @@ import { FakeFlagStore } from '../../flags/support/fake-flag-store.js';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = '123456789012';
+/** The UID of the Release the unit tests reconcile (harness.ts, plan/fixtures.ts). */
+export const RELEASE_UID = '5f0c2a8e-1111-2222-3333-444455556666';
+/** The externalId the Release gives the task set of revision `n`: `ldb-<uid>-r<n>-<role>`. */
+export const taskSetId = (n: number, role: 'canary' | 'green'): string =>
+  externalIdFor(RELEASE_UID, n, role);
 export const REF = { region: REGION, cluster: 'prod', service: 'latticedb' };
 export const CONTAINER = 'latticedb';
 export const LISTENER = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener/app/ldb/50dc6c495c0c9188/f2f7dc8efc522ab2`;
