@@ -204,8 +204,10 @@ export function errorRateAnalysis(release: string): NonNullable<ReleaseSpec['ana
  * The externalId of revision `n`'s task set, `ldb-<uid>-r<n>-<role>`, as a matcher (any owner
  * UID: each test has one Release per service; recreate.int.test.ts checks the owner itself).
  */
-export const taskSetId = (n: number, role: 'canary' | 'green'): string =>
-  expect.stringMatching(new RegExp(`^ldb-[0-9a-f-]{36}-r${n}-${role}$`)) as unknown as string;
+export function taskSetId(n: number, role: 'canary' | 'green'): string {
+  const matcher: string = expect.stringMatching(new RegExp(`^ldb-[0-9a-f-]{36}-r${n}-${role}$`));
+  return matcher;
+}
 
 /** The task set's externalId is revision `n`'s, made by a Release. */
 export const isTaskSetId = (
