@@ -81,6 +81,9 @@ export async function execute(
     case 'stopTask':
       await ports.ecs.stopTask(action.ref, action.taskArn, action.reason);
       return {};
+    case 'claimService':
+      await ports.ecs.tagService(action.ref, action.serviceArn, action.tags);
+      return {};
   }
 }
 

@@ -626,6 +626,12 @@ export const ReleaseReason = {
   TaskDefinitionMismatch: 'TaskDefinitionMismatch',
   /** A task set another (deleted) Release left on the service: out of traffic, then deleted. */
   LeftoverTaskSet: 'LeftoverTaskSet',
+  /** Another Release claims the ECS service (its tag): this one is Stalled until it is free. */
+  ServiceClaimed: 'ServiceClaimed',
+  /** The claim of a deleted Release of the same name was taken over (plan/claim.ts). */
+  ServiceClaimTakenOver: 'ServiceClaimTakenOver',
+  /** The finalizer removed the claim tag (task sets and traffic are left as they are). */
+  ServiceClaimReleased: 'ServiceClaimReleased',
 } as const;
 export type ReleaseReason = (typeof ReleaseReason)[keyof typeof ReleaseReason];
 

@@ -7,6 +7,7 @@ import { checkAlarms, runHttpChecks } from '../shared/checks/index.js';
 import type { TaskDefinitionSummary } from '../shared/ports/ecs.js';
 import type { TargetGroupWeight } from '../shared/ports/traffic.js';
 import {
+  claimNeedsOwnerCheck,
   currentTaskDefinitionArn,
   familyOf,
   type ObservationNeeds,
@@ -30,6 +31,12 @@ export async function observe(
     (await ports.ecs.describeService(ref, { maxAgeMs: needs.serviceMaxAgeMs })) ?? null;
   if (service === null) return { service: null };
   const baseArn = status?.stableRevision?.taskDefinitionArn ?? currentTaskDefinitionArn(service);
+  const namespace = release.metadata.namespace ?? '';
+  const identity = {
+    namespace,
+    name: release.metadata.name ?? '',
+    uid: release.metadata.uid ?? '',
+  };
   const observed = await allByName({
     baseTaskDefinition: !needs.baseTaskDefinition
       ? undefined
@@ -70,7 +77,11 @@ export async function observe(
       needs.alarms === undefined
         ? undefined
         : checkAlarms(ports.alarms, needs.alarms, region, signal === undefined ? {} : { signal }),
-    heldBy: ports.interlock?.(release.metadata.namespace ?? '', {
+    sameNameUid:
+      ports.releaseUid !== undefined && claimNeedsOwnerCheck(service, identity)
+        ? ports.releaseUid(namespace, identity.name)
+        : undefined,
+    heldBy: ports.interlock?.(namespace, {
       services: [ref],
       ...(spec.migration?.maintenanceFlag === undefined
         ? {}

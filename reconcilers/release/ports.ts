@@ -30,6 +30,12 @@ export interface ReleasePorts {
   readonly flags: FlagStoreLookup;
   /** A FailoverPlan holding the service or flag (reconcilers/shared/interlock); absent: none. */
   readonly interlock?: (namespace: string, touches: Touches) => Promise<Hold | undefined>;
+  /**
+   * The UID of the Release `namespace/name` as the API server has it now (not the cache), null
+   * when there is none: a claim of this name with another UID is taken over only when it is this
+   * Release's (plan/claim.ts). Absent: no take-over.
+   */
+  readonly releaseUid?: (namespace: string, name: string) => Promise<string | null>;
   /** HTTP client of the smoke tests (tests inject one). */
   readonly fetch?: typeof fetch;
 }

@@ -4,6 +4,7 @@
 import type { HandlerContext, KindHandler, Outcome } from '../../controller/index.js';
 import { ReleasePhase, type ReleaseSpec } from './api.js';
 import { ACTION_REASON, execute, withResult } from './act.js';
+import { claimFinalizer } from './finalizer.js';
 import { noReleaseMetrics, type ReleaseMetrics } from './metrics.js';
 import { observe } from './observe.js';
 import { decide, observationNeeds, type ReleaseState, type Tuning } from './plan/index.js';
@@ -31,6 +32,7 @@ export function releaseHandler(
       return reconcileRelease({ ...obj, spec }, ctx, options, invalid);
     },
     stalledPhase: ReleasePhase.Degraded,
+    finalizer: claimFinalizer(options.ports),
   };
 }
 

@@ -1,7 +1,8 @@
-// The Release kind: validation and the reconciler, wired to the process-wide AWS clients and
-// Redis connections. No finalizer: deleting a Release forgets it and leaves the ECS service exactly
-// as it is (a canary in flight keeps its task set and weight) — the service belongs to whoever
-// provisioned it, and a deletion must never move production traffic. Abort first to clean up.
+// The Release kind: validation, the reconciler and the claim finalizer, wired to the process-wide
+// AWS clients and Redis connections. Deleting a Release removes only its claim tag from the ECS
+// service (finalizer.ts) and leaves the rest exactly as it is (a canary in flight keeps its task
+// set and weight) — the service belongs to whoever provisioned it, and a deletion must never move
+// production traffic. Abort first to clean up.
 import type { KindDeps, KindRegistration, KindSetup } from '../../controller/index.js';
 import { CloudWatchAlarmSource } from '../shared/adapters/aws/cloudwatch-alarms.js';
 import { CloudWatchMetricSource } from '../shared/adapters/aws/cloudwatch-metric-source.js';
@@ -48,6 +49,15 @@ export function releasePorts(deps: KindDeps): ReleasePorts {
       return found.ok ? { store: found.store } : { problem: `${found.reason}: ${found.message}` };
     },
     interlock: (namespace, touches) => interlockHold(deps.kube, namespace, touches),
+    // A list by namespace, not a get: RBAC grants list (informers) and no get. Called only to
+    // take over a claim of this name (rare).
+    releaseUid: async (namespace, name) => {
+      const found = await deps.kube.list(
+        { group: ReleaseKind.group, version: ReleaseKind.version, plural: ReleaseKind.plural },
+        { namespace },
+      );
+      return found.items.find((r) => r.metadata.name === name)?.metadata.uid ?? null;
+    },
   };
 }
 

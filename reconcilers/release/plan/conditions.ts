@@ -6,6 +6,7 @@ import { kstatusConditions, type ConditionInput } from '../../../controller/inde
 import { ReleasePhase, ReleaseReason, ReleaseStage, type ReleasePhase as Phase } from '../api.js';
 import type { Draft } from './draft.js';
 import { gateWhere } from './analysis.js';
+import { claimedByOther } from './claim.js';
 import { isTerminal } from './phase.js';
 import { currentTaskDefinitionArn } from './world.js';
 
@@ -29,6 +30,7 @@ export function conditionsFor(
 function kstatus(d: Draft, phase: Phase, message: string): ConditionInput[] {
   if (d.observed.service === null)
     return kstatusConditions('Stalled', ReleaseReason.ServiceNotFound, message);
+  if (claimedByOther(d)) return kstatusConditions('Stalled', ReleaseReason.ServiceClaimed, message);
   if (phase === ReleasePhase.Healthy)
     return kstatusConditions('Ready', ReleaseReason.RevisionHealthy, message);
   if (isTerminal(phase)) {

@@ -5,6 +5,7 @@
 import { assessAll } from '../../shared/analysis/index.js';
 import { ReleaseStage } from '../api.js';
 import { applyActions, EMERGENCY_ACTIONS } from './actions.js';
+import { claimedByOther, claimGate } from './claim.js';
 import { activeGate, recordFor } from './analysis.js';
 import { conditionsFor } from './conditions.js';
 import { deadlineAt } from './deadline.js';
@@ -20,7 +21,8 @@ export function decide(input: DecideInput): Decision {
   d.status.strategy = strategyName(d.spec);
   const suspended = d.spec.suspend === true;
   const result = run(d, input, suspended);
-  const phase = derivePhase(d.status, d.observed.service === null);
+  // Another Release's service reads Degraded beside Stalled (ServiceClaimed), as a missing one.
+  const phase = derivePhase(d.status, d.observed.service === null || claimedByOther(d));
   if (d.status.phase !== phase)
     note(d, isStopped(phase) ? 'Warning' : 'Normal', phase, `phase ${phase}`);
   const message = result.kind === 'wait' || result.kind === 'act' ? result.message : '';
@@ -63,6 +65,10 @@ function run(d: Draft, input: DecideInput, suspended: boolean): StepResult {
     // Looked at again each poll: nothing wakes a Release when the FailoverPlan finishes.
     return waitFor('time', held.message, new Date(d.now.getTime() + d.tuning.pollMs));
   }
+  // The service is this Release's before anything else happens to it (also before abort or
+  // rollback under an invalid spec: another Release's service is not ours to undo).
+  const claim = claimGate(d);
+  if (claim !== undefined) return claim;
   if (d.status.revision === undefined) {
     const adopted = adopt(d);
     if (adopted.kind === 'wait' || adopted.kind === 'act') return adopted;

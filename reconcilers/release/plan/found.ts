@@ -22,6 +22,7 @@ export const ACTION_REASON: Record<Action['type'], string> = {
   setMaintenanceFlag: 'MaintenanceFlagSet',
   runMigrationTask: 'MigrationTaskStarted',
   stopTask: 'MigrationTaskStopped',
+  claimService: 'ServiceClaimed',
 };
 
 /** What identifies a write whose effect can be found afterwards. */

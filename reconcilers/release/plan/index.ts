@@ -1,10 +1,17 @@
 // The Release decision core: pure functions only (see decide.ts).
 export { decide } from './decide.js';
+export { CLAIM_TAG, claimNeedsOwnerCheck, claimOf, claimValue, type ClaimView } from './claim.js';
 export { derivePhase, isTerminal } from './phase.js';
 export { observationNeeds, type ObservationNeeds } from './needs.js';
 export { SPEC_HASH_TAG, specHash } from './revision.js';
 export { canarySteps, expandShorthand, stepDisplay, type PlanStep } from './steps.js';
-export { externalIdFor, familyOf, currentTaskDefinitionArn, routingOf } from './world.js';
+export {
+  externalIdFor,
+  familyOf,
+  currentTaskDefinitionArn,
+  routingOf,
+  serviceRef,
+} from './world.js';
 export {
   DEFAULT_TUNING,
   type Action,

@@ -53,6 +53,11 @@ export interface Observed {
   readonly migrationTask?: OneOffTask | null;
   /** The analysis gate `step` measured (due checks only) and assessed by the engine. */
   readonly analysis?: { readonly step: number; readonly result: AnalyzeResult };
+  /**
+   * The UID of the Release of this namespace/name as the API server (not the cache) has it, null
+   * for none: read only when the service's claim names this name with another UID (claim.ts).
+   */
+  readonly sameNameUid?: string | null;
   readonly smoke?: readonly HttpCheckResult[];
   readonly alarms?: AlarmCheckResult;
 }
@@ -162,6 +167,13 @@ export type Action =
       readonly container: string;
       readonly command: readonly string[];
       readonly startedBy: string;
+    }
+  | {
+      /** The service's claim tag (plan/claim.ts): written once, before anything else. */
+      readonly type: 'claimService';
+      readonly ref: ServiceRef;
+      readonly serviceArn: string;
+      readonly tags: Readonly<Record<string, string>>;
     }
   | {
       readonly type: 'stopTask';

@@ -102,6 +102,11 @@ export interface ServiceState {
    * words; absent when ECS reported none.
    */
   readonly events?: readonly ServiceEvent[];
+  /**
+   * The service's tags (DescribeServices `include: [TAGS]`, no extra call); absent: not read. A
+   * Release claims its service with one (reconcilers/release/plan/claim.ts).
+   */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 export interface ServiceEvent {
@@ -209,6 +214,17 @@ export interface EcsPort {
   setPrimaryTaskSet(ref: ServiceRef, taskSetArn: string): Promise<void>;
   /** A task set (or service) that is already gone counts as deleted. */
   deleteTaskSet(ref: ServiceRef, taskSetArn: string): Promise<void>;
+  /**
+   * Adds or overwrites tags of the service (`serviceArn`: the ARN DescribeServices answered; ECS
+   * tags services only under the long ARN format).
+   */
+  tagService(
+    ref: ServiceRef,
+    serviceArn: string,
+    tags: Readonly<Record<string, string>>,
+  ): Promise<void>;
+  /** Removes tags of the service; a tag (or service) already gone counts as removed. */
+  untagService(ref: ServiceRef, serviceArn: string, keys: readonly string[]): Promise<void>;
   /** Rolling deployments on the ECS deployment controller. */
   updateService(
     ref: ServiceRef,

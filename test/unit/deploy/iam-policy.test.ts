@@ -129,8 +129,13 @@ const policy = JSON.parse(readFileSync(join(ROOT, 'manifests', 'iam-policy.json'
   Statement: Statement[];
 };
 const allowed = new Map<string, Statement>();
+/** Every statement allowing an action (ecs:TagResource has two: tag-on-create, the claim). */
+const statementsOf = new Map<string, Statement[]>();
 for (const s of policy.Statement) {
-  for (const a of typeof s.Action === 'string' ? [s.Action] : s.Action) allowed.set(a, s);
+  for (const a of typeof s.Action === 'string' ? [s.Action] : s.Action) {
+    allowed.set(a, s);
+    statementsOf.set(a, [...(statementsOf.get(a) ?? []), s]);
+  }
 }
 
 const scan = scanAwsCalls([
@@ -178,11 +183,20 @@ describe('manifests/iam-policy.json', () => {
         'ecs-tasks.amazonaws.com',
       );
     }
-    const tag = allowed.get('ecs:TagResource');
-    if (tag !== undefined) {
-      const actions = tag.Condition?.StringEquals?.['ecs:CreateAction'];
-      expect(actions).toBeDefined();
-      for (const a of [actions ?? []].flat()) expect(used.has(`ecs:${a}`), a).toBe(true);
+    // ecs:TagResource (and UntagResource) either only with a create call, or only on services and
+    // only the Release claim's tag key (reconcilers/release/plan/claim.ts).
+    for (const action of ['ecs:TagResource', 'ecs:UntagResource']) {
+      for (const s of statementsOf.get(action) ?? []) {
+        const actions = s.Condition?.StringEquals?.['ecs:CreateAction'];
+        if (actions !== undefined) {
+          for (const a of [actions].flat()) expect(used.has(`ecs:${a}`), a).toBe(true);
+          continue;
+        }
+        expect(s.Resource, s.Sid).toBe('arn:aws:ecs:*:*:service/*');
+        expect(s.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys'], s.Sid).toEqual([
+          'delivery.latticedb.com/release',
+        ]);
+      }
     }
   });
 

@@ -92,23 +92,27 @@ describe('rolling', () => {
     expect(td2.containers).toEqual(td1.containers);
   });
 
-  it('a release describing what the service already runs is adopted without any write', async () => {
+  it('a release describing what the service already runs is adopted without any write but its claim', async () => {
     const world = new World({ kind: 'rolling' });
     const h = new Harness(world, rollingSpec({ image: image('v1') }));
+    await h.reconcile();
+    expect(h.eventReasons()).toContain('ServiceClaimed');
     await h.reconcile();
     expect(h.status).toMatchObject({
       phase: 'Healthy',
       revision: { number: 1, taskDefinitionArn: world.baseTd },
     });
-    expect(h.writes()).toBe(0);
+    expect(h.writes()).toBe(1);
+    expect(world.ecs.log.count('tagService')).toBe(1);
     expect(h.eventReasons()).toContain('Adopted');
   });
 
-  it('pre-flight refuses a container that is not in the task definition, with no AWS write', async () => {
+  it('pre-flight refuses a container that is not in the task definition, with no AWS write but the claim', async () => {
     const world = new World({ kind: 'rolling' });
     const h = new Harness(world, rollingSpec({ target: { ...REF, container: 'nope' } }));
     await h.until((x) => x.status.phase === 'Failed');
-    expect(h.writes()).toBe(0);
+    expect(h.writes()).toBe(1);
+    expect(world.ecs.log.count('tagService')).toBe(1);
     expect(h.status.rollback?.message).toContain('container nope is not in the task definition');
     expect(h.status.conditions?.find((c) => c.type === 'PreflightPassed')?.status).toBe('False');
   });
@@ -121,6 +125,8 @@ describe('rolling', () => {
     expect(h.status.preflight?.results?.find((r) => r.name === 'serviceStable')?.outcome).toBe(
       'Failed',
     );
-    expect(h.writes()).toBe(0);
+    // Nothing but the claim (the first reconcile's write).
+    expect(h.writes()).toBe(1);
+    expect(world.ecs.log.count('tagService')).toBe(1);
   });
 });

@@ -1,7 +1,13 @@
 // EcsPort over the AWS SDK: service reads go through the batching ServiceObserver; every write to
 // a service invalidates its snapshot so the next read sees the write. SDK errors propagate as
 // thrown (classify them with errors.ts); the adapter's own errors are in ecs-errors.ts.
-import { DescribeClustersCommand, UpdateServiceCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import {
+  DescribeClustersCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateServiceCommand,
+  type ECSClient,
+} from '@aws-sdk/client-ecs';
 import { systemClock, type Clock } from '../../../../controller/clock.js';
 import type {
   ContainerChange,
@@ -14,6 +20,7 @@ import type {
 } from '../../ports/ecs.js';
 import type { AwsClients } from './clients.js';
 import { describeServicesBatch } from './ecs-describe.js';
+import { isAwsNotFound } from './errors.js';
 import {
   clusterNotFound,
   describeFailure,
@@ -124,6 +131,32 @@ export class AwsEcsAdapter implements EcsPort {
 
   deleteTaskSet(ref: ServiceRef, taskSetArn: string): Promise<void> {
     return this.#write(ref, (ecs) => taskSets.deleteTaskSet(ecs, ref, taskSetArn));
+  }
+
+  tagService(
+    ref: ServiceRef,
+    serviceArn: string,
+    tags: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    return this.#write(ref, async (ecs) => {
+      await ecs.send(
+        new TagResourceCommand({
+          resourceArn: serviceArn,
+          tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+        }),
+      );
+    });
+  }
+
+  untagService(ref: ServiceRef, serviceArn: string, keys: readonly string[]): Promise<void> {
+    return this.#write(ref, async (ecs) => {
+      try {
+        await ecs.send(new UntagResourceCommand({ resourceArn: serviceArn, tagKeys: [...keys] }));
+      } catch (error) {
+        // The service is gone, and its tags with it.
+        if (!isAwsNotFound(error)) throw error;
+      }
+    });
   }
 
   updateService(ref: ServiceRef, input: Parameters<EcsPort['updateService']>[1]): Promise<void> {

@@ -1,5 +1,6 @@
 // One DescribeServices call for the ServiceObserver: up to 10 names of one cluster. Task sets come
-// with the service (also in moto), so no DescribeTaskSets is needed. A missing cluster means every
+// with the service (also in moto), so no DescribeTaskSets is needed; so do its tags (`include:
+// TAGS`, also in moto 5.2), which a Release's claim is read from. A missing cluster means every
 // service in it is missing.
 import { DescribeServicesCommand, type ECSClient, type Service } from '@aws-sdk/client-ecs';
 import { describeFailure } from './ecs-errors.js';
@@ -18,7 +19,8 @@ export async function describeServicesBatch(
   let services: Service[];
   let failures: { arn?: string; reason?: string; detail?: string }[];
   try {
-    const out = await ecs.send(new DescribeServicesCommand({ cluster, services: [...names] }));
+    const out = await ecs.send(new DescribeServicesCommand({ cluster, services: [...names], include: ['TAGS'] }),
+    );
     services = out.services ?? [];
     failures = out.failures ?? [];
   } catch (error) {

@@ -43,6 +43,8 @@ export function toServiceState(ref: ServiceRef, s: Service, observedAt: Date): S
     loadBalancers: toBindings(s.loadBalancers),
     ...optional('networkConfiguration', nonEmptyNetwork(s.networkConfiguration)),
     observedAt,
+    // Present only when asked for (`include: TAGS`): absent means not read, not "no tags".
+    ...(s.tags === undefined ? {} : { tags: toTagRecord(s.tags) }),
     ...(s.events === undefined || s.events.length === 0
       ? {}
       : {

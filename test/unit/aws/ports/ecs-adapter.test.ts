@@ -58,6 +58,7 @@ describe('describeService', () => {
     expect(aws.sdk.commandCalls(DescribeServicesCommand)[0]?.args[0].input).toEqual({
       cluster: 'c',
       services: ['api', 'gone', 'odd'],
+      include: ['TAGS'],
     });
   });
 

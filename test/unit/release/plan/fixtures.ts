@@ -23,6 +23,7 @@ import {
   TG_B,
   taskSetId,
 } from '../support/world.js';
+import { CLAIM_TAG, claimValue } from '../../../../reconcilers/release/plan/index.js';
 
 export {
   canarySpec,
@@ -87,6 +88,8 @@ export function service(
     taskSets,
     loadBalancers: [{ targetGroupArn: TG_A, containerName: CONTAINER, containerPort: 7000 }],
     observedAt: NOW,
+    // Claimed by the Release under test (plan/claim.ts); claim.test.ts covers the other cases.
+    tags: { [CLAIM_TAG]: claimValue(OBJECT) },
     ...p,
   };
 }

@@ -76,6 +76,8 @@ export class Harness {
         },
       },
       fetch: () => Promise.resolve(new Response('{"status":"ok"}', { status: this.smokeStatus })),
+      // The API server has this Release under its name (a claim take-over may go ahead).
+      releaseUid: () => Promise.resolve(this.obj.metadata.uid ?? null),
     };
   }
 

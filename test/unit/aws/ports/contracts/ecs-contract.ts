@@ -270,6 +270,25 @@ export function describeEcsPortContract(setup: () => Promise<EcsContractWorld>):
     });
   });
 
+  describe('service tags (a Release claim)', () => {
+    const KEY = 'delivery.latticedb.com/release';
+    it('are read with the service; a tag written is seen at once, and removed (twice is fine)', async () => {
+      const before = await w.port.describeService(w.canary);
+      expect(before?.tags).toBeDefined();
+      expect(before?.tags?.[KEY]).toBeUndefined();
+      const arn = before?.arn ?? '';
+      await w.port.tagService(w.canary, arn, {
+        [KEY]: 'prod/api/5f0c2a8e-1111-2222-3333-444455556666',
+      });
+      expect((await w.port.describeService(w.canary))?.tags?.[KEY]).toBe(
+        'prod/api/5f0c2a8e-1111-2222-3333-444455556666',
+      );
+      await w.port.untagService(w.canary, arn, [KEY]);
+      expect((await w.port.describeService(w.canary))?.tags?.[KEY]).toBeUndefined();
+      await w.port.untagService(w.canary, arn, [KEY]);
+    });
+  });
+
   describe('rolling update', () => {
     it('points the service at the new task definition', async () => {
       const derived = await w.port.registerDerivedTaskDefinition(
