@@ -131,7 +131,10 @@ export function claimGate(d: Draft): StepResult | undefined {
     }
     case 'other': {
       const [ns, name] = claim.owner.includes('/')
-        ? [claim.owner.slice(0, claim.owner.indexOf('/')), claim.owner.slice(claim.owner.indexOf('/') + 1)]
+        ? [
+            claim.owner.slice(0, claim.owner.indexOf('/')),
+            claim.owner.slice(claim.owner.indexOf('/') + 1),
+          ]
         : ['?', claim.owner];
       // Looked at again each poll: the owner's deletion removes the tag, and nothing else wakes
       // this Release.

@@ -19,7 +19,8 @@ export async function describeServicesBatch(
   let services: Service[];
   let failures: { arn?: string; reason?: string; detail?: string }[];
   try {
-    const out = await ecs.send(new DescribeServicesCommand({ cluster, services: [...names], include: ['TAGS'] }),
+    const out = await ecs.send(
+      new DescribeServicesCommand({ cluster, services: [...names], include: ['TAGS'] }),
     );
     services = out.services ?? [];
     failures = out.failures ?? [];
