@@ -50,7 +50,12 @@ export function startController(
 }
 
 export interface ReleaseObject {
-  metadata: { name: string; namespace: string; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace: string;
+    uid?: string;
+    annotations?: Record<string, string>;
+  };
   spec: ReleaseSpec;
   status?: ReleaseStatus;
 }
@@ -136,6 +141,17 @@ export class MotoView {
       .ecs()
       .send(new DescribeServicesCommand({ cluster, services: [canary.ref.service] }));
     return out.services?.[0]?.taskSets?.find((t) => t.status === 'PRIMARY')?.taskSetArn;
+  }
+
+  /** The service's claim tag (reconcilers/release/plan/claim.ts), undefined when none. */
+  async claim(): Promise<string | undefined> {
+    const { cluster, canary } = this.#seed;
+    const out = await this.#clients
+      .ecs()
+      .send(
+        new DescribeServicesCommand({ cluster, services: [canary.ref.service], include: ['TAGS'] }),
+      );
+    return out.services?.[0]?.tags?.find((t) => t.key === 'delivery.latticedb.com/release')?.value;
   }
 
   async image(taskDefinitionArn: string, container: string): Promise<string | undefined> {
