@@ -59,7 +59,7 @@ describe('a Release deleted mid-canary and re-created with another image', () =>
     view = new MotoView(s);
     const ns = await createTestNamespace('recreate');
     log.clear();
-    controller = startController(ns, { awsEndpoint: log.proxy.endpoint });
+    controller = await startController(ns, { awsEndpoint: log.proxy.endpoint });
     onTestFailed(() => {
       console.log(`AWS calls: ${log.calls.map((c) => c.operation).join(' ')}`);
     });
