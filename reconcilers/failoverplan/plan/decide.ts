@@ -75,9 +75,11 @@ export function decide(input: DecideInput): Decision {
     return finish(input, next, safe.situation, events, safe.action, tuning.afterActionMs);
   }
   const safeWake =
-    safe.situation?.phase === Phase.Restoring || safe.situation?.state === 'Stalled'
-      ? tuning.pollMs
-      : undefined;
+    safe.soon === true
+      ? 1
+      : safe.situation?.phase === Phase.Restoring || safe.situation?.state === 'Stalled'
+        ? tuning.pollMs
+        : undefined;
   const wanted = wantedRegion(input, events);
   if (wanted.requested !== undefined) next = { ...next, requested: wanted.requested };
   if (wanted.ignored !== undefined) next = { ...next, ignoredAnnotation: wanted.ignored };
