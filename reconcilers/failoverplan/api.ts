@@ -310,6 +310,7 @@ export const FailoverPlanReason = {
   StandbyUnhealthy: 'StandbyUnhealthy',
   RegionUnreadable: 'RegionUnreadable',
   DnsUnreadable: 'DnsUnreadable',
+  ServingUnknown: 'ServingUnknown',
   ClusterNotFound: 'ClusterNotFound',
   ClusterNotActive: 'ClusterNotActive',
   ServiceNotFound: 'ServiceNotFound',

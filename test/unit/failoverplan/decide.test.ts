@@ -161,6 +161,52 @@ describe('FailoverPlan decision', () => {
   });
 });
 
+describe('FailoverPlan first sight', () => {
+  const cond = (d: ReturnType<typeof run>, type: string) =>
+    d.status.conditions?.find((c) => c.type === type);
+
+  it('takes a spec naming the secondary as a failover to perform when the record names the primary', () => {
+    const d = run({ spec: { activeRegion: 'us-west-2' }, observed: world('east.elb.example.com') });
+    expect(d.status.activeRegion).toBe('us-east-1');
+    expect(d.status.lastFailover).toMatchObject({ from: 'us-east-1', to: 'us-west-2' });
+    expect(d.action).toMatchObject({ type: 'setDesiredCount' });
+  });
+
+  it('takes the secondary as serving when the record says so, without a failover', () => {
+    const d = run({
+      spec: { activeRegion: 'us-west-2' },
+      observed: world('west.elb.example.com', 4),
+    });
+    expect(d.status.activeRegion).toBe('us-west-2');
+    expect(d.status.lastFailover).toBeUndefined();
+    expect(d.action).toBeUndefined();
+  });
+
+  it('claims nothing while the record cannot tell, and moves nothing', () => {
+    const unreadable = run({
+      spec: { activeRegion: 'us-west-2' },
+      observed: { ...world('x'), dns: { error: 'Throttling: Rate exceeded' } },
+    });
+    expect(unreadable.status.activeRegion).toBeUndefined();
+    expect(unreadable.action).toBeUndefined();
+    expect(unreadable.status.lastFailover).toBeUndefined();
+    expect(cond(unreadable, 'Reconciling')).toMatchObject({
+      status: 'True',
+      reason: 'DnsUnreadable',
+    });
+    expect(cond(unreadable, 'Reconciling')?.message).toContain('cannot tell which region serves');
+    expect(unreadable.requeueAfterMs).toBe(DEFAULT_TUNING.pollMs);
+
+    const other = run({
+      spec: { activeRegion: 'us-west-2' },
+      observed: world('somewhere-else.example.com'),
+    });
+    expect(other.status.activeRegion).toBeUndefined();
+    expect(cond(other, 'Stalled')).toMatchObject({ status: 'True', reason: 'ServingUnknown' });
+    expect(cond(other, 'Stalled')?.message).toContain('somewhere-else.example.com');
+  });
+});
+
 describe('FailoverPlan failover annotation', () => {
   const annotate = (value: string) => ({ 'delivery.latticedb.com/failover': value });
 
