@@ -524,6 +524,13 @@ export const FailoverPlanStatus = Type.Object({
           Type.String({ maxLength: 1024, description: 'spec.safeMode.reason when it went on.' }),
         ),
         flag: Type.Optional(Type.String({ maxLength: 128, description: 'The read-only flag.' })),
+        flagOwner: Type.Optional(
+          Type.String({
+            maxLength: 320,
+            description:
+              "The controller that last wrote the read-only flag before safe mode (a FlagRollout's controller:<ns>/<name>); safe mode off hands the flag back to it.",
+          }),
+        ),
         snapshots: Type.Optional(
           Type.Array(
             Type.Object({

@@ -117,7 +117,14 @@ async function readFlag(
   if (seen.problem !== undefined) return { problem: seen.problem };
   return {
     version: seen.version,
-    ...(seen.record === undefined ? {} : { enabled: seen.record.enabled, salt: seen.record.salt }),
+    ...(seen.record === undefined
+      ? {}
+      : {
+          enabled: seen.record.enabled,
+          basisPoints: seen.record.basisPoints,
+          salt: seen.record.salt,
+          updatedBy: seen.record.updatedBy,
+        }),
   };
 }
 

@@ -42,20 +42,25 @@ export function safeModeStep(input: DecideInput): SafeModeStep {
     };
   }
   const reason = (sm?.reason ?? recorded?.reason ?? '').trim();
+  const self = `controller:${object.namespace}/${object.name}`;
   const write = (on: boolean): Action => ({
     type: 'setReadOnly',
     flag,
     on,
     expectedVersion: seen.version,
     salt: seen.salt ?? 'read-only',
-    updatedBy: `controller:${object.namespace}/${object.name}`,
+    // Off again: handed back to the controller that wrote it before (a FlagRollout held by the
+    // interlock then resumes its own flag instead of finding it owned by this plan).
+    updatedBy: on ? self : (recorded?.flagOwner ?? self),
     reason,
   });
   if (!wanted) {
     const off = { active: false, flag };
     if (seen.enabled === true) {
+      const owner = recorded?.flagOwner;
       return {
-        status: off,
+        // Kept until the flag is off: a retry hands it back to the same owner.
+        status: owner === undefined ? off : { ...off, flagOwner: owner },
         action: write(false),
         situation: {
           phase: Phase.SafeMode,
@@ -67,15 +72,25 @@ export function safeModeStep(input: DecideInput): SafeModeStep {
     }
     return { status: off };
   }
+  // Read-only for everyone: on at 100 % (a flag on for a share of users is not safe mode).
+  const fullyOn = seen.enabled === true && seen.basisPoints === 10_000;
   const since = recorded?.active === true ? recorded.since : undefined;
+  // The flag's writer before safe mode, if another controller: recorded before the flag goes on.
+  const before = seen.updatedBy;
+  const owner =
+    recorded?.flagOwner ??
+    (before !== undefined && before !== self && before.startsWith('controller:')
+      ? before
+      : undefined);
   const base = {
-    active: seen.enabled === true,
+    active: fullyOn,
     flag,
+    ...(owner === undefined ? {} : { flagOwner: owner }),
     since: since ?? iso(now),
     reason: reason.slice(0, 1024),
     ...snapshotsOf(observed.snapshots),
   };
-  if (seen.enabled !== true) {
+  if (!fullyOn) {
     return {
       status: { ...base, active: false },
       action: write(true),

@@ -60,7 +60,11 @@ export type ReadOnlyFlag =
       readonly version: number;
       /** undefined: the flag does not exist. */
       readonly enabled?: boolean;
+      /** Share of users it is on for, in basis points (10 000 = everyone). */
+      readonly basisPoints?: number;
       readonly salt?: string;
+      /** Who wrote the flag last. */
+      readonly updatedBy?: string;
     };
 
 export interface SnapshotSeen {

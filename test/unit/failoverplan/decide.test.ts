@@ -207,6 +207,38 @@ describe('FailoverPlan first sight', () => {
   });
 });
 
+describe('FailoverPlan safe mode flag', () => {
+  const safe = { safeMode: { enabled: true, reason: 'INC-1', readOnlyFlag: 'ro' } };
+
+  it('takes a read-only flag on for a share of users as not on, and turns it on for all', () => {
+    const d = run({
+      spec: safe,
+      observed: {
+        ...world('east.elb.example.com'),
+        readOnly: { version: 7, enabled: true, basisPoints: 1_000, updatedBy: 'controller:ns/ro' },
+      },
+    });
+    expect(d.action).toMatchObject({ type: 'setReadOnly', on: true, expectedVersion: 7 });
+    expect(d.status.safeMode).toMatchObject({ active: false, flagOwner: 'controller:ns/ro' });
+  });
+
+  it('hands the flag back to the controller that wrote it before, when turned off', () => {
+    const d = run({
+      spec: { safeMode: { enabled: false } },
+      status: { safeMode: { active: true, flag: 'ro', flagOwner: 'controller:ns/ro' } },
+      observed: {
+        ...world('east.elb.example.com'),
+        readOnly: { version: 8, enabled: true, basisPoints: 10_000, updatedBy: 'controller:ns/dr' },
+      },
+    });
+    expect(d.action).toMatchObject({
+      type: 'setReadOnly',
+      on: false,
+      updatedBy: 'controller:ns/ro',
+    });
+  });
+});
+
 describe('FailoverPlan failover annotation', () => {
   const annotate = (value: string) => ({ 'delivery.latticedb.com/failover': value });
 

@@ -78,7 +78,7 @@ const base: Observed = {
     images: { app: 'img:1' },
   },
   dns: { zone: true, record: { values: ['east.elb.example.com'] } },
-  readOnly: { version: 3, enabled: true, salt: 's' },
+  readOnly: { version: 3, enabled: true, basisPoints: 10_000, salt: 's' },
   snapshots: [{ id: 'db-before', status: 'available', createdAt: '2026-12-06T09:00:00Z' }],
   restored: { status: 'available', endpoint: 'db-restored.rds.test:5432', ownerUid: UID },
 };
