@@ -62,9 +62,10 @@ export function restoreValidationNeeds(
   if (rec?.phase === 'Passed' || (rec?.phase === 'Failed' && isFinal(rec, v.task !== undefined))) {
     return { httpChecks: false };
   }
+  const taskPending = v.task !== undefined && rec?.startedBy !== undefined && !taskPassed(rec);
   return {
     httpChecks: (v.httpChecks?.length ?? 0) > 0,
-    ...(v.task !== undefined && rec?.startedBy !== undefined ? { startedBy: rec.startedBy } : {}),
+    ...(taskPending ? { startedBy: rec.startedBy } : {}),
   };
 }
 
@@ -117,8 +118,12 @@ export function validateRestore(
   const parts: string[] = [];
   let taskDone = v.task === undefined;
 
-  // The task: started once (written ahead), then followed to STOPPED.
-  if (v.task !== undefined) {
+  // The task: started once (written ahead), then followed to STOPPED. Once seen to exit 0 it
+  // is not looked up again (ECS forgets stopped tasks after about an hour; checks may fail longer).
+  if (v.task !== undefined && taskPassed(rec)) {
+    parts.push('validation task exited with 0');
+    taskDone = true;
+  } else if (v.task !== undefined) {
     if (rec.startedBy === undefined) {
       const taskDefinition = primaryTaskDefinition(input);
       if (taskDefinition === undefined) {
@@ -220,6 +225,9 @@ export function validateRestore(
     record: { ...rec, phase: 'Passed', finishedAt: iso(now), message },
   };
 }
+
+const taskPassed = (rec: RestoreValidationRecord | undefined): boolean =>
+  rec?.exitCode === 0 && rec.taskStatus === 'STOPPED';
 
 /** A failure by the task (exit code, timeout, vanished) is final; failing checks are not. */
 function isFinal(rec: RestoreValidationRecord, hasTask: boolean): boolean {

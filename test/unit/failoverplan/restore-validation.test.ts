@@ -183,8 +183,9 @@ describe('restore validation', () => {
     });
     expect(failing.status.safeMode?.validation).toMatchObject({ phase: 'Failed' });
     expect(failing.status.safeMode?.validation?.message).toContain('status 500');
-    expect(restoreValidationNeeds(SPEC, failing.status).httpChecks).toBe(true);
-    const healed = run(failing.status, { validationTask: stopped(0), restoreChecks: passing });
+    // The task's exit 0 is kept: not looked up again (ECS forgets stopped tasks).
+    expect(restoreValidationNeeds(SPEC, failing.status)).toEqual({ httpChecks: true });
+    const healed = run(failing.status, { restoreChecks: passing });
     expect(healed.status.safeMode?.validation?.phase).toBe('Passed');
   });
 
