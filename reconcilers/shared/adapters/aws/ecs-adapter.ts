@@ -2,7 +2,7 @@
 // a service invalidates its snapshot so the next read sees the write. SDK errors propagate as
 // thrown (classify them with errors.ts); the adapter's own errors are in ecs-errors.ts.
 import { DescribeClustersCommand, UpdateServiceCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { systemClock, type Clock } from '../../../../controller/clock.js';
+import { systemClock, type Clock } from '../../../../controller/index.js';
 import type {
   ContainerChange,
   EcsPort,
