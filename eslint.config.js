@@ -61,9 +61,22 @@ export const LAYER_ZONES = [
   },
 ];
 
-/** Packages a pure decision core never imports (names, so depth does not matter). */
+/**
+ * The same layers by the text of an import (`no-restricted-imports`), where a text says enough at
+ * any depth: package names, and `**` patterns for another kind's folder or the adapters. The
+ * zones above are the check on resolved paths; these name the offence in the editor as it is
+ * typed, before the resolver runs.
+ */
+const OTHER_KINDS = (self) => ({
+  group: KINDS.filter((kind) => kind !== self).map((kind) => `**/${kind}/**`),
+  message: 'Reconcilers share code through reconcilers/shared only.',
+});
+
+/** What a pure decision core never imports, at any depth. */
 const PLAN_IS_PURE = {
   group: [
+    '**/adapters/**',
+    '**/shared/runtime/**',
     'ioredis',
     'ioredis/**',
     '@aws-sdk/*',
@@ -77,6 +90,27 @@ const PLAN_IS_PURE = {
   message:
     'plan/ and the reconciler kit are pure: no adapters, SDKs, Redis, Kubernetes or Node I/O.',
 };
+
+/**
+ * no-restricted-imports per folder. A later block's options replace an earlier one's for the
+ * same file, so a kind's plan/ block repeats the kind's own patterns.
+ */
+const TEXT_LAYERS = [
+  ...KINDS.map((kind) => ({
+    files: [`reconcilers/${kind}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: [OTHER_KINDS(kind)] }] },
+  })),
+  ...KINDS.map((kind) => ({
+    files: [`reconcilers/${kind}/**/plan/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [OTHER_KINDS(kind), PLAN_IS_PURE] }],
+    },
+  })),
+  {
+    files: ['reconcilers/shared/kit/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [PLAN_IS_PURE] }] },
+  },
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'coverage/**', 'node_modules/**', '.test-env/**'] },
@@ -139,12 +173,7 @@ export default tseslint.config(
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
-  {
-    files: PURE.map((glob) => `${glob}/*.ts`),
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [PLAN_IS_PURE] }],
-    },
-  },
+  ...TEXT_LAYERS,
   {
     files: ['test/**/*.ts'],
     rules: {
