@@ -1,7 +1,8 @@
 // Property tests: the Release handler (observe → pure decide → act) driven through randomised
 // histories against the port fakes, a world that applies each decided action — reconciles, lost
 // status writes (a controller killed after its action), time passing, operator annotations, spec
-// changes, failing smoke tests and analysis. After every reconcile the invariants must hold:
+// changes, failing smoke tests and analysis, rolling deployments finishing or failing, throttled
+// AWS calls (the reconcile throws; nothing is recorded). After every reconcile these must hold:
 //   - at most one AWS/Redis write per reconcile (never two actions per decision);
 //   - the production listener's weights sum to 100, and the canary's share only moves to the
 //     plan's next weight or back to 0 (stable);
@@ -12,6 +13,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ReleaseSpec } from '../../../../reconcilers/release/api.js';
+import type { EcsOp } from '../../../fixtures/aws/fake-ecs.js';
+import type { TrafficOp } from '../../../fixtures/aws/fake-traffic.js';
 import { Harness } from '../support/harness.js';
 import {
   blueGreenSpec,
@@ -39,7 +42,8 @@ type Op =
   | { readonly kind: 'image'; readonly tag: 'v1' | 'v2' | 'v3' }
   | { readonly kind: 'smoke'; readonly status: 200 | 503 }
   | { readonly kind: 'errorRate'; readonly percent: number | undefined }
-  | { readonly kind: 'deployment'; readonly ends: 'complete' | 'fail' };
+  | { readonly kind: 'deployment'; readonly ends: 'complete' | 'fail' }
+  | { readonly kind: 'fault'; readonly on: EcsOp | TrafficOp };
 
 const SMOKE = [{ name: 'health', url: 'https://ldb.test/health', retries: 0 }];
 
@@ -84,7 +88,24 @@ function specOf(strategy: Strategy, analysis: boolean): { spec: ReleaseSpec; pla
   }
 }
 
+const FAULTS = [
+  'describeService',
+  'registerDerivedTaskDefinition',
+  'createTaskSet',
+  'updateTaskSetScale',
+  'setPrimaryTaskSet',
+  'deleteTaskSet',
+  'updateService',
+  'getWeights',
+  'setWeights',
+] as const satisfies readonly (EcsOp | TrafficOp)[];
+const TRAFFIC_OPS: ReadonlySet<string> = new Set(['getWeights', 'setWeights']);
+
 const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(...FAULTS).map((on) => ({ kind: 'fault', on }) as const),
+  },
   {
     weight: 2,
     arbitrary: fc
@@ -126,6 +147,8 @@ const SEED = Number(process.env['FC_SEED'] ?? 20_261_206);
 const RUNS = Number(process.env['FC_RUNS'] ?? 40);
 /** `strategy:phase` reached (and `strategy:write`), so a run that explores nothing fails. */
 const SEEN = new Set<string>();
+/** Strategies whose histories met an AWS error (a reconcile that threw). */
+const FAILED = new Set<string>();
 const STOPPED = new Set(['RolledBack', 'Aborted', 'Failed', 'Frozen', 'Degraded']);
 
 /** Share of the production listener's traffic not on `stableTg`; the total on the listener. */
@@ -133,7 +156,12 @@ async function canaryShare(
   world: World,
   stableTg: string,
 ): Promise<{ share: number; total: number }> {
-  const weights = await world.traffic.getWeights(REGION, LISTENER);
+  const weights = await unfaulted(
+    () => world.traffic.getWeights(REGION, LISTENER),
+    () => {
+      world.traffic.failNext('getWeights');
+    },
+  );
   const total = weights.reduce((sum, w) => sum + w.weight, 0);
   const stable = weights.find((w) => w.targetGroupArn === stableTg)?.weight ?? 0;
   return { share: total - stable, total };
@@ -144,7 +172,7 @@ async function servingTaskDefinition(
   world: World,
   strategy: Strategy,
 ): Promise<string | undefined> {
-  const service = await world.ecs.describeService(REF);
+  const service = await describeServiceOf(world);
   if (service === undefined) return undefined;
   if (strategy === 'rolling') return service.taskDefinitionArn;
   return service.taskSets.find((t) => t.status === 'PRIMARY')?.taskDefinitionArn;
@@ -218,6 +246,11 @@ async function play(strategy: Strategy, analysis: boolean, ops: readonly Op[]): 
       case 'errorRate':
         world.errorRate(step.percent);
         continue;
+      case 'fault':
+        // The next call of that operation is throttled (the runtime retries the reconcile).
+        if (TRAFFIC_OPS.has(step.on)) world.traffic.failNext(step.on as TrafficOp);
+        else world.ecs.failNext(step.on as EcsOp);
+        continue;
       case 'deployment':
         // ECS's deployment controller (rolling) finishes or fails the newest deployment.
         if (strategy === 'rolling' && (await hasDeployment(world))) {
@@ -246,7 +279,28 @@ async function play(strategy: Strategy, analysis: boolean, ops: readonly Op[]): 
 
 /** The rolling service has a deployment for ECS to finish (the fake's are finished by hand). */
 const hasDeployment = async (world: World): Promise<boolean> =>
-  ((await world.ecs.describeService(REF))?.deployments.length ?? 0) > 0;
+  ((await describeServiceOf(world))?.deployments.length ?? 0) > 0;
+
+/** The test's own reads do not take a fault meant for the controller: one that hit is re-queued. */
+async function unfaulted<T>(read: () => Promise<T>, requeue: () => void): Promise<T> {
+  for (let consumed = 0; ; consumed++) {
+    try {
+      const value = await read();
+      for (let i = 0; i < consumed; i++) requeue();
+      return value;
+    } catch (error) {
+      if (consumed > 100) throw error;
+    }
+  }
+}
+
+const describeServiceOf = (world: World) =>
+  unfaulted(
+    () => world.ecs.describeService(REF),
+    () => {
+      world.ecs.failNext('describeService');
+    },
+  );
 
 const SETTLE = 200;
 const SETTLED = new Set(['Healthy', 'RolledBack', 'Aborted', 'Failed', 'Frozen']);
@@ -265,11 +319,19 @@ async function reconcileAndCheck(
     stableTg,
     fastPath: h.status.revision?.fastPath === true,
   };
-  const outcome = await h.reconcile({ crash });
-  await check(h, strategy, plan, before, crash);
+  let requeueAfterMs: number | undefined;
+  let failed = false;
+  try {
+    requeueAfterMs = (await h.reconcile({ crash })).requeueAfterMs;
+  } catch {
+    // An AWS error: the runtime writes nothing and retries with backoff.
+    failed = true;
+    FAILED.add(strategy);
+  }
+  await check(h, strategy, plan, before, crash || failed);
   SEEN.add(`${strategy}:${h.status.phase ?? '-'}`);
   if (h.writes() > before.writes) SEEN.add(`${strategy}:write`);
-  h.world.clock.advance(outcome.requeueAfterMs ?? 600_000);
+  h.world.clock.advance(failed ? 1_000 : (requeueAfterMs ?? 600_000));
 }
 
 describe('Release decide: invariants over randomised histories', () => {
@@ -294,6 +356,7 @@ describe('Release decide: invariants over randomised histories', () => {
       for (const phase of ['Healthy', 'RollingBack', 'RolledBack', 'Aborted', 'write']) {
         expect(SEEN, `${strategy} never reached ${phase}`).toContain(`${strategy}:${phase}`);
       }
+      expect(FAILED, `${strategy} never met an AWS error`).toContain(strategy);
     }
   });
   it('the checks bite: a world whose listener weights do not sum to 100 is refused', async () => {
