@@ -141,7 +141,7 @@ export {
 export { systemClock, type Clock } from './clock.js';
 export { DURATION_PATTERN, DurationError, formatDuration, parseDuration } from './duration.js';
 export type { ControllerConfig } from './config.js';
-export type { DomainMetrics, MetricConfig } from './observability/metrics.js';
+export type { DomainMetrics, MetricConfig, ObjectInfo } from './observability/metrics.js';
 export { LabelCap, OTHER_LABEL } from './observability/metrics.js';
 export { sanitizeMessage } from './observability/redact.js';
 export {
@@ -153,8 +153,11 @@ export {
 } from './observability/safe-error.js';
 export {
   registerEnvironmentSecrets,
+  registerHeaderSecrets,
   registerSecret,
+  registerUrlPassword,
   registerUrlSecrets,
 } from './observability/secrets.js';
+export type { Classify } from './notifications/notifier.js';
 export type { Logger } from './observability/logger.js';
 export { currentReconcileSignal, withReconcileSignal } from './reconcile-scope.js';

@@ -1,7 +1,6 @@
 // Per-object gauges for dashboards (manifests/grafana/): what `kubectl get` shows, as metrics.
 // One series per object, read from the informer cache at scrape time.
-import type { KindSetup } from '../controller/index.js';
-import type { ObjectInfo } from '../controller/observability/metrics.js';
+import type { KindSetup, ObjectInfo } from '../controller/index.js';
 
 interface Status {
   phase?: string;

@@ -1,8 +1,7 @@
 // Which status.history entries of each kind are notifications (controller/notifications/ sends
 // them to the routes of the notifications Secret). Only transitions a person acts on: a revision
 // starting, a wait for a person, the end of a revision, a flag step, an emergency, a failover.
-import type { KindSetup } from '../controller/index.js';
-import type { Classify } from '../controller/notifications/notifier.js';
+import type { Classify, KindSetup } from '../controller/index.js';
 
 const RESUMED_FROM = new Set(['Paused', 'Disabled', 'KilledBySwitch']);
 

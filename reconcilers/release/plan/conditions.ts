@@ -3,8 +3,15 @@
 // revision. The runtime keeps lastTransitionTime unless a status flips.
 import { HELD_BY_FAILOVER_PLAN } from '../../shared/interlock/index.js';
 import { kstatusConditions, type ConditionInput } from '../../../controller/index.js';
-import { ReleasePhase, ReleaseReason, ReleaseStage, type ReleasePhase as Phase } from '../api.js';
+import {
+  ReleasePhase,
+  ReleaseReason,
+  ReleaseStage,
+  type ReleasePhase as Phase,
+  type ReleaseSpec,
+} from '../api.js';
 import type { Draft } from './draft.js';
+import type { ReleaseState } from './types.js';
 import { gateWhere } from './analysis.js';
 import { claimedByOther } from './claim.js';
 import { isTerminal } from './phase.js';
@@ -19,44 +26,50 @@ const cond = (type: string, status: Status, reason: string, message: string): Co
 });
 
 export function conditionsFor(
-  d: Draft,
+  draft: Draft,
   phase: Phase,
   message: string,
   suspended: boolean,
 ): ConditionInput[] {
-  return [...kstatus(d, phase, message), available(d), paused(d, suspended), ...domain(d)];
+  return [
+    ...kstatus(draft, phase, message),
+    available(draft),
+    paused(draft, suspended),
+    ...domain(draft),
+  ];
 }
 
-function kstatus(d: Draft, phase: Phase, message: string): ConditionInput[] {
-  if (d.observed.service === null)
+function kstatus(draft: Draft, phase: Phase, message: string): ConditionInput[] {
+  if (draft.observed.service === null)
     return kstatusConditions('Stalled', ReleaseReason.ServiceNotFound, message);
-  if (claimedByOther(d)) return kstatusConditions('Stalled', ReleaseReason.ServiceClaimed, message);
+  if (claimedByOther(draft))
+    return kstatusConditions('Stalled', ReleaseReason.ServiceClaimed, message);
   if (phase === ReleasePhase.Healthy)
     return kstatusConditions('Ready', ReleaseReason.RevisionHealthy, message);
   if (isTerminal(phase)) {
     return kstatusConditions(
       'Stalled',
-      d.status.rollback?.reason ?? d.status.outcome ?? 'Failed',
+      draft.status.rollback?.reason ?? draft.status.outcome ?? 'Failed',
       message,
     );
   }
   const reason =
-    d.status.stage === ReleaseStage.RollingBack
+    draft.status.stage === ReleaseStage.RollingBack
       ? ReleaseReason.RollingBack
-      : (d.status.pause?.reason ?? ReleaseReason.Progressing);
+      : (draft.status.pause?.reason ?? ReleaseReason.Progressing);
   return kstatusConditions('Reconciling', reason, message);
 }
 
-function available(d: Draft): ConditionInput {
+function available(draft: Draft): ConditionInput {
   const type = 'Available';
-  const service = d.observed.service;
-  const stable = d.status.stableRevision;
+  const service = draft.observed.service;
+  const stable = draft.status.stableRevision;
   if (service === null)
     return cond(type, 'False', ReleaseReason.ServiceNotFound, 'the ECS service does not exist');
   if (stable === undefined)
     return cond(type, 'False', ReleaseReason.Progressing, 'no stable revision yet');
   const running = currentTaskDefinitionArn(service);
-  const steady = d.status.stage === ReleaseStage.Done && d.status.outcome !== 'Frozen';
+  const steady = draft.status.stage === ReleaseStage.Done && draft.status.outcome !== 'Frozen';
   if (
     steady &&
     running !== undefined &&
@@ -78,99 +91,93 @@ function available(d: Draft): ConditionInput {
   );
 }
 
-function paused(d: Draft, suspended: boolean): ConditionInput {
+function paused(draft: Draft, suspended: boolean): ConditionInput {
   if (suspended)
     return cond('Paused', 'True', ReleaseReason.Suspended, 'spec.suspend: observing only');
-  const held = d.observed.heldBy;
+  const held = draft.observed.heldBy;
   if (held !== undefined) return cond('Paused', 'True', HELD_BY_FAILOVER_PLAN, held.message);
-  const pause = d.status.pause;
+  const pause = draft.status.pause;
   if (pause === undefined) return cond('Paused', 'False', ReleaseReason.NotPaused, 'not paused');
   return cond('Paused', 'True', pause.reason, `since ${pause.since}`);
 }
 
-function domain(d: Draft): ConditionInput[] {
-  const s = d.status;
-  const out: ConditionInput[] = [];
-  if (s.preflight !== undefined) {
-    const failed = (s.preflight.results ?? []).filter((r) => r.outcome === 'Failed');
-    out.push(
-      s.preflight.skipped
-        ? cond(
-            'PreflightPassed',
-            'True',
-            ReleaseReason.PreflightSkipped,
-            s.preflight.reason ?? 'skipped',
-          )
-        : failed.length > 0
-          ? cond(
-              'PreflightPassed',
-              'False',
-              ReleaseReason.PreflightFailed,
-              failed.map((r) => `${r.name}: ${r.message ?? ''}`).join('; '),
-            )
-          : cond(
-              'PreflightPassed',
-              'True',
-              ReleaseReason.PreflightPassed,
-              `${s.preflight.results?.length ?? 0} check(s) passed`,
-            ),
-    );
+/** The domain conditions that apply to the current revision, one function each. */
+function domain(draft: Draft): ConditionInput[] {
+  return [
+    preflightPassed(draft.status),
+    analysisPassed(draft.spec, draft.status),
+    smokeTestsPassed(draft.status),
+    migrationSucceeded(draft.spec, draft.status),
+  ].filter((condition) => condition !== undefined);
+}
+
+/** PreflightPassed: skipped (True, with the reason), a failed check (False, naming each), else True. */
+function preflightPassed(status: ReleaseState): ConditionInput | undefined {
+  const preflight = status.preflight;
+  if (preflight === undefined) return undefined;
+  const type = 'PreflightPassed';
+  if (preflight.skipped)
+    return cond(type, 'True', ReleaseReason.PreflightSkipped, preflight.reason ?? 'skipped');
+  const results = preflight.results ?? [];
+  const failed = results.filter((result) => result.outcome === 'Failed');
+  if (failed.length > 0) {
+    const message = failed.map((result) => `${result.name}: ${result.message ?? ''}`).join('; ');
+    return cond(type, 'False', ReleaseReason.PreflightFailed, message);
   }
-  if (d.spec.analysis !== undefined && s.analysis?.verdict !== undefined) {
-    const v = s.analysis.verdict;
-    const m = `${gateWhere(d.spec, s.analysis.step ?? 0)}: ${v}`;
-    out.push(
-      v === 'Successful'
-        ? cond('AnalysisPassed', 'True', ReleaseReason.AnalysisSucceeded, m)
-        : v === 'Failed'
-          ? cond('AnalysisPassed', 'False', ReleaseReason.AnalysisFailed, m)
-          : cond(
-              'AnalysisPassed',
-              'Unknown',
-              v === 'Inconclusive'
-                ? ReleaseReason.AnalysisInconclusive
-                : ReleaseReason.AnalysisRunning,
-              m,
-            ),
-    );
+  return cond(type, 'True', ReleaseReason.PreflightPassed, `${results.length} check(s) passed`);
+}
+
+/** AnalysisPassed, when spec.analysis is set and a gate has a verdict: Unknown while it runs. */
+function analysisPassed(spec: ReleaseSpec, status: ReleaseState): ConditionInput | undefined {
+  const verdict = status.analysis?.verdict;
+  if (spec.analysis === undefined || verdict === undefined) return undefined;
+  const type = 'AnalysisPassed';
+  const message = `${gateWhere(spec, status.analysis?.step ?? 0)}: ${verdict}`;
+  switch (verdict) {
+    case 'Successful':
+      return cond(type, 'True', ReleaseReason.AnalysisSucceeded, message);
+    case 'Failed':
+      return cond(type, 'False', ReleaseReason.AnalysisFailed, message);
+    case 'Inconclusive':
+      return cond(type, 'Unknown', ReleaseReason.AnalysisInconclusive, message);
+    case 'Running':
+      return cond(type, 'Unknown', ReleaseReason.AnalysisRunning, message);
   }
-  if (s.smoke?.results !== undefined) {
-    const failed = s.smoke.results.filter((r) => r.outcome === 'Failed');
-    out.push(
-      failed.length === 0
-        ? cond(
-            'SmokeTestsPassed',
-            'True',
-            ReleaseReason.SmokeTestsPassed,
-            `${s.smoke.results.length} passed (${s.smoke.phase ?? ''})`,
-          )
-        : cond(
-            'SmokeTestsPassed',
-            'False',
-            ReleaseReason.SmokeTestFailed,
-            failed.map((r) => `${r.name}: ${r.message ?? ''}`).join('; '),
-          ),
-    );
+}
+
+/** SmokeTestsPassed, once smoke tests ran: False naming each failed test. */
+function smokeTestsPassed(status: ReleaseState): ConditionInput | undefined {
+  const results = status.smoke?.results;
+  if (results === undefined) return undefined;
+  const type = 'SmokeTestsPassed';
+  const failed = results.filter((result) => result.outcome === 'Failed');
+  if (failed.length > 0) {
+    const message = failed.map((result) => `${result.name}: ${result.message ?? ''}`).join('; ');
+    return cond(type, 'False', ReleaseReason.SmokeTestFailed, message);
   }
-  const m = s.migration;
-  if (d.spec.migration !== undefined && m !== undefined && m.revision === s.revision?.number) {
-    out.push(
-      m.phase === 'Succeeded'
-        ? cond(
-            'MigrationSucceeded',
-            'True',
-            ReleaseReason.MigrationSucceeded,
-            `exit code ${m.exitCode ?? 0}`,
-          )
-        : m.phase === 'Failed'
-          ? cond(
-              'MigrationSucceeded',
-              'False',
-              ReleaseReason.MigrationFailed,
-              m.message ?? 'failed',
-            )
-          : cond('MigrationSucceeded', 'Unknown', ReleaseReason.MigrationRunning, m.phase),
-    );
+  const message = `${results.length} passed (${status.smoke?.phase ?? ''})`;
+  return cond(type, 'True', ReleaseReason.SmokeTestsPassed, message);
+}
+
+/** MigrationSucceeded, for the current revision's migration (spec.migration set). */
+function migrationSucceeded(spec: ReleaseSpec, status: ReleaseState): ConditionInput | undefined {
+  const migration = status.migration;
+  if (spec.migration === undefined || migration === undefined) return undefined;
+  if (migration.revision !== status.revision?.number) return undefined;
+  const type = 'MigrationSucceeded';
+  switch (migration.phase) {
+    case 'Succeeded':
+      return cond(
+        type,
+        'True',
+        ReleaseReason.MigrationSucceeded,
+        `exit code ${migration.exitCode ?? 0}`,
+      );
+    case 'Failed':
+      return cond(type, 'False', ReleaseReason.MigrationFailed, migration.message ?? 'failed');
+    case 'Pending':
+    case 'Snapshotting':
+    case 'Running':
+      return cond(type, 'Unknown', ReleaseReason.MigrationRunning, migration.phase);
   }
-  return out;
 }

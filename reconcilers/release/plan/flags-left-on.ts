@@ -6,7 +6,7 @@
 import { MAX_FLAGS_LEFT_ON } from '../api.js';
 import { act, probe, waitFor, type Draft, type StepResult } from './draft.js';
 import { note } from './history.js';
-import { flagAction } from './migration.js';
+import { flagAction } from './maintenance-flag.js';
 
 /** As revision `next` starts: remembers the flag the ending revision's migration left on. */
 export function rememberFlagLeftOn(d: Draft, next: number): void {

@@ -3,7 +3,6 @@
 // the flag off once the deploy succeeded (or rolled back).
 import { createHash } from 'node:crypto';
 import { parseDuration } from '../../../controller/index.js';
-import type { FlagWrite } from '../../shared/flags/index.js';
 import { ReleaseReason, ReleaseStage, type Revision } from '../api.js';
 import {
   act,
@@ -17,6 +16,7 @@ import {
 } from './draft.js';
 import { turnOffFlagsLeftOn } from './flags-left-on.js';
 import { bounded, note } from './history.js';
+import { flagAction } from './maintenance-flag.js';
 import { checkContent } from './revision.js';
 import { failRevision, irreversiblyMigrated } from './rollback-start.js';
 import type { Action, ObjectIdentity } from './types.js';
@@ -251,22 +251,4 @@ export function maintenanceOff(d: Draft): StepResult | undefined {
 
 export function maintenanceOffStage(d: Draft): StepResult {
   return maintenanceOff(d) ?? turnOffFlagsLeftOn(d) ?? progressed(d);
-}
-
-export function flagAction(
-  d: Draft,
-  flag: string,
-  on: boolean,
-  expectedVersion: number,
-  current: { salt: string; targets: readonly string[]; killSwitch: string | null } | undefined,
-): Action {
-  const write: FlagWrite = {
-    enabled: on,
-    basisPoints: on ? 10_000 : 0,
-    salt: current?.salt ?? flag,
-    targets: current?.targets ?? [],
-    killSwitch: current?.killSwitch ?? null,
-    updatedBy: `controller:${d.object.namespace}/${d.object.name}`,
-  };
-  return { type: 'setMaintenanceFlag', flag, on, expectedVersion, write };
 }

@@ -2,7 +2,7 @@
 // that completes hands over to the strategy's next stage on the same observation, until a handler
 // needs an action or has to wait. Every action and every wait on AWS is checked against
 // progressDeadline here, in one place.
-import { ReleaseStage, type ReleaseStage as Stage } from '../api.js';
+import { ReleaseStage, StrategyName, type ReleaseStage as Stage } from '../api.js';
 import { blueGreenDeployStage, approvalStage, blueGreenSwitchStage } from './blue-green.js';
 import { canaryDeployStage, canarySwitchStage, stepsStage } from './canary.js';
 import { postChecksStage, smokeStage } from './checks.js';
@@ -18,6 +18,7 @@ import {
 import { preflightStage } from './preflight.js';
 import { registerStage } from './register.js';
 import { rollingBackStage } from './rollback.js';
+import { strategyName } from './history.js';
 import { failRevision } from './rollback-start.js';
 import { rollingDeployStage } from './rolling.js';
 import { cleanupStage } from './task-sets.js';
@@ -33,22 +34,14 @@ const FRONT: readonly Stage[] = [
 ];
 const BACK: readonly Stage[] = ['PostChecks', 'MaintenanceOff', 'Done'];
 
+/** Each strategy's stages, in order (`status.strategy` names the strategy: `StrategyName`). */
 const ORDER = {
-  canary: [...FRONT, 'Smoke', 'Steps', 'Switch', ...BACK],
-  blueGreen: [...FRONT, 'Smoke', 'Approval', 'Switch', ...BACK],
-  rolling: [...FRONT, ...BACK],
-} as const satisfies Record<string, readonly Stage[]>;
+  Canary: [...FRONT, 'Smoke', 'Steps', 'Switch', ...BACK],
+  BlueGreen: [...FRONT, 'Smoke', 'Approval', 'Switch', ...BACK],
+  Rolling: [...FRONT, ...BACK],
+} as const satisfies Record<StrategyName, readonly Stage[]>;
 
-type Flavour = keyof typeof ORDER;
-
-const flavourOf = (d: Draft): Flavour =>
-  d.spec.strategy.canary !== undefined
-    ? 'canary'
-    : d.spec.strategy.blueGreen !== undefined
-      ? 'blueGreen'
-      : 'rolling';
-
-function handlerFor(flavour: Flavour, stage: Stage): (d: Draft) => StepResult {
+function handlerFor(strategy: StrategyName, stage: Stage): (draft: Draft) => StepResult {
   switch (stage) {
     case 'Cleanup':
       return cleanupStage;
@@ -63,9 +56,9 @@ function handlerFor(flavour: Flavour, stage: Stage): (d: Draft) => StepResult {
     case 'Migration':
       return migrationStage;
     case 'Deploy':
-      return flavour === 'canary'
+      return strategy === StrategyName.Canary
         ? canaryDeployStage
-        : flavour === 'blueGreen'
+        : strategy === StrategyName.BlueGreen
           ? blueGreenDeployStage
           : rollingDeployStage;
     case 'Smoke':
@@ -75,7 +68,7 @@ function handlerFor(flavour: Flavour, stage: Stage): (d: Draft) => StepResult {
     case 'Approval':
       return approvalStage;
     case 'Switch':
-      return flavour === 'canary' ? canarySwitchStage : blueGreenSwitchStage;
+      return strategy === StrategyName.Canary ? canarySwitchStage : blueGreenSwitchStage;
     case 'PostChecks':
       return postChecksStage;
     case 'MaintenanceOff':
@@ -91,17 +84,18 @@ function handlerFor(flavour: Flavour, stage: Stage): (d: Draft) => StepResult {
 const ALL: readonly Stage[] = [...FRONT, 'Smoke', 'Steps', 'Approval', 'Switch', ...BACK];
 
 /** The stage after `stage` in this strategy's order. */
-function nextStage(flavour: Flavour, stage: Stage): Stage {
-  const order: readonly Stage[] = ORDER[flavour];
+function nextStage(strategy: StrategyName, stage: Stage): Stage {
+  const order: readonly Stage[] = ORDER[strategy];
   return ALL.slice(ALL.indexOf(stage) + 1).find((s) => order.includes(s)) ?? ReleaseStage.Done;
 }
 
 /** The revision left `from` (a pipeline stage) to be rolled back, or froze. */
-function leftForFailure(d: Draft, from: Stage): boolean {
+function leftForFailure(draft: Draft, from: Stage): boolean {
   if (from === ReleaseStage.RollingBack || from === ReleaseStage.Done) return false;
-  const to = d.status.stage;
+  const to = draft.status.stage;
   return (
-    to === ReleaseStage.RollingBack || (to === ReleaseStage.Done && d.status.outcome === 'Frozen')
+    to === ReleaseStage.RollingBack ||
+    (to === ReleaseStage.Done && draft.status.outcome === 'Frozen')
   );
 }
 
@@ -109,37 +103,41 @@ function leftForFailure(d: Draft, from: Stage): boolean {
 const MAX_TRANSITIONS = 200;
 
 /** `stopAtDone`: a rollback under an invalid spec ends there (no next revision is started). */
-export function runPipeline(d: Draft, opts: { readonly stopAtDone?: boolean } = {}): StepResult {
-  const flavour = flavourOf(d);
+export function runPipeline(
+  draft: Draft,
+  opts: { readonly stopAtDone?: boolean } = {},
+): StepResult {
+  const strategy = strategyName(draft.spec);
   for (let i = 0; i < MAX_TRANSITIONS; i++) {
-    const stage = d.status.stage ?? ReleaseStage.Cleanup;
+    const stage = draft.status.stage ?? ReleaseStage.Cleanup;
     if (opts.stopAtDone === true && stage === ReleaseStage.Done)
       return waitFor('human', 'rolled back; the spec is invalid: restore it to go on');
-    const result = handlerFor(flavour, stage)(d);
+    const result = handlerFor(strategy, stage)(draft);
     if (result.kind === 'again') {
-      d.facts.transitions.push(result.promoted === true ? 'promoted' : 'completed');
+      draft.facts.transitions.push(result.promoted === true ? 'promoted' : 'completed');
       continue;
     }
     if (result.kind === 'next') {
-      if (d.status.stage !== stage) {
+      if (draft.status.stage !== stage) {
         // The handler moved on itself: a failure (rollback or freeze), a finished rollback, or
         // the next revision; only leaving the pipeline for a failure is a step transition.
-        if (leftForFailure(d, stage)) d.facts.transitions.push('failed');
+        if (leftForFailure(draft, stage)) draft.facts.transitions.push('failed');
         continue;
       }
-      d.facts.transitions.push(result.promoted === true ? 'promoted' : 'completed');
-      const next = nextStage(flavour, stage);
-      if (next === ReleaseStage.Done && stage !== ReleaseStage.Done) succeed(d);
-      else d.status.stage = next;
+      draft.facts.transitions.push(result.promoted === true ? 'promoted' : 'completed');
+      const next = nextStage(strategy, stage);
+      if (next === ReleaseStage.Done && stage !== ReleaseStage.Done) succeed(draft);
+      else draft.status.stage = next;
       continue;
     }
-    const late = deadlineExceeded(d, result);
+    const late = deadlineExceeded(draft, result);
     if (late !== undefined) {
-      failRevision(d, late.reason, late.message);
-      if (leftForFailure(d, stage)) d.facts.transitions.push('failed');
+      failRevision(draft, late.reason, late.message);
+      if (leftForFailure(draft, stage)) draft.facts.transitions.push('failed');
       continue;
     }
-    if (d.status.stage !== stage && leftForFailure(d, stage)) d.facts.transitions.push('failed');
+    if (draft.status.stage !== stage && leftForFailure(draft, stage))
+      draft.facts.transitions.push('failed');
     return result;
   }
   return waitFor('probe', 'too many transitions in one reconcile; continuing');

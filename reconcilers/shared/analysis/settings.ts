@@ -1,7 +1,7 @@
 // A metric check with every default applied and every string parsed. The apiserver applies the
 // CRD defaults too, but the engine does not rely on that (objects built in code or older stored
 // versions may lack them).
-import { parseDuration } from '../../../controller/duration.js';
+import { parseDuration } from '../../../controller/index.js';
 import type { MetricCheck, MetricQuery } from '../api/metric-check.js';
 import { parseCondition, type Condition } from './condition.js';
 

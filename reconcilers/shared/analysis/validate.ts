@@ -1,7 +1,7 @@
 // Semantic checks of a metric check beyond its schema and CEL rules (which api/validation.ts
 // `schemaErrors` runs first); the kinds' validate() report these as InvalidSpec. Durations,
 // periods and conditions are re-parsed so that the engine never meets one it cannot read.
-import { DurationError, parseDuration } from '../../../controller/duration.js';
+import { DurationError, parseDuration } from '../../../controller/index.js';
 import type { MetricCheck, MetricQuery } from '../api/metric-check.js';
 import { ConditionError, parseCondition } from './condition.js';
 import { DEFAULT_INTERVAL, DEFAULT_PERIOD } from './settings.js';

@@ -1,11 +1,11 @@
 // Runs one `httpCheck` (smoke test, standby readiness): bounded attempts, each with its own
 // timeout, a short backoff between them. Results and messages never carry header values, URL
 // credentials or query values.
-import { parseDuration } from '../../../controller/duration.js';
 import {
+  parseDuration,
   registerHeaderSecrets,
   registerUrlPassword,
-} from '../../../controller/observability/secrets.js';
+} from '../../../controller/index.js';
 import type { HttpCheck } from '../api/http-check.js';
 import { displayUrl, splitCredentials } from './url.js';
 

@@ -1,5 +1,5 @@
 // Semantic checks of an httpCheck beyond the CRD schema, reported by the kinds as InvalidSpec.
-import { DurationError, parseDuration } from '../../../controller/duration.js';
+import { DurationError, parseDuration } from '../../../controller/index.js';
 import type { HttpCheck } from '../api/http-check.js';
 import { headerProblems, INVALID_HEADER_NAME, INVALID_HEADER_VALUE } from './http-check.js';
 

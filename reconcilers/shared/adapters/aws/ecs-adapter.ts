@@ -8,7 +8,7 @@ import {
   UpdateServiceCommand,
   type ECSClient,
 } from '@aws-sdk/client-ecs';
-import { systemClock, type Clock } from '../../../../controller/clock.js';
+import { systemClock, type Clock } from '../../../../controller/index.js';
 import type {
   ContainerChange,
   EcsPort,

@@ -4,7 +4,7 @@
 // whose snapshot is getting old (refresh-ahead), so that a healthy fleet of N services costs about
 // N/10 calls per period. In-flight reads are shared; a write through the port invalidates the
 // service's snapshot. No SDK here: the adapter and the unit-test fake both plug in `describe`.
-import type { Clock } from '../../../../controller/clock.js';
+import type { Clock } from '../../../../controller/index.js';
 import type { ServiceRef, ServiceState } from '../../ports/ecs.js';
 
 /** The outcome for one name of one DescribeServices call. */
