@@ -1,7 +1,8 @@
 /**
  * The running reconcile's AbortSignal, for I/O layers that are shared across reconciles and so
  * cannot take it as a parameter everywhere (the AWS SDK clients, built once per region): they read
- * it here and refuse to start a call once it is aborted (lost leadership, reconcile timeout).
+ * it here, pass it to every call as the SDK's `abortSignal` (a request in flight is cancelled when
+ * it fires: lost leadership, reconcile timeout) and refuse to start a call or a retry once it has.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 

@@ -52,6 +52,24 @@ export async function act(
           message: `RDS ${action.target} being restored from snapshot ${action.snapshotId} (${action.region})`,
         },
       };
+    case 'runValidationTask': {
+      // Idempotent by startedBy (written ahead): a task already started with it is returned.
+      const task = await ports.ecs.runTask(action.ref, {
+        taskDefinitionArn: action.taskDefinitionArn,
+        container: action.container,
+        command: action.command,
+        startedBy: action.startedBy,
+        environment: action.environment,
+      });
+      return {
+        event: {
+          type: 'Normal',
+          reason: 'RestoreValidationStarted',
+          message: `validation task ${task.arn} (${action.startedBy}) started in ${action.ref.region} on ${action.taskDefinitionArn}`,
+        },
+        amend: (status) => withTaskArn(status, task.arn),
+      };
+    }
     case 'setDesiredCount':
       await ports.ecs.setDesiredCount(action.ref, action.count);
       return {
@@ -89,4 +107,10 @@ function withChangeId(status: FailoverPlanState, changeId: string): FailoverPlan
     ...status,
     lastFailover: { ...run, steps: [...steps.slice(0, -1), { ...last, changeId }] },
   };
+}
+
+function withTaskArn(status: FailoverPlanState, taskArn: string): FailoverPlanState {
+  const v = status.safeMode?.validation;
+  if (status.safeMode === undefined || v === undefined) return status;
+  return { ...status, safeMode: { ...status.safeMode, validation: { ...v, taskArn } } };
 }

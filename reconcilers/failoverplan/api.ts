@@ -12,6 +12,7 @@ import {
 } from '../shared/api/aws.js';
 import { CommonReason, ConditionType } from '../shared/api/conditions.js';
 import { FlagName } from '../shared/api/flag-names.js';
+import { Duration } from '../shared/api/duration.js';
 import { DateTime } from '../shared/api/formats.js';
 import { HttpCheck } from '../shared/api/http-check.js';
 import {
@@ -100,6 +101,58 @@ export const DnsSwitch = withRules(
   ],
 );
 
+/** What runs once the restored instance is available, before anyone re-points at it. */
+export const RestoreValidation = withRules(
+  Type.Object(
+    {
+      httpChecks: Type.Optional(
+        Type.Array(HttpCheck, {
+          maxItems: 10,
+          description:
+            'HTTP checks of the restored data (e.g. an internal data-check endpoint); re-run every poll until they pass.',
+        }),
+      ),
+      task: Type.Optional(
+        Type.Object(
+          {
+            container: EcsName({
+              description:
+                "Container of the primary service's current task definition whose command is overridden.",
+            }),
+            command: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
+              minItems: 1,
+              maxItems: 64,
+              description:
+                'The data validation queries (ECS RunTask in the primary region); exit code 0 passes. The task gets RESTORED_DB_INSTANCE, RESTORED_DB_HOST, RESTORED_DB_PORT and RESTORED_DB_ENDPOINT.',
+            }),
+            timeout: Type.Optional(
+              Duration({
+                min: '1s',
+                default: '30m',
+                description: 'The validation fails when the task has not stopped after this long.',
+              }),
+            ),
+          },
+          { description: 'A one-off ECS task whose exit code decides.' },
+        ),
+      ),
+    },
+    {
+      description:
+        'Validation of the restored instance once it is available: HTTP checks and/or an ECS task.',
+    },
+  ),
+  [
+    {
+      rule: 'has(self.httpChecks) || has(self.task)',
+      message: 'validation needs httpChecks or a task',
+      reason: 'FieldValueRequired',
+      check: (self) => self.httpChecks !== undefined || self.task !== undefined,
+    },
+  ],
+);
+export type RestoreValidation = Static<typeof RestoreValidation>;
+
 export const SafeMode = withRules(
   Type.Object(
     {
@@ -142,6 +195,7 @@ export const SafeMode = withRules(
               targetInstanceIdentifier: DbInstanceIdentifier({
                 description: 'New instance created from the snapshot.',
               }),
+              validation: Type.Optional(RestoreValidation),
             },
             {
               description: 'Point-in-snapshot restore into a new instance (never over the source).',
@@ -256,6 +310,7 @@ export const FailoverPlanReason = {
   StandbyUnhealthy: 'StandbyUnhealthy',
   RegionUnreadable: 'RegionUnreadable',
   DnsUnreadable: 'DnsUnreadable',
+  ServingUnknown: 'ServingUnknown',
   ClusterNotFound: 'ClusterNotFound',
   ClusterNotActive: 'ClusterNotActive',
   ServiceNotFound: 'ServiceNotFound',
@@ -279,6 +334,9 @@ export const FailoverPlanReason = {
   SafeModeDisabled: 'SafeModeDisabled',
   Restoring: 'Restoring',
   Restored: 'Restored',
+  ValidatingRestore: 'ValidatingRestore',
+  RestoreValidated: 'RestoreValidated',
+  RestoreValidationFailed: 'RestoreValidationFailed',
   SnapshotNotFound: 'SnapshotNotFound',
   InstanceNotOwned: 'InstanceNotOwned',
   FlagStoreUnavailable: 'FlagStoreUnavailable',
@@ -336,6 +394,47 @@ export const StandbyCheck = Type.Object(
   { description: 'The latest standby readiness evaluation.' },
 );
 export type StandbyCheck = Static<typeof StandbyCheck>;
+
+export const RestoreValidationStatus = Type.Object(
+  {
+    of: Type.String({
+      maxLength: 320,
+      description: 'The restore validated: <snapshotIdentifier>/<targetInstanceIdentifier>.',
+    }),
+    phase: StringEnum(['Running', 'Passed', 'Failed'], {
+      description: 'Running, Passed or Failed.',
+    }),
+    startedAt: DateTime({ description: 'When the validation began.' }),
+    finishedAt: Type.Optional(DateTime({ description: 'When it passed or failed.' })),
+    startedBy: Type.Optional(
+      Type.String({
+        maxLength: 36,
+        description: "The validation task's ECS startedBy (written before RunTask).",
+      }),
+    ),
+    taskArn: Type.Optional(Type.String({ maxLength: 2048, description: 'The validation task.' })),
+    taskStatus: Type.Optional(
+      Type.String({ maxLength: 64, description: "The task's last ECS status." }),
+    ),
+    exitCode: Type.Optional(
+      Type.Integer({ description: "The validation container's exit code (0 passes)." }),
+    ),
+    checks: Type.Optional(
+      Type.Array(
+        Type.Object({
+          name: Type.String({ maxLength: 256, description: 'The check.' }),
+          passed: Type.Boolean({ description: 'Whether it passed.' }),
+          message: Type.String({ maxLength: 1024, description: 'What was measured.' }),
+        }),
+        { maxItems: 10, description: 'The HTTP checks as last measured.' },
+      ),
+    ),
+    message: Type.Optional(
+      Type.String({ maxLength: 1024, description: 'The result, with the measured values.' }),
+    ),
+  },
+  { description: 'Validation of the restored instance (spec.safeMode.restore.validation).' },
+);
 
 export const FailoverPlanStatus = Type.Object({
   ...commonStatusFields(FailoverPlanPhaseSchema),
@@ -425,6 +524,13 @@ export const FailoverPlanStatus = Type.Object({
           Type.String({ maxLength: 1024, description: 'spec.safeMode.reason when it went on.' }),
         ),
         flag: Type.Optional(Type.String({ maxLength: 128, description: 'The read-only flag.' })),
+        flagOwner: Type.Optional(
+          Type.String({
+            maxLength: 320,
+            description:
+              "The controller that last wrote the read-only flag before safe mode (a FlagRollout's controller:<ns>/<name>); safe mode off hands the flag back to it.",
+          }),
+        ),
         snapshots: Type.Optional(
           Type.Array(
             Type.Object({
@@ -459,6 +565,7 @@ export const FailoverPlanStatus = Type.Object({
         nextStep: Type.Optional(
           Type.String({ maxLength: 1024, description: 'What a person does next.' }),
         ),
+        validation: Type.Optional(RestoreValidationStatus),
       },
       { description: 'The data-corruption safe mode as applied.' },
     ),

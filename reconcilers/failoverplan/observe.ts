@@ -13,6 +13,7 @@ import {
   type SiteObserved,
 } from './plan/index.js';
 import { FailoverStepName } from './api.js';
+import { restoreValidationNeeds } from './plan/restore-validation.js';
 import { DEFAULT_READ_ONLY_FLAG } from './plan/safe-mode.js';
 import type { FailoverPlanObject, FailoverPlanPorts } from './ports.js';
 
@@ -36,7 +37,7 @@ export async function observe(
     needsHealthChecks(plan) ? ports.http(spec.healthChecks ?? [], io.signal) : undefined,
     needsValidation(spec, status) ? ports.http(spec.validation ?? [], io.signal) : undefined,
     changeId === undefined ? undefined : ports.dns.changeStatus(changeId),
-    readSafeMode(plan, ports),
+    readSafeMode(plan, ports, io),
   ]);
   return {
     primary,
@@ -53,6 +54,7 @@ export async function observe(
 async function readSafeMode(
   plan: FailoverPlanObject,
   ports: FailoverPlanPorts,
+  io: Io,
 ): Promise<Pick<Observed, 'readOnly' | 'snapshots' | 'restored'>> {
   const { spec, status } = plan;
   const sm = spec.safeMode;
@@ -73,10 +75,34 @@ async function readSafeMode(
       ? ports.rds.describeInstance(region, target)
       : undefined,
   ]);
+  const validation = restored?.status === 'available' ? await readValidation(plan, ports, io) : {};
   return {
     readOnly,
     ...(snapshots === undefined ? {} : { snapshots }),
     ...(target === undefined || sm?.enabled !== true ? {} : { restored: restored ?? null }),
+    ...validation,
+  };
+}
+
+/** Once the restored instance is available: its HTTP checks and its validation task. */
+async function readValidation(
+  plan: FailoverPlanObject,
+  ports: FailoverPlanPorts,
+  io: Io,
+): Promise<Pick<Observed, 'restoreChecks' | 'validationTask'>> {
+  const { spec, status } = plan;
+  const needs = restoreValidationNeeds(spec, status);
+  const [restoreChecks, validationTask] = await Promise.all([
+    needs.httpChecks
+      ? ports.http(spec.safeMode?.restore?.validation?.httpChecks ?? [], io.signal)
+      : undefined,
+    needs.startedBy === undefined
+      ? undefined
+      : ports.ecs.findTask(spec.primary, needs.startedBy).then((t) => t ?? null),
+  ]);
+  return {
+    ...(restoreChecks === undefined ? {} : { restoreChecks }),
+    ...(validationTask === undefined ? {} : { validationTask }),
   };
 }
 
@@ -91,7 +117,14 @@ async function readFlag(
   if (seen.problem !== undefined) return { problem: seen.problem };
   return {
     version: seen.version,
-    ...(seen.record === undefined ? {} : { enabled: seen.record.enabled, salt: seen.record.salt }),
+    ...(seen.record === undefined
+      ? {}
+      : {
+          enabled: seen.record.enabled,
+          basisPoints: seen.record.basisPoints,
+          salt: seen.record.salt,
+          updatedBy: seen.record.updatedBy,
+        }),
   };
 }
 

@@ -11,7 +11,10 @@ import type { CheckResult, FailoverPlanState } from './plan/index.js';
 export type FailoverPlanObject = CustomObject<FailoverPlanSpec, FailoverPlanState>;
 
 export interface FailoverPlanPorts {
-  readonly ecs: Pick<EcsPort, 'describeService' | 'describeTaskDefinition'> & {
+  readonly ecs: Pick<
+    EcsPort,
+    'describeService' | 'describeTaskDefinition' | 'runTask' | 'findTask'
+  > & {
     setDesiredCount(ref: ServiceRef, count: number): Promise<void>;
     /** The cluster's status, undefined when ECS does not know it. */
     clusterStatus(region: string, cluster: string): Promise<string | undefined>;

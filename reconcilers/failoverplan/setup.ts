@@ -21,6 +21,8 @@ export function failoverPlanPorts(deps: KindDeps): FailoverPlanPorts {
       describeService: (ref, options) => ecs.describeService(ref, options),
       describeTaskDefinition: (region, arn) => ecs.describeTaskDefinition(region, arn),
       setDesiredCount: (ref, count) => ecs.setDesiredCount(ref, count),
+      runTask: (ref, input) => ecs.runTask(ref, input),
+      findTask: (ref, startedBy) => ecs.findTask(ref, startedBy),
       clusterStatus: (region, cluster) => clusterStatus(clients, region, cluster),
     },
     dns: new Route53Dns(clients),

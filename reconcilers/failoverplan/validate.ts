@@ -12,6 +12,7 @@ export function validateFailoverPlan(plan: Pick<FailoverPlan, 'spec'>): FieldErr
     ...duplicateCheckNames(spec.validation ?? [], 'spec.validation'),
     ...(spec.healthChecks ?? []).flatMap((c, i) => validateHttpCheck(c, `spec.healthChecks[${i}]`)),
     ...(spec.validation ?? []).flatMap((c, i) => validateHttpCheck(c, `spec.validation[${i}]`)),
+    ...restoreValidationErrors(spec),
     // A failover to zero tasks would move DNS to a region that serves nothing.
     ...(spec.secondary.desiredCount === 0
       ? [
@@ -47,4 +48,25 @@ function duplicateCheckNames(checks: readonly HttpCheck[], path: string): FieldE
       ? [{ field: `${path}[${i}].name`, message: `Duplicate value: "${check.name}"` }]
       : [];
   });
+}
+
+const RESTORE_CHECKS = 'spec.safeMode.restore.validation.httpChecks';
+
+// The restore's validation: its checks as the other checks; something to validate with.
+function restoreValidationErrors(spec: FailoverPlanSpec): FieldError[] {
+  const v = spec.safeMode?.restore?.validation;
+  if (v === undefined) return [];
+  const checks = v.httpChecks ?? [];
+  return [
+    ...duplicateCheckNames(checks, RESTORE_CHECKS),
+    ...checks.flatMap((c, i) => validateHttpCheck(c, `${RESTORE_CHECKS}[${i}]`)),
+    ...(checks.length === 0 && v.task === undefined
+      ? [
+          {
+            field: 'spec.safeMode.restore.validation',
+            message: 'needs httpChecks or a task (an empty validation would pass with no data)',
+          },
+        ]
+      : []),
+  ];
 }

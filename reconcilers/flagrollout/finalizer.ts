@@ -23,7 +23,7 @@ export function flagFinalizer(
   return {
     name: FLAG_FINALIZER,
     wanted: (obj) => obj.spec.deletionPolicy === DeletionPolicy.Delete,
-    async finalize(obj): Promise<FinalizeOutcome<RolloutStatus>> {
+    async finalize(obj, ctx): Promise<FinalizeOutcome<RolloutStatus>> {
       // Switched to Retain while deleting: let go without touching the flag.
       if (obj.spec.deletionPolicy !== DeletionPolicy.Delete) return { done: true };
       const opened = await deps.storeFor(obj);
@@ -41,8 +41,12 @@ export function flagFinalizer(
       const identity = writerIdentity(obj.metadata.namespace ?? '', obj.metadata.name ?? '');
       if (ownershipOf(observed, identity) === Ownership.OtherController) {
         const info = await store.readRolloutInfo(flag);
-        if (info?.owner === identity.replace(/^controller:/, ''))
+        if (info?.owner === identity.replace(/^controller:/, '')) {
+          // Lost leadership since observing: another replica may be acting. (A Redis command
+          // in flight cannot be called back, so each write checks before it is issued.)
+          ctx.signal.throwIfAborted();
           await store.clearRolloutInfo(flag);
+        }
         return {
           done: true,
           events: [
@@ -54,6 +58,7 @@ export function flagFinalizer(
           ],
         };
       }
+      ctx.signal.throwIfAborted();
       const result = await store.delete(flag, observed.version);
       if (!result.ok) return { done: false, requeueAfterMs: CONFLICT_RETRY_MS };
       return {

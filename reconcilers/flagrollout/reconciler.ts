@@ -127,6 +127,7 @@ export async function reconcileRollout(
       obj.spec.flag,
       observed.rolloutInfo,
       decision.rolloutInfo,
+      ctx.signal,
     ).then(
       () => true,
       (err: unknown) => {
@@ -234,8 +235,11 @@ async function publishRolloutInfo(
   flag: string,
   stored: StoredRolloutInfo | undefined,
   next: RolloutInfo | undefined,
+  signal: AbortSignal,
 ): Promise<void> {
   if (next === undefined || sameRolloutInfo(stored, next)) return;
+  // A Redis command in flight cannot be called back: check before issuing it.
+  signal.throwIfAborted();
   await store.writeRolloutInfo(flag, next);
 }
 

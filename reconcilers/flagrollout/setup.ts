@@ -11,6 +11,7 @@ import {
   type RolloutStatus,
 } from './api.js';
 import { FlagChangeSource } from './change-source.js';
+import { withFailoverInterlock } from './failover-interlock.js';
 import { KillSwitchTracker } from './kill-switches.js';
 import { flagFinalizer } from './finalizer.js';
 import { flagRolloutMetrics } from './metrics.js';
@@ -91,7 +92,11 @@ export function rolloutDeps(
 export function setupFlagRolloutWith(options: FlagRolloutSetupOptions): KindSetup {
   return (deps) => {
     const changes = flagChangeSource(deps);
-    return flagRolloutRegistration(rolloutDeps(deps, options, changes), changes);
+    return withFailoverInterlock(
+      flagRolloutRegistration(rolloutDeps(deps, options, changes), changes),
+      deps.kube,
+      options.pollMs ?? DEFAULT_POLL_MS,
+    );
   };
 }
 

@@ -700,12 +700,15 @@ export const Revision = Type.Object({
 });
 export type Revision = Static<typeof Revision>;
 
-export const CheckOutcome = StringEnum(['Passed', 'Warning', 'Failed', 'Skipped']);
+export const CheckOutcome = StringEnum(['Passed', 'Warning', 'Failed', 'Skipped', 'Inconclusive']);
 export type CheckOutcome = Static<typeof CheckOutcome>;
 
 export const CheckResult = Type.Object({
   name: Type.String({ maxLength: 253, description: 'The check.' }),
-  outcome: described(CheckOutcome, 'Passed, Warning, Failed or Skipped.'),
+  outcome: described(
+    CheckOutcome,
+    'Passed, Warning (not yet), Failed, Skipped, or Inconclusive (no data to judge: never a pass).',
+  ),
   at: Type.Optional(DateTime({ description: 'When it ran.' })),
   message: Type.Optional(
     Type.String({ maxLength: 1024, description: 'What was measured against what was expected.' }),

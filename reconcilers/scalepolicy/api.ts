@@ -291,6 +291,11 @@ export const ScalePolicyConditionType = {
   HealthChecksPassed: 'HealthChecksPassed',
   /** A Release of the same service is in flight: scale-down waits, dynamic scale-in suspended. */
   ReleaseInFlight: 'ReleaseInFlight',
+  /**
+   * A FailoverPlan holds the service (a failover in flight or safe mode, or it serves from this
+   * service as its standby): scale-down waits, dynamic scale-in and scheduled scaling suspended.
+   */
+  FailoverPlanHold: 'FailoverPlanHold',
 } as const;
 export type ScalePolicyConditionType =
   (typeof ScalePolicyConditionType)[keyof typeof ScalePolicyConditionType];
@@ -310,6 +315,8 @@ export const ScalePolicyReason = {
   WaitingForInterval: 'WaitingForInterval',
   WaitingForRelease: 'WaitingForRelease',
   NoRelease: 'NoRelease',
+  HeldByFailoverPlan: 'HeldByFailoverPlan',
+  NotHeld: 'NotHeld',
   NotRegistered: 'NotRegistered',
   DriftDetected: 'DriftDetected',
 } as const;
@@ -434,7 +441,7 @@ export const ScalePolicyStatus = Type.Object({
           Type.String({
             maxLength: 253,
             description:
-              'The Release during whose rollout this object suspended dynamic scale-in (restored after).',
+              'The Release (or "FailoverPlan <name>", which also suspends scheduled scaling) during whose run this object suspended dynamic scale-in (restored after).',
           }),
         ),
       },

@@ -1,7 +1,7 @@
 // Reads the world the decision needs (plan/needs.ts says what): the service through the batching
 // observer (cached up to the resync period in steady state, fresh while scaling), then in parallel
 // Application Auto Scaling's target, policies and scheduled actions, the health metrics when a
-// step is due, and the Releases of the same service.
+// step is due, and the Releases and the FailoverPlan hold (shared/interlock) of the same service.
 import { measure } from '../shared/analysis/index.js';
 import { readAll } from '../shared/kit/index.js';
 import { ecsServiceResourceId } from '../shared/ports/autoscaling.js';
@@ -52,6 +52,10 @@ export async function observe(
       : undefined,
     releases: needsReleases(spec, status, service)
       ? ports.releases(policy.metadata.namespace ?? '', ref)
+      : undefined,
+    // Read when the Releases are (a scale-down pending, or autoscaling declared).
+    failover: needsReleases(spec, status, service)
+      ? ports.failoverHold(policy.metadata.namespace ?? '', ref).then((h) => h ?? null)
       : undefined,
   });
   return { service, ...read };

@@ -4,7 +4,7 @@ import type { MetricSource } from '../shared/analysis/index.js';
 import type { AutoscalingPort } from '../shared/ports/autoscaling.js';
 import type { EcsPort, ServiceRef } from '../shared/ports/ecs.js';
 import type { ScalePolicySpec } from './api.js';
-import type { ReleaseView, ScalePolicyState } from './plan/index.js';
+import type { FailoverHoldView, ReleaseView, ScalePolicyState } from './plan/index.js';
 
 export type ScalePolicyObject = CustomObject<ScalePolicySpec, ScalePolicyState>;
 
@@ -16,4 +16,9 @@ export interface ScalePolicyPorts {
   readonly metrics: MetricSource;
   /** Releases in `namespace` whose target is `ref`. */
   releases(namespace: string, ref: ServiceRef): Promise<ReleaseView[]>;
+  /**
+   * The FailoverPlan in `namespace` holding `ref` (shared/interlock: a failover in flight, safe
+   * mode, or serving from `ref` as its standby), if any.
+   */
+  failoverHold(namespace: string, ref: ServiceRef): Promise<FailoverHoldView | undefined>;
 }

@@ -13,6 +13,7 @@ import { AwsAutoscaling } from '../shared/adapters/aws/application-autoscaling.j
 import { CloudWatchMetricSource } from '../shared/adapters/aws/cloudwatch-metric-source.js';
 import { AwsEcsAdapter } from '../shared/adapters/aws/ecs-adapter.js';
 import { API_GROUP, API_VERSION } from '../shared/api/kind.js';
+import { interlockHold } from '../shared/interlock/index.js';
 import type { ServiceRef } from '../shared/ports/ecs.js';
 import { awsClientsFor } from '../shared/runtime/index.js';
 import { ScalePolicyKind, type ScalePolicySpec } from './api.js';
@@ -56,6 +57,19 @@ export function scalePolicyRegistration(
           return target === undefined ? [] : byService.policies(namespace, target);
         },
       },
+      // A FailoverPlan that starts or ends a failover, safe mode or serving from its standby
+      // wakes the policies of both its services: scale-down waits and resumes at once.
+      {
+        resource: FAILOVER_PLANS,
+        mapToRequests: (plan) => {
+          const spec = (plan as FailoverPlanLike).spec;
+          const namespace = plan.metadata?.namespace ?? '';
+          return [
+            ...byService.policies(namespace, spec.primary ?? {}),
+            ...byService.policies(namespace, spec.secondary ?? {}),
+          ];
+        },
+      },
     ],
   };
 }
@@ -92,6 +106,15 @@ type ReleaseLike = CustomObject<
   { conditions?: ConditionInput[] }
 >;
 const RELEASES = { group: API_GROUP, version: API_VERSION, plural: 'releases' } as const;
+type FailoverPlanLike = CustomObject<{
+  primary?: Partial<ServiceRef>;
+  secondary?: Partial<ServiceRef>;
+}>;
+const FAILOVER_PLANS = {
+  group: API_GROUP,
+  version: API_VERSION,
+  plural: 'failoverplans',
+} as const;
 
 export function scalePolicyPorts(deps: KindDeps): ScalePolicyPorts {
   const clients = awsClientsFor(deps);
@@ -100,6 +123,8 @@ export function scalePolicyPorts(deps: KindDeps): ScalePolicyPorts {
     ecs,
     autoscaling: new AwsAutoscaling(clients),
     metrics: new CloudWatchMetricSource(clients),
+    failoverHold: (namespace, ref) =>
+      interlockHold(deps.kube, namespace, { services: [ref] }, { standbyServing: true }),
     async releases(namespace: string, ref: ServiceRef): Promise<ReleaseView[]> {
       let items: ReleaseLike[];
       try {

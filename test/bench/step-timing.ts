@@ -29,7 +29,8 @@ import type { EnvironmentHandles } from '../env/index.js';
 import { seedLatticeDbService, type SeededLatticeDb } from '../fixtures/moto/seed.js';
 import { fmt, table } from './report.js';
 
-const CRDS = ['releases', 'flagrollouts'].map((plural) =>
+// FlagRollout watches FailoverPlans (the interlock): its informer needs their CRD.
+const CRDS = ['releases', 'flagrollouts', 'failoverplans'].map((plural) =>
   fileURLToPath(new URL(`../../crds/${plural}.delivery.latticedb.com.yaml`, import.meta.url)),
 );
 

@@ -4,7 +4,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { systemClock } from '../../controller/index.js';
 import { AwsClients } from '../../reconcilers/shared/adapters/aws/clients.js';
+import { startFaultProxy } from '../env/fault-proxy.js';
 import { logTail } from '../env/processes.js';
+import { taskSetCounts } from '../fixtures/moto/task-set-counts.js';
 import {
   apiErrorMessage,
   applyObject,
@@ -102,11 +104,16 @@ export async function runDemo(
       options.scenarios.map(async (s) => ({ scenario: s, ...(await s.prepare(context(s))) })),
     );
     checkpoint();
+    // moto reports no ECS task-set counts; real ECS does, and a Release's allTasksRunning check
+    // needs them (no counts is inconclusive, never a pass). The controller reaches moto through
+    // the test stack's fault proxy, which fills them in as ECS would.
+    const ecsCounts = await startFaultProxy(env.awsEndpoint, { rewrites: [taskSetCounts()] });
+    cleanups.push(() => ecsCounts.stop());
     say('starting the controller (controller/main.ts) …');
     const controller = await startDemoController({
       kubeconfigPath: env.kubeconfigPath,
       namespace: options.namespace,
-      awsEndpoint: env.awsEndpoint,
+      awsEndpoint: ecsCounts.endpoint,
       awsRegion: REGION,
       redisUrl: env.redisUrl,
       stateDir: env.stateDir,

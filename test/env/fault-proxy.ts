@@ -68,7 +68,23 @@ export interface ProxiedCall {
   readonly fault?: FaultKind;
 }
 
+/**
+ * A standing rewrite of the JSON answers of matching calls: what moto never produces but the code
+ * under test reads (e.g. ECS task-set counts, test/fixtures/moto/task-set-counts.ts). Unlike a
+ * 'rewrite' rule it is not replaced by `setRules` and is not counted as a fault. In-process only.
+ */
+export interface ResponseRewrite {
+  /** SigV4 service name; any if absent. */
+  readonly service?: string;
+  /** e.g. `DescribeServices`; any if absent. */
+  readonly operation?: string;
+  /** Maps the parsed JSON body of a 2xx answer (after any 'rewrite' rule's transform). */
+  readonly transformJson: (body: unknown) => unknown;
+}
+
 export interface FaultProxyOptions {
+  /** Applied to every matching 2xx JSON answer, whatever the rules. */
+  readonly rewrites?: readonly ResponseRewrite[];
   /** Source of randomness for `probability`; default Math.random. */
   readonly random?: () => number;
   /** Every AWS call, in arrival order, once its fault (if any) is chosen. */
@@ -79,6 +95,11 @@ export interface FaultProxyOptions {
    * which then never sees the answer.
    */
   readonly onUpstreamResponse?: (call: ProxiedCall, status: number) => void | Promise<void>;
+  /**
+   * The caller hung up before its answer was sent (an aborted SDK call; the client gone). Moto
+   * may still have applied the call: what it was held or delayed for is not undone.
+   */
+  readonly onCallerGone?: (call: ProxiedCall) => void;
 }
 
 export interface FaultProxy {
@@ -174,6 +195,10 @@ export async function startFaultProxy(
       ...(rule === undefined ? {} : { fault: rule.fault }),
     };
     options.onRequest?.(call);
+    res.on('close', () => {
+      // A 'reset' fault is the proxy hanging up, not the caller.
+      if (!res.writableFinished && rule?.fault !== 'reset') options.onCallerGone?.(call);
+    });
     switch (rule?.fault) {
       case 'throttle':
         send(res, awsErrorResponse(op, throttlingError(op.protocol), randomUUID()));
@@ -191,8 +216,19 @@ export async function startFaultProxy(
       case undefined:
         break;
     }
+    const transforms = [
+      ...(rule?.fault === 'rewrite' && rule.transformJson !== undefined
+        ? [rule.transformJson]
+        : []),
+      ...(options.rewrites ?? [])
+        .filter((r) => r.service === undefined || r.service === op.service)
+        .filter((r) => r.operation === undefined || r.operation === op.operation)
+        .map((r) => r.transformJson),
+    ];
     forward(target, req, body, res, {
-      ...(rule?.fault === 'rewrite' ? { transformJson: rule.transformJson } : {}),
+      ...(transforms.length === 0
+        ? {}
+        : { transformJson: (json: unknown) => transforms.reduce((v, t) => t(v), json) }),
       ...(options.onUpstreamResponse === undefined
         ? {}
         : { answered: (status: number) => options.onUpstreamResponse?.(call, status) }),

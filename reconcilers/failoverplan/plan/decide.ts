@@ -16,7 +16,15 @@ import {
 import { conditionsFor } from './conditions.js';
 import { readiness, type Readiness } from './readiness.js';
 import { safeModeStep } from './safe-mode.js';
-import { otherSite, recordPointsAt, scaleGoal, servingRegion, siteIn, valueFor } from './sites.js';
+import {
+  otherSite,
+  recordPointsAt,
+  scaleGoal,
+  servingRegion,
+  servingUnknown,
+  siteIn,
+  valueFor,
+} from './sites.js';
 import type { Action, DecideInput, Decision, FailoverPlanState } from './types.js';
 
 type Run = NonNullable<FailoverPlanState['lastFailover']>;
@@ -75,9 +83,30 @@ export function decide(input: DecideInput): Decision {
     return finish(input, next, safe.situation, events, safe.action, tuning.afterActionMs);
   }
   const safeWake =
-    safe.situation?.phase === Phase.Restoring || safe.situation?.state === 'Stalled'
-      ? tuning.pollMs
-      : undefined;
+    safe.soon === true
+      ? 1
+      : safe.situation?.phase === Phase.Restoring || safe.situation?.state === 'Stalled'
+        ? tuning.pollMs
+        : undefined;
+  // First sight with a record that does not tell: nothing is claimed, nothing moved; look again.
+  const unknown = servingUnknown(spec, status, observed);
+  if (unknown !== undefined && run === undefined) {
+    const { activeRegion: _a, standbyReady: _r, standby: _s, ...rest } = next;
+    return finish(
+      input,
+      rest,
+      safe.situation ?? {
+        phase: Phase.Standby,
+        // Route 53 not answering passes; a record that names neither region needs a person.
+        state: 'error' in observed.dns ? 'Reconciling' : 'Stalled',
+        reason: 'error' in observed.dns ? Reason.DnsUnreadable : Reason.ServingUnknown,
+        message: unknown,
+      },
+      events,
+      undefined,
+      tuning.pollMs,
+    );
+  }
   const wanted = wantedRegion(input, events);
   if (wanted.requested !== undefined) next = { ...next, requested: wanted.requested };
   if (wanted.ignored !== undefined) next = { ...next, ignoredAnnotation: wanted.ignored };

@@ -5,6 +5,7 @@
 // deleted; a snapshot that is not the database's changes nothing.
 import { FailoverPlanPhase as Phase, FailoverPlanReason as Reason } from '../api.js';
 import type { Situation } from './decide.js';
+import { validateRestore } from './restore-validation.js';
 import type { Action, DecideInput, FailoverPlanState } from './types.js';
 
 export const DEFAULT_READ_ONLY_FLAG = 'read_only_mode';
@@ -14,6 +15,8 @@ export interface SafeModeStep {
   readonly action?: Action;
   /** Overrides the failover's situation when there is no failover in flight. */
   readonly situation?: Situation;
+  /** A measurement was not taken this reconcile: come back at once. */
+  readonly soon?: boolean;
 }
 
 const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -39,20 +42,25 @@ export function safeModeStep(input: DecideInput): SafeModeStep {
     };
   }
   const reason = (sm?.reason ?? recorded?.reason ?? '').trim();
+  const self = `controller:${object.namespace}/${object.name}`;
   const write = (on: boolean): Action => ({
     type: 'setReadOnly',
     flag,
     on,
     expectedVersion: seen.version,
     salt: seen.salt ?? 'read-only',
-    updatedBy: `controller:${object.namespace}/${object.name}`,
+    // Off again: handed back to the controller that wrote it before (a FlagRollout held by the
+    // interlock then resumes its own flag instead of finding it owned by this plan).
+    updatedBy: on ? self : (recorded?.flagOwner ?? self),
     reason,
   });
   if (!wanted) {
     const off = { active: false, flag };
     if (seen.enabled === true) {
+      const owner = recorded?.flagOwner;
       return {
-        status: off,
+        // Kept until the flag is off: a retry hands it back to the same owner.
+        status: owner === undefined ? off : { ...off, flagOwner: owner },
         action: write(false),
         situation: {
           phase: Phase.SafeMode,
@@ -64,15 +72,25 @@ export function safeModeStep(input: DecideInput): SafeModeStep {
     }
     return { status: off };
   }
+  // Read-only for everyone: on at 100 % (a flag on for a share of users is not safe mode).
+  const fullyOn = seen.enabled === true && seen.basisPoints === 10_000;
   const since = recorded?.active === true ? recorded.since : undefined;
+  // The flag's writer before safe mode, if another controller: recorded before the flag goes on.
+  const before = seen.updatedBy;
+  const owner =
+    recorded?.flagOwner ??
+    (before !== undefined && before !== self && before.startsWith('controller:')
+      ? before
+      : undefined);
   const base = {
-    active: seen.enabled === true,
+    active: fullyOn,
     flag,
+    ...(owner === undefined ? {} : { flagOwner: owner }),
     since: since ?? iso(now),
     reason: reason.slice(0, 1024),
     ...snapshotsOf(observed.snapshots),
   };
-  if (seen.enabled !== true) {
+  if (!fullyOn) {
     return {
       status: { ...base, active: false },
       action: write(true),
@@ -140,16 +158,7 @@ function restoreStep(
         },
       };
     }
-    const next = `re-point the application at ${restored.endpoint ?? target} with a Release configuration change (spec.environment or spec.secrets), then set spec.safeMode.enabled: false`;
-    return {
-      status: { ...status, nextStep: next },
-      situation: {
-        phase: Phase.SafeMode,
-        state: 'Ready',
-        reason: Reason.Restored,
-        message: `restored ${target} from ${id} (${restored.endpoint ?? 'no endpoint'}); next: ${next}`,
-      },
-    };
+    return validated(input, status, id, target, restored.endpoint);
   }
   if (snapshots === undefined || 'error' in snapshots) {
     return {
@@ -194,4 +203,80 @@ function restoreStep(
       message: `restoring ${target} from ${id}`,
     },
   };
+}
+
+type SafeModeStatus = NonNullable<FailoverPlanState['safeMode']>;
+
+/** The restored instance is available: its validation (if declared), then the next step. */
+function validated(
+  input: DecideInput,
+  status: SafeModeStatus,
+  id: string,
+  target: string,
+  endpoint: string | undefined,
+): SafeModeStep {
+  const at = endpoint ?? target;
+  const next = `re-point the application at ${at} with a Release configuration change (spec.environment or spec.secrets), then set spec.safeMode.enabled: false`;
+  const outcome = validateRestore(input, id, target, endpoint);
+  const { validation: _old, nextStep: _next, ...rest } = status;
+  switch (outcome.kind) {
+    case 'none':
+      return {
+        status: { ...rest, nextStep: next },
+        situation: {
+          phase: Phase.SafeMode,
+          state: 'Ready',
+          reason: Reason.Restored,
+          message: `restored ${target} from ${id} (${endpoint ?? 'no endpoint'}); next: ${next}`,
+        },
+      };
+    case 'passed':
+      return {
+        status: { ...rest, validation: outcome.record, nextStep: next },
+        situation: {
+          phase: Phase.SafeMode,
+          state: 'Ready',
+          reason: Reason.RestoreValidated,
+          message: `restored ${target} from ${id} (${endpoint ?? 'no endpoint'}), validation passed (${outcome.record.message ?? ''}); next: ${next}`,
+        },
+      };
+    case 'failed':
+      return {
+        status: {
+          ...rest,
+          validation: outcome.record,
+          nextStep: outcome.final
+            ? `do not re-point the application at ${target}: restore another snapshot (spec.safeMode.restore.snapshotIdentifier and a new targetInstanceIdentifier)`
+            : `do not re-point the application at ${target} yet: the HTTP checks are measured again every poll`,
+        },
+        situation: {
+          phase: Phase.SafeMode,
+          state: 'Stalled',
+          reason: Reason.RestoreValidationFailed,
+          message: `restored ${target} from ${id}, validation FAILED: ${outcome.record.message ?? ''}`,
+        },
+      };
+    case 'invalid':
+      return {
+        status: { ...rest, validation: outcome.record },
+        situation: {
+          phase: Phase.SafeMode,
+          state: 'Stalled',
+          reason: Reason.InvalidSpec,
+          message: `${outcome.field}: ${outcome.message}`,
+        },
+      };
+    case 'running':
+      return {
+        status: { ...rest, validation: outcome.record },
+        ...(outcome.action === undefined ? {} : { action: outcome.action }),
+        situation: {
+          phase: Phase.Restoring,
+          state: 'Reconciling',
+          reason: Reason.ValidatingRestore,
+          message: `validating ${target} (restored from ${id}): ${outcome.waiting}`,
+        },
+        ...(outcome.soon === true ? { soon: true } : {}),
+      };
+  }
 }

@@ -31,6 +31,33 @@ export function recordPointsAt(
   return dns.record.values.length === 1 && dns.record.values[0] === bare(valueFor(spec, region));
 }
 
+/**
+ * First sight (no region recorded) of a plan whose spec names the secondary, with a record that
+ * names neither value: which region serves cannot be told, and the spec's claim is not taken for
+ * it (it may be a failover still to perform). Why, or undefined when the serving region is known.
+ * A spec naming the primary is taken as the normal state (standby readiness reports the record).
+ */
+export function servingUnknown(
+  spec: FailoverPlanSpec,
+  status: FailoverPlanState | undefined,
+  observed: Observed,
+): string | undefined {
+  if (status?.activeRegion !== undefined || spec.activeRegion !== spec.secondary.region) {
+    return undefined;
+  }
+  if (regionOfRecord(spec, observed) !== undefined) return undefined;
+  const dns = observed.dns;
+  const why =
+    'error' in dns
+      ? `Route 53 unreadable: ${dns.error}`
+      : !dns.zone
+        ? `hosted zone ${spec.dns.hostedZoneId} not found`
+        : dns.record === undefined
+          ? `no record ${spec.dns.recordName}`
+          : `${spec.dns.recordName} holds ${dns.record.values.join(', ') || 'nothing'}, neither primaryValue nor secondaryValue`;
+  return `cannot tell which region serves (${why}); spec.activeRegion ${spec.activeRegion} is not taken as serving until the record says so`;
+}
+
 /** The serving region: as recorded, else as the record says, else as the spec says. */
 export function servingRegion(
   spec: FailoverPlanSpec,

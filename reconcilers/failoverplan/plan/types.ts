@@ -3,7 +3,7 @@
 import type { BaseStatus } from '../../../controller/index.js';
 import type { Decision as KitDecision } from '../../shared/kit/index.js';
 import type { DnsRecordRef, DnsRecordState } from '../../shared/ports/dns.js';
-import type { ServiceRef, ServiceState } from '../../shared/ports/ecs.js';
+import type { OneOffTask, ServiceRef, ServiceState } from '../../shared/ports/ecs.js';
 import type { FailoverPlanSpec, FailoverPlanStatus } from '../api.js';
 
 /** Status as the decision builds it: conditions without bookkeeping (the runtime adds it). */
@@ -48,6 +48,10 @@ export interface Observed {
   readonly snapshots?: readonly SnapshotSeen[] | { readonly error: string };
   /** The restore's target instance (read while a restore is declared); null: none. */
   readonly restored?: RestoredSeen | null;
+  /** The restore's HTTP validation checks, run once the restored instance is available. */
+  readonly restoreChecks?: readonly CheckResult[];
+  /** The restore's validation task, found by its recorded startedBy; null: none found. */
+  readonly validationTask?: OneOffTask | null;
 }
 
 export type ReadOnlyFlag =
@@ -56,7 +60,11 @@ export type ReadOnlyFlag =
       readonly version: number;
       /** undefined: the flag does not exist. */
       readonly enabled?: boolean;
+      /** Share of users it is on for, in basis points (10 000 = everyone). */
+      readonly basisPoints?: number;
       readonly salt?: string;
+      /** Who wrote the flag last. */
+      readonly updatedBy?: string;
     };
 
 export interface SnapshotSeen {
@@ -130,6 +138,15 @@ export type Action =
       readonly snapshotId: string;
       readonly target: string;
       readonly ownerUid: string;
+    }
+  | {
+      readonly type: 'runValidationTask';
+      readonly ref: ServiceRef;
+      readonly taskDefinitionArn: string;
+      readonly container: string;
+      readonly command: readonly string[];
+      readonly startedBy: string;
+      readonly environment: Readonly<Record<string, string>>;
     };
 
 export type Decision = KitDecision<FailoverPlanState, Action>;

@@ -2,6 +2,7 @@
 // running, named alarms not in ALARM, and the post-promotion analysis gate: always for blue/green
 // and rolling, for a canary when its analysis runs in the background). The same for every strategy. observe.ts runs the probes; this folds their results into status and decides.
 import type { HttpCheckResult } from '../../shared/checks/index.js';
+import type { ServiceState, TaskSet } from '../../shared/ports/ecs.js';
 import { ReleaseReason, type CheckResult } from '../api.js';
 import { failGate, holdForGate, openGate } from './analysis.js';
 import { nowIso, probe, progressed, waitFor, type Draft, type StepResult } from './draft.js';
@@ -57,16 +58,26 @@ export function postChecksStage(d: Draft): StepResult {
   const post = d.spec.checks?.postDeployment ?? {};
   const results: CheckResult[] = [];
   if (post.allTasksRunning !== false) {
-    const tasks = tasksRunning(d);
+    const service = d.observed.service;
+    const tasks: TasksRunning =
+      service === null
+        ? { outcome: 'Warning', message: 'the service is gone' }
+        : allTasksRunning(service, revisionTaskSet(d, service));
     results.push({
       name: 'allTasksRunning',
-      outcome: tasks.ok ? 'Passed' : 'Warning',
+      outcome: tasks.outcome,
       at: nowIso(d),
       message: tasks.message,
     });
-    if (!tasks.ok) {
+    if (tasks.outcome !== 'Passed') {
       d.status.postDeployment = { results };
-      return waitFor('world', `waiting for all tasks to run: ${tasks.message}`);
+      // Not yet (or no data): keep waiting on ECS; progressDeadline bounds the wait and then
+      // rolls the revision back with this message, which names what is missing.
+      const what =
+        tasks.outcome === 'Inconclusive'
+          ? `allTasksRunning is inconclusive: ${tasks.message}`
+          : `waiting for all tasks to run: ${tasks.message}`;
+      return waitFor('world', what);
     }
   }
   if ((post.noAlarmsFiring ?? []).length > 0) {
@@ -94,21 +105,39 @@ export function postChecksStage(d: Draft): StepResult {
   return progressed(d);
 }
 
-function tasksRunning(d: Draft): { ok: boolean; message: string } {
-  const service = d.observed.service;
-  if (service === null) return { ok: false, message: 'the service is gone' };
-  if (service.deploymentController === 'EXTERNAL') {
-    const ts = revisionTaskSet(d, service) ?? service.taskSets.find((t) => t.status === 'PRIMARY');
-    if (ts?.runningCount === undefined || ts.computedDesiredCount === undefined) {
-      return { ok: true, message: 'task counts not reported for the task set' };
-    }
+/** The allTasksRunning check on one observation of the service (pure). */
+export interface TasksRunning {
+  /** Passed: every task runs; Warning: not yet; Inconclusive: ECS reported no counts to judge. */
+  readonly outcome: 'Passed' | 'Warning' | 'Inconclusive';
+  readonly message: string;
+}
+
+/**
+ * Every task of the revision runs: with the EXTERNAL deployment controller the task set's
+ * `runningCount` against its `computedDesiredCount` (the revision's own task set, else the
+ * primary), otherwise the service's counts. A task set that reports no counts gives no evidence
+ * either way: Inconclusive, never Passed.
+ */
+export function allTasksRunning(service: ServiceState, revisionSet?: TaskSet): TasksRunning {
+  if (service.deploymentController !== 'EXTERNAL') {
+    return countsOutcome(service.runningCount, service.desiredCount);
+  }
+  const ts = revisionSet ?? service.taskSets.find((t) => t.status === 'PRIMARY');
+  if (ts === undefined) return { outcome: 'Inconclusive', message: 'no primary task set found' };
+  const missing = [
+    ts.runningCount === undefined ? 'runningCount' : undefined,
+    ts.computedDesiredCount === undefined ? 'computedDesiredCount' : undefined,
+  ].filter((m) => m !== undefined);
+  if (ts.runningCount === undefined || ts.computedDesiredCount === undefined) {
     return {
-      ok: ts.runningCount >= ts.computedDesiredCount,
-      message: `${ts.runningCount} of ${ts.computedDesiredCount} tasks running`,
+      outcome: 'Inconclusive',
+      message: `task set ${ts.id} reports no ${missing.join(' or ')}`,
     };
   }
-  return {
-    ok: service.runningCount >= service.desiredCount,
-    message: `${service.runningCount} of ${service.desiredCount} tasks running`,
-  };
+  return countsOutcome(ts.runningCount, ts.computedDesiredCount);
 }
+
+const countsOutcome = (running: number, desired: number): TasksRunning => ({
+  outcome: running >= desired ? 'Passed' : 'Warning',
+  message: `${running} of ${desired} tasks running`,
+});

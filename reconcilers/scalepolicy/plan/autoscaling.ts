@@ -24,11 +24,15 @@ export interface Declared {
 const seconds = (duration: string | undefined, fallback: string): number =>
   Math.round(parseDuration(duration ?? fallback) / 1000);
 
-/** What the spec declares, with scale-in suspended when `suspendScaleIn`. */
+/**
+ * What the spec declares, with scale-in suspended when `suspendScaleIn` (and scheduled scaling
+ * when `suspendScheduled`: a FailoverPlan holds the service).
+ */
 export function declared(
   spec: ScalePolicySpec,
   uid: string,
   suspendScaleIn: boolean,
+  suspendScheduled = false,
 ): Declared | undefined {
   const a = spec.autoscaling;
   if (a === undefined) return undefined;
@@ -41,7 +45,7 @@ export function declared(
       suspended: {
         dynamicScalingInSuspended: suspendScaleIn,
         dynamicScalingOutSuspended: false,
-        scheduledScalingSuspended: false,
+        scheduledScalingSuspended: suspendScheduled,
       },
     },
     policies: (a.targetTracking ?? []).map((p) => ({

@@ -27,7 +27,28 @@ export function conditionsFor(
     ...autoscalingRegistered(input, status),
     ...healthChecksPassed(status),
     ...releaseInFlight(input, release),
+    ...failoverPlanHold(input),
   ]);
+}
+
+function failoverPlanHold(input: DecideInput): ConditionInput[] {
+  const hold = input.observed.failover;
+  if (hold === undefined) return [];
+  return [
+    hold === null
+      ? condition(
+          Type.FailoverPlanHold,
+          'False',
+          Reason.NotHeld,
+          'no FailoverPlan holds this service',
+        )
+      : condition(
+          Type.FailoverPlanHold,
+          'True',
+          Reason.HeldByFailoverPlan,
+          `${hold.message}; scale-down steps wait${input.spec.autoscaling === undefined ? '' : ', dynamic scale-in and scheduled scaling are suspended'}`,
+        ),
+  ];
 }
 
 function autoscalingRegistered(input: DecideInput, status: ScalePolicyState): ConditionInput[] {

@@ -8,7 +8,7 @@ import { parseDuration } from '../../shared/api/duration.js';
 import type { MetricMeasurement } from '../../shared/api/metric-check.js';
 import type { ServiceState } from '../../shared/ports/ecs.js';
 import { CountMover, type ScalePolicySpec } from '../api.js';
-import type { Action, ReleaseView, ScalePolicyState, Tuning } from './types.js';
+import type { Action, FailoverHoldView, ReleaseView, ScalePolicyState, Tuning } from './types.js';
 
 type Scaling = NonNullable<ScalePolicyState['scaling']>;
 
@@ -129,8 +129,8 @@ export interface CountStep {
   readonly action?: Action & { type: 'setDesiredCount' };
   readonly scaling?: Scaling;
   readonly gate?: Gate;
-  /** Scale-down waits: for the interval, the health gate or a Release. */
-  readonly waiting?: 'interval' | 'health' | 'release';
+  /** Scale-down waits: for the interval, the health gate, a Release or a FailoverPlan. */
+  readonly waiting?: 'interval' | 'health' | 'release' | 'failover';
   readonly wakeAtMs?: number;
 }
 
@@ -141,6 +141,7 @@ export function countStep(
   reading: CountReading,
   measurements: readonly MetricMeasurement[] | undefined,
   release: ReleaseView | undefined,
+  hold: FailoverHoldView | undefined,
   now: Date,
   tuning: Tuning,
 ): CountStep {
@@ -165,6 +166,15 @@ export function countStep(
       ...(count === goal ? { reached: true } : {}),
     },
   });
+  if (
+    reading.unfinished !== undefined &&
+    prev !== undefined &&
+    prev.count < current &&
+    hold !== undefined
+  ) {
+    // Our own scale-down step, decided before a FailoverPlan took hold: it waits too.
+    return { scaling: prev, waiting: 'failover', wakeAtMs: tuning.pollMs };
+  }
   if (reading.unfinished !== undefined && prev !== undefined) {
     // Finish our own step as decided (same count, same next-step time).
     return {
@@ -191,6 +201,7 @@ export function countStep(
     prev?.goal === goal
       ? { ...prev, count: current, reached: false }
       : { goal, count: current, at: iso(now), failedTasksAtStep: failed };
+  if (hold !== undefined) return { scaling: keep, waiting: 'failover', wakeAtMs: tuning.pollMs };
   if (release !== undefined) return { scaling: keep, waiting: 'release', wakeAtMs: tuning.pollMs };
   const nextAt = ms(prev?.nextStepAt);
   if (nextAt !== undefined && nextAt > now.getTime()) {

@@ -26,6 +26,7 @@ export function decide(input: DecideInput): Decision {
     return finish(input, { ...(status ?? {}) }, situation, events, undefined, tuning.pollMs);
   }
   const release = inFlight(observed.releases);
+  const hold = observed.failover ?? undefined;
   const suspended = spec.suspend === true;
   let next: ScalePolicyState = {
     ...(status ?? {}),
@@ -46,7 +47,12 @@ export function decide(input: DecideInput): Decision {
   const aas = observed.autoscaling;
   let action: Action | undefined;
   if (aas !== undefined && aas !== null) {
-    const want = declared(spec, object.uid, release !== undefined);
+    const want = declared(
+      spec,
+      object.uid,
+      release !== undefined || hold !== undefined,
+      hold !== undefined,
+    );
     const resourceId = ecsServiceResourceId(spec.target.cluster, spec.target.service);
     const stepped = nextAutoscalingStep(
       spec.target.region,
@@ -61,7 +67,7 @@ export function decide(input: DecideInput): Decision {
       want,
       status,
       object.uid,
-      release?.name,
+      release?.name ?? (hold === undefined ? undefined : `FailoverPlan ${hold.plan}`),
     );
     const { autoscaling: _dropped, ...rest } = next;
     next = recorded === undefined ? rest : { ...rest, autoscaling: recorded };
@@ -117,6 +123,7 @@ export function decide(input: DecideInput): Decision {
     reading,
     observed.measurements,
     release,
+    hold,
     now,
     tuning,
   );
@@ -185,6 +192,13 @@ function waitingSituation(
   if (service === null) throw new Error('unreachable: service checked first');
   const goal = count.scaling?.goal;
   switch (count.waiting) {
+    case 'failover':
+      return {
+        phase: ScalePolicyPhase.ScalingDown,
+        state: 'Reconciling',
+        reason: ScalePolicyReason.HeldByFailoverPlan,
+        message: `scale-down to ${goal ?? '?'} waits at ${service.desiredCount}: ${observed.failover?.message ?? 'held by a FailoverPlan'}`,
+      };
     case 'release':
       return {
         phase: ScalePolicyPhase.ScalingDown,

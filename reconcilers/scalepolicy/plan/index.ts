@@ -8,6 +8,7 @@ export {
   type Action,
   type AutoscalingObserved,
   type DecideInput,
+  type FailoverHoldView,
   type Decision,
   type Observed,
   type ReleaseView,

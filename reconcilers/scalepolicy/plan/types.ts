@@ -27,6 +27,12 @@ export interface ReleaseView {
   readonly inFlight: boolean;
 }
 
+/** A FailoverPlan holding the service (shared/interlock): its name and what it does. */
+export interface FailoverHoldView {
+  readonly plan: string;
+  readonly message: string;
+}
+
 /** The world as observe.ts read it. `undefined` = not read this time; `null` = read and absent. */
 export interface Observed {
   readonly service: ServiceState | null;
@@ -36,6 +42,8 @@ export interface Observed {
   readonly measurements?: readonly MetricMeasurement[];
   /** Releases in the namespace that target the same service (read while scaling matters). */
   readonly releases?: readonly ReleaseView[];
+  /** The FailoverPlan holding the service (read with the Releases); null: none. */
+  readonly failover?: FailoverHoldView | null;
 }
 
 export interface ObjectIdentity {

@@ -28,10 +28,19 @@ type PlanLike = CustomObject<
     safeMode?: { enabled?: boolean; readOnlyFlag?: string };
   },
   {
+    activeRegion?: string;
     lastFailover?: { from?: string; to?: string; completedAt?: string };
     safeMode?: { active?: boolean; flag?: string };
   }
 >;
+
+export interface InterlockOptions {
+  /**
+   * Also hold a plan's secondary service while the plan serves from it (after a failover, until
+   * it fails back): for whoever would otherwise move that standby's count back (ScalePolicy).
+   */
+  readonly standbyServing?: boolean;
+}
 
 const PLANS = { group: API_GROUP, version: API_VERSION, plural: 'failoverplans' } as const;
 
@@ -43,6 +52,7 @@ export async function interlockHold(
   kube: Pick<KubeClient, 'list'>,
   namespace: string,
   touches: Touches,
+  options: InterlockOptions = {},
 ): Promise<Hold | undefined> {
   let plans: PlanLike[];
   try {
@@ -57,7 +67,11 @@ export async function interlockHold(
     const run = plan.status?.lastFailover;
     const failingOver = run !== undefined && run.completedAt === undefined;
     const safeMode = plan.spec.safeMode?.enabled === true || plan.status?.safeMode?.active === true;
-    if (!failingOver && !safeMode) continue;
+    const standby = options.standbyServing === true ? servingStandby(plan, touches) : undefined;
+    if (!failingOver && !safeMode) {
+      if (standby !== undefined) return { plan: plan.metadata.name ?? '', message: standby };
+      continue;
+    }
     const services = (touches.services ?? []).some(
       (ref) => same(plan.spec.primary, ref) || same(plan.spec.secondary, ref),
     );
@@ -71,4 +85,13 @@ export async function interlockHold(
     return { plan: plan.metadata.name ?? '', message: `held by ${name}: ${what}` };
   }
   return undefined;
+}
+
+/** Whether `plan` serves from its secondary and `touches` names that service: why, if so. */
+function servingStandby(plan: PlanLike, touches: Touches): string | undefined {
+  const secondary = plan.spec.secondary;
+  const active = plan.status?.activeRegion;
+  if (secondary?.region === undefined || active !== secondary.region) return undefined;
+  if (!(touches.services ?? []).some((ref) => same(secondary, ref))) return undefined;
+  return `held by FailoverPlan ${plan.metadata.name ?? ''}: it serves from ${active} on this service (its standby) until it fails back`;
 }

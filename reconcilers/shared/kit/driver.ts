@@ -54,6 +54,8 @@ export function reconcileWith<
         await ctx.checkpoint(decision.status);
         record();
       }
+      // Lost leadership (or a reconcile timeout) since observing: another replica may be acting.
+      ctx.signal.throwIfAborted();
       const told = await parts.act(decision.action, obj, io);
       events.push(told);
       ctx.log.info({ action: decision.action.type }, told.message);

@@ -248,6 +248,8 @@ export interface EcsPort {
       readonly container: string;
       readonly command: readonly string[];
       readonly startedBy: string;
+      /** Environment overrides of that container (e.g. a restored database's endpoint). */
+      readonly environment?: Readonly<Record<string, string>>;
     },
   ): Promise<OneOffTask>;
   /** The newest task started with `startedBy` (running first, then recently stopped ones). */

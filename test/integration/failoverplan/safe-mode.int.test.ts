@@ -1,7 +1,9 @@
 // FailoverPlan safe mode on the real apiserver, moto (RDS) and Redis: the read-only flag goes on
 // at once (who and why in the Event), the database's snapshots are listed newest first, a named
 // snapshot is restored into a new instance whose endpoint status shows with the next step, a
-// wrong snapshot id changes nothing, and turning safe mode off clears the flag.
+// wrong snapshot id changes nothing, and turning safe mode off clears the flag. The restore's
+// validation: HTTP checks against the local server and the data validation task (ECS RunTask in
+// moto, whose exit code the fault proxy sets) decide whether status tells to re-point at it.
 import { CreateDBSnapshotCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
@@ -20,6 +22,7 @@ import {
   waitForPlan,
   writes,
   type ProxiedController,
+  type TwoRegions,
 } from './support.js';
 
 let running: ProxiedController | undefined;
@@ -151,5 +154,167 @@ describe('FailoverPlan safe mode', () => {
     );
     expect(await flagEnabled(flag)).toBe('0');
     expect(off.standbyReady).toBe(true);
+  });
+});
+
+/** DescribeTasks answers: once a task is STOPPED, its containers exit with `exitCode` (moto: 0). */
+class ValidationTaskDouble {
+  exitCode = 0;
+  readonly rule = {
+    service: 'ecs',
+    operation: 'DescribeTasks',
+    fault: 'rewrite',
+    transformJson: (body: unknown) => {
+      const out = body as {
+        tasks?: { lastStatus?: string; containers?: { exitCode?: number }[] }[];
+      };
+      for (const task of out.tasks ?? []) {
+        if (task.lastStatus !== 'STOPPED') continue;
+        for (const c of task.containers ?? []) c.exitCode = this.exitCode;
+      }
+      return out;
+    },
+  } as const;
+}
+
+async function restoreWithValidation(world: TwoRegions, ns: string, name: string) {
+  const db = world.primary.database?.instanceIdentifier ?? '';
+  await snapshot(db, `${db}-${name}-good`);
+  await plans.create(
+    ns,
+    name,
+    planSpec(world, checks, {
+      safeMode: {
+        enabled: true,
+        reason: 'INC-2: orders table corrupted',
+        readOnlyFlag: uniqueName('read_only').replace(/-/g, '_'),
+        restore: {
+          dbInstanceIdentifier: db,
+          snapshotIdentifier: `${db}-${name}-good`,
+          targetInstanceIdentifier: `${db}-${name}-r`,
+          validation: {
+            httpChecks: [
+              {
+                name: 'restored-data',
+                url: checks.url('/validate'),
+                expectStatus: [200],
+                retries: 0,
+                timeout: '2s',
+              },
+            ],
+            task: { container: 'latticedb', command: ['/app/validate-data', '--orders'] },
+          },
+        },
+      },
+    }),
+  );
+  return { db, target: `${db}-${name}-r` };
+}
+
+interface RunTaskBody {
+  startedBy: string;
+  overrides: {
+    containerOverrides: {
+      name: string;
+      command: string[];
+      environment?: { name: string; value: string }[];
+    }[];
+  };
+}
+
+describe('FailoverPlan restore validation', () => {
+  afterEach(() => {
+    checks.validateStatus = 200;
+  });
+
+  it('validates the restored instance: failing HTTP check measured again, then passed with exit code 0', async () => {
+    const world = await seedTwoRegions({ database: true });
+    const ns = await createTestNamespace('fp-validate');
+    running = await startProxiedController(ns);
+    checks.validateStatus = 503;
+    const { target } = await restoreWithValidation(world, ns, 'val');
+
+    const failing = await waitForPlan(
+      ns,
+      'val',
+      (s) => s.safeMode?.validation?.phase === 'Failed',
+      'validation failing on the HTTP check',
+    );
+    expect(condition(failing, 'Stalled')?.reason).toBe('RestoreValidationFailed');
+    expect(failing.safeMode?.validation).toMatchObject({ exitCode: 0, taskStatus: 'STOPPED' });
+    expect(failing.safeMode?.validation?.checks).toEqual([
+      expect.objectContaining({ name: 'restored-data', passed: false }),
+    ]);
+    expect(failing.safeMode?.validation?.checks?.[0]?.message).toContain('503');
+    expect(failing.safeMode?.nextStep).toContain('do not re-point');
+
+    checks.validateStatus = 200;
+    const passed = await waitForPlan(
+      ns,
+      'val',
+      (s) => s.safeMode?.validation?.phase === 'Passed',
+      'validation passed',
+    );
+    expect(condition(passed, 'Ready')).toMatchObject({
+      status: 'True',
+      reason: 'RestoreValidated',
+    });
+    expect(passed.safeMode?.validation?.message).toContain('exited with 0');
+    expect(passed.safeMode?.validation?.checks?.[0]).toMatchObject({ passed: true });
+    expect(passed.safeMode?.nextStep).toContain('Release');
+    expect(passed.safeMode?.nextStep).toContain(passed.safeMode?.endpoint ?? 'no endpoint');
+
+    // One RunTask, on the primary's task definition, startedBy within ECS's 36 characters and
+    // carrying the owner's UID, the restored endpoint in the container's environment.
+    const runs = writes(running.calls, 'RunTask').map((c) => JSON.parse(c.body) as RunTaskBody);
+    expect(runs).toHaveLength(1);
+    const uid = (await plans.get(ns, 'val')).metadata.uid ?? '';
+    expect(runs[0]?.startedBy.length).toBeLessThanOrEqual(36);
+    expect(runs[0]?.startedBy).toContain(uid.replace(/-/g, '').slice(0, 22));
+    expect(runs[0]?.startedBy).toBe(passed.safeMode?.validation?.startedBy);
+    const override = runs[0]?.overrides.containerOverrides[0];
+    expect(override).toMatchObject({
+      name: 'latticedb',
+      command: ['/app/validate-data', '--orders'],
+    });
+    expect(override?.environment).toEqual(
+      expect.arrayContaining([
+        { name: 'RESTORED_DB_INSTANCE', value: target },
+        { name: 'RESTORED_DB_ENDPOINT', value: passed.safeMode?.endpoint ?? '' },
+      ]),
+    );
+  });
+
+  it('fails the validation for good when the task exits non-zero', async () => {
+    const world = await seedTwoRegions({ database: true });
+    const ns = await createTestNamespace('fp-validate-fail');
+    const task = new ValidationTaskDouble();
+    task.exitCode = 2;
+    running = await startProxiedController(ns);
+    running.proxy.setRules([task.rule]);
+    await restoreWithValidation(world, ns, 'bad');
+    const failed = await waitForPlan(
+      ns,
+      'bad',
+      (s) => s.safeMode?.validation?.phase === 'Failed',
+      'validation failed by exit code',
+    );
+    expect(failed.safeMode?.validation).toMatchObject({ exitCode: 2, taskStatus: 'STOPPED' });
+    expect(failed.safeMode?.validation?.message).toContain('exited with 2');
+    expect(condition(failed, 'Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'RestoreValidationFailed',
+    });
+    expect(failed.safeMode?.nextStep).toContain('restore another snapshot');
+    // Final: the task is not run again.
+    const calls = running.calls.length;
+    await waitForPlan(
+      ns,
+      'bad',
+      () => running !== undefined && running.calls.length > calls + 10,
+      'more reconciles',
+    );
+    expect(writes(running.calls, 'RunTask')).toHaveLength(1);
+    expect((await plans.get(ns, 'bad')).status?.safeMode?.validation?.phase).toBe('Failed');
   });
 });

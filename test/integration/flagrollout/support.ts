@@ -30,7 +30,16 @@ export const CRD = new URL(
   import.meta.url,
 );
 
-export const installCrd = (): Promise<void> => installControllerCrd(CRD);
+// The controller watches FailoverPlans too (the interlock): its informer needs their CRD.
+const FAILOVER_PLAN_CRD = new URL(
+  '../../../crds/failoverplans.delivery.latticedb.com.yaml',
+  import.meta.url,
+);
+
+export const installCrd = async (): Promise<void> => {
+  await installControllerCrd(CRD);
+  await installControllerCrd(FAILOVER_PLAN_CRD);
+};
 
 /**
  * The FlagRollout controller for one namespace, in this process. `defaultRedis: false` runs it

@@ -123,7 +123,7 @@ describe('Release: health in Argo CD and Flux, and the Argo CD actions', () => {
   it('canary: mid-canary, promote, paused, abort, retry, promote twice more, healthy, rollback', async () => {
     const s = await seedWorld();
     const ns = await createTestNamespace('gitops-rel');
-    controllers.push(startReleaseController(ns));
+    controllers.push(await startReleaseController(ns));
     await createRelease(
       ns,
       'ldb',
@@ -207,7 +207,7 @@ describe('Release: health in Argo CD and Flux, and the Argo CD actions', () => {
   it('blue/green awaiting approval, then approve', async () => {
     const s = await seedWorld();
     const ns = await createTestNamespace('gitops-bg');
-    controllers.push(startReleaseController(ns));
+    controllers.push(await startReleaseController(ns));
     await createRelease(ns, 'ldb', blueGreenSpec(s, { approval: 'Required' }));
     await waitPhase(releases, ns, 'ldb', ['AwaitingApproval']);
     const waiting = await live(releases, ns, 'ldb');
@@ -227,7 +227,7 @@ describe('Release: health in Argo CD and Flux, and the Argo CD actions', () => {
     const feeder = setInterval(() => void putErrorRate(ns, errors).catch(() => undefined), 250);
     try {
       await putErrorRate(ns, 0);
-      controllers.push(startReleaseController(ns));
+      controllers.push(await startReleaseController(ns));
       await createRelease(
         ns,
         'ldb',
@@ -257,7 +257,7 @@ describe('Release: health in Argo CD and Flux, and the Argo CD actions', () => {
   it('stalled: the service does not exist', async () => {
     const s = await seedWorld();
     const ns = await createTestNamespace('gitops-st');
-    controllers.push(startReleaseController(ns));
+    controllers.push(await startReleaseController(ns));
     const spec = canarySpec(s, { steps: [{ setWeight: 100 }] });
     await createRelease(ns, 'ldb', { ...spec, target: { ...spec.target, service: 'no-such-svc' } });
     await releases.waitForStatus(

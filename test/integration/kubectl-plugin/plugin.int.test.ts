@@ -68,7 +68,7 @@ describe('kubectl-latticedb', () => {
   it('get, status (times out while paused, 0 when healthy) and promote on a canary', async () => {
     const s = await seedWorld();
     const ns = await createTestNamespace('plugin');
-    controllers.push(startController(ns));
+    controllers.push(await startController(ns));
     await createRelease(ns, 'ldb', canarySpec(s, { steps: [{ setWeight: 20 }, { pause: {} }] }));
     await waitForRelease(ns, 'ldb', (st) => st.phase === 'Paused', 'paused at 20 %', 90_000);
 
@@ -100,7 +100,7 @@ describe('kubectl-latticedb', () => {
   it('status exits 1 as soon as a revision is aborted; actions resolve the next value', async () => {
     const s = await seedWorld();
     const ns = await createTestNamespace('plugin-abort');
-    controllers.push(startController(ns));
+    controllers.push(await startController(ns));
     const steps = [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: {} }];
     await createRelease(ns, 'ldb', canarySpec(s, { steps }));
     const paused = (weight: number, message: string) =>

@@ -63,7 +63,7 @@ describe('Release blue/green on moto', () => {
     target = await startSmokeTarget(200);
     const testListener = s.alb.testListenerArn ?? '';
     const ns = await createTestNamespace('rel-bg');
-    controller = startController(ns);
+    controller = await startController(ns);
     await createRelease(
       ns,
       'ldb',
@@ -138,7 +138,7 @@ describe('Release blue/green on moto', () => {
     const s = await seedWorld();
     view = new MotoView(s);
     const ns = await createTestNamespace('rel-bg-auto');
-    controller = startController(ns);
+    controller = await startController(ns);
     await createRelease(ns, 'ldb', blueGreenSpec(s, { approval: 'Auto' }));
 
     const phases = new Set<string>();
@@ -167,7 +167,7 @@ describe('Release blue/green on moto', () => {
     view = new MotoView(s);
     target = await startSmokeTarget(503);
     const ns = await createTestNamespace('rel-bg-smoke');
-    controller = startController(ns);
+    controller = await startController(ns);
     await createRelease(
       ns,
       'ldb',
@@ -207,7 +207,7 @@ describe('Release blue/green on moto', () => {
     view = new MotoView(s);
     target = await startSmokeTarget(200);
     const ns = await createTestNamespace('rel-bg-post');
-    controller = startController(ns);
+    controller = await startController(ns);
     await createRelease(
       ns,
       'ldb',
@@ -243,7 +243,7 @@ describe('Release blue/green on moto', () => {
     const s = await seedWorld();
     view = new MotoView(s);
     const ns = await createTestNamespace('rel-bg-early');
-    controller = startController(ns);
+    controller = await startController(ns);
     await createRelease(ns, 'ldb', blueGreenSpec(s, { approval: 'Required' }));
     await annotateRelease(ns, 'ldb', 'approve', '1');
 

@@ -69,7 +69,7 @@ async function gatedCanary(prefix: string, steps: CanaryStrategy['steps']) {
   const moto = new MotoView(s);
   view = moto; // destroyed after the test
   const ns = await createTestNamespace(prefix);
-  controller = startController(ns);
+  controller = await startController(ns);
   await createRelease(
     ns,
     'ldb',
@@ -257,7 +257,7 @@ describe('Release canary gates and operator actions', () => {
     const s = await seedWorld();
     view = new MotoView(s);
     const ns = await createTestNamespace('rel-abort');
-    controller = startController(ns);
+    controller = await startController(ns);
     const steps = [{ setWeight: 20 }, { pause: {} }, { setWeight: 40 }, { pause: {} }];
     await createRelease(ns, 'ldb', canarySpec(s, { steps }));
 
@@ -337,7 +337,7 @@ describe('Release canary gates and operator actions', () => {
     const s = await seedWorld();
     view = new MotoView(s);
     const ns = await createTestNamespace('rel-rollback');
-    controller = startController(ns);
+    controller = await startController(ns);
     const spec = canarySpec(s, { steps: [{ setWeight: 50 }, { pause: { duration: '1s' } }] });
     // Revision 1 is what the service runs already (adopted, nothing deployed).
     await createRelease(ns, 'ldb', { ...spec, image: imageOf(s, OLD_TAG) });

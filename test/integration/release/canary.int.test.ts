@@ -43,7 +43,7 @@ describe('Release canary on moto', () => {
     const s = await seedWorld();
     view = new MotoView(s);
     const ns = await createTestNamespace('release');
-    controller = startController(ns);
+    controller = await startController(ns);
     await createRelease(ns, 'ldb', canarySpec(s));
 
     const greens: number[] = [];
@@ -110,7 +110,7 @@ describe('Release canary on moto', () => {
     const feeder = setInterval(() => void putErrorRate(ns, errors).catch(() => undefined), 250);
     try {
       await putErrorRate(ns, 0);
-      controller = startController(ns);
+      controller = await startController(ns);
       await createRelease(ns, 'ldb', canarySpec(s, { analysis: errorRateAnalysis(ns) }));
       await waitForRelease(ns, 'ldb', (st) => (st.currentWeight ?? 0) >= 25, 'the canary at 25 %');
       errors = 7;

@@ -61,7 +61,7 @@ describe('Release configuration changes', () => {
     const s = await seedWorld();
     view = new MotoView(s);
     const ns = await createTestNamespace('rel-config');
-    controller = startController(ns);
+    controller = await startController(ns);
     const base = await motoTaskDefinition(s.taskDefinitionArn);
     const spec = blueGreenSpec(s, { approval: 'Auto', scaleDownDelay: '0s' });
     // Revision 1: what the service runs (adopted, nothing deployed).

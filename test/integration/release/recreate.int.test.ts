@@ -92,7 +92,7 @@ async function deleteMidCanaryAndRecreate(tag: string): Promise<void> {
   target = await startSmokeTarget(200);
   const ns = await createTestNamespace('recreate');
   log.clear();
-  controller = startController(ns, { awsEndpoint: log.proxy.endpoint });
+  controller = await startController(ns, { awsEndpoint: log.proxy.endpoint });
   onTestFailed(() => {
     console.log(`AWS calls: ${log.calls.map((c) => c.operation).join(' ')}`);
   });

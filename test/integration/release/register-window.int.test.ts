@@ -65,7 +65,7 @@ describe('an abort in the registration window, then a spec change', () => {
     view = new MotoView(s);
     const ns = await createTestNamespace('regwin');
     log.clear();
-    controller = startController(ns, { awsEndpoint: log.proxy.endpoint });
+    controller = await startController(ns, { awsEndpoint: log.proxy.endpoint });
     onTestFailed(() => {
       console.log(`AWS calls: ${log.calls.map((c) => c.operation).join(' ')}`);
     });

@@ -19,6 +19,7 @@ import {
 } from '../../env/fault-proxy.js';
 import { applyCrdFiles, cloudWatchClientConfig, testEnv } from '../../env/fixtures.js';
 import type { SeededLatticeDb } from '../../fixtures/moto/seed.js';
+import { taskSetCounts } from '../../fixtures/moto/task-set-counts.js';
 import { crdFiles, startControllerFromSource, type ControllerProcess } from '../deploy/support.js';
 import { canarySpec as canaryReleaseSpec } from './scenario.js';
 import { installCrd } from './support.js';
@@ -41,6 +42,8 @@ export class CallLog {
   async start(options: Pick<FaultProxyOptions, 'random'> = {}): Promise<FaultProxy> {
     this.#proxy = await startFaultProxy(testEnv().awsEndpoint, {
       ...options,
+      // ECS task-set counts as real ECS reports them (moto has none): allTasksRunning reads them.
+      rewrites: [taskSetCounts()],
       onRequest: (call) => {
         const logged = { ...call, seq: this.calls.length };
         this.calls.push(logged);

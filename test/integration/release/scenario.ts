@@ -22,6 +22,7 @@ import { Elbv2TrafficRouter } from '../../../reconcilers/shared/adapters/aws/elb
 import { startFaultProxy, type FaultProxy } from '../../env/fault-proxy.js';
 import { adminKubeConfig, resetAws, testEnv } from '../../env/fixtures.js';
 import { seedLatticeDbService, type SeededLatticeDb } from '../../fixtures/moto/seed.js';
+import { taskSetCounts } from '../../fixtures/moto/task-set-counts.js';
 import { motoClients, patchRelease, startController, type RunningController } from './support.js';
 
 /** Images pushed to ECR: the service runs the first, releases go to the second. */
@@ -265,8 +266,8 @@ export interface ProxiedController {
 
 /** The controller for `namespace` with a fault proxy as its only way to AWS. */
 export async function startProxiedController(namespace: string): Promise<ProxiedController> {
-  const proxy = await startFaultProxy(testEnv().awsEndpoint);
-  const controller = startController(namespace, { awsEndpoint: proxy.endpoint });
+  const proxy = await startFaultProxy(testEnv().awsEndpoint, { rewrites: [taskSetCounts()] });
+  const controller = await startController(namespace, { awsEndpoint: proxy.endpoint });
   return {
     proxy,
     controller,

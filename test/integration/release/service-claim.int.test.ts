@@ -60,7 +60,7 @@ describe('two Releases on one ECS service', () => {
     view = new MotoView(s);
     const ns = await createTestNamespace('claim');
     log.clear();
-    controller = startController(ns, { awsEndpoint: log.proxy.endpoint });
+    controller = await startController(ns, { awsEndpoint: log.proxy.endpoint });
     onTestFailed(() => {
       console.log(`AWS calls: ${log.calls.map((c) => c.operation).join(' ')}`);
     });

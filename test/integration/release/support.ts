@@ -1,5 +1,6 @@
 // Release integration helpers: the controller in-process (the real Manager with the real Release
-// setup on moto and the test Redis), Release objects on the real apiserver, and direct reads of
+// setup on moto, behind a fault proxy that fills in the ECS task-set counts moto lacks, and the
+// test Redis), Release objects on the real apiserver, and direct reads of
 // what moto holds (listener weights, task sets, task definitions).
 import { expect } from 'vitest';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
@@ -15,7 +16,8 @@ import {
 } from '../../../reconcilers/release/api.js';
 import { setupReleaseWith } from '../../../reconcilers/release/setup.js';
 import { Elbv2TrafficRouter } from '../../../reconcilers/shared/adapters/aws/elbv2-traffic-router.js';
-import { cloudWatchClientConfig } from '../../env/fixtures.js';
+import { startFaultProxy } from '../../env/fault-proxy.js';
+import { cloudWatchClientConfig, testEnv } from '../../env/fixtures.js';
 import {
   installControllerCrd,
   startInProcessController,
@@ -24,6 +26,7 @@ import {
 import { kindObjects } from '../../fixtures/kind-objects.js';
 import { motoClients } from '../../fixtures/moto/clients.js';
 import type { SeededLatticeDb } from '../../fixtures/moto/seed.js';
+import { taskSetCounts } from '../../fixtures/moto/task-set-counts.js';
 
 export type { RunningController };
 
@@ -35,18 +38,27 @@ export const installCrd = (): Promise<void> => installControllerCrd(CRD);
 export { motoClients };
 
 /**
- * The Release controller for one namespace, in this process, with short delays. `awsEndpoint`
- * puts something else (a fault proxy) between the controller and moto.
+ * The Release controller for one namespace, in this process, with short delays. By default it
+ * reaches moto through a fault proxy of its own that fills in the task-set counts real ECS reports
+ * (moto has none; allTasksRunning needs them). `awsEndpoint` puts something else between the
+ * controller and moto instead: a test's own proxy, which then fills the counts itself
+ * (`rewrites: [taskSetCounts()]`) or deliberately does not.
  */
-export function startController(
+export async function startController(
   namespace: string,
   options: { readonly awsEndpoint?: string } = {},
-): RunningController {
-  return startInProcessController(
-    namespace,
-    setupReleaseWith({ afterActionMs: 100, pollMs: 500, probeMs: 50 }),
-    options,
-  );
+): Promise<RunningController> {
+  const setup = setupReleaseWith({ afterActionMs: 100, pollMs: 500, probeMs: 50 });
+  if (options.awsEndpoint !== undefined) return startInProcessController(namespace, setup, options);
+  const proxy = await startFaultProxy(testEnv().awsEndpoint, { rewrites: [taskSetCounts()] });
+  const controller = startInProcessController(namespace, setup, { awsEndpoint: proxy.endpoint });
+  return {
+    ...controller,
+    async stop() {
+      await controller.stop();
+      await proxy.stop();
+    },
+  };
 }
 
 export interface ReleaseObject {

@@ -29,11 +29,17 @@ import { seedLatticeDbService, type SeededLatticeDb } from '../../fixtures/moto/
 
 const CRD = new URL('../../../crds/scalepolicies.delivery.latticedb.com.yaml', import.meta.url);
 const RELEASE_CRD = new URL('../../../crds/releases.delivery.latticedb.com.yaml', import.meta.url);
+// ScalePolicy watches FailoverPlans too (the interlock): its informer needs the CRD.
+const FAILOVER_PLAN_CRD = new URL(
+  '../../../crds/failoverplans.delivery.latticedb.com.yaml',
+  import.meta.url,
+);
 
 /** The ScalePolicy CRD, and the Release CRD its controller watches (Releases of the same service). */
 export async function installCrd(): Promise<void> {
   await installControllerCrd(CRD);
   await installControllerCrd(RELEASE_CRD);
+  await installControllerCrd(FAILOVER_PLAN_CRD);
 }
 
 /** Wipes moto and seeds one world; the rolling (ECS-controller) service is the one scaled. */

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -96,11 +98,66 @@ describe('AwsClients', () => {
       }, 1);
     });
     running.abort(new Error('leader election lost'));
-    await expect(call).rejects.toThrow('leader election lost');
+    // The SDK cuts its retry delay short on the signal: an AbortError whose cause is the reason.
+    await expect(call).rejects.toMatchObject({
+      name: 'AbortError',
+      cause: new Error('leader election lost'),
+    });
     expect(server.seen).toHaveLength(1);
     // Outside a reconcile (or while it runs) calls go through.
     const out = await cw.send(new DescribeAlarmsCommand({}));
     expect(out.$metadata.httpStatusCode).toBe(200);
+  });
+
+  it("cancels a call in flight when the reconcile's signal aborts: the request ends unanswered, no retry", async () => {
+    // A server that holds every request and notes when the caller hangs up.
+    const held: { closed: boolean }[] = [];
+    const hold = createServer((req, res) => {
+      const entry = { closed: false };
+      held.push(entry);
+      res.on('close', () => {
+        entry.closed = !res.writableFinished;
+      });
+      req.resume();
+    });
+    await new Promise<void>((resolve) => hold.listen(0, '127.0.0.1', resolve));
+    try {
+      clients = new AwsClients({
+        region: 'us-east-1',
+        endpoint: `http://127.0.0.1:${(hold.address() as AddressInfo).port}`,
+        credentials,
+        maxAttempts: 3,
+      });
+      const cw = clients.cloudWatch();
+      const running = new AbortController();
+      const call = withReconcileSignal(running.signal, () =>
+        cw.send(new DescribeAlarmsCommand({})),
+      );
+      await expect.poll(() => held.length).toBe(1);
+      running.abort(new Error('leader election lost'));
+      const error: unknown = await call.catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'AbortError', cause: new Error('leader election lost') });
+      await expect.poll(() => held[0]?.closed).toBe(true);
+      expect(held).toHaveLength(1);
+
+      // The caller's own signal still works alongside the reconcile's.
+      const own = new AbortController();
+      const second = withReconcileSignal(new AbortController().signal, () =>
+        cw.send(new DescribeAlarmsCommand({}), { abortSignal: own.signal }),
+      );
+      await expect.poll(() => held.length).toBe(2);
+      own.abort();
+      expect(await second.catch((e: unknown) => e)).toMatchObject({ name: 'AbortError' });
+    } finally {
+      clients?.destroy();
+      clients = undefined;
+      hold.closeAllConnections();
+      await new Promise<void>((resolve) => {
+        hold.close(() => {
+          resolve();
+        });
+      });
+    }
   });
 
   it('the SDK retries throttling itself (standard mode)', async () => {

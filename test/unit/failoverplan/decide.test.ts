@@ -161,6 +161,84 @@ describe('FailoverPlan decision', () => {
   });
 });
 
+describe('FailoverPlan first sight', () => {
+  const cond = (d: ReturnType<typeof run>, type: string) =>
+    d.status.conditions?.find((c) => c.type === type);
+
+  it('takes a spec naming the secondary as a failover to perform when the record names the primary', () => {
+    const d = run({ spec: { activeRegion: 'us-west-2' }, observed: world('east.elb.example.com') });
+    expect(d.status.activeRegion).toBe('us-east-1');
+    expect(d.status.lastFailover).toMatchObject({ from: 'us-east-1', to: 'us-west-2' });
+    expect(d.action).toMatchObject({ type: 'setDesiredCount' });
+  });
+
+  it('takes the secondary as serving when the record says so, without a failover', () => {
+    const d = run({
+      spec: { activeRegion: 'us-west-2' },
+      observed: world('west.elb.example.com', 4),
+    });
+    expect(d.status.activeRegion).toBe('us-west-2');
+    expect(d.status.lastFailover).toBeUndefined();
+    expect(d.action).toBeUndefined();
+  });
+
+  it('claims nothing while the record cannot tell, and moves nothing', () => {
+    const unreadable = run({
+      spec: { activeRegion: 'us-west-2' },
+      observed: { ...world('x'), dns: { error: 'Throttling: Rate exceeded' } },
+    });
+    expect(unreadable.status.activeRegion).toBeUndefined();
+    expect(unreadable.action).toBeUndefined();
+    expect(unreadable.status.lastFailover).toBeUndefined();
+    expect(cond(unreadable, 'Reconciling')).toMatchObject({
+      status: 'True',
+      reason: 'DnsUnreadable',
+    });
+    expect(cond(unreadable, 'Reconciling')?.message).toContain('cannot tell which region serves');
+    expect(unreadable.requeueAfterMs).toBe(DEFAULT_TUNING.pollMs);
+
+    const other = run({
+      spec: { activeRegion: 'us-west-2' },
+      observed: world('somewhere-else.example.com'),
+    });
+    expect(other.status.activeRegion).toBeUndefined();
+    expect(cond(other, 'Stalled')).toMatchObject({ status: 'True', reason: 'ServingUnknown' });
+    expect(cond(other, 'Stalled')?.message).toContain('somewhere-else.example.com');
+  });
+});
+
+describe('FailoverPlan safe mode flag', () => {
+  const safe = { safeMode: { enabled: true, reason: 'INC-1', readOnlyFlag: 'ro' } };
+
+  it('takes a read-only flag on for a share of users as not on, and turns it on for all', () => {
+    const d = run({
+      spec: safe,
+      observed: {
+        ...world('east.elb.example.com'),
+        readOnly: { version: 7, enabled: true, basisPoints: 1_000, updatedBy: 'controller:ns/ro' },
+      },
+    });
+    expect(d.action).toMatchObject({ type: 'setReadOnly', on: true, expectedVersion: 7 });
+    expect(d.status.safeMode).toMatchObject({ active: false, flagOwner: 'controller:ns/ro' });
+  });
+
+  it('hands the flag back to the controller that wrote it before, when turned off', () => {
+    const d = run({
+      spec: { safeMode: { enabled: false } },
+      status: { safeMode: { active: true, flag: 'ro', flagOwner: 'controller:ns/ro' } },
+      observed: {
+        ...world('east.elb.example.com'),
+        readOnly: { version: 8, enabled: true, basisPoints: 10_000, updatedBy: 'controller:ns/dr' },
+      },
+    });
+    expect(d.action).toMatchObject({
+      type: 'setReadOnly',
+      on: false,
+      updatedBy: 'controller:ns/ro',
+    });
+  });
+});
+
 describe('FailoverPlan failover annotation', () => {
   const annotate = (value: string) => ({ 'delivery.latticedb.com/failover': value });
 

@@ -91,6 +91,26 @@ describe('reconcileWith', () => {
       )(object, context(log)),
     ).rejects.toThrow('AWS said no');
   });
+
+  it('lost leadership after the checkpoint: the action is not taken (an in-flight Redis command could not be called back)', async () => {
+    const log: string[] = [];
+    const lost = new AbortController();
+    const ctx = context(log);
+    await expect(
+      kind(
+        { status: { count: 4 }, action: { type: 'set', count: 4 }, checkpoint: true, events: [] },
+        log,
+      )(object, {
+        ...ctx,
+        signal: lost.signal,
+        checkpoint: (status) => {
+          lost.abort(new Error('leader election lost'));
+          return ctx.checkpoint(status);
+        },
+      }),
+    ).rejects.toThrow('leader election lost');
+    expect(log).toEqual(['observe', 'decide 1', 'checkpoint 4', 'recorded']);
+  });
 });
 
 describe('kit helpers', () => {

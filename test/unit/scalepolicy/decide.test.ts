@@ -160,6 +160,44 @@ describe('ScalePolicy decide: desired count', () => {
     expect(b.step().action).toMatchObject({ count: 3 });
   });
 
+  it('waits while a FailoverPlan holds the service, naming it, and scales up all the same', () => {
+    const b = new Bench({ target: REF, desiredCount: 2 }, 4);
+    const hold = {
+      plan: 'dr',
+      message: 'held by FailoverPlan dr: failover us-east-1 → us-west-2 in flight',
+    };
+    b.extra = { failover: hold, releases: [] };
+    const d = b.step();
+    expect(d.action).toBeUndefined();
+    expect(cond(d.status, 'FailoverPlanHold')).toMatchObject({
+      status: 'True',
+      reason: 'HeldByFailoverPlan',
+    });
+    expect(cond(d.status, 'FailoverPlanHold')?.message).toContain('FailoverPlan dr');
+    expect(cond(d.status, 'Reconciling')?.reason).toBe('HeldByFailoverPlan');
+    b.extra = { failover: null, releases: [] };
+    const resumed = b.step();
+    expect(resumed.action).toMatchObject({ count: 3 });
+    expect(cond(resumed.status, 'FailoverPlanHold')?.status).toBe('False');
+    // Upwards is never held.
+    const up = new Bench({ target: REF, desiredCount: 6 }, 4);
+    up.extra = { failover: hold, releases: [] };
+    expect(up.step().action).toMatchObject({ count: 6, why: 'scaleUp' });
+  });
+
+  it('holds its own written-ahead scale-down step once a FailoverPlan holds the service', () => {
+    const b = new Bench({ target: REF, desiredCount: 2 }, 4);
+    const first = b.step(false);
+    expect(first.action).toMatchObject({ count: 3 });
+    // The call never landed (crash): desired still 4; now a failover holds the service.
+    b.extra = { failover: { plan: 'dr', message: 'held by FailoverPlan dr' }, releases: [] };
+    const d = b.step();
+    expect(d.action).toBeUndefined();
+    expect(cond(d.status, 'Reconciling')?.reason).toBe('HeldByFailoverPlan');
+    b.extra = { failover: null, releases: [] };
+    expect(b.step().action).toMatchObject({ count: 3 });
+  });
+
   it('reports a missing service as Stalled and writes nothing', () => {
     const b = new Bench({ target: REF, desiredCount: 4 }, 4);
     b.extra = { service: null };
@@ -255,5 +293,21 @@ describe('ScalePolicy decide: Application Auto Scaling', () => {
       target: { suspended: { dynamicScalingInSuspended: false } },
     });
     expect(b.status?.autoscaling?.scaleInSuspendedFor).toBeUndefined();
+  });
+
+  it('suspends dynamic scale-in and scheduled scaling while a FailoverPlan holds the service', () => {
+    const b = new Bench({ target: REF, autoscaling }, 5);
+    b.settle();
+    b.extra = { failover: { plan: 'dr', message: 'held by FailoverPlan dr' }, releases: [] };
+    const d = b.step();
+    expect(d.action).toMatchObject({
+      type: 'registerTarget',
+      target: { suspended: { dynamicScalingInSuspended: true, scheduledScalingSuspended: true } },
+    });
+    expect(d.status.autoscaling?.scaleInSuspendedFor).toBe('FailoverPlan dr');
+    b.extra = { failover: null, releases: [] };
+    expect(b.step().action).toMatchObject({
+      target: { suspended: { dynamicScalingInSuspended: false, scheduledScalingSuspended: false } },
+    });
   });
 });

@@ -133,6 +133,7 @@ export class AwsClients {
     const hook = this.#options.onRequest;
     if (hook !== undefined) attachRequestHook(client, service, resolved, hook);
     attachAbortCheck(client);
+    bindReconcileSignal(client);
     this.#cache.set(key, client);
     return client;
   }
@@ -179,6 +180,32 @@ function attachAbortCheck(client: AnyAwsClient): void {
     },
     { step: 'finalizeRequest', priority: 'low', name: 'latticedbReconcileAbort', override: true },
   );
+}
+
+/**
+ * Every call made for a reconcile carries that reconcile's AbortSignal as the SDK's `abortSignal`
+ * (combined with the caller's own, if any): when leadership is lost (or the reconcile times out)
+ * a request in flight is cancelled at once — its socket destroyed, the call rejected with an
+ * AbortError — instead of running to completion while another replica may be acting. The
+ * adapters need not pass it: the running reconcile is found through its async scope, here, in
+ * the one place every call goes through. (Whether AWS applied a write whose request was cut off
+ * is unknown; the next leader observes afresh.) Calls outside a reconcile are unchanged.
+ */
+function bindReconcileSignal(client: AnyAwsClient): void {
+  const send = client.send.bind(client) as (command: unknown, ...rest: unknown[]) => unknown;
+  Object.defineProperty(client, 'send', {
+    configurable: true,
+    writable: true,
+    value: (command: unknown, ...rest: unknown[]): unknown => {
+      const signal = currentReconcileSignal();
+      // The callback forms are not used here; they go through untouched.
+      if (signal === undefined || typeof rest[0] === 'function') return send(command, ...rest);
+      const options = (rest[0] ?? {}) as { abortSignal?: AbortSignal };
+      const own = options.abortSignal;
+      const abortSignal = own === undefined ? signal : AbortSignal.any([own, signal]);
+      return send(command, { ...options, abortSignal }, ...rest.slice(1));
+    },
+  });
 }
 
 function attachRequestHook(

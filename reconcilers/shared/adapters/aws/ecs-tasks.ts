@@ -32,7 +32,22 @@ export async function runTask(
       taskDefinition: input.taskDefinitionArn,
       count: 1,
       startedBy: input.startedBy,
-      overrides: { containerOverrides: [{ name: input.container, command: [...input.command] }] },
+      overrides: {
+        containerOverrides: [
+          {
+            name: input.container,
+            command: [...input.command],
+            ...(input.environment === undefined
+              ? {}
+              : {
+                  environment: Object.entries(input.environment).map(([name, value]) => ({
+                    name,
+                    value,
+                  })),
+                }),
+          },
+        ],
+      },
       ...placementInput(placement),
       clientToken: runTaskClientToken(ref.cluster, input.startedBy),
     }),

@@ -272,9 +272,10 @@ describe('canary steps', () => {
       expect(d.action).toMatchObject(s.action);
       expect(d.status.phase).toBe('Promoting');
     }
+    // ECS reports the counts the post-deployment check needs (4 of the service's 4 tasks).
     const promoted = [
       stableTaskSet({ status: 'ACTIVE' }),
-      canaryTaskSet(100, { status: 'PRIMARY' }),
+      canaryTaskSet(100, { status: 'PRIMARY', runningCount: 4, computedDesiredCount: 4 }),
     ];
     const d = run(inFlight('Switch', done), { service: service(promoted), weights: weights(100) });
     expect(d.status).toMatchObject({

@@ -129,7 +129,10 @@ describe('blue/green', () => {
       taskSetArn: green().arn,
     });
     const promoted = {
-      service: service([stableTaskSet({ status: 'ACTIVE' }), green({ status: 'PRIMARY' })]),
+      service: service([
+        stableTaskSet({ status: 'ACTIVE' }),
+        green({ status: 'PRIMARY', runningCount: 4, computedDesiredCount: 4 }),
+      ]),
       weights: weights(100),
     };
     const d = run(inFlight('Switch', {}, spec), promoted, { spec });

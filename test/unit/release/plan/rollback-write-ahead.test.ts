@@ -28,7 +28,7 @@ const alarms = (firing: boolean): AlarmCheckResult => ({
 /** After promotion: the canary is primary and takes all traffic; the old stable set is still up. */
 const promoted = service([
   stableTaskSet({ status: 'ACTIVE' }),
-  canaryTaskSet(100, { status: 'PRIMARY' }),
+  canaryTaskSet(100, { status: 'PRIMARY', runningCount: 4, computedDesiredCount: 4 }),
 ]);
 const postChecks = inFlight('PostChecks', { currentWeight: 100, currentStepIndex: 21 }, spec);
 

@@ -1,0 +1,61 @@
+// reconcilers/shared/interlock: which FailoverPlan holds what a kind touches — a failover in
+// flight holds both services, safe mode them and its read-only flag, and (asked with
+// standbyServing) a plan serving from its secondary holds that secondary.
+import { describe, expect, it } from 'vitest';
+import type { KubeClient } from '../../../controller/index.js';
+import { interlockHold } from '../../../reconcilers/shared/interlock/index.js';
+
+const PRIMARY = { region: 'us-east-1', cluster: 'c', service: 's' };
+const SECONDARY = { region: 'us-west-2', cluster: 'c2', service: 's' };
+
+const kubeWith = (plans: object[]): Pick<KubeClient, 'list'> =>
+  ({
+    list: () => Promise.resolve({ items: plans }),
+  }) as unknown as Pick<KubeClient, 'list'>;
+
+const plan = (status: object, spec: object = {}) => ({
+  metadata: { name: 'dr', namespace: 'ns' },
+  spec: { primary: PRIMARY, secondary: SECONDARY, ...spec },
+  status,
+});
+
+describe('interlockHold', () => {
+  it('holds both services during a failover, neither after it', async () => {
+    const flying = kubeWith([plan({ lastFailover: { from: 'us-east-1', to: 'us-west-2' } })]);
+    expect(await interlockHold(flying, 'ns', { services: [PRIMARY] })).toMatchObject({
+      plan: 'dr',
+    });
+    expect((await interlockHold(flying, 'ns', { services: [SECONDARY] }))?.message).toContain(
+      'failover us-east-1 → us-west-2 in flight',
+    );
+    const done = kubeWith([
+      plan({ lastFailover: { from: 'a', to: 'b', completedAt: '2026-12-06T12:00:00Z' } }),
+    ]);
+    expect(await interlockHold(done, 'ns', { services: [PRIMARY] })).toBeUndefined();
+  });
+
+  it('holds the read-only flag in safe mode, no other flag', async () => {
+    const safe = kubeWith([plan({}, { safeMode: { enabled: true, readOnlyFlag: 'ro' } })]);
+    expect(await interlockHold(safe, 'ns', { flags: ['ro'] })).toMatchObject({ plan: 'dr' });
+    expect(await interlockHold(safe, 'ns', { flags: ['other'] })).toBeUndefined();
+  });
+
+  it('holds the secondary while the plan serves from it, only when asked', async () => {
+    const serving = kubeWith([plan({ activeRegion: 'us-west-2' })]);
+    expect(await interlockHold(serving, 'ns', { services: [SECONDARY] })).toBeUndefined();
+    const hold = await interlockHold(
+      serving,
+      'ns',
+      { services: [SECONDARY] },
+      { standbyServing: true },
+    );
+    expect(hold?.message).toContain('serves from us-west-2');
+    expect(
+      await interlockHold(serving, 'ns', { services: [PRIMARY] }, { standbyServing: true }),
+    ).toBeUndefined();
+    const back = kubeWith([plan({ activeRegion: 'us-east-1' })]);
+    expect(
+      await interlockHold(back, 'ns', { services: [SECONDARY] }, { standbyServing: true }),
+    ).toBeUndefined();
+  });
+});
