@@ -192,6 +192,8 @@ describe('Release bad input', () => {
     readonly check: (st: ReleaseStatus, s: SeededLatticeDb) => void;
     /** The controller reads the service before deciding (not so for a spec it rejects). */
     readonly observes: boolean;
+    /** TagResource calls: 1 when the service exists (the claim is a Release's first action). */
+    readonly claims?: number;
   }
 
   const preflightFailed =
@@ -210,6 +212,7 @@ describe('Release bad input', () => {
   const RUNTIME: readonly RuntimeCase[] = [
     {
       name: 'a container the task definition does not have',
+      claims: 1,
       spec: (s) => ({ ...base(s), target: { ...base(s).target, container: 'latticedb-typo' } }),
       settled: (st) => st.phase === 'Failed',
       check: preflightFailed(
@@ -219,6 +222,7 @@ describe('Release bad input', () => {
     },
     {
       name: 'a canary on a service with the ECS deployment controller',
+      claims: 1,
       spec: (s) => ({ ...base(s), target: { ...s.rolling.ref, container: s.containerName } }),
       settled: (st) => st.phase === 'Failed',
       check: preflightFailed(/need the EXTERNAL deployment controller; the service uses ECS/),
@@ -226,6 +230,7 @@ describe('Release bad input', () => {
     },
     {
       name: 'an image that is not in ECR',
+      claims: 1,
       spec: (s) => ({ ...base(s), image: imageOf(s, NEW_TAG).replace(NEW_TAG, '9.9.9') }),
       settled: (st) => st.phase === 'Failed',
       check: preflightFailed(/imageExists: /),
@@ -432,7 +437,7 @@ describe('Release bad input', () => {
   });
 
   for (const c of RUNTIME) {
-    it(`stops ${c.name} with no AWS write`, async () => {
+    it(`stops ${c.name} with no AWS write but the service claim`, async () => {
       const s = await seedWorld();
       const ns = await createTestNamespace('rel-bad');
       running = await startProxiedController(ns);
@@ -441,7 +446,10 @@ describe('Release bad input', () => {
       c.check(status, s);
       // A few more reconciles' worth: still nothing written.
       await sleep(700);
-      expect(writes(running), c.name).toBe(0);
+      // Nothing but the claim on the service: a Release whose service exists tags it first.
+      const claims = running.proxy.count({ service: 'ecs', operation: 'TagResource' });
+      expect(writes(running) - claims, c.name).toBe(0);
+      expect(claims, c.name).toBe(c.claims ?? 0);
       const described = running.proxy.count({ service: 'ecs', operation: 'DescribeServices' });
       if (c.observes) expect(described).toBeGreaterThan(0);
       else expect(described).toBe(0);

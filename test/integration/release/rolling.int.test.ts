@@ -144,6 +144,7 @@ async function rollingUnderWay(namespace: string) {
 }
 
 /** Write calls the controller made, by operation. */
+/** Writes by operation; TagResource is the Release's claim on its service, its first write. */
 const writes = (p: ProxiedController): Record<string, number> =>
   Object.fromEntries(
     p.proxy
@@ -174,7 +175,11 @@ describe('Release rolling on the ECS deployment controller', () => {
 
     // ECS still busy: nothing is sent again.
     await sleep(1_000);
-    expect(writes(controller)).toEqual({ RegisterTaskDefinition: 1, UpdateService: 1 });
+    expect(writes(controller)).toEqual({
+      TagResource: 1,
+      RegisterTaskDefinition: 1,
+      UpdateService: 1,
+    });
 
     ecs.rollout = 'COMPLETED';
     const healthy = await waitForRelease(ns, 'ldb', (st) => st.phase === 'Healthy', 'Healthy');
@@ -186,7 +191,11 @@ describe('Release rolling on the ECS deployment controller', () => {
       outcome: 'Succeeded',
       strategy: 'Rolling',
     });
-    expect(writes(controller)).toEqual({ RegisterTaskDefinition: 1, UpdateService: 1 });
+    expect(writes(controller)).toEqual({
+      TagResource: 1,
+      RegisterTaskDefinition: 1,
+      UpdateService: 1,
+    });
   });
 
   it('rolls back when the circuit breaker reports failure (rollback off: the controller updates the service back)', async () => {
@@ -225,7 +234,11 @@ describe('Release rolling on the ECS deployment controller', () => {
 
     // Forward, then back to the stable task definition.
     expect((await motoService(s, s.rolling.ref.service)).taskDefinition).toBe(s.taskDefinitionArn);
-    expect(writes(controller)).toEqual({ RegisterTaskDefinition: 1, UpdateService: 2 });
+    expect(writes(controller)).toEqual({
+      TagResource: 1,
+      RegisterTaskDefinition: 1,
+      UpdateService: 2,
+    });
   });
 
   it('lets ECS roll back on its own when the circuit breaker rolls back (no second UpdateService)', async () => {
@@ -238,7 +251,11 @@ describe('Release rolling on the ECS deployment controller', () => {
     const rolledBack = await rolledBackIn(ns);
     expect(rolledBack.rollback).toMatchObject({ reason: 'CircuitBreakerTripped' });
     expect(rolledBack.rollback?.message).toContain(CIRCUIT_BREAKER_REASON);
-    expect(writes(controller)).toEqual({ RegisterTaskDefinition: 1, UpdateService: 1 });
+    expect(writes(controller)).toEqual({
+      TagResource: 1,
+      RegisterTaskDefinition: 1,
+      UpdateService: 1,
+    });
     expect((await releaseEvents(ns, 'ldb')).map((e) => e.reason)).toContain(
       'CircuitBreakerTripped',
     );
@@ -253,6 +270,10 @@ describe('Release rolling on the ECS deployment controller', () => {
     expect(rolledBack.rollback).toMatchObject({ reason: 'CircuitBreakerTripped' });
     expect(rolledBack.rollback?.message).toContain('is gone');
     await sleep(1_000);
-    expect(writes(controller)).toEqual({ RegisterTaskDefinition: 1, UpdateService: 1 });
+    expect(writes(controller)).toEqual({
+      TagResource: 1,
+      RegisterTaskDefinition: 1,
+      UpdateService: 1,
+    });
   });
 });

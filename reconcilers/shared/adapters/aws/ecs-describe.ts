@@ -4,7 +4,7 @@
 // service in it is missing.
 import { DescribeServicesCommand, type ECSClient, type Service } from '@aws-sdk/client-ecs';
 import { describeFailure } from './ecs-errors.js';
-import { toServiceState } from './ecs-mapping.js';
+import { toServiceState, toTagRecord } from './ecs-mapping.js';
 import type { DescribedService } from './ecs-service-observer.js';
 import { awsErrorFacts } from './errors.js';
 
@@ -38,7 +38,11 @@ export async function describeServicesBatch(
     if (service !== undefined) {
       result.set(name, {
         kind: 'found',
-        state: toServiceState({ region, cluster, service: name }, service, observedAt),
+        // Tags were asked for (include TAGS): an answer without any means none, not unread.
+        state: {
+          ...toServiceState({ region, cluster, service: name }, service, observedAt),
+          tags: toTagRecord(service.tags),
+        },
       });
       continue;
     }

@@ -52,6 +52,8 @@ describe('describeService', () => {
       rejection(adapter.describeService({ ...ref, service: 'odd' })),
     ]);
     expect(api?.arn).toBe('arn:aws:ecs:us-east-1:1:service/c/api');
+    // Tags were asked for: an answer without any is a service without tags (no claim), not unread.
+    expect(api?.tags).toEqual({});
     expect(gone).toBeUndefined();
     expect(odd).toMatchObject({ name: 'EcsDescribeFailure' });
     expect(aws.sdk.commandCalls(DescribeServicesCommand)).toHaveLength(1);
