@@ -23,6 +23,7 @@ import {
   TG_B,
   weights,
 } from './fixtures.js';
+import { taskSetId } from '../support/world.js';
 
 const README = new URL('../../../../reconcilers/release/README.md', import.meta.url);
 
@@ -80,11 +81,11 @@ const alarms = (firing: boolean): AlarmCheckResult => ({
 /** After promotion: the canary is primary with all traffic; the old stable set still up. */
 const promoted = service([
   stableTaskSet({ status: 'ACTIVE' }),
-  canaryTaskSet(100, { status: 'PRIMARY' }),
+  canaryTaskSet(100, { status: 'PRIMARY', computedDesiredCount: 4, runningCount: 4 }),
 ]);
 const postChecks = inFlight('PostChecks', { currentWeight: 100, currentStepIndex: 21 }, alarmSpec);
 const blueGreen = blueGreenSpec();
-const green = service([stableTaskSet(), canaryTaskSet(100, { externalId: 'ldb-r1-green' })]);
+const green = service([stableTaskSet(), canaryTaskSet(100, { externalId: taskSetId(1, 'green') })]);
 /** Revision 1 (v2) healthy and stable; revision 0 (v1) before it. */
 const healthy = inFlight('Done', {
   outcome: 'Succeeded',
