@@ -85,7 +85,10 @@ export function familyOf(taskDefinition: string): string {
 /** Task sets are live in ECS only until scaled in; STEADY_STATE with every task running. */
 export function isTaskSetStable(ts: TaskSet): boolean {
   if (ts.stabilityStatus !== undefined && ts.stabilityStatus !== 'STEADY_STATE') return false;
-  if (ts.runningCount === undefined || ts.computedDesiredCount === undefined) return true;
+  // Without counts only ECS's own verdict is evidence: no stabilityStatus and no counts is no
+  // data, and no data never passes.
+  if (ts.runningCount === undefined || ts.computedDesiredCount === undefined)
+    return ts.stabilityStatus === 'STEADY_STATE';
   return ts.runningCount >= ts.computedDesiredCount;
 }
 
