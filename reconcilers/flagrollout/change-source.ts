@@ -14,10 +14,10 @@ import {
   type Request,
   type SharedFn,
 } from '../../controller/index.js';
-import { parseChangeNotice } from '../shared/flags/codec.js';
-import type { ChangeNotice } from '../shared/flags/model.js';
+import { parseChangeNotice } from '../../flags/codec.js';
+import type { ChangeNotice } from '../../flags/model.js';
 import type { FlagChangeFeed, FlagStoreResult } from '../shared/runtime/index.js';
-import type { KillSwitchWatch } from '../shared/flags/kill-switch-watch.js';
+import type { KillSwitchWatch } from '../../flags/kill-switch-watch.js';
 import type { KillSwitchTracker } from './kill-switches.js';
 import { AnnouncingFlagStore, type OwnWrites } from './own-writes.js';
 import type { RolloutObject } from './reconciler.js';

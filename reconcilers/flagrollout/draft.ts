@@ -2,8 +2,8 @@
 // write, events and wake-up times being built. Only plan.ts and its helpers touch it.
 import { ConditionStatus, type EventSpec } from '../../controller/index.js';
 import type { AnalyzeResult } from '../shared/analysis/index.js';
-import type { FlagWrite } from '../shared/flags/model.js';
-import type { FlagObservation } from '../shared/flags/store.js';
+import type { FlagWrite } from '../../flags/model.js';
+import type { FlagObservation } from '../../flags/store.js';
 import { FlagRolloutReason, type FlagRolloutSpec, type RolloutStatus } from './api.js';
 import {
   describeTarget,

@@ -1,7 +1,7 @@
 // One fresh look at the store per reconcile attempt: the flag with the spec's kill-switch group
 // (one MULTI) and the rollout metadata we published for `report`.
-import type { StoredRolloutInfo } from '../shared/flags/model.js';
-import type { FlagObservation, FlagStore } from '../shared/flags/store.js';
+import type { StoredRolloutInfo } from '../../flags/model.js';
+import type { FlagObservation, FlagStore } from '../../flags/store.js';
 import type { FlagRolloutSpec } from './api.js';
 
 export interface Observed {

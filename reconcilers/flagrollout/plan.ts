@@ -14,7 +14,7 @@
 import type { EventSpec } from '../../controller/index.js';
 import type { AnalysisRecord } from '../shared/analysis/index.js';
 import type { MetricCheck } from '../shared/api/metric-check.js';
-import type { RolloutInfo } from '../shared/flags/model.js';
+import type { RolloutInfo } from '../../flags/model.js';
 import { FlagRolloutReason, type RolloutStatus } from './api.js';
 import {
   contextOf,

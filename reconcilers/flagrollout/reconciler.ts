@@ -9,9 +9,9 @@ import {
   type Outcome,
 } from '../../controller/index.js';
 import { analyze, type AnalyzeResult, type MetricSource } from '../shared/analysis/index.js';
-import { InvalidFlagInputError } from '../shared/flags/model.js';
-import type { FlagStore, WriteResult } from '../shared/flags/store.js';
-import type { RolloutInfo, StoredRolloutInfo } from '../shared/flags/model.js';
+import { InvalidFlagInputError } from '../../flags/model.js';
+import type { FlagStore, WriteResult } from '../../flags/store.js';
+import type { RolloutInfo, StoredRolloutInfo } from '../../flags/model.js';
 import type { FlagStoreResult } from '../shared/runtime/index.js';
 import {
   FlagRolloutConditionType,

@@ -8,7 +8,7 @@ import {
   type ConditionInput,
   type KStatusState,
 } from '../../controller/index.js';
-import type { FlagRecord, FlagWrite } from '../shared/flags/model.js';
+import type { FlagRecord, FlagWrite } from '../../flags/model.js';
 import {
   FlagRolloutConditionType as T,
   FlagRolloutPhase as P,

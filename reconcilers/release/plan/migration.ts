@@ -3,7 +3,7 @@
 // the flag off once the deploy succeeded (or rolled back).
 import { createHash } from 'node:crypto';
 import { parseDuration } from '../../../controller/index.js';
-import type { FlagWrite } from '../../shared/flags/index.js';
+import type { FlagWrite } from '../../../flags/index.js';
 import { ReleaseReason, ReleaseStage, type Revision } from '../api.js';
 import {
   act,

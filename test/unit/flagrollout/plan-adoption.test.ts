@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { analysisRequest, decide } from '../../../reconcilers/flagrollout/plan.js';
 import type { RolloutStatus } from '../../../reconcilers/flagrollout/api.js';
-import type { FlagRecord } from '../../../reconcilers/shared/flags/model.js';
+import type { FlagRecord } from '../../../flags/model.js';
 import {
   at,
   condition,

@@ -3,8 +3,8 @@
 import type { FlagRolloutSpec, RolloutStatus } from '../../../../reconcilers/flagrollout/api.js';
 import type { DecideInput } from '../../../../reconcilers/flagrollout/plan.js';
 import type { MetricCheck } from '../../../../reconcilers/shared/api/metric-check.js';
-import type { FlagRecord } from '../../../../reconcilers/shared/flags/model.js';
-import type { FlagObservation } from '../../../../reconcilers/shared/flags/store.js';
+import type { FlagRecord } from '../../../../flags/model.js';
+import type { FlagObservation } from '../../../../flags/store.js';
 
 export const NOW = new Date('2026-11-26T10:00:00.000Z');
 export const IDENTITY = 'controller:prod/new-query-optimizer';

@@ -19,7 +19,7 @@ import {
   InvalidFlagInputError,
   type FlagWrite,
   type WriteResult,
-} from '../../../../reconcilers/shared/flags/index.js';
+} from '../../../../flags/index.js';
 import type { FlagStoreResult } from '../../../../reconcilers/shared/runtime/index.js';
 import { FakeMetricSource } from '../../analysis/fake-metric-source.js';
 import { FakeClock } from '../../controller/support/fake-clock.js';
