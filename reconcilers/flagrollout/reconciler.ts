@@ -19,7 +19,7 @@ import {
   type FlagRolloutSpec,
   type RolloutStatus,
 } from './api.js';
-import { writerIdentity } from './flag-content.js';
+import { writerIdentity } from './plan/flag-content.js';
 import type { FlagRolloutMetrics } from './metrics.js';
 import { observe, type Observed } from './observe.js';
 import {
@@ -28,8 +28,8 @@ import {
   MIN_REQUEUE_MS,
   type DecideInput,
   type Decision,
-} from './plan.js';
-import { withStoreProblem, withWritePending } from './store-problem.js';
+} from './plan/decide.js';
+import { withStoreProblem, withWritePending } from './plan/store-problem.js';
 
 /** A compare-and-set that loses to another writer is re-observed and re-decided this often. */
 export const MAX_WRITE_ATTEMPTS = 3;

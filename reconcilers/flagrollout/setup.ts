@@ -10,11 +10,11 @@ import {
   type FlagRolloutSpec,
   type RolloutStatus,
 } from './api.js';
-import { FlagChangeSource } from './change-source.js';
-import { KillSwitchTracker } from './kill-switches.js';
+import { FlagChangeSource } from './changes/source.js';
+import { KillSwitchTracker } from './changes/kill-switches.js';
 import { flagFinalizer } from './finalizer.js';
 import { flagRolloutMetrics } from './metrics.js';
-import { OwnWrites } from './own-writes.js';
+import { OwnWrites } from './changes/own-writes.js';
 import { reconcileRollout, type RolloutDeps } from './reconciler.js';
 import { validateFlagRollout } from './validate.js';
 

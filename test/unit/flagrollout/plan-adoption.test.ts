@@ -1,7 +1,7 @@
 // decide(): the first start on a flag that already serves users (a FlagRollout re-created after a
 // Retain deletion, a restored cluster, a CLI-managed flag) adopts its split instead of lowering it.
 import { describe, expect, it } from 'vitest';
-import { analysisRequest, decide } from '../../../reconcilers/flagrollout/plan.js';
+import { analysisRequest, decide } from '../../../reconcilers/flagrollout/plan/decide.js';
 import type { RolloutStatus } from '../../../reconcilers/flagrollout/api.js';
 import type { FlagRecord } from '../../../flags/model.js';
 import {

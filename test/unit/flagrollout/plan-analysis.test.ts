@@ -6,7 +6,7 @@ import {
   analysisRequest,
   decide,
   type DecideInput,
-} from '../../../reconcilers/flagrollout/plan.js';
+} from '../../../reconcilers/flagrollout/plan/decide.js';
 import { analyze, type AnalyzeResult } from '../../../reconcilers/shared/analysis/index.js';
 import { FakeMetricSource } from '../analysis/fake-metric-source.js';
 import {

@@ -1,7 +1,7 @@
 // decide(): emergency disable, kill switch, suspend, and what others do to the flag (flush,
 // unreadable hash, CLI changes, another controller). Each acts within one decision.
 import { describe, expect, it } from 'vitest';
-import { decide } from '../../../reconcilers/flagrollout/plan.js';
+import { decide } from '../../../reconcilers/flagrollout/plan/decide.js';
 import {
   at,
   condition,

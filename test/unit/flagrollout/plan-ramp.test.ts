@@ -1,7 +1,7 @@
 // decide(): the regular ramp without analysis — start, holds, promotion, completion — with the
 // exact write and status of each transition.
 import { describe, expect, it } from 'vitest';
-import { decide, MIN_REQUEUE_MS } from '../../../reconcilers/flagrollout/plan.js';
+import { decide, MIN_REQUEUE_MS } from '../../../reconcilers/flagrollout/plan/decide.js';
 import {
   at,
   condition,

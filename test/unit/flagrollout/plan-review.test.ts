@@ -2,7 +2,7 @@
 // mid-hold), and the crash safety of a hold restarted by a repair write.
 import { describe, expect, it } from 'vitest';
 import type { RolloutStatus } from '../../../reconcilers/flagrollout/api.js';
-import { analysisRequest, decide } from '../../../reconcilers/flagrollout/plan.js';
+import { analysisRequest, decide } from '../../../reconcilers/flagrollout/plan/decide.js';
 import { analyze } from '../../../reconcilers/shared/analysis/index.js';
 import { FakeMetricSource } from '../analysis/fake-metric-source.js';
 import {

@@ -7,8 +7,8 @@ import {
   kstatusConditions,
   type ConditionInput,
   type KStatusState,
-} from '../../controller/index.js';
-import type { FlagRecord, FlagWrite } from '../../flags/model.js';
+} from '../../../controller/index.js';
+import type { FlagRecord, FlagWrite } from '../../../flags/model.js';
 import {
   FlagRolloutConditionType as T,
   FlagRolloutPhase as P,
@@ -16,7 +16,7 @@ import {
   type FlagRolloutPhase,
   type FlagRolloutSpec,
   type RolloutStatus,
-} from './api.js';
+} from '../api.js';
 import { describeStep, type Ctx, type Draft } from './draft.js';
 import { Ownership } from './flag-content.js';
 import { describeSeconds } from './timing.js';

@@ -11,11 +11,11 @@
 //   any ──enabled:false──▶ Disabled · kill switch ──▶ KilledBySwitch · suspend ──▶ Paused
 //   (frozen; clearing resumes where it was with the hold's remaining time; see hold.ts)
 // Policies for what others do to the flag: sync.ts and modes.ts.
-import type { EventSpec } from '../../controller/index.js';
-import type { AnalysisRecord } from '../shared/analysis/index.js';
-import type { MetricCheck } from '../shared/api/metric-check.js';
-import type { RolloutInfo } from '../../flags/model.js';
-import { FlagRolloutReason, type RolloutStatus } from './api.js';
+import type { EventSpec } from '../../../controller/index.js';
+import type { AnalysisRecord } from '../../shared/analysis/index.js';
+import type { MetricCheck } from '../../shared/api/metric-check.js';
+import type { RolloutInfo } from '../../../flags/model.js';
+import { FlagRolloutReason, type RolloutStatus } from '../api.js';
 import {
   contextOf,
   describeStep,

@@ -1,6 +1,6 @@
 // The active rollout: start, hold (time and analysis), promote, complete, roll back. Each call
 // plans at most one flag write.
-import { FlagRolloutReason, OnFailure, type RolloutStatus } from './api.js';
+import { FlagRolloutReason, OnFailure, type RolloutStatus } from '../api.js';
 import {
   describeStep,
   stepPercentage,

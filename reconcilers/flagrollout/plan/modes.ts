@@ -10,8 +10,8 @@
 // 5. rolled back → the flag is kept at the rollback state (rewritten after a flush);
 // 6. `suspend: true` → observe only, nothing written, hold frozen;
 // 7. otherwise the active rollout (progress.ts).
-import { ConditionStatus } from '../../controller/index.js';
-import { FlagRolloutReason, type RolloutStatus } from './api.js';
+import { ConditionStatus } from '../../../controller/index.js';
+import { FlagRolloutReason, type RolloutStatus } from '../api.js';
 import { Ownership, type FlagTarget } from './flag-content.js';
 import {
   holdsTarget,

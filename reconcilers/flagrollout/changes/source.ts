@@ -13,14 +13,14 @@ import {
   type Logger,
   type Request,
   type SharedFn,
-} from '../../controller/index.js';
-import { parseChangeNotice } from '../../flags/codec.js';
-import type { ChangeNotice } from '../../flags/model.js';
-import type { FlagChangeFeed, FlagStoreResult } from '../shared/runtime/index.js';
-import type { KillSwitchWatch } from '../../flags/kill-switch-watch.js';
+} from '../../../controller/index.js';
+import { parseChangeNotice } from '../../../flags/codec.js';
+import type { ChangeNotice } from '../../../flags/model.js';
+import type { FlagChangeFeed, FlagStoreResult } from '../../shared/runtime/index.js';
+import type { KillSwitchWatch } from '../../../flags/kill-switch-watch.js';
 import type { KillSwitchTracker } from './kill-switches.js';
 import { AnnouncingFlagStore, type OwnWrites } from './own-writes.js';
-import type { RolloutObject } from './reconciler.js';
+import type { RolloutObject } from '../reconciler.js';
 
 type Ctx = ExternalSourceContext<RolloutObject>;
 

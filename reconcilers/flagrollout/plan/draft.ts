@@ -1,10 +1,10 @@
 // The working state of one `decide` call: the inputs (read-only, normalised) and the next status,
 // write, events and wake-up times being built. Only plan.ts and its helpers touch it.
-import { ConditionStatus, type EventSpec } from '../../controller/index.js';
-import type { AnalyzeResult } from '../shared/analysis/index.js';
-import type { FlagWrite } from '../../flags/model.js';
-import type { FlagObservation } from '../../flags/store.js';
-import { FlagRolloutReason, type FlagRolloutSpec, type RolloutStatus } from './api.js';
+import { ConditionStatus, type EventSpec } from '../../../controller/index.js';
+import type { AnalyzeResult } from '../../shared/analysis/index.js';
+import type { FlagWrite } from '../../../flags/model.js';
+import type { FlagObservation } from '../../../flags/store.js';
+import { FlagRolloutReason, type FlagRolloutSpec, type RolloutStatus } from '../api.js';
 import {
   describeTarget,
   flagWrite,

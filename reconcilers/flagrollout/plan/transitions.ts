@@ -1,16 +1,16 @@
 // Events and history entries for phase changes. Action events (a step started, a rollback, a
 // rewrite) come from the code that plans the action; these cover what only a transition shows, so
 // that a resync never repeats an event.
-import type { EventSpec } from '../../controller/index.js';
-import { findCondition } from '../../controller/index.js';
-import { MAX_HISTORY, appendBounded } from '../shared/api/history.js';
+import type { EventSpec } from '../../../controller/index.js';
+import { findCondition } from '../../../controller/index.js';
+import { MAX_HISTORY, appendBounded } from '../../shared/api/history.js';
 import {
   FlagRolloutConditionType as T,
   FlagRolloutPhase as P,
   FlagRolloutReason as R,
   type FlagRolloutPhase,
   type RolloutStatus,
-} from './api.js';
+} from '../api.js';
 import type { Draft } from './draft.js';
 import { isoFloor } from './timing.js';
 

@@ -6,8 +6,8 @@
 //   external *disable*, which the active rollout respects (see plan.ts);
 // - a flag that existed before the rollout ever wrote it is taken over (Normal `FlagAdopted`), or,
 //   when it already serves users at the first start, adopted with its split (adoption.ts).
-import { ConditionStatus } from '../../controller/index.js';
-import { FlagRolloutReason } from './api.js';
+import { ConditionStatus } from '../../../controller/index.js';
+import { FlagRolloutReason } from '../api.js';
 import {
   describeTarget,
   flagWrite,
