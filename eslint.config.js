@@ -112,17 +112,7 @@ export default tseslint.config(
   {
     files: ['reconcilers/flagrollout/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['../release/**', '../scalepolicy/**', '../failoverplan/**'],
-              message: 'Reconcilers share code through reconcilers/shared only.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: [OTHER_KINDS('flagrollout')] }],
     },
   },
   {
@@ -133,6 +123,12 @@ export default tseslint.config(
   },
   // Decisions are pure: a plan/ folder (and the kit it is built from) never reaches the world.
   // Listed after the kind blocks because a later block's no-restricted-imports replaces an earlier one.
+  {
+    files: ['reconcilers/flagrollout/plan/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [OTHER_KINDS('flagrollout'), PLAN_IS_PURE] }],
+    },
+  },
   {
     files: ['reconcilers/scalepolicy/plan/**/*.ts'],
     rules: {

@@ -20,7 +20,7 @@ import type { FlagChangeFeed, FlagStoreResult } from '../../shared/runtime/index
 import type { KillSwitchWatch } from '../../../flags/kill-switch-watch.js';
 import type { KillSwitchTracker } from './kill-switches.js';
 import { AnnouncingFlagStore, type OwnWrites } from './own-writes.js';
-import type { RolloutObject } from '../reconciler.js';
+import type { RolloutObject } from '../ports.js';
 
 type Ctx = ExternalSourceContext<RolloutObject>;
 

@@ -21,26 +21,27 @@ import { holdsTarget, targetedUsers, WriteReason, type Ctx, type Draft } from '.
  * Plans the compare-and-set that makes the store hold `target` (unless it already does) and sets
  * the FlagSynced state accordingly. Returns whether a write is planned.
  */
-export function ensureFlag(d: Draft, target: FlagTarget, reason: WriteReason): boolean {
-  const { ctx } = d;
+export function ensureFlag(draft: Draft, target: FlagTarget, reason: WriteReason): boolean {
+  const { ctx } = draft;
   const what = describeTarget(target, targetedUsers(ctx));
   if (holdsTarget(ctx, target)) {
-    d.sync = {
+    draft.sync = {
       status: ConditionStatus.True,
       reason: FlagRolloutReason.FlagInSync,
       message: `version ${ctx.flag.version}: ${what}`,
     };
     return false;
   }
-  d.write = {
+  draft.action = {
+    type: 'writeFlag',
     expectedVersion: ctx.flag.version,
     next: flagWrite(ctx.spec, ctx.identity, target),
     reason,
   };
   // An adoption explains itself (Normal `Adopted`, naming the previous writer).
   const cause = reason === WriteReason.Adopt ? undefined : causeOfWrite(ctx, what);
-  if (cause !== undefined) d.events.push(cause);
-  d.sync = {
+  if (cause !== undefined) draft.events.push(cause);
+  draft.sync = {
     status: ConditionStatus.True,
     reason: cause?.reason ?? FlagRolloutReason.FlagInSync,
     message: `version ${ctx.flag.version + 1}: ${what}`,

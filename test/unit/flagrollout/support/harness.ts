@@ -13,7 +13,7 @@ import {
   type RolloutStatus,
 } from '../../../../reconcilers/flagrollout/api.js';
 import { noMetrics } from '../../../../reconcilers/flagrollout/metrics.js';
-import type { RolloutObject } from '../../../../reconcilers/flagrollout/reconciler.js';
+import type { RolloutObject } from '../../../../reconcilers/flagrollout/ports.js';
 import { flagRolloutRegistration } from '../../../../reconcilers/flagrollout/setup.js';
 import {
   InvalidFlagInputError,
