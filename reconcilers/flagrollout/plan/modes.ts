@@ -1,4 +1,4 @@
-// What the rollout does besides progressing, in order of precedence (plan.ts `modeOf`):
+// What the rollout does besides progressing, in order of precedence (`modeOf` below):
 // 1. the flag belongs to another controller → hands off, Stalled;
 // 2. `enabled: false` → emergency disable, written at once whatever the step (even while killed or
 //    suspended: an emergency stop must stop);

@@ -6,7 +6,8 @@
 //   race (the driver requeues; nothing recorded), or a refusal (Stalled, naming the problem);
 // - otherwise the rollout info `latticedb-flags report` reads, when it changed.
 // One write per reconcile: rollout info that changed with a flag write is published by the next
-// reconcile, which comes soon.
+// reconcile that writes no flag (at the latest one poll period later; no extra reconcile is added
+// for it, so an emergency stays one reconcile).
 import { ConditionStatus, findCondition } from '../../../controller/index.js';
 import type { AfterAction } from '../../shared/kit/index.js';
 import type { RolloutInfo, StoredRolloutInfo } from '../../../flags/model.js';
@@ -48,9 +49,9 @@ export function decideRollout(input: RolloutInput): Decision {
     ...decideInput(input, observed.flag, observed.killSwitchSeenAt),
     ...(observed.analysis === undefined ? {} : { analysis: observed.analysis }),
   });
+  if (flag.action !== undefined) return flagWrite(input, flag, flag.action);
   const info = flag.rolloutInfo;
   const infoDue = info !== undefined && !sameRolloutInfo(observed.rolloutInfo, info);
-  if (flag.action !== undefined) return flagWrite(input, flag, flag.action, infoDue);
   return {
     status: flag.status,
     events: flag.events,
@@ -59,12 +60,7 @@ export function decideRollout(input: RolloutInput): Decision {
   };
 }
 
-function flagWrite(
-  input: RolloutInput,
-  flag: FlagDecision,
-  action: WriteFlag,
-  infoDue: boolean,
-): Decision {
+function flagWrite(input: RolloutInput, flag: FlagDecision, action: WriteFlag): Decision {
   // Written ahead: the step change, not yet the flag (FlagSynced says the write is pending).
   const checkpointStatus = flag.checkpoint
     ? withWritePending(flag.status, action.expectedVersion + 1, input.status)
@@ -77,8 +73,7 @@ function flagWrite(
     checkpoint: flag.checkpoint,
     ...(checkpointStatus === undefined ? {} : { checkpointStatus }),
     events: flag.events,
-    // The rollout info is the next reconcile's write: come back for it soon.
-    requeueAfterMs: infoDue ? MIN_REQUEUE_MS : flag.requeueAfterMs,
+    requeueAfterMs: flag.requeueAfterMs,
     afterAction: (result) => afterWrite(input, action, flag.status, stored, result),
   };
 }

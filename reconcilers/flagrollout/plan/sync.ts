@@ -3,7 +3,7 @@
 // - missing (Redis restarted without persistence, flushed, deleted) or unreadable → rewritten from
 //   the spec, compare-and-set against the observed version, Warning `FlagRewritten`;
 // - changed by the CLI or by hand → put back (Warning `ExternalChangeOverwritten`), except an
-//   external *disable*, which the active rollout respects (see plan.ts);
+//   external *disable*, which the active rollout respects (see modes.ts);
 // - a flag that existed before the rollout ever wrote it is taken over (Normal `FlagAdopted`), or,
 //   when it already serves users at the first start, adopted with its split (adoption.ts).
 import { ConditionStatus } from '../../../controller/index.js';

@@ -120,22 +120,26 @@ function wasKilled(draft: Draft): boolean {
 
 function analysisState(
   ctx: Ctx,
-  s: RolloutStatus,
+  status: RolloutStatus,
 ): { status: ConditionStatus; reason: string; message: string } {
-  if (s.rollback !== undefined) {
-    return { status: ConditionStatus.False, reason: R.AnalysisFailed, message: s.rollback.message };
+  if (status.rollback !== undefined) {
+    return {
+      status: ConditionStatus.False,
+      reason: R.AnalysisFailed,
+      message: status.rollback.message,
+    };
   }
-  if (s.completedAt !== undefined) {
+  if (status.completedAt !== undefined) {
     return {
       status: ConditionStatus.True,
       reason: R.AnalysisSucceeded,
       message: 'every hold passed',
     };
   }
-  const step = s.currentStep;
-  const latest = s.lastAnalysis?.step === step ? s.lastAnalysis?.summary : undefined;
-  const verdict = s.analysis?.step === step ? s.analysis?.verdict : undefined;
-  const where = step === undefined ? 'not started' : describeStep(ctx, s, step);
+  const step = status.currentStep;
+  const latest = status.lastAnalysis?.step === step ? status.lastAnalysis?.summary : undefined;
+  const verdict = status.analysis?.step === step ? status.analysis?.verdict : undefined;
+  const where = step === undefined ? 'not started' : describeStep(ctx, status, step);
   const message = `${where}: ${latest ?? 'no measurement yet'}`;
   switch (verdict) {
     case 'Successful':
