@@ -12,6 +12,7 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json ./
 COPY controller ./controller
 COPY reconcilers ./reconcilers
+COPY flags ./flags
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev --ignore-scripts
 
 FROM gcr.io/distroless/nodejs24-debian12:nonroot

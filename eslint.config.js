@@ -157,6 +157,25 @@ export default tseslint.config(
       ],
     },
   },
+  // The flags SDK and CLI (package exports `./flags`, `./openfeature`, bin `latticedb-flags`) are
+  // what applications and operators install: they never reach into the controller's reconcilers.
+  {
+    files: ['flags/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/reconcilers/**'],
+              message:
+                'flags/ is the published client package; reconcilers import it, not the reverse.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.ts'],
     plugins: { 'import-x': importX },

@@ -10,7 +10,7 @@ export default defineConfig({
     restoreMocks: true,
     coverage: {
       provider: 'v8',
-      include: ['controller/**', 'reconcilers/**'],
+      include: ['controller/**', 'reconcilers/**', 'flags/**'],
       exclude: ['controller/main.ts'],
     },
     projects: [

@@ -119,7 +119,7 @@ export class ResourceReconciler<Spec, Status extends BaseStatus> implements Reco
       const outcome = await handler.reconcileInvalid?.(w.obj, w.handlerContext(), errors);
       // The handler's domain fields, over the conditions as they were (then InvalidSpec/Stalled).
       const base =
-        outcome === undefined
+        outcome?.status === undefined
           ? w.obj.status
           : { ...outcome.status, conditions: w.obj.status?.conditions ?? [] };
       const changed = await w.writeStatus(invalidSpecStatus(base, errors, w.stamp()));
@@ -133,7 +133,7 @@ export class ResourceReconciler<Spec, Status extends BaseStatus> implements Reco
       // flight): once what the handler did makes the spec valid, reconcile it normally at once,
       // rather than at the resync, so phase and conditions stop saying InvalidSpec.
       if (
-        outcome !== undefined &&
+        outcome?.status !== undefined &&
         handler.validate({ ...w.obj, status: outcome.status }).length === 0
       )
         return requeueAfter(1);
@@ -143,7 +143,8 @@ export class ResourceReconciler<Spec, Status extends BaseStatus> implements Reco
     }
     const outcome = await handler.reconcile(w.obj, w.handlerContext());
     try {
-      await w.writeStatus(finishStatus(w.obj.status, outcome.status, w.stamp()));
+      if (outcome.status !== undefined)
+        await w.writeStatus(finishStatus(w.obj.status, outcome.status, w.stamp()));
     } catch (err) {
       // The writes outside Kubernetes happened whatever becomes of this patch: say so now.
       await w.emit(outcome.performedEvents);

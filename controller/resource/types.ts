@@ -42,7 +42,12 @@ export interface HandlerContext<Status> extends ReconcileContext {
 
 /** What a reconcile decided: the complete next status (built from the previous one), and when to come back. */
 export interface Outcome<Status> {
-  readonly status: Status;
+  /**
+   * Absent: nothing to record. The reconcile lost a race outside Kubernetes (a compare-and-set)
+   * and comes back after `requeueAfterMs` to decide afresh; status stays as stored (a checkpoint
+   * included), where writing the previous status again would claim the current generation.
+   */
+  readonly status?: Status;
   /** Reconcile again after this delay (timed steps); omit when only a change should wake us. */
   readonly requeueAfterMs?: number;
   readonly events?: readonly EventSpec[];

@@ -2,7 +2,7 @@
 import type { CustomObject } from '../../controller/index.js';
 import type { HttpCheck } from '../shared/api/http-check.js';
 import type { InstanceInfo, SnapshotInfo } from '../shared/adapters/aws/rds-restore.js';
-import type { FlagStore } from '../shared/flags/index.js';
+import type { FlagStore } from '../../flags/index.js';
 import type { DnsPort } from '../shared/ports/dns.js';
 import type { EcsPort, ServiceRef } from '../shared/ports/ecs.js';
 import type { FailoverPlanSpec } from './api.js';

@@ -8,9 +8,9 @@ import {
   type FlagRolloutSpec,
   type RolloutStatus,
 } from './api.js';
-import { Ownership, ownershipOf, writerIdentity } from './flag-content.js';
-import type { RolloutDeps } from './reconciler.js';
-import { withStoreProblem } from './store-problem.js';
+import { Ownership, ownershipOf, writerIdentity } from './plan/flag-content.js';
+import type { RolloutDeps } from './ports.js';
+import { withStoreProblem } from './plan/store-problem.js';
 
 export const FLAG_FINALIZER = 'delivery.latticedb.com/flag-cleanup';
 

@@ -1,7 +1,7 @@
 // FlagRollout metrics on the controller's registry: flag writes by cause, so a dashboard shows
 // rewrites after flushes and overwritten CLI changes next to the regular ramp.
 import type { DomainMetrics } from '../../controller/index.js';
-import type { WriteReason } from './plan.js';
+import type { WriteReason } from './plan/index.js';
 
 export interface FlagRolloutMetrics {
   flagWritten(reason: WriteReason): void;

@@ -1,23 +1,17 @@
 // The FlagRollout kind: validation, the reconciler and (with deletionPolicy: Delete) the flag
 // finalizer, wired to the process-wide Redis connections and AWS clients, plus the Redis change
-// notices as an event source (change-source.ts).
+// notices as an event source (changes/source.ts).
 import type { KindDeps, KindRegistration, KindSetup } from '../../controller/index.js';
 import { CloudWatchMetricSource } from '../shared/adapters/aws/cloudwatch-metric-source.js';
 import { awsClientsFor, flagStoreFor, type FlagChangeFeed } from '../shared/runtime/index.js';
-import {
-  FlagRolloutKind,
-  FlagRolloutPhase,
-  type FlagRolloutSpec,
-  type RolloutStatus,
-} from './api.js';
-import { FlagChangeSource } from './change-source.js';
+import { FlagRolloutKind, type FlagRolloutSpec, type RolloutStatus } from './api.js';
+import { FlagChangeSource } from './changes/source.js';
+import { KillSwitchTracker } from './changes/kill-switches.js';
 import { withFailoverInterlock } from './failover-interlock.js';
-import { KillSwitchTracker } from './kill-switches.js';
-import { flagFinalizer } from './finalizer.js';
 import { flagRolloutMetrics } from './metrics.js';
-import { OwnWrites } from './own-writes.js';
-import { reconcileRollout, type RolloutDeps } from './reconciler.js';
-import { validateFlagRollout } from './validate.js';
+import { OwnWrites } from './changes/own-writes.js';
+import type { RolloutDeps } from './ports.js';
+import { flagRolloutHandler } from './reconciler.js';
 
 /**
  * Longest sleep between two reconciles of a rollout. Changes made through the flag store (the
@@ -42,12 +36,7 @@ export function flagRolloutRegistration(
       version: FlagRolloutKind.version,
       plural: FlagRolloutKind.plural,
     },
-    handler: {
-      validate: (obj) => validateFlagRollout(obj),
-      stalledPhase: FlagRolloutPhase.Degraded,
-      reconcile: (obj, ctx) => reconcileRollout(obj, ctx, deps),
-      finalizer: flagFinalizer(deps),
-    },
+    handler: flagRolloutHandler(deps),
     ...(changes === undefined ? {} : { sources: [changes] }),
   };
 }

@@ -3,7 +3,7 @@
 import type { Hold, Touches } from '../shared/interlock/index.js';
 import type { MetricSource } from '../shared/analysis/index.js';
 import type { AlarmSource } from '../shared/checks/index.js';
-import type { FlagStore } from '../shared/flags/index.js';
+import type { FlagStore } from '../../flags/index.js';
 import type { DatabasePort } from '../shared/ports/database.js';
 import type { EcsPort } from '../shared/ports/ecs.js';
 import type { ImageRegistryPort } from '../shared/ports/images.js';

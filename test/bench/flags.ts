@@ -10,14 +10,10 @@
 // Figures, not assertions.
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import {
-  evaluateFlag,
-  FlagEvaluator,
-  RedisFlagStore,
-} from '../../reconcilers/shared/flags/index.js';
-import { parseFlagHash, isKillSwitchActive } from '../../reconcilers/shared/flags/codec.js';
-import { DEFAULT_KEY_PREFIX, flagKeys } from '../../reconcilers/shared/flags/model.js';
-import { toEvaluable } from '../../reconcilers/shared/flags/evaluate.js';
+import { evaluateFlag, FlagEvaluator, RedisFlagStore } from '../../flags/index.js';
+import { parseFlagHash, isKillSwitchActive } from '../../flags/codec.js';
+import { DEFAULT_KEY_PREFIX, flagKeys } from '../../flags/model.js';
+import { toEvaluable } from '../../flags/evaluate.js';
 import { fmt, table } from './report.js';
 
 export interface FlagBenchOptions {

@@ -22,7 +22,7 @@ import { setupFlagRollout } from '../../reconcilers/flagrollout/setup.js';
 import { ReleaseKind } from '../../reconcilers/release/api.js';
 import { setupRelease } from '../../reconcilers/release/setup.js';
 import { AwsClients } from '../../reconcilers/shared/adapters/aws/clients.js';
-import { DEFAULT_KEY_PREFIX, flagKeys } from '../../reconcilers/shared/flags/model.js';
+import { DEFAULT_KEY_PREFIX, flagKeys } from '../../flags/model.js';
 import { ensureNamespace, installCrds, kubeConfigFromFile } from '../demo/cluster.js';
 import { startFaultProxy } from '../env/fault-proxy.js';
 import type { EnvironmentHandles } from '../env/index.js';

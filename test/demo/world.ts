@@ -169,7 +169,7 @@ export function serveChecks(
 
 /**
  * Notes every change of a flag as applications see it in Redis (the flag hash of
- * reconcilers/shared/flags/CONTRACT.md: enabled, percentage in basis points, version), until the
+ * flags/CONTRACT.md: enabled, percentage in basis points, version), until the
  * demo stops.
  */
 export async function followFlag(ctx: ScenarioContext, flag: string): Promise<void> {

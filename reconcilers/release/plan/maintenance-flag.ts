@@ -1,7 +1,7 @@
 // The maintenance flag's write, shared by the migration stages that turn a revision's own flag on
 // and off and by the clean-up of flags an earlier revision left on (flags-left-on.ts). Its own
 // module so that neither of those imports the other.
-import type { FlagWrite } from '../../shared/flags/index.js';
+import type { FlagWrite } from '../../../flags/index.js';
 import type { Draft } from './draft.js';
 import type { Action } from './types.js';
 

@@ -4,7 +4,7 @@ import type { Hold } from '../../shared/interlock/index.js';
 import type { BaseStatus, EventSpec } from '../../../controller/index.js';
 import type { AnalyzeResult } from '../../shared/analysis/index.js';
 import type { AlarmCheckResult, HttpCheckResult } from '../../shared/checks/index.js';
-import type { FlagRecord, FlagWrite } from '../../shared/flags/index.js';
+import type { FlagRecord, FlagWrite } from '../../../flags/index.js';
 import type { DbSnapshot } from '../../shared/ports/database.js';
 import type {
   ContainerChange,

@@ -1,7 +1,7 @@
 // Flag, kill-switch and salt names as CRD schemas. The flag store's data model
-// (reconcilers/shared/flags/model.ts) owns the syntax; the CRD is never looser than the store.
+// (flags/model.ts) owns the syntax; the CRD is never looser than the store.
 import { Type, type StringOptions, type TString } from '@sinclair/typebox';
-import { FLAG_NAME_PATTERN, RESERVED_FLAG_NAMES, SALT_PATTERN } from '../flags/model.js';
+import { FLAG_NAME_PATTERN, RESERVED_FLAG_NAMES, SALT_PATTERN } from '../../../flags/model.js';
 import { withRules } from './schema.js';
 
 const RESERVED = [...RESERVED_FLAG_NAMES].sort();

@@ -1,33 +1,65 @@
 // The reconcile driver every kind runs: observe → decide (pure) → checkpoint → act → status.
 // A kind supplies its three parts; the driver owns the order and the contract with the runtime
 // (controller/index.ts): the write-ahead checkpoint goes through `ctx.checkpoint` before the
-// action, the action's Event is added only once the call returned, and the status is returned for
-// the runtime to write (then the events). A thrown error anywhere is retried with backoff by the
-// runtime; nothing of that reconcile is recorded, so the next one decides afresh from the world.
+// action, the action's result is folded into status by the decision's `afterAction` (so status
+// records a write only once it succeeded, with what the store answered), and the status is
+// returned for the runtime to write (then the events). A thrown error anywhere is retried with
+// backoff by the runtime; nothing of that reconcile is recorded (except what `observeFailed`
+// reports), so the next one decides afresh from the world. A lost race (`afterAction` says
+// `lost`) is a requeue, not an error and not a loop.
 import type {
   BaseStatus,
   CustomObject,
   EventSpec,
   HandlerContext,
+  Logger,
   Outcome,
 } from '../../../controller/index.js';
-import type { ActionShape, Decision } from './decision.js';
+import type { ActionShape, AfterAction, Decision } from './decision.js';
 
 /** What the driver passes to a kind's observe and act. */
 export interface Io {
   readonly now: Date;
   readonly signal: AbortSignal;
+  /** The reconcile's logger (reconcileId and object already bound); the driver always passes it. */
+  readonly log?: Logger;
 }
 
-export interface KindParts<Spec, Status extends BaseStatus, Action extends ActionShape, Observed> {
+/** What `act` returns when the decision needs the action's result, or the action tells no Event. */
+export interface Acted<Result> {
+  /** The Event that tells what was done (reason in the past tense); none for bookkeeping writes. */
+  readonly event?: EventSpec;
+  /** What the call answered, for the decision's `afterAction`. */
+  readonly result: Result;
+}
+
+export interface KindParts<
+  Spec,
+  Status extends BaseStatus,
+  Action extends ActionShape,
+  Observed,
+  Result = unknown,
+> {
   /** Reads the world the decision needs (see observation.ts for undefined vs null). */
   observe(obj: CustomObject<Spec, Status>, io: Io): Promise<Observed>;
+  /**
+   * Pure: the status that says the world could not be read (stored before the error is retried
+   * with backoff), or undefined to store nothing. Absent: nothing is stored.
+   */
+  observeFailed?(obj: CustomObject<Spec, Status>, error: unknown, now: Date): Status | undefined;
   /** Pure: a function of (object, observed world, now). */
-  decide(obj: CustomObject<Spec, Status>, observed: Observed, now: Date): Decision<Status, Action>;
-  /** Executes the one action; returns the Event that tells it (reason in the past tense). */
-  act(action: Action, obj: CustomObject<Spec, Status>, io: Io): Promise<EventSpec>;
+  decide(
+    obj: CustomObject<Spec, Status>,
+    observed: Observed,
+    now: Date,
+  ): Decision<Status, Action, Result>;
+  /**
+   * Executes the one action; returns the Event that tells it (reason in the past tense), or an
+   * {@link Acted} with the result the decision's `afterAction` folds into status.
+   */
+  act(action: Action, obj: CustomObject<Spec, Status>, io: Io): Promise<EventSpec | Acted<Result>>;
   /** Called once the status recording the decision is stored (metrics counted exactly once). */
-  recorded?(decision: Decision<Status, Action>, observed: Observed): void;
+  recorded?(decision: Decision<Status, Action, Result>, observed: Observed): void;
 }
 
 /** A KindHandler's `reconcile` built from a kind's parts. */
@@ -36,35 +68,81 @@ export function reconcileWith<
   Status extends BaseStatus,
   Action extends ActionShape,
   Observed,
+  Result = unknown,
 >(
-  parts: KindParts<Spec, Status, Action, Observed>,
+  parts: KindParts<Spec, Status, Action, Observed, Result>,
 ): (obj: CustomObject<Spec, Status>, ctx: HandlerContext<Status>) => Promise<Outcome<Status>> {
   return async (obj, ctx) => {
-    const io: Io = { now: ctx.now(), signal: ctx.signal };
-    const observed = await parts.observe(obj, io);
+    const io: Io = { now: ctx.now(), signal: ctx.signal, log: ctx.log };
+    const observed = await observeOrReport(parts, obj, ctx, io);
     const decision = parts.decide(obj, observed, io.now);
-    const events = [...decision.events];
     let recorded = false;
     const record = (): void => {
       if (!recorded) parts.recorded?.(decision, observed);
       recorded = true;
     };
-    if (decision.action !== undefined) {
-      if (decision.checkpoint === true) {
-        await ctx.checkpoint(decision.status);
-        record();
-      }
-      // Lost leadership (or a reconcile timeout) since observing: another replica may be acting.
-      ctx.signal.throwIfAborted();
-      const told = await parts.act(decision.action, obj, io);
-      events.push(told);
-      ctx.log.info({ action: decision.action.type }, told.message);
+    const requeue =
+      decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
+    if (decision.action === undefined) {
+      return {
+        status: decision.status,
+        events: decision.events,
+        afterStatusWrite: record,
+        ...requeue,
+      };
     }
-    return {
+    if (decision.checkpoint === true) {
+      await ctx.checkpoint(decision.checkpointStatus ?? decision.status);
+      record();
+    }
+    // Lost leadership (or a reconcile timeout) since observing: another replica may be acting.
+    ctx.signal.throwIfAborted();
+    const acted = await parts.act(decision.action, obj, io);
+    const { event, result } = 'result' in acted ? acted : { event: acted, result: undefined };
+    const after: AfterAction<Status> = decision.afterAction?.(result as Result) ?? {
+      outcome: 'applied',
       status: decision.status,
-      events,
-      afterStatusWrite: record,
-      ...(decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs }),
     };
+    switch (after.outcome) {
+      case 'lost':
+        // Nothing to record: the checkpoint (if any) is what status says; decide afresh soon.
+        ctx.log.info({ action: decision.action.type }, `${after.why}; deciding afresh`);
+        return { requeueAfterMs: after.requeueAfterMs };
+      case 'refused':
+        return {
+          status: after.status,
+          events: after.events,
+          afterStatusWrite: record,
+          ...(after.requeueAfterMs === undefined ? {} : { requeueAfterMs: after.requeueAfterMs }),
+        };
+      case 'applied': {
+        if (event !== undefined) ctx.log.info({ action: decision.action.type }, event.message);
+        // The action happened whatever becomes of the status patch: its Events (and those of the
+        // decision it carried out) are emitted even if the patch then conflicts.
+        const performed = event === undefined ? decision.events : [...decision.events, event];
+        return {
+          status: after.status,
+          performedEvents: performed,
+          afterStatusWrite: record,
+          ...requeue,
+        };
+      }
+    }
   };
+}
+
+/** observe(); when it throws, stores what `observeFailed` says (write-ahead), then rethrows. */
+async function observeOrReport<Spec, Status extends BaseStatus, Observed>(
+  parts: Pick<KindParts<Spec, Status, ActionShape, Observed>, 'observe' | 'observeFailed'>,
+  obj: CustomObject<Spec, Status>,
+  ctx: HandlerContext<Status>,
+  io: Io,
+): Promise<Observed> {
+  try {
+    return await parts.observe(obj, io);
+  } catch (err) {
+    const status = parts.observeFailed?.(obj, err, io.now);
+    if (status !== undefined) await ctx.checkpoint(status);
+    throw err;
+  }
 }

@@ -23,10 +23,10 @@ import {
   redactRedisUrl,
   redisOptionsFromUrl,
   type RedisConnectionOptions,
-} from '../flags/connection.js';
-import { RedisFlagStore } from '../flags/redis-store.js';
-import type { FlagKeys } from '../flags/model.js';
-import type { FlagStore } from '../flags/store.js';
+} from '../../../flags/connection.js';
+import { RedisFlagStore } from '../../../flags/redis-store.js';
+import type { FlagKeys } from '../../../flags/model.js';
+import type { FlagStore } from '../../../flags/store.js';
 
 export type FlagStoreDeps = Pick<KindDeps, 'kube' | 'redis' | 'shared' | 'logger' | 'clock'>;
 

@@ -53,7 +53,11 @@ beforeAll(async () => {
   const stale =
     !existsSync(MAIN) ||
     statSync(MAIN).mtimeMs <
-      Math.max(newestSource(repoPath('controller')), newestSource(repoPath('reconcilers')));
+      Math.max(
+        newestSource(repoPath('controller')),
+        newestSource(repoPath('reconcilers')),
+        newestSource(repoPath('flags')),
+      );
   if (stale) {
     const build = spawnSync(
       NODE,

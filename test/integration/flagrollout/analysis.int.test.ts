@@ -3,7 +3,7 @@
 // good split and stop, missing metrics hold until data arrives.
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { run as runCli } from '../../../reconcilers/flagrollout/cli/run.js';
+import { run as runCli } from '../../../flags/cli/run.js';
 import { resetAws, testEnv } from '../../env/fixtures.js';
 import {
   conditionOf,

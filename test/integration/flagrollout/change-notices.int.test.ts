@@ -6,7 +6,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { run as runCli } from '../../../reconcilers/flagrollout/cli/run.js';
+import { run as runCli } from '../../../flags/cli/run.js';
 import { adminKubeConfig, testEnv, waitFor } from '../../env/fixtures.js';
 import {
   conditionOf,

@@ -3,7 +3,7 @@
 // CLI's changes to a controlled flag are put back, except a disable.
 import { CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { run as runCli } from '../../../reconcilers/flagrollout/cli/run.js';
+import { run as runCli } from '../../../flags/cli/run.js';
 import { adminKubeConfig, environmentControl, testEnv, waitFor } from '../../env/fixtures.js';
 import {
   conditionOf,

@@ -2,7 +2,7 @@
 // controller in-process: internal users → 5 → 25 → 50 → 100 %, Complete; the Redis keys match the
 // spec at every step, `kubectl get flagrollouts` and the CLI `report` show the progress.
 import { describe, expect, it } from 'vitest';
-import { run as runCli } from '../../../reconcilers/flagrollout/cli/run.js';
+import { run as runCli } from '../../../flags/cli/run.js';
 import { kubectl, testEnv, waitFor } from '../../env/fixtures.js';
 import {
   conditionOf,

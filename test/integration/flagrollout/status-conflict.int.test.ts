@@ -16,7 +16,7 @@ import {
   flagRolloutRegistration,
   rolloutDeps,
 } from '../../../reconcilers/flagrollout/setup.js';
-import type { FlagStore } from '../../../reconcilers/shared/flags/store.js';
+import type { FlagStore } from '../../../flags/store.js';
 import { adminKubeConfig, waitFor } from '../../env/fixtures.js';
 import { startInProcessController } from '../../fixtures/in-process-controller.js';
 import {

@@ -6,23 +6,16 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../../reconcilers/flagrollout/cli/run.js';
-import type { Evaluation } from '../../../reconcilers/shared/flags/index.js';
-import {
-  evaluateFlag,
-  FlagEvaluator,
-  RedisFlagStore,
-  toEvaluable,
-} from '../../../reconcilers/shared/flags/index.js';
-import { LatticeDbProvider } from '../../../reconcilers/shared/flags/openfeature-provider.js';
+import { run } from '../../../flags/cli/run.js';
+import type { Evaluation } from '../../../flags/index.js';
+import { evaluateFlag, FlagEvaluator, RedisFlagStore, toEvaluable } from '../../../flags/index.js';
+import { LatticeDbProvider } from '../../../flags/openfeature-provider.js';
 import { testEnv, waitFor } from '../../env/fixtures.js';
 import { vectors } from '../../unit/flags/support/test-vectors.js';
 import { disconnectAll, flagsRedis, uniquePrefix } from './support.js';
 
 const execFileAsync = promisify(execFile);
-const cliMain = fileURLToPath(
-  new URL('../../../reconcilers/flagrollout/cli/main.ts', import.meta.url),
-);
+const cliMain = fileURLToPath(new URL('../../../flags/cli/main.ts', import.meta.url));
 
 /** One flag per (salt, percentage) holding the vectors of that salt. */
 interface Case {

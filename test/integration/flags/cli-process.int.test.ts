@@ -4,13 +4,13 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisFlagStore } from '../../../reconcilers/shared/flags/index.js';
+import { RedisFlagStore } from '../../../flags/index.js';
 import { testEnv } from '../../env/fixtures.js';
 import { disconnectAll, flagsRedis, uniquePrefix } from './support.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const NODE = `${REPO}node_modules/.bin/node`;
-const MAIN = `${REPO}reconcilers/flagrollout/cli/main.ts`;
+const MAIN = `${REPO}flags/cli/main.ts`;
 
 interface CliRun {
   readonly code: number | null;

@@ -2,8 +2,8 @@
 // a test turns it on), applies kill switches to everyone, and resyncs after a Redis restart.
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EvaluatorEvent } from '../../../reconcilers/shared/flags/index.js';
-import { FlagEvaluator, RedisFlagStore } from '../../../reconcilers/shared/flags/index.js';
+import type { EvaluatorEvent } from '../../../flags/index.js';
+import { FlagEvaluator, RedisFlagStore } from '../../../flags/index.js';
 import { environmentControl, testEnv, waitFor } from '../../env/fixtures.js';
 import { sampleWrite } from '../../unit/flags/support/flag-store-contract.js';
 import { disconnectAll, flagsRedis, uniquePrefix } from './support.js';

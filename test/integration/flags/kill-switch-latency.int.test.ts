@@ -6,12 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { OpenFeature } from '@openfeature/server-sdk';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  FlagEvaluator,
-  KillSwitchWatchMode,
-  RedisFlagStore,
-} from '../../../reconcilers/shared/flags/index.js';
-import { LatticeDbProvider } from '../../../reconcilers/shared/flags/openfeature-provider.js';
+import { FlagEvaluator, KillSwitchWatchMode, RedisFlagStore } from '../../../flags/index.js';
+import { LatticeDbProvider } from '../../../flags/openfeature-provider.js';
 import { startRedisServer, type RedisServer } from '../../env/redis.js';
 import { waitFor } from '../../env/fixtures.js';
 import { sampleWrite } from '../../unit/flags/support/flag-store-contract.js';

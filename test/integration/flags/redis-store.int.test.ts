@@ -2,12 +2,8 @@
 // show: racing writers, the Lua scripts' all-or-nothing behaviour, notices and hand-written keys.
 import type { Redis } from 'ioredis';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FlagWrite } from '../../../reconcilers/shared/flags/index.js';
-import {
-  createRedisClient,
-  parseChangeNotice,
-  RedisFlagStore,
-} from '../../../reconcilers/shared/flags/index.js';
+import type { FlagWrite } from '../../../flags/index.js';
+import { createRedisClient, parseChangeNotice, RedisFlagStore } from '../../../flags/index.js';
 import { redisClient, testEnv, waitFor } from '../../env/fixtures.js';
 import {
   describeFlagStoreContract,

@@ -2,7 +2,7 @@
 // the URL, through our own connection factory) and a unique key prefix per test, so tests share one
 // Redis without seeing each other's keys or change notices.
 import type { Redis } from 'ioredis';
-import { createRedisClient } from '../../../reconcilers/shared/flags/index.js';
+import { createRedisClient } from '../../../flags/index.js';
 import { testEnv, uniqueName } from '../../env/fixtures.js';
 
 const open: Redis[] = [];

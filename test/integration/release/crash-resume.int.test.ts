@@ -12,7 +12,7 @@ import { DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { ReleaseSpec, ReleaseStatus } from '../../../reconcilers/release/api.js';
-import { RedisFlagStore } from '../../../reconcilers/shared/flags/redis-store.js';
+import { RedisFlagStore } from '../../../flags/redis-store.js';
 import { isReadOperation } from '../../env/aws-protocol.js';
 import { createTestNamespace, testEnv, uniqueName, waitFor } from '../../env/fixtures.js';
 import type { SeededLatticeDb } from '../../fixtures/moto/seed.js';

@@ -206,7 +206,7 @@ export async function motoSnapshot(id: string): Promise<DBSnapshot | undefined> 
 
 /**
  * The flag hash as stored under the flag store's default prefix (`latticedb:flags:<flag>`, see
- * reconcilers/shared/flags/CONTRACT.md), read raw so the test does not trust the store's reader.
+ * flags/CONTRACT.md), read raw so the test does not trust the store's reader.
  */
 export async function storedFlag(
   flag: string,

@@ -13,7 +13,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { OpenFeature, ProviderEvents, type Logger as OfLogger } from '@openfeature/server-sdk';
 import { Redis } from 'ioredis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LatticeDbProvider } from '../../../reconcilers/shared/flags/openfeature-provider.js';
+import { LatticeDbProvider } from '../../../flags/openfeature-provider.js';
 import { setupFlagRolloutWith } from '../../../reconcilers/flagrollout/setup.js';
 import type { FlagRolloutStatus } from '../../../reconcilers/flagrollout/api.js';
 import {
@@ -39,9 +39,7 @@ import {
 } from './support.js';
 
 const execFileAsync = promisify(execFile);
-const CLI_MAIN = fileURLToPath(
-  new URL('../../../reconcilers/flagrollout/cli/main.ts', import.meta.url),
-);
+const CLI_MAIN = fileURLToPath(new URL('../../../flags/cli/main.ts', import.meta.url));
 const STEPS = [{ percentage: 0, hold: '1s' }, { percentage: 5, hold: '1h' }, { percentage: 100 }];
 
 const redisTarget = new URL(testEnv().redisUrl);

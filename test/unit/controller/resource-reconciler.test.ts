@@ -504,6 +504,18 @@ describe('ResourceReconciler: errors', () => {
     expect(h.events()).toEqual([]);
   });
 
+  it('an outcome without status (a race lost outside Kubernetes) writes nothing and requeues', async () => {
+    const h = harness(handlerReturning({ status: ready() }, { requeueAfterMs: 100 }));
+    await h.reconcile();
+    h.kube.update(RES, { ...h.stored()!, spec: { replicas: 9 } }); // generation 2
+    h.clearCalls();
+    expect(await h.reconcile()).toEqual({ requeueAfterMs: 100 });
+    // Writing the previous status again would claim generation 2 with generation 1's conditions.
+    expect(h.statusPatches()).toEqual([]);
+    expect(h.stored()?.status?.observedGeneration).toBe(1);
+    expect(h.events()).toEqual([]);
+  });
+
   it('Events of writes already made outside Kubernetes survive a 409 on the status patch; the others wait for the retry', async () => {
     const outcome: Outcome<Status> = {
       status: ready('Rolling'),

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SharedRegistry } from '../../../controller/external.js';
 import { KubeApiError, type KindDeps } from '../../../controller/index.js';
-import { redisOptionsFromUrl } from '../../../reconcilers/shared/flags/connection.js';
+import { redisOptionsFromUrl } from '../../../flags/connection.js';
 import {
   awsClientsFor,
   flagStoreFor,

@@ -1,5 +1,5 @@
 // Runtime dependencies are what the image keeps after `npm prune --omit=dev`: each must be imported
-// by the shipped code (controller/, reconcilers/ — what tsc builds into dist/) or be a peer
+// by the shipped code (controller/, reconcilers/, flags/ — what tsc builds into dist/) or be a peer
 // dependency such an import needs. Tools for tests and scripts (js-yaml, tsx, …) are dev-only.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,7 +32,7 @@ function readJson(path: string): PackageJson {
 describe('runtime dependencies', () => {
   const dependencies = readJson(join(REPO, 'package.json')).dependencies ?? {};
   const imported = new Set<string>();
-  for (const file of [...sources('controller'), ...sources('reconcilers')]) {
+  for (const file of [...sources('controller'), ...sources('reconcilers'), ...sources('flags')]) {
     const text = readFileSync(file, 'utf8');
     const statics = text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'([^']+)'/gm);
     const dynamics = text.matchAll(/\bimport\('([^']+)'\)/g);

@@ -13,9 +13,9 @@ import type { FlagRolloutSpec } from '../../../reconcilers/flagrollout/api.js';
 import {
   FlagChangeSource,
   rolloutsForNotice,
-} from '../../../reconcilers/flagrollout/change-source.js';
-import { OwnWrites } from '../../../reconcilers/flagrollout/own-writes.js';
-import type { RolloutObject } from '../../../reconcilers/flagrollout/reconciler.js';
+} from '../../../reconcilers/flagrollout/changes/source.js';
+import { OwnWrites } from '../../../reconcilers/flagrollout/changes/own-writes.js';
+import type { RolloutObject } from '../../../reconcilers/flagrollout/ports.js';
 import type { FlagChangeFeed } from '../../../reconcilers/shared/runtime/index.js';
 import { FakeClock } from '../controller/support/fake-clock.js';
 import { FakeFlagStore } from '../flags/support/fake-flag-store.js';

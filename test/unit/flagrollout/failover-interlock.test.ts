@@ -15,17 +15,17 @@ describe('heldByFailoverPlan', () => {
       phase: 'Holding',
     } as RolloutStatus;
     const out = heldByFailoverPlan(status, hold, NOW, 1_000);
-    expect(out.status.currentStep).toBe(1);
-    expect(out.status.nextStepAt).toBeUndefined();
-    expect(out.status.holdRemainingSeconds).toBe(42);
-    const reconciling = out.status.conditions?.find((c) => c.type === 'Reconciling');
+    expect(out.status?.currentStep).toBe(1);
+    expect(out.status?.nextStepAt).toBeUndefined();
+    expect(out.status?.holdRemainingSeconds).toBe(42);
+    const reconciling = out.status?.conditions?.find((c) => c.type === 'Reconciling');
     expect(reconciling).toMatchObject({ status: 'True', reason: 'HeldByFailoverPlan' });
     expect(reconciling?.message).toContain('FailoverPlan dr');
     expect(out.events).toEqual([expect.objectContaining({ reason: 'HeldByFailoverPlan' })]);
     expect(out.requeueAfterMs).toBe(1_000);
     // Held again: the frozen time stays, no second Event.
     const again = heldByFailoverPlan(out.status, hold, NOW + 10_000, 1_000);
-    expect(again.status.holdRemainingSeconds).toBe(42);
+    expect(again.status?.holdRemainingSeconds).toBe(42);
     expect(again.events).toEqual([]);
   });
 });

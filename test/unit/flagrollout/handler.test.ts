@@ -2,6 +2,7 @@
 // FakeFlagStore, fake metric source, fake clock.
 import { describe, expect, it } from 'vitest';
 import { byMetric } from '../analysis/fake-metric-source.js';
+import { MIN_REQUEUE_MS } from '../../../reconcilers/flagrollout/plan/index.js';
 import { FLAG, rolloutSpec, withAnalysis } from './support/fixtures.js';
 import { harness, NAME, NS, RES, type Harness } from './support/harness.js';
 
@@ -170,14 +171,19 @@ describe('FlagRollout handler: resuming', () => {
     expect((await h.store.read(FLAG)).version).toBe(1);
     expect(h.status().flagVersion).toBe(1);
     expect(h.events()).toContain('FlagRewritten');
+    // The rollout info (flushed too) is the next reconcile's write: one write per reconcile.
+    await h.reconcile();
     expect(await h.store.readRolloutInfo(FLAG)).toMatchObject({ step: 3 });
   });
 
-  it('a compare-and-set lost to another writer is re-observed and retried in the same reconcile', async () => {
+  it('a compare-and-set lost to another writer is re-observed and retried by a requeue, not a loop', async () => {
     const h = harness(rolloutSpec());
     await h.run((x) => x.status().currentStep === 1);
     h.clock.advance(10_000);
     h.store.races = 1;
+    const lost = await h.reconcile();
+    expect(lost.requeueAfterMs).toBe(MIN_REQUEUE_MS);
+    expect(await h.served()).toBe(4200); // one compare-and-set per reconcile: the racer's stands
     await h.reconcile();
     // The promotion was checkpointed; the racer's 42 % was then put back to the new step's 25 %.
     expect(h.status()).toMatchObject({ currentStep: 2, nextStepAt: '2026-11-26T10:00:30Z' });
@@ -185,13 +191,16 @@ describe('FlagRollout handler: resuming', () => {
     expect(h.events()).toContain('ExternalChangeOverwritten');
   });
 
-  it('gives up after repeated conflicts and lets the work queue retry', async () => {
+  it('repeated conflicts: each reconcile requeues (no error, no Warning) until the flag holds still', async () => {
     const h = harness(rolloutSpec());
     await h.run((x) => x.status().currentStep === 1);
     h.clock.advance(10_000);
     h.store.races = 3;
-    await expect(h.reconcile()).rejects.toThrow(/kept changing under us/);
-    expect(h.events()).toContain('ReconcileError');
+    for (let i = 0; i < 3; i++) {
+      const lost = await h.reconcile();
+      expect(lost.requeueAfterMs).toBe(MIN_REQUEUE_MS);
+    }
+    expect(h.events()).not.toContain('ReconcileError');
     expect(await h.served()).toBe(4200);
     await h.reconcile();
     expect(await h.served()).toBe(2500);
@@ -203,13 +212,14 @@ describe('FlagRollout handler: resuming', () => {
     const version = h.status().flagVersion;
     h.clock.advance(10_000);
     h.store.races = 3;
-    await expect(h.reconcile()).rejects.toThrow(/kept changing under us/);
+    await h.reconcile(); // the compare-and-set loses: requeued
     // The step change was written ahead; the flag write was not: FlagSynced must not say it was.
     expect(h.status()).toMatchObject({ currentStep: 2, flagVersion: version });
     expect(h.status().conditions?.find((c) => c.type === 'FlagSynced')).toMatchObject({
       status: 'Unknown',
       reason: 'FlagWritePending',
     });
+    h.store.races = 0;
     await h.reconcile();
     expect(h.status().conditions?.find((c) => c.type === 'FlagSynced')).toMatchObject({
       status: 'True',

@@ -5,8 +5,8 @@ import {
   AnnouncingFlagStore,
   OWN_NOTICE_WAIT_MS,
   OwnWrites,
-} from '../../../reconcilers/flagrollout/own-writes.js';
-import type { FlagWrite, WriteResult } from '../../../reconcilers/shared/flags/index.js';
+} from '../../../reconcilers/flagrollout/changes/own-writes.js';
+import type { FlagWrite, WriteResult } from '../../../flags/index.js';
 import { FakeClock } from '../controller/support/fake-clock.js';
 import { FakeFlagStore } from '../flags/support/fake-flag-store.js';
 

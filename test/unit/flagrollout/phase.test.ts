@@ -1,7 +1,7 @@
 // phaseOf: the phase is a function of spec and status alone, with a fixed precedence.
 import { describe, expect, it } from 'vitest';
 import type { FlagRolloutSpec, RolloutStatus } from '../../../reconcilers/flagrollout/api.js';
-import { kstateOf, phaseOf } from '../../../reconcilers/flagrollout/view.js';
+import { kstateOf, phaseOf } from '../../../reconcilers/flagrollout/plan/view.js';
 import { iso, rolloutSpec } from './support/fixtures.js';
 
 const killed = {

@@ -1,9 +1,9 @@
 // decide(): the first start on a flag that already serves users (a FlagRollout re-created after a
 // Retain deletion, a restored cluster, a CLI-managed flag) adopts its split instead of lowering it.
 import { describe, expect, it } from 'vitest';
-import { analysisRequest, decide } from '../../../reconcilers/flagrollout/plan.js';
+import { analysisRequest, decide } from '../../../reconcilers/flagrollout/plan/decide.js';
 import type { RolloutStatus } from '../../../reconcilers/flagrollout/api.js';
-import type { FlagRecord } from '../../../reconcilers/shared/flags/model.js';
+import type { FlagRecord } from '../../../flags/model.js';
 import {
   at,
   condition,
@@ -34,11 +34,11 @@ const retained = (percent: number) => flagRecord({ basisPoints: percent * 100, v
 
 /** The flag as our adoption write leaves it. */
 function afterWrite(d: ReturnType<typeof decide>): FlagRecord {
-  if (d.write === undefined) throw new Error('no write planned');
+  if (d.action === undefined) throw new Error('no write planned');
   return {
-    ...d.write.next,
+    ...d.action.next,
     name: 'new_query_optimizer',
-    version: d.write.expectedVersion + 1,
+    version: d.action.expectedVersion + 1,
     updatedAt: iso(0),
   };
 }
@@ -46,7 +46,7 @@ function afterWrite(d: ReturnType<typeof decide>): FlagRecord {
 describe('decide: adoption at an exact step', () => {
   it('a re-created FlagRollout (same name, Retain) picks up at 50 % without writing', () => {
     const d = decide(input(spec, undefined, observation(retained(50))));
-    expect(d.write).toBeUndefined();
+    expect(d.action).toBeUndefined();
     expect(d.checkpoint).toBe(false);
     const message = 'step 4/5 (50 % + 2 targeted users), holding until 2026-11-26T10:00:10Z';
     expect(d.status).toEqual({
@@ -103,16 +103,17 @@ describe('decide: adoption at an exact step', () => {
   it('the adopted step holds in full, then promotes to the next step as usual', () => {
     const adopted = decide(input(spec, undefined, observation(retained(50)))).status;
     const early = decide(input(spec, adopted, observation(retained(50)), { now: at(9) }));
-    expect(early.write).toBeUndefined();
+    expect(early.action).toBeUndefined();
     expect(early.requeueAfterMs).toBe(1_000);
     const d = decide(input(spec, early.status, observation(retained(50)), { now: at(10) }));
-    expect(d.write).toMatchObject({ reason: 'promote', next: { basisPoints: 10_000 } });
+    expect(d.action).toMatchObject({ reason: 'promote', next: { basisPoints: 10_000 } });
     expect(d.status).toMatchObject({ currentStep: 4, step: '5/5', lastGoodPercentage: 50 });
   });
 
   it('a CLI-managed flag at 50 % is taken over at 50 %: targets and owner from the spec', () => {
     const d = decide(input(spec, undefined, observation(cliFlag(50))));
-    expect(d.write).toEqual({
+    expect(d.action).toEqual({
+      type: 'writeFlag',
       expectedVersion: 4,
       reason: 'adopt',
       next: {
@@ -141,7 +142,7 @@ describe('decide: adoption at an exact step', () => {
     const d = decide(input(last, undefined, observation(retained(100))));
     expect(d.status).toMatchObject({ currentStep: 1, step: '2/2', phase: 'Holding' });
     const done = decide(input(last, d.status, observation(retained(100)), { now: at(10) }));
-    expect(done.write).toBeUndefined();
+    expect(done.action).toBeUndefined();
     expect(done.status).toMatchObject({ phase: 'Complete', percentage: 100 });
   });
 });
@@ -149,7 +150,7 @@ describe('decide: adoption at an exact step', () => {
 describe('decide: adoption between two steps never lowers the split', () => {
   it('30 % starts at step 3/5 (25 %) but keeps serving 30 %', () => {
     const d = decide(input(spec, undefined, observation(cliFlag(30))));
-    expect(d.write).toMatchObject({ reason: 'adopt', next: { enabled: true, basisPoints: 3000 } });
+    expect(d.action).toMatchObject({ reason: 'adopt', next: { enabled: true, basisPoints: 3000 } });
     const message =
       'step 3/5 (30 % + 2 targeted users, adopted; step 25 %), holding until 2026-11-26T10:00:10Z';
     expect(d.status).toMatchObject({
@@ -188,11 +189,11 @@ describe('decide: adoption between two steps never lowers the split', () => {
     const adopted = decide(input(spec, undefined, observation(cliFlag(30))));
     const ours = afterWrite(adopted);
     const mid = decide(input(spec, adopted.status, observation(ours), { now: at(5) }));
-    expect(mid.write).toBeUndefined();
+    expect(mid.action).toBeUndefined();
     expect(mid.events).toEqual([]);
     expect(mid.status).toMatchObject({ currentStep: 2, percentage: 30, nextStepAt: iso(10) });
     const promoted = decide(input(spec, mid.status, observation(ours), { now: at(10) }));
-    expect(promoted.write).toMatchObject({ reason: 'promote', next: { basisPoints: 5000 } });
+    expect(promoted.action).toMatchObject({ reason: 'promote', next: { basisPoints: 5000 } });
     expect(promoted.status).toMatchObject({
       currentStep: 3,
       step: '4/5',
@@ -205,7 +206,7 @@ describe('decide: adoption between two steps never lowers the split', () => {
     const adopted = decide(input(spec, undefined, observation(cliFlag(30))));
     const changed = { ...afterWrite(adopted), basisPoints: 1000, updatedBy: 'cli:bob', version: 6 };
     const d = decide(input(spec, adopted.status, observation(changed), { now: at(5) }));
-    expect(d.write).toMatchObject({ reason: 'repair', next: { basisPoints: 3000 } });
+    expect(d.action).toMatchObject({ reason: 'repair', next: { basisPoints: 3000 } });
   });
 
   it('analysis runs during the adopted hold on the 30 % actually served', () => {
@@ -217,7 +218,7 @@ describe('decide: adoption between two steps never lowers the split', () => {
     });
     // Without a successful round the hold does not end.
     const d = decide(input(analysed, adopted.status, ours, { now: at(10) }));
-    expect(d.write).toBeUndefined();
+    expect(d.action).toBeUndefined();
     expect(d.status.currentStep).toBe(2);
   });
 
@@ -225,7 +226,7 @@ describe('decide: adoption between two steps never lowers the split', () => {
     const adopted = decide(input(spec, undefined, observation(cliFlag(30))));
     const off = rolloutSpec({ enabled: false });
     const d = decide(input(off, adopted.status, observation(afterWrite(adopted)), { now: at(2) }));
-    expect(d.write).toMatchObject({
+    expect(d.action).toMatchObject({
       reason: 'disable',
       next: { enabled: false, basisPoints: 3000 },
     });
@@ -235,7 +236,7 @@ describe('decide: adoption between two steps never lowers the split', () => {
 describe('decide: what is not adopted (the normal start at step 1/5, 0 %)', () => {
   /** Starts normally: writes step 0's split, no adoption recorded. */
   function expectNormalStart(d: ReturnType<typeof decide>): void {
-    expect(d.write).toMatchObject({ reason: 'start', next: { enabled: true, basisPoints: 0 } });
+    expect(d.action).toMatchObject({ reason: 'start', next: { enabled: true, basisPoints: 0 } });
     expect(d.status).toMatchObject({ currentStep: 0, step: '1/5', percentage: 0 });
     expect(d.status.adopted).toBeUndefined();
     expect(d.events.map((e) => e.reason)).not.toContain('Adopted');
@@ -262,20 +263,20 @@ describe('decide: what is not adopted (the normal start at step 1/5, 0 %)', () =
 
   it('a flag killed by its kill switch is not adopted while killed; once cleared, its split is', () => {
     const killed = decide(input(spec, undefined, observation(cliFlag(50), { killed: true })));
-    expect(killed.write).toBeUndefined();
+    expect(killed.action).toBeUndefined();
     expect(killed.status).toMatchObject({ phase: 'KilledBySwitch', percentage: 0 });
     expect(killed.status.currentStep).toBeUndefined();
     expect(killed.status.adopted).toBeUndefined();
     // The switch cleared: the flag serves 50 % again (the hash was left alone), and is adopted.
     const cleared = decide(input(spec, killed.status, observation(cliFlag(50)), { now: at(30) }));
     expect(cleared.status).toMatchObject({ currentStep: 3, percentage: 50 });
-    expect(cleared.write).toMatchObject({ reason: 'adopt', next: { basisPoints: 5000 } });
+    expect(cleared.action).toMatchObject({ reason: 'adopt', next: { basisPoints: 5000 } });
   });
 
   it('a split below the first step is not adopted: step 1 is already higher', () => {
     const from10 = rolloutSpec({ steps: [{ percentage: 10, hold: '10s' }, { percentage: 100 }] });
     const d = decide(input(from10, undefined, observation(cliFlag(5))));
-    expect(d.write).toMatchObject({ reason: 'start', next: { basisPoints: 1000 } });
+    expect(d.action).toMatchObject({ reason: 'start', next: { basisPoints: 1000 } });
     expect(d.status.adopted).toBeUndefined();
     expect(decide(input(from10, undefined, observation(cliFlag(20)))).status.adopted).toEqual({
       step: 0,
@@ -313,11 +314,11 @@ describe('decide: a flag bucketed with another salt is not adopted', () => {
     expect(d.status.adopted).toEqual({ step: 2, percentage: 30, at: iso(0) });
     const stale = decide(input(salted, undefined, observation(cliFlag(30))));
     expect(stale.status.adopted).toBeUndefined();
-    expect(stale.write).toMatchObject({ next: { basisPoints: 0, salt: 'rollout-2026' } });
+    expect(stale.action).toMatchObject({ next: { basisPoints: 0, salt: 'rollout-2026' } });
   });
 
   function expectStartWithSpecSalt(d: ReturnType<typeof decide>): void {
-    expect(d.write).toMatchObject({
+    expect(d.action).toMatchObject({
       reason: 'start',
       next: { basisPoints: 0, salt: 'new_query_optimizer' },
     });
@@ -334,7 +335,7 @@ describe('decide: a controller killed right after an adoption resumes it', () =>
     expect(adopted.checkpoint).toBe(true); // the checkpointed status is what survives
     const checkpointed: RolloutStatus = adopted.status;
     const d = decide(input(spec, checkpointed, observation(afterWrite(adopted)), { now: at(3) }));
-    expect(d.write).toBeUndefined();
+    expect(d.action).toBeUndefined();
     expect(d.events).toEqual([]);
     expect(d.status).toMatchObject({
       adopted: { step: 2, percentage: 30, at: iso(0) },
@@ -351,15 +352,15 @@ describe('decide: a controller killed right after an adoption resumes it', () =>
   it('after the checkpoint, before the write: writes 30 % (never 25 %), the hold goes on', () => {
     const adopted = adoptCli();
     const d = decide(input(spec, adopted.status, observation(cliFlag(30)), { now: at(3) }));
-    expect(d.write).toMatchObject({ expectedVersion: 4, next: { basisPoints: 3000 } });
+    expect(d.action).toMatchObject({ expectedVersion: 4, next: { basisPoints: 3000 } });
     expect(d.status).toMatchObject({ currentStep: 2, nextStepAt: iso(10), percentage: 30 });
   });
 
   it('a re-created rollout killed before its status was stored adopts again the same way', () => {
     const first = decide(input(spec, undefined, observation(retained(50))));
-    expect(first.write).toBeUndefined(); // nothing to recognise afterwards: deciding again is safe
+    expect(first.action).toBeUndefined(); // nothing to recognise afterwards: deciding again is safe
     const again = decide(input(spec, undefined, observation(retained(50)), { now: at(2) }));
-    expect(again.write).toBeUndefined();
+    expect(again.action).toBeUndefined();
     expect(again.status).toMatchObject({ currentStep: 3, percentage: 50, nextStepAt: iso(12) });
   });
 });

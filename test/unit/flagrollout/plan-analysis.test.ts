@@ -6,7 +6,7 @@ import {
   analysisRequest,
   decide,
   type DecideInput,
-} from '../../../reconcilers/flagrollout/plan.js';
+} from '../../../reconcilers/flagrollout/plan/decide.js';
 import { analyze, type AnalyzeResult } from '../../../reconcilers/shared/analysis/index.js';
 import { FakeMetricSource } from '../analysis/fake-metric-source.js';
 import {
@@ -79,7 +79,7 @@ describe('analysisRequest', () => {
 describe('decide with analysis', () => {
   it('a good measurement before the hold is up passes the round but does not promote yet', async () => {
     const d = await decideMeasured(input(spec, holding(1), atFive, { now: at(2) }), 0.2);
-    expect(d.write).toBeUndefined();
+    expect(d.action).toBeUndefined();
     expect(d.status.analysis).toEqual({
       step: 1,
       startedAt: iso(2), // the next round, watching the rest of the hold
@@ -111,13 +111,13 @@ describe('decide with analysis', () => {
     const passed = (await decideMeasured(input(spec, holding(1), atFive, { now: at(2) }), 0.2))
       .status;
     const d = await decideMeasured(input(spec, passed, atFive, { now: at(10) }), 0.3);
-    expect(d.write).toMatchObject({ reason: 'promote', next: { basisPoints: 2500 } });
+    expect(d.action).toMatchObject({ reason: 'promote', next: { basisPoints: 2500 } });
     expect(d.status).toMatchObject({ currentStep: 2, lastGoodPercentage: 5, nextStepAt: iso(20) });
   });
 
   it('does not promote at the end of the hold before any round passed', () => {
     const d = decide(input(spec, holding(1), atFive, { now: at(10) }));
-    expect(d.write).toBeUndefined();
+    expect(d.action).toBeUndefined();
     expect(d.status.phase).toBe('Holding');
     expect(condition(d.status, 'AnalysisPassed')).toMatchObject({
       status: 'Unknown',
@@ -131,7 +131,8 @@ describe('decide with analysis', () => {
     const d = await decideMeasured(input(spec, status, flag, { now: at(4) }), 7);
     const message =
       'analysis failed at step 3/5 (25 % + 2 targeted users): error-rate: Failed, 7 > 5 (failure condition) (1 failed, limit 0); flag back to 5 %';
-    expect(d.write).toEqual({
+    expect(d.action).toEqual({
+      type: 'writeFlag',
       expectedVersion: 6,
       reason: 'rollback',
       next: expect.objectContaining({ enabled: true, basisPoints: 500 }),
@@ -169,7 +170,7 @@ describe('decide with analysis', () => {
       flagRecord({ basisPoints: (status.currentStep ?? 0) === 2 ? 2500 : 0 }),
     );
     const d = await decideMeasured(input(s, status, flag, { now: at(4) }), 9);
-    expect(d.write?.next).toMatchObject({ enabled: false, basisPoints: 0 });
+    expect(d.action?.next).toMatchObject({ enabled: false, basisPoints: 0 });
     expect(d.status.rollback?.percentage).toBeUndefined();
     expect(d.status).toMatchObject({
       phase: 'RolledBack',
@@ -187,12 +188,12 @@ describe('decide with analysis', () => {
     const rolledBackFlag = observation(flagRecord({ basisPoints: 500, version: 7 }));
 
     const resync = decide(input(spec, failed.status, rolledBackFlag, { now: at(60) }));
-    expect(resync.write).toBeUndefined();
+    expect(resync.action).toBeUndefined();
     expect(resync.events).toEqual([]);
     expect(resync.status.phase).toBe('RolledBack');
 
     const flushed = decide(input(spec, failed.status, observation(undefined), { now: at(61) }));
-    expect(flushed.write).toMatchObject({
+    expect(flushed.action).toMatchObject({
       expectedVersion: 0,
       next: { enabled: true, basisPoints: 500 },
     });
@@ -201,7 +202,7 @@ describe('decide with analysis', () => {
     const edited = decide(
       input(spec, failed.status, rolledBackFlag, { now: at(70), generation: 2 }),
     );
-    expect(edited.write).toMatchObject({ reason: 'repair', next: { basisPoints: 2500 } });
+    expect(edited.action).toMatchObject({ reason: 'repair', next: { basisPoints: 2500 } });
     expect(edited.status.rollback).toBeUndefined();
     expect(edited.status.analysis).toEqual({
       step: 2,
@@ -227,19 +228,19 @@ describe('decide with analysis', () => {
     const late = input(spec, first.status, atFive, { now: at(12) });
     expect(analysisRequest(late)).toBeDefined();
     const still = await decideMeasured(late, undefined);
-    expect(still.write).toBeUndefined();
+    expect(still.action).toBeUndefined();
     expect(still.status.phase).toBe('Holding');
     expect(still.events).toEqual([]); // same verdict again: no new event
     expect(still.requeueAfterMs).toBe(2_000);
 
     const recovered = await decideMeasured(input(spec, still.status, atFive, { now: at(14) }), 0.1);
-    expect(recovered.write).toMatchObject({ reason: 'promote', next: { basisPoints: 2500 } });
+    expect(recovered.action).toMatchObject({ reason: 'promote', next: { basisPoints: 2500 } });
   });
 
   it('a failure later in the hold rolls back even after a passed round', async () => {
     const passed = (await decideMeasured(input(spec, holding(1), atFive, { now: at(2) }), 0.2))
       .status;
     const d = await decideMeasured(input(spec, passed, atFive, { now: at(6) }), 6);
-    expect(d.write).toMatchObject({ reason: 'rollback', next: { basisPoints: 0, enabled: true } });
+    expect(d.action).toMatchObject({ reason: 'rollback', next: { basisPoints: 0, enabled: true } });
   });
 });

@@ -1,7 +1,7 @@
 // decide(): emergency disable, kill switch, suspend, and what others do to the flag (flush,
 // unreadable hash, CLI changes, another controller). Each acts within one decision.
 import { describe, expect, it } from 'vitest';
-import { decide } from '../../../reconcilers/flagrollout/plan.js';
+import { decide } from '../../../reconcilers/flagrollout/plan/decide.js';
 import {
   at,
   condition,
@@ -25,7 +25,8 @@ describe('emergency disable (enabled: false)', () => {
 
   it('writes enabled=0 at once, mid-hold, and freezes the hold', () => {
     const d = decide(input(disabledSpec, hold1, observation(atFive), { now: at(4) }));
-    expect(d.write).toEqual({
+    expect(d.action).toEqual({
+      type: 'writeFlag',
       expectedVersion: 3,
       reason: 'disable',
       next: expect.objectContaining({ enabled: false, basisPoints: 500 }),
@@ -54,7 +55,7 @@ describe('emergency disable (enabled: false)', () => {
   it('disables even while the kill switch is active or the rollout is suspended', () => {
     for (const s of [rolloutSpec({ enabled: false, suspend: true }), disabledSpec]) {
       const d = decide(input(s, hold1, observation(atFive, { killed: true }), { now: at(4) }));
-      expect(d.write?.next.enabled).toBe(false);
+      expect(d.action?.next.enabled).toBe(false);
       expect(d.status.phase).toBe('Disabled');
     }
   });
@@ -63,7 +64,7 @@ describe('emergency disable (enabled: false)', () => {
     const off = decide(input(disabledSpec, hold1, observation(atFive), { now: at(4) }));
     const offFlag = observation(flagRecord({ enabled: false, basisPoints: 500, version: 4 }));
     const d = decide(input(spec, off.status, offFlag, { now: at(100), generation: 2 }));
-    expect(d.write).toMatchObject({
+    expect(d.action).toMatchObject({
       expectedVersion: 4,
       next: { enabled: true, basisPoints: 500 },
     });
@@ -74,7 +75,10 @@ describe('emergency disable (enabled: false)', () => {
 
   it('disabled before the first step creates the flag off', () => {
     const d = decide(input(disabledSpec, undefined, observation(undefined)));
-    expect(d.write).toMatchObject({ expectedVersion: 0, next: { enabled: false, basisPoints: 0 } });
+    expect(d.action).toMatchObject({
+      expectedVersion: 0,
+      next: { enabled: false, basisPoints: 0 },
+    });
     expect(d.status.currentStep).toBeUndefined();
   });
 });
@@ -82,7 +86,7 @@ describe('emergency disable (enabled: false)', () => {
 describe('kill switch', () => {
   it('reports KilledBySwitch, writes nothing and freezes the hold', () => {
     const d = decide(input(spec, hold1, observation(atFive, { killed: true }), { now: at(4) }));
-    expect(d.write).toBeUndefined();
+    expect(d.action).toBeUndefined();
     expect(d.status).toMatchObject({
       phase: 'KilledBySwitch',
       holdRemainingSeconds: 6,
@@ -111,7 +115,7 @@ describe('kill switch', () => {
       input(spec, hold1, observation(atFive, { killed: true }), { now: at(4) }),
     );
     const d = decide(input(spec, killed.status, observation(atFive), { now: at(200) }));
-    expect(d.write).toBeUndefined();
+    expect(d.action).toBeUndefined();
     expect(d.status).toMatchObject({ phase: 'Holding', nextStepAt: iso(206), percentage: 5 });
     expect(reasons(d)).toEqual(['Normal:KillSwitchCleared']);
     expect(d.requeueAfterMs).toBe(6_000);
@@ -171,7 +175,7 @@ describe('suspend', () => {
 
   it('observes only: a missing flag is reported, not written', () => {
     const d = decide(input(suspended, hold1, observation(undefined), { now: at(4) }));
-    expect(d.write).toBeUndefined();
+    expect(d.action).toBeUndefined();
     expect(d.status).toMatchObject({ phase: 'Paused', holdRemainingSeconds: 6 });
     expect(condition(d.status, 'FlagSynced')).toMatchObject({
       status: 'False',
@@ -185,7 +189,7 @@ describe('suspend', () => {
     const d = decide(
       input(spec, paused.status, observation(undefined), { now: at(30), generation: 2 }),
     );
-    expect(d.write).toMatchObject({ expectedVersion: 0, next: { basisPoints: 500 } });
+    expect(d.action).toMatchObject({ expectedVersion: 0, next: { basisPoints: 500 } });
     expect(d.status.nextStepAt).toBe(iso(36));
     expect(reasons(d)).toEqual(['Warning:FlagRewritten', 'Normal:Resumed']);
   });
@@ -194,7 +198,7 @@ describe('suspend', () => {
 describe('what others do to the flag', () => {
   it('Redis flushed mid-hold: rewritten from the spec (CAS on 0) and the hold restarts', () => {
     const d = decide(input(spec, hold1, observation(undefined), { now: at(7) }));
-    expect(d.write).toMatchObject({
+    expect(d.action).toMatchObject({
       expectedVersion: 0,
       reason: 'repair',
       next: { basisPoints: 500 },
@@ -217,14 +221,14 @@ describe('what others do to the flag', () => {
       version: 9,
     });
     const d = decide(input(spec, hold1, flag, { now: at(4) }));
-    expect(d.write?.expectedVersion).toBe(9);
+    expect(d.action?.expectedVersion).toBe(9);
     expect(reasons(d)).toEqual(['Warning:FlagRewritten']);
   });
 
   it('a CLI percentage change is put back (Warning) and the hold restarts', () => {
     const cli = flagRecord({ basisPoints: 5000, version: 4, updatedBy: 'cli:alice' });
     const d = decide(input(spec, hold1, observation(cli), { now: at(4) }));
-    expect(d.write).toMatchObject({
+    expect(d.action).toMatchObject({
       expectedVersion: 4,
       next: { basisPoints: 500, updatedBy: 'controller:prod/new-query-optimizer' },
     });
@@ -242,7 +246,7 @@ describe('what others do to the flag', () => {
       updatedBy: 'cli:oncall',
     });
     const d = decide(input(spec, hold1, observation(cli), { now: at(4) }));
-    expect(d.write).toBeUndefined();
+    expect(d.action).toBeUndefined();
     expect(d.status).toMatchObject({
       phase: 'Disabled',
       holdRemainingSeconds: 6,
@@ -267,7 +271,7 @@ describe('what others do to the flag', () => {
       updatedBy: 'cli:oncall',
     });
     const back = decide(input(spec, d.status, observation(reenabled), { now: at(60) }));
-    expect(back.write).toMatchObject({ expectedVersion: 5 }); // ownership taken back
+    expect(back.action).toMatchObject({ expectedVersion: 5 }); // ownership taken back
     expect(back.status).toMatchObject({ phase: 'Holding', nextStepAt: iso(66) });
     expect(reasons(back)).toEqual(['Warning:ExternalChangeOverwritten', 'Normal:Resumed']);
   });
@@ -275,7 +279,7 @@ describe('what others do to the flag', () => {
   it('a flag written by another controller is left alone (Stalled, no rollout info)', () => {
     const theirs = flagRecord({ updatedBy: 'controller:other/rollout', version: 8 });
     const d = decide(input(spec, undefined, observation(theirs)));
-    expect(d.write).toBeUndefined();
+    expect(d.action).toBeUndefined();
     expect(d.rolloutInfo).toBeUndefined();
     expect(condition(d.status, 'Stalled')).toMatchObject({
       status: 'True',

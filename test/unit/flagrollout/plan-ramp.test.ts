@@ -1,7 +1,7 @@
 // decide(): the regular ramp without analysis — start, holds, promotion, completion — with the
 // exact write and status of each transition.
 import { describe, expect, it } from 'vitest';
-import { decide, MIN_REQUEUE_MS } from '../../../reconcilers/flagrollout/plan.js';
+import { decide, MIN_REQUEUE_MS } from '../../../reconcilers/flagrollout/plan/decide.js';
 import {
   at,
   condition,
@@ -20,7 +20,8 @@ const spec = rolloutSpec();
 describe('decide: start', () => {
   it('writes step 0 (targeted users only) and starts its hold, write-ahead', () => {
     const d = decide(input(spec, undefined, observation(undefined)));
-    expect(d.write).toEqual({
+    expect(d.action).toEqual({
+      type: 'writeFlag',
       expectedVersion: 0,
       reason: 'start',
       next: {
@@ -96,7 +97,7 @@ describe('decide: start', () => {
       updatedBy: 'cli:alice',
     });
     const d = decide(input(spec, undefined, observation(cli)));
-    expect(d.write).toMatchObject({ expectedVersion: 4, next: { enabled: true, basisPoints: 0 } });
+    expect(d.action).toMatchObject({ expectedVersion: 4, next: { enabled: true, basisPoints: 0 } });
     expect(d.status.flagVersion).toBe(5);
     expect(d.events.map((e) => [e.type, e.reason])).toEqual([
       ['Normal', 'FlagAdopted'],
@@ -110,7 +111,7 @@ describe('decide: holds and promotion', () => {
     const status = holding(step);
     const flag = observation(flagRecord({ basisPoints: percent(step) * 100 }));
     const d = decide(input(spec, status, flag, { now: at(4) }));
-    expect(d.write).toBeUndefined();
+    expect(d.action).toBeUndefined();
     expect(d.events).toEqual([]);
     expect(d.requeueAfterMs).toBe(6_000);
     expect(d.status).toMatchObject({ currentStep: step, nextStepAt: iso(10), phase: 'Holding' });
@@ -121,7 +122,7 @@ describe('decide: holds and promotion', () => {
     const status = holding(step, { flagVersion: 3 });
     const flag = observation(flagRecord({ basisPoints: percent(step) * 100, version: 3 }));
     const d = decide(input(spec, status, flag, { now: at(10) }));
-    expect(d.write).toMatchObject({
+    expect(d.action).toMatchObject({
       expectedVersion: 3,
       reason: 'promote',
       next: { enabled: true, basisPoints: percent(step + 1) * 100 },
@@ -152,7 +153,7 @@ describe('decide: holds and promotion', () => {
     const d = decide(
       input(spec, status, observation(flagRecord({ basisPoints: 5000 })), { now: at(10) }),
     );
-    expect(d.write?.next.basisPoints).toBe(10_000);
+    expect(d.action?.next.basisPoints).toBe(10_000);
     expect(d.status).toMatchObject({ currentStep: 4, phase: 'Ramping', step: '5/5' });
     expect(d.status.nextStepAt).toBeUndefined();
     expect(d.requeueAfterMs).toBe(MIN_REQUEUE_MS);
@@ -162,7 +163,7 @@ describe('decide: holds and promotion', () => {
     const status = { ...holding(4), nextStepAt: undefined, phase: 'Ramping' as const };
     const flag = observation(flagRecord({ basisPoints: 10_000 }));
     const d = decide(input(spec, status, flag, { now: at(1) }));
-    expect(d.write).toBeUndefined();
+    expect(d.action).toBeUndefined();
     expect(d.status).toMatchObject({
       phase: 'Complete',
       completedAt: iso(1),
@@ -173,7 +174,7 @@ describe('decide: holds and promotion', () => {
     expect(d.requeueAfterMs).toBe(POLL_MS);
     // and stays complete
     const again = decide(input(spec, d.status, flag, { now: at(60) }));
-    expect(again.write).toBeUndefined();
+    expect(again.action).toBeUndefined();
     expect(again.events).toEqual([]);
     expect(again.status.phase).toBe('Complete');
   });
@@ -184,7 +185,7 @@ describe('decide: holds and promotion', () => {
     const status = holding(1, { flagVersion: 1 });
     const flag = observation(flagRecord({ basisPoints: 500, version: 2 }));
     const d = decide(input(spec, status, flag, { now: at(3) }));
-    expect(d.write).toBeUndefined();
+    expect(d.action).toBeUndefined();
     expect(d.status.flagVersion).toBe(2);
     expect(d.status.nextStepAt).toBe(iso(10));
   });
@@ -193,7 +194,7 @@ describe('decide: holds and promotion', () => {
     const status = holding(2, { flagVersion: 5, nextStepAt: iso(10) });
     const flag = observation(flagRecord({ basisPoints: 500, version: 4 }));
     const d = decide(input(spec, status, flag, { now: at(30) }));
-    expect(d.write).toMatchObject({
+    expect(d.action).toMatchObject({
       expectedVersion: 4,
       reason: 'repair',
       next: { basisPoints: 2500 },
@@ -207,7 +208,7 @@ describe('decide: holds and promotion', () => {
     const d = decide(
       input(edited, holding(1), observation(flagRecord({ basisPoints: 500 })), { now: at(4) }),
     );
-    expect(d.write?.next.targets).toEqual(['u-internal', 'u-new', 'u-qa']);
+    expect(d.action?.next.targets).toEqual(['u-internal', 'u-new', 'u-qa']);
     expect(d.status.nextStepAt).toBe(iso(10));
     expect(d.status.exposure).toEqual({ percentage: 5, targetedUsers: 3 });
   });
@@ -239,10 +240,10 @@ describe('decide: holds and promotion', () => {
       phase: 'Complete' as const,
     };
     const flag = observation(flagRecord({ basisPoints: 5000 }));
-    expect(decide(input(fiftyOnly, done, flag)).write).toBeUndefined();
+    expect(decide(input(fiftyOnly, done, flag)).action).toBeUndefined();
     const d = decide(input(spec, done, flag, { now: at(5) }));
     expect(d.status.completedAt).toBeUndefined();
-    expect(d.write).toMatchObject({ reason: 'promote', next: { basisPoints: 10_000 } });
+    expect(d.action).toMatchObject({ reason: 'promote', next: { basisPoints: 10_000 } });
     expect(d.status).toMatchObject({ currentStep: 4, phase: 'Ramping', lastGoodPercentage: 50 });
   });
 });

@@ -2,7 +2,7 @@
 // mid-hold), and the crash safety of a hold restarted by a repair write.
 import { describe, expect, it } from 'vitest';
 import type { RolloutStatus } from '../../../reconcilers/flagrollout/api.js';
-import { analysisRequest, decide } from '../../../reconcilers/flagrollout/plan.js';
+import { analysisRequest, decide } from '../../../reconcilers/flagrollout/plan/decide.js';
 import { analyze } from '../../../reconcilers/shared/analysis/index.js';
 import { FakeMetricSource } from '../analysis/fake-metric-source.js';
 import {
@@ -52,7 +52,7 @@ describe('a round decided by a spec edit, with nothing left to measure', () => {
     });
     expect(analysis.taken).toEqual([]);
     const d = decide({ ...i, analysis });
-    expect(d.write).toMatchObject({ reason: 'rollback', next: { basisPoints: 0 } });
+    expect(d.action).toMatchObject({ reason: 'rollback', next: { basisPoints: 0 } });
     expect(d.status.phase).toBe('RolledBack');
   });
 
@@ -75,7 +75,7 @@ describe('a round decided by a spec edit, with nothing left to measure', () => {
     expect(d.requeueAfterMs).toBeGreaterThanOrEqual(1_000);
     // And with the hold up, the passed round promotes.
     const later = decide(input(spec, d.status, atFive, { now: at(10) }));
-    expect(later.write).toMatchObject({ reason: 'promote', next: { basisPoints: 2500 } });
+    expect(later.action).toMatchObject({ reason: 'promote', next: { basisPoints: 2500 } });
   });
 });
 
@@ -83,7 +83,7 @@ describe('a repair that restarts the hold', () => {
   it('is written ahead, so a crash after the write cannot shorten the restarted hold', () => {
     const hold1 = holding(1);
     const repaired = decide(input(withAnalysis(), hold1, observation(undefined), { now: at(8) }));
-    expect(repaired.write).toMatchObject({ reason: 'repair', expectedVersion: 0 });
+    expect(repaired.action).toMatchObject({ reason: 'repair', expectedVersion: 0 });
     expect(repaired.status.nextStepAt).toBe(iso(18));
     expect(repaired.checkpoint).toBe(true);
   });
@@ -91,7 +91,7 @@ describe('a repair that restarts the hold', () => {
   it('a write that leaves the split alone (targets edited) keeps the hold and is not checkpointed', () => {
     const spec = withAnalysis({ targeting: { users: ['u-qa'] } });
     const d = decide(input(spec, holding(1), atFive, { now: at(4) }));
-    expect(d.write).toMatchObject({ reason: 'repair' });
+    expect(d.action).toMatchObject({ reason: 'repair' });
     expect(d.status.nextStepAt).toBe(iso(10));
     expect(d.checkpoint).toBe(false);
   });

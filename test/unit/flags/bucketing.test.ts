@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bucketOf,
-  evaluateFlag,
-  isInSplit,
-  toEvaluable,
-} from '../../../reconcilers/shared/flags/index.js';
+import { bucketOf, evaluateFlag, isInSplit, toEvaluable } from '../../../flags/index.js';
 import { vectors } from './support/test-vectors.js';
 
-describe('bucketing test vectors (reconcilers/shared/flags/test-vectors.json)', () => {
+describe('bucketing test vectors (flags/test-vectors.json)', () => {
   it('has at least 20 bucket vectors covering 0, 0.01, 5, 25, 50, 99.99 and 100 %', () => {
     expect(vectors.buckets.length).toBeGreaterThanOrEqual(20);
     expect(vectors.percentages.map((p) => p.percent)).toEqual([

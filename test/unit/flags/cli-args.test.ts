@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCliArgs, parsePercentage } from '../../../reconcilers/flagrollout/cli/args.js';
+import { parseCliArgs, parsePercentage } from '../../../flags/cli/args.js';
 
 const env = { REDIS_URL: 'redis://:pw@127.0.0.1:7000', USER: 'ops' };
 

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { FlagObservation, ReadOptions } from '../../../reconcilers/shared/flags/index.js';
-import { EXIT } from '../../../reconcilers/flagrollout/cli/args.js';
-import type { CommandResult } from '../../../reconcilers/flagrollout/cli/commands.js';
-import { CliFailure, executeCommand } from '../../../reconcilers/flagrollout/cli/commands.js';
-import { render } from '../../../reconcilers/flagrollout/cli/format.js';
+import type { FlagObservation, ReadOptions } from '../../../flags/index.js';
+import { EXIT } from '../../../flags/cli/args.js';
+import type { CommandResult } from '../../../flags/cli/commands.js';
+import { CliFailure, executeCommand } from '../../../flags/cli/commands.js';
+import { render } from '../../../flags/cli/format.js';
 import { FakeFlagStore } from './support/fake-flag-store.js';
 import { sampleWrite } from './support/flag-store-contract.js';
 

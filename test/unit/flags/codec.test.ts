@@ -6,8 +6,8 @@ import {
   InvalidFlagInputError,
   flagWriteProblems,
   MAX_UPDATED_BY_LENGTH,
-} from '../../../reconcilers/shared/flags/index.js';
-import { parseFlagHash } from '../../../reconcilers/shared/flags/codec.js';
+} from '../../../flags/index.js';
+import { parseFlagHash } from '../../../flags/codec.js';
 
 describe('kill-switch values', () => {
   it.each([null, undefined, '', '0', 'false', 'FALSE', ' off ', 'no'])('%j is inactive', (v) => {

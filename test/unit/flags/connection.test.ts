@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { reconnectDelayMs, redactRedisUrl } from '../../../reconcilers/shared/flags/index.js';
-import { redisOptionsFromUrl } from '../../../reconcilers/shared/flags/connection.js';
+import { reconnectDelayMs, redactRedisUrl } from '../../../flags/index.js';
+import { redisOptionsFromUrl } from '../../../flags/connection.js';
 
 describe('redisOptionsFromUrl', () => {
   it('takes host, port, ACL user, password and database from the URL', () => {

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EvaluableFlag } from '../../../reconcilers/shared/flags/index.js';
-import {
-  bucketOf,
-  evaluateFlag,
-  EvaluationReason,
-} from '../../../reconcilers/shared/flags/index.js';
+import type { EvaluableFlag } from '../../../flags/index.js';
+import { bucketOf, evaluateFlag, EvaluationReason } from '../../../flags/index.js';
 
 const flag = (overrides: Partial<EvaluableFlag> = {}): EvaluableFlag => ({
   enabled: true,

@@ -1,13 +1,9 @@
 import { OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/server-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import type {
-  Evaluation,
-  EvaluatorEvent,
-  FlagRecord,
-} from '../../../reconcilers/shared/flags/index.js';
-import { bucketOf, evaluateFlag, toEvaluable } from '../../../reconcilers/shared/flags/index.js';
-import type { LocalFlagSource } from '../../../reconcilers/shared/flags/openfeature-provider.js';
-import { LatticeDbProvider } from '../../../reconcilers/shared/flags/openfeature-provider.js';
+import type { Evaluation, EvaluatorEvent, FlagRecord } from '../../../flags/index.js';
+import { bucketOf, evaluateFlag, toEvaluable } from '../../../flags/index.js';
+import type { LocalFlagSource } from '../../../flags/openfeature-provider.js';
+import { LatticeDbProvider } from '../../../flags/openfeature-provider.js';
 
 /** Stand-in for FlagEvaluator: records in memory, evaluated with the real rule. */
 class StaticFlags implements LocalFlagSource {

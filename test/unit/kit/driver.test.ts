@@ -64,7 +64,8 @@ describe('reconcileWith', () => {
     )(object, context(log));
     expect(log).toEqual(['observe', 'decide 1', 'checkpoint 3', 'recorded', 'act 3']);
     expect(outcome.status).toEqual({ count: 3 });
-    expect(outcome.events?.map((e) => e.reason)).toEqual(['Decided', 'Set']);
+    // The action happened: its Events are emitted even if the status patch then conflicts.
+    expect(outcome.performedEvents?.map((e) => e.reason)).toEqual(['Decided', 'Set']);
     expect(outcome.requeueAfterMs).toBe(100);
     outcome.afterStatusWrite?.();
     expect(log.filter((l) => l === 'recorded')).toHaveLength(1);
@@ -110,6 +111,79 @@ describe('reconcileWith', () => {
       }),
     ).rejects.toThrow('leader election lost');
     expect(log).toEqual(['observe', 'decide 1', 'checkpoint 4', 'recorded']);
+  });
+});
+
+type Result = { version: number } | { conflict: true } | { refused: string };
+
+/** A kind whose act answers `result` and whose decision folds it in (FlagRollout's shape). */
+function withResult(result: Result, log: string[], options: { failObserve?: boolean } = {}) {
+  return reconcileWith<object, Status, Action, { seen: number }, Result>({
+    observe: () => {
+      log.push('observe');
+      return options.failObserve === true
+        ? Promise.reject(new Error('Connection is closed.'))
+        : Promise.resolve({ seen: 1 });
+    },
+    observeFailed: (_obj, error) => ({ count: -1, reason: String(error) }) as Status,
+    decide: () => ({
+      status: { count: 5 },
+      action: { type: 'set', count: 5 },
+      checkpoint: true,
+      checkpointStatus: { count: 4 },
+      events: [{ type: 'Normal', reason: 'Decided', message: 'to 5' }],
+      requeueAfterMs: 1_000,
+      afterAction: (answer) =>
+        'version' in answer
+          ? { outcome: 'applied', status: { count: answer.version } }
+          : 'conflict' in answer
+            ? { outcome: 'lost', why: 'count changed since observed', requeueAfterMs: 100 }
+            : {
+                outcome: 'refused',
+                status: { count: 4 },
+                events: [{ type: 'Warning', reason: 'Refused', message: answer.refused }],
+                requeueAfterMs: 30_000,
+              },
+    }),
+    act: (action) => {
+      log.push(`act ${action.count}`);
+      return Promise.resolve({ result });
+    },
+  });
+}
+
+describe('reconcileWith: results folded in by the decision', () => {
+  it('checkpoints checkpointStatus (not the claim), then records what the action answered', async () => {
+    const log: string[] = [];
+    const outcome = await withResult({ version: 7 }, log)(object, context(log));
+    expect(log).toEqual(['observe', 'checkpoint 4', 'act 5']);
+    expect(outcome.status).toEqual({ count: 7 });
+    expect(outcome.performedEvents?.map((e) => e.reason)).toEqual(['Decided']);
+    expect(outcome.requeueAfterMs).toBe(1_000);
+  });
+
+  it('a lost race records nothing (the checkpoint stays) and requeues: no loop, no error', async () => {
+    const log: string[] = [];
+    const outcome = await withResult({ conflict: true }, log)(object, context(log));
+    expect(log).toEqual(['observe', 'checkpoint 4', 'act 5']);
+    expect(outcome).toEqual({ requeueAfterMs: 100 });
+  });
+
+  it("a refused action: its status, Events and wake-up replace the decision's", async () => {
+    const log: string[] = [];
+    const outcome = await withResult({ refused: 'too long' }, log)(object, context(log));
+    expect(outcome.status).toEqual({ count: 4 });
+    expect(outcome.events?.map((e) => e.reason)).toEqual(['Refused']);
+    expect(outcome.performedEvents).toBeUndefined();
+    expect(outcome.requeueAfterMs).toBe(30_000);
+  });
+
+  it('observe failing: what observeFailed says is stored, then the error is rethrown', async () => {
+    const log: string[] = [];
+    await expect(
+      withResult({ version: 7 }, log, { failObserve: true })(object, context(log)),
+    ).rejects.toThrow('Connection is closed.');
+    expect(log).toEqual(['observe', 'checkpoint -1']);
   });
 });
 

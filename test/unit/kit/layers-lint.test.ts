@@ -34,6 +34,36 @@ describe('layer lint rules', () => {
     ).toHaveLength(1);
   });
 
+  it.each(IMPURE)('refuses %s in a nested flagrollout/plan file', async (line) => {
+    expect(
+      await restricted('reconcilers/flagrollout/plan/deep/probe.ts', `${line}\n`),
+    ).toHaveLength(1);
+  });
+
+  it('refuses another kind in flagrollout at any depth; the flags package is allowed', async () => {
+    expect(
+      await restricted(
+        'reconcilers/flagrollout/changes/probe.ts',
+        "import { ReleaseKind } from '../../release/api.js';\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restricted(
+        'reconcilers/flagrollout/plan/probe.ts',
+        "import { percentToBasisPoints } from '../../../flags/model.js';\n",
+      ),
+    ).toEqual([]);
+  });
+
+  it('keeps the published flags package from importing reconcilers', async () => {
+    expect(
+      await restricted(
+        'flags/cli/probe.ts',
+        "import { FlagRolloutKind } from '../../reconcilers/flagrollout/api.js';\n",
+      ),
+    ).toHaveLength(1);
+  });
+
   it('refuses impure imports in the kit', async () => {
     expect(
       await restricted('reconcilers/shared/kit/probe.ts', `${IMPURE[1] ?? ''}\n`),

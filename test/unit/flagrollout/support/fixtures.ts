@@ -1,10 +1,10 @@
 // Builders for FlagRollout unit tests: a five-step spec like the playbook's (seconds instead of
 // days), flag records as the store returns them, and one `decide` input.
 import type { FlagRolloutSpec, RolloutStatus } from '../../../../reconcilers/flagrollout/api.js';
-import type { DecideInput } from '../../../../reconcilers/flagrollout/plan.js';
+import type { DecideInput } from '../../../../reconcilers/flagrollout/plan/decide.js';
 import type { MetricCheck } from '../../../../reconcilers/shared/api/metric-check.js';
-import type { FlagRecord } from '../../../../reconcilers/shared/flags/model.js';
-import type { FlagObservation } from '../../../../reconcilers/shared/flags/store.js';
+import type { FlagRecord } from '../../../../flags/model.js';
+import type { FlagObservation } from '../../../../flags/store.js';
 
 export const NOW = new Date('2026-11-26T10:00:00.000Z');
 export const IDENTITY = 'controller:prod/new-query-optimizer';

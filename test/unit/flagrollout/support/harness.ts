@@ -13,13 +13,13 @@ import {
   type RolloutStatus,
 } from '../../../../reconcilers/flagrollout/api.js';
 import { noMetrics } from '../../../../reconcilers/flagrollout/metrics.js';
-import type { RolloutObject } from '../../../../reconcilers/flagrollout/reconciler.js';
+import type { RolloutObject } from '../../../../reconcilers/flagrollout/ports.js';
 import { flagRolloutRegistration } from '../../../../reconcilers/flagrollout/setup.js';
 import {
   InvalidFlagInputError,
   type FlagWrite,
   type WriteResult,
-} from '../../../../reconcilers/shared/flags/index.js';
+} from '../../../../flags/index.js';
 import type { FlagStoreResult } from '../../../../reconcilers/shared/runtime/index.js';
 import { FakeMetricSource } from '../../analysis/fake-metric-source.js';
 import { FakeClock } from '../../controller/support/fake-clock.js';

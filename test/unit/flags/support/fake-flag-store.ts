@@ -18,14 +18,14 @@ import type {
   RolloutInfo,
   StoredRolloutInfo,
   WriteResult,
-} from '../../../../reconcilers/shared/flags/index.js';
+} from '../../../../flags/index.js';
 import {
   assertFlagName,
   assertKillSwitchGroup,
   flagWriteProblems,
   InvalidFlagInputError,
   rfc3339,
-} from '../../../../reconcilers/shared/flags/index.js';
+} from '../../../../flags/index.js';
 
 export class FakeFlagStore implements FlagStore {
   readonly notices: ChangeNotice[] = [];

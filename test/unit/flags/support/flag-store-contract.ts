@@ -3,8 +3,8 @@
  * (integration), so the fake the reconcilers' unit tests use cannot drift from the real store.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { FlagStore, FlagWrite } from '../../../../reconcilers/shared/flags/index.js';
-import { InvalidFlagInputError } from '../../../../reconcilers/shared/flags/index.js';
+import type { FlagStore, FlagWrite } from '../../../../flags/index.js';
+import { InvalidFlagInputError } from '../../../../flags/index.js';
 
 export class SettableClock {
   private current: Date;

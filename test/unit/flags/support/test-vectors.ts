@@ -1,4 +1,4 @@
-/** The language-neutral test vectors (reconcilers/shared/flags/test-vectors.json), typed. */
+/** The language-neutral test vectors (flags/test-vectors.json), typed. */
 import { readFileSync } from 'node:fs';
 
 export interface BucketVector {
@@ -31,8 +31,5 @@ export interface TestVectors {
 }
 
 export const vectors = JSON.parse(
-  readFileSync(
-    new URL('../../../../reconcilers/shared/flags/test-vectors.json', import.meta.url),
-    'utf8',
-  ),
+  readFileSync(new URL('../../../../flags/test-vectors.json', import.meta.url), 'utf8'),
 ) as TestVectors;

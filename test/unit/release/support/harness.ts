@@ -149,7 +149,8 @@ export class Harness {
     this.#crashedLast = crashed;
     if (crashed) this.crashes++;
     else {
-      this.obj.status = finishStatus(this.obj.status, outcome.status, stamp());
+      if (outcome.status !== undefined)
+        this.obj.status = finishStatus(this.obj.status, outcome.status, stamp());
       outcome.afterStatusWrite?.();
       this.events.push(...(outcome.events ?? []), ...(outcome.performedEvents ?? []));
     }

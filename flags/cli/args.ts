@@ -3,13 +3,13 @@
  * without Redis. The commands mirror the playbook's manage-flags.sh.
  */
 import { parseArgs } from 'node:util';
-import { DurationError, parseDuration } from '../../../controller/duration.js';
+import { DurationError, parseDuration } from '../../controller/duration.js';
 import {
   BUCKET_COUNT,
   DEFAULT_KEY_PREFIX,
   flagNameProblem,
   killSwitchGroupProblem,
-} from '../../shared/flags/index.js';
+} from '../index.js';
 
 export const EXIT = {
   ok: 0,

@@ -6,13 +6,13 @@ import {
   upsertConditions,
   withKStatus,
   type KStatusState,
-} from '../../controller/index.js';
+} from '../../../controller/index.js';
 import {
   FlagRolloutConditionType,
   FlagRolloutPhase,
   FlagRolloutReason,
   type RolloutStatus,
-} from './api.js';
+} from '../api.js';
 
 /**
  * `Stalled` for problems a human must fix (no Redis configured, Secret missing); `Reconciling`

@@ -9,11 +9,11 @@
 //
 // `spec.analysis.interval` spaces the gate's runs; a check with a longer own interval is measured
 // less often. The first run of a round waits one interval, so the window measures the new exposure.
-import { parseDuration } from '../../controller/index.js';
-import type { AnalysisStatus, MetricResult } from '../shared/api/analysis.js';
-import type { MetricCheck } from '../shared/api/metric-check.js';
-import { assessAll, type AnalysisRecord, type AnalyzeResult } from '../shared/analysis/index.js';
-import type { FlagRolloutSpec } from './api.js';
+import { parseDuration } from '../../../controller/index.js';
+import type { AnalysisStatus, MetricResult } from '../../shared/api/analysis.js';
+import type { MetricCheck } from '../../shared/api/metric-check.js';
+import { assessAll, type AnalysisRecord, type AnalyzeResult } from '../../shared/analysis/index.js';
+import type { FlagRolloutSpec } from '../api.js';
 import { epochMs, isoFloor } from './timing.js';
 
 const DEFAULT_GATE_INTERVAL = '1m';

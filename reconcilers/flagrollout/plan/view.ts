@@ -7,8 +7,8 @@ import {
   kstatusConditions,
   type ConditionInput,
   type KStatusState,
-} from '../../controller/index.js';
-import type { FlagRecord, FlagWrite } from '../shared/flags/model.js';
+} from '../../../controller/index.js';
+import type { FlagRecord, FlagWrite } from '../../../flags/model.js';
 import {
   FlagRolloutConditionType as T,
   FlagRolloutPhase as P,
@@ -16,7 +16,7 @@ import {
   type FlagRolloutPhase,
   type FlagRolloutSpec,
   type RolloutStatus,
-} from './api.js';
+} from '../api.js';
 import { describeStep, type Ctx, type Draft } from './draft.js';
 import { Ownership } from './flag-content.js';
 import { describeSeconds } from './timing.js';
@@ -50,8 +50,8 @@ const WAITING: readonly FlagRolloutPhase[] = [
  * The phase shown: Degraded while a Stalled situation (the flag owned elsewhere) holds and the
  * derived phase would read as waiting or done; Disabled and RolledBack already read as stopped.
  */
-export function shownPhase(d: Draft, derived: FlagRolloutPhase): FlagRolloutPhase {
-  return d.stalled !== undefined && WAITING.includes(derived) ? P.Degraded : derived;
+export function shownPhase(draft: Draft, derived: FlagRolloutPhase): FlagRolloutPhase {
+  return draft.stalled !== undefined && WAITING.includes(derived) ? P.Degraded : derived;
 }
 
 /** kstatus for a phase: Ready when the spec is fully applied, Stalled when a human must act. */
@@ -86,11 +86,11 @@ export function kstateOf(
 }
 
 /** FlagSynced, AnalysisPassed (with analysis) and KillSwitchActive (with a kill switch). */
-export function domainConditions(d: Draft): ConditionInput[] {
-  const { ctx } = d;
-  const conditions: ConditionInput[] = [{ type: T.FlagSynced, ...d.sync }];
+export function domainConditions(draft: Draft): ConditionInput[] {
+  const { ctx } = draft;
+  const conditions: ConditionInput[] = [{ type: T.FlagSynced, ...draft.sync }];
   if (ctx.gate !== undefined)
-    conditions.push({ type: T.AnalysisPassed, ...analysisState(ctx, d.status) });
+    conditions.push({ type: T.AnalysisPassed, ...analysisState(ctx, draft.status) });
   const group = ctx.spec.killSwitch;
   if (group !== undefined) {
     conditions.push(
@@ -104,7 +104,7 @@ export function domainConditions(d: Draft): ConditionInput[] {
         : {
             type: T.KillSwitchActive,
             status: ConditionStatus.False,
-            reason: wasKilled(d) ? R.KillSwitchCleared : R.KillSwitchNotSet,
+            reason: wasKilled(draft) ? R.KillSwitchCleared : R.KillSwitchNotSet,
             message: `kill switch "${group}" is not set`,
           },
     );
@@ -113,29 +113,33 @@ export function domainConditions(d: Draft): ConditionInput[] {
 }
 
 /** The switch was active before this reconcile (or had been cleared before and stays so). */
-function wasKilled(d: Draft): boolean {
-  const prev = findCondition(d.ctx.prev.conditions, T.KillSwitchActive);
+function wasKilled(draft: Draft): boolean {
+  const prev = findCondition(draft.ctx.prev.conditions, T.KillSwitchActive);
   return prev?.status === ConditionStatus.True || prev?.reason === R.KillSwitchCleared;
 }
 
 function analysisState(
   ctx: Ctx,
-  s: RolloutStatus,
+  status: RolloutStatus,
 ): { status: ConditionStatus; reason: string; message: string } {
-  if (s.rollback !== undefined) {
-    return { status: ConditionStatus.False, reason: R.AnalysisFailed, message: s.rollback.message };
+  if (status.rollback !== undefined) {
+    return {
+      status: ConditionStatus.False,
+      reason: R.AnalysisFailed,
+      message: status.rollback.message,
+    };
   }
-  if (s.completedAt !== undefined) {
+  if (status.completedAt !== undefined) {
     return {
       status: ConditionStatus.True,
       reason: R.AnalysisSucceeded,
       message: 'every hold passed',
     };
   }
-  const step = s.currentStep;
-  const latest = s.lastAnalysis?.step === step ? s.lastAnalysis?.summary : undefined;
-  const verdict = s.analysis?.step === step ? s.analysis?.verdict : undefined;
-  const where = step === undefined ? 'not started' : describeStep(ctx, s, step);
+  const step = status.currentStep;
+  const latest = status.lastAnalysis?.step === step ? status.lastAnalysis?.summary : undefined;
+  const verdict = status.analysis?.step === step ? status.analysis?.verdict : undefined;
+  const where = step === undefined ? 'not started' : describeStep(ctx, status, step);
   const message = `${where}: ${latest ?? 'no measurement yet'}`;
   switch (verdict) {
     case 'Successful':
@@ -151,16 +155,20 @@ function analysisState(
 }
 
 /** The Ready/Reconciling/Stalled trio; a Stalled situation (e.g. owned elsewhere) wins. */
-export function kstatusFor(d: Draft, phase: FlagRolloutPhase, message: string): ConditionInput[] {
-  if (d.stalled !== undefined)
-    return kstatusConditions('Stalled', d.stalled.reason, d.stalled.message);
-  const { state, reason } = kstateOf(d.ctx.spec, phase);
+export function kstatusFor(
+  draft: Draft,
+  phase: FlagRolloutPhase,
+  message: string,
+): ConditionInput[] {
+  if (draft.stalled !== undefined)
+    return kstatusConditions('Stalled', draft.stalled.reason, draft.stalled.message);
+  const { state, reason } = kstateOf(draft.ctx.spec, phase);
   return kstatusConditions(state, reason, message);
 }
 
-export function phaseMessage(d: Draft, phase: FlagRolloutPhase): string {
-  const { ctx, status: s } = d;
-  if (d.stalled !== undefined) return d.stalled.message;
+export function phaseMessage(draft: Draft, phase: FlagRolloutPhase): string {
+  const { ctx, status: s } = draft;
+  if (draft.stalled !== undefined) return draft.stalled.message;
   const at = s.currentStep === undefined ? 'no step yet' : describeStep(ctx, s, s.currentStep);
   const where = s.currentStep === undefined ? 'before the first step' : `at ${at}`;
   const left =
@@ -195,10 +203,10 @@ export function phaseMessage(d: Draft, phase: FlagRolloutPhase): string {
 }
 
 /** What the flag serves after this reconcile: the planned write, else what the store holds. */
-export function servedState(d: Draft): { percentage: number; targetedUsers: number } {
-  const { ctx } = d;
+export function servedState(draft: Draft): { percentage: number; targetedUsers: number } {
+  const { ctx } = draft;
   const served: FlagWrite | FlagRecord | undefined =
-    d.write?.next ?? (ctx.ownership === Ownership.Unreadable ? undefined : ctx.flag.record);
+    draft.action?.next ?? (ctx.ownership === Ownership.Unreadable ? undefined : ctx.flag.record);
   if (served === undefined || !served.enabled || ctx.killed)
     return { percentage: 0, targetedUsers: 0 };
   return { percentage: served.basisPoints / 100, targetedUsers: served.targets.length };

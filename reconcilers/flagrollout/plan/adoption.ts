@@ -17,9 +17,9 @@
 // different population in the same split, so "keeping 30 %" would in fact switch most of the users
 // who have the feature off and as many new ones on, without a hold or analysis. The rollout then
 // starts at step 0 with the spec's salt and says why (Warning `NotAdopted`).
-import type { EventSpec } from '../../controller/index.js';
-import { percentToBasisPoints } from '../shared/flags/model.js';
-import { FlagRolloutReason } from './api.js';
+import type { EventSpec } from '../../../controller/index.js';
+import { percentToBasisPoints } from '../../../flags/model.js';
+import { FlagRolloutReason } from '../api.js';
 import type { Ctx } from './draft.js';
 import { Ownership } from './flag-content.js';
 

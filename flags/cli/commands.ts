@@ -11,8 +11,8 @@ import type {
   FlagWrite,
   KillSwitchState,
   StoredRolloutInfo,
-} from '../../shared/flags/index.js';
-import { basisPointsToPercent, evaluateFlag, toEvaluable } from '../../shared/flags/index.js';
+} from '../index.js';
+import { basisPointsToPercent, evaluateFlag, toEvaluable } from '../index.js';
 import type { CliCommand, ExitCode } from './args.js';
 import { EXIT } from './args.js';
 

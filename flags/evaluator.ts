@@ -13,7 +13,7 @@ import type { Redis } from 'ioredis';
 import { isKillSwitchActive, parseChangeNotice, parseFlagHash } from './codec.js';
 import type { RedisConnectionOptions } from './connection.js';
 import { createRedisClient } from './connection.js';
-import { toSafeError } from '../../../controller/observability/safe-error.js';
+import { toSafeError } from '../controller/observability/safe-error.js';
 import type { EvaluableFlag, Evaluation } from './evaluate.js';
 import { evaluateFlag, EvaluationReason, toEvaluable } from './evaluate.js';
 import type { FlagKeys, FlagRecord } from './model.js';

@@ -13,16 +13,14 @@ import {
   type Logger,
   type Request,
   type SharedFn,
-} from '../../controller/index.js';
-import { parseChangeNotice } from '../shared/flags/codec.js';
-import type { ChangeNotice } from '../shared/flags/model.js';
-import type { FlagChangeFeed, FlagStoreResult } from '../shared/runtime/index.js';
-import type { KillSwitchWatch } from '../shared/flags/kill-switch-watch.js';
+} from '../../../controller/index.js';
+import { parseChangeNotice } from '../../../flags/codec.js';
+import type { ChangeNotice } from '../../../flags/model.js';
+import type { FlagChangeFeed, FlagStoreResult } from '../../shared/runtime/index.js';
+import type { KillSwitchWatch } from '../../../flags/kill-switch-watch.js';
 import type { KillSwitchTracker } from './kill-switches.js';
 import { AnnouncingFlagStore, type OwnWrites } from './own-writes.js';
-import type { RolloutObject } from './reconciler.js';
-
-type Ctx = ExternalSourceContext<RolloutObject>;
+import type { RolloutObject } from '../ports.js';
 
 /** Every FlagRollout a notice may concern, by `spec.flag` or `spec.killSwitch`. */
 export function rolloutsForNotice(
@@ -31,8 +29,8 @@ export function rolloutsForNotice(
 ): Request[] {
   const concerned =
     notice.op === 'kill-switch'
-      ? (r: RolloutObject) => r.spec.killSwitch === notice.group
-      : (r: RolloutObject) => r.spec.flag === notice.flag;
+      ? (rollout: RolloutObject) => rollout.spec.killSwitch === notice.group
+      : (rollout: RolloutObject) => rollout.spec.flag === notice.flag;
   // Rollouts on other Redis servers with the same flag name are included: one no-op reconcile.
   return rollouts.filter(concerned).map(requestOf);
 }
@@ -45,8 +43,8 @@ function groupsInUse(rollouts: readonly RolloutObject[]): string[] {
   ];
 }
 
-function requestOf(r: RolloutObject): Request {
-  return { namespace: r.metadata.namespace ?? '', name: r.metadata.name ?? '' };
+function requestOf(rollout: RolloutObject): Request {
+  return { namespace: rollout.metadata.namespace ?? '', name: rollout.metadata.name ?? '' };
 }
 
 export interface FlagChangeSourceOptions {
@@ -60,23 +58,23 @@ export interface FlagChangeSourceOptions {
 
 export class FlagChangeSource implements ExternalSource<RolloutObject> {
   readonly name = 'redis-flag-changes';
-  readonly #o: FlagChangeSourceOptions;
+  readonly #options: FlagChangeSourceOptions;
   /** Connections seen so far, by id; each gets one subscriber once the source runs. */
   readonly #feeds = new Map<string, FlagChangeFeed>();
   /** The kill-switch watch of each subscribed connection. */
   readonly #watches = new Map<string, KillSwitchWatch>();
-  #ctx: Ctx | undefined;
+  #ctx: ExternalSourceContext<RolloutObject> | undefined;
 
   constructor(options: FlagChangeSourceOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
-  async start(ctx: Ctx): Promise<void> {
+  async start(ctx: ExternalSourceContext<RolloutObject>): Promise<void> {
     this.#ctx = ctx;
     for (const feed of this.#feeds.values()) this.#subscribe(feed, ctx);
     let feed: FlagChangeFeed | undefined;
     try {
-      feed = await this.#o.defaultFeed();
+      feed = await this.#options.defaultFeed();
     } catch (err) {
       // The redisRef subscriptions still work, and polling sees every change.
       if (!(err instanceof ShuttingDownError))
@@ -94,7 +92,7 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
     if (!opened.ok || opened.changes === undefined) return opened;
     const feed = opened.changes;
     this.#watch(feed);
-    const store = new AnnouncingFlagStore(opened.store, this.#o.ownWrites, {
+    const store = new AnnouncingFlagStore(opened.store, this.#options.ownWrites, {
       feed: feed.id,
       writer,
     });
@@ -103,7 +101,7 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
 
   /** When a kill switch on connection `feedId` was seen turning active (kill-switches.ts). */
   killSwitchSeenAt(feedId: string, group: string): Date | undefined {
-    return this.#o.killSwitches?.activeSince(feedId, group);
+    return this.#options.killSwitches?.activeSince(feedId, group);
   }
 
   #watch(feed: FlagChangeFeed): void {
@@ -112,7 +110,7 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
     if (this.#ctx !== undefined) this.#subscribe(feed, this.#ctx);
   }
 
-  #subscribe(feed: FlagChangeFeed, ctx: Ctx): void {
+  #subscribe(feed: FlagChangeFeed, ctx: ExternalSourceContext<RolloutObject>): void {
     if (ctx.signal.aborted) return;
     let subscriber: Redis;
     try {
@@ -120,7 +118,7 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
       // idle (a rotated Secret's old URL): the feed is then forgotten, so a reconcile that opens
       // the connection again subscribes anew. Built on its connection, so registered after it
       // and closed before it.
-      subscriber = this.#o.shared(
+      subscriber = this.#options.shared(
         `${feed.id}:changes:flagrollout`,
         () =>
           feed.duplicate({
@@ -142,9 +140,11 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
     }
     const log = ctx.log.child({ connection: feed.id });
     const watch =
-      this.#o.killSwitches === undefined || feed.redis === undefined || feed.keys === undefined
+      this.#options.killSwitches === undefined ||
+      feed.redis === undefined ||
+      feed.keys === undefined
         ? undefined
-        : this.#o.killSwitches.watch(
+        : this.#options.killSwitches.watch(
             { id: feed.id, redis: feed.redis, keys: feed.keys },
             subscriber,
             () => groupsInUse(ctx.list()),
@@ -172,7 +172,11 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
     ctx.signal.addEventListener('abort', () => watch?.stop(), { once: true });
   }
 
-  #onMessage(feed: FlagChangeFeed, message: string, ctx: Ctx): void {
+  #onMessage(
+    feed: FlagChangeFeed,
+    message: string,
+    ctx: ExternalSourceContext<RolloutObject>,
+  ): void {
     const notice = parseChangeNotice(message);
     if (notice === undefined) {
       ctx.log.debug({ message }, 'change notice not understood; reconciling every rollout');
@@ -180,7 +184,7 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
       return;
     }
     const writer =
-      notice.op === 'kill-switch' ? undefined : this.#o.ownWrites.writerOf(feed.id, notice);
+      notice.op === 'kill-switch' ? undefined : this.#options.ownWrites.writerOf(feed.id, notice);
     const keys = rolloutsForNotice(notice, ctx.list()).filter(
       (req) => `${req.namespace}/${req.name}` !== writer,
     );
@@ -188,7 +192,7 @@ export class FlagChangeSource implements ExternalSource<RolloutObject> {
     for (const req of keys) ctx.enqueue(req);
   }
 
-  #enqueueAll(ctx: Ctx): void {
+  #enqueueAll(ctx: ExternalSourceContext<RolloutObject>): void {
     for (const obj of ctx.list()) ctx.enqueue(requestOf(obj));
   }
 }

@@ -1,6 +1,6 @@
 // The active rollout: start, hold (time and analysis), promote, complete, roll back. Each call
 // plans at most one flag write.
-import { FlagRolloutReason, OnFailure, type RolloutStatus } from './api.js';
+import { FlagRolloutReason, OnFailure, type RolloutStatus } from '../api.js';
 import {
   describeStep,
   stepPercentage,
@@ -18,68 +18,68 @@ import type { FlagTarget } from './flag-content.js';
 
 const MAX_SUMMARY = 1024;
 
-export function active(d: Draft): void {
-  resumeHold(d);
-  const step = d.status.currentStep;
+export function active(draft: Draft): void {
+  resumeHold(draft);
+  const step = draft.status.currentStep;
   if (step === undefined) {
-    start(d);
+    start(draft);
     return;
   }
-  const target = stepTarget(d.ctx, d.status, step);
-  const wasServed = servedBefore(d.ctx, target);
-  if (ensureFlag(d, target, WriteReason.Repair)) {
+  const target = stepTarget(draft.ctx, draft.status, step);
+  const wasServed = servedBefore(draft.ctx, target);
+  if (ensureFlag(draft, target, WriteReason.Repair)) {
     // The split was not served (flush, CLI, lost write, retry): the hold starts again. Targets
     // or other details only: the hold goes on. A just-resumed hold keeps its remaining time.
     // The restart is written ahead: were only the flag write stored (crash before the status
     // patch), the next reconcile would find the split in place and keep the old deadline.
-    if (!wasServed && !d.resumed && !isComplete(d)) {
-      restartHold(d, step);
-      d.checkpoint = true;
+    if (!wasServed && !draft.resumed && !isComplete(draft)) {
+      restartHold(draft, step);
+      draft.checkpoint = true;
     }
-    wake(d, d.ctx.nowMs);
+    wake(draft, draft.ctx.nowMs);
     return;
   }
-  progress(d, step);
+  progress(draft, step);
 }
 
-function progress(d: Draft, step: number): void {
-  const s = d.status;
+function progress(draft: Draft, step: number): void {
+  const s = draft.status;
   if (s.completedAt !== undefined) {
-    if (step === d.ctx.lastStep) return;
+    if (step === draft.ctx.lastStep) return;
     // Steps were appended after completion: the old last step's hold had passed.
     delete s.completedAt;
-    promote(d, step);
+    promote(draft, step);
     return;
   }
-  if (holdMs(d.ctx.spec.steps[step]) === undefined) {
-    promote(d, step);
+  if (holdMs(draft.ctx.spec.steps[step]) === undefined) {
+    promote(draft, step);
     return;
   }
   const next = epochMs(s.nextStepAt);
   if (next === undefined) {
-    restartHold(d, step); // e.g. a retried step whose flag was already in place
-    wake(d, d.ctx.nowMs);
+    restartHold(draft, step); // e.g. a retried step whose flag was already in place
+    wake(draft, draft.ctx.nowMs);
     return;
   }
-  const gate = d.ctx.gate === undefined ? 'passed' : foldGate(d, step);
+  const gate = draft.ctx.gate === undefined ? 'passed' : foldGate(draft, step);
   if (gate === 'failed') {
-    rollBack(d, step);
+    rollBack(draft, step);
     return;
   }
-  const timeUp = d.ctx.nowMs >= next;
+  const timeUp = draft.ctx.nowMs >= next;
   if (timeUp && gate === 'passed') {
-    promote(d, step);
+    promote(draft, step);
     return;
   }
-  if (!timeUp) wake(d, next);
-  if (d.ctx.gate !== undefined && s.analysis !== undefined) {
-    wake(d, nextRunAt(d.ctx.gate, s.analysis, d.ctx.nowMs));
+  if (!timeUp) wake(draft, next);
+  if (draft.ctx.gate !== undefined && s.analysis !== undefined) {
+    wake(draft, nextRunAt(draft.ctx.gate, s.analysis, draft.ctx.nowMs));
   }
 }
 
 /** Folds this reconcile's measurements into the step's record (see gate.ts for the rounds). */
-function foldGate(d: Draft, step: number): 'passed' | 'failed' | 'waiting' {
-  const { ctx, status: s } = d;
+function foldGate(draft: Draft, step: number): 'passed' | 'failed' | 'waiting' {
+  const { ctx, status: s } = draft;
   const gate = ctx.gate;
   if (gate === undefined) return 'passed';
   let record = recordFor(s.analysis, step, s.stepStartedAt ?? isoFloor(ctx.nowMs));
@@ -101,7 +101,7 @@ function foldGate(d: Draft, step: number): 'passed' | 'failed' | 'waiting' {
       return 'failed';
     }
     if (phase !== 'Running') {
-      if (record.verdict !== phase) d.events.push(verdictEvent(d, step, phase, message));
+      if (record.verdict !== phase) draft.events.push(verdictEvent(draft, step, phase, message));
       record = restartRound(gate, { ...record, verdict: phase }, ctx.nowMs);
     }
   }
@@ -110,12 +110,12 @@ function foldGate(d: Draft, step: number): 'passed' | 'failed' | 'waiting' {
 }
 
 function verdictEvent(
-  d: Draft,
+  draft: Draft,
   step: number,
   phase: 'Successful' | 'Inconclusive',
   message: string,
 ): { type: 'Normal' | 'Warning'; reason: string; message: string } {
-  const where = describeStep(d.ctx, d.status, step);
+  const where = describeStep(draft.ctx, draft.status, step);
   return phase === 'Successful'
     ? {
         type: 'Normal',
@@ -129,67 +129,67 @@ function verdictEvent(
       };
 }
 
-function promote(d: Draft, step: number): void {
-  const s = d.status;
-  s.lastGoodPercentage = stepPercentage(d.ctx, s, step);
-  if (step < d.ctx.lastStep) {
-    startStep(d, step + 1, WriteReason.Promote);
+function promote(draft: Draft, step: number): void {
+  const s = draft.status;
+  s.lastGoodPercentage = stepPercentage(draft.ctx, s, step);
+  if (step < draft.ctx.lastStep) {
+    startStep(draft, step + 1, WriteReason.Promote);
     return;
   }
-  s.completedAt = isoFloor(d.ctx.nowMs);
+  s.completedAt = isoFloor(draft.ctx.nowMs);
   delete s.nextStepAt;
-  d.events.push({
+  draft.events.push({
     type: 'Normal',
     reason: FlagRolloutReason.Complete,
-    message: `rollout of ${d.ctx.spec.flag} complete at ${describeStep(d.ctx, s, step)}`,
+    message: `rollout of ${draft.ctx.spec.flag} complete at ${describeStep(draft.ctx, s, step)}`,
   });
 }
 
 /** The first start: at step 0, or at the step of a flag that already serves users (adoption.ts). */
-function start(d: Draft): void {
-  const plan = adoptionOf(d.ctx);
+function start(draft: Draft): void {
+  const plan = adoptionOf(draft.ctx);
   if (plan?.adopt === true) {
-    const { ctx, status: s } = d;
+    const { ctx, status: s } = draft;
     s.adopted = { step: plan.step, percentage: plan.percentage, at: isoFloor(ctx.nowMs) };
-    beginStep(d, plan.step, WriteReason.Adopt);
+    beginStep(draft, plan.step, WriteReason.Adopt);
     const note = adoptionNote(ctx, plan);
-    d.note = { reason: FlagRolloutReason.Adopted, message: note + holdingUntil(d) };
-    d.events.push({
+    draft.note = { reason: FlagRolloutReason.Adopted, message: note + holdingUntil(draft) };
+    draft.events.push({
       type: 'Normal',
       reason: FlagRolloutReason.Adopted,
-      message: `${adoptedFrom(ctx)}: ${note}${holdingUntil(d)}`,
+      message: `${adoptedFrom(ctx)}: ${note}${holdingUntil(draft)}`,
     });
     return;
   }
-  if (plan !== undefined) d.events.push(plan.refused);
-  startStep(d, 0, WriteReason.Start);
+  if (plan !== undefined) draft.events.push(plan.refused);
+  startStep(draft, 0, WriteReason.Start);
 }
 
-function startStep(d: Draft, step: number, reason: WriteReason): void {
-  beginStep(d, step, reason);
-  d.events.push({
+function startStep(draft: Draft, step: number, reason: WriteReason): void {
+  beginStep(draft, step, reason);
+  draft.events.push({
     type: 'Normal',
     reason: FlagRolloutReason.StepStarted,
-    message: `${describeStep(d.ctx, d.status, step)}${holdingUntil(d)}`,
+    message: `${describeStep(draft.ctx, draft.status, step)}${holdingUntil(draft)}`,
   });
 }
 
 /** Makes `step` current with its hold starting now; the write is checkpointed ahead. */
-function beginStep(d: Draft, step: number, reason: WriteReason): void {
-  const { ctx, status: s } = d;
+function beginStep(draft: Draft, step: number, reason: WriteReason): void {
+  const { ctx, status: s } = draft;
   const hold = holdMs(ctx.spec.steps[step]);
   s.currentStep = step;
   s.stepStartedAt = isoFloor(ctx.nowMs);
   delete s.holdRemainingSeconds;
   if (hold === undefined) delete s.nextStepAt;
   else s.nextStepAt = isoCeil(ctx.nowMs + hold);
-  d.checkpoint = true;
-  ensureFlag(d, stepTarget(ctx, s, step), reason);
-  wake(d, epochMs(s.nextStepAt) ?? ctx.nowMs);
+  draft.checkpoint = true;
+  ensureFlag(draft, stepTarget(ctx, s, step), reason);
+  wake(draft, epochMs(s.nextStepAt) ?? ctx.nowMs);
 }
 
-function holdingUntil(d: Draft): string {
-  const next = d.status.nextStepAt;
+function holdingUntil(draft: Draft): string {
+  const next = draft.status.nextStepAt;
   return next === undefined ? '' : `; holding until ${next}`;
 }
 
@@ -200,8 +200,8 @@ export function rollbackTarget(rollback: NonNullable<RolloutStatus['rollback']>)
     : { enabled: true, percentage: rollback.percentage };
 }
 
-function rollBack(d: Draft, step: number): void {
-  const { ctx, status: s } = d;
+function rollBack(draft: Draft, step: number): void {
+  const { ctx, status: s } = draft;
   const lastGood = s.lastGoodPercentage;
   const toLastGood = ctx.spec.onFailure !== OnFailure.Disable && lastGood !== undefined;
   const outcome = toLastGood ? `flag back to ${lastGood} %` : 'flag disabled';
@@ -218,9 +218,9 @@ function rollBack(d: Draft, step: number): void {
   };
   delete s.nextStepAt;
   delete s.holdRemainingSeconds;
-  d.checkpoint = true;
-  ensureFlag(d, rollbackTarget(s.rollback), WriteReason.Rollback);
-  d.events.push({
+  draft.checkpoint = true;
+  ensureFlag(draft, rollbackTarget(s.rollback), WriteReason.Rollback);
+  draft.events.push({
     type: 'Warning',
     reason: FlagRolloutReason.RolledBack,
     message: s.rollback.message,

@@ -1,4 +1,4 @@
-// What the rollout does besides progressing, in order of precedence (plan.ts `modeOf`):
+// What the rollout does besides progressing, in order of precedence (`modeOf` below):
 // 1. the flag belongs to another controller → hands off, Stalled;
 // 2. `enabled: false` → emergency disable, written at once whatever the step (even while killed or
 //    suspended: an emergency stop must stop);
@@ -10,8 +10,8 @@
 // 5. rolled back → the flag is kept at the rollback state (rewritten after a flush);
 // 6. `suspend: true` → observe only, nothing written, hold frozen;
 // 7. otherwise the active rollout (progress.ts).
-import { ConditionStatus } from '../../controller/index.js';
-import { FlagRolloutReason, type RolloutStatus } from './api.js';
+import { ConditionStatus } from '../../../controller/index.js';
+import { FlagRolloutReason, type RolloutStatus } from '../api.js';
 import { Ownership, type FlagTarget } from './flag-content.js';
 import {
   holdsTarget,
@@ -55,56 +55,56 @@ function isExternallyDisabled(ctx: Ctx): boolean {
   );
 }
 
-const ACTIONS: Record<Mode, (d: Draft) => void> = {
+const ACTIONS: Record<Mode, (draft: Draft) => void> = {
   [Mode.OwnedElsewhere]: ownedElsewhere,
   [Mode.Disabled]: disabled,
-  [Mode.Killed]: (d) => {
-    freezeHold(d, d.ctx.killedAtMs);
+  [Mode.Killed]: (draft) => {
+    freezeHold(draft, draft.ctx.killedAtMs);
     observeOnly(
-      d,
+      draft,
       FlagRolloutReason.KillSwitchActive,
       'not written while the kill switch is active',
     );
   },
   [Mode.ExternallyDisabled]: externallyDisabled,
-  [Mode.RolledBack]: (d) => {
-    if (d.status.rollback !== undefined) {
-      ensureFlag(d, rollbackTarget(d.status.rollback), WriteReason.Repair);
+  [Mode.RolledBack]: (draft) => {
+    if (draft.status.rollback !== undefined) {
+      ensureFlag(draft, rollbackTarget(draft.status.rollback), WriteReason.Repair);
     }
   },
-  [Mode.Paused]: (d) => {
-    freezeHold(d);
-    observeOnly(d, FlagRolloutReason.Suspended, 'suspended: the flag is observed, not written');
+  [Mode.Paused]: (draft) => {
+    freezeHold(draft);
+    observeOnly(draft, FlagRolloutReason.Suspended, 'suspended: the flag is observed, not written');
   },
   [Mode.Active]: active,
 };
 
-export function runMode(d: Draft, mode: Mode): void {
-  ACTIONS[mode](d);
+export function runMode(draft: Draft, mode: Mode): void {
+  ACTIONS[mode](draft);
 }
 
-function disabled(d: Draft): void {
-  freezeHold(d);
-  const step = d.status.currentStep;
-  const percentage = step === undefined ? 0 : stepPercentage(d.ctx, d.status, step);
-  ensureFlag(d, { enabled: false, percentage }, WriteReason.Disable);
+function disabled(draft: Draft): void {
+  freezeHold(draft);
+  const step = draft.status.currentStep;
+  const percentage = step === undefined ? 0 : stepPercentage(draft.ctx, draft.status, step);
+  ensureFlag(draft, { enabled: false, percentage }, WriteReason.Disable);
 }
 
 /** What the flag should hold if we were writing: for FlagSynced while we are not. */
-function desiredTarget(d: Draft): FlagTarget | undefined {
-  const { rollback, currentStep } = d.status;
+function desiredTarget(draft: Draft): FlagTarget | undefined {
+  const { rollback, currentStep } = draft.status;
   if (rollback !== undefined) return rollbackTarget(rollback);
-  return currentStep === undefined ? undefined : stepTarget(d.ctx, d.status, currentStep);
+  return currentStep === undefined ? undefined : stepTarget(draft.ctx, draft.status, currentStep);
 }
 
-function observeOnly(d: Draft, reason: string, why: string): void {
-  const target = desiredTarget(d);
-  d.sync =
-    target !== undefined && holdsTarget(d.ctx, target)
+function observeOnly(draft: Draft, reason: string, why: string): void {
+  const target = desiredTarget(draft);
+  draft.sync =
+    target !== undefined && holdsTarget(draft.ctx, target)
       ? {
           status: ConditionStatus.True,
           reason: FlagRolloutReason.FlagInSync,
-          message: `version ${d.ctx.flag.version}`,
+          message: `version ${draft.ctx.flag.version}`,
         }
       : {
           status: ConditionStatus.False,
@@ -113,22 +113,30 @@ function observeOnly(d: Draft, reason: string, why: string): void {
         };
 }
 
-function externallyDisabled(d: Draft): void {
-  freezeHold(d);
-  const by = d.ctx.flag.record?.updatedBy || 'an unknown writer';
+function externallyDisabled(draft: Draft): void {
+  freezeHold(draft);
+  const by = draft.ctx.flag.record?.updatedBy || 'an unknown writer';
   const message =
-    `flag ${d.ctx.spec.flag} was disabled by ${by} (version ${d.ctx.flag.version}); respected. ` +
+    `flag ${draft.ctx.spec.flag} was disabled by ${by} (version ${draft.ctx.flag.version}); respected. ` +
     'Re-enable it with the CLI to resume, or set spec.enabled to false and back to true';
-  d.sync = { status: ConditionStatus.False, reason: FlagRolloutReason.ExternalDisable, message };
-  d.stalled = { reason: FlagRolloutReason.ExternalDisable, message };
+  draft.sync = {
+    status: ConditionStatus.False,
+    reason: FlagRolloutReason.ExternalDisable,
+    message,
+  };
+  draft.stalled = { reason: FlagRolloutReason.ExternalDisable, message };
 }
 
-function ownedElsewhere(d: Draft): void {
-  freezeHold(d);
-  const by = d.ctx.flag.record?.updatedBy ?? '';
+function ownedElsewhere(draft: Draft): void {
+  freezeHold(draft);
+  const by = draft.ctx.flag.record?.updatedBy ?? '';
   const message =
-    `flag ${d.ctx.spec.flag} is written by ${by}; not touching it. If that writer is gone, ` +
+    `flag ${draft.ctx.spec.flag} is written by ${by}; not touching it. If that writer is gone, ` +
     'write the flag once with the CLI and this FlagRollout takes it over';
-  d.sync = { status: ConditionStatus.False, reason: FlagRolloutReason.FlagOwnedElsewhere, message };
-  d.stalled = { reason: FlagRolloutReason.FlagOwnedElsewhere, message };
+  draft.sync = {
+    status: ConditionStatus.False,
+    reason: FlagRolloutReason.FlagOwnedElsewhere,
+    message,
+  };
+  draft.stalled = { reason: FlagRolloutReason.FlagOwnedElsewhere, message };
 }

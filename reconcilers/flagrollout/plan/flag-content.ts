@@ -2,10 +2,10 @@
 // The store's `updatedBy` names the writer (`controller:<namespace>/<name>`, `cli:<user>`): it is
 // how the controller tells its own writes (possibly lost from status by a crash) from a flush, a
 // CLI change or another controller.
-import type { FlagRecord, FlagWrite } from '../shared/flags/model.js';
-import { percentToBasisPoints } from '../shared/flags/model.js';
-import type { FlagObservation } from '../shared/flags/store.js';
-import type { FlagRolloutSpec } from './api.js';
+import type { FlagRecord, FlagWrite } from '../../../flags/model.js';
+import { percentToBasisPoints } from '../../../flags/model.js';
+import type { FlagObservation } from '../../../flags/store.js';
+import type { FlagRolloutSpec } from '../api.js';
 
 /** The evaluation-relevant state the rollout wants: on/off and the split. */
 export interface FlagTarget {

@@ -9,8 +9,8 @@
  */
 import type { RedisOptions } from 'ioredis';
 import { Redis } from 'ioredis';
-import { toSafeError, type SafeError } from '../../../controller/observability/safe-error.js';
-import { registerUrlSecrets } from '../../../controller/observability/secrets.js';
+import { toSafeError, type SafeError } from '../controller/observability/safe-error.js';
+import { registerUrlSecrets } from '../controller/observability/secrets.js';
 
 export interface RedisConnectionOptions {
   /** `redis://[user[:password]@]host[:port][/db]` or `rediss://…` for TLS. */

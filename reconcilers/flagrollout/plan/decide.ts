@@ -1,8 +1,9 @@
-// The pure decision of a FlagRollout reconcile (Argo-style: state in status, phase derived):
+// The pure decision about the flag (Argo-style: state in status, phase derived):
 //   decide(spec, status, observed flag + kill switch, measurements, now)
-//     → { next status, at most one flag write, events, requeue, rollout info }.
-// A reconcile asks `analysisRequest` first: when it returns checks, the caller measures them
-// (the only impure part of analysis) and passes the result to `decide`.
+//     → { next status, at most one flag write (the action), events, requeue, rollout info }.
+// Observing asks `analysisRequest` first: when it returns checks, observe.ts measures them (the
+// only impure part of analysis) and passes the result to `decide`. rollout.ts wraps this into the
+// kit's Decision of a whole reconcile (the store's problems, the rollout info, the write's result).
 //
 // State machine (phase = view.ts `phaseOf`):
 //   Pending ──start──▶ Ramping/Holding(step 0) ──hold passed & analysis passed──▶ step 1 … ──▶ Complete
@@ -11,11 +12,11 @@
 //   any ──enabled:false──▶ Disabled · kill switch ──▶ KilledBySwitch · suspend ──▶ Paused
 //   (frozen; clearing resumes where it was with the hold's remaining time; see hold.ts)
 // Policies for what others do to the flag: sync.ts and modes.ts.
-import type { EventSpec } from '../../controller/index.js';
-import type { AnalysisRecord } from '../shared/analysis/index.js';
-import type { MetricCheck } from '../shared/api/metric-check.js';
-import type { RolloutInfo } from '../shared/flags/model.js';
-import { FlagRolloutReason, type RolloutStatus } from './api.js';
+import type { EventSpec } from '../../../controller/index.js';
+import type { AnalysisRecord } from '../../shared/analysis/index.js';
+import type { MetricCheck } from '../../shared/api/metric-check.js';
+import type { RolloutInfo } from '../../../flags/model.js';
+import { FlagRolloutReason, type RolloutStatus } from '../api.js';
 import {
   contextOf,
   describeStep,
@@ -24,7 +25,7 @@ import {
   stepTarget,
   type DecideInput,
   type Draft,
-  type PlannedWrite,
+  type WriteFlag,
 } from './draft.js';
 import { engineRecord, isRunDue, recordFor } from './gate.js';
 import { Mode, modeOf, runMode } from './modes.js';
@@ -39,15 +40,16 @@ import {
   shownPhase,
 } from './view.js';
 
-export type { DecideInput, PlannedWrite } from './draft.js';
+export type { DecideInput, WriteFlag } from './draft.js';
 export { WriteReason } from './draft.js';
 
 /** Shortest requeue: lets the informer catch up with our own status write. */
 export const MIN_REQUEUE_MS = 100;
 
-export interface Decision {
+/** What `decide` makes of the flag: `action` is the one compare-and-set, if any. */
+export interface FlagDecision {
   readonly status: RolloutStatus;
-  readonly write: PlannedWrite | undefined;
+  readonly action: WriteFlag | undefined;
   /** Persist `status` before the write (it consumed measurements that cannot be taken again). */
   readonly checkpoint: boolean;
   readonly events: readonly EventSpec[];
@@ -81,42 +83,42 @@ export function analysisRequest(input: DecideInput): AnalysisRequest | undefined
   return { checks: ctx.gate.checks, record: engineRecord(record) };
 }
 
-export function decide(input: DecideInput): Decision {
-  const d = newDraft(contextOf(input));
-  acknowledgeSpecEdit(d);
-  runMode(d, modeOf(d.ctx, d.status));
-  return finish(d);
+export function decide(input: DecideInput): FlagDecision {
+  const draft = newDraft(contextOf(input));
+  acknowledgeSpecEdit(draft);
+  runMode(draft, modeOf(draft.ctx, draft.status));
+  return finish(draft);
 }
 
 /** A rollback holds for the generation that failed; any spec edit retries the failed step. */
-function acknowledgeSpecEdit(d: Draft): void {
-  const rollback = d.status.rollback;
-  if (rollback === undefined || rollback.generation === d.ctx.generation) return;
-  delete d.status.rollback;
-  if (d.status.analysis?.step === rollback.step) delete d.status.analysis;
-  d.events.push({
+function acknowledgeSpecEdit(draft: Draft): void {
+  const rollback = draft.status.rollback;
+  if (rollback === undefined || rollback.generation === draft.ctx.generation) return;
+  delete draft.status.rollback;
+  if (draft.status.analysis?.step === rollback.step) delete draft.status.analysis;
+  draft.events.push({
     type: 'Normal',
     reason: FlagRolloutReason.Retrying,
-    message: `spec changed (generation ${d.ctx.generation}): retrying ${describeStep(d.ctx, d.status, rollback.step)}`,
+    message: `spec changed (generation ${draft.ctx.generation}): retrying ${describeStep(draft.ctx, draft.status, rollback.step)}`,
   });
 }
 
-function finish(d: Draft): Decision {
-  const { ctx, status: s } = d;
+function finish(draft: Draft): FlagDecision {
+  const { ctx, status: s } = draft;
   const n = ctx.spec.steps.length;
   s.stepCount = n;
   if (s.currentStep === undefined) delete s.step;
   else s.step = `${s.currentStep + 1}/${n}`;
-  if (d.write !== undefined) s.flagVersion = d.write.expectedVersion + 1;
-  else if (ctx.flag.record !== undefined && holdsOwn(d)) s.flagVersion = ctx.flag.version;
-  const served = servedState(d);
+  if (draft.action !== undefined) s.flagVersion = draft.action.expectedVersion + 1;
+  else if (ctx.flag.record !== undefined && holdsOwn(draft)) s.flagVersion = ctx.flag.version;
+  const served = servedState(draft);
   s.percentage = served.percentage;
   s.exposure = exposureOf(served, ctx.spec.estimatedPopulation);
 
-  const domain = domainConditions(d);
-  const phase = shownPhase(d, phaseOf(ctx.spec, { ...s, conditions: domain }));
-  const message = phaseMessage(d, phase);
-  const kstatus = kstatusFor(d, phase, message);
+  const domain = domainConditions(draft);
+  const phase = shownPhase(draft, phaseOf(ctx.spec, { ...s, conditions: domain }));
+  const message = phaseMessage(draft, phase);
+  const kstatus = kstatusFor(draft, phase, message);
   const from = ctx.prev.phase;
   const stepStarted = s.currentStep !== undefined && s.currentStep !== ctx.prev.currentStep;
   const reason = kstatus.find((c) => c.status === 'True')?.reason ?? phase;
@@ -128,45 +130,45 @@ function finish(d: Draft): Decision {
     history: withHistory(s.history, {
       from,
       to: phase,
-      reason: d.note?.reason ?? (stepStarted ? FlagRolloutReason.StepStarted : reason),
-      message: d.note?.message ?? message,
+      reason: draft.note?.reason ?? (stepStarted ? FlagRolloutReason.StepStarted : reason),
+      message: draft.note?.message ?? message,
       nowMs: ctx.nowMs,
       // Each step is a line of history too, not only the phase changes (Holding → Holding).
-      force: d.note !== undefined || stepStarted,
+      force: draft.note !== undefined || stepStarted,
     }),
   };
   if (status.history === undefined) delete status.history;
   return {
     status,
-    write: d.write,
-    checkpoint: d.checkpoint && d.write !== undefined,
-    events: [...d.events, ...transitionEvents(d, from, phase, message)],
-    requeueAfterMs: requeueAfter(d),
+    action: draft.action,
+    checkpoint: draft.checkpoint && draft.action !== undefined,
+    events: [...draft.events, ...transitionEvents(draft, from, phase, message)],
+    requeueAfterMs: requeueAfter(draft),
     rolloutInfo:
-      d.stalled?.reason === FlagRolloutReason.FlagOwnedElsewhere
+      draft.stalled?.reason === FlagRolloutReason.FlagOwnedElsewhere
         ? undefined
-        : rolloutInfo(d, status),
+        : rolloutInfo(draft, status),
   };
 }
 
 /** The flag we observed is ours (its version is the one to remember). */
-function holdsOwn(d: Draft): boolean {
-  return d.ctx.flag.record?.updatedBy === d.ctx.identity;
+function holdsOwn(draft: Draft): boolean {
+  return draft.ctx.flag.record?.updatedBy === draft.ctx.identity;
 }
 
-function requeueAfter(d: Draft): number {
-  const { nowMs, pollMs } = d.ctx;
-  const next = Math.min(nowMs + pollMs, ...d.wakeAt);
+function requeueAfter(draft: Draft): number {
+  const { nowMs, pollMs } = draft.ctx;
+  const next = Math.min(nowMs + pollMs, ...draft.wakeAt);
   return Math.max(MIN_REQUEUE_MS, next - nowMs);
 }
 
-function rolloutInfo(d: Draft, status: RolloutStatus): RolloutInfo {
+function rolloutInfo(draft: Draft, status: RolloutStatus): RolloutInfo {
   const last = status.lastAnalysis;
   return {
-    owner: d.ctx.identity.replace(/^controller:/, ''),
+    owner: draft.ctx.identity.replace(/^controller:/, ''),
     phase: status.phase ?? 'Pending',
     step: status.currentStep ?? 0,
-    stepCount: d.ctx.spec.steps.length,
+    stepCount: draft.ctx.spec.steps.length,
     ...(status.nextStepAt === undefined ? {} : { nextStepAt: status.nextStepAt }),
     ...(last === undefined
       ? {}

@@ -4,9 +4,9 @@
 // The store decorator announces each write *before* sending it — the notice comes back on
 // another connection and may overtake the script's reply — and the change source skips the
 // writer for the first matching notice.
-import type { Clock } from '../../controller/index.js';
-import type { FlagWrite, RolloutInfo } from '../shared/flags/model.js';
-import type { FlagStore, ReadOptions } from '../shared/flags/store.js';
+import type { Clock } from '../../../controller/index.js';
+import type { FlagWrite, RolloutInfo } from '../../../flags/model.js';
+import type { FlagStore, ReadOptions } from '../../../flags/store.js';
 
 /**
  * How long an announced notice is waited for. Notices arrive within milliseconds; a stale entry

@@ -1,37 +1,37 @@
 // Events and history entries for phase changes. Action events (a step started, a rollback, a
 // rewrite) come from the code that plans the action; these cover what only a transition shows, so
 // that a resync never repeats an event.
-import type { EventSpec } from '../../controller/index.js';
-import { findCondition } from '../../controller/index.js';
-import { MAX_HISTORY, appendBounded } from '../shared/api/history.js';
+import type { EventSpec } from '../../../controller/index.js';
+import { findCondition } from '../../../controller/index.js';
+import { MAX_HISTORY, appendBounded } from '../../shared/api/history.js';
 import {
   FlagRolloutConditionType as T,
   FlagRolloutPhase as P,
   FlagRolloutReason as R,
   type FlagRolloutPhase,
   type RolloutStatus,
-} from './api.js';
+} from '../api.js';
 import type { Draft } from './draft.js';
 import { isoFloor } from './timing.js';
 
 const RUNNING: readonly FlagRolloutPhase[] = [P.Pending, P.Ramping, P.Holding, P.Complete];
 
 export function transitionEvents(
-  d: Draft,
+  draft: Draft,
   from: FlagRolloutPhase | undefined,
   to: FlagRolloutPhase,
   message: string,
 ): EventSpec[] {
   const events: EventSpec[] = [];
-  const prevSync = findCondition(d.ctx.prev.conditions, T.FlagSynced)?.reason;
+  const prevSync = findCondition(draft.ctx.prev.conditions, T.FlagSynced)?.reason;
   const disabledBy = (reason: string | undefined): string =>
     reason === R.ExternalDisable ? 'external' : 'spec';
   const newlyDisabled =
     to === P.Disabled &&
-    (from !== P.Disabled || disabledBy(prevSync) !== disabledBy(d.sync.reason));
+    (from !== P.Disabled || disabledBy(prevSync) !== disabledBy(draft.sync.reason));
   if (newlyDisabled) {
     events.push(
-      d.sync.reason === R.ExternalDisable
+      draft.sync.reason === R.ExternalDisable
         ? { type: 'Warning', reason: R.ExternalDisable, message }
         : { type: 'Warning', reason: R.EmergencyDisabled, message },
     );
@@ -52,8 +52,8 @@ export function transitionEvents(
   if ((from === P.Paused || from === P.Disabled) && RUNNING.includes(to)) {
     events.push({ type: 'Normal', reason: R.Resumed, message });
   }
-  if (d.stalled?.reason === R.FlagOwnedElsewhere && prevSync !== R.FlagOwnedElsewhere) {
-    events.push({ type: 'Warning', reason: R.FlagOwnedElsewhere, message: d.stalled.message });
+  if (draft.stalled?.reason === R.FlagOwnedElsewhere && prevSync !== R.FlagOwnedElsewhere) {
+    events.push({ type: 'Warning', reason: R.FlagOwnedElsewhere, message: draft.stalled.message });
   }
   return events;
 }

@@ -1,5 +1,5 @@
 /** Renders command results as aligned text tables or as JSON (stable field names for scripts). */
-import { basisPointsToPercent } from '../../shared/flags/index.js';
+import { basisPointsToPercent } from '../index.js';
 import type { OutputFormat } from './args.js';
 import type { CommandResult, FlagReport, FlagView, UnreadableFlag } from './commands.js';
 

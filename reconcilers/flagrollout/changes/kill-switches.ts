@@ -4,10 +4,10 @@
 // when each switch was seen turning active, so that the reconcile freezes the hold at that moment
 // rather than when it ran (no killed time counts as held).
 import type { Redis } from 'ioredis';
-import type { Clock, Logger } from '../../controller/index.js';
-import { isKillSwitchActive } from '../shared/flags/codec.js';
-import { KillSwitchWatch } from '../shared/flags/kill-switch-watch.js';
-import type { FlagKeys } from '../shared/flags/model.js';
+import type { Clock, Logger } from '../../../controller/index.js';
+import { isKillSwitchActive } from '../../../flags/codec.js';
+import { KillSwitchWatch } from '../../../flags/kill-switch-watch.js';
+import type { FlagKeys } from '../../../flags/model.js';
 
 interface Seen {
   readonly active: boolean;

@@ -9,8 +9,8 @@ import { recordFor, restartRound } from './gate.js';
 import { isoFloor } from './timing.js';
 import type { Draft } from './draft.js';
 
-export function isComplete(d: Draft): boolean {
-  return d.status.completedAt !== undefined && d.status.currentStep === d.ctx.lastStep;
+export function isComplete(draft: Draft): boolean {
+  return draft.status.completedAt !== undefined && draft.status.currentStep === draft.ctx.lastStep;
 }
 
 /**
@@ -19,13 +19,13 @@ export function isComplete(d: Draft): boolean {
  * the remaining time never shrinks by time in which the step was not served, and never exceeds
  * the step's full hold.
  */
-export function freezeHold(d: Draft, atMs: number = d.ctx.nowMs): void {
-  const s = d.status;
+export function freezeHold(draft: Draft, atMs: number = draft.ctx.nowMs): void {
+  const s = draft.status;
   const next = epochMs(s.nextStepAt);
-  if (next === undefined || isComplete(d)) return;
+  if (next === undefined || isComplete(draft)) return;
   const step = s.currentStep;
-  const full = step === undefined ? undefined : holdMs(d.ctx.spec.steps[step]);
-  const remainingMs = Math.min(next - Math.min(atMs, d.ctx.nowMs), full ?? Infinity);
+  const full = step === undefined ? undefined : holdMs(draft.ctx.spec.steps[step]);
+  const remainingMs = Math.min(next - Math.min(atMs, draft.ctx.nowMs), full ?? Infinity);
   s.holdRemainingSeconds = Math.max(0, Math.ceil(remainingMs / 1000));
   delete s.nextStepAt;
 }
@@ -34,29 +34,29 @@ export function freezeHold(d: Draft, atMs: number = d.ctx.nowMs): void {
  * Restarts a frozen hold with its remaining time. The analysis round in progress starts over:
  * measurements resume one interval later, over the resumed exposure only.
  */
-export function resumeHold(d: Draft): void {
-  const s = d.status;
+export function resumeHold(draft: Draft): void {
+  const s = draft.status;
   const remaining = s.holdRemainingSeconds;
   if (remaining === undefined) return;
   delete s.holdRemainingSeconds;
-  d.resumed = true;
-  if (s.currentStep === undefined || isComplete(d)) return;
-  s.nextStepAt = isoCeil(d.ctx.nowMs + remaining * 1000);
-  restartAnalysisRound(d, s.currentStep);
+  draft.resumed = true;
+  if (s.currentStep === undefined || isComplete(draft)) return;
+  s.nextStepAt = isoCeil(draft.ctx.nowMs + remaining * 1000);
+  restartAnalysisRound(draft, s.currentStep);
 }
 
 /** (Re)starts the current step's hold in full from now. */
-export function restartHold(d: Draft, step: number): void {
-  const hold = holdMs(d.ctx.spec.steps[step]);
+export function restartHold(draft: Draft, step: number): void {
+  const hold = holdMs(draft.ctx.spec.steps[step]);
   if (hold === undefined) return;
-  d.status.nextStepAt = isoCeil(d.ctx.nowMs + hold);
-  delete d.status.holdRemainingSeconds;
-  restartAnalysisRound(d, step);
+  draft.status.nextStepAt = isoCeil(draft.ctx.nowMs + hold);
+  delete draft.status.holdRemainingSeconds;
+  restartAnalysisRound(draft, step);
 }
 
-function restartAnalysisRound(d: Draft, step: number): void {
-  const { gate, nowMs } = d.ctx;
+function restartAnalysisRound(draft: Draft, step: number): void {
+  const { gate, nowMs } = draft.ctx;
   if (gate === undefined) return;
-  const record = recordFor(d.status.analysis, step, isoFloor(nowMs));
-  d.status.analysis = restartRound(gate, record, nowMs);
+  const record = recordFor(draft.status.analysis, step, isoFloor(nowMs));
+  draft.status.analysis = restartRound(gate, record, nowMs);
 }

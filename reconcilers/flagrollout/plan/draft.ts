@@ -1,10 +1,10 @@
 // The working state of one `decide` call: the inputs (read-only, normalised) and the next status,
-// write, events and wake-up times being built. Only plan.ts and its helpers touch it.
-import { ConditionStatus, type EventSpec } from '../../controller/index.js';
-import type { AnalyzeResult } from '../shared/analysis/index.js';
-import type { FlagWrite } from '../shared/flags/model.js';
-import type { FlagObservation } from '../shared/flags/store.js';
-import { FlagRolloutReason, type FlagRolloutSpec, type RolloutStatus } from './api.js';
+// action, events and wake-up times being built. Only decide.ts and its helpers touch it.
+import { ConditionStatus, type EventSpec } from '../../../controller/index.js';
+import type { AnalyzeResult } from '../../shared/analysis/index.js';
+import type { FlagWrite } from '../../../flags/model.js';
+import type { FlagObservation } from '../../../flags/store.js';
+import { FlagRolloutReason, type FlagRolloutSpec, type RolloutStatus } from '../api.js';
 import {
   describeTarget,
   flagWrite,
@@ -46,8 +46,9 @@ export const WriteReason = {
 } as const;
 export type WriteReason = (typeof WriteReason)[keyof typeof WriteReason];
 
-/** The one compare-and-set a decision may ask for. */
-export interface PlannedWrite {
+/** The one compare-and-set a decision may ask for: the flag to `next`, if still at `expectedVersion`. */
+export interface WriteFlag {
+  readonly type: 'writeFlag';
   readonly expectedVersion: number;
   readonly next: FlagWrite;
   readonly reason: WriteReason;
@@ -81,7 +82,7 @@ export interface Draft {
   readonly ctx: Ctx;
   /** Domain fields of the next status; conditions, phase and message are added at the end. */
   readonly status: RolloutStatus;
-  write: PlannedWrite | undefined;
+  action: WriteFlag | undefined;
   /** Persist status before the write: it consumed measurements that cannot be observed again. */
   checkpoint: boolean;
   readonly events: EventSpec[];
@@ -137,7 +138,7 @@ export function newDraft(ctx: Ctx): Draft {
   return {
     ctx,
     status,
-    write: undefined,
+    action: undefined,
     checkpoint: false,
     events: [],
     sync: {
@@ -201,6 +202,6 @@ export function holdsTarget(ctx: Ctx, target: FlagTarget): boolean {
   );
 }
 
-export function wake(d: Draft, atMs: number): void {
-  d.wakeAt.push(atMs);
+export function wake(draft: Draft, atMs: number): void {
+  draft.wakeAt.push(atMs);
 }

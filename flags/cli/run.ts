@@ -6,15 +6,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
-import type { RedisConnectionOptions } from '../../shared/flags/index.js';
+import type { RedisConnectionOptions } from '../index.js';
 import {
   createRedisClient,
   InvalidFlagInputError,
   redactRedisUrl,
   RedisFlagStore,
-} from '../../shared/flags/index.js';
-import { sanitizeMessage } from '../../../controller/observability/redact.js';
-import { safeErrorMessage } from '../../../controller/observability/safe-error.js';
+} from '../index.js';
+import { sanitizeMessage } from '../../controller/observability/redact.js';
+import { safeErrorMessage } from '../../controller/observability/safe-error.js';
 import type { ExitCode } from './args.js';
 import { COMMAND_HELP, EXIT, parseCliArgs, USAGE } from './args.js';
 import { CliFailure, executeCommand } from './commands.js';

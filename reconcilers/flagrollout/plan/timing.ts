@@ -1,8 +1,8 @@
 // Status times are RFC 3339 with whole seconds (metav1.Time precision), so every decision is taken
 // on the rounded value that status stores: a restarted controller then sees exactly what the
 // previous one saw. Deadlines round up (a hold is never shorter than asked), starts round down.
-import { parseDuration, toRfc3339 } from '../../controller/index.js';
-import type { FlagStep } from './api.js';
+import { parseDuration, toRfc3339 } from '../../../controller/index.js';
+import type { FlagStep } from '../api.js';
 
 /** RFC 3339, rounded down to the second. */
 export function isoFloor(ms: number): string {

@@ -3,11 +3,11 @@
 // - missing (Redis restarted without persistence, flushed, deleted) or unreadable → rewritten from
 //   the spec, compare-and-set against the observed version, Warning `FlagRewritten`;
 // - changed by the CLI or by hand → put back (Warning `ExternalChangeOverwritten`), except an
-//   external *disable*, which the active rollout respects (see plan.ts);
+//   external *disable*, which the active rollout respects (see modes.ts);
 // - a flag that existed before the rollout ever wrote it is taken over (Normal `FlagAdopted`), or,
 //   when it already serves users at the first start, adopted with its split (adoption.ts).
-import { ConditionStatus } from '../../controller/index.js';
-import { FlagRolloutReason } from './api.js';
+import { ConditionStatus } from '../../../controller/index.js';
+import { FlagRolloutReason } from '../api.js';
 import {
   describeTarget,
   flagWrite,
@@ -21,26 +21,27 @@ import { holdsTarget, targetedUsers, WriteReason, type Ctx, type Draft } from '.
  * Plans the compare-and-set that makes the store hold `target` (unless it already does) and sets
  * the FlagSynced state accordingly. Returns whether a write is planned.
  */
-export function ensureFlag(d: Draft, target: FlagTarget, reason: WriteReason): boolean {
-  const { ctx } = d;
+export function ensureFlag(draft: Draft, target: FlagTarget, reason: WriteReason): boolean {
+  const { ctx } = draft;
   const what = describeTarget(target, targetedUsers(ctx));
   if (holdsTarget(ctx, target)) {
-    d.sync = {
+    draft.sync = {
       status: ConditionStatus.True,
       reason: FlagRolloutReason.FlagInSync,
       message: `version ${ctx.flag.version}: ${what}`,
     };
     return false;
   }
-  d.write = {
+  draft.action = {
+    type: 'writeFlag',
     expectedVersion: ctx.flag.version,
     next: flagWrite(ctx.spec, ctx.identity, target),
     reason,
   };
   // An adoption explains itself (Normal `Adopted`, naming the previous writer).
   const cause = reason === WriteReason.Adopt ? undefined : causeOfWrite(ctx, what);
-  if (cause !== undefined) d.events.push(cause);
-  d.sync = {
+  if (cause !== undefined) draft.events.push(cause);
+  draft.sync = {
     status: ConditionStatus.True,
     reason: cause?.reason ?? FlagRolloutReason.FlagInSync,
     message: `version ${ctx.flag.version + 1}: ${what}`,

@@ -22,7 +22,7 @@ import {
   ProviderEvents,
   StandardResolutionReasons,
 } from '@openfeature/server-sdk';
-import { toSafeError } from '../../../controller/observability/safe-error.js';
+import { toSafeError } from '../controller/observability/safe-error.js';
 import type { Evaluation } from './evaluate.js';
 import { EvaluationReason } from './evaluate.js';
 import type { EvaluatorEvent, FlagEvaluatorOptions } from './evaluator.js';
