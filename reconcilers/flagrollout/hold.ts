@@ -4,7 +4,7 @@
 // - the controller had to rewrite the step's split (Redis flushed, a CLI change, a write lost to a
 //   crash): the hold restarts in full, since nobody can tell how long the step was really served.
 // Either way a hold is never skipped, and a step is never repeated.
-import { holdMs, epochMs, isoCeil } from './timing.js';
+import { holdMs, epochMs, isoDeadline } from './timing.js';
 import { recordFor, restartRound } from './gate.js';
 import { isoFloor } from './timing.js';
 import type { Draft } from './draft.js';
@@ -41,7 +41,7 @@ export function resumeHold(d: Draft): void {
   delete s.holdRemainingSeconds;
   d.resumed = true;
   if (s.currentStep === undefined || isComplete(d)) return;
-  s.nextStepAt = isoCeil(d.ctx.nowMs + remaining * 1000);
+  s.nextStepAt = isoDeadline(d.ctx.nowMs + remaining * 1000);
   restartAnalysisRound(d, s.currentStep);
 }
 
@@ -49,7 +49,7 @@ export function resumeHold(d: Draft): void {
 export function restartHold(d: Draft, step: number): void {
   const hold = holdMs(d.ctx.spec.steps[step]);
   if (hold === undefined) return;
-  d.status.nextStepAt = isoCeil(d.ctx.nowMs + hold);
+  d.status.nextStepAt = isoDeadline(d.ctx.nowMs + hold);
   delete d.status.holdRemainingSeconds;
   restartAnalysisRound(d, step);
 }
