@@ -11,10 +11,9 @@ import {
 } from '../../controller/index.js';
 import { AwsAutoscaling } from '../shared/adapters/aws/application-autoscaling.js';
 import { CloudWatchMetricSource } from '../shared/adapters/aws/cloudwatch-metric-source.js';
-import { AwsEcsAdapter } from '../shared/adapters/aws/ecs-adapter.js';
 import { API_GROUP, API_VERSION } from '../shared/api/kind.js';
 import type { ServiceRef } from '../shared/ports/ecs.js';
-import { awsClientsFor } from '../shared/runtime/index.js';
+import { awsClientsFor, ecsAdapterFor } from '../shared/runtime/index.js';
 import { ScalePolicyKind, type ScalePolicySpec } from './api.js';
 import {
   DEFAULT_TUNING,
@@ -95,7 +94,7 @@ const RELEASES = { group: API_GROUP, version: API_VERSION, plural: 'releases' } 
 
 export function scalePolicyPorts(deps: KindDeps): ScalePolicyPorts {
   const clients = awsClientsFor(deps);
-  const ecs = new AwsEcsAdapter(clients, { clock: deps.clock });
+  const ecs = ecsAdapterFor(deps);
   return {
     ecs,
     autoscaling: new AwsAutoscaling(clients),
