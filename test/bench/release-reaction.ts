@@ -11,7 +11,7 @@
 //
 // The task-definition family gets `history` extra revisions first (the old lookup's cost grew
 // with them), and one more per trial.
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
@@ -23,6 +23,7 @@ import {
   CustomObjectsApi,
   PatchStrategy,
   setHeaderOptions,
+  Watch,
   type KubeConfig,
 } from '@kubernetes/client-node';
 import { pino } from 'pino';
@@ -40,6 +41,7 @@ import { isReadOperation } from '../env/aws-protocol.js';
 import { startFaultProxy } from '../env/fault-proxy.js';
 import type { EnvironmentHandles } from '../env/index.js';
 import { seedLatticeDbService, type SeededLatticeDb } from '../fixtures/moto/seed.js';
+import { table } from './report.js';
 
 const CRD = fileURLToPath(
   new URL('../../crds/releases.delivery.latticedb.com.yaml', import.meta.url),
@@ -56,6 +58,34 @@ interface Call {
   readonly operation: string;
   readonly body: string;
   readonly at: number;
+  /** When moto's answer came back through the proxy (undefined until then). */
+  answeredAt?: number;
+}
+
+/**
+ * Where one trial's spec change → first write went, ms from just before the patch was sent
+ * (performance.now() of this process, which also runs the controller).
+ */
+export interface FirstWriteTrace {
+  /** The apiserver answered the patch. */
+  readonly patched: number;
+  /** A watch of this process saw the new generation (the informer's watch runs beside it). */
+  readonly watchEvent: number;
+  /** The first AWS call of the reconcile that acted (the service read: queue wait + start). */
+  readonly firstRead: number;
+  /** The last read before the write was answered. */
+  readonly readsDone: number;
+  /** The write (RegisterTaskDefinition) arrived at the proxy. */
+  readonly write: number;
+  /** AWS calls that had not been answered when the patch was sent (a reconcile in flight). */
+  readonly inFlightAtPatch: number;
+  /** Controller log lines in the window, by message (conflicts, stale-cache requeues, …). */
+  readonly logLines: Readonly<Record<string, number>>;
+  /** Garbage-collection pauses in the window, ms (sum) and count. */
+  readonly gcMs: number;
+  readonly gcs: number;
+  /** Status writes of the Release in the window (other than the bench's). */
+  readonly statusWrites: number;
 }
 
 export interface ReleaseReactions {
@@ -67,6 +97,8 @@ export interface ReleaseReactions {
   readonly readsBeforeWrite: number[];
   /** Abort annotation → ModifyListener giving the canary 0 %, ms, one per trial. */
   readonly abortMs: number[];
+  /** The first write's breakdown, one per trial. */
+  readonly traces: FirstWriteTrace[];
 }
 
 export async function measureReleaseReactions(
@@ -85,11 +117,19 @@ export async function measureReleaseReactions(
     emulator: true,
   });
   const calls: Call[] = [];
+  const byCall = new WeakMap<object, Call>();
   const proxy = await startFaultProxy(env.awsEndpoint, {
     onRequest: (call) => {
-      calls.push({ operation: call.operation, body: call.body, at: performance.now() });
+      const entry: Call = { operation: call.operation, body: call.body, at: performance.now() };
+      byCall.set(call, entry);
+      calls.push(entry);
+    },
+    onUpstreamResponse: (call) => {
+      const entry = byCall.get(call);
+      if (entry !== undefined) entry.answeredAt = performance.now();
     },
   });
+  const trace = startTracing();
   const namespace = 'bench-release';
   const api = kc.makeApiClient(CustomObjectsApi);
   const result: ReleaseReactions = {
@@ -98,14 +138,23 @@ export async function measureReleaseReactions(
     firstWriteMs: [],
     readsBeforeWrite: [],
     abortMs: [],
+    traces: [],
   };
   let manager: Manager | undefined;
+  let stopWatch: (() => void) | undefined;
   try {
     const s = await seedLatticeDbService(clients, { endpoint: env.awsEndpoint });
     await growFamily(clients, s, history);
     await installCrds(kc, [CRD]);
     await ensureNamespace(kc, namespace);
-    manager = startController(env, namespace, proxy.endpoint);
+    manager = startController(env, namespace, proxy.endpoint, trace.logStream);
+    const generations: { generation: number; at: number }[] = [];
+    const statusWrites: number[] = [];
+    stopWatch = await watchRelease(kc, namespace, (generation, changedStatus) => {
+      const at = performance.now();
+      if (generations.at(-1)?.generation !== generation) generations.push({ generation, at });
+      else if (changedStatus) statusWrites.push(at);
+    });
     const get = async (): Promise<ReleaseStatus | undefined> =>
       (
         (await api.getNamespacedCustomObject({ ...res, namespace, name: NAME })) as {
@@ -152,21 +201,51 @@ export async function measureReleaseReactions(
     for (let i = 0; i < trials; i++) {
       const n = i + 2;
       const mark = calls.length;
+      const inFlightAtPatch = calls.filter((c) => c.answeredAt === undefined).length;
+      const logMark = trace.lines.length;
+      const gcMark = trace.gcs.length;
       const t0 = performance.now();
-      await patch({ spec: { restartedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() } });
+      const patched = (await patch({
+        spec: { restartedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() },
+      })) as { metadata?: { generation?: number } };
+      const tPatched = performance.now();
       const write = await waitForCall(calls, mark, (c) => !isReadOperation(c.operation));
       result.firstWriteMs.push(write.at - t0);
-      result.readsBeforeWrite.push(
-        calls.slice(mark).filter((c) => c.at < write.at && isReadOperation(c.operation)).length,
-      );
+      const reads = calls
+        .slice(mark)
+        .filter((c) => c.at < write.at && isReadOperation(c.operation));
+      result.readsBeforeWrite.push(reads.length);
+      const generation = patched.metadata?.generation;
+      const event = generations.find((g) => g.generation === generation && g.at >= t0);
+      const inWindow = (t: number) => t >= t0 && t <= write.at;
+      const gcs = trace.gcs.slice(gcMark).filter((g) => inWindow(g.start));
+      const logLines: Record<string, number> = {};
+      for (const l of trace.lines.slice(logMark).filter((l) => inWindow(l.at)))
+        logLines[l.msg] = (logLines[l.msg] ?? 0) + 1;
+      result.traces.push({
+        patched: tPatched - t0,
+        watchEvent: (event?.at ?? Number.NaN) - t0,
+        firstRead: (reads[0]?.at ?? write.at) - t0,
+        readsDone:
+          Math.max(...reads.map((r) => r.answeredAt ?? r.at), reads[0]?.at ?? write.at) - t0,
+        write: write.at - t0,
+        inFlightAtPatch,
+        logLines,
+        gcMs: gcs.reduce((sum, g) => sum + g.duration, 0),
+        gcs: gcs.length,
+        statusWrites: statusWrites.filter(inWindow).length,
+      });
       await until(`revision ${n} at its pause`, paused(n));
       result.abortMs.push(await abort(n));
       log(
         `release trial ${i + 1}/${trials}: first write ${Math.round(result.firstWriteMs.at(-1) ?? 0)} ms ` +
-          `(${result.readsBeforeWrite.at(-1) ?? 0} reads before), abort ${Math.round(result.abortMs.at(-1) ?? 0)} ms`,
+          `(${result.readsBeforeWrite.at(-1) ?? 0} reads before), abort ${Math.round(result.abortMs.at(-1) ?? 0)} ms; ` +
+          traceLine(result.traces.at(-1)),
       );
     }
   } finally {
+    stopWatch?.();
+    trace.stop();
     if (manager !== undefined) await manager.stop();
     await api
       .deleteNamespacedCustomObject({ ...res, namespace, name: NAME })
@@ -198,7 +277,12 @@ function specOf(s: SeededLatticeDb): ReleaseSpec {
 }
 
 /** The real Release setup in this process (test delays: 100 ms after an action, 500 ms polls). */
-function startController(env: EnvironmentHandles, namespace: string, awsEndpoint: string): Manager {
+function startController(
+  env: EnvironmentHandles,
+  namespace: string,
+  awsEndpoint: string,
+  logStream: { write(line: string): void },
+): Manager {
   const config = parseConfig(
     [
       `--kubeconfig=${env.kubeconfigPath}`,
@@ -217,13 +301,67 @@ function startController(env: EnvironmentHandles, namespace: string, awsEndpoint
   const manager = new Manager({
     config,
     kubeConfig: kubeConfigFromFile(env.kubeconfigPath),
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: 'debug' }, logStream),
   });
   manager.register(
     setupReleaseWith({ afterActionMs: 100, pollMs: 500, probeMs: 50 })(manager.deps()),
   );
   void manager.start();
   return manager;
+}
+
+interface Tracing {
+  /** The controller's log lines (debug and up): message and arrival. */
+  readonly lines: { msg: string; at: number }[];
+  readonly gcs: { start: number; duration: number }[];
+  readonly logStream: { write(line: string): void };
+  stop(): void;
+}
+
+/** Collects the in-process controller's log lines and this process's GC pauses, timestamped. */
+function startTracing(): Tracing {
+  const lines: { msg: string; at: number }[] = [];
+  const gcs: { start: number; duration: number }[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, duration: e.duration });
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    lines,
+    gcs,
+    logStream: {
+      write: (line: string) => {
+        const at = performance.now();
+        const msg = (JSON.parse(line) as { msg?: string }).msg ?? '';
+        lines.push({ msg, at });
+      },
+    },
+    stop: () => {
+      observer.disconnect();
+    },
+  };
+}
+
+/** Watches the Release: `seen(generation, statusChanged)` on each event, as it arrives. */
+async function watchRelease(
+  kc: KubeConfig,
+  namespace: string,
+  seen: (generation: number, statusChanged: boolean) => void,
+): Promise<() => void> {
+  let lastStatus = '';
+  const req = await new Watch(kc).watch(
+    `/apis/${res.group}/${res.version}/namespaces/${namespace}/${res.plural}`,
+    { fieldSelector: `metadata.name=${NAME}` },
+    (_type: string, obj: { metadata?: { generation?: number }; status?: unknown }) => {
+      const status = JSON.stringify(obj.status ?? null);
+      seen(obj.metadata?.generation ?? 0, status !== lastStatus);
+      lastStatus = status;
+    },
+    () => undefined,
+  );
+  return () => {
+    req.abort();
+  };
 }
 
 /** `history` more revisions of the seeded family, as a long-lived service accumulates. */
@@ -280,4 +418,52 @@ export function percentile(values: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;
+}
+
+/** The segments of spec change → first write (p50/p99/max), then the slowest trials in full. */
+export function firstWriteBreakdown(r: ReleaseReactions, slowest = 3): string {
+  const segments: [string, (t: FirstWriteTrace) => number][] = [
+    ['patch sent → apiserver answered', (t) => t.patched],
+    ['patch sent → watch event (new generation)', (t) => t.watchEvent],
+    ['watch event → first AWS read (queue, reconcile start)', (t) => t.firstRead - t.watchEvent],
+    ['first read → last read answered (observe)', (t) => t.readsDone - t.firstRead],
+    ['last read answered → write sent (decide, act)', (t) => t.write - t.readsDone],
+  ];
+  const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : '-');
+  const rows = segments.map(([label, f]) => {
+    const values = r.traces.map(f).filter(Number.isFinite);
+    return [label, ms(percentile(values, 50)), ms(percentile(values, 99)), ms(Math.max(...values))];
+  });
+  const worst = r.traces
+    .map((t, i) => ({ t, i }))
+    .sort((a, b) => b.t.write - a.t.write)
+    .slice(0, slowest);
+  const describe = ({ t, i }: { t: FirstWriteTrace; i: number }) =>
+    `  trial ${i + 1}: write at ${ms(t.write)} = event ${ms(t.watchEvent)}, first read +${ms(t.firstRead - t.watchEvent)}, ` +
+    `reads +${ms(t.readsDone - t.firstRead)}, decide +${ms(t.write - t.readsDone)}; ` +
+    `AWS calls in flight at the patch ${t.inFlightAtPatch}, status writes ${t.statusWrites}, ` +
+    `GC ${t.gcs} (${t.gcMs.toFixed(1)} ms), log: ${
+      Object.entries(t.logLines)
+        .map(([m, n]) => `${n}× ${m}`)
+        .join('; ') || 'nothing'
+    }`;
+  return [
+    'Spec change → first AWS write, where the time goes (ms after the patch was sent)',
+    table(['', 'p50', 'p99', 'max'], rows),
+    `slowest ${worst.length} trials:`,
+    ...worst.map(describe),
+  ].join('\n');
+}
+
+function traceLine(t: FirstWriteTrace | undefined): string {
+  if (t === undefined) return '';
+  const r = (v: number) => Math.round(v);
+  const log = Object.entries(t.logLines)
+    .map(([m, n]) => `${n}× ${m}`)
+    .join('; ');
+  return (
+    `patched ${r(t.patched)}, event ${r(t.watchEvent)}, first read ${r(t.firstRead)}, ` +
+    `reads done ${r(t.readsDone)}, write ${r(t.write)}; in flight ${t.inFlightAtPatch}, ` +
+    `status writes ${t.statusWrites}, GC ${t.gcs}/${t.gcMs.toFixed(1)} ms${log === '' ? '' : `; ${log}`}`
+  );
 }
