@@ -11,13 +11,15 @@
 // (suite `steps`, see step-timing.ts) how punctually a canary and a flag ramp keep their schedule;
 // (suite `reactions`, see release-reaction.ts) spec change → first AWS write and abort → traffic
 // back to stable, p50/p99 over --release-trials trials; (suite `aws`, see aws-calls.ts) the AWS
-// calls per resync of N Releases + N ScalePolicies at steady state (--aws-counts 50,500).
+// calls per resync of N Releases + N ScalePolicies at steady state (--aws-counts 50,500); (suite
+// `memory`, see memory.ts) the production controller's memory with N objects of each kind.
 //
 //   npm run bench -- [--suites runtime,flags,steps,reactions] [--counts 1000,5000] [--workers 2]
 //                    [--resync 20s] [--resync-passes 2] [--concurrency 25] [--node-flags '…']
 //                    [--flag-counts 1,100,10000] [--fleet 50] [--fleet-window 65s] [--steps 10]
 //                    [--step-interval 2s] [--release-trials 20] [--release-history 20]
-//                    [--aws-counts 50,500] [--aws-resync 10s] [--aws-periods 2] [--keep]
+//                    [--aws-counts 50,500] [--aws-resync 10s] [--aws-periods 2]
+//                    [--memory-counts 1000,5000] [--memory-kinds Release,…] [--memory-settle 25s] [--keep]
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +30,7 @@ import { ensureNamespace, installCrds, kubeConfigFromFile } from '../demo/cluste
 import { compileNoopController } from './build.js';
 import { awsCallsReport, measureAwsCalls } from './aws-calls.js';
 import { runFlagBench } from './flags.js';
+import { measureMemory, memoryReport } from './memory.js';
 import { measureStepTiming, stepTimingReport } from './step-timing.js';
 import { runNoopController, type ControllerRun } from './controller-process.js';
 import { shippedImage } from '../unit/deploy/image.js';
@@ -56,7 +59,11 @@ const { values: args } = parseArgs({
     'release-trials': { type: 'string', default: '20' },
     'release-history': { type: 'string', default: '20' },
     keep: { type: 'boolean', default: false },
-    suites: { type: 'string', default: 'runtime,flags,steps,reactions,aws' },
+    suites: { type: 'string', default: 'runtime,flags,steps,reactions,aws,memory' },
+    'memory-counts': { type: 'string', default: '1000,5000' },
+    'memory-kinds': { type: 'string', default: 'Release,FlagRollout,ScalePolicy,FailoverPlan' },
+    // Longer than --resync, so the later sample follows a resync pass.
+    'memory-settle': { type: 'string', default: '25s' },
     'aws-counts': { type: 'string', default: '50,500' },
     'aws-resync': { type: 'string', default: '10s' },
     'aws-periods': { type: 'string', default: '2' },
@@ -71,7 +78,7 @@ const { values: args } = parseArgs({
     'fleet-window': { type: 'string', default: '65s' },
   },
 });
-const SUITES = ['runtime', 'flags', 'steps', 'reactions', 'aws'] as const;
+const SUITES = ['runtime', 'flags', 'steps', 'reactions', 'aws', 'memory'] as const;
 type Suite = (typeof SUITES)[number];
 const suites = new Set(args.suites.split(',').filter((s) => s !== ''));
 const unknownSuites = [...suites].filter((s) => !(SUITES as readonly string[]).includes(s));
@@ -85,6 +92,7 @@ const nodeFlagVariants: readonly (readonly string[])[] =
 const counts = args.counts.split(',').map(Number);
 const awsCounts = args['aws-counts'].split(',').map(Number);
 const awsPeriods = Number(args['aws-periods']);
+const memoryCounts = args['memory-counts'].split(',').map(Number);
 const releaseTrials = Number(args['release-trials']);
 const releaseHistory = Number(args['release-history']);
 const workers = Number(args.workers);
@@ -93,6 +101,7 @@ const resyncMs = parseDuration(args.resync);
 if (
   counts.some((n) => !Number.isInteger(n) || n < 1) ||
   awsCounts.some((n) => !Number.isInteger(n) || n < 1) ||
+  memoryCounts.some((n) => !Number.isInteger(n) || n < 1) ||
   !(Number.isInteger(awsPeriods) && awsPeriods >= 1) ||
   flagCounts.some((n) => !Number.isInteger(n) || n < 1) ||
   !(resyncPasses >= 1) ||
@@ -134,6 +143,7 @@ let flagReport: string | undefined;
 let stepReport: string | undefined;
 let reactions: ReleaseReactions | undefined;
 let awsReport: string | undefined;
+let memReport: string | undefined;
 try {
   if (runs('runtime')) await runtimeSuite();
   if (runs('flags')) {
@@ -176,6 +186,20 @@ try {
       }),
     );
   }
+  if (runs('memory')) {
+    memReport = memoryReport(
+      await measureMemory(env, kubeConfigFromFile(env.kubeconfigPath), {
+        counts: memoryCounts,
+        kinds: args['memory-kinds'].split(','),
+        nodeFlags: imageNodeFlags(),
+        resync: args.resync,
+        settleMs: parseDuration(args['memory-settle']),
+        concurrency: Number(args.concurrency),
+        log,
+      }),
+      imageNodeFlags(),
+    );
+  }
 } finally {
   await env.stop();
 }
@@ -184,6 +208,7 @@ if (flagReport !== undefined) process.stdout.write(`\n${flagReport}\n`);
 if (stepReport !== undefined) process.stdout.write(`\n${stepReport}\n`);
 if (reactions !== undefined) process.stdout.write(`\n${reactionReport(reactions)}\n`);
 if (awsReport !== undefined) process.stdout.write(`\n${awsReport}\n`);
+if (memReport !== undefined) process.stdout.write(`\n${memReport}\n`);
 process.stdout.write(
   `load average at the end: ${loadavg()
     .map((l) => l.toFixed(2))

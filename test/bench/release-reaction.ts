@@ -75,15 +75,20 @@ export interface FirstWriteTrace {
   readonly firstRead: number;
   /** The last read before the write was answered. */
   readonly readsDone: number;
+  /** The write-ahead status checkpoint was stored (the controller logged it), if one came first. */
+  readonly checkpointed: number;
   /** The write (RegisterTaskDefinition) arrived at the proxy. */
   readonly write: number;
+  /** The slowest AWS read before the write: operation and ms from arrival to answer. */
+  readonly slowestRead: { readonly operation: string; readonly ms: number } | undefined;
   /** AWS calls that had not been answered when the patch was sent (a reconcile in flight). */
   readonly inFlightAtPatch: number;
   /** Controller log lines in the window, by message (conflicts, stale-cache requeues, …). */
   readonly logLines: Readonly<Record<string, number>>;
-  /** Garbage-collection pauses in the window, ms (sum) and count. */
+  /** Garbage-collection pauses in the window (this process runs the controller), ms (sum), count and kinds. */
   readonly gcMs: number;
   readonly gcs: number;
+  readonly gcKinds: string;
   /** Status writes of the Release in the window (other than the bench's). */
   readonly statusWrites: number;
 }
@@ -216,14 +221,27 @@ export async function measureReleaseReactions(
         .filter((c) => c.at < write.at && isReadOperation(c.operation));
       result.readsBeforeWrite.push(reads.length);
       const generation = patched.metadata?.generation;
-      const event = generations.find((g) => g.generation === generation && g.at >= t0);
+      const event =
+        generations.find((g) => g.generation === generation && g.at >= t0) ??
+        generations.find((g) => g.at >= t0);
       const inWindow = (t: number) => t >= t0 && t <= write.at;
       const gcs = trace.gcs.slice(gcMark).filter((g) => inWindow(g.start));
       const logLines: Record<string, number> = {};
       for (const l of trace.lines.slice(logMark).filter((l) => inWindow(l.at)))
         logLines[l.msg] = (logLines[l.msg] ?? 0) + 1;
+      const checkpoint = trace.lines
+        .slice(logMark)
+        .find((l) => l.msg === 'status patched' && inWindow(l.at));
+      const slowest = reads
+        .map((c) => ({ operation: c.operation, ms: (c.answeredAt ?? write.at) - c.at }))
+        .sort((a, b) => b.ms - a.ms)[0];
       result.traces.push({
         patched: tPatched - t0,
+        checkpointed: (checkpoint?.at ?? Number.NaN) - t0,
+        slowestRead: slowest,
+        gcKinds: gcs
+          .map((g) => `${GC_KINDS[g.kind] ?? g.kind} ${g.duration.toFixed(1)} ms`)
+          .join(', '),
         watchEvent: (event?.at ?? Number.NaN) - t0,
         firstRead: (reads[0]?.at ?? write.at) - t0,
         readsDone:
@@ -310,10 +328,18 @@ function startController(
   return manager;
 }
 
+/** perf_hooks GC entry kinds (constants.NODE_PERFORMANCE_GC_*). */
+const GC_KINDS: Record<number, string> = {
+  1: 'minor',
+  2: 'major',
+  4: 'incremental',
+  8: 'weak callbacks',
+};
+
 interface Tracing {
   /** The controller's log lines (debug and up): message and arrival. */
   readonly lines: { msg: string; at: number }[];
-  readonly gcs: { start: number; duration: number }[];
+  readonly gcs: { start: number; duration: number; kind: number }[];
   readonly logStream: { write(line: string): void };
   stop(): void;
 }
@@ -321,9 +347,12 @@ interface Tracing {
 /** Collects the in-process controller's log lines and this process's GC pauses, timestamped. */
 function startTracing(): Tracing {
   const lines: { msg: string; at: number }[] = [];
-  const gcs: { start: number; duration: number }[] = [];
+  const gcs: { start: number; duration: number; kind: number }[] = [];
   const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push({ start: e.startTime, duration: e.duration });
+    for (const e of list.getEntries()) {
+      const kind = (e as { detail?: { kind?: number } }).detail?.kind ?? 0;
+      gcs.push({ start: e.startTime, duration: e.duration, kind });
+    }
   });
   observer.observe({ entryTypes: ['gc'] });
   return {
@@ -357,7 +386,10 @@ async function watchRelease(
       seen(obj.metadata?.generation ?? 0, status !== lastStatus);
       lastStatus = status;
     },
-    () => undefined,
+    (err: unknown) => {
+      if (err !== null && err !== undefined)
+        process.stderr.write(`[bench] release watch ended: ${JSON.stringify(err)}\n`);
+    },
   );
   return () => {
     req.abort();
@@ -427,7 +459,13 @@ export function firstWriteBreakdown(r: ReleaseReactions, slowest = 3): string {
     ['patch sent → watch event (new generation)', (t) => t.watchEvent],
     ['watch event → first AWS read (queue, reconcile start)', (t) => t.firstRead - t.watchEvent],
     ['first read → last read answered (observe)', (t) => t.readsDone - t.firstRead],
-    ['last read answered → write sent (decide, act)', (t) => t.write - t.readsDone],
+    ['slowest single AWS read (moto)', (t) => t.slowestRead?.ms ?? Number.NaN],
+    [
+      'last read answered → checkpoint stored (decide, status patch)',
+      (t) => t.checkpointed - t.readsDone,
+    ],
+    ['checkpoint stored → write sent', (t) => t.write - t.checkpointed],
+    ['GC pauses in the window (sum)', (t) => t.gcMs],
   ];
   const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : '-');
   const rows = segments.map(([label, f]) => {
@@ -440,9 +478,10 @@ export function firstWriteBreakdown(r: ReleaseReactions, slowest = 3): string {
     .slice(0, slowest);
   const describe = ({ t, i }: { t: FirstWriteTrace; i: number }) =>
     `  trial ${i + 1}: write at ${ms(t.write)} = event ${ms(t.watchEvent)}, first read +${ms(t.firstRead - t.watchEvent)}, ` +
-    `reads +${ms(t.readsDone - t.firstRead)}, decide +${ms(t.write - t.readsDone)}; ` +
-    `AWS calls in flight at the patch ${t.inFlightAtPatch}, status writes ${t.statusWrites}, ` +
-    `GC ${t.gcs} (${t.gcMs.toFixed(1)} ms), log: ${
+    `reads +${ms(t.readsDone - t.firstRead)} (slowest ${t.slowestRead?.operation ?? '-'} ${ms(t.slowestRead?.ms ?? Number.NaN)}), ` +
+    `checkpoint +${ms(t.checkpointed - t.readsDone)}, write +${ms(t.write - t.checkpointed)}; ` +
+    `apiserver answered the patch at ${ms(t.patched)}; AWS calls in flight at the patch ${t.inFlightAtPatch}; ` +
+    `GC ${t.gcKinds || 'none'}; log: ${
       Object.entries(t.logLines)
         .map(([m, n]) => `${n}× ${m}`)
         .join('; ') || 'nothing'
@@ -463,7 +502,8 @@ function traceLine(t: FirstWriteTrace | undefined): string {
     .join('; ');
   return (
     `patched ${r(t.patched)}, event ${r(t.watchEvent)}, first read ${r(t.firstRead)}, ` +
-    `reads done ${r(t.readsDone)}, write ${r(t.write)}; in flight ${t.inFlightAtPatch}, ` +
-    `status writes ${t.statusWrites}, GC ${t.gcs}/${t.gcMs.toFixed(1)} ms${log === '' ? '' : `; ${log}`}`
+    `reads done ${r(t.readsDone)} (slowest ${t.slowestRead?.operation ?? '-'} ${r(t.slowestRead?.ms ?? Number.NaN)}), ` +
+    `checkpoint ${r(t.checkpointed)}, write ${r(t.write)}; in flight ${t.inFlightAtPatch}, ` +
+    `status writes ${t.statusWrites}, GC [${t.gcKinds}]${log === '' ? '' : `; ${log}`}`
   );
 }
