@@ -190,9 +190,7 @@ export function awsCallsReport(results: readonly AwsCallsResult[]): string {
   ];
   const r0 = results[0];
   const heading =
-    r0 === undefined
-      ? ''
-      : ` (resync ${fmt.seconds(r0.resyncMs / 1000)}, ${r0.periods} periods counted)`;
+    r0 === undefined ? '' : ` (resync ${r0.resyncMs / 1000} s, ${r0.periods} periods counted)`;
   return [
     `AWS calls at steady state: N Releases + N ScalePolicies on N ECS services${heading}`,
     table(['', ...results.map((r) => `N = ${fmt.int(r.objects)}`)], rows),

@@ -19,7 +19,8 @@
 //                    [--flag-counts 1,100,10000] [--fleet 50] [--fleet-window 65s] [--steps 10]
 //                    [--step-interval 2s] [--release-trials 20] [--release-history 20]
 //                    [--aws-counts 50,500] [--aws-resync 10s] [--aws-periods 2]
-//                    [--memory-counts 1000,5000] [--memory-kinds Release,…] [--memory-settle 25s] [--keep]
+//                    [--memory-counts 1000,5000] [--memory-kinds Release,…] [--memory-settle 25s]
+//                    [--memory-snapshots DIR] [--keep]
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -64,6 +65,8 @@ const { values: args } = parseArgs({
     'memory-kinds': { type: 'string', default: 'Release,FlagRollout,ScalePolicy,FailoverPlan' },
     // Longer than --resync, so the later sample follows a resync pass.
     'memory-settle': { type: 'string', default: '25s' },
+    // A directory: a heap snapshot of the controller after each memory run, to profile.
+    'memory-snapshots': { type: 'string' },
     'aws-counts': { type: 'string', default: '50,500' },
     'aws-resync': { type: 'string', default: '10s' },
     'aws-periods': { type: 'string', default: '2' },
@@ -194,6 +197,9 @@ try {
         nodeFlags: imageNodeFlags(),
         resync: args.resync,
         settleMs: parseDuration(args['memory-settle']),
+        ...(args['memory-snapshots'] === undefined
+          ? {}
+          : { snapshotDir: args['memory-snapshots'] }),
         concurrency: Number(args.concurrency),
         log,
       }),

@@ -70,6 +70,8 @@ export interface MemoryOptions {
   readonly settleMs: number;
   readonly concurrency: number;
   readonly kinds?: readonly string[];
+  /** Write a heap snapshot of the controller here after each run (for a profile). */
+  readonly snapshotDir?: string;
   readonly log: (line: string) => void;
 }
 
@@ -142,6 +144,11 @@ export async function measureMemory(
         );
         await delay(options.settleMs);
         const after = await sample(child);
+        if (options.snapshotDir !== undefined) {
+          const path = join(options.snapshotDir, `controller-${k.plural}-${n}.heapsnapshot`);
+          await snapshot(child, path);
+          options.log(`memory: heap snapshot ${path}`);
+        }
         results.push({
           kind: k.kind,
           objects: n,
@@ -180,6 +187,8 @@ export function memoryReport(
     fmt.mib(r.settled.rss),
     fmt.mib(r.after.rss),
     `${fmt.mib(r.after.heapUsed)} / ${fmt.mib(r.after.heapTotal)}`,
+    fmt.mib(r.after.external),
+    fmt.mib(r.after.rss - r.after.heapTotal - r.after.external),
     fmt.bytes((r.after.heapUsed - r.baseline.heapUsed) / r.objects),
     r.after.rss <= 200 * 1024 * 1024 ? 'yes' : 'NO',
   ]);
@@ -195,6 +204,8 @@ export function memoryReport(
         'RSS all observed',
         'RSS later',
         'heap used / reserved later',
+        'external',
+        'RSS outside heap + external',
         'heap per object',
         '≤ 200 MiB',
       ],
@@ -204,7 +215,12 @@ export function memoryReport(
 }
 
 /** Answers 'memory' over IPC with process.memoryUsage() after a full GC (needs --expose-gc). */
-const PROBE = `process.on('message', (m) => {
+const PROBE = `import { writeHeapSnapshot } from 'node:v8';
+process.on('message', (m) => {
+  if (typeof m === 'object' && m !== null && typeof m.snapshot === 'string') {
+    process.send?.({ snapshot: writeHeapSnapshot(m.snapshot) });
+    return;
+  }
   if (m !== 'memory') return;
   globalThis.gc?.();
   const u = process.memoryUsage();
@@ -275,6 +291,19 @@ async function sample(child: ChildProcess): Promise<MemorySample> {
     if (child.exitCode !== null) throw new Error(`bench: controller exited (${child.exitCode})`);
   }
   throw new Error('bench: the controller never answered the memory probe');
+}
+
+async function snapshot(child: ChildProcess, path: string): Promise<void> {
+  const written = new Promise<void>((resolve) => {
+    const onMessage = (m: unknown) => {
+      if ((m as { snapshot?: string }).snapshot === undefined) return;
+      child.off('message', onMessage);
+      resolve();
+    };
+    child.on('message', onMessage);
+  });
+  child.send({ snapshot: path });
+  await Promise.race([written, delay(120_000)]);
 }
 
 async function stop(child: ChildProcess): Promise<void> {

@@ -11,7 +11,7 @@
 //
 // The task-definition family gets `history` extra revisions first (the old lookup's cost grew
 // with them), and one more per trial.
-import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
@@ -79,6 +79,10 @@ export interface FirstWriteTrace {
   readonly checkpointed: number;
   /** The write (RegisterTaskDefinition) arrived at the proxy. */
   readonly write: number;
+  /** Every AWS call in the window: `operation start→answered` (ms after the patch was sent). */
+  readonly timeline: string;
+  /** The longest the event loop of this process (controller, proxy, bench) was blocked, ms. */
+  readonly loopBlockedMs: number;
   /** The slowest AWS read before the write: operation and ms from arrival to answer. */
   readonly slowestRead: { readonly operation: string; readonly ms: number } | undefined;
   /** AWS calls that had not been answered when the patch was sent (a reconcile in flight). */
@@ -135,6 +139,8 @@ export async function measureReleaseReactions(
     },
   });
   const trace = startTracing();
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const namespace = 'bench-release';
   const api = kc.makeApiClient(CustomObjectsApi);
   const result: ReleaseReactions = {
@@ -209,6 +215,7 @@ export async function measureReleaseReactions(
       const inFlightAtPatch = calls.filter((c) => c.answeredAt === undefined).length;
       const logMark = trace.lines.length;
       const gcMark = trace.gcs.length;
+      loop.reset();
       const t0 = performance.now();
       const patched = (await patch({
         spec: { restartedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() },
@@ -235,7 +242,17 @@ export async function measureReleaseReactions(
       const slowest = reads
         .map((c) => ({ operation: c.operation, ms: (c.answeredAt ?? write.at) - c.at }))
         .sort((a, b) => b.ms - a.ms)[0];
+      const loopBlockedMs = loop.max / 1e6;
       result.traces.push({
+        timeline: calls
+          .slice(mark)
+          .filter((c) => c.at <= write.at)
+          .map(
+            (c) =>
+              `${c.operation} ${Math.round(c.at - t0)}→${c.answeredAt === undefined ? '…' : Math.round(c.answeredAt - t0)}`,
+          )
+          .join(', '),
+        loopBlockedMs,
         patched: tPatched - t0,
         checkpointed: (checkpoint?.at ?? Number.NaN) - t0,
         slowestRead: slowest,
@@ -264,6 +281,7 @@ export async function measureReleaseReactions(
   } finally {
     stopWatch?.();
     trace.stop();
+    loop.disable();
     if (manager !== undefined) await manager.stop();
     await api
       .deleteNamespacedCustomObject({ ...res, namespace, name: NAME })
@@ -466,6 +484,7 @@ export function firstWriteBreakdown(r: ReleaseReactions, slowest = 3): string {
     ],
     ['checkpoint stored → write sent', (t) => t.write - t.checkpointed],
     ['GC pauses in the window (sum)', (t) => t.gcMs],
+    ['longest event-loop block in the window', (t) => t.loopBlockedMs],
   ];
   const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : '-');
   const rows = segments.map(([label, f]) => {
@@ -481,7 +500,7 @@ export function firstWriteBreakdown(r: ReleaseReactions, slowest = 3): string {
     `reads +${ms(t.readsDone - t.firstRead)} (slowest ${t.slowestRead?.operation ?? '-'} ${ms(t.slowestRead?.ms ?? Number.NaN)}), ` +
     `checkpoint +${ms(t.checkpointed - t.readsDone)}, write +${ms(t.write - t.checkpointed)}; ` +
     `apiserver answered the patch at ${ms(t.patched)}; AWS calls in flight at the patch ${t.inFlightAtPatch}; ` +
-    `GC ${t.gcKinds || 'none'}; log: ${
+    `GC ${t.gcKinds || 'none'}; event loop blocked ≤ ${ms(t.loopBlockedMs)}; calls ${t.timeline}; log: ${
       Object.entries(t.logLines)
         .map(([m, n]) => `${n}× ${m}`)
         .join('; ') || 'nothing'
@@ -504,6 +523,7 @@ function traceLine(t: FirstWriteTrace | undefined): string {
     `patched ${r(t.patched)}, event ${r(t.watchEvent)}, first read ${r(t.firstRead)}, ` +
     `reads done ${r(t.readsDone)} (slowest ${t.slowestRead?.operation ?? '-'} ${r(t.slowestRead?.ms ?? Number.NaN)}), ` +
     `checkpoint ${r(t.checkpointed)}, write ${r(t.write)}; in flight ${t.inFlightAtPatch}, ` +
-    `status writes ${t.statusWrites}, GC [${t.gcKinds}]${log === '' ? '' : `; ${log}`}`
+    `status writes ${t.statusWrites}, GC [${t.gcKinds}], loop blocked ≤ ${r(t.loopBlockedMs)} ms; calls ${t.timeline}` +
+    (log === '' ? '' : `; ${log}`)
   );
 }
