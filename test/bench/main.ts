@@ -282,7 +282,12 @@ function printMachine(): void {
       `  load average  ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')} (the machine may be shared: compare runs, not single figures)`,
-      `  controller    --workers=${workers} --resync-period=${args.resync} --leader-elect, no-op handler, log level warn; each count runs without Node flags and with: ${comparedFlags.join(' ') || '(none)'}`,
+      ...(runs('runtime')
+        ? [
+            `  runtime suite --workers=${workers} --resync-period=${args.resync} --leader-elect, no-op handler, log level warn; each count runs without Node flags and with: ${comparedFlags.join(' ') || '(none)'}`,
+          ]
+        : []),
+      `  suites        ${[...suites].join(', ')}`,
       '',
     ].join('\n'),
   );

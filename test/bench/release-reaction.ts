@@ -23,7 +23,6 @@ import {
   CustomObjectsApi,
   PatchStrategy,
   setHeaderOptions,
-  Watch,
   type KubeConfig,
 } from '@kubernetes/client-node';
 import { pino } from 'pino';
@@ -69,8 +68,6 @@ interface Call {
 export interface FirstWriteTrace {
   /** The apiserver answered the patch. */
   readonly patched: number;
-  /** A watch of this process saw the new generation (the informer's watch runs beside it). */
-  readonly watchEvent: number;
   /** The first AWS call of the reconcile that acted (the service read: queue wait + start). */
   readonly firstRead: number;
   /** The last read before the write was answered. */
@@ -93,8 +90,6 @@ export interface FirstWriteTrace {
   readonly gcMs: number;
   readonly gcs: number;
   readonly gcKinds: string;
-  /** Status writes of the Release in the window (other than the bench's). */
-  readonly statusWrites: number;
 }
 
 export interface ReleaseReactions {
@@ -152,20 +147,12 @@ export async function measureReleaseReactions(
     traces: [],
   };
   let manager: Manager | undefined;
-  let stopWatch: (() => void) | undefined;
   try {
     const s = await seedLatticeDbService(clients, { endpoint: env.awsEndpoint });
     await growFamily(clients, s, history);
     await installCrds(kc, [CRD]);
     await ensureNamespace(kc, namespace);
     manager = startController(env, namespace, proxy.endpoint, trace.logStream);
-    const generations: { generation: number; at: number }[] = [];
-    const statusWrites: number[] = [];
-    stopWatch = await watchRelease(kc, namespace, (generation, changedStatus) => {
-      const at = performance.now();
-      if (generations.at(-1)?.generation !== generation) generations.push({ generation, at });
-      else if (changedStatus) statusWrites.push(at);
-    });
     const get = async (): Promise<ReleaseStatus | undefined> =>
       (
         (await api.getNamespacedCustomObject({ ...res, namespace, name: NAME })) as {
@@ -217,9 +204,9 @@ export async function measureReleaseReactions(
       const gcMark = trace.gcs.length;
       loop.reset();
       const t0 = performance.now();
-      const patched = (await patch({
+      await patch({
         spec: { restartedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() },
-      })) as { metadata?: { generation?: number } };
+      });
       const tPatched = performance.now();
       const write = await waitForCall(calls, mark, (c) => !isReadOperation(c.operation));
       result.firstWriteMs.push(write.at - t0);
@@ -227,10 +214,6 @@ export async function measureReleaseReactions(
         .slice(mark)
         .filter((c) => c.at < write.at && isReadOperation(c.operation));
       result.readsBeforeWrite.push(reads.length);
-      const generation = patched.metadata?.generation;
-      const event =
-        generations.find((g) => g.generation === generation && g.at >= t0) ??
-        generations.find((g) => g.at >= t0);
       const inWindow = (t: number) => t >= t0 && t <= write.at;
       const gcs = trace.gcs.slice(gcMark).filter((g) => inWindow(g.start));
       const logLines: Record<string, number> = {};
@@ -259,7 +242,6 @@ export async function measureReleaseReactions(
         gcKinds: gcs
           .map((g) => `${GC_KINDS[g.kind] ?? g.kind} ${g.duration.toFixed(1)} ms`)
           .join(', '),
-        watchEvent: (event?.at ?? Number.NaN) - t0,
         firstRead: (reads[0]?.at ?? write.at) - t0,
         readsDone:
           Math.max(...reads.map((r) => r.answeredAt ?? r.at), reads[0]?.at ?? write.at) - t0,
@@ -268,7 +250,6 @@ export async function measureReleaseReactions(
         logLines,
         gcMs: gcs.reduce((sum, g) => sum + g.duration, 0),
         gcs: gcs.length,
-        statusWrites: statusWrites.filter(inWindow).length,
       });
       await until(`revision ${n} at its pause`, paused(n));
       result.abortMs.push(await abort(n));
@@ -279,7 +260,6 @@ export async function measureReleaseReactions(
       );
     }
   } finally {
-    stopWatch?.();
     trace.stop();
     loop.disable();
     if (manager !== undefined) await manager.stop();
@@ -389,31 +369,6 @@ function startTracing(): Tracing {
   };
 }
 
-/** Watches the Release: `seen(generation, statusChanged)` on each event, as it arrives. */
-async function watchRelease(
-  kc: KubeConfig,
-  namespace: string,
-  seen: (generation: number, statusChanged: boolean) => void,
-): Promise<() => void> {
-  let lastStatus = '';
-  const req = await new Watch(kc).watch(
-    `/apis/${res.group}/${res.version}/namespaces/${namespace}/${res.plural}`,
-    { fieldSelector: `metadata.name=${NAME}` },
-    (_type: string, obj: { metadata?: { generation?: number }; status?: unknown }) => {
-      const status = JSON.stringify(obj.status ?? null);
-      seen(obj.metadata?.generation ?? 0, status !== lastStatus);
-      lastStatus = status;
-    },
-    (err: unknown) => {
-      if (err !== null && err !== undefined)
-        process.stderr.write(`[bench] release watch ended: ${JSON.stringify(err)}\n`);
-    },
-  );
-  return () => {
-    req.abort();
-  };
-}
-
 /** `history` more revisions of the seeded family, as a long-lived service accumulates. */
 async function growFamily(clients: AwsClients, s: SeededLatticeDb, history: number): Promise<void> {
   const ecs = clients.ecs();
@@ -474,8 +429,10 @@ export function percentile(values: readonly number[], p: number): number {
 export function firstWriteBreakdown(r: ReleaseReactions, slowest = 3): string {
   const segments: [string, (t: FirstWriteTrace) => number][] = [
     ['patch sent → apiserver answered', (t) => t.patched],
-    ['patch sent → watch event (new generation)', (t) => t.watchEvent],
-    ['watch event → first AWS read (queue, reconcile start)', (t) => t.firstRead - t.watchEvent],
+    [
+      'patch sent → first AWS read (watch event, queue, reconcile start, 10 ms batch window)',
+      (t) => t.firstRead,
+    ],
     ['first read → last read answered (observe)', (t) => t.readsDone - t.firstRead],
     ['slowest single AWS read (moto)', (t) => t.slowestRead?.ms ?? Number.NaN],
     [
@@ -496,7 +453,7 @@ export function firstWriteBreakdown(r: ReleaseReactions, slowest = 3): string {
     .sort((a, b) => b.t.write - a.t.write)
     .slice(0, slowest);
   const describe = ({ t, i }: { t: FirstWriteTrace; i: number }) =>
-    `  trial ${i + 1}: write at ${ms(t.write)} = event ${ms(t.watchEvent)}, first read +${ms(t.firstRead - t.watchEvent)}, ` +
+    `  trial ${i + 1}: write at ${ms(t.write)} = first read at ${ms(t.firstRead)}, ` +
     `reads +${ms(t.readsDone - t.firstRead)} (slowest ${t.slowestRead?.operation ?? '-'} ${ms(t.slowestRead?.ms ?? Number.NaN)}), ` +
     `checkpoint +${ms(t.checkpointed - t.readsDone)}, write +${ms(t.write - t.checkpointed)}; ` +
     `apiserver answered the patch at ${ms(t.patched)}; AWS calls in flight at the patch ${t.inFlightAtPatch}; ` +
@@ -520,10 +477,10 @@ function traceLine(t: FirstWriteTrace | undefined): string {
     .map(([m, n]) => `${n}× ${m}`)
     .join('; ');
   return (
-    `patched ${r(t.patched)}, event ${r(t.watchEvent)}, first read ${r(t.firstRead)}, ` +
+    `patched ${r(t.patched)}, first read ${r(t.firstRead)}, ` +
     `reads done ${r(t.readsDone)} (slowest ${t.slowestRead?.operation ?? '-'} ${r(t.slowestRead?.ms ?? Number.NaN)}), ` +
     `checkpoint ${r(t.checkpointed)}, write ${r(t.write)}; in flight ${t.inFlightAtPatch}, ` +
-    `status writes ${t.statusWrites}, GC [${t.gcKinds}], loop blocked ≤ ${r(t.loopBlockedMs)} ms; calls ${t.timeline}` +
+    `GC [${t.gcKinds}], loop blocked ≤ ${r(t.loopBlockedMs)} ms; calls ${t.timeline}` +
     (log === '' ? '' : `; ${log}`)
   );
 }
