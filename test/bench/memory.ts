@@ -221,10 +221,10 @@ process.on('message', (m) => {
     process.send?.({ snapshot: writeHeapSnapshot(m.snapshot) });
     return;
   }
-  if (m !== 'memory') return;
+  if (typeof m !== 'object' || m === null || typeof m.memory !== 'number') return;
   globalThis.gc?.();
   const u = process.memoryUsage();
-  process.send?.({ memory: { rss: u.rss, heapUsed: u.heapUsed, heapTotal: u.heapTotal, external: u.external } });
+  process.send?.({ id: m.memory, memory: { rss: u.rss, heapUsed: u.heapUsed, heapTotal: u.heapTotal, external: u.external } });
 });
 // The IPC channel must not keep the controller alive on its own.
 process.channel?.unref();
@@ -269,13 +269,17 @@ function startController(
   return child;
 }
 
+let sampleId = 0;
+
 async function sample(child: ChildProcess): Promise<MemorySample> {
   // The probe's handler exists once the preload ran; a few tries cover the start.
   for (let attempt = 0; attempt < 50; attempt++) {
+    // Each request has its id: a late answer to an earlier, timed-out request is not taken.
+    const id = ++sampleId;
     const answer = new Promise<MemorySample | undefined>((resolve) => {
       const onMessage = (m: unknown) => {
-        const memory = (m as { memory?: MemorySample }).memory;
-        if (memory === undefined) return;
+        const { id: answered, memory } = m as { id?: number; memory?: MemorySample };
+        if (memory === undefined || answered !== id) return;
         child.off('message', onMessage);
         resolve(memory);
       };
@@ -285,7 +289,7 @@ async function sample(child: ChildProcess): Promise<MemorySample> {
         resolve(undefined);
       }, 2_000);
     });
-    child.send('memory');
+    child.send({ memory: id });
     const got = await answer;
     if (got !== undefined) return got;
     if (child.exitCode !== null) throw new Error(`bench: controller exited (${child.exitCode})`);
