@@ -22,6 +22,7 @@ import { specOrMetadataChanged } from './informer/predicates.js';
 import type { ListWatchSource } from './informer/source.js';
 import type { KubeClient } from './k8s/client.js';
 import { createKubeClient } from './k8s/client-node.js';
+import { reuseConnections } from './k8s/connections.js';
 import { KubeEventRecorder, type EventRecorder } from './k8s/events.js';
 import { notificationController } from './notifications/controller.js';
 import { Notifier, type NotifierOptions } from './notifications/notifier.js';
@@ -100,6 +101,7 @@ export class Manager {
     registerUrlSecrets(options.config.redisUrl);
     this.#clock = options.clock ?? systemClock;
     this.identity = options.identity ?? defaultIdentity();
+    reuseConnections(options.kubeConfig);
     this.kube = options.kube ?? createKubeClient(options.kubeConfig);
     this.metrics = options.metrics ?? new RuntimeMetrics();
     this.recorder = new KubeEventRecorder({

@@ -2,11 +2,10 @@
 // (ECS in both regions, Route 53) and the HTTP check runner.
 import type { KindDeps, KindRegistration, KindSetup } from '../../controller/index.js';
 import { clusterStatus } from '../shared/adapters/aws/ecs-cluster.js';
-import { AwsEcsAdapter } from '../shared/adapters/aws/ecs-adapter.js';
 import { Route53Dns } from '../shared/adapters/aws/route53-dns.js';
 import { runHttpChecks } from '../shared/checks/index.js';
 import { RdsRestore } from '../shared/adapters/aws/rds-restore.js';
-import { awsClientsFor, flagStoreFor } from '../shared/runtime/index.js';
+import { awsClientsFor, ecsAdapterFor, flagStoreFor } from '../shared/runtime/index.js';
 import { FailoverPlanKind, type FailoverPlanSpec } from './api.js';
 import { failoverPlanMetrics } from './metrics.js';
 import { DEFAULT_TUNING, type FailoverPlanState, type Tuning } from './plan/index.js';
@@ -15,7 +14,7 @@ import { failoverPlanHandler } from './reconciler.js';
 
 export function failoverPlanPorts(deps: KindDeps): FailoverPlanPorts {
   const clients = awsClientsFor(deps);
-  const ecs = new AwsEcsAdapter(clients, { clock: deps.clock });
+  const ecs = ecsAdapterFor(deps);
   return {
     ecs: {
       describeService: (ref, options) => ecs.describeService(ref, options),

@@ -7,10 +7,9 @@ import type { KindDeps, KindRegistration, KindSetup } from '../../controller/ind
 import { CloudWatchAlarmSource } from '../shared/adapters/aws/cloudwatch-alarms.js';
 import { CloudWatchMetricSource } from '../shared/adapters/aws/cloudwatch-metric-source.js';
 import { EcrImageRegistry } from '../shared/adapters/aws/ecr-image-registry.js';
-import { AwsEcsAdapter } from '../shared/adapters/aws/ecs-adapter.js';
 import { Elbv2TrafficRouter } from '../shared/adapters/aws/elbv2-traffic-router.js';
 import { RdsDatabase } from '../shared/adapters/aws/rds-database.js';
-import { awsClientsFor, flagStoreFor } from '../shared/runtime/index.js';
+import { awsClientsFor, ecsAdapterFor, flagStoreFor } from '../shared/runtime/index.js';
 import { ReleaseKind, type ReleaseSpec } from './api.js';
 import { DEFAULT_TUNING, type ReleaseState, type Tuning } from './plan/index.js';
 import { releaseMetrics, type ReleaseMetrics } from './metrics.js';
@@ -38,7 +37,7 @@ export function releaseRegistration(
 export function releasePorts(deps: KindDeps): ReleasePorts {
   const clients = awsClientsFor(deps);
   return {
-    ecs: new AwsEcsAdapter(clients, { clock: deps.clock }),
+    ecs: ecsAdapterFor(deps),
     traffic: new Elbv2TrafficRouter(clients),
     database: new RdsDatabase(clients),
     images: new EcrImageRegistry(clients),

@@ -11,11 +11,10 @@ import {
 } from '../../controller/index.js';
 import { AwsAutoscaling } from '../shared/adapters/aws/application-autoscaling.js';
 import { CloudWatchMetricSource } from '../shared/adapters/aws/cloudwatch-metric-source.js';
-import { AwsEcsAdapter } from '../shared/adapters/aws/ecs-adapter.js';
 import { API_GROUP, API_VERSION } from '../shared/api/kind.js';
 import { interlockHold } from '../shared/interlock/index.js';
 import type { ServiceRef } from '../shared/ports/ecs.js';
-import { awsClientsFor } from '../shared/runtime/index.js';
+import { awsClientsFor, ecsAdapterFor } from '../shared/runtime/index.js';
 import { ScalePolicyKind, type ScalePolicySpec } from './api.js';
 import {
   DEFAULT_TUNING,
@@ -118,7 +117,7 @@ const FAILOVER_PLANS = {
 
 export function scalePolicyPorts(deps: KindDeps): ScalePolicyPorts {
   const clients = awsClientsFor(deps);
-  const ecs = new AwsEcsAdapter(clients, { clock: deps.clock });
+  const ecs = ecsAdapterFor(deps);
   return {
     ecs,
     autoscaling: new AwsAutoscaling(clients),

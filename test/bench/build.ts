@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -20,6 +20,7 @@ const ENTRY = fileURLToPath(new URL('./noop-controller.ts', import.meta.url));
 export async function compileNoopController(
   dir: string,
   log: (line: string) => void,
+  entryTs: string = ENTRY,
 ): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const tsconfig = join(dir, 'tsconfig.json');
@@ -37,7 +38,7 @@ export async function compileNoopController(
         declaration: false,
       },
       include: [],
-      files: [ENTRY],
+      files: [entryTs],
     }),
   );
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -49,7 +50,7 @@ export async function compileNoopController(
       `tsc reported errors (output emitted anyway):\n${out.trim().split('\n').slice(0, 10).join('\n')}`,
     );
   }
-  const entry = join(outDir, 'test', 'bench', 'noop-controller.js');
+  const entry = join(outDir, relative(REPO_ROOT, entryTs).replace(/\.ts$/, '.js'));
   if (!existsSync(entry)) throw new Error(`tsc did not emit ${entry}`);
   return entry;
 }

@@ -10,12 +10,17 @@
 // Then (suite `flags`, see flags.ts) what the package's flag evaluator costs an application;
 // (suite `steps`, see step-timing.ts) how punctually a canary and a flag ramp keep their schedule;
 // (suite `reactions`, see release-reaction.ts) spec change → first AWS write and abort → traffic
-// back to stable, p50/p99 over --release-trials trials.
+// back to stable, p50/p99 over --release-trials trials; (suite `aws`, see aws-calls.ts) the AWS
+// calls per resync of N Releases + N ScalePolicies at steady state (--aws-counts 50,500); (suite
+// `memory`, see memory.ts) the production controller's memory with N objects of each kind.
 //
 //   npm run bench -- [--suites runtime,flags,steps,reactions] [--counts 1000,5000] [--workers 2]
 //                    [--resync 20s] [--resync-passes 2] [--concurrency 25] [--node-flags '…']
 //                    [--flag-counts 1,100,10000] [--fleet 50] [--fleet-window 65s] [--steps 10]
-//                    [--step-interval 2s] [--release-trials 20] [--release-history 20] [--keep]
+//                    [--step-interval 2s] [--release-trials 20] [--release-history 20]
+//                    [--aws-counts 50,500] [--aws-resync 10s] [--aws-periods 2]
+//                    [--memory-counts 1000,5000] [--memory-kinds Release,…] [--memory-settle 25s]
+//                    [--memory-snapshots DIR] [--keep]
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,7 +29,9 @@ import { controlPlaneVersions, startEnvironment } from '../env/index.js';
 import { freePort } from '../env/processes.js';
 import { ensureNamespace, installCrds, kubeConfigFromFile } from '../demo/cluster.js';
 import { compileNoopController } from './build.js';
+import { awsCallsReport, measureAwsCalls } from './aws-calls.js';
 import { runFlagBench } from './flags.js';
+import { measureMemory, memoryReport } from './memory.js';
 import { measureStepTiming, stepTimingReport } from './step-timing.js';
 import { runNoopController, type ControllerRun } from './controller-process.js';
 import { shippedImage } from '../unit/deploy/image.js';
@@ -35,7 +42,12 @@ import {
   seedObjects,
   type SeedResult,
 } from './objects.js';
-import { measureReleaseReactions, percentile, type ReleaseReactions } from './release-reaction.js';
+import {
+  firstWriteBreakdown,
+  measureReleaseReactions,
+  percentile,
+  type ReleaseReactions,
+} from './release-reaction.js';
 import { fmt, histogramMean, parsePrometheus, sumOf, table } from './report.js';
 
 const { values: args } = parseArgs({
@@ -48,7 +60,16 @@ const { values: args } = parseArgs({
     'release-trials': { type: 'string', default: '20' },
     'release-history': { type: 'string', default: '20' },
     keep: { type: 'boolean', default: false },
-    suites: { type: 'string', default: 'runtime,flags,steps,reactions' },
+    suites: { type: 'string', default: 'runtime,flags,steps,reactions,aws,memory' },
+    'memory-counts': { type: 'string', default: '1000,5000' },
+    'memory-kinds': { type: 'string', default: 'Release,FlagRollout,ScalePolicy,FailoverPlan' },
+    // Longer than --resync, so the later sample follows a resync pass.
+    'memory-settle': { type: 'string', default: '25s' },
+    // A directory: a heap snapshot of the controller after each memory run, to profile.
+    'memory-snapshots': { type: 'string' },
+    'aws-counts': { type: 'string', default: '50,500' },
+    'aws-resync': { type: 'string', default: '10s' },
+    'aws-periods': { type: 'string', default: '2' },
     steps: { type: 'string', default: '10' },
     'step-interval': { type: 'string', default: '2s' },
     // Node/V8 flags of the controller to compare with none, on the same objects; default the
@@ -60,7 +81,7 @@ const { values: args } = parseArgs({
     'fleet-window': { type: 'string', default: '65s' },
   },
 });
-const SUITES = ['runtime', 'flags', 'steps', 'reactions'] as const;
+const SUITES = ['runtime', 'flags', 'steps', 'reactions', 'aws', 'memory'] as const;
 type Suite = (typeof SUITES)[number];
 const suites = new Set(args.suites.split(',').filter((s) => s !== ''));
 const unknownSuites = [...suites].filter((s) => !(SUITES as readonly string[]).includes(s));
@@ -72,6 +93,9 @@ const comparedFlags = (args['node-flags'] ?? imageNodeFlags().join(' '))
 const nodeFlagVariants: readonly (readonly string[])[] =
   comparedFlags.length === 0 ? [[]] : [[], comparedFlags];
 const counts = args.counts.split(',').map(Number);
+const awsCounts = args['aws-counts'].split(',').map(Number);
+const awsPeriods = Number(args['aws-periods']);
+const memoryCounts = args['memory-counts'].split(',').map(Number);
 const releaseTrials = Number(args['release-trials']);
 const releaseHistory = Number(args['release-history']);
 const workers = Number(args.workers);
@@ -79,6 +103,9 @@ const resyncPasses = Number(args['resync-passes']);
 const resyncMs = parseDuration(args.resync);
 if (
   counts.some((n) => !Number.isInteger(n) || n < 1) ||
+  awsCounts.some((n) => !Number.isInteger(n) || n < 1) ||
+  memoryCounts.some((n) => !Number.isInteger(n) || n < 1) ||
+  !(Number.isInteger(awsPeriods) && awsPeriods >= 1) ||
   flagCounts.some((n) => !Number.isInteger(n) || n < 1) ||
   !(resyncPasses >= 1) ||
   !Number.isInteger(releaseTrials) ||
@@ -118,6 +145,8 @@ const results: Measurement[] = [];
 let flagReport: string | undefined;
 let stepReport: string | undefined;
 let reactions: ReleaseReactions | undefined;
+let awsReport: string | undefined;
+let memReport: string | undefined;
 try {
   if (runs('runtime')) await runtimeSuite();
   if (runs('flags')) {
@@ -150,6 +179,33 @@ try {
       log,
     });
   }
+  if (runs('aws')) {
+    awsReport = awsCallsReport(
+      await measureAwsCalls(env, kubeConfigFromFile(env.kubeconfigPath), {
+        counts: awsCounts,
+        resyncMs: parseDuration(args['aws-resync']),
+        periods: awsPeriods,
+        log,
+      }),
+    );
+  }
+  if (runs('memory')) {
+    memReport = memoryReport(
+      await measureMemory(env, kubeConfigFromFile(env.kubeconfigPath), {
+        counts: memoryCounts,
+        kinds: args['memory-kinds'].split(','),
+        nodeFlags: imageNodeFlags(),
+        resync: args.resync,
+        settleMs: parseDuration(args['memory-settle']),
+        ...(args['memory-snapshots'] === undefined
+          ? {}
+          : { snapshotDir: args['memory-snapshots'] }),
+        concurrency: Number(args.concurrency),
+        log,
+      }),
+      imageNodeFlags(),
+    );
+  }
 } finally {
   await env.stop();
 }
@@ -157,6 +213,8 @@ if (results.length > 0) process.stdout.write(`\n${report(results)}\n`);
 if (flagReport !== undefined) process.stdout.write(`\n${flagReport}\n`);
 if (stepReport !== undefined) process.stdout.write(`\n${stepReport}\n`);
 if (reactions !== undefined) process.stdout.write(`\n${reactionReport(reactions)}\n`);
+if (awsReport !== undefined) process.stdout.write(`\n${awsReport}\n`);
+if (memReport !== undefined) process.stdout.write(`\n${memReport}\n`);
 process.stdout.write(
   `load average at the end: ${loadavg()
     .map((l) => l.toFixed(2))
@@ -224,7 +282,12 @@ function printMachine(): void {
       `  load average  ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')} (the machine may be shared: compare runs, not single figures)`,
-      `  controller    --workers=${workers} --resync-period=${args.resync} --leader-elect, no-op handler, log level warn; each count runs without Node flags and with: ${comparedFlags.join(' ') || '(none)'}`,
+      ...(runs('runtime')
+        ? [
+            `  runtime suite --workers=${workers} --resync-period=${args.resync} --leader-elect, no-op handler, log level warn; each count runs without Node flags and with: ${comparedFlags.join(' ') || '(none)'}`,
+          ]
+        : []),
+      `  suites        ${[...suites].join(', ')}`,
       '',
     ].join('\n'),
   );
@@ -320,5 +383,7 @@ function reactionReport(r: ReleaseReactions): string {
         row('abort → traffic back to stable', r.abortMs, fmt.ms),
       ],
     ),
+    '',
+    firstWriteBreakdown(r),
   ].join('\n');
 }

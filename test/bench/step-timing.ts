@@ -139,6 +139,8 @@ export function stepTimingReport(timelines: readonly Timeline[], intervalMs: num
     const lateness = t.at.slice(1).map((at, i) => at - (t.at[i]! + intervalMs));
     const gaps = t.at.slice(1).map((at, i) => at - t.at[i]!);
     const drift = t.at.at(-1)! - (t.at[0]! + (t.at.length - 1) * intervalMs);
+    // Against the schedule: change k is due at the first change + k × interval.
+    const behind = t.at.slice(1).map((at, i) => at - (t.at[0]! + (i + 1) * intervalMs));
     const sorted = [...lateness].sort((a, b) => a - b);
     const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)]!;
     return [
@@ -147,13 +149,22 @@ export function stepTimingReport(timelines: readonly Timeline[], intervalMs: num
       `${fmt.ms(Math.min(...gaps))} / ${fmt.ms(Math.max(...gaps))}`,
       fmt.ms(p99),
       fmt.ms(Math.max(...lateness)),
+      fmt.ms(Math.max(...behind)),
       fmt.ms(drift),
     ];
   });
   return [
-    'Step timing (production delays; lateness = change − (previous change + interval))',
+    'Step timing (production delays; lateness = change − (previous change + interval); behind schedule = change k − (first change + k × interval))',
     table(
-      ['', 'changes', 'gap min / max', 'lateness p99', 'lateness max', 'drift at the end'],
+      [
+        '',
+        'changes',
+        'gap min / max',
+        'lateness p99',
+        'lateness max',
+        'behind schedule max',
+        'drift at the end',
+      ],
       rows,
     ),
   ].join('\n');

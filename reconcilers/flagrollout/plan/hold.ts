@@ -4,7 +4,7 @@
 // - the controller had to rewrite the step's split (Redis flushed, a CLI change, a write lost to a
 //   crash): the hold restarts in full, since nobody can tell how long the step was really served.
 // Either way a hold is never skipped, and a step is never repeated.
-import { holdMs, epochMs, isoCeil } from './timing.js';
+import { holdMs, epochMs, isoDeadline } from './timing.js';
 import { recordFor, restartRound } from './gate.js';
 import { isoFloor } from './timing.js';
 import type { Draft } from './draft.js';
@@ -41,7 +41,7 @@ export function resumeHold(draft: Draft): void {
   delete s.holdRemainingSeconds;
   draft.resumed = true;
   if (s.currentStep === undefined || isComplete(draft)) return;
-  s.nextStepAt = isoCeil(draft.ctx.nowMs + remaining * 1000);
+  s.nextStepAt = isoDeadline(draft.ctx.nowMs + remaining * 1000);
   restartAnalysisRound(draft, s.currentStep);
 }
 
@@ -49,7 +49,7 @@ export function resumeHold(draft: Draft): void {
 export function restartHold(draft: Draft, step: number): void {
   const hold = holdMs(draft.ctx.spec.steps[step]);
   if (hold === undefined) return;
-  draft.status.nextStepAt = isoCeil(draft.ctx.nowMs + hold);
+  draft.status.nextStepAt = isoDeadline(draft.ctx.nowMs + hold);
   delete draft.status.holdRemainingSeconds;
   restartAnalysisRound(draft, step);
 }

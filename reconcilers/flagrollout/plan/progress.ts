@@ -13,7 +13,7 @@ import { adoptedFrom, adoptionNote, adoptionOf } from './adoption.js';
 import { nextRunAt, recordFor, restartRound, withMeasurements } from './gate.js';
 import { isComplete, restartHold, resumeHold } from './hold.js';
 import { ensureFlag, servedBefore } from './sync.js';
-import { epochMs, holdMs, isoCeil, isoFloor } from './timing.js';
+import { epochMs, holdMs, isoDeadline, isoFloor, nextDeadline } from './timing.js';
 import type { FlagTarget } from './flag-content.js';
 
 const MAX_SUMMARY = 1024;
@@ -174,15 +174,19 @@ function startStep(draft: Draft, step: number, reason: WriteReason): void {
   });
 }
 
-/** Makes `step` current with its hold starting now; the write is checkpointed ahead. */
+/**
+ * Makes `step` current with its hold starting now — or, for a punctual promotion, when the ended
+ * hold was due (timing.ts `nextDeadline`); the write is checkpointed ahead.
+ */
 function beginStep(draft: Draft, step: number, reason: WriteReason): void {
   const { ctx, status: s } = draft;
   const hold = holdMs(ctx.spec.steps[step]);
+  const due = reason === WriteReason.Promote ? epochMs(s.nextStepAt) : undefined;
   s.currentStep = step;
   s.stepStartedAt = isoFloor(ctx.nowMs);
   delete s.holdRemainingSeconds;
   if (hold === undefined) delete s.nextStepAt;
-  else s.nextStepAt = isoCeil(ctx.nowMs + hold);
+  else s.nextStepAt = isoDeadline(nextDeadline(ctx.nowMs, hold, due));
   draft.checkpoint = true;
   ensureFlag(draft, stepTarget(ctx, s, step), reason);
   wake(draft, epochMs(s.nextStepAt) ?? ctx.nowMs);

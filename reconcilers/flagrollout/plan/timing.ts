@@ -1,6 +1,7 @@
-// Status times are RFC 3339 with whole seconds (metav1.Time precision), so every decision is taken
-// on the rounded value that status stores: a restarted controller then sees exactly what the
-// previous one saw. Deadlines round up (a hold is never shorter than asked), starts round down.
+// Every decision is taken on the value that status stores, so a restarted controller sees exactly
+// what the previous one saw. Start times are RFC 3339 with whole seconds (metav1.Time precision),
+// rounded down. Hold deadlines keep the millisecond (as Release's weightChangedAt): rounding them up
+// to the second made each hold up to 1 s late, and a ramp's lateness added up step after step.
 import { parseDuration, toRfc3339 } from '../../../controller/index.js';
 import type { FlagStep } from '../api.js';
 
@@ -9,9 +10,27 @@ export function isoFloor(ms: number): string {
   return toRfc3339(new Date(ms));
 }
 
-/** RFC 3339, rounded up to the second: for deadlines. */
-export function isoCeil(ms: number): string {
-  return toRfc3339(new Date(Math.ceil(ms / 1000) * 1000));
+/** RFC 3339 of a deadline, to the millisecond (rounded up); whole seconds print without a fraction. */
+export function isoDeadline(ms: number): string {
+  const date = new Date(Math.ceil(ms));
+  return date.getTime() % 1000 === 0 ? toRfc3339(date) : date.toISOString();
+}
+
+/**
+ * A promotion at most this late keeps the schedule: the next hold counts from when the ended one
+ * was due, so the reconcile's own latency (the requeue timer, the reads before the write) does not
+ * add up over a ramp. Later than this (the controller was down, an analysis round held the step),
+ * the next hold counts in full from now.
+ */
+export const ON_SCHEDULE_MS = 1_000;
+
+/**
+ * When the hold of a step begun at `nowMs` ends: `holdMs` after the ended hold's deadline
+ * `dueMs` (from the schedule) when the promotion is on time, else `holdMs` after now.
+ */
+export function nextDeadline(nowMs: number, holdMs: number, dueMs: number | undefined): number {
+  const onSchedule = dueMs !== undefined && dueMs <= nowMs && nowMs - dueMs <= ON_SCHEDULE_MS;
+  return (onSchedule ? dueMs : nowMs) + holdMs;
 }
 
 /** Epoch ms of a status time; undefined when absent or unparseable. */

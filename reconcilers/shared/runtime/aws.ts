@@ -3,10 +3,12 @@
 // per (service, region) in the controller.
 import { registerEnvironmentSecrets, type KindDeps } from '../../../controller/index.js';
 import { AwsClients } from '../adapters/aws/clients.js';
+import { AwsEcsAdapter } from '../adapters/aws/ecs-adapter.js';
 
 export type AwsDeps = Pick<KindDeps, 'aws' | 'shared' | 'logger'>;
 
 const KEY = 'aws:clients';
+const ECS_KEY = 'aws:ecs';
 
 /** The one `AwsClients` of this process (same instance on every call). */
 export function awsClientsFor(deps: AwsDeps): AwsClients {
@@ -26,5 +28,18 @@ export function awsClientsFor(deps: AwsDeps): AwsClients {
     (clients) => {
       clients.destroy();
     },
+  );
+}
+
+/**
+ * The one ECS adapter of this process: every kind reads services through its batching, caching
+ * observer, so a Release and a ScalePolicy (or FailoverPlan) on the same service share one
+ * DescribeServices per period instead of each paying for its own (2× the floor with two kinds).
+ */
+export function ecsAdapterFor(deps: AwsDeps & Pick<KindDeps, 'clock'>): AwsEcsAdapter {
+  return deps.shared(
+    ECS_KEY,
+    () => new AwsEcsAdapter(awsClientsFor(deps), { clock: deps.clock }),
+    () => undefined, // holds no connection of its own: the clients are closed with theirs
   );
 }

@@ -82,11 +82,11 @@ describe('decide: start', () => {
     });
   });
 
-  it('rounds the deadline up: a hold is never shorter than asked', () => {
+  it('keeps the deadline to the millisecond (rounding it up to the second made holds late)', () => {
     const d = decide(input(spec, undefined, observation(undefined), { now: at(0.4) }));
     expect(d.status.stepStartedAt).toBe(iso(0));
-    expect(d.status.nextStepAt).toBe(iso(11));
-    expect(d.requeueAfterMs).toBe(10_600);
+    expect(d.status.nextStepAt).toBe('2026-11-26T10:00:10.400Z');
+    expect(d.requeueAfterMs).toBe(10_000);
   });
 
   it('takes over a flag that existed before the rollout (Normal FlagAdopted)', () => {
@@ -146,6 +146,29 @@ describe('decide: holds and promotion', () => {
       reason: 'StepStarted',
       message: expect.stringContaining(`step ${String(step + 2)}/5`) as string,
     });
+  });
+
+  it('counts the next hold from the schedule: reconcile latency does not add up over a ramp', () => {
+    // Each promotion's reconcile runs 0.3 s after the hold was due (timer, reads): the deadlines
+    // stay at 10, 20, 30 s — the schedule's — and the holds do not drift by 0.3 s a step.
+    let status = holding(0, { flagVersion: 1 });
+    const deadlines: string[] = [];
+    for (const step of [0, 1, 2]) {
+      const flag = observation(flagRecord({ basisPoints: percent(step) * 100, version: 1 + step }));
+      const d = decide(input(spec, status, flag, { now: at(10 * (step + 1) + 0.3) }));
+      expect(d.action?.reason).toBe('promote');
+      deadlines.push(d.status.nextStepAt ?? '');
+      status = d.status;
+    }
+    expect(deadlines).toEqual([iso(20), iso(30), iso(40)]);
+  });
+
+  it('a late promotion (controller down, beyond 1 s) holds the next step in full from now', () => {
+    const status = holding(1, { flagVersion: 3 });
+    const flag = observation(flagRecord({ basisPoints: percent(1) * 100, version: 3 }));
+    const d = decide(input(spec, status, flag, { now: at(11.5) }));
+    expect(d.status).toMatchObject({ currentStep: 2, nextStepAt: '2026-11-26T10:00:21.500Z' });
+    expect(d.requeueAfterMs).toBe(10_000);
   });
 
   it('goes to the last step (no hold) and requeues at once to complete it', () => {

@@ -1,0 +1,378 @@
+// The memory figures of `npm run bench` (suite `memory`): the production controller
+// (controller/main.ts compiled with tsc, every kind registered, the image's Node flags) serving N
+// objects of one kind at a time, with the real reconcilers writing real status. The objects are
+// the kind's example manifest (manifests/examples/), named apart (and, for FlagRollout, each on its
+// own flag in Redis); their AWS targets do not exist in moto, so Releases, ScalePolicies and
+// FailoverPlans settle on a status saying so (conditions, message, history), FlagRollouts hold
+// their first step.
+//
+// Memory is read inside the controller (a preloaded probe answers over IPC with
+// process.memoryUsage() after a full GC): once every object's status has observed its generation,
+// and again after `settleMs` (at least one resync period).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { ensureNamespace, installCrds, loadYamlFile } from '../demo/cluster.js';
+import type { EnvironmentHandles } from '../env/index.js';
+import { logTail } from '../env/processes.js';
+import { compileNoopController } from './build.js';
+import type { MemorySample } from './protocol.js';
+import { fmt, table } from './report.js';
+
+const MAIN = fileURLToPath(new URL('../../controller/main.ts', import.meta.url));
+const GROUP = 'delivery.latticedb.com';
+const VERSION = 'v1alpha1';
+
+interface KindCase {
+  readonly kind: string;
+  readonly plural: string;
+  readonly example: string;
+  /** The example's spec made unique to object `i` where it must be. */
+  readonly spec: (spec: Record<string, unknown>, i: number) => Record<string, unknown>;
+}
+
+const KINDS: readonly KindCase[] = [
+  {
+    kind: 'Release',
+    plural: 'releases',
+    example: 'release-canary.yaml',
+    spec: (spec) => spec,
+  },
+  {
+    kind: 'FlagRollout',
+    plural: 'flagrollouts',
+    example: 'flagrollout-new-query-optimizer.yaml',
+    spec: (spec, i) => ({ ...spec, flag: `bench_memory_${i}` }),
+  },
+  {
+    kind: 'ScalePolicy',
+    plural: 'scalepolicies',
+    example: 'scalepolicy-gradual.yaml',
+    spec: (spec) => spec,
+  },
+  {
+    kind: 'FailoverPlan',
+    plural: 'failoverplans',
+    example: 'failoverplan-regional-dr.yaml',
+    spec: (spec) => spec,
+  },
+];
+
+export interface MemoryOptions {
+  readonly counts: readonly number[];
+  /** Node/V8 flags of the controller (the image's). */
+  readonly nodeFlags: readonly string[];
+  readonly resync: string;
+  readonly settleMs: number;
+  readonly concurrency: number;
+  readonly kinds?: readonly string[];
+  /** Write a heap snapshot of the controller here after each run (for a profile). */
+  readonly snapshotDir?: string;
+  readonly log: (line: string) => void;
+}
+
+export interface MemoryResult {
+  readonly kind: string;
+  readonly objects: number;
+  readonly baseline: MemorySample;
+  /** Every status observed its generation. */
+  readonly settled: MemorySample;
+  /** `settleMs` later (resyncs included). */
+  readonly after: MemorySample;
+  /** Create → every status observed, s. */
+  readonly settleSeconds: number;
+  /** Mean bytes of one object as the apiserver returns it (JSON, status included). */
+  readonly objectBytes: number;
+}
+
+export async function measureMemory(
+  env: EnvironmentHandles,
+  kc: KubeConfig,
+  options: MemoryOptions,
+): Promise<MemoryResult[]> {
+  const kinds = KINDS.filter((k) => options.kinds?.includes(k.kind) ?? true);
+  const dir = join(env.stateDir, 'bench-memory-build');
+  const entry = await compileNoopController(dir, options.log, MAIN);
+  const probe = join(dir, 'memory-probe.mjs');
+  writeFileSync(probe, PROBE);
+  await installCrds(
+    kc,
+    KINDS.map((k) =>
+      fileURLToPath(new URL(`../../crds/${k.plural}.${GROUP}.yaml`, import.meta.url)),
+    ),
+  );
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const results: MemoryResult[] = [];
+  for (const k of kinds) {
+    for (const n of options.counts) {
+      const namespace = `mem-${k.plural}-${n}`;
+      await ensureNamespace(kc, namespace);
+      const logPath = join(env.stateDir, `bench-memory-${k.plural}-${n}.log`);
+      const child = startController(entry, probe, env, namespace, logPath, options);
+      try {
+        const baseline = await sample(child);
+        const [example] = loadYamlFile(
+          fileURLToPath(new URL(`../../manifests/examples/${k.example}`, import.meta.url)),
+        ) as { spec: Record<string, unknown> }[];
+        if (example === undefined) throw new Error(`bench: ${k.example} is empty`);
+        options.log(`memory: creating ${fmt.int(n)} ${k.kind} objects in ${namespace} …`);
+        const t0 = performance.now();
+        await pool(n, options.concurrency, (i) =>
+          api.createNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            plural: k.plural,
+            namespace,
+            body: {
+              apiVersion: `${GROUP}/${VERSION}`,
+              kind: k.kind,
+              metadata: { name: `m-${String(i).padStart(5, '0')}` },
+              spec: k.spec(example.spec, i),
+            },
+          }),
+        );
+        const objectBytes = await untilObserved(api, k, namespace, n, options.log, child, logPath);
+        const settleSeconds = (performance.now() - t0) / 1000;
+        const settled = await sample(child);
+        options.log(
+          `memory: ${k.kind} × ${fmt.int(n)} observed in ${settleSeconds.toFixed(1)} s, RSS ${fmt.mib(settled.rss)}; ` +
+            `waiting ${options.settleMs / 1000} s`,
+        );
+        await delay(options.settleMs);
+        const after = await sample(child);
+        if (options.snapshotDir !== undefined) {
+          const path = join(options.snapshotDir, `controller-${k.plural}-${n}.heapsnapshot`);
+          await snapshot(child, path);
+          options.log(`memory: heap snapshot ${path}`);
+        }
+        results.push({
+          kind: k.kind,
+          objects: n,
+          baseline,
+          settled,
+          after,
+          settleSeconds,
+          objectBytes,
+        });
+      } finally {
+        await stop(child);
+        await api
+          .deleteCollectionNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            plural: k.plural,
+            namespace,
+          })
+          .catch(() => undefined);
+      }
+    }
+  }
+  return results;
+}
+
+export function memoryReport(
+  results: readonly MemoryResult[],
+  nodeFlags: readonly string[],
+): string {
+  const rows = results.map((r) => [
+    r.kind,
+    fmt.int(r.objects),
+    `${r.settleSeconds.toFixed(1)} s`,
+    fmt.bytes(r.objectBytes),
+    fmt.mib(r.baseline.rss),
+    fmt.mib(r.settled.rss),
+    fmt.mib(r.after.rss),
+    `${fmt.mib(r.after.heapUsed)} / ${fmt.mib(r.after.heapTotal)}`,
+    fmt.mib(r.after.external),
+    fmt.mib(r.after.rss - r.after.heapTotal - r.after.external),
+    fmt.bytes((r.after.heapUsed - r.baseline.heapUsed) / r.objects),
+    r.after.rss <= 200 * 1024 * 1024 ? 'yes' : 'NO',
+  ]);
+  return [
+    `Memory with the real reconcilers (controller/main.ts compiled, ${nodeFlags.join(' ') || 'no Node flags'}; after a full GC)`,
+    table(
+      [
+        'kind',
+        'objects',
+        'create → all observed',
+        'object (JSON)',
+        'RSS idle',
+        'RSS all observed',
+        'RSS later',
+        'heap used / reserved later',
+        'external',
+        'RSS outside heap + external',
+        'heap per object',
+        '≤ 200 MiB',
+      ],
+      rows,
+    ),
+  ].join('\n');
+}
+
+/** Answers 'memory' over IPC with process.memoryUsage() after a full GC (needs --expose-gc). */
+const PROBE = `import { writeHeapSnapshot } from 'node:v8';
+process.on('message', (m) => {
+  if (typeof m === 'object' && m !== null && typeof m.snapshot === 'string') {
+    process.send?.({ snapshot: writeHeapSnapshot(m.snapshot) });
+    return;
+  }
+  if (typeof m !== 'object' || m === null || typeof m.memory !== 'number') return;
+  globalThis.gc?.();
+  const u = process.memoryUsage();
+  process.send?.({ id: m.memory, memory: { rss: u.rss, heapUsed: u.heapUsed, heapTotal: u.heapTotal, external: u.external } });
+});
+// The IPC channel must not keep the controller alive on its own.
+process.channel?.unref();
+`;
+
+function startController(
+  entry: string,
+  probe: string,
+  env: EnvironmentHandles,
+  namespace: string,
+  logPath: string,
+  o: MemoryOptions,
+): ChildProcess {
+  const logFd = openSync(logPath, 'a');
+  const child = spawn(
+    process.execPath,
+    [
+      '--expose-gc',
+      ...o.nodeFlags,
+      `--import=${probe}`,
+      entry,
+      `--kubeconfig=${env.kubeconfigPath}`,
+      `--namespaces=${namespace}`,
+      `--resync-period=${o.resync}`,
+      '--metrics-bind-address=0',
+      '--health-probe-bind-address=0',
+      '--log-level=warn',
+      '--leader-elect=false',
+      `--redis-url=${env.redisUrl}`,
+      `--aws-endpoint-url=${env.awsEndpoint}`,
+      '--aws-region=us-east-1',
+      '--aws-emulator',
+      '--aws-max-attempts=1',
+      '--shutdown-timeout=5s',
+    ],
+    {
+      env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      stdio: ['ignore', logFd, logFd, 'ipc'],
+    },
+  );
+  closeSync(logFd);
+  return child;
+}
+
+let sampleId = 0;
+
+async function sample(child: ChildProcess): Promise<MemorySample> {
+  // The probe's handler exists once the preload ran; a few tries cover the start.
+  for (let attempt = 0; attempt < 50; attempt++) {
+    // Each request has its id: a late answer to an earlier, timed-out request is not taken.
+    const id = ++sampleId;
+    const answer = new Promise<MemorySample | undefined>((resolve) => {
+      const onMessage = (m: unknown) => {
+        const { id: answered, memory } = m as { id?: number; memory?: MemorySample };
+        if (memory === undefined || answered !== id) return;
+        child.off('message', onMessage);
+        resolve(memory);
+      };
+      child.on('message', onMessage);
+      setTimeout(() => {
+        child.off('message', onMessage);
+        resolve(undefined);
+      }, 2_000);
+    });
+    child.send({ memory: id });
+    const got = await answer;
+    if (got !== undefined) return got;
+    if (child.exitCode !== null) throw new Error(`bench: controller exited (${child.exitCode})`);
+  }
+  throw new Error('bench: the controller never answered the memory probe');
+}
+
+async function snapshot(child: ChildProcess, path: string): Promise<void> {
+  const written = new Promise<void>((resolve) => {
+    const onMessage = (m: unknown) => {
+      if ((m as { snapshot?: string }).snapshot === undefined) return;
+      child.off('message', onMessage);
+      resolve();
+    };
+    child.on('message', onMessage);
+  });
+  child.send({ snapshot: path });
+  await Promise.race([written, delay(120_000)]);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const outcome = await Promise.race([exited.then(() => 'exited'), delay(15_000, 'timeout')]);
+  if (outcome === 'timeout') child.kill('SIGKILL');
+}
+
+/** Polls until every object's status observed its generation; returns the mean object size. */
+async function untilObserved(
+  api: CustomObjectsApi,
+  k: KindCase,
+  namespace: string,
+  n: number,
+  log: (line: string) => void,
+  child: ChildProcess,
+  logPath: string,
+): Promise<number> {
+  const deadline = performance.now() + 300_000 + n * 200;
+  for (;;) {
+    let observed = 0;
+    let bytes = 0;
+    let count = 0;
+    let _continue: string | undefined;
+    do {
+      const page = (await api.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: k.plural,
+        namespace,
+        limit: 500,
+        _continue,
+      })) as {
+        items: { metadata?: { generation?: number }; status?: { observedGeneration?: number } }[];
+        metadata?: { continue?: string };
+      };
+      for (const o of page.items) {
+        count++;
+        bytes += JSON.stringify(o).length;
+        if (o.status?.observedGeneration === o.metadata?.generation) observed++;
+      }
+      _continue = page.metadata?.continue || undefined;
+    } while (_continue !== undefined);
+    if (observed >= n) return bytes / count;
+    if (child.exitCode !== null)
+      throw new Error(`bench: controller exited\n${logTail(logPath, 20)}`);
+    if (performance.now() > deadline) {
+      throw new Error(`bench: ${observed}/${n} ${k.kind} observed\n${logTail(logPath, 20)}`);
+    }
+    log(`memory: ${observed}/${n} ${k.kind} observed`);
+    await delay(3_000);
+  }
+}
+
+async function pool(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
