@@ -110,7 +110,7 @@ function setWeightStep(
         `canary weight ${weight}%`,
       );
     if (backgroundAnalysis(d) && current > 0) startGate(d, i);
-    return completeStep(d, i, `canary weight ${current}%`, undefined, weightChangedDuringStep(d));
+    return completeStep(d, i, `canary weight ${current}%`, undefined, weightStepDoneAt(d, i));
   }
   if (background !== undefined) {
     const held = holdForGate(d, background, `before the weight goes to ${weight}%`);
@@ -127,6 +127,30 @@ function setWeightStep(
   // Stored with the status written after the action, so only once the weights really moved.
   if (result.kind === 'act') d.status.weightChangedAt = d.now.toISOString();
   return result;
+}
+
+/**
+ * A step done at most this long after its due time is on schedule: the next step counts from the
+ * due time, not from when the reconcile that did it ran, so reconcile latency (a timer, reads, a
+ * status write or two) does not add up over a rollout. A pause ended later than this (controller
+ * down) restarts the schedule from when it ended; a weight changed later than this after its due
+ * time (a gate held it) counts its pause from the change, so it still serves the whole pause.
+ */
+export const ON_SCHEDULE_MS = 1_000;
+
+/**
+ * When the next step counts from, once a weight step is done: the step's due time when it
+ * followed a timed pause and the change came on schedule, else when the weight changed.
+ */
+function weightStepDoneAt(d: Draft, i: number): string | undefined {
+  const changedAt = weightChangedDuringStep(d);
+  const previous = stepsOf(d)[i - 1];
+  const due = parseTime(d.status.stepStartedAt);
+  const changed = parseTime(changedAt);
+  if (previous?.kind !== 'pause' || previous.durationMs === undefined) return changedAt;
+  if (due === undefined || changed === undefined || changed - due > ON_SCHEDULE_MS)
+    return changedAt;
+  return d.status.stepStartedAt;
 }
 
 /**
@@ -191,7 +215,12 @@ function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepRes
   const started = parseTime(d.status.stepStartedAt) ?? d.now.getTime();
   const until = new Date(started + durationMs);
   d.status.nextStepAt = toRfc3339(until);
-  if (d.now.getTime() >= until.getTime()) return completeStep(d, i, `paused ${durationMs / 1000}s`);
+  if (d.now.getTime() >= until.getTime()) {
+    // On schedule, the next step is due when the pause ended (kept to the millisecond).
+    const onSchedule = d.now.getTime() - until.getTime() <= ON_SCHEDULE_MS;
+    const dueAt = onSchedule ? until.toISOString() : undefined;
+    return completeStep(d, i, `paused ${durationMs / 1000}s`, undefined, dueAt);
+  }
   return (
     scaleAheadOfNextStep(d, i) ??
     waitFor('time', `step ${i + 1}: pausing until ${d.status.nextStepAt}`, until)

@@ -141,6 +141,37 @@ describe('canary steps', () => {
     expect(stale.status.stepStartedAt).toBe(iso());
   });
 
+  it('steps keep to the schedule: a pause ended up to 1 s late counts the next step from when it was due', () => {
+    // Step 2 (index 1) is a 60 s pause begun at NOW; its reconcile runs 300 ms after it is due.
+    const paused = inFlight('Steps', { currentStepIndex: 1, stepStartedAt: iso() });
+    const world = { service: service([stableTaskSet(), canaryTaskSet(15)]), weights: weights(5) };
+    const ended = run(paused, world, { now: at(60_300) });
+    expect(ended.status.currentStepIndex).toBe(2);
+    expect(ended.status.stepStartedAt).toBe(at(60_000).toISOString());
+    // The weight changes in the next reconcile, 500 ms after it was due ...
+    const moved = run(ended.status, world, { now: at(60_500) });
+    expect(moved.action).toMatchObject(split(15));
+    // ... and once read back, the following pause counts from the due time: no drift.
+    const after = { service: service([stableTaskSet(), canaryTaskSet(25)]), weights: weights(15) };
+    const next = run(moved.status, after, { now: at(60_700) });
+    expect(next.status.currentStepIndex).toBe(3);
+    expect(next.status.stepStartedAt).toBe(at(60_000).toISOString());
+    expect(next.status.nextStepAt).toBe(iso(120_000));
+  });
+
+  it('a pause ended more than 1 s late (controller down) restarts the schedule from then', () => {
+    const paused = inFlight('Steps', { currentStepIndex: 1, stepStartedAt: iso() });
+    const world = { service: service([stableTaskSet(), canaryTaskSet(15)]), weights: weights(5) };
+    const ended = run(paused, world, { now: at(75_000) });
+    expect(ended.status.stepStartedAt).toBe(iso(75_000));
+    const moved = run(ended.status, world, { now: at(75_200) });
+    const after = { service: service([stableTaskSet(), canaryTaskSet(25)]), weights: weights(15) };
+    const next = run(moved.status, after, { now: at(75_400) });
+    // The schedule starts again from when the late pause ended (not from the missed due time).
+    expect(next.status.stepStartedAt).toBe(iso(75_000));
+    expect(next.status.nextStepAt).toBe(iso(135_000));
+  });
+
   it('a pause as the last step scales the canary to 100 % ahead of promotion', () => {
     const base = canarySpec();
     const alb = base.strategy.canary?.trafficRouting.alb;
