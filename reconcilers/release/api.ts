@@ -836,6 +836,13 @@ export const ReleaseStatus = Type.Object({
   currentWeight: Type.Optional(
     Type.Integer({ minimum: 0, maximum: 100, description: 'Percent of traffic on the canary.' }),
   ),
+  serviceClaim: Type.Optional(
+    Type.String({
+      maxLength: 1024,
+      description:
+        'ARN of the ECS service this Release holds its claim on (tag delivery.latticedb.com/release=<namespace>/<name>/<uid>), recorded once the tag was written or found.',
+    }),
+  ),
   lastWrite: Type.Optional(
     Type.String({
       maxLength: 64,

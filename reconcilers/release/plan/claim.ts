@@ -100,10 +100,23 @@ export function claimGate(d: Draft): StepResult | undefined {
   const what = serviceName(d);
   switch (claim.kind) {
     case 'ours':
+      // Claimed, but status does not say so: the status write after the claim was lost (a crash
+      // right after TagResource). Tell the write now, found done, so every write is an Event.
+      if (d.status.serviceClaim !== service.arn) {
+        note(
+          d,
+          'Normal',
+          ReleaseReason.ServiceClaimed,
+          `${what} claimed for this Release (tag ${CLAIM_TAG}=${claimValue(d.object)}; found already done after a restart)`,
+        );
+        d.status.serviceClaim = service.arn;
+      }
       return undefined;
     case 'unread':
       return waitFor('world', `the tags of ${what} were not read: its claim is unknown`);
     case 'none':
+      // Recorded with the status written after the tag, so only once it is there.
+      d.status.serviceClaim = service.arn;
       return act(
         claimAction(d, service),
         `claiming ${what} for this Release (tag ${CLAIM_TAG}=${claimValue(d.object)})`,
@@ -124,6 +137,7 @@ export function claimGate(d: Draft): StepResult | undefined {
         ReleaseReason.ServiceClaimTakenOver,
         `${what} was claimed by a deleted Release of the same name (uid ${claim.uid}); this Release (uid ${d.object.uid}) takes the claim over`,
       );
+      d.status.serviceClaim = service.arn;
       return act(
         claimAction(d, service),
         `taking over the claim of ${what} from the deleted Release ${d.object.namespace}/${d.object.name} (uid ${claim.uid})`,

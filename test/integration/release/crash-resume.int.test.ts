@@ -582,8 +582,18 @@ describe('the Release controller killed after every AWS write', () => {
       if (strategy !== 'migration') {
         const events = await releaseEvents(run.ns, 'ldb');
         const reasons = events.map((e) => e.reason);
-        for (const reason of ['TaskDefinitionRegistered', 'TaskSetCreated', 'TrafficShifted'])
+        for (const reason of [
+          'ServiceClaimed',
+          'TaskDefinitionRegistered',
+          'TaskSetCreated',
+          'TrafficShifted',
+        ])
           expect(reasons, reason).toContain(reason);
+        const claims = events.filter((e) => e.reason === 'ServiceClaimed');
+        // Killed right after TagResource, so told by a later process as found done (again by each
+        // process whose status write was lost to the next kill, never as a fresh claim).
+        expect(claims.length).toBeGreaterThanOrEqual(1);
+        expect(claims.every((e) => e.message.includes('found already done'))).toBe(true);
         const shifts = events.filter((e) => e.reason === 'TrafficShifted');
         expect(shifts.length).toBeGreaterThanOrEqual(strategy === 'canary' ? 3 : 1);
         expect(shifts.every((e) => e.message.includes('found already done'))).toBe(true);

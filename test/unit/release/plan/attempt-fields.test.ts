@@ -45,6 +45,7 @@ const PER_RELEASE = [
   'canaryRevision',
   'stableHistory',
   'lastWrite',
+  'serviceClaim',
   'imageTag',
   // The revision's migration: a retry runs it again as a new attempt of its own
   // (`migration.attempt`); a new revision deletes it (startRevision).

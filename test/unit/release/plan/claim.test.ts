@@ -36,6 +36,28 @@ describe('the claim on the ECS service', () => {
     expect(d.status.revision).toBeUndefined();
   });
 
+  it('is recorded in status with the write, and a claim found without that record is told once (found done)', () => {
+    const claimed = run(undefined, { service: claimedBy(undefined), baseTaskDefinition: baseTd() });
+    expect(claimed.status.serviceClaim).toBe(
+      'arn:aws:ecs:us-east-1:123456789012:service/prod/latticedb',
+    );
+    // The controller died right after TagResource: the status recording it was never written.
+    const found = run(inFlight('Steps', { serviceClaim: undefined, currentWeight: 10 }), {
+      service: service([stableTaskSet(), canaryTaskSet(10)]),
+      weights: weights(10),
+    });
+    const told = found.events.filter((e) => e.reason === 'ServiceClaimed');
+    expect(told).toHaveLength(1);
+    expect(told[0]?.message).toContain('found already done after a restart');
+    expect(found.status.serviceClaim).toBe(claimed.status.serviceClaim);
+    // Recorded now: the next reconcile tells nothing more.
+    const again = run(found.status, {
+      service: service([stableTaskSet(), canaryTaskSet(10)]),
+      weights: weights(10),
+    });
+    expect(again.events.filter((e) => e.reason === 'ServiceClaimed')).toEqual([]);
+  });
+
   it('of another Release stalls this one (ServiceClaimed, Degraded), naming the owner and what to do', () => {
     const d = run(undefined, {
       service: claimedBy(`team-b/api/${OTHER_UID}`),

@@ -142,6 +142,8 @@ export function inFlight(
     progressStartedAt: iso(-600_000),
     lastProgressAt: iso(-60_000),
     stepStartedAt: iso(-60_000),
+    // The claim on the service was written by an earlier reconcile (claim.test.ts covers it).
+    serviceClaim: service().arn,
     ...p,
   };
 }
