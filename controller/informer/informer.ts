@@ -17,7 +17,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { isGone } from '../k8s/errors.js';
 import type { KubeObject } from '../k8s/types.js';
 import type { ListWatchSource, WatchEnd, WatchEvent, WatchHandle } from './source.js';
-import { deepFreeze, Store, stripForCache } from './store.js';
+import { Store, toCached } from './store.js';
 
 export interface InformerHandlers<T> {
   onAdd?(obj: T): void;
@@ -287,7 +287,7 @@ export class Informer<T extends KubeObject> {
       }
       case 'DELETED': {
         const old = this.#store.delete(obj);
-        const gone = old ?? deepFreeze(stripForCache(obj));
+        const gone = old ?? toCached(obj);
         this.#emit((h) => h.onDelete?.(gone));
         return;
       }

@@ -45,6 +45,58 @@ export interface StoreDiff<T> {
   readonly deleted: T[];
 }
 
+/**
+ * One copy of each repeated string value. JSON.parse makes a new string for every value, so each
+ * cached object held its own "Reconciling", "RollbackToLastGood", metric names and dimension
+ * values, and its condition messages and timestamps several times over: ~1.5 KB of the ~4 KB a
+ * FlagRollout kept in the cache once managedFields were gone. Bounded: strings up to 256
+ * characters, and the table starts afresh when it holds `maxEntries` (names, UIDs and timestamps
+ * are unique; what repeats is learnt again from the next objects).
+ */
+export class StringPool {
+  readonly #maxLength: number;
+  readonly #maxEntries: number;
+  #table = new Map<string, string>();
+
+  constructor(options: { maxLength?: number; maxEntries?: number } = {}) {
+    this.#maxLength = options.maxLength ?? 256;
+    this.#maxEntries = options.maxEntries ?? 4096;
+  }
+
+  get size(): number {
+    return this.#table.size;
+  }
+
+  intern(value: string): string {
+    if (value.length > this.#maxLength) return value;
+    const known = this.#table.get(value);
+    if (known !== undefined) return known;
+    if (this.#table.size >= this.#maxEntries) this.#table = new Map();
+    this.#table.set(value, value);
+    return value;
+  }
+
+  /** Replaces the string values in `value` (not yet frozen) by their pooled copies, in place. */
+  internAll<V>(value: V): V {
+    if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const child = record[key];
+      if (typeof child === 'string') record[key] = this.intern(child);
+      else this.internAll(child);
+    }
+    return value;
+  }
+}
+
+/** Shared by every informer: kinds repeat the same condition types and reasons. */
+const pool = new StringPool();
+
+/** What the cache keeps of `obj`: stripped, strings pooled, deep-frozen. */
+export function toCached<T extends KubeObject>(obj: T): T {
+  return deepFreeze(pool.internAll(stripForCache(obj)));
+}
+
 export class Store<T extends KubeObject> {
   #objects = new Map<string, T>();
 
@@ -68,7 +120,7 @@ export class Store<T extends KubeObject> {
   upsert(obj: T): { readonly old: T | undefined; readonly stored: T } {
     const key = objectKey(obj);
     const old = this.#objects.get(key);
-    const stored = deepFreeze(stripForCache(obj));
+    const stored = toCached(obj);
     this.#objects.set(key, stored);
     return { old, stored };
   }
@@ -85,7 +137,7 @@ export class Store<T extends KubeObject> {
     const next = new Map<string, T>();
     const diff: StoreDiff<T> = { added: [], updated: [], deleted: [] };
     for (const item of items) {
-      const stored = deepFreeze(stripForCache(item));
+      const stored = toCached(item);
       const key = objectKey(stored);
       next.set(key, stored);
       const old = this.#objects.get(key);
