@@ -140,7 +140,11 @@ describe('Informer', () => {
       { manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:spec': { 'f:flag': {} } } },
       { manager: 'latticedb-controller', subresource: 'status', fieldsV1: { 'f:status': {} } },
     ];
-    const full = (name: string, rv: string, annotations: Record<string, string>): KubeObject => ({
+    const full = (
+      name: string,
+      rv: string,
+      annotations: Record<string, string>,
+    ): KubeObject & { spec: unknown; status: unknown } => ({
       apiVersion: 'delivery.latticedb.com/v1alpha1',
       kind: 'FlagRollout',
       metadata: {
