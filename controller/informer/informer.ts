@@ -8,7 +8,8 @@
  * A periodic resync hands every cached object to `onUpdate(obj, obj)` so level-based controllers
  * re-check everything even when nothing changed.
  *
- * Handlers are synchronous and should only enqueue keys. Objects are deep-frozen.
+ * Handlers are synchronous and should only enqueue keys. Objects are deep-frozen, and cached
+ * without managedFields and kubectl's last-applied annotation (see store.ts).
  */
 import type { Logger } from 'pino';
 import { ExponentialBackoff } from '../backoff.js';
@@ -16,7 +17,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { isGone } from '../k8s/errors.js';
 import type { KubeObject } from '../k8s/types.js';
 import type { ListWatchSource, WatchEnd, WatchEvent, WatchHandle } from './source.js';
-import { deepFreeze, Store } from './store.js';
+import { Store, toCached } from './store.js';
 
 export interface InformerHandlers<T> {
   onAdd?(obj: T): void;
@@ -286,7 +287,7 @@ export class Informer<T extends KubeObject> {
       }
       case 'DELETED': {
         const old = this.#store.delete(obj);
-        const gone = old ?? deepFreeze(obj);
+        const gone = old ?? toCached(obj);
         this.#emit((h) => h.onDelete?.(gone));
         return;
       }

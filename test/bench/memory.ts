@@ -31,8 +31,11 @@ interface KindCase {
   readonly kind: string;
   readonly plural: string;
   readonly example: string;
-  /** The example's spec made unique to object `i` where it must be. */
-  readonly spec: (spec: Record<string, unknown>, i: number) => Record<string, unknown>;
+  /**
+   * The example's spec made unique to object `i` of a run where it must be. `run` tells the runs of
+   * one invocation apart: Redis outlives a run, so a flag of an earlier run still has its writer.
+   */
+  readonly spec: (spec: Record<string, unknown>, i: number, run: string) => Record<string, unknown>;
 }
 
 const KINDS: readonly KindCase[] = [
@@ -46,7 +49,7 @@ const KINDS: readonly KindCase[] = [
     kind: 'FlagRollout',
     plural: 'flagrollouts',
     example: 'flagrollout-new-query-optimizer.yaml',
-    spec: (spec, i) => ({ ...spec, flag: `bench_memory_${i}` }),
+    spec: (spec, i, run) => ({ ...spec, flag: `bench_memory_${run}_${i}` }),
   },
   {
     kind: 'ScalePolicy',
@@ -131,7 +134,7 @@ export async function measureMemory(
               apiVersion: `${GROUP}/${VERSION}`,
               kind: k.kind,
               metadata: { name: `m-${String(i).padStart(5, '0')}` },
-              spec: k.spec(example.spec, i),
+              spec: k.spec(example.spec, i, String(n)),
             },
           }),
         );

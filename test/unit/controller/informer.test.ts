@@ -133,4 +133,55 @@ describe('Informer', () => {
     expect(log).toEqual(['add a@3', 'add b@4', 'update a@3->3', 'update b@4->4']);
     await informer.stop();
   });
+
+  it('caches objects without managedFields and the last-applied annotation, the rest intact', async () => {
+    const { source, informer } = setup();
+    const managedFields = [
+      { manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:spec': { 'f:flag': {} } } },
+      { manager: 'latticedb-controller', subresource: 'status', fieldsV1: { 'f:status': {} } },
+    ];
+    const full = (
+      name: string,
+      rv: string,
+      annotations: Record<string, string>,
+    ): KubeObject & { spec: unknown; status: unknown } => ({
+      apiVersion: 'delivery.latticedb.com/v1alpha1',
+      kind: 'FlagRollout',
+      metadata: {
+        namespace: 'ns',
+        name,
+        resourceVersion: rv,
+        generation: 2,
+        finalizers: ['delivery.latticedb.com/flag'],
+        labels: { team: 'db' },
+        annotations,
+        managedFields,
+      },
+      spec: { flag: 'f', steps: [{ percentage: 5 }] },
+      status: { observedGeneration: 2, conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    const lastApplied = { 'kubectl.kubernetes.io/last-applied-configuration': '{"spec":{}}' };
+    const abort = { 'delivery.latticedb.com/abort': 'true' };
+    source.objects = [
+      full('listed', '3', { ...lastApplied, ...abort }),
+      full('bare', '4', lastApplied),
+    ];
+    informer.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const sent = full('watched', '11', { ...lastApplied, ...abort });
+    source.send({ type: 'ADDED', object: sent });
+    const expected = (name: string, rv: string, annotations?: Record<string, string>) => {
+      const { managedFields: _m, annotations: _a, ...metadata } = full(name, rv, {}).metadata!;
+      return {
+        ...full(name, rv, {}),
+        metadata: { ...metadata, ...(annotations === undefined ? {} : { annotations }) },
+      };
+    };
+    // What handlers read (spec, status, generation, finalizers, labels, other annotations) stays.
+    expect(informer.get('ns', 'listed')).toStrictEqual(expected('listed', '3', abort));
+    expect(informer.get('ns', 'bare')).toStrictEqual(expected('bare', '4'));
+    expect(informer.get('ns', 'watched')).toStrictEqual(expected('watched', '11', abort));
+    expect(sent.metadata?.managedFields).toBe(managedFields); // the source's object is not changed
+    await informer.stop();
+  });
 });
