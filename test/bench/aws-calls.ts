@@ -32,7 +32,9 @@ import { awsvpc, seedRollingService } from '../fixtures/moto/seed-ecs.js';
 import { seedLatticeDbService } from '../fixtures/moto/seed.js';
 import { fmt, table } from './report.js';
 
-const CRDS = ['releases', 'scalepolicies'].map((plural) =>
+// FailoverPlans too: a ScalePolicy with autoscaling reads the FailoverPlan hold of its service
+// (shared/interlock), which waits for the FailoverPlan informer to sync.
+const CRDS = ['releases', 'scalepolicies', 'failoverplans'].map((plural) =>
   fileURLToPath(new URL(`../../crds/${plural}.delivery.latticedb.com.yaml`, import.meta.url)),
 );
 /** The most services one DescribeServices call may name. */

@@ -21,7 +21,7 @@ import { motoClients } from './moto-worlds.js';
 
 const PERIOD = 60_000;
 const N = 60;
-const DIMENSION = 'ecs:service:DesiredCount';
+const DIMENSION = 'ecs:service:DesiredCount' as const;
 let proxy: FaultProxy;
 let direct: AwsClients;
 let proxied: AwsClients;
