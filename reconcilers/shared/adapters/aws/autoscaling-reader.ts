@@ -192,7 +192,10 @@ export class ResourceReader<T> {
         if (entry.inFlight === undefined) group.entries.delete(id);
         continue;
       }
+      // A resource last asked with maxAgeMs 0 (not steady) is read afresh anyway: reading it
+      // ahead would only turn a one-resource read into a namespace listing.
       if (room === 0 || askedSet.has(id) || entry.inFlight !== undefined) continue;
+      if (entry.lastMaxAgeMs === 0) continue;
       const snap = entry.snapshot;
       const age = snap === undefined || snap.seq < entry.minSeq ? Infinity : nowMs - snap.sentAtMs;
       if (age > entry.lastMaxAgeMs * this.#aheadRatio) candidates.push({ id, age });

@@ -160,3 +160,14 @@ describe('ResourceReader', () => {
     expect(await h.reader.read('r', 'b', 60_000)).toBe(2);
   });
 });
+
+describe('ResourceReader refresh-ahead', () => {
+  it('does not read ahead resources whose readers always ask afresh (maxAgeMs 0)', async () => {
+    const h = harness({ maxBatch: Infinity });
+    for (const id of ids(5)) h.world.set(id, 1);
+    await Promise.all(ids(5).map((id) => h.reader.read('r', id)));
+    h.clock.advance(1_000);
+    await h.reader.read('r', 'r0');
+    expect(h.calls[1]).toEqual(['r0']);
+  });
+});
