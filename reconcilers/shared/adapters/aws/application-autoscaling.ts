@@ -63,6 +63,9 @@ export class AwsAutoscaling implements AutoscalingPort {
       ...window,
       absent: undefined,
       maxBatch: MAX_IDS,
+      // Any steady resource rides along in a call that has room: it costs no extra call and keeps
+      // the fleet's snapshots in step, so the next period again needs ⌈N/50⌉ calls.
+      refreshAheadRatio: 0,
       read: (region, ids) => this.#readTargets(region, ids),
     });
     const scanPages = { policies: 1, scheduled: 1 };
@@ -333,9 +336,10 @@ export class AwsAutoscaling implements AutoscalingPort {
 }
 
 /**
- * Several resources at once: one paginated listing of the namespace when that costs no more calls
- * than one call per resource (judged by the pages the last listing took); otherwise, and for a
- * single resource, one call per resource, each failing alone.
+ * One paginated listing of the namespace when that costs no more calls than one call per resource
+ * (judged by the pages the last listing took; with ≤ 50 items even one resource is read so, which
+ * refreshes the whole fleet's snapshots for the same one call); otherwise one call per resource,
+ * each failing alone.
  */
 async function readByResource<T>(
   ids: readonly string[],
@@ -344,7 +348,7 @@ async function readByResource<T>(
   list: (resourceId?: string) => Promise<Map<string, T[]>>,
 ): Promise<BatchRead<T[]>> {
   const values = new Map<string, ResourceRead<T[]>>();
-  if (ids.length > 1 && ids.length >= scanPages[which]) {
+  if (ids.length >= scanPages[which]) {
     const all = await list();
     let items = 0;
     for (const [id, group] of all) {
