@@ -35,9 +35,9 @@ export async function observe(
     (await ports.ecs.describeService(ref, { maxAgeMs: steady ? tuning.resyncMs : 0 })) ?? null;
   if (service === null) return { service: null };
   const resourceId = ecsServiceResourceId(ref.cluster, ref.service);
-  // Application Auto Scaling likewise, but only when the object is unchanged since its last
-  // observe (a resync): a change to the object (spec, annotation) reads afresh, so a nudge finds
-  // drift at once. Writes through the port always force a fresh read.
+  // Application Auto Scaling likewise, but only when no one changed the object (spec, annotations)
+  // since its last observe: a nudge or a spec edit reads afresh, so it finds drift at once. Writes
+  // through the port always force a fresh read.
   const unchanged = seen?.unchanged(policy) ?? false;
   const read = await readAll({
     autoscaling: needsAutoscaling(spec, status)
@@ -81,15 +81,20 @@ async function readAutoscaling(
   return { target: target ?? null, policies, scheduled };
 }
 
-/** The resourceVersion each object had at its last observe, to tell a resync from a change. */
+/**
+ * What each object's spec and annotations were at its last observe, to tell a resync (or a
+ * reconcile after our own status write) from a change someone made: generation for the spec,
+ * the annotations for a nudge. Status writes change neither.
+ */
 export class SeenVersions {
   readonly #versions = new Map<string, string>();
 
-  /** True when `policy` is the same version as at its last observe; records this one. */
+  /** True when `policy` is unchanged since its last observe; records this one. */
   unchanged(policy: ScalePolicyObject): boolean {
     const uid = policy.metadata.uid ?? '';
-    const version = policy.metadata.resourceVersion ?? '';
-    if (uid === '' || version === '') return false;
+    const generation = policy.metadata.generation;
+    if (uid === '' || generation === undefined) return false;
+    const version = `${generation}\u0000${JSON.stringify(policy.metadata.annotations ?? {})}`;
     const before = this.#versions.get(uid);
     // Forget objects on their way out, so the map holds only live objects.
     if (policy.metadata.deletionTimestamp !== undefined) this.#versions.delete(uid);

@@ -39,9 +39,13 @@ function ports(ages: number[]): ScalePolicyPorts {
   };
 }
 
-const policy = (resourceVersion: string, phase: string): ScalePolicyObject =>
+const policy = (
+  generation: number,
+  phase: string,
+  annotations: Record<string, string> = {},
+): ScalePolicyObject =>
   ({
-    metadata: { namespace: 'ns', name: 'p', uid: 'u1', resourceVersion },
+    metadata: { namespace: 'ns', name: 'p', uid: 'u1', generation, annotations },
     spec: { target: ref, autoscaling: { minCapacity: 3, maxCapacity: 10 } },
     status: { phase },
   }) as unknown as ScalePolicyObject;
@@ -53,20 +57,30 @@ describe('ScalePolicy observe: Application Auto Scaling read age', () => {
     const ages: number[] = [];
     const seen = new SeenVersions();
     const p = ports(ages);
-    await observe(policy('1', 'Stable'), p, DEFAULT_TUNING, io, seen);
+    await observe(policy(1, 'Stable'), p, DEFAULT_TUNING, io, seen);
     expect(ages).toEqual([0, 0, 0]); // first sight: fresh
     ages.length = 0;
-    await observe(policy('1', 'Stable'), p, DEFAULT_TUNING, io, seen);
+    await observe(policy(1, 'Stable'), p, DEFAULT_TUNING, io, seen);
     expect(ages).toEqual(Array(3).fill(DEFAULT_TUNING.resyncMs));
   });
 
-  it('a changed object (new resourceVersion) reads afresh', async () => {
+  it('a nudge (annotation) reads afresh; a status write alone does not count as a change', async () => {
     const ages: number[] = [];
     const seen = new SeenVersions();
     const p = ports(ages);
-    await observe(policy('1', 'Stable'), p, DEFAULT_TUNING, io, seen);
+    await observe(policy(1, 'Stable'), p, DEFAULT_TUNING, io, seen);
     ages.length = 0;
-    await observe(policy('2', 'Stable'), p, DEFAULT_TUNING, io, seen);
+    await observe(policy(1, 'Stable', { nudge: '1' }), p, DEFAULT_TUNING, io, seen);
+    expect(ages).toEqual([0, 0, 0]);
+  });
+
+  it('a spec change (new generation) reads afresh', async () => {
+    const ages: number[] = [];
+    const seen = new SeenVersions();
+    const p = ports(ages);
+    await observe(policy(1, 'Stable'), p, DEFAULT_TUNING, io, seen);
+    ages.length = 0;
+    await observe(policy(2, 'Stable'), p, DEFAULT_TUNING, io, seen);
     expect(ages).toEqual([0, 0, 0]);
   });
 
@@ -74,8 +88,8 @@ describe('ScalePolicy observe: Application Auto Scaling read age', () => {
     const ages: number[] = [];
     const seen = new SeenVersions();
     const p = ports(ages);
-    await observe(policy('1', 'Scaling'), p, DEFAULT_TUNING, io, seen);
-    await observe(policy('1', 'Scaling'), p, DEFAULT_TUNING, io, seen);
+    await observe(policy(1, 'Scaling'), p, DEFAULT_TUNING, io, seen);
+    await observe(policy(1, 'Scaling'), p, DEFAULT_TUNING, io, seen);
     expect(ages).toEqual(Array(6).fill(0));
   });
 });
