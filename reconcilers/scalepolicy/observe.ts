@@ -22,6 +22,7 @@ export async function observe(
   ports: ScalePolicyPorts,
   tuning: Tuning,
   io: Io,
+  seen?: SeenVersions,
 ): Promise<Observed> {
   const { spec, status } = policy;
   const ref = spec.target;
@@ -34,9 +35,13 @@ export async function observe(
     (await ports.ecs.describeService(ref, { maxAgeMs: steady ? tuning.resyncMs : 0 })) ?? null;
   if (service === null) return { service: null };
   const resourceId = ecsServiceResourceId(ref.cluster, ref.service);
+  // Application Auto Scaling likewise, but only when no one changed the object (spec, annotations)
+  // since its last observe: a nudge or a spec edit reads afresh, so it finds drift at once. Writes
+  // through the port always force a fresh read.
+  const unchanged = seen?.unchanged(policy) ?? false;
   const read = await readAll({
     autoscaling: needsAutoscaling(spec, status)
-      ? readAutoscaling(ports, ref.region, resourceId)
+      ? readAutoscaling(ports, ref.region, resourceId, steady && unchanged ? tuning.resyncMs : 0)
       : undefined,
     measurements: needsMeasurements(spec, status, service, io.now)
       ? Promise.all(
@@ -65,11 +70,35 @@ async function readAutoscaling(
   ports: ScalePolicyPorts,
   region: string,
   resourceId: string,
+  maxAgeMs: number,
 ): Promise<AutoscalingObserved> {
+  const opts = { maxAgeMs };
   const [target, policies, scheduled] = await Promise.all([
-    ports.autoscaling.describeTarget(region, resourceId),
-    ports.autoscaling.describePolicies(region, resourceId),
-    ports.autoscaling.describeScheduledActions(region, resourceId),
+    ports.autoscaling.describeTarget(region, resourceId, opts),
+    ports.autoscaling.describePolicies(region, resourceId, opts),
+    ports.autoscaling.describeScheduledActions(region, resourceId, opts),
   ]);
   return { target: target ?? null, policies, scheduled };
+}
+
+/**
+ * What each object's spec and annotations were at its last observe, to tell a resync (or a
+ * reconcile after our own status write) from a change someone made: generation for the spec,
+ * the annotations for a nudge. Status writes change neither.
+ */
+export class SeenVersions {
+  readonly #versions = new Map<string, string>();
+
+  /** True when `policy` is unchanged since its last observe; records this one. */
+  unchanged(policy: ScalePolicyObject): boolean {
+    const uid = policy.metadata.uid ?? '';
+    const generation = policy.metadata.generation;
+    if (uid === '' || generation === undefined) return false;
+    const version = `${generation}\u0000${JSON.stringify(policy.metadata.annotations ?? {})}`;
+    const before = this.#versions.get(uid);
+    // Forget objects on their way out, so the map holds only live objects.
+    if (policy.metadata.deletionTimestamp !== undefined) this.#versions.delete(uid);
+    else this.#versions.set(uid, version);
+    return before === version;
+  }
 }

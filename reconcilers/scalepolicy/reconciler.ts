@@ -3,7 +3,7 @@ import type { KindHandler } from '../../controller/index.js';
 import { reconcileWith } from '../shared/kit/index.js';
 import { ScalePolicyPhase, type ScalePolicySpec } from './api.js';
 import { act, autoscalingFinalizer } from './act.js';
-import { observe } from './observe.js';
+import { observe, SeenVersions } from './observe.js';
 import { decide, type ScalePolicyState, type Tuning } from './plan/index.js';
 import type { ScalePolicyPorts } from './ports.js';
 import { validateScalePolicy } from './validate.js';
@@ -12,10 +12,11 @@ export function scalePolicyHandler(
   ports: ScalePolicyPorts,
   tuning: Tuning,
 ): KindHandler<ScalePolicySpec, ScalePolicyState> {
+  const seen = new SeenVersions();
   return {
     validate: (obj) => validateScalePolicy(obj),
     reconcile: reconcileWith({
-      observe: (obj, io) => observe(obj, ports, tuning, io),
+      observe: (obj, io) => observe(obj, ports, tuning, io, seen),
       decide: (obj, observed, now) =>
         decide({
           object: {

@@ -9,12 +9,11 @@ import {
   type KindRegistration,
   type KindSetup,
 } from '../../controller/index.js';
-import { AwsAutoscaling } from '../shared/adapters/aws/application-autoscaling.js';
 import { CloudWatchMetricSource } from '../shared/adapters/aws/cloudwatch-metric-source.js';
 import { API_GROUP, API_VERSION } from '../shared/api/kind.js';
 import { interlockHold } from '../shared/interlock/index.js';
 import type { ServiceRef } from '../shared/ports/ecs.js';
-import { awsClientsFor, ecsAdapterFor } from '../shared/runtime/index.js';
+import { autoscalingAdapterFor, awsClientsFor, ecsAdapterFor } from '../shared/runtime/index.js';
 import { ScalePolicyKind, type ScalePolicySpec } from './api.js';
 import {
   DEFAULT_TUNING,
@@ -120,7 +119,7 @@ export function scalePolicyPorts(deps: KindDeps): ScalePolicyPorts {
   const ecs = ecsAdapterFor(deps);
   return {
     ecs,
-    autoscaling: new AwsAutoscaling(clients),
+    autoscaling: autoscalingAdapterFor(deps),
     metrics: new CloudWatchMetricSource(clients),
     failoverHold: (namespace, ref) =>
       interlockHold(deps.kube, namespace, { services: [ref] }, { standbyServing: true }),

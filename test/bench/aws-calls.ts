@@ -8,7 +8,10 @@
 // one-off reads), the calls of `periods` resync periods are counted: per period, by operation, as
 // a ratio to the floor ⌈N/10⌉ DescribeServices (10 names per call is the API's limit). Writes
 // must be 0. moto never finishes an ECS deployment, so DescribeServices answers are rewritten to
-// a converged deployment, as ECS reports a healthy service.
+// a converged deployment, as ECS reports a healthy service. With `autoscaling` (--aws-autoscaling)
+// each ScalePolicy declares Application Auto Scaling instead of a fixed count (target tracking on
+// CPU, min 3 / max 10, one scheduled action), so its steady state also reads the scalable target,
+// the policies and the scheduled actions.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +32,9 @@ import { awsvpc, seedRollingService } from '../fixtures/moto/seed-ecs.js';
 import { seedLatticeDbService } from '../fixtures/moto/seed.js';
 import { fmt, table } from './report.js';
 
-const CRDS = ['releases', 'scalepolicies'].map((plural) =>
+// FailoverPlans too: a ScalePolicy with autoscaling reads the FailoverPlan hold of its service
+// (shared/interlock), which waits for the FailoverPlan informer to sync.
+const CRDS = ['releases', 'scalepolicies', 'failoverplans'].map((plural) =>
   fileURLToPath(new URL(`../../crds/${plural}.delivery.latticedb.com.yaml`, import.meta.url)),
 );
 /** The most services one DescribeServices call may name. */
@@ -40,13 +45,24 @@ export interface AwsCallsOptions {
   readonly resyncMs: number;
   /** Resync periods counted. */
   readonly periods: number;
+  /** ScalePolicies with an `autoscaling` block instead of `desiredCount`. */
+  readonly autoscaling?: boolean;
   readonly log: (line: string) => void;
 }
+
+/** The bench's autoscaling block: target tracking on CPU, min 3 / max 10, one scheduled action. */
+const AUTOSCALING = {
+  minCapacity: 3,
+  maxCapacity: 10,
+  targetTracking: [{ predefinedMetric: 'ECSServiceAverageCPUUtilization', target: 70 }],
+  scheduled: [{ name: 'nights', schedule: 'cron(0 20 ? * MON-FRI *)', minCapacity: 3 }],
+} as const;
 
 export interface AwsCallsResult {
   readonly objects: number;
   readonly resyncMs: number;
   readonly periods: number;
+  readonly autoscaling: boolean;
   /** Seeding N services in moto, s. */
   readonly seedSeconds: number;
   /** Creating the 2N objects → all Healthy / Stable, s. */
@@ -129,7 +145,15 @@ export async function measureAwsCalls(
             image: s.ecr.images['2.1.0'] ?? '',
             strategy: { rolling: {} },
           });
-          await create(api, namespace, ScalePolicyKind, service, { target, desiredCount: 1 });
+          await create(
+            api,
+            namespace,
+            ScalePolicyKind,
+            service,
+            options.autoscaling === true
+              ? { target, autoscaling: AUTOSCALING }
+              : { target, desiredCount: 1 },
+          );
         });
         await untilSteady(api, namespace, n, options.log);
         const convergeSeconds = (performance.now() - t1) / 1000;
@@ -150,6 +174,7 @@ export async function measureAwsCalls(
           objects: n,
           resyncMs: options.resyncMs,
           periods: options.periods,
+          autoscaling: options.autoscaling === true,
           seedSeconds,
           convergeSeconds,
           calls: new Map(calls),
@@ -191,8 +216,12 @@ export function awsCallsReport(results: readonly AwsCallsResult[]): string {
   const r0 = results[0];
   const heading =
     r0 === undefined ? '' : ` (resync ${r0.resyncMs / 1000} s, ${r0.periods} periods counted)`;
+  const policies =
+    r0?.autoscaling === true
+      ? 'N ScalePolicies with autoscaling (CPU target tracking, min 3 / max 10, 1 scheduled action)'
+      : 'N ScalePolicies';
   return [
-    `AWS calls at steady state: N Releases + N ScalePolicies on N ECS services${heading}`,
+    `AWS calls at steady state: N Releases + ${policies} on N ECS services${heading}`,
     table(['', ...results.map((r) => `N = ${fmt.int(r.objects)}`)], rows),
   ].join('\n');
 }

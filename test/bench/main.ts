@@ -19,6 +19,7 @@
 //                    [--flag-counts 1,100,10000] [--fleet 50] [--fleet-window 65s] [--steps 10]
 //                    [--step-interval 2s] [--release-trials 20] [--release-history 20]
 //                    [--aws-counts 50,500] [--aws-resync 10s] [--aws-periods 2]
+//                    [--aws-autoscaling]
 //                    [--memory-counts 1000,5000] [--memory-kinds Release,…] [--memory-settle 25s]
 //                    [--memory-snapshots DIR] [--keep]
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
@@ -70,6 +71,8 @@ const { values: args } = parseArgs({
     'aws-counts': { type: 'string', default: '50,500' },
     'aws-resync': { type: 'string', default: '10s' },
     'aws-periods': { type: 'string', default: '2' },
+    // ScalePolicies with an autoscaling block (see aws-calls.ts) instead of a fixed count.
+    'aws-autoscaling': { type: 'boolean', default: false },
     steps: { type: 'string', default: '10' },
     'step-interval': { type: 'string', default: '2s' },
     // Node/V8 flags of the controller to compare with none, on the same objects; default the
@@ -185,6 +188,7 @@ try {
         counts: awsCounts,
         resyncMs: parseDuration(args['aws-resync']),
         periods: awsPeriods,
+        autoscaling: args['aws-autoscaling'],
         log,
       }),
     );

@@ -43,21 +43,38 @@ export interface ScheduledActionState {
   readonly maxCapacity?: number;
 }
 
+/** How old a read may be: 0 (the default) = sent after the call; a write always forces a fresh one. */
+export interface AutoscalingReadOptions {
+  readonly maxAgeMs?: number;
+}
+
 export interface AutoscalingPort {
   /** Undefined when the service has no scalable target. */
-  describeTarget(region: string, resourceId: string): Promise<ScalableTarget | undefined>;
+  describeTarget(
+    region: string,
+    resourceId: string,
+    opts?: AutoscalingReadOptions,
+  ): Promise<ScalableTarget | undefined>;
   /** Registers or updates (min, max, suspended state). */
   registerTarget(region: string, target: ScalableTarget): Promise<void>;
   /** Removes the target; AWS removes its policies and scheduled actions with it. Gone = done. */
   deregisterTarget(region: string, resourceId: string): Promise<void>;
-  describePolicies(region: string, resourceId: string): Promise<TargetTrackingPolicyState[]>;
+  describePolicies(
+    region: string,
+    resourceId: string,
+    opts?: AutoscalingReadOptions,
+  ): Promise<TargetTrackingPolicyState[]>;
   putTargetTrackingPolicy(
     region: string,
     resourceId: string,
     policy: TargetTrackingPolicyState,
   ): Promise<void>;
   deletePolicy(region: string, resourceId: string, name: string): Promise<void>;
-  describeScheduledActions(region: string, resourceId: string): Promise<ScheduledActionState[]>;
+  describeScheduledActions(
+    region: string,
+    resourceId: string,
+    opts?: AutoscalingReadOptions,
+  ): Promise<ScheduledActionState[]>;
   putScheduledAction(
     region: string,
     resourceId: string,

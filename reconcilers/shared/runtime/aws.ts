@@ -3,12 +3,14 @@
 // per (service, region) in the controller.
 import { registerEnvironmentSecrets, type KindDeps } from '../../../controller/index.js';
 import { AwsClients } from '../adapters/aws/clients.js';
+import { AwsAutoscaling } from '../adapters/aws/application-autoscaling.js';
 import { AwsEcsAdapter } from '../adapters/aws/ecs-adapter.js';
 
 export type AwsDeps = Pick<KindDeps, 'aws' | 'shared' | 'logger'>;
 
 const KEY = 'aws:clients';
 const ECS_KEY = 'aws:ecs';
+const AUTOSCALING_KEY = 'aws:autoscaling';
 
 /** The one `AwsClients` of this process (same instance on every call). */
 export function awsClientsFor(deps: AwsDeps): AwsClients {
@@ -40,6 +42,18 @@ export function ecsAdapterFor(deps: AwsDeps & Pick<KindDeps, 'clock'>): AwsEcsAd
   return deps.shared(
     ECS_KEY,
     () => new AwsEcsAdapter(awsClientsFor(deps), { clock: deps.clock }),
+    () => undefined, // holds no connection of its own: the clients are closed with theirs
+  );
+}
+
+/**
+ * The one Application Auto Scaling adapter of this process: its readers batch and cache per
+ * region, so a fleet of ScalePolicies shares a few listings per period instead of three calls each.
+ */
+export function autoscalingAdapterFor(deps: AwsDeps & Pick<KindDeps, 'clock'>): AwsAutoscaling {
+  return deps.shared(
+    AUTOSCALING_KEY,
+    () => new AwsAutoscaling(awsClientsFor(deps), { clock: deps.clock }),
     () => undefined, // holds no connection of its own: the clients are closed with theirs
   );
 }

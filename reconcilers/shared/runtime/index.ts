@@ -1,6 +1,6 @@
 // Glue between the runtime's KindDeps (settings + process-wide shared instances) and the shared
 // adapters: what a kind's setup calls to get its AWS clients and flag stores.
-export { awsClientsFor, ecsAdapterFor, type AwsDeps } from './aws.js';
+export { autoscalingAdapterFor, awsClientsFor, ecsAdapterFor, type AwsDeps } from './aws.js';
 export {
   flagStoreFor,
   FlagStoreReason,
