@@ -172,7 +172,7 @@ function weightChangedDuringStep(d: Draft): string | undefined {
  * a reconcile round or more after it, and real tasks take minutes to start). Capacity ahead of
  * traffic is harmless; traffic itself still moves only at the step.
  */
-function scaleAheadOfNextStep(d: Draft, i: number): StepResult | undefined {
+function scaleAheadOfNextStep(d: Draft, i: number, until: Date): StepResult | undefined {
   const steps = stepsOf(d);
   const next = steps[i + 1];
   // After the last step comes promotion, which needs the canary at 100 %.
@@ -189,7 +189,7 @@ function scaleAheadOfNextStep(d: Draft, i: number): StepResult | undefined {
     scale,
     `scaling the canary task set to ${scale}% ahead of ${next === undefined ? 'promotion' : `step ${i + 2}`}`,
   );
-  return result.kind === 'act' ? { ...result, planned: true } : result;
+  return result.kind === 'act' ? { ...result, planned: true, until } : result;
 }
 
 function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepResult {
@@ -222,7 +222,7 @@ function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepRes
     return completeStep(d, i, `paused ${durationMs / 1000}s`, undefined, dueAt);
   }
   return (
-    scaleAheadOfNextStep(d, i) ??
+    scaleAheadOfNextStep(d, i, until) ??
     waitFor('time', `step ${i + 1}: pausing until ${d.status.nextStepAt}`, until)
   );
 }

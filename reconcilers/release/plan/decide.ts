@@ -94,7 +94,9 @@ function requeue(d: Draft, result: StepResult): number | undefined {
   const at = (date: Date | undefined): number | undefined =>
     date === undefined ? undefined : Math.max(1, date.getTime() - now.getTime() + 1);
   let ms: number | undefined;
-  if (result.kind === 'act') ms = tuning.afterActionMs;
+  // After an action inside a timed wait, the follow-up comes no later than the wait's end: the
+  // next step is due then, and a fixed delay after each action would add up over a rollout.
+  if (result.kind === 'act') ms = Math.min(tuning.afterActionMs, at(result.until) ?? Infinity);
   else if (result.kind === 'wait') {
     switch (result.on) {
       case 'probe':

@@ -66,6 +66,8 @@ export type StepResult =
        * progressDeadline does not apply to it.
        */
       readonly planned?: true;
+      /** The end of the planned wait: the follow-up reconcile comes no later (the step is due). */
+      readonly until?: Date;
     }
   | {
       readonly kind: 'wait';
