@@ -110,6 +110,10 @@ export function claimGate(d: Draft): StepResult | undefined {
           `${what} claimed for this Release (tag ${CLAIM_TAG}=${claimValue(d.object)}; found already done after a restart)`,
         );
         d.status.serviceClaim = service.arn;
+        // Told in a reconcile of its own, which writes nothing else: a later action's write-ahead
+        // checkpoint would otherwise store the record, and a crash right after that action would
+        // lose this Event for good.
+        return waitFor('time', `recording the claim found on ${what}`, d.now);
       }
       return undefined;
     case 'unread':

@@ -162,7 +162,9 @@ export function run(
   return decide({
     object: OBJECT,
     spec: o.spec ?? canarySpec(),
-    status,
+    // No status yet: the claim the fixtures' service carries was recorded with the status of the
+    // reconcile that wrote it (a claim found without that record: claim.test.ts).
+    status: status ?? { serviceClaim: service().arn },
     annotations: o.annotations ?? {},
     observed: { service: service(), ...observed },
     now: o.now ?? NOW,
