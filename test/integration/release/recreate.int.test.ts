@@ -8,24 +8,22 @@
 // image serving. Also with the same image as the deleted one's canary.
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { ReleaseKind } from '../../../reconcilers/release/api.js';
-import { createTestNamespace, resetAws, testEnv } from '../../env/fixtures.js';
+import { createTestNamespace } from '../../env/fixtures.js';
 import { kindObjects } from '../../fixtures/kind-objects.js';
-import { seedLatticeDbService, type SeededLatticeDb } from '../../fixtures/moto/seed.js';
 import { CallLog, jsonBody, productionGreenWeights, settledHealthy } from './robustness-support.js';
 import {
   canarySpec,
   imageOf,
   NEW_TAG,
-  OLD_TAG,
   releaseEvents,
   startSmokeTarget,
   type SmokeTarget,
+  seedWorld,
 } from './scenario.js';
 import {
   createRelease,
   getRelease,
   installCrd,
-  motoClients,
   MotoView,
   startController,
   taskSetId,
@@ -55,19 +53,6 @@ afterEach(async () => {
   target = undefined;
 });
 
-async function seed(): Promise<SeededLatticeDb> {
-  await resetAws();
-  const clients = motoClients();
-  try {
-    return await seedLatticeDbService(clients, {
-      endpoint: testEnv().awsEndpoint,
-      imageTags: [OLD_TAG, NEW_TAG, NEXT_TAG],
-    });
-  } finally {
-    clients.destroy();
-  }
-}
-
 async function gone(ns: string, name: string): Promise<void> {
   await expect
     .poll(
@@ -87,7 +72,7 @@ async function gone(ns: string, name: string): Promise<void> {
  * revision ran.
  */
 async function deleteMidCanaryAndRecreate(tag: string): Promise<void> {
-  const s = await seed();
+  const s = await seedWorld([NEXT_TAG]);
   view = new MotoView(s);
   target = await startSmokeTarget(200);
   const ns = await createTestNamespace('recreate');

@@ -7,15 +7,14 @@
 // created it.
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { ReleaseSpec } from '../../../reconcilers/release/api.js';
-import { createTestNamespace, resetAws, testEnv } from '../../env/fixtures.js';
-import { seedLatticeDbService, type SeededLatticeDb } from '../../fixtures/moto/seed.js';
+import { createTestNamespace } from '../../env/fixtures.js';
+import type { SeededLatticeDb } from '../../fixtures/moto/seed.js';
 import { CallLog, jsonBody } from './robustness-support.js';
-import { canarySpec, imageOf, NEW_TAG, OLD_TAG, patchReleaseSpec } from './scenario.js';
+import { canarySpec, imageOf, patchReleaseSpec, seedWorld } from './scenario.js';
 import {
   annotateRelease,
   createRelease,
   installCrd,
-  motoClients,
   MotoView,
   startController,
   waitForRelease,
@@ -42,26 +41,13 @@ afterEach(async () => {
   view = undefined;
 });
 
-async function seed(): Promise<SeededLatticeDb> {
-  await resetAws();
-  const clients = motoClients();
-  try {
-    return await seedLatticeDbService(clients, {
-      endpoint: testEnv().awsEndpoint,
-      imageTags: [OLD_TAG, NEW_TAG, ...TAGS],
-    });
-  } finally {
-    clients.destroy();
-  }
-}
-
 /** 20 %, then paused until promoted: a revision that gets as far as its canary stays there. */
 const specOf = (s: SeededLatticeDb, tag: string): ReleaseSpec =>
   canarySpec(s, { steps: [{ setWeight: 20 }, { pause: {} }] }, { image: imageOf(s, tag) });
 
 describe('an abort in the registration window, then a spec change', () => {
   it('every task set created runs the image of the revision that created it', async () => {
-    const s = await seed();
+    const s = await seedWorld(TAGS);
     view = new MotoView(s);
     const ns = await createTestNamespace('regwin');
     log.clear();

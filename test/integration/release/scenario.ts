@@ -29,14 +29,17 @@ import { motoClients, patchRelease, startController, type RunningController } fr
 export const OLD_TAG = '2.1.0';
 export const NEW_TAG = '2.2.0';
 
-/** Wipes moto and seeds one LatticeDB world (canary + rolling services, ALB, ECR, RDS). */
-export async function seedWorld(): Promise<SeededLatticeDb> {
+/**
+ * Wipes moto and seeds one LatticeDB world (canary + rolling services, ALB, ECR, RDS), with
+ * `extraTags` pushed to ECR beside the old and new images.
+ */
+export async function seedWorld(extraTags: readonly string[] = []): Promise<SeededLatticeDb> {
   await resetAws();
   const clients = motoClients();
   try {
     return await seedLatticeDbService(clients, {
       endpoint: testEnv().awsEndpoint,
-      imageTags: [OLD_TAG, NEW_TAG],
+      imageTags: [OLD_TAG, NEW_TAG, ...extraTags],
     });
   } finally {
     clients.destroy();

@@ -6,16 +6,14 @@
 // revision from its first step.
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { ReleaseKind } from '../../../reconcilers/release/api.js';
-import { createTestNamespace, resetAws, testEnv } from '../../env/fixtures.js';
+import { createTestNamespace } from '../../env/fixtures.js';
 import { kindObjects } from '../../fixtures/kind-objects.js';
-import { seedLatticeDbService, type SeededLatticeDb } from '../../fixtures/moto/seed.js';
 import { CallLog, jsonBody, productionGreenWeights, settledHealthy } from './robustness-support.js';
-import { canarySpec, imageOf, NEW_TAG, OLD_TAG, releaseEvents } from './scenario.js';
+import { canarySpec, imageOf, releaseEvents, seedWorld } from './scenario.js';
 import {
   createRelease,
   getRelease,
   installCrd,
-  motoClients,
   MotoView,
   startController,
   waitForRelease,
@@ -41,22 +39,9 @@ afterEach(async () => {
   view = undefined;
 });
 
-async function seed(): Promise<SeededLatticeDb> {
-  await resetAws();
-  const clients = motoClients();
-  try {
-    return await seedLatticeDbService(clients, {
-      endpoint: testEnv().awsEndpoint,
-      imageTags: [OLD_TAG, NEW_TAG, NEXT_TAG],
-    });
-  } finally {
-    clients.destroy();
-  }
-}
-
 describe('two Releases on one ECS service', () => {
   it('the second is Stalled (ServiceClaimed) naming the first, and proceeds once the first is deleted', async () => {
-    const s = await seed();
+    const s = await seedWorld([NEXT_TAG]);
     view = new MotoView(s);
     const ns = await createTestNamespace('claim');
     log.clear();
