@@ -4,6 +4,7 @@
 // to the second made each hold up to 1 s late, and a ramp's lateness added up step after step.
 import { parseDuration, toRfc3339 } from '../../../controller/index.js';
 import type { FlagStep } from '../api.js';
+import { onSchedule } from '../../shared/kit/schedule.js';
 
 /** RFC 3339, rounded down to the second. */
 export function isoFloor(ms: number): string {
@@ -17,20 +18,12 @@ export function isoDeadline(ms: number): string {
 }
 
 /**
- * A promotion at most this late keeps the schedule: the next hold counts from when the ended one
- * was due, so the reconcile's own latency (the requeue timer, the reads before the write) does not
- * add up over a ramp. Later than this (the controller was down, an analysis round held the step),
- * the next hold counts in full from now.
- */
-export const ON_SCHEDULE_MS = 1_000;
-
-/**
  * When the hold of a step begun at `nowMs` ends: `holdMs` after the ended hold's deadline
  * `dueMs` (from the schedule) when the promotion is on time, else `holdMs` after now.
  */
 export function nextDeadline(nowMs: number, holdMs: number, dueMs: number | undefined): number {
-  const onSchedule = dueMs !== undefined && dueMs <= nowMs && nowMs - dueMs <= ON_SCHEDULE_MS;
-  return (onSchedule ? dueMs : nowMs) + holdMs;
+  // A promotion on schedule (shared/kit/schedule.ts) counts from the ended hold's deadline.
+  return (onSchedule(dueMs, nowMs) ? dueMs : nowMs) + holdMs;
 }
 
 /** Epoch ms of a status time; undefined when absent or unparseable. */

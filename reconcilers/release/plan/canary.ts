@@ -4,6 +4,7 @@
 // read back from the listener), so a crash never repeats or skips a weight.
 import { toRfc3339 } from '../../../controller/index.js';
 import { ReleaseReason } from '../api.js';
+import { onSchedule } from '../../shared/kit/schedule.js';
 import { failGate, holdForGate, openGate, startGate, type GateVerdict } from './analysis.js';
 import { actionHint } from './action-values.js';
 import {
@@ -130,17 +131,9 @@ function setWeightStep(
 }
 
 /**
- * A step done at most this long after its due time is on schedule: the next step counts from the
- * due time, not from when the reconcile that did it ran, so reconcile latency (a timer, reads, a
- * status write or two) does not add up over a rollout. A pause ended later than this (controller
- * down) restarts the schedule from when it ended; a weight changed later than this after its due
- * time (a gate held it) counts its pause from the change, so it still serves the whole pause.
- */
-export const ON_SCHEDULE_MS = 1_000;
-
-/**
  * When the next step counts from, once a weight step is done: the step's due time when it
- * followed a timed pause and the change came on schedule, else when the weight changed.
+ * followed a timed pause and the change came on schedule (shared/kit/schedule.ts), else when the
+ * weight changed — a weight held past its due time (a gate) still serves its whole pause.
  */
 function weightStepDoneAt(d: Draft, i: number): string | undefined {
   const changedAt = weightChangedDuringStep(d);
@@ -148,8 +141,7 @@ function weightStepDoneAt(d: Draft, i: number): string | undefined {
   const due = parseTime(d.status.stepStartedAt);
   const changed = parseTime(changedAt);
   if (previous?.kind !== 'pause' || previous.durationMs === undefined) return changedAt;
-  if (due === undefined || changed === undefined || changed - due > ON_SCHEDULE_MS)
-    return changedAt;
+  if (changed === undefined || !onSchedule(due, changed)) return changedAt;
   return d.status.stepStartedAt;
 }
 
@@ -216,9 +208,9 @@ function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepRes
   const until = new Date(started + durationMs);
   d.status.nextStepAt = toRfc3339(until);
   if (d.now.getTime() >= until.getTime()) {
-    // On schedule, the next step is due when the pause ended (kept to the millisecond).
-    const onSchedule = d.now.getTime() - until.getTime() <= ON_SCHEDULE_MS;
-    const dueAt = onSchedule ? until.toISOString() : undefined;
+    // On schedule, the next step is due when the pause ended (kept to the millisecond); later
+    // (controller down), the schedule starts again from now.
+    const dueAt = onSchedule(until.getTime(), d.now.getTime()) ? until.toISOString() : undefined;
     return completeStep(d, i, `paused ${durationMs / 1000}s`, undefined, dueAt);
   }
   return (
