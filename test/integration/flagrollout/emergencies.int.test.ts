@@ -156,7 +156,9 @@ describe('restarts', () => {
     const before = await waitForStatus(
       env.ns,
       'flush',
-      (s) => s.currentStep === 1 && s.phase === 'Holding',
+      // Step 1's status is written ahead of its flag write (flagVersion still 1, FlagSynced
+      // Unknown): wait for the write to be confirmed, not only for the step.
+      (s) => s.currentStep === 1 && s.phase === 'Holding' && s.flagVersion === 2,
     );
     expect(before.flagVersion).toBe(2);
     // Timestamps have whole seconds, and the change subscriber's reconnect repairs the flag at

@@ -117,7 +117,14 @@ describe('Release canary gates and operator actions', () => {
     // Promote; once it let the gate pass, healthy metrics for the gate of the next weight (before
     // that, they would end the hold by themselves: an inconclusive gate is measured on).
     await annotateRelease(ns, 'ldb', 'promote', '1');
-    await waitForRelease(ns, 'ldb', (st) => st.promotedGate === 0, 'the promote applied');
+    // promotedGate lasts only until the next weight starts its own gate (1 s later): wait for
+    // what stays, the Promoted entry in history.
+    await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.history?.some((h) => h.reason === 'Promoted') === true,
+      'the promote applied',
+    );
     await putErrorRate(ns, 0);
     feeder = setInterval(() => void putErrorRate(ns, 0).catch(() => undefined), 250);
     const done = await waitForRelease(
