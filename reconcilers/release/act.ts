@@ -2,19 +2,20 @@
 // the next observation (task sets by externalId, task definitions by the spec-hash tag, tasks by
 // startedBy, snapshots by id, listener weights read back, flag writes conditional on the version),
 // so a crash between this call and the status write never makes the next reconcile repeat it.
-import { lastWriteOf } from './plan/found.js';
-import type { Action, ReleaseState } from './plan/index.js';
+import type { Acted } from '../shared/kit/index.js';
+import type { Action, ActionResult } from './plan/index.js';
 import type { ReleaseObject, ReleasePorts } from './ports.js';
 
-export { ACTION_REASON } from './plan/found.js';
-
-/** What an action's answer tells that the next observation could only find by a search. */
-export interface ActionResult {
-  /** The ARN RegisterTaskDefinition answered (found otherwise by listing the family's tags). */
-  readonly taskDefinitionArn?: string;
+/** Performs `action`; its Event is the decision's (`actionEvent`), its answer folded by plan/result.ts. */
+export async function act(
+  action: Action,
+  release: ReleaseObject,
+  ports: ReleasePorts,
+): Promise<Acted<ActionResult>> {
+  return { result: await execute(action, release, ports) };
 }
 
-export async function execute(
+async function execute(
   action: Action,
   release: ReleaseObject,
   ports: ReleasePorts,
@@ -68,8 +69,7 @@ export async function execute(
       );
       return {};
     case 'setMaintenanceFlag':
-      await setFlag(action, release, ports);
-      return {};
+      return setFlag(action, release, ports);
     case 'runMigrationTask':
       await ports.ecs.runTask(action.ref, {
         taskDefinitionArn: action.taskDefinitionArn,
@@ -87,43 +87,14 @@ export async function execute(
   }
 }
 
-/** A conflict means another writer moved the flag since we read it: retry from a fresh read. */
+/** A conflict means another writer moved the flag since it was read: a lost race (plan/result.ts). */
 async function setFlag(
   action: Action & { type: 'setMaintenanceFlag' },
   release: ReleaseObject,
   ports: ReleasePorts,
-): Promise<void> {
+): Promise<ActionResult> {
   const found = await ports.flags(release);
   if ('problem' in found) throw new Error(`maintenance flag ${action.flag}: ${found.problem}`);
   const result = await found.store.compareAndSet(action.flag, action.expectedVersion, action.write);
-  if (!result.ok) {
-    throw new Error(
-      `maintenance flag ${action.flag} changed meanwhile (version ${result.conflict.currentVersion}, expected ${action.expectedVersion}); retrying`,
-    );
-  }
-}
-
-/**
- * Folds the action's answer into the status written after it: which write it was (`lastWrite`,
- * see plan/found.ts), and the registered task definition's ARN as soon as RegisterTaskDefinition
- * returned it (the write happened), so the next reconcile reads it by ARN instead of searching the
- * family by tag.
- */
-export function withResult(
-  status: ReleaseState,
-  action: Action,
-  result: ActionResult,
-): ReleaseState {
-  const lastWrite = lastWriteOf(action);
-  if (lastWrite !== undefined) status = { ...status, lastWrite };
-  const revision = status.revision;
-  const arn = result.taskDefinitionArn;
-  if (
-    arn === undefined ||
-    revision?.registering !== true ||
-    revision.taskDefinitionArn !== undefined
-  )
-    return status;
-  const { registering: _registering, ...rest } = revision;
-  return { ...status, revision: { ...rest, taskDefinitionArn: arn } };
+  return result.ok ? {} : { flagConflict: { currentVersion: result.conflict.currentVersion } };
 }

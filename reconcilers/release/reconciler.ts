@@ -1,13 +1,24 @@
-// The Release handler: observe → decide (pure) → at most one action → the next status. Thin on
-// purpose; the state machine lives in plan/. A write-ahead checkpoint precedes the one action that
-// cannot be recognised afterwards (RunTask).
+// The Release handler: the kit's driver (reconcilers/shared/kit) over Release's parts — observe
+// what the decision needs, decide (pure, plan/), perform at most one action (written ahead when
+// it cannot be recognised afterwards, e.g. RunTask), fold its answer into status. Thin on purpose;
+// the state machine lives in plan/.
 import type { HandlerContext, KindHandler, Outcome } from '../../controller/index.js';
+import { reconcileWith, type KindParts } from '../shared/kit/index.js';
 import { ReleasePhase, type ReleaseSpec } from './api.js';
-import { ACTION_REASON, execute, withResult } from './act.js';
+import { act } from './act.js';
 import { claimFinalizer } from './finalizer.js';
 import { noReleaseMetrics, type ReleaseMetrics } from './metrics.js';
 import { observe } from './observe.js';
-import { decide, observationNeeds, type ReleaseState, type Tuning } from './plan/index.js';
+import {
+  decide,
+  observationNeeds,
+  type Action,
+  type ActionResult,
+  type Decision,
+  type Observed,
+  type ReleaseState,
+  type Tuning,
+} from './plan/index.js';
 import type { ReleaseObject, ReleasePorts } from './ports.js';
 import { inFlightSpec, validateRelease } from './validate.js';
 
@@ -36,63 +47,52 @@ export function releaseHandler(
   };
 }
 
-export async function reconcileRelease(
+export function reconcileRelease(
   release: ReleaseObject,
   ctx: HandlerContext<ReleaseState>,
-  { ports, tuning, metrics = noReleaseMetrics }: ReleaseHandlerOptions,
+  options: ReleaseHandlerOptions,
   invalid?: string,
 ): Promise<Outcome<ReleaseState>> {
-  const now = ctx.now();
-  const object = {
+  return reconcileWith(releaseParts(options, invalid))(release, ctx);
+}
+
+/** Release's observe, decide and act; `invalid` names the refused fields (emergency actions only). */
+function releaseParts(
+  { ports, tuning, metrics = noReleaseMetrics }: ReleaseHandlerOptions,
+  invalid: string | undefined,
+): KindParts<ReleaseSpec, ReleaseState, Action, Observed, ActionResult, Decision> {
+  const identity = (release: ReleaseObject) => ({
     namespace: release.metadata.namespace ?? '',
     name: release.metadata.name ?? '',
     uid: release.metadata.uid ?? '',
-  };
-  const needs = observationNeeds(release.spec, release.status, object, tuning.resyncMs);
-  const observed = await observe(release, needs, ports, now, ctx.signal);
-  const decision = decide({
-    object,
-    spec: release.spec,
-    status: release.status,
-    annotations: release.metadata.annotations ?? {},
-    observed,
-    now,
-    tuning,
-    ...(invalid === undefined ? {} : { invalid }),
   });
-  const events = [...decision.events];
-  // Counted once, when a status recording the decision is stored: the checkpoint, or the write
-  // after this reconcile.
-  let recorded = false;
-  const record = (): void => {
-    if (!recorded) metrics.recorded(decision);
-    recorded = true;
-  };
-  let status = decision.status;
-  if (decision.action !== undefined) {
-    if (decision.checkpoint === true) {
-      await ctx.checkpoint(decision.status);
-      record();
-    }
-    // Lost leadership (or a reconcile timeout) since observing: another replica may be acting.
-    ctx.signal.throwIfAborted();
-    status = withResult(status, decision.action, await execute(decision.action, release, ports));
-    events.push({
-      type: 'Normal',
-      reason: ACTION_REASON[decision.action.type],
-      message: decision.status.message ?? '',
-    });
-    ctx.log.info(
-      { action: decision.action.type, revision: decision.status.revision?.number },
-      decision.status.message ?? '',
-    );
-  }
-  metrics.measured(observed);
   return {
-    status,
-    // After an AWS/Redis action its Events must survive a conflicting status patch.
-    ...(decision.action === undefined ? { events } : { performedEvents: events }),
-    afterStatusWrite: record,
-    ...(decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs }),
+    async observe(release, io) {
+      const needs = observationNeeds(
+        release.spec,
+        release.status,
+        identity(release),
+        tuning.resyncMs,
+      );
+      const observed = await observe(release, needs, ports, io.now, io.signal);
+      // Measurements are counted when taken (metrics.ts).
+      metrics.measured(observed);
+      return observed;
+    },
+    decide: (release, observed, now) =>
+      decide({
+        object: identity(release),
+        spec: release.spec,
+        status: release.status,
+        annotations: release.metadata.annotations ?? {},
+        observed,
+        now,
+        tuning,
+        ...(invalid === undefined ? {} : { invalid }),
+      }),
+    act: (action, release) => act(action, release, ports),
+    recorded: (decision) => {
+      metrics.recorded(decision);
+    },
   };
 }

@@ -14,7 +14,9 @@ import { note, strategyName } from './history.js';
 import { derivePhase, isStopped } from './phase.js';
 import { runPipeline } from './pipeline.js';
 import { adopt, supersedeIfChanged } from './revision.js';
-import type { DecideInput, Decision } from './types.js';
+import { ACTION_REASON } from './found.js';
+import { afterReleaseAction } from './result.js';
+import type { Action, DecideInput, Decision, ReleaseState } from './types.js';
 
 export function decide(input: DecideInput): Decision {
   const d = createDraft(input);
@@ -30,15 +32,33 @@ export function decide(input: DecideInput): Decision {
   d.status.message = message.slice(0, 4096);
   d.status.conditions = conditionsFor(d, phase, d.status.message, suspended);
   const requeueAfterMs = requeue(d, result);
+  const status = d.status;
   return {
-    status: d.status,
-    ...(result.kind === 'act' ? { action: result.action } : {}),
+    status,
+    ...(result.kind === 'act' ? actionOf(result.action, status, d.tuning.probeMs) : {}),
     ...(result.kind === 'act' && (result.checkpoint === true || rollbackStarted(input, d))
       ? { checkpoint: true }
       : {}),
     events: d.events,
     ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
     facts: d.facts,
+  };
+}
+
+/** The action, the Event that tells it (the status message describes the step), its answer. */
+function actionOf(
+  action: Action,
+  status: ReleaseState,
+  retryMs: number,
+): Pick<Decision, 'action' | 'actionEvent' | 'afterAction'> {
+  return {
+    action,
+    actionEvent: {
+      type: 'Normal',
+      reason: ACTION_REASON[action.type],
+      message: status.message ?? '',
+    },
+    afterAction: (result) => afterReleaseAction(status, action, result, retryMs),
   };
 }
 

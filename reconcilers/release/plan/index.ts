@@ -15,6 +15,7 @@ export {
 export {
   DEFAULT_TUNING,
   type Action,
+  type ActionResult,
   type ActionType,
   type DecideInput,
   type Decision,

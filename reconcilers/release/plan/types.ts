@@ -2,6 +2,7 @@
 // time, annotations) and what it returns (the next status, at most one action, events, requeue).
 import type { Hold } from '../../shared/interlock/index.js';
 import type { BaseStatus, EventSpec } from '../../../controller/index.js';
+import type { Decision as KitDecision } from '../../shared/kit/index.js';
 import type { AnalyzeResult } from '../../shared/analysis/index.js';
 import type { AlarmCheckResult, HttpCheckResult } from '../../shared/checks/index.js';
 import type { FlagRecord, FlagWrite } from '../../../flags/index.js';
@@ -198,13 +199,20 @@ export interface DecisionFacts {
   readonly rollbacks: readonly string[];
 }
 
-export interface Decision {
-  /** The complete next status (the runtime adds observedGeneration and condition times). */
-  readonly status: ReleaseState;
-  readonly action?: Action;
-  /** Persist `status` before executing `action` (write-ahead: the action is not observable). */
-  readonly checkpoint?: boolean;
+/**
+ * The kit's decision (reconcilers/shared/kit): the complete next status, at most one action
+ * (written ahead when `checkpoint`), its Event, the decision's Events, the wake-up, and how the
+ * action's answer folds into status (plan/result.ts); plus the facts metrics count.
+ */
+export interface Decision extends KitDecision<ReleaseState, Action, ActionResult> {
   readonly events: EventSpec[];
-  readonly requeueAfterMs?: number;
   readonly facts: DecisionFacts;
+}
+
+/** What an action's answer tells that the next observation could only find by a search. */
+export interface ActionResult {
+  /** The ARN RegisterTaskDefinition answered (found otherwise by listing the family's tags). */
+  readonly taskDefinitionArn?: string;
+  /** The maintenance flag's compare-and-set met another writer's version. */
+  readonly flagConflict?: { readonly currentVersion: number };
 }

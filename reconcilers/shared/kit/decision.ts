@@ -32,6 +32,11 @@ export interface Decision<Status extends BaseStatus, Action extends ActionShape,
   readonly checkpointStatus?: Status;
   /** Events of the decision itself; the driver adds the action's, if it tells one. */
   readonly events: readonly EventSpec[];
+  /**
+   * The Event that tells `action` once it returned, when the decision words it best (the step it
+   * carries out is the decision's to describe); an Event `act` returns takes its place.
+   */
+  readonly actionEvent?: EventSpec;
   /** Reconcile again after this delay; omitted: only a change (or the resync) wakes the object. */
   readonly requeueAfterMs?: number;
   /**

@@ -39,6 +39,8 @@ export interface KindParts<
   Action extends ActionShape,
   Observed,
   Result = unknown,
+  /** What a kind's decision carries beyond the kit's (e.g. facts its metrics count). */
+  Extra extends object = object,
 > {
   /** Reads the world the decision needs (see observation.ts for undefined vs null). */
   observe(obj: CustomObject<Spec, Status>, io: Io): Promise<Observed>;
@@ -52,14 +54,14 @@ export interface KindParts<
     obj: CustomObject<Spec, Status>,
     observed: Observed,
     now: Date,
-  ): Decision<Status, Action, Result>;
+  ): Decision<Status, Action, Result> & Extra;
   /**
    * Executes the one action; returns the Event that tells it (reason in the past tense), or an
    * {@link Acted} with the result the decision's `afterAction` folds into status.
    */
   act(action: Action, obj: CustomObject<Spec, Status>, io: Io): Promise<EventSpec | Acted<Result>>;
   /** Called once the status recording the decision is stored (metrics counted exactly once). */
-  recorded?(decision: Decision<Status, Action, Result>, observed: Observed): void;
+  recorded?(decision: Decision<Status, Action, Result> & Extra, observed: Observed): void;
 }
 
 /** A KindHandler's `reconcile` built from a kind's parts. */
@@ -69,8 +71,9 @@ export function reconcileWith<
   Action extends ActionShape,
   Observed,
   Result = unknown,
+  Extra extends object = object,
 >(
-  parts: KindParts<Spec, Status, Action, Observed, Result>,
+  parts: KindParts<Spec, Status, Action, Observed, Result, Extra>,
 ): (obj: CustomObject<Spec, Status>, ctx: HandlerContext<Status>) => Promise<Outcome<Status>> {
   return async (obj, ctx) => {
     const io: Io = { now: ctx.now(), signal: ctx.signal, log: ctx.log };
@@ -98,7 +101,9 @@ export function reconcileWith<
     // Lost leadership (or a reconcile timeout) since observing: another replica may be acting.
     ctx.signal.throwIfAborted();
     const acted = await parts.act(decision.action, obj, io);
-    const { event, result } = 'result' in acted ? acted : { event: acted, result: undefined };
+    const told = 'result' in acted ? acted : { event: acted, result: undefined };
+    const event = told.event ?? decision.actionEvent;
+    const result = told.result;
     const after: AfterAction<Status> = decision.afterAction?.(result as Result) ?? {
       outcome: 'applied',
       status: decision.status,

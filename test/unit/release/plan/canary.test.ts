@@ -223,8 +223,12 @@ describe('canary steps', () => {
     // Not the weights again: the step completes, and the pause after it scales ahead to 25 %.
     expect(replay.action).toMatchObject({ type: 'scaleTaskSet', scalePercent: 25 });
     expect(replay.status.currentStepIndex).toBe(3);
-    // The same observation twice gives the same decision (pure).
-    expect(run(status, { ...world, weights: weights(5) })).toEqual(first);
+    // The same observation twice gives the same decision (pure), and the same answer folds into
+    // the same status (afterAction is a function: compared by what it returns).
+    const { afterAction: again, ...sameAgain } = run(status, { ...world, weights: weights(5) });
+    const { afterAction: once, ...sameOnce } = first;
+    expect(sameAgain).toEqual(sameOnce);
+    expect(again?.({})).toEqual(once?.({}));
   });
 
   it('traffic never goes down within a revision: a weight above the step (status lost) completes it as is', () => {
