@@ -5,7 +5,7 @@ import type { DomainMetrics } from '../../controller/index.js';
 import type { FailoverPlanState } from './plan/index.js';
 
 export interface FailoverPlanMetrics {
-  /** One reconcile's status, once stored. */
+  /** A decision's status, once stored (its checkpoint, or the status written after it). */
   recorded(key: string, before: FailoverPlanState | undefined, status: FailoverPlanState): void;
 }
 

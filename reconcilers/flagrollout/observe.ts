@@ -1,6 +1,8 @@
-// One fresh look at the world per reconcile: the flag with the spec's kill-switch group (one
-// MULTI) and the rollout metadata we published for `report`, when the change source saw the kill
-// switch turn active, and the analysis measurements when `analysisRequest` says a run is due.
+// One fresh look at the world per reconcile: first whether a FailoverPlan holds the flag (the
+// interlock; held, nothing more is read and the store is not even opened), then the flag with the
+// spec's kill-switch group (one MULTI) and the rollout metadata we published for `report`, when
+// the change source saw the kill switch turn active, and the analysis measurements when
+// `analysisRequest` says a run is due.
 import { analyze } from '../shared/analysis/index.js';
 import type { Io } from '../shared/kit/index.js';
 import type { FlagStoreResult } from '../shared/runtime/index.js';
@@ -16,10 +18,15 @@ export function isStoreReadError(err: unknown): boolean {
 
 export async function observe(
   obj: RolloutObject,
-  opened: FlagStoreResult,
+  open: () => Promise<FlagStoreResult>,
   deps: RolloutDeps,
   io: Io,
 ): Promise<Observed> {
+  // Asked before the store: a held rollout writes nothing, and a Redis outage must not hide the
+  // hold (the plan's safe mode is what matters then).
+  const heldBy = await deps.failoverHold?.(obj);
+  if (heldBy !== undefined) return { store: 'unread', heldBy };
+  const opened = await open();
   if (!opened.ok) return { store: 'unusable', reason: opened.reason, message: opened.message };
   const { spec } = obj;
   const { store } = opened;

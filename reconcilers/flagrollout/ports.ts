@@ -2,6 +2,7 @@
 // pass a FakeFlagStore, a fake metric source).
 import type { CustomObject } from '../../controller/index.js';
 import type { MetricSource } from '../shared/analysis/index.js';
+import type { Hold } from '../shared/interlock/index.js';
 import type { FlagStoreResult } from '../shared/runtime/index.js';
 import type { FlagRolloutSpec, RolloutStatus } from './api.js';
 import type { FlagRolloutMetrics } from './metrics.js';
@@ -20,4 +21,10 @@ export interface RolloutDeps {
   readonly metrics: FlagRolloutMetrics;
   /** When the kill switch `group` on connection `feedId` was seen turning active, if it is active. */
   killSwitchSeenAt?(feedId: string, group: string): Date | undefined;
+  /**
+   * The FailoverPlan in the rollout's namespace holding its flag (shared/interlock: the read-only
+   * flag of a plan in safe mode), if any. Absent: no interlock (a controller without FailoverPlans,
+   * unit harnesses).
+   */
+  failoverHold?(obj: RolloutObject): Promise<Hold | undefined>;
 }

@@ -1,5 +1,6 @@
 // The FlagRollout handler: the kit's driver over this kind's observe, pure decide and act, with
-// the flag store opened once per reconcile (observe reads through it, act writes through it).
+// the flag store opened at most once per reconcile (observe reads through it, act writes through
+// it; a rollout held by a FailoverPlan does not open it).
 import { safeErrorMessage, type KindHandler } from '../../controller/index.js';
 import { reconcileWith } from '../shared/kit/index.js';
 import { FlagRolloutPhase, type FlagRolloutSpec, type RolloutStatus } from './api.js';
@@ -13,6 +14,7 @@ import {
   type ActionResult,
   type Observed,
 } from './plan/index.js';
+import type { FlagStoreResult } from '../shared/runtime/index.js';
 import type { RolloutDeps } from './ports.js';
 import { validateFlagRollout } from './validate.js';
 
@@ -21,7 +23,8 @@ export function flagRolloutHandler(deps: RolloutDeps): KindHandler<FlagRolloutSp
     validate: (obj) => validateFlagRollout(obj),
     stalledPhase: FlagRolloutPhase.Degraded,
     reconcile: async (obj, ctx) => {
-      const opened = await deps.storeFor(obj);
+      let opening: Promise<FlagStoreResult> | undefined;
+      const open = (): Promise<FlagStoreResult> => (opening ??= deps.storeFor(obj));
       const reconcile = reconcileWith<
         FlagRolloutSpec,
         RolloutStatus,
@@ -29,7 +32,7 @@ export function flagRolloutHandler(deps: RolloutDeps): KindHandler<FlagRolloutSp
         Observed,
         ActionResult
       >({
-        observe: (rollout, io) => observe(rollout, opened, deps, io),
+        observe: (rollout, io) => observe(rollout, open, deps, io),
         // Redis unreachable: status says so (write-ahead), then the runtime retries with backoff.
         observeFailed: (rollout, error) =>
           isStoreReadError(error)
@@ -46,8 +49,9 @@ export function flagRolloutHandler(deps: RolloutDeps): KindHandler<FlagRolloutSp
             now,
             pollMs: deps.pollMs,
           }),
-        act: (action, rollout, io) => {
-          // decideRollout takes no action without a usable store.
+        act: async (action, rollout, io) => {
+          // decideRollout takes no action without a store observe opened and read.
+          const opened = await open();
           if (!opened.ok) throw new Error(`flag store unusable: ${opened.message}`);
           return act(action, rollout, opened.store, deps, io);
         },

@@ -1,13 +1,20 @@
 // The FlagRollout kind: validation, the reconciler and (with deletionPolicy: Delete) the flag
 // finalizer, wired to the process-wide Redis connections and AWS clients, plus the Redis change
-// notices as an event source (changes/source.ts).
-import type { KindDeps, KindRegistration, KindSetup } from '../../controller/index.js';
+// notices as an event source (changes/source.ts) and the FailoverPlan interlock (the hold read
+// by observe, FailoverPlans watched).
+import type {
+  ExtraWatch,
+  KindDeps,
+  KindRegistration,
+  KindSetup,
+  KubeClient,
+} from '../../controller/index.js';
 import { CloudWatchMetricSource } from '../shared/adapters/aws/cloudwatch-metric-source.js';
+import { failoverPlanWatch, interlockHold } from '../shared/interlock/index.js';
 import { awsClientsFor, flagStoreFor, type FlagChangeFeed } from '../shared/runtime/index.js';
 import { FlagRolloutKind, type FlagRolloutSpec, type RolloutStatus } from './api.js';
 import { FlagChangeSource } from './changes/source.js';
 import { KillSwitchTracker } from './changes/kill-switches.js';
-import { withFailoverInterlock } from './failover-interlock.js';
 import { flagRolloutMetrics } from './metrics.js';
 import { OwnWrites } from './changes/own-writes.js';
 import type { RolloutDeps } from './ports.js';
@@ -28,6 +35,7 @@ export interface FlagRolloutSetupOptions {
 export function flagRolloutRegistration(
   deps: RolloutDeps,
   changes?: FlagChangeSource,
+  watches?: readonly ExtraWatch[],
 ): KindRegistration<FlagRolloutSpec, RolloutStatus> {
   return {
     kind: FlagRolloutKind.kind,
@@ -38,6 +46,35 @@ export function flagRolloutRegistration(
     },
     handler: flagRolloutHandler(deps),
     ...(changes === undefined ? {} : { sources: [changes] }),
+    ...(watches === undefined ? {} : { watches }),
+  };
+}
+
+/**
+ * The FailoverPlan interlock (reconcilers/shared/interlock): the port observe asks for the hold
+ * of a rollout's flag, and the watch that wakes the rollouts of a plan's read-only flag when the
+ * plan changes, so they hold, and resume, at once. Which rollouts drive which flag is learnt
+ * from their observes (every rollout is reconciled once the cache has synced; a deleted one may
+ * stay: its reconcile then finds no object).
+ */
+export function failoverInterlock(kube: Pick<KubeClient, 'list'>): {
+  readonly failoverHold: NonNullable<RolloutDeps['failoverHold']>;
+  readonly watch: ExtraWatch;
+} {
+  const byFlag = new Map<string, Set<string>>();
+  const key = (namespace: string, flag: string) => `${namespace}\u0000${flag}`;
+  return {
+    failoverHold: (rollout) => {
+      const namespace = rollout.metadata.namespace ?? '';
+      const names = byFlag.get(key(namespace, rollout.spec.flag)) ?? new Set<string>();
+      byFlag.set(key(namespace, rollout.spec.flag), names.add(rollout.metadata.name ?? ''));
+      return interlockHold(kube, namespace, { flags: [rollout.spec.flag] });
+    },
+    watch: failoverPlanWatch((namespace, involved) =>
+      involved.flags.flatMap((flag) =>
+        [...(byFlag.get(key(namespace, flag)) ?? [])].map((name) => ({ namespace, name })),
+      ),
+    ),
   };
 }
 
@@ -81,10 +118,11 @@ export function rolloutDeps(
 export function setupFlagRolloutWith(options: FlagRolloutSetupOptions): KindSetup {
   return (deps) => {
     const changes = flagChangeSource(deps);
-    return withFailoverInterlock(
-      flagRolloutRegistration(rolloutDeps(deps, options, changes), changes),
-      deps.kube,
-      options.pollMs ?? DEFAULT_POLL_MS,
+    const interlock = failoverInterlock(deps.kube);
+    return flagRolloutRegistration(
+      { ...rolloutDeps(deps, options, changes), failoverHold: interlock.failoverHold },
+      changes,
+      [interlock.watch],
     );
   };
 }

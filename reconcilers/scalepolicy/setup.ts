@@ -11,7 +11,7 @@ import {
 } from '../../controller/index.js';
 import { CloudWatchMetricSource } from '../shared/adapters/aws/cloudwatch-metric-source.js';
 import { API_GROUP, API_VERSION } from '../shared/api/kind.js';
-import { interlockHold } from '../shared/interlock/index.js';
+import { failoverPlanWatch, interlockHold } from '../shared/interlock/index.js';
 import type { ServiceRef } from '../shared/ports/ecs.js';
 import { autoscalingAdapterFor, awsClientsFor, ecsAdapterFor } from '../shared/runtime/index.js';
 import { ScalePolicyKind, type ScalePolicySpec } from './api.js';
@@ -57,17 +57,9 @@ export function scalePolicyRegistration(
       },
       // A FailoverPlan that starts or ends a failover, safe mode or serving from its standby
       // wakes the policies of both its services: scale-down waits and resumes at once.
-      {
-        resource: FAILOVER_PLANS,
-        mapToRequests: (plan) => {
-          const spec = (plan as FailoverPlanLike).spec;
-          const namespace = plan.metadata?.namespace ?? '';
-          return [
-            ...byService.policies(namespace, spec.primary ?? {}),
-            ...byService.policies(namespace, spec.secondary ?? {}),
-          ];
-        },
-      },
+      failoverPlanWatch((namespace, involved) =>
+        involved.services.flatMap((ref) => byService.policies(namespace, ref)),
+      ),
     ],
   };
 }
@@ -104,15 +96,6 @@ type ReleaseLike = CustomObject<
   { conditions?: ConditionInput[] }
 >;
 const RELEASES = { group: API_GROUP, version: API_VERSION, plural: 'releases' } as const;
-type FailoverPlanLike = CustomObject<{
-  primary?: Partial<ServiceRef>;
-  secondary?: Partial<ServiceRef>;
-}>;
-const FAILOVER_PLANS = {
-  group: API_GROUP,
-  version: API_VERSION,
-  plural: 'failoverplans',
-} as const;
 
 export function scalePolicyPorts(deps: KindDeps): ScalePolicyPorts {
   const clients = awsClientsFor(deps);

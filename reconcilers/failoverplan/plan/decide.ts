@@ -13,6 +13,7 @@ import {
   type FailoverPlanPhase,
   type FailoverStep,
 } from '../api.js';
+import { answers, withResult } from './action-result.js';
 import { conditionsFor } from './conditions.js';
 import { readiness, type Readiness } from './readiness.js';
 import { safeModeStep } from './safe-mode.js';
@@ -25,7 +26,7 @@ import {
   siteIn,
   valueFor,
 } from './sites.js';
-import type { Action, DecideInput, Decision, FailoverPlanState } from './types.js';
+import type { Action, ActionResult, DecideInput, Decision, FailoverPlanState } from './types.js';
 
 type Run = NonNullable<FailoverPlanState['lastFailover']>;
 
@@ -556,6 +557,10 @@ function finish(
     // Written ahead: the run (its trigger time, the step and its goal) must survive a crash
     // between the call and the status write, or the next reconcile would not know the run.
     ...(action === undefined ? {} : { action, checkpoint: true }),
+    // What the call answers (a change id, a task ARN) is recorded once it returned.
+    ...(action !== undefined && answers(action)
+      ? { afterAction: (result: ActionResult) => withResult(final, result) }
+      : {}),
     events: told.event === undefined ? events : [...events, told.event],
     ...(requeue === undefined ? {} : { requeueAfterMs: requeue }),
   };

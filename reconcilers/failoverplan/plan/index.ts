@@ -5,6 +5,7 @@ export { readiness } from './readiness.js';
 export {
   DEFAULT_TUNING,
   type Action,
+  type ActionResult,
   type CheckResult,
   type DecideInput,
   type Decision,

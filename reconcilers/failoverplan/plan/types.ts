@@ -1,5 +1,5 @@
 // The vocabulary of FailoverPlan's pure decision core: what `decide` reads (spec, status,
-// observed world, now) and the one action it may return.
+// observed world, now), the one action it may return and what that action answers.
 import type { BaseStatus } from '../../../controller/index.js';
 import type { Decision as KitDecision } from '../../shared/kit/index.js';
 import type { DnsRecordRef, DnsRecordState } from '../../shared/ports/dns.js';
@@ -149,4 +149,12 @@ export type Action =
       readonly environment: Readonly<Record<string, string>>;
     };
 
-export type Decision = KitDecision<FailoverPlanState, Action>;
+/**
+ * What an action answered that status must record (the decision's `afterAction` folds it in):
+ * Route 53's change id of the UPSERT, followed to INSYNC; the ARN of the validation task started.
+ */
+export type ActionResult =
+  | { readonly type: 'recordChanged'; readonly changeId: string }
+  | { readonly type: 'taskStarted'; readonly taskArn: string };
+
+export type Decision = KitDecision<FailoverPlanState, Action, ActionResult>;

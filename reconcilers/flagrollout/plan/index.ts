@@ -9,6 +9,7 @@ export {
   type FlagDecision,
 } from './decide.js';
 export { WriteReason, type DecideInput, type WriteFlag } from './draft.js';
+export { heldByFailoverPlan } from './failover-hold.js';
 export { Ownership, ownershipOf, writerIdentity } from './flag-content.js';
 export { phaseOf } from './view.js';
 export { withStoreProblem } from './store-problem.js';

@@ -1,4 +1,5 @@
 // The kit's Decision of a whole FlagRollout reconcile, around `decide` (the flag, decide.ts):
+// - a FailoverPlan holds the flag (failover-hold.ts): held at the step, nothing written;
 // - the store cannot be used (no Redis configured, a Secret missing): Stalled, nothing else;
 // - the flag needs a write: that compare-and-set is the action; a promotion or rollback is
 //   written ahead with FlagSynced saying the write is pending (status never claims a write before
@@ -20,6 +21,7 @@ import {
 } from '../api.js';
 import { decide, MIN_REQUEUE_MS, type FlagDecision } from './decide.js';
 import type { DecideInput, WriteFlag } from './draft.js';
+import { heldByFailoverPlan } from './failover-hold.js';
 import { writerIdentity } from './flag-content.js';
 import { withStoreProblem, withWritePending } from './store-problem.js';
 import type { ActionResult, Decision, RolloutInput } from './types.js';
@@ -44,6 +46,9 @@ export function decideInput(
 
 export function decideRollout(input: RolloutInput): Decision {
   const { observed } = input;
+  if (observed.store === 'unread') {
+    return heldByFailoverPlan(input.status, observed.heldBy, input.now.getTime(), input.pollMs);
+  }
   if (observed.store === 'unusable') return storeUnusable(input, observed.reason, observed.message);
   const flag = decide({
     ...decideInput(input, observed.flag, observed.killSwitchSeenAt),

@@ -1,6 +1,7 @@
 // The vocabulary of FlagRollout's pure decision core: the world a reconcile observed, the one
 // action it may take, what that action answers, and the kit's Decision over them.
 import type { AnalyzeResult } from '../../shared/analysis/index.js';
+import type { Hold } from '../../shared/interlock/index.js';
 import type { Decision as KitDecision } from '../../shared/kit/index.js';
 import type { RolloutInfo, StoredRolloutInfo } from '../../../flags/model.js';
 import type { FlagObservation } from '../../../flags/store.js';
@@ -8,12 +9,15 @@ import type { FlagRolloutSpec, RolloutStatus } from '../api.js';
 import type { WriteFlag } from './draft.js';
 
 /**
- * The world as observe.ts read it. `unusable`: the store could not be opened (no Redis
- * configured, a Secret missing), so nothing was read. Otherwise the flag with the spec's
- * kill-switch group, the rollout info we published (`null`: none), when the kill switch was seen
- * turning active, and the measurements, taken only when `analysisRequest` asked for them.
+ * The world as observe.ts read it. `unread`: a FailoverPlan holds the flag (the interlock, asked
+ * first), so the store was not opened and nothing else was read: a held rollout writes nothing.
+ * `unusable`: the store could not be opened (no Redis configured, a Secret missing), so nothing
+ * was read. Otherwise the flag with the spec's kill-switch group, the rollout info we published
+ * (`null`: none), when the kill switch was seen turning active, and the measurements, taken only
+ * when `analysisRequest` asked for them.
  */
 export type Observed =
+  | { readonly store: 'unread'; readonly heldBy: Hold }
   | { readonly store: 'unusable'; readonly reason: string; readonly message: string }
   | {
       readonly store: 'read';

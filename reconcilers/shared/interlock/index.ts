@@ -1,9 +1,19 @@
 // The interlock: while a FailoverPlan fails over (or back) or holds safe mode, the other kinds
 // leave the services and flags it involves alone — Releases and FlagRollouts hold at their
 // current step, ScalePolicy scale-downs wait — and resume once it is done. A kind asks through
-// its observe with what it touches; the answer names the FailoverPlan. FailoverPlans are read
-// through their status only (no import of the kind), from the apiserver.
-import { isNotFound, type CustomObject, type KubeClient } from '../../../controller/index.js';
+// its observe with what it touches (a port over `interlockHold`); the answer names the
+// FailoverPlan, and the kind's pure plan decides what holding means for it. A kind that must
+// resume at once (not at its next poll) watches FailoverPlans with `failoverPlanWatch`.
+// FailoverPlans are read through their spec and status only (no import of the kind), from the
+// apiserver.
+import {
+  isNotFound,
+  type CustomObject,
+  type ExtraWatch,
+  type KubeClient,
+  type KubeObject,
+  type Request,
+} from '../../../controller/index.js';
 import { API_GROUP, API_VERSION } from '../api/kind.js';
 import type { ServiceRef } from '../ports/ecs.js';
 
@@ -42,7 +52,15 @@ export interface InterlockOptions {
   readonly standbyServing?: boolean;
 }
 
-const PLANS = { group: API_GROUP, version: API_VERSION, plural: 'failoverplans' } as const;
+/** The FailoverPlans, as the other kinds list and watch them. */
+export const FAILOVER_PLANS = {
+  group: API_GROUP,
+  version: API_VERSION,
+  plural: 'failoverplans',
+} as const;
+
+/** A plan's read-only flag when its spec names none (the FailoverPlan API's default). */
+const DEFAULT_READ_ONLY_FLAG = 'read_only_mode';
 
 const same = (a: Partial<ServiceRef> | undefined, b: ServiceRef): boolean =>
   a?.region === b.region && a.cluster === b.cluster && a.service === b.service;
@@ -56,7 +74,7 @@ export async function interlockHold(
 ): Promise<Hold | undefined> {
   let plans: PlanLike[];
   try {
-    plans = (await kube.list<PlanLike>(PLANS, { namespace })).items;
+    plans = (await kube.list<PlanLike>(FAILOVER_PLANS, { namespace })).items;
   } catch (error) {
     // The FailoverPlan CRD is not installed: nothing can hold.
     if (isNotFound(error)) return undefined;
@@ -76,7 +94,7 @@ export async function interlockHold(
       (ref) => same(plan.spec.primary, ref) || same(plan.spec.secondary, ref),
     );
     const flag =
-      plan.status?.safeMode?.flag ?? plan.spec.safeMode?.readOnlyFlag ?? 'read_only_mode';
+      plan.status?.safeMode?.flag ?? plan.spec.safeMode?.readOnlyFlag ?? DEFAULT_READ_ONLY_FLAG;
     const flags = safeMode && (touches.flags ?? []).includes(flag);
     if (!services && !flags) continue;
     const what = failingOver
@@ -94,4 +112,39 @@ function servingStandby(plan: PlanLike, touches: Touches): string | undefined {
   if (secondary?.region === undefined || active !== secondary.region) return undefined;
   if (!(touches.services ?? []).some((ref) => same(secondary, ref))) return undefined;
   return `held by FailoverPlan ${plan.metadata.name ?? ''}: it serves from ${active} on this service (its standby) until it fails back`;
+}
+
+/** What a FailoverPlan can hold: its two services and its read-only flag. */
+export interface Involved {
+  readonly services: readonly Partial<ServiceRef>[];
+  readonly flags: readonly string[];
+}
+
+/**
+ * What `plan` can hold, whatever it is doing now (a watch wakes on every change, the end of a
+ * hold included): both services, and the read-only flag as recorded and as declared (they
+ * differ while a spec edit of the flag is not yet acted on).
+ */
+export function involvedIn(plan: KubeObject): Involved {
+  const { spec, status } = plan as PlanLike;
+  const declared = spec.safeMode?.readOnlyFlag ?? DEFAULT_READ_ONLY_FLAG;
+  const recorded = status?.safeMode?.flag;
+  return {
+    services: [spec.primary ?? {}, spec.secondary ?? {}],
+    flags: recorded === undefined || recorded === declared ? [declared] : [recorded, declared],
+  };
+}
+
+/**
+ * The watch on FailoverPlans of a kind that holds by the interlock: when a plan changes (a
+ * failover starts or ends, safe mode turns on or off), `wake` names the kind's objects in the
+ * plan's namespace that touch what it involves, so they observe the hold, or its end, at once.
+ */
+export function failoverPlanWatch(
+  wake: (namespace: string, involved: Involved) => Request[],
+): ExtraWatch {
+  return {
+    resource: FAILOVER_PLANS,
+    mapToRequests: (plan) => wake(plan.metadata?.namespace ?? '', involvedIn(plan)),
+  };
 }

@@ -60,8 +60,16 @@ export interface KindParts<
    * {@link Acted} with the result the decision's `afterAction` folds into status.
    */
   act(action: Action, obj: CustomObject<Spec, Status>, io: Io): Promise<EventSpec | Acted<Result>>;
-  /** Called once the status recording the decision is stored (metrics counted exactly once). */
-  recorded?(decision: Decision<Status, Action, Result> & Extra, observed: Observed): void;
+  /**
+   * Called once the status recording the decision is stored (metrics counted exactly once): the
+   * checkpoint when the decision writes one, else the status written after the action (or
+   * without one). `obj` is the object as this reconcile found it (its status: the one before).
+   */
+  recorded?(
+    decision: Decision<Status, Action, Result> & Extra,
+    observed: Observed,
+    obj: CustomObject<Spec, Status>,
+  ): void;
 }
 
 /** A KindHandler's `reconcile` built from a kind's parts. */
@@ -81,7 +89,7 @@ export function reconcileWith<
     const decision = parts.decide(obj, observed, io.now);
     let recorded = false;
     const record = (): void => {
-      if (!recorded) parts.recorded?.(decision, observed);
+      if (!recorded) parts.recorded?.(decision, observed, obj);
       recorded = true;
     };
     const requeue =

@@ -150,6 +150,48 @@ describe('FailoverPlan decision', () => {
     expect(d.status.lastFailover?.steps?.[1]?.message).toContain('already points');
   });
 
+  it("records the UPSERT's change id in the SwitchDns step only once the call answered it", () => {
+    const scaled = run({
+      spec: { activeRegion: 'us-west-2' },
+      status: {
+        activeRegion: 'us-east-1',
+        lastFailover: {
+          from: 'us-east-1',
+          to: 'us-west-2',
+          direction: 'Failover',
+          startedAt: '2026-12-06T11:59:00Z',
+          steps: [
+            {
+              name: 'ScaleTarget',
+              startedAt: '2026-12-06T11:59:00Z',
+              outcome: 'Running',
+              desiredCount: 4,
+            },
+          ],
+        },
+      },
+      observed: world('east.elb.example.com', 4),
+    });
+    expect(scaled.action).toMatchObject({ type: 'upsertRecord', value: 'west.elb.example.com' });
+    expect(scaled.checkpoint).toBe(true);
+    // Written ahead without the id (status never says what is not true yet) …
+    expect(scaled.status.lastFailover?.steps?.at(-1)).toMatchObject({ name: 'SwitchDns' });
+    expect(scaled.status.lastFailover?.steps?.at(-1)?.changeId).toBeUndefined();
+    // … and recorded with it once Route 53 answered.
+    const after = scaled.afterAction?.({ type: 'recordChanged', changeId: 'C0042' });
+    expect(after?.outcome).toBe('applied');
+    const step =
+      after?.outcome === 'applied' ? after.status.lastFailover?.steps?.at(-1) : undefined;
+    expect(step).toMatchObject({ name: 'SwitchDns', changeId: 'C0042' });
+    // A scale answers nothing status records.
+    const scale = run({
+      spec: { activeRegion: 'us-west-2' },
+      observed: world('east.elb.example.com'),
+    });
+    expect(scale.action?.type).toBe('setDesiredCount');
+    expect(scale.afterAction).toBeUndefined();
+  });
+
   it('reads a site it cannot reach as not ready, with the region named', () => {
     const observed = {
       ...world('east.elb.example.com'),

@@ -136,6 +136,13 @@ describe('restore validation', () => {
     expect(d.action?.type === 'runValidationTask' && d.action.startedBy).toBe(rec?.startedBy);
     expect(d.status.safeMode?.nextStep).toBeUndefined();
     expect(d.status.phase).toBe('Restoring');
+    // The task's ARN is recorded once ECS answered it, not before.
+    expect(rec?.taskArn).toBeUndefined();
+    const after = d.afterAction?.({ type: 'taskStarted', taskArn: 'arn:task/9' });
+    expect(after?.outcome === 'applied' && after.status.safeMode?.validation).toMatchObject({
+      of: 'db-before/db-restored',
+      taskArn: 'arn:task/9',
+    });
   });
 
   it('passes on exit code 0 and passing checks, with the measured values and the next step', () => {

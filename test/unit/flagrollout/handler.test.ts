@@ -5,6 +5,7 @@ import { byMetric } from '../analysis/fake-metric-source.js';
 import { MIN_REQUEUE_MS } from '../../../reconcilers/flagrollout/plan/index.js';
 import { FLAG, rolloutSpec, withAnalysis } from './support/fixtures.js';
 import { harness, NAME, NS, RES, type Harness } from './support/harness.js';
+import type { Hold } from '../../../reconcilers/shared/interlock/index.js';
 
 const phase = (h: Harness) => h.status().phase;
 
@@ -281,6 +282,45 @@ describe('FlagRollout handler: resuming', () => {
     });
     expect(r.requeueAfterMs).toBe(30_000);
     expect(h.store.calls).toEqual([]);
+  });
+});
+
+describe('FlagRollout handler: the FailoverPlan interlock', () => {
+  it('held: asked before the store is opened, nothing read or written; released: goes on with the remaining hold', async () => {
+    let hold: Hold | undefined;
+    let opened = 0;
+    const h: Harness = harness(rolloutSpec(), {
+      failoverHold: () => Promise.resolve(hold),
+      storeFor: () => {
+        opened++;
+        return Promise.resolve({ ok: true, store: h.store, endpoint: 'fake' });
+      },
+    });
+    await h.run((x) => x.status().currentStep === 1);
+    const served = await h.served();
+    h.clock.advance(4_000);
+    hold = { plan: 'dr', message: 'held by FailoverPlan dr: safe mode (data corruption) on' };
+    const [openedBefore, callsBefore] = [opened, h.store.calls.length];
+    const r = await h.reconcile();
+    expect(opened).toBe(openedBefore);
+    expect(h.store.calls).toHaveLength(callsBefore);
+    expect(h.status().conditions?.find((c) => c.type === 'Reconciling')).toMatchObject({
+      status: 'True',
+      reason: 'HeldByFailoverPlan',
+    });
+    expect(h.status()).toMatchObject({ currentStep: 1, holdRemainingSeconds: 6 });
+    expect(h.events()).toContain('HeldByFailoverPlan');
+    expect(r.requeueAfterMs).toBe(30_000);
+    // Long after the step's hold would have ended: still held, still at step 1.
+    h.clock.advance(60_000);
+    await h.reconcile();
+    expect(h.status()).toMatchObject({ currentStep: 1, holdRemainingSeconds: 6 });
+    expect(await h.served()).toBe(served);
+    hold = undefined;
+    await h.reconcile();
+    expect(h.status().currentStep).toBe(1);
+    expect(h.status().holdRemainingSeconds).toBeUndefined();
+    await h.run((x) => x.status().currentStep === 2);
   });
 });
 

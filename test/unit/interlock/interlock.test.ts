@@ -3,7 +3,12 @@
 // standbyServing) a plan serving from its secondary holds that secondary.
 import { describe, expect, it } from 'vitest';
 import type { KubeClient } from '../../../controller/index.js';
-import { interlockHold } from '../../../reconcilers/shared/interlock/index.js';
+import {
+  failoverPlanWatch,
+  interlockHold,
+  involvedIn,
+  type Involved,
+} from '../../../reconcilers/shared/interlock/index.js';
 
 const PRIMARY = { region: 'us-east-1', cluster: 'c', service: 's' };
 const SECONDARY = { region: 'us-west-2', cluster: 'c2', service: 's' };
@@ -57,5 +62,27 @@ describe('interlockHold', () => {
     expect(
       await interlockHold(back, 'ns', { services: [SECONDARY] }, { standbyServing: true }),
     ).toBeUndefined();
+  });
+});
+
+describe('failoverPlanWatch', () => {
+  const asked: [string, Involved][] = [];
+  const watch = failoverPlanWatch((namespace, involved) => {
+    asked.push([namespace, involved]);
+    return [{ namespace, name: 'woken' }];
+  });
+
+  it('wakes, in the plan namespace, what its two services and its read-only flag touch', () => {
+    asked.length = 0;
+    expect(watch.resource.plural).toBe('failoverplans');
+    expect(watch.mapToRequests(plan({}))).toEqual([{ namespace: 'ns', name: 'woken' }]);
+    expect(asked).toEqual([['ns', { services: [PRIMARY, SECONDARY], flags: ['read_only_mode'] }]]);
+  });
+
+  it('names the flag as recorded and as declared while they differ', () => {
+    const edited = plan({ safeMode: { flag: 'ro' } }, { safeMode: { readOnlyFlag: 'ro2' } });
+    expect(involvedIn(edited).flags).toEqual(['ro', 'ro2']);
+    const same = plan({ safeMode: { flag: 'ro' } }, { safeMode: { readOnlyFlag: 'ro' } });
+    expect(involvedIn(same).flags).toEqual(['ro']);
   });
 });

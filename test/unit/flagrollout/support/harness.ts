@@ -20,6 +20,7 @@ import {
   type FlagWrite,
   type WriteResult,
 } from '../../../../flags/index.js';
+import type { Hold } from '../../../../reconcilers/shared/interlock/index.js';
 import type { FlagStoreResult } from '../../../../reconcilers/shared/runtime/index.js';
 import { FakeMetricSource } from '../../analysis/fake-metric-source.js';
 import { FakeClock } from '../../controller/support/fake-clock.js';
@@ -71,7 +72,12 @@ export interface Harness {
 
 export function harness(
   spec: FlagRolloutSpec,
-  options: { storeFor?: () => Promise<FlagStoreResult>; pollMs?: number } = {},
+  options: {
+    storeFor?: () => Promise<FlagStoreResult>;
+    pollMs?: number;
+    /** The FailoverPlan interlock's answer (absent: no interlock). */
+    failoverHold?: () => Promise<Hold | undefined>;
+  } = {},
 ): Harness {
   const kube = new FakeKubeClient();
   const clock = new FakeClock('2026-11-26T10:00:00.000Z');
@@ -100,6 +106,7 @@ export function harness(
         defaultRegion: 'us-east-1',
         pollMs: options.pollMs ?? 30_000,
         metrics: noMetrics,
+        ...(options.failoverHold === undefined ? {} : { failoverHold: options.failoverHold }),
       }).handler,
       cache,
       kube,
