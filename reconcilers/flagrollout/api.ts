@@ -377,7 +377,7 @@ export type FlagRolloutStatus = Static<typeof FlagRolloutStatus>;
  * The status as the handler builds it: conditions as stated (the runtime adds
  * `lastTransitionTime` and `observedGeneration`).
  */
-export type RolloutStatus = Omit<FlagRolloutStatus, 'conditions'> & {
+export type FlagRolloutState = Omit<FlagRolloutStatus, 'conditions'> & {
   conditions?: ConditionInput[];
 };
 

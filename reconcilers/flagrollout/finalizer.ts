@@ -6,7 +6,7 @@ import {
   DeletionPolicy,
   FlagRolloutReason,
   type FlagRolloutSpec,
-  type RolloutStatus,
+  type FlagRolloutState,
 } from './api.js';
 import { Ownership, ownershipOf, writerIdentity } from './plan/flag-content.js';
 import type { RolloutDeps } from './ports.js';
@@ -19,11 +19,11 @@ const CONFLICT_RETRY_MS = 1_000;
 
 export function flagFinalizer(
   deps: Pick<RolloutDeps, 'storeFor' | 'pollMs'>,
-): FinalizerHandler<FlagRolloutSpec, RolloutStatus> {
+): FinalizerHandler<FlagRolloutSpec, FlagRolloutState> {
   return {
     name: FLAG_FINALIZER,
     wanted: (obj) => obj.spec.deletionPolicy === DeletionPolicy.Delete,
-    async finalize(obj, ctx): Promise<FinalizeOutcome<RolloutStatus>> {
+    async finalize(obj, ctx): Promise<FinalizeOutcome<FlagRolloutState>> {
       // Switched to Retain while deleting: let go without touching the flag.
       if (obj.spec.deletionPolicy !== DeletionPolicy.Delete) return { done: true };
       const opened = await deps.storeFor(obj);

@@ -4,11 +4,11 @@ import type { CustomObject } from '../../controller/index.js';
 import type { MetricSource } from '../shared/analysis/index.js';
 import type { Hold } from '../shared/interlock/index.js';
 import type { FlagStoreResult } from '../shared/runtime/index.js';
-import type { FlagRolloutSpec, RolloutStatus } from './api.js';
+import type { FlagRolloutSpec, FlagRolloutState } from './api.js';
 import type { FlagRolloutMetrics } from './metrics.js';
 
 /** A FlagRollout as the runtime hands it to the handler. */
-export type RolloutObject = CustomObject<FlagRolloutSpec, RolloutStatus>;
+export type RolloutObject = CustomObject<FlagRolloutSpec, FlagRolloutState>;
 
 export interface RolloutDeps {
   /** The store the rollout's flag lives in (its redisRef, or the controller's default Redis). */

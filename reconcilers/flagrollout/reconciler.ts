@@ -3,7 +3,7 @@
 // it; a rollout held by a FailoverPlan does not open it).
 import { safeErrorMessage, type KindHandler } from '../../controller/index.js';
 import { reconcileWith } from '../shared/kit/index.js';
-import { FlagRolloutPhase, type FlagRolloutSpec, type RolloutStatus } from './api.js';
+import { FlagRolloutPhase, type FlagRolloutSpec, type FlagRolloutState } from './api.js';
 import { act } from './act.js';
 import { flagFinalizer } from './finalizer.js';
 import { isStoreReadError, observe } from './observe.js';
@@ -18,7 +18,9 @@ import type { FlagStoreResult } from '../shared/runtime/index.js';
 import type { RolloutDeps } from './ports.js';
 import { validateFlagRollout } from './validate.js';
 
-export function flagRolloutHandler(deps: RolloutDeps): KindHandler<FlagRolloutSpec, RolloutStatus> {
+export function flagRolloutHandler(
+  deps: RolloutDeps,
+): KindHandler<FlagRolloutSpec, FlagRolloutState> {
   return {
     validate: (obj) => validateFlagRollout(obj),
     stalledPhase: FlagRolloutPhase.Degraded,
@@ -27,7 +29,7 @@ export function flagRolloutHandler(deps: RolloutDeps): KindHandler<FlagRolloutSp
       const open = (): Promise<FlagStoreResult> => (opening ??= deps.storeFor(obj));
       const reconcile = reconcileWith<
         FlagRolloutSpec,
-        RolloutStatus,
+        FlagRolloutState,
         Action,
         Observed,
         ActionResult

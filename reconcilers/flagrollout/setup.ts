@@ -12,7 +12,7 @@ import type {
 import { CloudWatchMetricSource } from '../shared/adapters/aws/cloudwatch-metric-source.js';
 import { failoverPlanWatch, interlockHold } from '../shared/interlock/index.js';
 import { awsClientsFor, flagStoreFor, type FlagChangeFeed } from '../shared/runtime/index.js';
-import { FlagRolloutKind, type FlagRolloutSpec, type RolloutStatus } from './api.js';
+import { FlagRolloutKind, type FlagRolloutSpec, type FlagRolloutState } from './api.js';
 import { FlagChangeSource } from './changes/source.js';
 import { KillSwitchTracker } from './changes/kill-switches.js';
 import { flagRolloutMetrics } from './metrics.js';
@@ -36,7 +36,7 @@ export function flagRolloutRegistration(
   deps: RolloutDeps,
   changes?: FlagChangeSource,
   watches?: readonly ExtraWatch[],
-): KindRegistration<FlagRolloutSpec, RolloutStatus> {
+): KindRegistration<FlagRolloutSpec, FlagRolloutState> {
   return {
     kind: FlagRolloutKind.kind,
     resource: {

@@ -16,7 +16,7 @@ import type { EventSpec } from '../../../controller/index.js';
 import type { AnalysisRecord } from '../../shared/analysis/index.js';
 import type { MetricCheck } from '../../shared/api/metric-check.js';
 import type { RolloutInfo } from '../../../flags/model.js';
-import { FlagRolloutReason, type RolloutStatus } from '../api.js';
+import { FlagRolloutReason, type FlagRolloutState } from '../api.js';
 import {
   contextOf,
   describeStep,
@@ -48,7 +48,7 @@ export const MIN_REQUEUE_MS = 100;
 
 /** What `decide` makes of the flag: `action` is the one compare-and-set, if any. */
 export interface FlagDecision {
-  readonly status: RolloutStatus;
+  readonly status: FlagRolloutState;
   readonly action: WriteFlag | undefined;
   /** Persist `status` before the write (it consumed measurements that cannot be taken again). */
   readonly checkpoint: boolean;
@@ -122,7 +122,7 @@ function finish(draft: Draft): FlagDecision {
   const from = ctx.prev.phase;
   const stepStarted = s.currentStep !== undefined && s.currentStep !== ctx.prev.currentStep;
   const reason = kstatus.find((c) => c.status === 'True')?.reason ?? phase;
-  const status: RolloutStatus = {
+  const status: FlagRolloutState = {
     ...s,
     phase,
     message,
@@ -162,7 +162,7 @@ function requeueAfter(draft: Draft): number {
   return Math.max(MIN_REQUEUE_MS, next - nowMs);
 }
 
-function rolloutInfo(draft: Draft, status: RolloutStatus): RolloutInfo {
+function rolloutInfo(draft: Draft, status: FlagRolloutState): RolloutInfo {
   const last = status.lastAnalysis;
   return {
     owner: draft.ctx.identity.replace(/^controller:/, ''),
@@ -183,7 +183,7 @@ function rolloutInfo(draft: Draft, status: RolloutStatus): RolloutInfo {
 export function exposureOf(
   served: { percentage: number; targetedUsers: number },
   population: number | undefined,
-): NonNullable<RolloutStatus['exposure']> {
+): NonNullable<FlagRolloutState['exposure']> {
   const exposure = { percentage: served.percentage, targetedUsers: served.targetedUsers };
   if (population === undefined) return exposure;
   const inSplit = Math.round((population * served.percentage) / 100);

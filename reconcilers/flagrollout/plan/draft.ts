@@ -4,7 +4,7 @@ import { ConditionStatus, type EventSpec } from '../../../controller/index.js';
 import type { AnalyzeResult } from '../../shared/analysis/index.js';
 import type { FlagWrite } from '../../../flags/model.js';
 import type { FlagObservation } from '../../../flags/store.js';
-import { FlagRolloutReason, type FlagRolloutSpec, type RolloutStatus } from '../api.js';
+import { FlagRolloutReason, type FlagRolloutSpec, type FlagRolloutState } from '../api.js';
 import {
   describeTarget,
   flagWrite,
@@ -18,7 +18,7 @@ import { gateOf, type Gate } from './gate.js';
 export interface DecideInput {
   /** The spec as stored (CRD defaults applied; absent defaults are read as the CRD's). */
   readonly spec: FlagRolloutSpec;
-  readonly status: RolloutStatus | undefined;
+  readonly status: FlagRolloutState | undefined;
   /** `metadata.generation`: a spec edit acknowledges a rollback and retries the step. */
   readonly generation: number;
   /** `controller:<namespace>/<name>`, the `updatedBy` of our writes. */
@@ -62,7 +62,7 @@ export interface SyncState {
 
 export interface Ctx {
   readonly spec: FlagRolloutSpec;
-  readonly prev: RolloutStatus;
+  readonly prev: FlagRolloutState;
   readonly generation: number;
   readonly identity: string;
   readonly flag: FlagObservation;
@@ -81,7 +81,7 @@ export interface Ctx {
 export interface Draft {
   readonly ctx: Ctx;
   /** Domain fields of the next status; conditions, phase and message are added at the end. */
-  readonly status: RolloutStatus;
+  readonly status: FlagRolloutState;
   action: WriteFlag | undefined;
   /** Persist status before the write: it consumed measurements that cannot be observed again. */
   checkpoint: boolean;
@@ -130,7 +130,7 @@ export function newDraft(ctx: Ctx): Draft {
     message: _m,
     ...domain
   } = structuredClone(ctx.prev);
-  const status: RolloutStatus = domain;
+  const status: FlagRolloutState = domain;
   // Steps removed by a spec edit: stay on the (new) last one.
   if (status.currentStep !== undefined && status.currentStep > ctx.lastStep) {
     status.currentStep = ctx.lastStep;
@@ -159,7 +159,7 @@ export function newDraft(ctx: Ctx): Draft {
  */
 export function stepPercentage(
   ctx: Ctx,
-  status: Pick<RolloutStatus, 'adopted'>,
+  status: Pick<FlagRolloutState, 'adopted'>,
   step: number,
 ): number {
   const own = ctx.spec.steps[step]?.percentage ?? 0;
@@ -169,7 +169,7 @@ export function stepPercentage(
 
 export function stepTarget(
   ctx: Ctx,
-  status: Pick<RolloutStatus, 'adopted'>,
+  status: Pick<FlagRolloutState, 'adopted'>,
   step: number,
 ): FlagTarget {
   return { enabled: true, percentage: stepPercentage(ctx, status, step) };
@@ -182,7 +182,7 @@ export function targetedUsers(ctx: Ctx): number {
 /** `step 2/5 (5 % + 3 targeted users)`; an adopted split says so: `(30 % …, adopted; step 25 %)`. */
 export function describeStep(
   ctx: Ctx,
-  status: Pick<RolloutStatus, 'adopted'>,
+  status: Pick<FlagRolloutState, 'adopted'>,
   step: number,
 ): string {
   const target = stepTarget(ctx, status, step);

@@ -7,7 +7,7 @@
 // not flags. observe.ts asks first (RolloutDeps.failoverHold) and reads nothing more when held.
 import { findCondition, withKStatus } from '../../../controller/index.js';
 import { HELD_BY_FAILOVER_PLAN, type Hold } from '../../shared/interlock/index.js';
-import type { RolloutStatus } from '../api.js';
+import type { FlagRolloutState } from '../api.js';
 import type { Decision } from './types.js';
 
 /**
@@ -16,7 +16,7 @@ import type { Decision } from './types.js';
  * the hold starts, and a look again after `pollMs`.
  */
 export function heldByFailoverPlan(
-  status: RolloutStatus | undefined,
+  status: FlagRolloutState | undefined,
   hold: Hold,
   nowMs: number,
   pollMs: number,

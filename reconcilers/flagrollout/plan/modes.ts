@@ -11,7 +11,7 @@
 // 6. `suspend: true` → observe only, nothing written, hold frozen;
 // 7. otherwise the active rollout (progress.ts).
 import { ConditionStatus } from '../../../controller/index.js';
-import { FlagRolloutReason, type RolloutStatus } from '../api.js';
+import { FlagRolloutReason, type FlagRolloutState } from '../api.js';
 import { Ownership, type FlagTarget } from './flag-content.js';
 import {
   holdsTarget,
@@ -36,7 +36,7 @@ export const Mode = {
 } as const;
 export type Mode = (typeof Mode)[keyof typeof Mode];
 
-export function modeOf(ctx: Ctx, status: RolloutStatus): Mode {
+export function modeOf(ctx: Ctx, status: FlagRolloutState): Mode {
   if (ctx.ownership === Ownership.OtherController) return Mode.OwnedElsewhere;
   if (ctx.spec.enabled === false) return Mode.Disabled;
   if (ctx.killed) return Mode.Killed;

@@ -1,6 +1,6 @@
 // The active rollout: start, hold (time and analysis), promote, complete, roll back. Each call
 // plans at most one flag write.
-import { FlagRolloutReason, OnFailure, type RolloutStatus } from '../api.js';
+import { FlagRolloutReason, OnFailure, type FlagRolloutState } from '../api.js';
 import {
   describeStep,
   stepPercentage,
@@ -198,7 +198,7 @@ function holdingUntil(draft: Draft): string {
 }
 
 /** What a rollback leaves the flag at: the last good split, or off. */
-export function rollbackTarget(rollback: NonNullable<RolloutStatus['rollback']>): FlagTarget {
+export function rollbackTarget(rollback: NonNullable<FlagRolloutState['rollback']>): FlagTarget {
   return rollback.percentage === undefined
     ? { enabled: false, percentage: 0 }
     : { enabled: true, percentage: rollback.percentage };

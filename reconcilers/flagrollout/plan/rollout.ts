@@ -17,7 +17,7 @@ import {
   FlagRolloutConditionType,
   FlagRolloutReason,
   type FlagRolloutSpec,
-  type RolloutStatus,
+  type FlagRolloutState,
 } from '../api.js';
 import { decide, MIN_REQUEUE_MS, type FlagDecision } from './decide.js';
 import type { DecideInput, WriteFlag } from './draft.js';
@@ -87,10 +87,10 @@ function flagWrite(input: RolloutInput, flag: FlagDecision, action: WriteFlag): 
 function afterWrite(
   input: RolloutInput,
   action: WriteFlag,
-  status: RolloutStatus,
-  stored: RolloutStatus | undefined,
+  status: FlagRolloutState,
+  stored: FlagRolloutState | undefined,
   result: ActionResult,
-): AfterAction<RolloutStatus> {
+): AfterAction<FlagRolloutState> {
   const flag = input.spec.flag;
   switch (result.type) {
     case 'written':
@@ -115,11 +115,11 @@ function afterWrite(
  * `stored` is what status says (the previous status, or the checkpoint): nothing else changed.
  */
 function refused(
-  stored: RolloutStatus | undefined,
+  stored: FlagRolloutState | undefined,
   flag: string,
   problem: string,
   pollMs: number,
-): AfterAction<RolloutStatus> {
+): AfterAction<FlagRolloutState> {
   const message = `the flag store refused to write flag ${flag}: ${problem}; nothing was written`;
   const before = findCondition(stored?.conditions, FlagRolloutConditionType.FlagSynced);
   const reason = FlagRolloutReason.FlagWriteRefused;
@@ -147,9 +147,9 @@ function storeUnusable(input: RolloutInput, reason: string, message: string): De
 /** The status stored when the flag cannot be read (Redis unreachable), before the retry. */
 export function storeUnreadable(
   spec: FlagRolloutSpec,
-  status: RolloutStatus | undefined,
+  status: FlagRolloutState | undefined,
   problem: string,
-): RolloutStatus {
+): FlagRolloutState {
   const message = `cannot read flag ${spec.flag}: ${problem}`;
   return withStoreProblem(status, 'Reconciling', FlagRolloutReason.StoreUnavailable, message);
 }

@@ -11,7 +11,7 @@ import {
   FlagRolloutConditionType,
   FlagRolloutPhase,
   FlagRolloutReason,
-  type RolloutStatus,
+  type FlagRolloutState,
 } from '../api.js';
 
 /**
@@ -19,13 +19,13 @@ import {
  * for outages the controller retries (Redis unreachable).
  */
 export function withStoreProblem(
-  status: RolloutStatus | undefined,
+  status: FlagRolloutState | undefined,
   state: Extract<KStatusState, 'Stalled' | 'Reconciling'>,
   reason: string,
   message: string,
   /** False when the flag is known not to hold the spec (a refused write); Unknown when unread. */
   synced: ConditionStatus = ConditionStatus.Unknown,
-): RolloutStatus {
+): FlagRolloutState {
   const condition = {
     type: FlagRolloutConditionType.FlagSynced,
     status: synced,
@@ -54,10 +54,10 @@ export function withStoreProblem(
  * and FlagSynced says the write is pending.
  */
 export function withWritePending(
-  status: RolloutStatus,
+  status: FlagRolloutState,
   version: number,
-  before: RolloutStatus | undefined,
-): RolloutStatus {
+  before: FlagRolloutState | undefined,
+): FlagRolloutState {
   const synced = findCondition(status.conditions, FlagRolloutConditionType.FlagSynced);
   const pending = {
     type: FlagRolloutConditionType.FlagSynced,

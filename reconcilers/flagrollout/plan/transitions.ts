@@ -9,7 +9,7 @@ import {
   FlagRolloutPhase as P,
   FlagRolloutReason as R,
   type FlagRolloutPhase,
-  type RolloutStatus,
+  type FlagRolloutState,
 } from '../api.js';
 import type { Draft } from './draft.js';
 import { isoFloor } from './timing.js';
@@ -70,9 +70,9 @@ export interface HistoryEntryInput {
 
 /** `status.history` with the transition appended (bounded), or unchanged when the phase stays. */
 export function withHistory(
-  history: RolloutStatus['history'],
+  history: FlagRolloutState['history'],
   { from, to, reason, message, nowMs, force = false }: HistoryEntryInput,
-): RolloutStatus['history'] {
+): FlagRolloutState['history'] {
   if (from === to && !force) return history;
   const entry = {
     time: isoFloor(nowMs),

@@ -5,7 +5,7 @@ import type { Hold } from '../../shared/interlock/index.js';
 import type { Decision as KitDecision } from '../../shared/kit/index.js';
 import type { RolloutInfo, StoredRolloutInfo } from '../../../flags/model.js';
 import type { FlagObservation } from '../../../flags/store.js';
-import type { FlagRolloutSpec, RolloutStatus } from '../api.js';
+import type { FlagRolloutSpec, FlagRolloutState } from '../api.js';
 import type { WriteFlag } from './draft.js';
 
 /**
@@ -48,7 +48,7 @@ export type ActionResult =
   | { readonly type: 'refused'; readonly problem: string }
   | { readonly type: 'published' };
 
-export type Decision = KitDecision<RolloutStatus, Action, ActionResult>;
+export type Decision = KitDecision<FlagRolloutState, Action, ActionResult>;
 
 /** What `decideRollout` reads: the object, the observed world, now. */
 export interface RolloutInput {
@@ -57,7 +57,7 @@ export interface RolloutInput {
   /** `metadata.generation`: a spec edit acknowledges a rollback and retries the step. */
   readonly generation: number;
   readonly spec: FlagRolloutSpec;
-  readonly status: RolloutStatus | undefined;
+  readonly status: FlagRolloutState | undefined;
   readonly observed: Observed;
   readonly now: Date;
   /** Longest sleep: Redis changes (flush, CLI, kill switch) are only seen by polling. */

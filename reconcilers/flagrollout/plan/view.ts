@@ -15,7 +15,7 @@ import {
   FlagRolloutReason as R,
   type FlagRolloutPhase,
   type FlagRolloutSpec,
-  type RolloutStatus,
+  type FlagRolloutState,
 } from '../api.js';
 import { describeStep, type Ctx, type Draft } from './draft.js';
 import { Ownership } from './flag-content.js';
@@ -25,7 +25,7 @@ import { describeSeconds } from './timing.js';
  * The phase, from spec and status only (precedence as in modes.ts). Reads the domain conditions
  * FlagSynced (an external disable) and KillSwitchActive, so build those first.
  */
-export function phaseOf(spec: FlagRolloutSpec, status: RolloutStatus): FlagRolloutPhase {
+export function phaseOf(spec: FlagRolloutSpec, status: FlagRolloutState): FlagRolloutPhase {
   if (spec.enabled === false) return P.Disabled;
   if (isConditionTrue(status.conditions, T.KillSwitchActive)) return P.KilledBySwitch;
   if (findCondition(status.conditions, T.FlagSynced)?.reason === R.ExternalDisable)
@@ -120,7 +120,7 @@ function wasKilled(draft: Draft): boolean {
 
 function analysisState(
   ctx: Ctx,
-  status: RolloutStatus,
+  status: FlagRolloutState,
 ): { status: ConditionStatus; reason: string; message: string } {
   if (status.rollback !== undefined) {
     return {

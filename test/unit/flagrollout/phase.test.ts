@@ -1,6 +1,6 @@
 // phaseOf: the phase is a function of spec and status alone, with a fixed precedence.
 import { describe, expect, it } from 'vitest';
-import type { FlagRolloutSpec, RolloutStatus } from '../../../reconcilers/flagrollout/api.js';
+import type { FlagRolloutSpec, FlagRolloutState } from '../../../reconcilers/flagrollout/api.js';
 import { kstateOf, phaseOf } from '../../../reconcilers/flagrollout/plan/view.js';
 import { iso, rolloutSpec } from './support/fixtures.js';
 
@@ -19,7 +19,7 @@ const externalDisable = {
 const rollback = { at: iso(0), step: 2, generation: 1, message: 'failed' };
 
 describe('phaseOf', () => {
-  it.each<[string, Partial<FlagRolloutSpec>, RolloutStatus, string]>([
+  it.each<[string, Partial<FlagRolloutSpec>, FlagRolloutState, string]>([
     ['nothing written', {}, {}, 'Pending'],
     ['a step without hold', {}, { currentStep: 4 }, 'Ramping'],
     ['a running hold', {}, { currentStep: 1, nextStepAt: iso(5) }, 'Holding'],

@@ -2,7 +2,7 @@
 // Retain deletion, a restored cluster, a CLI-managed flag) adopts its split instead of lowering it.
 import { describe, expect, it } from 'vitest';
 import { analysisRequest, decide } from '../../../reconcilers/flagrollout/plan/decide.js';
-import type { RolloutStatus } from '../../../reconcilers/flagrollout/api.js';
+import type { FlagRolloutState } from '../../../reconcilers/flagrollout/api.js';
 import type { FlagRecord } from '../../../flags/model.js';
 import {
   at,
@@ -333,7 +333,7 @@ describe('decide: a controller killed right after an adoption resumes it', () =>
   it('after the checkpoint and the write, before the final patch: holds on, nothing repeated', () => {
     const adopted = adoptCli();
     expect(adopted.checkpoint).toBe(true); // the checkpointed status is what survives
-    const checkpointed: RolloutStatus = adopted.status;
+    const checkpointed: FlagRolloutState = adopted.status;
     const d = decide(input(spec, checkpointed, observation(afterWrite(adopted)), { now: at(3) }));
     expect(d.action).toBeUndefined();
     expect(d.events).toEqual([]);

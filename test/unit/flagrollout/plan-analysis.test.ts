@@ -1,7 +1,7 @@
 // decide() with an analysis gate: good metrics promote (only once the hold is up), bad metrics
 // roll back, missing metrics hold; the real engine measures a fake metric source.
 import { describe, expect, it } from 'vitest';
-import type { RolloutStatus } from '../../../reconcilers/flagrollout/api.js';
+import type { FlagRolloutState } from '../../../reconcilers/flagrollout/api.js';
 import {
   analysisRequest,
   decide,
@@ -49,7 +49,7 @@ describe('analysisRequest', () => {
     });
   });
 
-  it.each<[string, Partial<DecideInput>, RolloutStatus]>([
+  it.each<[string, Partial<DecideInput>, FlagRolloutState]>([
     ['the flag is not in place', { flag: observation(undefined) }, holding(1)],
     [
       'the kill switch is active',
@@ -161,7 +161,7 @@ describe('decide with analysis', () => {
     expect(d.requeueAfterMs).toBe(30_000);
   });
 
-  it.each<[string, Parameters<typeof withAnalysis>[0], RolloutStatus]>([
+  it.each<[string, Parameters<typeof withAnalysis>[0], FlagRolloutState]>([
     ['onFailure: Disable', { onFailure: 'Disable' }, holding(2)],
     ['no good step yet (internal users day)', {}, holding(0)],
   ])('disables the flag on failure with %s', async (_why, overrides, status) => {

@@ -1,7 +1,7 @@
 // The FlagRollout side of the FailoverPlan interlock, pure: a held rollout keeps its step, its
 // hold clock frozen with the remaining time, Reconciling naming the plan, one Event per hold.
 import { describe, expect, it } from 'vitest';
-import type { RolloutStatus } from '../../../reconcilers/flagrollout/api.js';
+import type { FlagRolloutState } from '../../../reconcilers/flagrollout/api.js';
 import { decideRollout, heldByFailoverPlan } from '../../../reconcilers/flagrollout/plan/index.js';
 import { at, holding, POLL_MS, rolloutSpec } from './support/fixtures.js';
 
@@ -14,7 +14,7 @@ describe('heldByFailoverPlan', () => {
       currentStep: 1,
       nextStepAt: '2026-12-06T12:00:42Z',
       phase: 'Holding',
-    } as RolloutStatus;
+    } as FlagRolloutState;
     const out = heldByFailoverPlan(status, hold, NOW, 1_000);
     expect(out.status.currentStep).toBe(1);
     expect(out.status.nextStepAt).toBeUndefined();

@@ -1,7 +1,7 @@
 // Review regressions: a gate whose round is already decided when it is measured (limits edited
 // mid-hold), and the crash safety of a hold restarted by a repair write.
 import { describe, expect, it } from 'vitest';
-import type { RolloutStatus } from '../../../reconcilers/flagrollout/api.js';
+import type { FlagRolloutState } from '../../../reconcilers/flagrollout/api.js';
 import { analysisRequest, decide } from '../../../reconcilers/flagrollout/plan/decide.js';
 import { analyze } from '../../../reconcilers/shared/analysis/index.js';
 import { FakeMetricSource } from '../analysis/fake-metric-source.js';
@@ -29,7 +29,7 @@ function roundWith(tally: { successful: number; failed: number; inconclusive: nu
       results: [{ metric: 'error-rate', ...tally }],
       measurements: [{ metric: 'error-rate', verdict: 'Failed', value: 7, at: iso(2) }],
     },
-  } satisfies Partial<RolloutStatus>);
+  } satisfies Partial<FlagRolloutState>);
 }
 
 describe('a round decided by a spec edit, with nothing left to measure', () => {

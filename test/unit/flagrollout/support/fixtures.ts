@@ -1,6 +1,6 @@
 // Builders for FlagRollout unit tests: a five-step spec like the playbook's (seconds instead of
 // days), flag records as the store returns them, and one `decide` input.
-import type { FlagRolloutSpec, RolloutStatus } from '../../../../reconcilers/flagrollout/api.js';
+import type { FlagRolloutSpec, FlagRolloutState } from '../../../../reconcilers/flagrollout/api.js';
 import type { DecideInput } from '../../../../reconcilers/flagrollout/plan/decide.js';
 import type { MetricCheck } from '../../../../reconcilers/shared/api/metric-check.js';
 import type { FlagRecord } from '../../../../flags/model.js';
@@ -80,7 +80,7 @@ export function observation(
 
 export function input(
   spec: FlagRolloutSpec,
-  status: RolloutStatus | undefined,
+  status: FlagRolloutState | undefined,
   flag: FlagObservation,
   overrides: Partial<DecideInput> = {},
 ): DecideInput {
@@ -107,7 +107,7 @@ export function iso(seconds: number): string {
 }
 
 /** Status in a running hold of `step` (started at NOW, as `decide` would have left it). */
-export function holding(step: number, overrides: Partial<RolloutStatus> = {}): RolloutStatus {
+export function holding(step: number, overrides: Partial<FlagRolloutState> = {}): FlagRolloutState {
   return {
     currentStep: step,
     stepCount: 5,
@@ -130,6 +130,6 @@ export function percent(step: number): number {
   return value;
 }
 
-export function condition(status: RolloutStatus, type: string) {
+export function condition(status: FlagRolloutState, type: string) {
   return status.conditions?.find((c) => c.type === type);
 }

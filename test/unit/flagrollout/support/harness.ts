@@ -10,7 +10,7 @@ import { ResourceReconciler } from '../../../../controller/resource/reconciler.j
 import {
   FlagRolloutKind,
   type FlagRolloutSpec,
-  type RolloutStatus,
+  type FlagRolloutState,
 } from '../../../../reconcilers/flagrollout/api.js';
 import { noMetrics } from '../../../../reconcilers/flagrollout/metrics.js';
 import type { RolloutObject } from '../../../../reconcilers/flagrollout/ports.js';
@@ -62,7 +62,7 @@ export interface Harness {
   /** Aborts the reconcile signal (lost leadership). */
   abort(): void;
   object(): RolloutObject;
-  status(): RolloutStatus;
+  status(): FlagRolloutState;
   editSpec(change: Partial<FlagRolloutSpec>): void;
   /** Event reasons in the order first recorded. */
   events(): string[];
