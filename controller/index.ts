@@ -60,7 +60,7 @@
 
 // Reconcile contract
 export {
-  done,
+  noRequeue,
   requeueAfter,
   TerminalError,
   isTerminalError,

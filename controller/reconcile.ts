@@ -14,14 +14,14 @@ export interface Request {
 
 /**
  * What the worker does after a successful reconcile. There is no boolean `requeue`: either the
- * key is forgotten (`done`) or it comes back after a delay the reconciler computed.
+ * key is forgotten (`noRequeue`) or it comes back after a delay the reconciler computed.
  */
 export interface Result {
   readonly requeueAfterMs?: number;
 }
 
 /** Reconciled; nothing to do until the object (or something it watches) changes. */
-export const done: Result = Object.freeze({});
+export const noRequeue: Result = Object.freeze({});
 
 /**
  * Reconciled for now; reconcile again after `ms` (for timed steps: compute the deadline, never

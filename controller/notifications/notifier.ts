@@ -11,7 +11,7 @@ import type { KubeClient } from '../k8s/client.js';
 import { isNotFound, KubeApiError } from '../k8s/errors.js';
 import type { GroupVersionResource, KubeObject } from '../k8s/types.js';
 import {
-  done,
+  noRequeue,
   type ReconcileContext,
   type Reconciler,
   type Request,
@@ -128,7 +128,7 @@ export class NotifyReconciler implements Reconciler {
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
     const obj: (KubeObject & WithHistory) | undefined = this.#o.cache.get(req.namespace, req.name);
     const uid = obj?.metadata?.uid;
-    if (obj === undefined || uid === undefined) return done;
+    if (obj === undefined || uid === undefined) return noRequeue;
     const history = obj.status?.history ?? [];
     const { notifier } = this.#o;
     const start =
@@ -138,7 +138,7 @@ export class NotifyReconciler implements Reconciler {
     const todo = history
       .map((entry) => ({ entry, key: entryKey(uid, entry), event: this.#o.classify(entry, obj) }))
       .filter((t) => t.event !== undefined && !isHandled(start, t.entry, t.key));
-    if (todo.length === 0) return done;
+    if (todo.length === 0) return noRequeue;
     const routes = await notifier.routes();
     let ledger = start;
     let sent = false;
@@ -170,7 +170,7 @@ export class NotifyReconciler implements Reconciler {
       if (sent) await this.#write(obj, uid, ledger);
       else if (routes.length > 0) this.#written.set(uid, ledger);
     }
-    return done;
+    return noRequeue;
   }
 
   #notification(

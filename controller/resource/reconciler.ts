@@ -1,8 +1,8 @@
 /**
  * The generic custom-resource reconciler. Per key:
- *  1. read from the informer cache and clone (not found ⇒ done, forget per-key memory);
+ *  1. read from the informer cache and clone (not found ⇒ no requeue, forget per-key memory);
  *  2. stale-cache guard (our last write is newer than the cache ⇒ requeue shortly);
- *  3. being deleted ⇒ `finalize` → remove our finalizer (guarded JSON Patch) → done;
+ *  3. being deleted ⇒ `finalize` → remove our finalizer (guarded JSON Patch) → no requeue;
  *  4. add the finalizer if the handler wants it;
  *  5. `validate`: errors ⇒ InvalidSpec/Stalled status (history kept), one Warning, no retry loop;
  *  6. `reconcile` ⇒ observedGeneration + normalised conditions ⇒ patch status if changed ⇒ events
@@ -22,7 +22,7 @@ import { phaseOf } from '../observability/metrics.js';
 import { sanitizeMessage } from '../observability/redact.js';
 import { safeErrorMessage } from '../observability/safe-error.js';
 import {
-  done,
+  noRequeue,
   requeueAfter,
   terminalErrorOf,
   type ReconcileContext,
@@ -49,7 +49,7 @@ export interface ResourceReconcilerOptions<Spec, Status extends BaseStatus> {
   readonly tracker?: ResourceVersionTracker;
   /** Requeue delay when the cache lags behind our own write (default 1 s). */
   readonly staleCacheRequeueMs?: number;
-  /** Requeue delay when `finalize` is not done and gave no delay (default 5 s). */
+  /** Requeue delay when `finalize` has not cleaned up and gave no delay (default 5 s). */
   readonly finalizeRetryMs?: number;
   /** Called after a status write changed `status.phase` (metrics). */
   readonly onPhaseChange?: (from: string, to: string) => void;
@@ -73,7 +73,7 @@ export class ResourceReconciler<Spec, Status extends BaseStatus> implements Reco
     const key = `${req.namespace}/${req.name}`;
     if (cached === undefined) {
       this.#tracker.forget(key);
-      return done;
+      return noRequeue;
     }
     if (this.#tracker.isStale(key, cached.metadata.resourceVersion)) {
       ctx.log.debug(
@@ -95,16 +95,16 @@ export class ResourceReconciler<Spec, Status extends BaseStatus> implements Reco
     const { handler, kube, resource } = this.#o;
     const fin = handler.finalizer;
     if (w.obj.metadata.deletionTimestamp !== undefined) {
-      if (fin === undefined || !hasFinalizer(w.obj, fin.name)) return done;
+      if (fin === undefined || !hasFinalizer(w.obj, fin.name)) return noRequeue;
       const outcome = await fin.finalize(w.obj, w.handlerContext());
       if (outcome.status !== undefined)
         await w.writeStatus(finishStatus(w.obj.status, outcome.status, w.stamp()));
       await w.emit(outcome.events);
-      if (!outcome.done)
+      if (!outcome.cleanedUp)
         return requeueAfter(outcome.requeueAfterMs ?? this.#o.finalizeRetryMs ?? 5_000);
       const removed = await removeFinalizer(kube, resource, w.obj, fin.name);
       this.#tracker.record(objectKey(removed.object), removed.object.metadata.resourceVersion);
-      return done;
+      return noRequeue;
     }
     if (fin !== undefined && fin.wanted(w.obj) && !hasFinalizer(w.obj, fin.name)) {
       const added = await addFinalizer(kube, resource, w.obj, fin.name);
@@ -139,7 +139,7 @@ export class ResourceReconciler<Spec, Status extends BaseStatus> implements Reco
         return requeueAfter(1);
       return outcome?.requeueAfterMs !== undefined && outcome.requeueAfterMs > 0
         ? requeueAfter(outcome.requeueAfterMs)
-        : done;
+        : noRequeue;
     }
     const outcome = await handler.reconcile(w.obj, w.handlerContext());
     try {
@@ -155,7 +155,7 @@ export class ResourceReconciler<Spec, Status extends BaseStatus> implements Reco
     await w.emit(outcome.performedEvents);
     return outcome.requeueAfterMs !== undefined && outcome.requeueAfterMs > 0
       ? requeueAfter(outcome.requeueAfterMs)
-      : done;
+      : noRequeue;
   }
 
   /** Terminal ⇒ Stalled status + Warning; other errors ⇒ Warning (conflicts are routine: none). */

@@ -69,8 +69,8 @@ export interface Outcome<Status> {
 
 export interface FinalizeOutcome<Status> {
   /** True when external cleanup is complete; the runtime then removes the finalizer. */
-  readonly done: boolean;
-  /** When not done: retry after this delay (default: the controller's finalize retry delay). */
+  readonly cleanedUp: boolean;
+  /** When not cleaned up: retry after this delay (default: the controller's finalize retry delay). */
   readonly requeueAfterMs?: number;
   /** Optional progress to write to status while cleaning up (e.g. `phase: Deleting`). */
   readonly status?: Status;

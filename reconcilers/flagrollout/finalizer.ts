@@ -25,12 +25,12 @@ export function flagFinalizer(
     wanted: (obj) => obj.spec.deletionPolicy === DeletionPolicy.Delete,
     async finalize(obj, ctx): Promise<FinalizeOutcome<FlagRolloutState>> {
       // Switched to Retain while deleting: let go without touching the flag.
-      if (obj.spec.deletionPolicy !== DeletionPolicy.Delete) return { done: true };
+      if (obj.spec.deletionPolicy !== DeletionPolicy.Delete) return { cleanedUp: true };
       const opened = await deps.storeFor(obj);
       if (!opened.ok) {
         // Fix the Redis settings, or set deletionPolicy: Retain to let the object go.
         return {
-          done: false,
+          cleanedUp: false,
           requeueAfterMs: deps.pollMs,
           status: withStoreProblem(obj.status, 'Stalled', opened.reason, opened.message),
         };
@@ -48,7 +48,7 @@ export function flagFinalizer(
           await store.clearRolloutInfo(flag);
         }
         return {
-          done: true,
+          cleanedUp: true,
           events: [
             {
               type: 'Warning',
@@ -60,9 +60,9 @@ export function flagFinalizer(
       }
       ctx.signal.throwIfAborted();
       const result = await store.delete(flag, observed.version);
-      if (!result.ok) return { done: false, requeueAfterMs: CONFLICT_RETRY_MS };
+      if (!result.ok) return { cleanedUp: false, requeueAfterMs: CONFLICT_RETRY_MS };
       return {
-        done: true,
+        cleanedUp: true,
         events: [
           {
             type: 'Normal',

@@ -29,11 +29,11 @@ export function claimFinalizer(
         if (claim?.kind === 'unread') throw new Error(`the tags of ${what} were not read`);
         // Never claimed (another Release's service, or deleted before its first reconcile) or
         // already freed: nothing of ours to remove.
-        return { done: true };
+        return { cleanedUp: true };
       }
       await ports.ecs.untagService(ref, service.arn, [CLAIM_TAG]);
       return {
-        done: true,
+        cleanedUp: true,
         events: [
           {
             type: 'Normal',

@@ -75,7 +75,7 @@ export function autoscalingFinalizer(
       obj.spec.deletionPolicy !== DeletionPolicy.Retain &&
       (obj.spec.autoscaling !== undefined || obj.status?.autoscaling !== undefined),
     async finalize(obj: ScalePolicyObject): Promise<FinalizeOutcome<ScalePolicyState>> {
-      if (obj.spec.deletionPolicy === DeletionPolicy.Retain) return { done: true };
+      if (obj.spec.deletionPolicy === DeletionPolicy.Retain) return { cleanedUp: true };
       const { region, cluster, service } = obj.spec.target;
       const resourceId = ecsServiceResourceId(cluster, service);
       const uid = obj.metadata.uid ?? '';
@@ -112,7 +112,7 @@ export function autoscalingFinalizer(
           ? `; scalable target ${resourceId} kept for ${others.join(', ')}`
           : '';
       return {
-        done: true,
+        cleanedUp: true,
         events: [
           {
             type: 'Normal',

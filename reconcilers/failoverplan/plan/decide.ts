@@ -439,10 +439,10 @@ function advance(
         });
         run = { ...run, completedAt: at, rtoSeconds: rto };
         const back = run.direction === 'Failback';
-        const done: FailoverPlanState = { ...save(run), activeRegion: run.to };
+        const switched: FailoverPlanState = { ...save(run), activeRegion: run.to };
         return finish(
           input,
-          done,
+          switched,
           {
             phase: back ? Phase.Ready : Phase.FailedOver,
             state: 'Ready',

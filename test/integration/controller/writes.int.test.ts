@@ -235,7 +235,7 @@ describe('controller + resource reconciler', () => {
         wanted: () => true,
         finalize: (obj) => {
           finalized.push(obj.metadata.name ?? '');
-          return Promise.resolve({ done: true });
+          return Promise.resolve({ cleanedUp: true });
         },
       },
     });

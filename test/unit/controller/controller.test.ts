@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ABORT_GRACE_MS, Controller } from '../../../controller/controller.js';
 import { RuntimeMetrics } from '../../../controller/observability/metrics.js';
 import {
-  done,
+  noRequeue,
   requeueAfter,
   TerminalError,
   type ReconcileContext,
@@ -59,7 +59,7 @@ describe('Controller', () => {
         new Promise<Result>((resolve) => {
           signals.push(ctx.signal);
           ctx.signal.addEventListener('abort', () => {
-            resolve(done);
+            resolve(noRequeue);
           });
         }),
     );
@@ -76,7 +76,7 @@ describe('Controller', () => {
   });
 
   it('pre-initialises every metric label', async () => {
-    const { metrics } = setup(() => Promise.resolve(done), 3);
+    const { metrics } = setup(() => Promise.resolve(noRequeue), 3);
     for (const result of ['success', 'error', 'requeue', 'requeue_after']) {
       expect(
         await value(metrics, 'controller_runtime_reconcile_total', {
@@ -127,7 +127,7 @@ describe('Controller', () => {
       await new Promise((r) => setTimeout(r, 1_000));
       active--;
       perKey.set(key, perKey.get(key)! - 1);
-      return done;
+      return noRequeue;
     }, 4);
     controller.start();
     controller.enqueue({ namespace: 'ns', name: 'a' });
@@ -146,7 +146,7 @@ describe('Controller', () => {
     let calls = 0;
     const { controller, metrics } = setup(() => {
       attempts.push(Date.now());
-      return ++calls < 4 ? Promise.reject(new Error('flaky')) : Promise.resolve(done);
+      return ++calls < 4 ? Promise.reject(new Error('flaky')) : Promise.resolve(noRequeue);
     });
     controller.start();
     controller.enqueue('ns/a');
@@ -176,7 +176,7 @@ describe('Controller', () => {
     const times: number[] = [];
     const { controller, metrics } = setup(() => {
       times.push(Date.now());
-      return Promise.resolve(times.length === 1 ? requeueAfter(30_000) : done);
+      return Promise.resolve(times.length === 1 ? requeueAfter(30_000) : noRequeue);
     });
     controller.start();
     controller.enqueue('ns/a');
@@ -213,7 +213,7 @@ describe('Controller', () => {
       calls++;
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- the point: a non-Error "panic"
       if (calls === 1) throw 'boom';
-      return Promise.resolve(done);
+      return Promise.resolve(noRequeue);
     });
     controller.start();
     controller.enqueue('ns/a');
@@ -230,7 +230,7 @@ describe('Controller', () => {
       async (_req, ctx) => {
         seen = ctx;
         await new Promise((r) => setTimeout(r, 10_000));
-        return done;
+        return noRequeue;
       },
       1,
       2_000,
@@ -249,7 +249,7 @@ describe('Controller', () => {
     const { controller } = setup(async (req, ctx) => {
       signals.push(ctx.signal);
       await new Promise((r) => setTimeout(r, req.name === 'slow' ? 60_000 : 500));
-      return done;
+      return noRequeue;
     });
     controller.start();
     controller.enqueue('ns/fast');

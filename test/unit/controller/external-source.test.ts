@@ -11,7 +11,7 @@ import type { CustomObject, KubeObject } from '../../../controller/k8s/types.js'
 import { Manager } from '../../../controller/manager.js';
 import { RuntimeMetrics } from '../../../controller/observability/metrics.js';
 import type { BaseStatus } from '../../../controller/resource/types.js';
-import { done, keyOf, type Request } from '../../../controller/reconcile.js';
+import { noRequeue, keyOf, type Request } from '../../../controller/reconcile.js';
 import { FakeKubeClient } from './support/fake-kube-client.js';
 import { FakeSource } from './support/fake-source.js';
 
@@ -73,7 +73,7 @@ function controllerWith(sources: ExternalSource[], cached: KubeObject[] = []) {
       async reconcile(req) {
         reconciled.push(keyOf(req));
         if (req.name === 'slow') await new Promise<void>((r) => (release = r));
-        return done;
+        return noRequeue;
       },
     },
   });

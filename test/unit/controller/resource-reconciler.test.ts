@@ -6,7 +6,7 @@ import { kstatusConditions, withKStatus } from '../../../controller/k8s/conditio
 import type { CustomObject } from '../../../controller/k8s/types.js';
 import { deepFreeze } from '../../../controller/informer/store.js';
 import {
-  done,
+  noRequeue,
   requeueAfter,
   TerminalError,
   type ReconcileContext,
@@ -119,7 +119,7 @@ describe('ResourceReconciler: status', () => {
         events: [{ type: 'Normal', reason: 'Ready', message: 'rolled out' }],
       }),
     );
-    expect(await h.reconcile()).toBe(done);
+    expect(await h.reconcile()).toBe(noRequeue);
     expect(h.statusPatches()).toEqual([
       {
         metadata: { resourceVersion: '101' },
@@ -270,7 +270,7 @@ describe('ResourceReconciler: validation', () => {
     h.clock.advance(5_000);
     h.clearCalls();
 
-    expect(await h.reconcile()).toBe(done);
+    expect(await h.reconcile()).toBe(noRequeue);
     expect(handler.reconcile).toHaveBeenCalledTimes(1);
     const message =
       'spec.replicas: must be >= 0; spec.strategy.canary.steps[2].setWeight: must not decrease';
@@ -320,7 +320,7 @@ describe('ResourceReconciler: validation', () => {
     expect(h.events()).toEqual([['Warning', 'InvalidSpec', message, 1]]);
 
     h.clearCalls();
-    expect(await h.reconcile()).toBe(done); // resync: no retry loop, no write, no event
+    expect(await h.reconcile()).toBe(noRequeue); // resync: no retry loop, no write, no event
     expect(h.verbs()).toEqual([]);
 
     handler.reconcile.mockResolvedValueOnce({ status: { ...h.stored()!.status, ...ready() } });
@@ -394,16 +394,16 @@ describe('ResourceReconciler: finalizers and deletion', () => {
     expect(h.stored()!.metadata.finalizers).toEqual(['other/x', FINALIZER]);
   });
 
-  it('on deletion runs finalize until done, then removes only our finalizer', async () => {
+  it('on deletion runs finalize until it cleaned up, then removes only our finalizer', async () => {
     const finalize = vi
       .fn()
       .mockResolvedValueOnce({
-        done: false,
+        cleanedUp: false,
         requeueAfterMs: 3_000,
         status: { ...ready('Deleting') },
       })
       .mockResolvedValueOnce({
-        done: true,
+        cleanedUp: true,
         events: [{ type: 'Normal', reason: 'CleanedUp', message: 'AWS resources removed' }],
       });
     const h = harness(
@@ -415,7 +415,7 @@ describe('ResourceReconciler: finalizers and deletion', () => {
     h.clearCalls();
     expect(await h.reconcile()).toEqual(requeueAfter(3_000));
     expect(h.stored()!.status!.phase).toBe('Deleting');
-    expect(await h.reconcile()).toBe(done);
+    expect(await h.reconcile()).toBe(noRequeue);
     expect(h.jsonPatches()).toEqual([
       [
         { op: 'test', path: '/metadata/resourceVersion', value: expect.any(String) as string },
@@ -560,10 +560,10 @@ describe('ResourceReconciler: errors', () => {
 });
 
 describe('ResourceReconciler: cache and checkpoints', () => {
-  it('returns done for an object missing from the cache', async () => {
+  it('returns noRequeue for an object missing from the cache', async () => {
     const h = harness(handlerReturning());
     h.kube.delete(RES, 'ns', 'w');
-    expect(await h.reconcile()).toBe(done);
+    expect(await h.reconcile()).toBe(noRequeue);
     expect(h.verbs()).toEqual([]);
   });
 
@@ -578,7 +578,7 @@ describe('ResourceReconciler: cache and checkpoints', () => {
     expect(handler.reconcile).toHaveBeenCalledTimes(1);
     expect(h.verbs()).toEqual([]);
     h.unpinCache(); // caught up
-    expect(await h.reconcile()).toBe(done);
+    expect(await h.reconcile()).toBe(noRequeue);
     expect(handler.reconcile).toHaveBeenCalledTimes(2);
   });
 

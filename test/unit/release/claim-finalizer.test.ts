@@ -24,7 +24,7 @@ describe('the claim finalizer', () => {
     await world.ecs.tagService(REF, arn, { [CLAIM_TAG]: claimValue(mine), team: 'db' });
     const writes = world.ecs.log.writes;
     const out = await claimFinalizer({ ecs: world.ecs }).finalize(release(), ctx);
-    expect(out.done).toBe(true);
+    expect(out.cleanedUp).toBe(true);
     expect(out.events?.map((e) => e.reason)).toEqual(['ServiceClaimReleased']);
     expect(await tagOf(world)).toBeUndefined();
     expect((await world.ecs.describeService(REF))?.tags).toEqual({ team: 'db' });
@@ -38,7 +38,7 @@ describe('the claim finalizer', () => {
     await world.ecs.tagService(REF, arn, { [CLAIM_TAG]: owner });
     const writes = world.ecs.log.writes;
     const out = await claimFinalizer({ ecs: world.ecs }).finalize(release(), ctx);
-    expect(out.done).toBe(true);
+    expect(out.cleanedUp).toBe(true);
     expect(await tagOf(world)).toBe(owner);
     expect(world.ecs.log.writes).toBe(writes);
   });
@@ -52,6 +52,6 @@ describe('the claim finalizer', () => {
       },
       ctx,
     );
-    expect(out).toEqual({ done: true });
+    expect(out).toEqual({ cleanedUp: true });
   });
 });
