@@ -89,7 +89,8 @@ const inFlight = (d: Draft): boolean =>
 
 const APPLY: Record<Name, (d: Draft, value: string) => Result> = {
   abort(d) {
-    if (!inFlight(d) && d.status.outcome !== 'Frozen') return { ignored: 'nothing is in flight' };
+    if (!inFlight(d) && d.status.attempt.outcome !== 'Frozen')
+      return { ignored: 'nothing is in flight' };
     beginRollback(d, {
       outcome: 'Aborted',
       reason: ReleaseReason.Aborted,
@@ -98,7 +99,7 @@ const APPLY: Record<Name, (d: Draft, value: string) => Result> = {
     return 'applied';
   },
   rollback(d) {
-    if (inFlight(d) || d.status.outcome === 'Frozen') {
+    if (inFlight(d) || d.status.attempt.outcome === 'Frozen') {
       beginRollback(d, {
         outcome: 'RolledBack',
         reason: ReleaseReason.RolledBack,
@@ -106,7 +107,7 @@ const APPLY: Record<Name, (d: Draft, value: string) => Result> = {
       });
       return 'applied';
     }
-    if (d.status.outcome !== 'Succeeded')
+    if (d.status.attempt.outcome !== 'Succeeded')
       return { ignored: 'the revision is not live (it already ended)' };
     const history = d.status.stableHistory ?? [];
     const target = history.filter((r) => r.number < (d.status.revision?.number ?? 0)).at(-1);
@@ -132,7 +133,7 @@ const APPLY: Record<Name, (d: Draft, value: string) => Result> = {
       note(d, 'Normal', 'Retry', 'retry action: the spec is deployed again');
       return 'applied';
     }
-    const outcome = d.status.outcome;
+    const outcome = d.status.attempt.outcome;
     if (
       d.status.stage !== ReleaseStage.Done ||
       outcome === undefined ||
@@ -176,7 +177,7 @@ const APPLY: Record<Name, (d: Draft, value: string) => Result> = {
       d,
       'Normal',
       'PromoteRequested',
-      `promote action at ${d.status.step ?? 'the current step'} (${nowIso(d)})`,
+      `promote action at ${d.status.attempt.step ?? 'the current step'} (${nowIso(d)})`,
     );
     return 'applied';
   },

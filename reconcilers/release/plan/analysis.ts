@@ -48,23 +48,23 @@ export function openGate(d: Draft): GateVerdict | 'probe' | undefined {
 
 /**
  * Undefined when the gate lets progress go on: Successful, or let pass by the promote action
- * (remembered in status.promotedGate, so the override survives the reconciles the step still
+ * (remembered in status.attempt?.promotedGate, so the override survives the reconciles the step still
  * needs). Inconclusive holds (measuring on) until a round succeeds, promote or abort; Running
  * waits for the next measurement. Failed is the caller's: see failGate.
  */
 export function holdForGate(d: Draft, v: GateVerdict, when: string): StepResult | undefined {
   const { phase, message } = v.assessment;
-  if (phase === 'Successful' || d.status.promotedGate === v.step) {
+  if (phase === 'Successful' || d.status.attempt.promotedGate === v.step) {
     endHold(d);
     return undefined;
   }
   if (d.promote) {
     d.promote = false;
-    d.status.promotedGate = v.step;
+    d.status.attempt.promotedGate = v.step;
     endHold(d);
     // The operator ended a planned wait (a running gate included): progressDeadline counts from
     // here, as after a pause step, or the next action would be charged for the whole gate.
-    d.status.lastProgressAt = nowIso(d);
+    d.status.attempt.lastProgressAt = nowIso(d);
     note(
       d,
       'Normal',
@@ -76,8 +76,8 @@ export function holdForGate(d: Draft, v: GateVerdict, when: string): StepResult 
   if (phase === 'Inconclusive') {
     // The verdict was told when the gate became Inconclusive (evaluateGate); the phase change to
     // Paused is told by decide.
-    if (d.status.pause?.reason !== 'AnalysisInconclusive') {
-      d.status.pause = { reason: 'AnalysisInconclusive', since: nowIso(d) };
+    if (d.status.attempt.pause?.reason !== 'AnalysisInconclusive') {
+      d.status.attempt.pause = { reason: 'AnalysisInconclusive', since: nowIso(d) };
     }
     return waitFor(
       'human',
@@ -89,9 +89,9 @@ export function holdForGate(d: Draft, v: GateVerdict, when: string): StepResult 
 
 /** An inconclusive hold ended (success or promote): progressDeadline counts from here again. */
 function endHold(d: Draft): void {
-  if (d.status.pause?.reason !== 'AnalysisInconclusive') return;
-  delete d.status.pause;
-  d.status.lastProgressAt = nowIso(d);
+  if (d.status.attempt.pause?.reason !== 'AnalysisInconclusive') return;
+  delete d.status.attempt.pause;
+  d.status.attempt.lastProgressAt = nowIso(d);
 }
 
 /** A Failed gate rolls the revision back; the rollback's Event is the one that tells it. */
@@ -121,13 +121,13 @@ export function activeGate(spec: ReleaseSpec, status: ReleaseState | undefined):
   if (analysis === undefined || status === undefined) return undefined;
   if (status.stage === ReleaseStage.Steps && spec.strategy.canary !== undefined) {
     const steps = canarySteps(spec.strategy.canary, status.revision?.fastPath === true);
-    const i = status.currentStepIndex ?? 0;
+    const i = status.attempt?.currentStepIndex ?? 0;
     const step = steps[i];
     if (step?.kind === 'analysis')
       return { step: i, checks: checksFor(spec, status, step.metrics) };
     const background = !hasAnalysisSteps(steps) && status.revision?.fastPath !== true;
-    if (background && status.analysis?.step !== undefined) {
-      return { step: status.analysis.step, checks: checksFor(spec, status) };
+    if (background && status.attempt?.analysis?.step !== undefined) {
+      return { step: status.attempt.analysis.step, checks: checksFor(spec, status) };
     }
     return undefined;
   }
@@ -147,7 +147,7 @@ export function activeGate(spec: ReleaseSpec, status: ReleaseState | undefined):
 
 /** What status holds for `gate` (nothing when status holds another gate's run). */
 export function recordFor(status: ReleaseState | undefined, gate: Gate): AnalysisRecord {
-  const a = status?.analysis;
+  const a = status?.attempt?.analysis;
   if (a?.step !== gate.step) return {};
   return {
     ...(a.results === undefined ? {} : { results: a.results }),
@@ -155,14 +155,15 @@ export function recordFor(status: ReleaseState | undefined, gate: Gate): Analysi
   };
 }
 
-/** Folds the observation into status.analysis; 'probe' when a measurement is due but was not taken. */
+/** Folds the observation into status.attempt?.analysis; 'probe' when a measurement is due but was not taken. */
 export function evaluateGate(d: Draft, gate: Gate): AnalysisAssessment | 'probe' {
-  const previous = d.status.analysis?.step === gate.step ? d.status.analysis : undefined;
+  const previous =
+    d.status.attempt.analysis?.step === gate.step ? d.status.attempt.analysis : undefined;
   const obs = d.observed.analysis;
   let round: AnalysisAssessment;
   if (obs?.step === gate.step) {
     round = obs.result.assessment;
-    d.status.analysis = {
+    d.status.attempt.analysis = {
       step: gate.step,
       startedAt: previous?.startedAt ?? nowIso(d),
       ...(obs.result.taken.length > 0
@@ -177,7 +178,7 @@ export function evaluateGate(d: Draft, gate: Gate): AnalysisAssessment | 'probe'
   } else {
     round = assessAll(gate.checks, recordFor(d.status, gate), d.now);
     if (round.due.length > 0) return 'probe';
-    d.status.analysis = {
+    d.status.attempt.analysis = {
       ...previous,
       step: gate.step,
       startedAt: previous?.startedAt ?? nowIso(d),
@@ -187,15 +188,16 @@ export function evaluateGate(d: Draft, gate: Gate): AnalysisAssessment | 'probe'
   const wasInconclusive = previous?.verdict === 'Inconclusive';
   const verdict: AnalysisPhase =
     round.phase === 'Running' && wasInconclusive ? 'Inconclusive' : round.phase;
-  d.status.analysis.verdict = verdict;
+  d.status.attempt.analysis.verdict = verdict;
   // A gate that passes ends a planned wait (its measurements, count × interval): progressDeadline
   // counts from here, not from the step before the gate — else a gate longer than the deadline
   // rolls a healthy canary back at the very action it just allowed.
   if (verdict === 'Successful' && previous?.verdict !== 'Successful') {
-    d.status.lastProgressAt = nowIso(d);
+    d.status.attempt.lastProgressAt = nowIso(d);
   }
   // Inconclusive: a new round, counted from zero, so that what follows decides afresh.
-  if (round.phase === 'Inconclusive') d.status.analysis.results = gate.checks.map(zeroTally);
+  if (round.phase === 'Inconclusive')
+    d.status.attempt.analysis.results = gate.checks.map(zeroTally);
   if (previous?.verdict !== verdict)
     noteVerdict(d, gate.step, verdict, round.message, wasInconclusive);
   if (verdict === round.phase) return round;
@@ -232,8 +234,8 @@ function noteVerdict(
 
 /** Starts a fresh gate run for `step` (the background gate after each weight change). */
 export function startGate(d: Draft, step: number): void {
-  d.status.analysis = { step, startedAt: nowIso(d), verdict: 'Running' };
-  delete d.status.promotedGate;
+  d.status.attempt.analysis = { step, startedAt: nowIso(d), verdict: 'Running' };
+  delete d.status.attempt.promotedGate;
 }
 
 /**

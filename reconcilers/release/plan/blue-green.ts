@@ -48,11 +48,11 @@ export function approvalStage(d: Draft): StepResult {
     // The full value (`3.2`), so that a later retry is not approved by the same annotation.
     d.status.actions = { ...d.status.actions, approve: d.approve };
     note(d, 'Normal', 'Approved', `revision ${n} approved`);
-    delete d.status.pause;
+    delete d.status.attempt.pause;
     return progressed(d, 'operator');
   }
-  if (d.status.pause?.reason !== 'AwaitingApproval') {
-    d.status.pause = { reason: 'AwaitingApproval', since: nowIso(d) };
+  if (d.status.attempt.pause?.reason !== 'AwaitingApproval') {
+    d.status.attempt.pause = { reason: 'AwaitingApproval', since: nowIso(d) };
     note(
       d,
       'Normal',
@@ -62,12 +62,12 @@ export function approvalStage(d: Draft): StepResult {
   }
   const message = `awaiting approval: ${actionHint(d, 'approve')}`;
   if (bg.autoPromoteAfter === undefined) return waitFor('human', message);
-  const since = parseTime(d.status.pause.since) ?? d.now.getTime();
+  const since = parseTime(d.status.attempt.pause.since) ?? d.now.getTime();
   const at = new Date(since + parseDuration(bg.autoPromoteAfter));
   if (d.now.getTime() < at.getTime())
     return waitFor('time', `${message} (switching anyway at ${toRfc3339(at)})`, at);
   note(d, 'Normal', 'AutoPromoted', `no approval within ${bg.autoPromoteAfter}: switching`);
-  delete d.status.pause;
+  delete d.status.attempt.pause;
   return progressed(d);
 }
 

@@ -59,9 +59,9 @@ export function canaryDeployStage(d: Draft): StepResult {
 
 export function stepsStage(d: Draft): StepResult {
   const steps = stepsOf(d);
-  const i = d.status.currentStepIndex ?? 0;
-  d.status.stepCount = steps.length;
-  d.status.step = stepDisplay(i, steps.length);
+  const i = d.status.attempt.currentStepIndex ?? 0;
+  d.status.attempt.stepCount = steps.length;
+  d.status.attempt.step = stepDisplay(i, steps.length);
   const gate = openGate(d);
   if (gate === 'probe') return probe('the analysis');
   if (gate?.assessment.phase === 'Failed') return failGate(d, gate);
@@ -126,7 +126,7 @@ function setWeightStep(
     return waitFor('world', `waiting for the canary task set ${ts.id} to become stable`);
   const result = setWeights(d, listenerArn, wanted, `canary weight ${current}% → ${weight}%`);
   // Stored with the status written after the action, so only once the weights really moved.
-  if (result.kind === 'act') d.status.weightChangedAt = d.now.toISOString();
+  if (result.kind === 'act') d.status.attempt.weightChangedAt = d.now.toISOString();
   return result;
 }
 
@@ -138,11 +138,11 @@ function setWeightStep(
 function weightStepDoneAt(d: Draft, i: number): string | undefined {
   const changedAt = weightChangedDuringStep(d);
   const previous = stepsOf(d)[i - 1];
-  const due = parseTime(d.status.stepStartedAt);
+  const due = parseTime(d.status.attempt.stepStartedAt);
   const changed = parseTime(changedAt);
   if (previous?.kind !== 'pause' || previous.durationMs === undefined) return changedAt;
   if (changed === undefined || !onSchedule(due, changed)) return changedAt;
-  return d.status.stepStartedAt;
+  return d.status.attempt.stepStartedAt;
 }
 
 /**
@@ -151,11 +151,11 @@ function weightStepDoneAt(d: Draft, i: number): string | undefined {
  * now, as it would without the record.
  */
 function weightChangedDuringStep(d: Draft): string | undefined {
-  const changed = parseTime(d.status.weightChangedAt);
-  const stepStarted = parseTime(d.status.stepStartedAt);
+  const changed = parseTime(d.status.attempt.weightChangedAt);
+  const stepStarted = parseTime(d.status.attempt.stepStartedAt);
   if (changed === undefined || changed > d.now.getTime()) return undefined;
   if (stepStarted !== undefined && changed < stepStarted) return undefined;
-  return d.status.weightChangedAt;
+  return d.status.attempt.weightChangedAt;
 }
 
 /**
@@ -190,8 +190,8 @@ function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepRes
     return completeStep(d, i, 'pause skipped by the promote action', 'operator');
   }
   if (durationMs === undefined) {
-    if (d.status.pause?.reason !== 'StepPaused') {
-      d.status.pause = { reason: 'StepPaused', since: nowIso(d) };
+    if (d.status.attempt.pause?.reason !== 'StepPaused') {
+      d.status.attempt.pause = { reason: 'StepPaused', since: nowIso(d) };
       note(
         d,
         'Normal',
@@ -203,10 +203,11 @@ function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepRes
   }
   // Only a completed step sets stepStartedAt: a pause that is the first step starts now, and that
   // is recorded — else it would start anew on every reconcile and never end.
-  if (parseTime(d.status.stepStartedAt) === undefined) d.status.stepStartedAt = nowIso(d);
-  const started = parseTime(d.status.stepStartedAt) ?? d.now.getTime();
+  if (parseTime(d.status.attempt.stepStartedAt) === undefined)
+    d.status.attempt.stepStartedAt = nowIso(d);
+  const started = parseTime(d.status.attempt.stepStartedAt) ?? d.now.getTime();
   const until = new Date(started + durationMs);
-  d.status.nextStepAt = toRfc3339(until);
+  d.status.attempt.nextStepAt = toRfc3339(until);
   if (d.now.getTime() >= until.getTime()) {
     // On schedule, the next step is due when the pause ended (kept to the millisecond); later
     // (controller down), the schedule starts again from now.
@@ -215,7 +216,7 @@ function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepRes
   }
   return (
     scaleAheadOfNextStep(d, i, until) ??
-    waitFor('time', `step ${i + 1}: pausing until ${d.status.nextStepAt}`, until)
+    waitFor('time', `step ${i + 1}: pausing until ${d.status.attempt.nextStepAt}`, until)
   );
 }
 
@@ -228,11 +229,11 @@ function completeStep(
   doneAt?: string,
 ): StepResult {
   const count = stepsOf(d).length;
-  d.status.currentStepIndex = i + 1;
-  d.status.step = stepDisplay(i + 1, count);
-  d.status.stepStartedAt = doneAt ?? nowIso(d);
-  delete d.status.nextStepAt;
-  delete d.status.pause;
+  d.status.attempt.currentStepIndex = i + 1;
+  d.status.attempt.step = stepDisplay(i + 1, count);
+  d.status.attempt.stepStartedAt = doneAt ?? nowIso(d);
+  delete d.status.attempt.nextStepAt;
+  delete d.status.attempt.pause;
   note(d, 'Normal', 'StepCompleted', `step ${i + 1}/${count}: ${what}`);
   return again(d, by);
 }

@@ -20,11 +20,11 @@ export function smokeStage(d: Draft): StepResult {
 
 /** Undefined when the smoke tests of `phase` passed (now or earlier in this stage). */
 function runSmoke(d: Draft, phase: 'PreTraffic' | 'PostPromotion'): StepResult | undefined {
-  if ((d.spec.checks?.smoke ?? []).length === 0 || d.status.smoke?.phase === phase)
+  if ((d.spec.checks?.smoke ?? []).length === 0 || d.status.attempt.smoke?.phase === phase)
     return undefined;
   const results = d.observed.smoke;
   if (results === undefined) return probe('the smoke tests');
-  d.status.smoke = { phase, results: results.map((r) => toCheckResult(d, r)) };
+  d.status.attempt.smoke = { phase, results: results.map((r) => toCheckResult(d, r)) };
   const failed = results.filter((r) => !r.passed);
   const when = phase === 'PreTraffic' ? 'before traffic' : 'after promotion';
   if (failed.length > 0) {
@@ -70,7 +70,7 @@ export function postChecksStage(d: Draft): StepResult {
       message: tasks.message,
     });
     if (tasks.outcome !== 'Passed') {
-      d.status.postDeployment = { results };
+      d.status.attempt.postDeployment = { results };
       // Not yet (or no data): keep waiting on ECS; progressDeadline bounds the wait and then
       // rolls the revision back with this message, which names what is missing.
       const what =
@@ -90,11 +90,11 @@ export function postChecksStage(d: Draft): StepResult {
       // Up to ten alarm names of up to 255 characters: bounded as the schema requires.
       message: bounded(alarms.message),
     });
-    d.status.postDeployment = { results };
+    d.status.attempt.postDeployment = { results };
     if (!alarms.passed)
       return failRevision(d, ReleaseReason.PostDeploymentCheckFailed, alarms.message);
   }
-  d.status.postDeployment = { results };
+  d.status.attempt.postDeployment = { results };
   if (results.length > 0)
     note(
       d,

@@ -27,7 +27,8 @@ export function deadlineAt(d: Draft, result: StepResult): number | undefined {
     (result.kind === 'act' && result.planned !== true) ||
     (result.kind === 'wait' && result.on === 'world');
   if (!counts) return undefined;
-  const since = parseTime(d.status.lastProgressAt) ?? parseTime(d.status.progressStartedAt);
+  const since =
+    parseTime(d.status.attempt.lastProgressAt) ?? parseTime(d.status.attempt.progressStartedAt);
   return since === undefined ? undefined : since + deadlineMs(d);
 }
 

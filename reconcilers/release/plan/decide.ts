@@ -9,12 +9,12 @@ import { claimedByOther, claimGate } from './claim.js';
 import { activeGate, recordFor } from './analysis.js';
 import { conditionsFor } from './conditions.js';
 import { deadlineAt } from './deadline.js';
-import { createDraft, waitFor, type Draft, type StepResult } from './draft.js';
+import { createDraft, waitFor, type Draft, type DraftStatus, type StepResult } from './draft.js';
 import { note, strategyName } from './history.js';
 import { derivePhase, isStopped } from './phase.js';
 import { runPipeline } from './pipeline.js';
 import { adopt, supersedeIfChanged } from './revision.js';
-import type { DecideInput, Decision } from './types.js';
+import type { DecideInput, Decision, ReleaseState } from './types.js';
 
 export function decide(input: DecideInput): Decision {
   const d = createDraft(input);
@@ -31,7 +31,7 @@ export function decide(input: DecideInput): Decision {
   d.status.conditions = conditionsFor(d, phase, d.status.message, suspended);
   const requeueAfterMs = requeue(d, result);
   return {
-    status: d.status,
+    status: written(d.status),
     ...(result.kind === 'act' ? { action: result.action } : {}),
     ...(result.kind === 'act' && (result.checkpoint === true || rollbackStarted(input, d))
       ? { checkpoint: true }
@@ -40,6 +40,11 @@ export function decide(input: DecideInput): Decision {
     ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
     facts: d.facts,
   };
+}
+
+/** A Release no attempt has started (no service yet, a claim to write) shows no attempt. */
+function written({ attempt, ...rest }: DraftStatus): ReleaseState {
+  return Object.keys(attempt).length === 0 ? rest : { ...rest, attempt };
 }
 
 /**
@@ -122,7 +127,7 @@ function requeue(d: Draft, result: StepResult): number | undefined {
   // A running analysis gate — or an inconclusive one, measured again while it holds — is measured
   // on its own schedule, whatever else the stage waits for.
   const gate = activeGate(d.spec, d.status);
-  const verdict = d.status.analysis?.verdict;
+  const verdict = d.status.attempt.analysis?.verdict;
   if (gate !== undefined && (verdict === 'Running' || verdict === 'Inconclusive')) {
     const next = assessAll(gate.checks, recordFor(d.status, gate), now).nextMeasurementAt;
     const due = at(next);

@@ -46,10 +46,10 @@ export function succeed(d: Draft): StepResult {
     MAX_ROLLBACK_WINDOW,
   );
   s.stage = ReleaseStage.Done;
-  s.outcome = 'Succeeded';
+  s.attempt.outcome = 'Succeeded';
   s.currentWeight = 100;
-  delete s.pause;
-  delete s.rollback;
+  delete s.attempt.pause;
+  delete s.attempt.rollback;
   note(
     d,
     'Normal',
@@ -66,8 +66,8 @@ export function succeed(d: Draft): StepResult {
 
 export function doneStage(d: Draft): StepResult {
   if (specChanged(d)) return startFromSpec(d);
-  if (d.status.outcome === 'Frozen') {
-    return waitFor('human', d.status.rollback?.message ?? 'frozen: a person must decide');
+  if (d.status.attempt.outcome === 'Frozen') {
+    return waitFor('human', d.status.attempt.rollback?.message ?? 'frozen: a person must decide');
   }
   const service = d.observed.service;
   if (routingOf(d.spec) === undefined || service === null)
@@ -131,8 +131,8 @@ function stillAsked(d: Draft): string {
 function steadyMessage(d: Draft): string {
   const s = d.status;
   const n = s.revision?.number ?? 0;
-  if (s.outcome !== undefined && s.outcome !== 'Succeeded') {
-    return `revision ${n} ${outcomeWords(s.outcome)}: ${s.rollback?.message ?? ''}; ${stillAsked(d)}: change the spec, or retry: ${actionHint(d, 'retry')}`;
+  if (s.attempt.outcome !== undefined && s.attempt.outcome !== 'Succeeded') {
+    return `revision ${n} ${outcomeWords(s.attempt.outcome)}: ${s.attempt.rollback?.message ?? ''}; ${stillAsked(d)}: change the spec, or retry: ${actionHint(d, 'retry')}`;
   }
   return s.pinnedSpecHash !== undefined && s.pinnedSpecHash !== s.revision?.specHash
     ? `rolled back to ${s.revision?.image ?? ''} by the rollback action; the spec still names image ${d.spec.image}: change the spec, or deploy it: ${actionHint(d, 'retry')}`

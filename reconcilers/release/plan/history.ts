@@ -69,7 +69,7 @@ export function outcomeWords(outcome: DeploymentOutcome): string {
 export function logDeployment(d: Draft, outcome: DeploymentOutcome, message: string): void {
   const revision = d.status.revision;
   if (revision === undefined) return;
-  const started = parseTime(d.status.progressStartedAt) ?? d.now.getTime();
+  const started = parseTime(d.status.attempt.progressStartedAt) ?? d.now.getTime();
   d.status.deploymentLog = appendBounded(
     d.status.deploymentLog,
     {

@@ -20,7 +20,7 @@ type Result = Omit<CheckResult, 'at'>;
 const result = (name: string, outcome: CheckOutcome, message: string): Result => ({
   name,
   outcome,
-  // Lists of containers or task sets: bounded as the schema requires (status.preflight.results).
+  // Lists of containers or task sets: bounded as the schema requires (status.attempt?.preflight.results).
   message: bounded(message),
 });
 
@@ -95,7 +95,7 @@ function record(
   results: readonly Result[],
 ): void {
   const at = nowIso(d);
-  d.status.preflight = {
+  d.status.attempt.preflight = {
     skipped,
     ...(reason === undefined ? {} : { reason }),
     results: results.map((r) => ({ ...r, at })),

@@ -104,35 +104,17 @@ export function checkContent(d: Draft): StepResult | undefined {
   return failRevision(d, ReleaseReason.TaskDefinitionMismatch, mismatch);
 }
 
-/** Clears everything that belongs to one delivery attempt (new revision, or retry). */
+/**
+ * A new delivery attempt (new revision, or retry): `status.attempt` is replaced whole, so nothing
+ * of the last attempt — its steps, checks, analysis, holds, a promote that let a gate pass
+ * (`promotedGate` once survived an allow-list that forgot it) — carries over, including fields
+ * added to the attempt later. The stage and the weight restart at the top level (api.ts says why
+ * they live there).
+ */
 export function resetAttempt(d: Draft): void {
-  const {
-    outcome: _outcome,
-    rollback: _rollback,
-    pause: _pause,
-    currentStepIndex: _index,
-    stepCount: _count,
-    step: _step,
-    nextStepAt: _next,
-    stepStartedAt: _started,
-    weightChangedAt: _weightChanged,
-    analysis: _analysis,
-    serviceUpdatedAt: _serviceUpdatedAt,
-    // A promote that let an analysis step or post-promotion gate pass belongs to that attempt:
-    // kept, it would let the same gate of the next revision (or of a retry) pass unmeasured.
-    promotedGate: _promotedGate,
-    smoke: _smoke,
-    postDeployment: _post,
-    preflight: _preflight,
-    ...kept
-  } = d.status;
-  d.status = {
-    ...kept,
-    stage: ReleaseStage.Cleanup,
-    currentWeight: 0,
-    progressStartedAt: nowIso(d),
-    lastProgressAt: nowIso(d),
-  };
+  d.status.attempt = { progressStartedAt: nowIso(d), lastProgressAt: nowIso(d) };
+  d.status.stage = ReleaseStage.Cleanup;
+  d.status.currentWeight = 0;
 }
 
 export function startRevision(
@@ -188,7 +170,7 @@ export function adopt(d: Draft): StepResult {
       d.status.stableHistory = [adopted];
       d.status.imageTag = imageTag(adopted.image);
       d.status.stage = ReleaseStage.Done;
-      d.status.outcome = 'Succeeded';
+      d.status.attempt.outcome = 'Succeeded';
       note(d, 'Normal', ReleaseReason.Adopted, `the service already runs ${adopted.image}`);
       return progressed(d);
     }

@@ -47,14 +47,16 @@ export function beginRollback(
   // From a Frozen revision (stage Done), undo from the stage it froze in.
   const stage = d.status.stage ?? ReleaseStage.Cleanup;
   const fromStage =
-    stage === ReleaseStage.Done ? (d.status.rollback?.fromStage ?? ReleaseStage.Deploy) : stage;
+    stage === ReleaseStage.Done
+      ? (d.status.attempt.rollback?.fromStage ?? ReleaseStage.Deploy)
+      : stage;
   // Messages carry check results (alarm names, smoke URLs, analysis verdicts) of any length:
   // bounded as the schema requires, or the status write — the write-ahead one too — is refused.
-  d.status.rollback = { ...why, message: bounded(why.message), at: nowIso(d), fromStage };
+  d.status.attempt.rollback = { ...why, message: bounded(why.message), at: nowIso(d), fromStage };
   d.status.stage = ReleaseStage.RollingBack;
   d.facts.rollbacks.push(why.reason);
-  delete d.status.pause;
-  delete d.status.nextStepAt;
+  delete d.status.attempt.pause;
+  delete d.status.attempt.nextStepAt;
   const type = why.outcome === 'Superseded' ? 'Normal' : 'Warning';
   note(d, type, why.reason, why.message);
 }
@@ -83,7 +85,7 @@ function freeze(d: Draft, reason: string, cause: string): StepResult {
     ', or change the spec' +
     (flag === undefined ? '' : ` (the next revision turns ${flag} off once it is healthy)`) +
     '.';
-  s.rollback = {
+  s.attempt.rollback = {
     outcome: 'Frozen',
     reason,
     message: bounded(message),
@@ -91,8 +93,8 @@ function freeze(d: Draft, reason: string, cause: string): StepResult {
     fromStage: s.stage ?? 'Deploy',
   };
   s.stage = ReleaseStage.Done;
-  s.outcome = 'Frozen';
-  delete s.pause;
+  s.attempt.outcome = 'Frozen';
+  delete s.attempt.pause;
   note(d, 'Warning', 'Frozen', message);
   logDeployment(d, 'Frozen', cause);
   return { kind: 'wait', on: 'human', message };

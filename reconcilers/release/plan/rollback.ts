@@ -22,7 +22,7 @@ import {
 } from './world.js';
 
 export function rollingBackStage(d: Draft): StepResult {
-  const rb = d.status.rollback;
+  const rb = d.status.attempt.rollback;
   const step =
     migrationTaskSettled(d) ??
     (rb !== undefined && touchedTraffic(rb.fromStage)
@@ -137,11 +137,15 @@ function undoRolling(d: Draft): StepResult | undefined {
 
 function finish(d: Draft): StepResult {
   const s = d.status;
-  const rb = s.rollback ?? { outcome: 'Failed' as const, reason: 'Failed', message: 'rolled back' };
+  const rb = s.attempt.rollback ?? {
+    outcome: 'Failed' as const,
+    reason: 'Failed',
+    message: 'rolled back',
+  };
   const outcome = rb.outcome === 'Frozen' ? 'Failed' : rb.outcome;
   s.stage = ReleaseStage.Done;
-  s.outcome = outcome;
-  delete s.pause;
+  s.attempt.outcome = outcome;
+  delete s.attempt.pause;
   const snapshot = s.migration?.phase === 'Succeeded' ? s.migration.snapshotId : undefined;
   const restore =
     snapshot === undefined

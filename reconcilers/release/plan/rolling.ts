@@ -24,11 +24,11 @@ export function rollingDeployStage(d: Draft): StepResult {
   if (service.taskDefinitionArn !== td && ours.length === 0) {
     // ECS drops a FAILED deployment once its own circuit-breaker rollback completes; a controller
     // that was down meanwhile must not deploy the failed revision a second time.
-    if (d.status.serviceUpdatedAt !== undefined) {
+    if (d.status.attempt.serviceUpdatedAt !== undefined) {
       return failRevision(
         d,
         ReleaseReason.CircuitBreakerTripped,
-        `the deployment of ${td} started at ${d.status.serviceUpdatedAt} is gone and the service runs ` +
+        `the deployment of ${td} started at ${d.status.attempt.serviceUpdatedAt} is gone and the service runs ` +
           `${service.taskDefinitionArn ?? 'another task definition'}: ECS rolled it back, or another writer replaced it`,
       );
     }
@@ -37,7 +37,7 @@ export function rollingDeployStage(d: Draft): StepResult {
     // Recorded with the action, not ahead of it: a crash before the status write finds the
     // deployment on the next reconcile, while a write-ahead with no call behind it would fail
     // a revision that never started.
-    d.status.serviceUpdatedAt = nowIso(d);
+    d.status.attempt.serviceUpdatedAt = nowIso(d);
     return act(updateService(d, td), `updating the service to ${td}`);
   }
   const primary = ours.find((x) => x.status === 'PRIMARY');
