@@ -269,8 +269,9 @@ describe('Release canary gates and operator actions', () => {
     await createRelease(ns, 'ldb', canarySpec(s, { steps }));
 
     const pausedAt =
-      (weight: number) => (st: { pause?: { reason: string }; currentWeight?: number }) =>
-        st.pause?.reason === 'StepPaused' && st.currentWeight === weight;
+      (weight: number) =>
+      (st: { attempt?: { pause?: { reason: string } }; currentWeight?: number }) =>
+        st.attempt?.pause?.reason === 'StepPaused' && st.currentWeight === weight;
     await waitForRelease(ns, 'ldb', pausedAt(20), 'the canary paused at 20 %');
     expect(await view.weights()).toEqual({ blue: 80, green: 20 });
     expect((await view.taskSets()).map((t) => t.externalId).sort()).toEqual([

@@ -58,6 +58,15 @@ describe('tree', () => {
     expect(tree).toMatch(/└─ recent transitions\n( {3}[├└]─ .*\n){5}$/);
   });
 
+  it('shows a Release the controller has not reconciled since status.attempt the same way', () => {
+    // A status written before status.attempt: the attempt's fields at the top level.
+    const rolledBack = fixture('release-rolled-back');
+    const { attempt, ...rest } = rolledBack.status ?? {};
+    expect(rest).not.toHaveProperty('analysis');
+    const legacy = { ...rolledBack, status: { ...rest, ...(attempt as object) } };
+    expect(renderTree(legacy)).toBe(renderTree(rolledBack));
+  });
+
   it('shows a FlagRollout step and percentage', () => {
     expect(renderTree(fixture('flagrollout-holding'))).toMatch(/├─ step 1\/2 {2}0%/);
   });
