@@ -50,7 +50,8 @@ describe('tree', () => {
       /├─ revision 1 {2}\S+:2\.2\.0\n│ {2}├─ task definition arn:aws:ecs:.*\n│ {2}└─ task set arn:aws:ecs:/,
     );
     expect(tree).toMatch(
-      /├─ analysis \(step 4\): Failed\n│ {2}└─ error-rate: Failed \(0 ok, 1 failed, 2 inconclusive\)/,
+      // How many measurements were inconclusive before the failure depends on the captured run.
+      /├─ analysis \(step 4\): Failed\n│ {2}└─ error-rate: Failed \(0 ok, 1 failed, \d+ inconclusive\)/,
     );
     expect(tree).toMatch(
       /conditions Ready=False\(AnalysisFailed\) Reconciling=False\(AnalysisFailed\) Stalled=True/,
