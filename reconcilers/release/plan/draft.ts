@@ -90,20 +90,20 @@ export type StepResult =
       readonly until?: Date;
     };
 
-export const nowIso = (d: Draft): string => toRfc3339(d.now);
+export const nowIso = (draft: Draft): string => toRfc3339(draft.now);
 
 /**
  * Records progress (a stage or step change): progressDeadline counts from here. `by: 'operator'`
  * when a promote or approve action ended the stage's wait.
  */
-export function progressed(d: Draft, by?: 'operator'): StepResult {
-  d.status.attempt.lastProgressAt = nowIso(d);
+export function progressed(draft: Draft, by?: 'operator'): StepResult {
+  draft.status.attempt.lastProgressAt = nowIso(draft);
   return by === 'operator' ? { kind: 'next', promoted: true } : { kind: 'next' };
 }
 
 /** A step within the stage completed: progress, and run the stage again. */
-export function again(d: Draft, by?: 'operator'): StepResult {
-  d.status.attempt.lastProgressAt = nowIso(d);
+export function again(draft: Draft, by?: 'operator'): StepResult {
+  draft.status.attempt.lastProgressAt = nowIso(draft);
   return by === 'operator' ? { kind: 'again', promoted: true } : { kind: 'again' };
 }
 
