@@ -114,15 +114,18 @@ function releaseNodes(s: Record<string, unknown>): Node[] {
   const stable = s.stableRevision as { number: number; image?: string } | undefined;
   if (stable !== undefined)
     nodes.push({ label: `stable revision ${stable.number}  ${stable.image ?? ''}`.trimEnd() });
+  // The current attempt's steps, holds, checks and outcome; a status the controller wrote before
+  // `status.attempt` (not reconciled since the upgrade) has them at the top level.
+  const a = (s.attempt as Record<string, unknown> | undefined) ?? s;
   const traffic: string[] = [];
-  if (s.step !== undefined) traffic.push(`step ${str(s.step)}`);
+  if (a.step !== undefined) traffic.push(`step ${str(a.step)}`);
   if (s.currentWeight !== undefined)
     traffic.push(`canary ${str(s.currentWeight)}% / stable ${100 - Number(s.currentWeight)}%`);
   if (s.stage !== undefined) traffic.push(`stage ${str(s.stage)}`);
   if (traffic.length > 0) nodes.push({ label: traffic.join('  ') });
-  const pause = s.pause as { reason: string; since: string } | undefined;
+  const pause = a.pause as { reason: string; since: string } | undefined;
   if (pause !== undefined) nodes.push({ label: `paused: ${pause.reason} since ${pause.since}` });
-  const analysis = s.analysis as
+  const analysis = a.analysis as
     | {
         step?: number;
         verdict?: string;
@@ -143,7 +146,7 @@ function releaseNodes(s: Record<string, unknown>): Node[] {
       })),
     });
   }
-  const smoke = s.smoke as
+  const smoke = a.smoke as
     { phase?: string; results?: { name: string; outcome: string }[] } | undefined;
   if (smoke !== undefined) {
     nodes.push({
@@ -156,7 +159,7 @@ function releaseNodes(s: Record<string, unknown>): Node[] {
     nodes.push({
       label: `retiring ${retiring.taskSetArn}${retiring.deleteAt ? ` at ${retiring.deleteAt}` : ''}`,
     });
-  const rollback = s.rollback as
+  const rollback = a.rollback as
     { outcome?: string; reason?: string; message?: string } | undefined;
   if (rollback !== undefined)
     nodes.push({

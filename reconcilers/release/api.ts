@@ -805,6 +805,113 @@ export const RollbackState = Type.Object(
 );
 export type RollbackState = Static<typeof RollbackState>;
 
+/**
+ * The state of one delivery attempt of `status.revision`: its steps, clocks, checks, analysis,
+ * holds and how it ended. A new revision or a retry replaces it whole (plan/revision.ts
+ * `resetAttempt`), so a field added here is cleared by the next attempt without anyone having to
+ * remember it. What outlives an attempt — the revisions, history, the migration record (a retry
+ * runs it as `migration.attempt` of its own), the action values handled — stays beside it.
+ */
+const attemptFields = {
+  stepCount: Type.Optional(Type.Integer({ minimum: 0, description: 'Number of canary steps.' })),
+  currentStepIndex: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: 'Index (from 0) of the current canary step; STEP shows it from 1.',
+    }),
+  ),
+  step: Type.Optional(
+    Type.String({ maxLength: 16, description: 'Current step of stepCount, from 1 (e.g. 3/7).' }),
+  ),
+  stepStartedAt: Type.Optional(DateTime({ description: 'When the current step started.' })),
+  nextStepAt: Type.Optional(DateTime({ description: 'When a timed pause ends.' })),
+  weightChangedAt: Type.Optional(
+    DateTime({
+      description:
+        'When this attempt last moved the canary weights forward (after the write succeeded); a following pause counts from here.',
+    }),
+  ),
+  progressStartedAt: Type.Optional(
+    DateTime({ description: 'When this attempt (the revision, or its retry) started.' }),
+  ),
+  lastProgressAt: Type.Optional(
+    DateTime({ description: 'Last step or stage change: progressDeadline counts from here.' }),
+  ),
+  /**
+   * Rolling: when ECS accepted this attempt's UpdateService. A deployment of the revision missing
+   * after it was rolled back by ECS (or replaced by another writer), never a reason to update again.
+   */
+  serviceUpdatedAt: Type.Optional(
+    DateTime({ description: "Rolling: when ECS accepted this attempt's UpdateService." }),
+  ),
+  preflight: Type.Optional(
+    Type.Object(
+      {
+        skipped: Type.Boolean({
+          description: 'Pre-flight was skipped (spec.checks.preflight.skip).',
+        }),
+        reason: Type.Optional(
+          Type.String({ maxLength: 1024, description: 'The reason given for skipping.' }),
+        ),
+        results: checkResults(10),
+      },
+      { description: 'Pre-flight checks of the revision.' },
+    ),
+  ),
+  smoke: Type.Optional(
+    Type.Object(
+      {
+        results: checkResults(20),
+        phase: Type.Optional(
+          StringEnum(['PreTraffic', 'PostPromotion'], {
+            description: 'Which run the results belong to: before traffic, or after promotion.',
+          }),
+        ),
+      },
+      { description: 'Smoke tests of the revision.' },
+    ),
+  ),
+  analysis: Type.Optional(AnalysisStatus),
+  postDeployment: Type.Optional(
+    Type.Object(
+      { results: checkResults(30) },
+      { description: 'Post-deployment checks (tasks running, alarms).' },
+    ),
+  ),
+  pause: Type.Optional(
+    Type.Object(
+      {
+        reason: described(PauseReason, 'StepPaused, AwaitingApproval or AnalysisInconclusive.'),
+        since: DateTime({ description: 'Since when.' }),
+      },
+      { description: 'Why progress is held.' },
+    ),
+  ),
+  promotedGate: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        'The analysis gate (its step index) the promote action let pass although it was not Successful.',
+    }),
+  ),
+  rollback: Type.Optional(RollbackState),
+  outcome: Type.Optional(described(DeploymentOutcome, 'How revision ended, once stage is Done.')),
+};
+
+export const ReleaseAttempt = Type.Object(attemptFields, {
+  description:
+    'The current delivery attempt of the revision (steps, checks, analysis, holds, outcome); a new revision or a retry replaces it whole.',
+});
+export type ReleaseAttempt = Static<typeof ReleaseAttempt>;
+
+/**
+ * Kept at the top level, although a new attempt sets them afresh: `stage` is the state machine's
+ * cursor, which the Release's own transitions read and move (a spec change supersedes from any
+ * stage, a finished revision starts the next from Done, validation refuses a strategy change while
+ * one is in flight), and `currentWeight` is the traffic the service takes now, which the WEIGHT
+ * column and the info gauge read; `phase`, `message` and `conditions` are what kubectl, Argo CD
+ * and kstatus read. `resetAttempt` sets both (Cleanup, 0).
+ */
 export const ReleaseStatus = Type.Object({
   ...commonStatusFields(ReleasePhaseSchema),
   strategy: Type.Optional(
@@ -822,16 +929,6 @@ export const ReleaseStatus = Type.Object({
       maxItems: MAX_ROLLBACK_WINDOW,
       description: 'The last healthy revisions, newest last, for rollbackWindow.',
     }),
-  ),
-  currentStepIndex: Type.Optional(
-    Type.Integer({
-      minimum: 0,
-      description: 'Index (from 0) of the current canary step; STEP shows it from 1.',
-    }),
-  ),
-  stepCount: Type.Optional(Type.Integer({ minimum: 0, description: 'Number of canary steps.' })),
-  step: Type.Optional(
-    Type.String({ maxLength: 16, description: 'Current step of stepCount, from 1 (e.g. 3/7).' }),
   ),
   currentWeight: Type.Optional(
     Type.Integer({ minimum: 0, maximum: 100, description: 'Percent of traffic on the canary.' }),
@@ -856,23 +953,6 @@ export const ReleaseStatus = Type.Object({
       description: 'Tag (or short digest) of the image being released, for the IMAGE column.',
     }),
   ),
-  nextStepAt: Type.Optional(DateTime({ description: 'When a timed pause ends.' })),
-  stepStartedAt: Type.Optional(DateTime({ description: 'When the current step started.' })),
-  weightChangedAt: Type.Optional(
-    DateTime({
-      description:
-        'When this attempt last moved the canary weights forward (after the write succeeded); a following pause counts from here.',
-    }),
-  ),
-  progressStartedAt: Type.Optional(DateTime({ description: 'When the revision started.' })),
-  /**
-   * Rolling: when ECS accepted this attempt's UpdateService. A deployment of the revision missing
-   * after it was rolled back by ECS (or replaced by another writer), never a reason to update again.
-   */
-  serviceUpdatedAt: Type.Optional(
-    DateTime({ description: "Rolling: when ECS accepted this attempt's UpdateService." }),
-  ),
-  analysis: Type.Optional(AnalysisStatus),
   migration: Type.Optional(
     Type.Object(
       {
@@ -934,39 +1014,6 @@ export const ReleaseStatus = Type.Object({
       { description: 'The database migration of the revision (spec.migration).' },
     ),
   ),
-  preflight: Type.Optional(
-    Type.Object(
-      {
-        skipped: Type.Boolean({
-          description: 'Pre-flight was skipped (spec.checks.preflight.skip).',
-        }),
-        reason: Type.Optional(
-          Type.String({ maxLength: 1024, description: 'The reason given for skipping.' }),
-        ),
-        results: checkResults(10),
-      },
-      { description: 'Pre-flight checks of the revision.' },
-    ),
-  ),
-  smoke: Type.Optional(
-    Type.Object(
-      {
-        results: checkResults(20),
-        phase: Type.Optional(
-          StringEnum(['PreTraffic', 'PostPromotion'], {
-            description: 'Which run the results belong to: before traffic, or after promotion.',
-          }),
-        ),
-      },
-      { description: 'Smoke tests of the revision.' },
-    ),
-  ),
-  postDeployment: Type.Optional(
-    Type.Object(
-      { results: checkResults(30) },
-      { description: 'Post-deployment checks (tasks running, alarms).' },
-    ),
-  ),
   actions: Type.Optional(
     Type.Object(
       {
@@ -1002,32 +1049,10 @@ export const ReleaseStatus = Type.Object({
       description: 'One line per finished revision, as the playbook DEPLOYMENT_LOG.md.',
     }),
   ),
-  // Added with the reconciler (issue 5): the state machine's own fields.
   stage: Type.Optional(
     StringEnum(Object.values(ReleaseStage), {
       description: 'Where the revision is in its pipeline; phase is derived from it.',
     }),
-  ),
-  outcome: Type.Optional(described(DeploymentOutcome, 'How revision ended, once stage is Done.')),
-  rollback: Type.Optional(RollbackState),
-  pause: Type.Optional(
-    Type.Object(
-      {
-        reason: described(PauseReason, 'StepPaused, AwaitingApproval or AnalysisInconclusive.'),
-        since: DateTime({ description: 'Since when.' }),
-      },
-      { description: 'Why progress is held.' },
-    ),
-  ),
-  promotedGate: Type.Optional(
-    Type.Integer({
-      minimum: 0,
-      description:
-        'The analysis gate (its step index) the promote action let pass although it was not Successful.',
-    }),
-  ),
-  lastProgressAt: Type.Optional(
-    DateTime({ description: 'Last step or stage change: progressDeadline counts from here.' }),
   ),
   stableTargetGroupArn: Type.Optional(
     described(
@@ -1085,8 +1110,52 @@ export const ReleaseStatus = Type.Object({
         'After the rollback action: the spec hash rolled back from; it starts no new revision until the spec changes or retry names the current revision.',
     }),
   ),
+  attempt: Type.Optional(ReleaseAttempt),
 });
 export type ReleaseStatus = Static<typeof ReleaseStatus>;
+
+/**
+ * The attempt's fields as versions before `status.attempt` wrote them, at the top level. The CRD
+ * still declares them (deprecated) so that the API server, which prunes fields its schema does
+ * not name — also from objects read back from etcd — hands a status written before the upgrade to
+ * the controller intact; plan/upgrade.ts moves them into `attempt` on the first reconcile, and the
+ * status written then removes them. Frozen: a field added to the attempt later was never written
+ * at the top level.
+ */
+export const LEGACY_ATTEMPT_FIELDS = [
+  'outcome',
+  'rollback',
+  'pause',
+  'currentStepIndex',
+  'stepCount',
+  'step',
+  'nextStepAt',
+  'stepStartedAt',
+  'weightChangedAt',
+  'progressStartedAt',
+  'lastProgressAt',
+  'analysis',
+  'serviceUpdatedAt',
+  'promotedGate',
+  'smoke',
+  'postDeployment',
+  'preflight',
+] as const satisfies readonly (keyof typeof attemptFields)[];
+export type LegacyAttemptField = (typeof LEGACY_ATTEMPT_FIELDS)[number];
+
+/** The status schema the CRD declares: ReleaseStatus plus the deprecated top-level fields. */
+export const StoredReleaseStatus = Type.Object({
+  ...ReleaseStatus.properties,
+  ...Object.fromEntries(
+    LEGACY_ATTEMPT_FIELDS.map((name) => [
+      name,
+      {
+        ...attemptFields[name],
+        description: `Deprecated: written by versions before status.attempt; moved to attempt.${name} by the next reconcile.`,
+      },
+    ]),
+  ),
+});
 
 export type Release = CustomObject<'Release', ReleaseSpec, ReleaseStatus>;
 
@@ -1095,11 +1164,11 @@ export const releaseCrd: CrdDefinition = {
   description:
     'Release rolls a new revision (image, environment, secrets) of one ECS service out with a canary, blue/green or rolling strategy, gated by checks and metric analysis.',
   spec: ReleaseSpec,
-  status: ReleaseStatus,
+  status: StoredReleaseStatus,
   printerColumns: [
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     { name: 'Strategy', type: 'string', jsonPath: '.status.strategy' },
-    { name: 'Step', type: 'string', jsonPath: '.status.step' },
+    { name: 'Step', type: 'string', jsonPath: '.status.attempt.step' },
     { name: 'Weight', type: 'integer', jsonPath: '.status.currentWeight' },
     { name: 'Image', type: 'string', jsonPath: '.status.imageTag' },
     // The number operator actions name (`abort=3`), in the default view.

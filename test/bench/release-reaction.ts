@@ -171,9 +171,9 @@ export async function measureReleaseReactions(
       }
     };
     const paused = (n: number) => (st: ReleaseStatus) =>
-      st.revision?.number === n && st.pause?.reason === 'StepPaused';
+      st.revision?.number === n && st.attempt?.pause?.reason === 'StepPaused';
     const aborted = (n: number) => (st: ReleaseStatus) =>
-      st.revision?.number === n && st.stage === 'Done' && st.outcome === 'Aborted';
+      st.revision?.number === n && st.stage === 'Done' && st.attempt?.outcome === 'Aborted';
     const abort = async (n: number) => {
       const mark = calls.length;
       const t0 = performance.now();

@@ -27,9 +27,9 @@ export function recordedValue(value: string): string {
  * The value to give `action` on the current revision: `3`, or — when `3` was handled already
  * (e.g. before a retry) — the next suffix, `3.2`, `3.3`, ….
  */
-export function actionValue(d: Draft, action: ReleaseAction): string {
-  const n = d.status.revision?.number ?? 0;
-  const last = d.status.actions?.[action];
+export function actionValue(draft: Draft, action: ReleaseAction): string {
+  const n = draft.status.revision?.number ?? 0;
+  const last = draft.status.actions?.[action];
   if (last === undefined || actionRevision(last) !== n) return String(n);
   const suffix = ACTION_VALUE.exec(last)?.[2];
   const k = suffix !== undefined && /^\d{1,6}$/.test(suffix) ? Number(suffix) + 1 : 2;
@@ -41,8 +41,8 @@ export function actionValue(d: Draft, action: ReleaseAction): string {
  * one form everywhere so it can be pasted:
  * `kubectl -n prod annotate release/api delivery.latticedb.com/promote=3 --overwrite`.
  */
-export function actionHint(d: Draft, action: ReleaseAction): string {
-  return annotateCommand(d.object, action, actionValue(d, action));
+export function actionHint(draft: Draft, action: ReleaseAction): string {
+  return annotateCommand(draft.object, action, actionValue(draft, action));
 }
 
 /** `kubectl -n <ns> annotate release/<name> <annotation>=<value> --overwrite`. */

@@ -21,100 +21,101 @@ type Name = (typeof ORDER)[number];
 export const EMERGENCY_ACTIONS: readonly Name[] = ['abort', 'rollback'];
 
 export function applyActions(
-  d: Draft,
+  draft: Draft,
   annotations: Readonly<Record<string, string>>,
   only: readonly Name[] = ORDER,
 ): void {
   for (const name of ORDER.filter((n) => only.includes(n))) {
     const value = annotations[ReleaseAction[name]]?.trim();
-    if (value === undefined || recordedValue(value) === d.status.actions?.[name]) continue;
+    if (value === undefined || recordedValue(value) === draft.status.actions?.[name]) continue;
     const named = actionRevision(value);
     if (named === undefined) {
-      handled(d, name, recordedValue(value));
+      handled(draft, name, recordedValue(value));
       const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
       ignored(
-        d,
+        draft,
         name,
         shown,
         `${ReleaseAction[name]}=${shown} ignored: not a revision (expected <revision> or <revision>.<n>, e.g. 3 or 3.2)`,
       );
       continue;
     }
-    const current = d.status.revision?.number;
+    const current = draft.status.revision?.number;
     if (current === undefined || named !== current) {
-      handled(d, name, value);
+      handled(draft, name, value);
       ignored(
-        d,
+        draft,
         name,
         value,
         `${ReleaseAction[name]}=${value} ignored: the current revision is ${current ?? 'none'}` +
-          (current === undefined ? '' : `; for it: ${actionHint(d, name)}`),
+          (current === undefined ? '' : `; for it: ${actionHint(draft, name)}`),
       );
       continue;
     }
-    const outcome = APPLY[name](d, value);
+    const outcome = APPLY[name](draft, value);
     if (outcome === 'pending') continue;
-    handled(d, name, value);
+    handled(draft, name, value);
     if (outcome !== 'applied') {
-      ignored(d, name, value, `${ReleaseAction[name]}=${value} ignored: ${outcome.ignored}`);
+      ignored(draft, name, value, `${ReleaseAction[name]}=${value} ignored: ${outcome.ignored}`);
     }
   }
 }
 
 /** A Warning event and `status.actions.lastIgnored`: an ignored action is visible in both. */
-function ignored(d: Draft, name: Name, value: string, message: string): void {
-  note(d, 'Warning', 'ActionIgnored', message);
-  d.status.actions = {
-    ...d.status.actions,
+function ignored(draft: Draft, name: Name, value: string, message: string): void {
+  note(draft, 'Warning', 'ActionIgnored', message);
+  draft.status.actions = {
+    ...draft.status.actions,
     lastIgnored: {
       annotation: ReleaseAction[name],
       value: value.slice(0, 128),
       message: message.slice(0, 1024),
-      at: nowIso(d),
+      at: nowIso(draft),
     },
   };
 }
 
-function handled(d: Draft, name: Name, value: string): void {
-  d.status.actions = { ...d.status.actions, [name]: value };
+function handled(draft: Draft, name: Name, value: string): void {
+  draft.status.actions = { ...draft.status.actions, [name]: value };
 }
 
 /** Applied, left for later (approve before the gate), or ignored with the reason. */
 type Result = 'applied' | 'pending' | { readonly ignored: string };
 
-const inFlight = (d: Draft): boolean =>
-  d.status.stage !== undefined &&
-  d.status.stage !== ReleaseStage.Done &&
-  d.status.stage !== ReleaseStage.RollingBack;
+const inFlight = (draft: Draft): boolean =>
+  draft.status.stage !== undefined &&
+  draft.status.stage !== ReleaseStage.Done &&
+  draft.status.stage !== ReleaseStage.RollingBack;
 
-const APPLY: Record<Name, (d: Draft, value: string) => Result> = {
-  abort(d) {
-    if (!inFlight(d) && d.status.outcome !== 'Frozen') return { ignored: 'nothing is in flight' };
-    beginRollback(d, {
+const APPLY: Record<Name, (draft: Draft, value: string) => Result> = {
+  abort(draft) {
+    if (!inFlight(draft) && draft.status.attempt.outcome !== 'Frozen')
+      return { ignored: 'nothing is in flight' };
+    beginRollback(draft, {
       outcome: 'Aborted',
       reason: ReleaseReason.Aborted,
       message: 'aborted by the abort action',
     });
     return 'applied';
   },
-  rollback(d) {
-    if (inFlight(d) || d.status.outcome === 'Frozen') {
-      beginRollback(d, {
+  rollback(draft) {
+    if (inFlight(draft) || draft.status.attempt.outcome === 'Frozen') {
+      beginRollback(draft, {
         outcome: 'RolledBack',
         reason: ReleaseReason.RolledBack,
         message: 'rolled back by the rollback action',
       });
       return 'applied';
     }
-    if (d.status.outcome !== 'Succeeded')
+    if (draft.status.attempt.outcome !== 'Succeeded')
       return { ignored: 'the revision is not live (it already ended)' };
-    const history = d.status.stableHistory ?? [];
-    const target = history.filter((r) => r.number < (d.status.revision?.number ?? 0)).at(-1);
+    const history = draft.status.stableHistory ?? [];
+    const target = history.filter((r) => r.number < (draft.status.revision?.number ?? 0)).at(-1);
     if (target?.taskDefinitionArn === undefined)
       return { ignored: 'there is no earlier stable revision' };
-    d.status.pinnedSpecHash = specHash(d.spec);
+    draft.status.pinnedSpecHash = specHash(draft.spec);
     startRevision(
-      d,
+      draft,
       {
         specHash: target.specHash,
         image: target.image,
@@ -126,28 +127,28 @@ const APPLY: Record<Name, (d: Draft, value: string) => Result> = {
     );
     return 'applied';
   },
-  retry(d) {
-    if (d.status.pinnedSpecHash !== undefined) {
-      delete d.status.pinnedSpecHash;
-      note(d, 'Normal', 'Retry', 'retry action: the spec is deployed again');
+  retry(draft) {
+    if (draft.status.pinnedSpecHash !== undefined) {
+      delete draft.status.pinnedSpecHash;
+      note(draft, 'Normal', 'Retry', 'retry action: the spec is deployed again');
       return 'applied';
     }
-    const outcome = d.status.outcome;
+    const outcome = draft.status.attempt.outcome;
     if (
-      d.status.stage !== ReleaseStage.Done ||
+      draft.status.stage !== ReleaseStage.Done ||
       outcome === undefined ||
       outcome === 'Succeeded' ||
       outcome === 'Superseded'
     ) {
       return { ignored: 'only an aborted, failed, rolled-back or frozen revision can be retried' };
     }
-    const m = d.status.migration;
-    if (m?.revision === d.status.revision?.number && m?.phase === 'Failed') {
+    const m = draft.status.migration;
+    if (m?.revision === draft.status.revision?.number && m?.phase === 'Failed') {
       // A failed migration runs again under a new startedBy; a succeeded one is kept. The
       // snapshot taken before a failed task is the one to restore, so it is kept too; only a
       // failed snapshot is taken again, under a new id.
       const snapshotAttempt = (m.snapshotAttempt ?? 0) + (m.snapshotFailed === true ? 1 : 0);
-      d.status.migration = {
+      draft.status.migration = {
         phase: 'Pending',
         attempt: (m.attempt ?? 0) + 1,
         ...(snapshotAttempt === 0 ? {} : { snapshotAttempt }),
@@ -158,33 +159,33 @@ const APPLY: Record<Name, (d: Draft, value: string) => Result> = {
         ...(m.flagOn === undefined ? {} : { flagOn: m.flagOn }),
       };
     }
-    resetAttempt(d);
+    resetAttempt(draft);
     note(
-      d,
+      draft,
       'Normal',
       'Retry',
-      `retry action: revision ${d.status.revision?.number ?? 0} starts again from the first step`,
+      `retry action: revision ${draft.status.revision?.number ?? 0} starts again from the first step`,
     );
     return 'applied';
   },
-  promote(d) {
+  promote(draft) {
     const holding =
-      d.status.stage === ReleaseStage.Steps || d.status.stage === ReleaseStage.PostChecks;
+      draft.status.stage === ReleaseStage.Steps || draft.status.stage === ReleaseStage.PostChecks;
     if (!holding) return { ignored: 'nothing to promote (no pause or analysis in progress)' };
-    d.promote = true;
+    draft.promote = true;
     note(
-      d,
+      draft,
       'Normal',
       'PromoteRequested',
-      `promote action at ${d.status.step ?? 'the current step'} (${nowIso(d)})`,
+      `promote action at ${draft.status.attempt.step ?? 'the current step'} (${nowIso(draft)})`,
     );
     return 'applied';
   },
-  approve(d, value) {
-    if (!inFlight(d)) return { ignored: 'the revision is not waiting for approval' };
+  approve(draft, value) {
+    if (!inFlight(draft)) return { ignored: 'the revision is not waiting for approval' };
     // Given early, it stays pending (unhandled) and is consumed by the approval gate, which
     // records this exact value as handled.
-    d.approve = value;
-    return d.status.stage === ReleaseStage.Approval ? 'applied' : 'pending';
+    draft.approve = value;
+    return draft.status.stage === ReleaseStage.Approval ? 'applied' : 'pending';
   },
 };

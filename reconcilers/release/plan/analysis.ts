@@ -39,34 +39,34 @@ export interface GateVerdict {
 }
 
 /** Observes and assesses the open gate; 'probe' when a due measurement was not taken. */
-export function openGate(d: Draft): GateVerdict | 'probe' | undefined {
-  const gate = activeGate(d.spec, d.status);
+export function openGate(draft: Draft): GateVerdict | 'probe' | undefined {
+  const gate = activeGate(draft.spec, draft.status);
   if (gate === undefined) return undefined;
-  const assessment = evaluateGate(d, gate);
+  const assessment = evaluateGate(draft, gate);
   return assessment === 'probe' ? 'probe' : { step: gate.step, assessment };
 }
 
 /**
  * Undefined when the gate lets progress go on: Successful, or let pass by the promote action
- * (remembered in status.promotedGate, so the override survives the reconciles the step still
+ * (remembered in status.attempt?.promotedGate, so the override survives the reconciles the step still
  * needs). Inconclusive holds (measuring on) until a round succeeds, promote or abort; Running
  * waits for the next measurement. Failed is the caller's: see failGate.
  */
-export function holdForGate(d: Draft, v: GateVerdict, when: string): StepResult | undefined {
+export function holdForGate(draft: Draft, v: GateVerdict, when: string): StepResult | undefined {
   const { phase, message } = v.assessment;
-  if (phase === 'Successful' || d.status.promotedGate === v.step) {
-    endHold(d);
+  if (phase === 'Successful' || draft.status.attempt.promotedGate === v.step) {
+    endHold(draft);
     return undefined;
   }
-  if (d.promote) {
-    d.promote = false;
-    d.status.promotedGate = v.step;
-    endHold(d);
+  if (draft.promote) {
+    draft.promote = false;
+    draft.status.attempt.promotedGate = v.step;
+    endHold(draft);
     // The operator ended a planned wait (a running gate included): progressDeadline counts from
     // here, as after a pause step, or the next action would be charged for the whole gate.
-    d.status.lastProgressAt = nowIso(d);
+    draft.status.attempt.lastProgressAt = nowIso(draft);
     note(
-      d,
+      draft,
       'Normal',
       'Promoted',
       `analysis ${phase.toLowerCase()} ${when}: passed by the promote action`,
@@ -76,30 +76,30 @@ export function holdForGate(d: Draft, v: GateVerdict, when: string): StepResult 
   if (phase === 'Inconclusive') {
     // The verdict was told when the gate became Inconclusive (evaluateGate); the phase change to
     // Paused is told by decide.
-    if (d.status.pause?.reason !== 'AnalysisInconclusive') {
-      d.status.pause = { reason: 'AnalysisInconclusive', since: nowIso(d) };
+    if (draft.status.attempt.pause?.reason !== 'AnalysisInconclusive') {
+      draft.status.attempt.pause = { reason: 'AnalysisInconclusive', since: nowIso(draft) };
     }
     return waitFor(
       'human',
-      `analysis inconclusive ${when}: ${message}; holding and measuring again (a success resumes, a failure rolls back); to go on anyway: ${actionHint(d, 'promote')}; to stop: ${actionHint(d, 'abort')}`,
+      `analysis inconclusive ${when}: ${message}; holding and measuring again (a success resumes, a failure rolls back); to go on anyway: ${actionHint(draft, 'promote')}; to stop: ${actionHint(draft, 'abort')}`,
     );
   }
   return waitFor('time', `analysis running ${when}: ${message}`, v.assessment.nextMeasurementAt);
 }
 
 /** An inconclusive hold ended (success or promote): progressDeadline counts from here again. */
-function endHold(d: Draft): void {
-  if (d.status.pause?.reason !== 'AnalysisInconclusive') return;
-  delete d.status.pause;
-  d.status.lastProgressAt = nowIso(d);
+function endHold(draft: Draft): void {
+  if (draft.status.attempt.pause?.reason !== 'AnalysisInconclusive') return;
+  delete draft.status.attempt.pause;
+  draft.status.attempt.lastProgressAt = nowIso(draft);
 }
 
 /** A Failed gate rolls the revision back; the rollback's Event is the one that tells it. */
-export function failGate(d: Draft, v: GateVerdict): StepResult {
+export function failGate(draft: Draft, v: GateVerdict): StepResult {
   return failRevision(
-    d,
+    draft,
     ReleaseReason.AnalysisFailed,
-    `${gateWhere(d.spec, v.step)} failed: ${v.assessment.message}`,
+    `${gateWhere(draft.spec, v.step)} failed: ${v.assessment.message}`,
   );
 }
 
@@ -121,13 +121,13 @@ export function activeGate(spec: ReleaseSpec, status: ReleaseState | undefined):
   if (analysis === undefined || status === undefined) return undefined;
   if (status.stage === ReleaseStage.Steps && spec.strategy.canary !== undefined) {
     const steps = canarySteps(spec.strategy.canary, status.revision?.fastPath === true);
-    const i = status.currentStepIndex ?? 0;
+    const i = status.attempt?.currentStepIndex ?? 0;
     const step = steps[i];
     if (step?.kind === 'analysis')
       return { step: i, checks: checksFor(spec, status, step.metrics) };
     const background = !hasAnalysisSteps(steps) && status.revision?.fastPath !== true;
-    if (background && status.analysis?.step !== undefined) {
-      return { step: status.analysis.step, checks: checksFor(spec, status) };
+    if (background && status.attempt?.analysis?.step !== undefined) {
+      return { step: status.attempt.analysis.step, checks: checksFor(spec, status) };
     }
     return undefined;
   }
@@ -147,7 +147,7 @@ export function activeGate(spec: ReleaseSpec, status: ReleaseState | undefined):
 
 /** What status holds for `gate` (nothing when status holds another gate's run). */
 export function recordFor(status: ReleaseState | undefined, gate: Gate): AnalysisRecord {
-  const a = status?.analysis;
+  const a = status?.attempt?.analysis;
   if (a?.step !== gate.step) return {};
   return {
     ...(a.results === undefined ? {} : { results: a.results }),
@@ -155,18 +155,19 @@ export function recordFor(status: ReleaseState | undefined, gate: Gate): Analysi
   };
 }
 
-/** Folds the observation into status.analysis; 'probe' when a measurement is due but was not taken. */
-export function evaluateGate(d: Draft, gate: Gate): AnalysisAssessment | 'probe' {
-  const previous = d.status.analysis?.step === gate.step ? d.status.analysis : undefined;
-  const obs = d.observed.analysis;
+/** Folds the observation into status.attempt?.analysis; 'probe' when a measurement is due but was not taken. */
+export function evaluateGate(draft: Draft, gate: Gate): AnalysisAssessment | 'probe' {
+  const previous =
+    draft.status.attempt.analysis?.step === gate.step ? draft.status.attempt.analysis : undefined;
+  const obs = draft.observed.analysis;
   let round: AnalysisAssessment;
   if (obs?.step === gate.step) {
     round = obs.result.assessment;
-    d.status.analysis = {
+    draft.status.attempt.analysis = {
       step: gate.step,
-      startedAt: previous?.startedAt ?? nowIso(d),
+      startedAt: previous?.startedAt ?? nowIso(draft),
       ...(obs.result.taken.length > 0
-        ? { lastRun: nowIso(d) }
+        ? { lastRun: nowIso(draft) }
         : previous?.lastRun === undefined
           ? {}
           : { lastRun: previous.lastRun }),
@@ -175,29 +176,30 @@ export function evaluateGate(d: Draft, gate: Gate): AnalysisAssessment | 'probe'
       measurements: obs.result.measurements,
     };
   } else {
-    round = assessAll(gate.checks, recordFor(d.status, gate), d.now);
+    round = assessAll(gate.checks, recordFor(draft.status, gate), draft.now);
     if (round.due.length > 0) return 'probe';
-    d.status.analysis = {
+    draft.status.attempt.analysis = {
       ...previous,
       step: gate.step,
-      startedAt: previous?.startedAt ?? nowIso(d),
+      startedAt: previous?.startedAt ?? nowIso(draft),
       verdict: round.phase,
     };
   }
   const wasInconclusive = previous?.verdict === 'Inconclusive';
   const verdict: AnalysisPhase =
     round.phase === 'Running' && wasInconclusive ? 'Inconclusive' : round.phase;
-  d.status.analysis.verdict = verdict;
+  draft.status.attempt.analysis.verdict = verdict;
   // A gate that passes ends a planned wait (its measurements, count × interval): progressDeadline
   // counts from here, not from the step before the gate — else a gate longer than the deadline
   // rolls a healthy canary back at the very action it just allowed.
   if (verdict === 'Successful' && previous?.verdict !== 'Successful') {
-    d.status.lastProgressAt = nowIso(d);
+    draft.status.attempt.lastProgressAt = nowIso(draft);
   }
   // Inconclusive: a new round, counted from zero, so that what follows decides afresh.
-  if (round.phase === 'Inconclusive') d.status.analysis.results = gate.checks.map(zeroTally);
+  if (round.phase === 'Inconclusive')
+    draft.status.attempt.analysis.results = gate.checks.map(zeroTally);
   if (previous?.verdict !== verdict)
-    noteVerdict(d, gate.step, verdict, round.message, wasInconclusive);
+    noteVerdict(draft, gate.step, verdict, round.message, wasInconclusive);
   if (verdict === round.phase) return round;
   return { ...round, phase: verdict, message: `inconclusive, measuring again: ${round.message}` };
 }
@@ -211,7 +213,7 @@ const zeroTally = (check: MetricCheck): MetricResult => ({
 
 /** Successful and Inconclusive verdicts are told here; a Failed one by the rollback it causes. */
 function noteVerdict(
-  d: Draft,
+  draft: Draft,
   step: number,
   verdict: AnalysisPhase,
   message: string,
@@ -219,21 +221,26 @@ function noteVerdict(
 ): void {
   if (verdict === 'Successful') {
     const resumed = wasInconclusive ? ' after being inconclusive: resuming' : '';
-    note(d, 'Normal', 'AnalysisSuccessful', `${gateWhere(d.spec, step)}: ${message}${resumed}`);
+    note(
+      draft,
+      'Normal',
+      'AnalysisSuccessful',
+      `${gateWhere(draft.spec, step)}: ${message}${resumed}`,
+    );
   } else if (verdict === 'Inconclusive' && !wasInconclusive) {
     note(
-      d,
+      draft,
       'Warning',
       'AnalysisInconclusive',
-      `${gateWhere(d.spec, step)}: ${message}; holding and measuring again (a success resumes, a failure rolls back)`,
+      `${gateWhere(draft.spec, step)}: ${message}; holding and measuring again (a success resumes, a failure rolls back)`,
     );
   }
 }
 
 /** Starts a fresh gate run for `step` (the background gate after each weight change). */
-export function startGate(d: Draft, step: number): void {
-  d.status.analysis = { step, startedAt: nowIso(d), verdict: 'Running' };
-  delete d.status.promotedGate;
+export function startGate(draft: Draft, step: number): void {
+  draft.status.attempt.analysis = { step, startedAt: nowIso(draft), verdict: 'Running' };
+  delete draft.status.attempt.promotedGate;
 }
 
 /**

@@ -42,91 +42,98 @@ import {
   weightsEqual,
 } from './world.js';
 
-const stepsOf = (d: Draft): readonly PlanStep[] =>
-  d.spec.strategy.canary === undefined
+const stepsOf = (draft: Draft): readonly PlanStep[] =>
+  draft.spec.strategy.canary === undefined
     ? []
-    : canarySteps(d.spec.strategy.canary, d.status.revision?.fastPath === true);
+    : canarySteps(draft.spec.strategy.canary, draft.status.revision?.fastPath === true);
 
 /** spec.analysis gates each weight increase when the steps name no analysis of their own. */
-const backgroundAnalysis = (d: Draft): boolean =>
-  d.spec.analysis !== undefined &&
-  !hasAnalysisSteps(stepsOf(d)) &&
-  d.status.revision?.fastPath !== true;
+const backgroundAnalysis = (draft: Draft): boolean =>
+  draft.spec.analysis !== undefined &&
+  !hasAnalysisSteps(stepsOf(draft)) &&
+  draft.status.revision?.fastPath !== true;
 
-export function canaryDeployStage(d: Draft): StepResult {
-  return ensureTaskSet(d, 'canary', initialScale(stepsOf(d))) ?? progressed(d);
+export function canaryDeployStage(draft: Draft): StepResult {
+  return ensureTaskSet(draft, 'canary', initialScale(stepsOf(draft))) ?? progressed(draft);
 }
 
-export function stepsStage(d: Draft): StepResult {
-  const steps = stepsOf(d);
-  const i = d.status.currentStepIndex ?? 0;
-  d.status.stepCount = steps.length;
-  d.status.step = stepDisplay(i, steps.length);
-  const gate = openGate(d);
+export function stepsStage(draft: Draft): StepResult {
+  const steps = stepsOf(draft);
+  const i = draft.status.attempt.currentStepIndex ?? 0;
+  draft.status.attempt.stepCount = steps.length;
+  draft.status.attempt.step = stepDisplay(i, steps.length);
+  const gate = openGate(draft);
   if (gate === 'probe') return probe('the analysis');
-  if (gate?.assessment.phase === 'Failed') return failGate(d, gate);
+  if (gate?.assessment.phase === 'Failed') return failGate(draft, gate);
   const step = steps[i];
   if (step === undefined) {
     // The background gate of the last weight must pass before promotion, as before any increase.
     return (
-      (gate === undefined ? undefined : holdForGate(d, gate, 'before promotion')) ?? progressed(d)
+      (gate === undefined ? undefined : holdForGate(draft, gate, 'before promotion')) ??
+      progressed(draft)
     );
   }
   switch (step.kind) {
     case 'setWeight':
-      return setWeightStep(d, i, step.weight, gate);
+      return setWeightStep(draft, i, step.weight, gate);
     case 'pause':
-      return pauseStep(d, i, step.durationMs);
+      return pauseStep(draft, i, step.durationMs);
     case 'analysis':
-      if (gate === undefined) return completeStep(d, i, 'analysis skipped (no metrics)');
+      if (gate === undefined) return completeStep(draft, i, 'analysis skipped (no metrics)');
       if (gate.assessment.phase === 'Successful') {
-        return completeStep(d, i, `analysis passed: ${gate.assessment.message}`);
+        return completeStep(draft, i, `analysis passed: ${gate.assessment.message}`);
       }
       return (
-        holdForGate(d, gate, `at step ${i + 1}`) ??
-        completeStep(d, i, 'analysis passed by promote', 'operator')
+        holdForGate(draft, gate, `at step ${i + 1}`) ??
+        completeStep(draft, i, 'analysis passed by promote', 'operator')
       );
   }
 }
 
 function setWeightStep(
-  d: Draft,
+  draft: Draft,
   i: number,
   weight: number,
   background: GateVerdict | undefined,
 ): StepResult {
-  const traffic = productionTraffic(d);
+  const traffic = productionTraffic(draft);
   if (traffic === undefined) return probe('the listener weights');
   const { service, roles, listenerArn, weights } = traffic;
   const current = shareOf(weights, roles.newTg);
-  d.status.currentWeight = current;
+  draft.status.currentWeight = current;
   const wanted = splitWeights(roles.stableTg, roles.newTg, weight);
   // Traffic never goes down within a revision (only a rollback lowers it): a canary observed above
   // this step's weight — after a lost status write — completes the step as it is.
   if (current > weight || weightsEqual(weights, wanted)) {
     if (current === weight && weight > 0)
       foundDone(
-        d,
+        draft,
         { type: 'setWeights', listenerArn, weights: wanted },
         `canary weight ${weight}%`,
       );
-    if (backgroundAnalysis(d) && current > 0) startGate(d, i);
-    return completeStep(d, i, `canary weight ${current}%`, undefined, weightStepDoneAt(d, i));
+    if (backgroundAnalysis(draft) && current > 0) startGate(draft, i);
+    return completeStep(
+      draft,
+      i,
+      `canary weight ${current}%`,
+      undefined,
+      weightStepDoneAt(draft, i),
+    );
   }
   if (background !== undefined) {
-    const held = holdForGate(d, background, `before the weight goes to ${weight}%`);
+    const held = holdForGate(draft, background, `before the weight goes to ${weight}%`);
     if (held !== undefined) return held;
   }
-  const ts = revisionTaskSet(d, service);
-  if (ts === undefined) return taskSetMissing(d);
+  const ts = revisionTaskSet(draft, service);
+  if (ts === undefined) return taskSetMissing(draft);
   const scale = Math.max(1, weight);
   if (ts.scalePercent < scale)
-    return scaleTaskSet(d, ts.arn, scale, `scaling the canary task set to ${scale}%`);
+    return scaleTaskSet(draft, ts.arn, scale, `scaling the canary task set to ${scale}%`);
   if (!isTaskSetStable(ts))
     return waitFor('world', `waiting for the canary task set ${ts.id} to become stable`);
-  const result = setWeights(d, listenerArn, wanted, `canary weight ${current}% → ${weight}%`);
+  const result = setWeights(draft, listenerArn, wanted, `canary weight ${current}% → ${weight}%`);
   // Stored with the status written after the action, so only once the weights really moved.
-  if (result.kind === 'act') d.status.weightChangedAt = d.now.toISOString();
+  if (result.kind === 'act') draft.status.attempt.weightChangedAt = draft.now.toISOString();
   return result;
 }
 
@@ -135,14 +142,14 @@ function setWeightStep(
  * followed a timed pause and the change came on schedule (shared/kit/schedule.ts), else when the
  * weight changed — a weight held past its due time (a gate) still serves its whole pause.
  */
-function weightStepDoneAt(d: Draft, i: number): string | undefined {
-  const changedAt = weightChangedDuringStep(d);
-  const previous = stepsOf(d)[i - 1];
-  const due = parseTime(d.status.stepStartedAt);
+function weightStepDoneAt(draft: Draft, i: number): string | undefined {
+  const changedAt = weightChangedDuringStep(draft);
+  const previous = stepsOf(draft)[i - 1];
+  const due = parseTime(draft.status.attempt.stepStartedAt);
   const changed = parseTime(changedAt);
   if (previous?.kind !== 'pause' || previous.durationMs === undefined) return changedAt;
   if (changed === undefined || !onSchedule(due, changed)) return changedAt;
-  return d.status.stepStartedAt;
+  return draft.status.attempt.stepStartedAt;
 }
 
 /**
@@ -150,12 +157,12 @@ function weightStepDoneAt(d: Draft, i: number): string | undefined {
  * pause counts from then. Older (a lost status write) or absent: undefined, the pause counts from
  * now, as it would without the record.
  */
-function weightChangedDuringStep(d: Draft): string | undefined {
-  const changed = parseTime(d.status.weightChangedAt);
-  const stepStarted = parseTime(d.status.stepStartedAt);
-  if (changed === undefined || changed > d.now.getTime()) return undefined;
+function weightChangedDuringStep(draft: Draft): string | undefined {
+  const changed = parseTime(draft.status.attempt.weightChangedAt);
+  const stepStarted = parseTime(draft.status.attempt.stepStartedAt);
+  if (changed === undefined || changed > draft.now.getTime()) return undefined;
   if (stepStarted !== undefined && changed < stepStarted) return undefined;
-  return d.status.weightChangedAt;
+  return draft.status.attempt.weightChangedAt;
 }
 
 /**
@@ -164,19 +171,19 @@ function weightChangedDuringStep(d: Draft): string | undefined {
  * a reconcile round or more after it, and real tasks take minutes to start). Capacity ahead of
  * traffic is harmless; traffic itself still moves only at the step.
  */
-function scaleAheadOfNextStep(d: Draft, i: number, until: Date): StepResult | undefined {
-  const steps = stepsOf(d);
+function scaleAheadOfNextStep(draft: Draft, i: number, until: Date): StepResult | undefined {
+  const steps = stepsOf(draft);
   const next = steps[i + 1];
   // After the last step comes promotion, which needs the canary at 100 %.
   const weight = next === undefined ? 100 : next.kind === 'setWeight' ? next.weight : undefined;
   if (weight === undefined) return undefined;
-  const traffic = productionTraffic(d);
+  const traffic = productionTraffic(draft);
   if (traffic === undefined) return undefined;
-  const ts = revisionTaskSet(d, traffic.service);
+  const ts = revisionTaskSet(draft, traffic.service);
   const scale = Math.max(1, weight);
   if (ts === undefined || ts.scalePercent >= scale) return undefined;
   const result = scaleTaskSet(
-    d,
+    draft,
     ts.arn,
     scale,
     `scaling the canary task set to ${scale}% ahead of ${next === undefined ? 'promotion' : `step ${i + 2}`}`,
@@ -184,70 +191,76 @@ function scaleAheadOfNextStep(d: Draft, i: number, until: Date): StepResult | un
   return result.kind === 'act' ? { ...result, planned: true, until } : result;
 }
 
-function pauseStep(d: Draft, i: number, durationMs: number | undefined): StepResult {
-  if (d.promote) {
-    d.promote = false;
-    return completeStep(d, i, 'pause skipped by the promote action', 'operator');
+function pauseStep(draft: Draft, i: number, durationMs: number | undefined): StepResult {
+  if (draft.promote) {
+    draft.promote = false;
+    return completeStep(draft, i, 'pause skipped by the promote action', 'operator');
   }
   if (durationMs === undefined) {
-    if (d.status.pause?.reason !== 'StepPaused') {
-      d.status.pause = { reason: 'StepPaused', since: nowIso(d) };
+    if (draft.status.attempt.pause?.reason !== 'StepPaused') {
+      draft.status.attempt.pause = { reason: 'StepPaused', since: nowIso(draft) };
       note(
-        d,
+        draft,
         'Normal',
         ReleaseReason.StepPaused,
         `paused at step ${i + 1} until the promote action`,
       );
     }
-    return waitFor('human', `paused at step ${i + 1} until promoted: ${actionHint(d, 'promote')}`);
+    return waitFor(
+      'human',
+      `paused at step ${i + 1} until promoted: ${actionHint(draft, 'promote')}`,
+    );
   }
   // Only a completed step sets stepStartedAt: a pause that is the first step starts now, and that
   // is recorded — else it would start anew on every reconcile and never end.
-  if (parseTime(d.status.stepStartedAt) === undefined) d.status.stepStartedAt = nowIso(d);
-  const started = parseTime(d.status.stepStartedAt) ?? d.now.getTime();
+  if (parseTime(draft.status.attempt.stepStartedAt) === undefined)
+    draft.status.attempt.stepStartedAt = nowIso(draft);
+  const started = parseTime(draft.status.attempt.stepStartedAt) ?? draft.now.getTime();
   const until = new Date(started + durationMs);
-  d.status.nextStepAt = toRfc3339(until);
-  if (d.now.getTime() >= until.getTime()) {
+  draft.status.attempt.nextStepAt = toRfc3339(until);
+  if (draft.now.getTime() >= until.getTime()) {
     // On schedule, the next step is due when the pause ended (kept to the millisecond); later
     // (controller down), the schedule starts again from now.
-    const dueAt = onSchedule(until.getTime(), d.now.getTime()) ? until.toISOString() : undefined;
-    return completeStep(d, i, `paused ${durationMs / 1000}s`, undefined, dueAt);
+    const dueAt = onSchedule(until.getTime(), draft.now.getTime())
+      ? until.toISOString()
+      : undefined;
+    return completeStep(draft, i, `paused ${durationMs / 1000}s`, undefined, dueAt);
   }
   return (
-    scaleAheadOfNextStep(d, i, until) ??
-    waitFor('time', `step ${i + 1}: pausing until ${d.status.nextStepAt}`, until)
+    scaleAheadOfNextStep(draft, i, until) ??
+    waitFor('time', `step ${i + 1}: pausing until ${draft.status.attempt.nextStepAt}`, until)
   );
 }
 
 function completeStep(
-  d: Draft,
+  draft: Draft,
   i: number,
   what: string,
   by?: 'operator',
   /** When the step's effect took place, if known and earlier than now (the next step counts from it). */
   doneAt?: string,
 ): StepResult {
-  const count = stepsOf(d).length;
-  d.status.currentStepIndex = i + 1;
-  d.status.step = stepDisplay(i + 1, count);
-  d.status.stepStartedAt = doneAt ?? nowIso(d);
-  delete d.status.nextStepAt;
-  delete d.status.pause;
-  note(d, 'Normal', 'StepCompleted', `step ${i + 1}/${count}: ${what}`);
-  return again(d, by);
+  const count = stepsOf(draft).length;
+  draft.status.attempt.currentStepIndex = i + 1;
+  draft.status.attempt.step = stepDisplay(i + 1, count);
+  draft.status.attempt.stepStartedAt = doneAt ?? nowIso(draft);
+  delete draft.status.attempt.nextStepAt;
+  delete draft.status.attempt.pause;
+  note(draft, 'Normal', 'StepCompleted', `step ${i + 1}/${count}: ${what}`);
+  return again(draft, by);
 }
 
 /** All traffic to the canary, which becomes the primary task set. */
-export function canarySwitchStage(d: Draft): StepResult {
-  const traffic = productionTraffic(d);
+export function canarySwitchStage(draft: Draft): StepResult {
+  const traffic = productionTraffic(draft);
   if (traffic === undefined) return probe('the listener weights');
-  const ts = revisionTaskSet(d, traffic.service);
-  if (ts === undefined) return taskSetMissing(d);
+  const ts = revisionTaskSet(draft, traffic.service);
+  if (ts === undefined) return taskSetMissing(draft);
   if (ts.scalePercent < 100)
-    return scaleTaskSet(d, ts.arn, 100, 'scaling the canary task set to 100% for promotion');
+    return scaleTaskSet(draft, ts.arn, 100, 'scaling the canary task set to 100% for promotion');
   if (!isTaskSetStable(ts))
     return waitFor('world', `waiting for the canary task set ${ts.id} at 100% to become stable`);
-  return takeAllTraffic(d, traffic, ts, {
+  return takeAllTraffic(draft, traffic, ts, {
     weights: 'promoting: all traffic to the canary',
     primary: `promoting: task set ${ts.id} becomes primary`,
   });

@@ -11,28 +11,28 @@ import { failRevision } from './rollback-start.js';
 import { revisionTaskSet } from './world.js';
 
 /** Smoke tests before any traffic reaches the new revision (skipped on the fast path). */
-export function smokeStage(d: Draft): StepResult {
-  if ((d.spec.checks?.smoke ?? []).length === 0 || d.status.revision?.fastPath === true) {
-    return progressed(d);
+export function smokeStage(draft: Draft): StepResult {
+  if ((draft.spec.checks?.smoke ?? []).length === 0 || draft.status.revision?.fastPath === true) {
+    return progressed(draft);
   }
-  return runSmoke(d, 'PreTraffic') ?? progressed(d);
+  return runSmoke(draft, 'PreTraffic') ?? progressed(draft);
 }
 
 /** Undefined when the smoke tests of `phase` passed (now or earlier in this stage). */
-function runSmoke(d: Draft, phase: 'PreTraffic' | 'PostPromotion'): StepResult | undefined {
-  if ((d.spec.checks?.smoke ?? []).length === 0 || d.status.smoke?.phase === phase)
+function runSmoke(draft: Draft, phase: 'PreTraffic' | 'PostPromotion'): StepResult | undefined {
+  if ((draft.spec.checks?.smoke ?? []).length === 0 || draft.status.attempt.smoke?.phase === phase)
     return undefined;
-  const results = d.observed.smoke;
+  const results = draft.observed.smoke;
   if (results === undefined) return probe('the smoke tests');
-  d.status.smoke = { phase, results: results.map((r) => toCheckResult(d, r)) };
+  draft.status.attempt.smoke = { phase, results: results.map((r) => toCheckResult(draft, r)) };
   const failed = results.filter((r) => !r.passed);
   const when = phase === 'PreTraffic' ? 'before traffic' : 'after promotion';
   if (failed.length > 0) {
     const why = failed.map((r) => `${r.name}: ${r.message}`).join('; ');
-    return failRevision(d, ReleaseReason.SmokeTestFailed, `smoke tests failed ${when}: ${why}`);
+    return failRevision(draft, ReleaseReason.SmokeTestFailed, `smoke tests failed ${when}: ${why}`);
   }
   note(
-    d,
+    draft,
     'Normal',
     ReleaseReason.SmokeTestsPassed,
     `${results.length} smoke test(s) passed ${when}`,
@@ -40,37 +40,37 @@ function runSmoke(d: Draft, phase: 'PreTraffic' | 'PostPromotion'): StepResult |
   return undefined;
 }
 
-const toCheckResult = (d: Draft, r: HttpCheckResult): CheckResult => ({
+const toCheckResult = (draft: Draft, r: HttpCheckResult): CheckResult => ({
   name: r.name.slice(0, 253),
   outcome: r.passed ? 'Passed' : 'Failed',
-  at: nowIso(d),
+  at: nowIso(draft),
   message: r.message.slice(0, 1024),
 });
 
-export function postChecksStage(d: Draft): StepResult {
-  const smoke = runSmoke(d, 'PostPromotion');
+export function postChecksStage(draft: Draft): StepResult {
+  const smoke = runSmoke(draft, 'PostPromotion');
   if (smoke !== undefined) return smoke;
-  const gate = openGate(d);
+  const gate = openGate(draft);
   if (gate === 'probe') return probe('the analysis');
-  if (gate?.assessment.phase === 'Failed') return failGate(d, gate);
-  const held = gate === undefined ? undefined : holdForGate(d, gate, 'after promotion');
+  if (gate?.assessment.phase === 'Failed') return failGate(draft, gate);
+  const held = gate === undefined ? undefined : holdForGate(draft, gate, 'after promotion');
   if (held !== undefined) return held;
-  const post = d.spec.checks?.postDeployment ?? {};
+  const post = draft.spec.checks?.postDeployment ?? {};
   const results: CheckResult[] = [];
   if (post.allTasksRunning !== false) {
-    const service = d.observed.service;
+    const service = draft.observed.service;
     const tasks: TasksRunning =
       service === null
         ? { outcome: 'Warning', message: 'the service is gone' }
-        : allTasksRunning(service, revisionTaskSet(d, service));
+        : allTasksRunning(service, revisionTaskSet(draft, service));
     results.push({
       name: 'allTasksRunning',
       outcome: tasks.outcome,
-      at: nowIso(d),
+      at: nowIso(draft),
       message: tasks.message,
     });
     if (tasks.outcome !== 'Passed') {
-      d.status.postDeployment = { results };
+      draft.status.attempt.postDeployment = { results };
       // Not yet (or no data): keep waiting on ECS; progressDeadline bounds the wait and then
       // rolls the revision back with this message, which names what is missing.
       const what =
@@ -81,28 +81,28 @@ export function postChecksStage(d: Draft): StepResult {
     }
   }
   if ((post.noAlarmsFiring ?? []).length > 0) {
-    const alarms = d.observed.alarms;
+    const alarms = draft.observed.alarms;
     if (alarms === undefined) return probe('the alarms');
     results.push({
       name: 'noAlarmsFiring',
       outcome: alarms.passed ? 'Passed' : 'Failed',
-      at: nowIso(d),
+      at: nowIso(draft),
       // Up to ten alarm names of up to 255 characters: bounded as the schema requires.
       message: bounded(alarms.message),
     });
-    d.status.postDeployment = { results };
+    draft.status.attempt.postDeployment = { results };
     if (!alarms.passed)
-      return failRevision(d, ReleaseReason.PostDeploymentCheckFailed, alarms.message);
+      return failRevision(draft, ReleaseReason.PostDeploymentCheckFailed, alarms.message);
   }
-  d.status.postDeployment = { results };
+  draft.status.attempt.postDeployment = { results };
   if (results.length > 0)
     note(
-      d,
+      draft,
       'Normal',
       'PostDeploymentChecksPassed',
       results.map((r) => `${r.name}: ${r.message ?? ''}`).join('; '),
     );
-  return progressed(d);
+  return progressed(draft);
 }
 
 /** The allTasksRunning check on one observation of the service (pure). */

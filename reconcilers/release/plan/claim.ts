@@ -70,22 +70,22 @@ export const claimNeedsOwnerCheck = (service: ServiceState, o: ObjectIdentity): 
   claimOf(service, o).kind === 'renamed';
 
 /** Another Release owns the service: this one is Stalled (ServiceClaimed). */
-export function claimedByOther(d: Draft): boolean {
-  const service = d.observed.service;
-  return service !== null && claimOf(service, d.object).kind === 'other';
+export function claimedByOther(draft: Draft): boolean {
+  const service = draft.observed.service;
+  return service !== null && claimOf(service, draft.object).kind === 'other';
 }
 
-const serviceName = (d: Draft): string => {
-  const { region, cluster, service } = d.spec.target;
+const serviceName = (draft: Draft): string => {
+  const { region, cluster, service } = draft.spec.target;
   return `ECS service ${service} (cluster ${cluster}, ${region})`;
 };
 
-function claimAction(d: Draft, service: ServiceState): Action {
+function claimAction(draft: Draft, service: ServiceState): Action {
   return {
     type: 'claimService',
-    ref: serviceRef(d.spec),
+    ref: serviceRef(draft.spec),
     serviceArn: service.arn,
-    tags: { [CLAIM_TAG]: claimValue(d.object) },
+    tags: { [CLAIM_TAG]: claimValue(draft.object) },
   };
 }
 
@@ -93,58 +93,58 @@ function claimAction(d: Draft, service: ServiceState): Action {
  * Before anything else the Release does to the service: undefined when the claim is ours; else
  * the claim to write (one action), or the wait — Stalled when another Release owns the service.
  */
-export function claimGate(d: Draft): StepResult | undefined {
-  const service = d.observed.service;
+export function claimGate(draft: Draft): StepResult | undefined {
+  const service = draft.observed.service;
   if (service === null) return undefined;
-  const claim = claimOf(service, d.object);
-  const what = serviceName(d);
+  const claim = claimOf(service, draft.object);
+  const what = serviceName(draft);
   switch (claim.kind) {
     case 'ours':
       // Claimed, but status does not say so: the status write after the claim was lost (a crash
       // right after TagResource). Tell the write now, found done, so every write is an Event.
-      if (d.status.serviceClaim !== service.arn) {
+      if (draft.status.serviceClaim !== service.arn) {
         note(
-          d,
+          draft,
           'Normal',
           ReleaseReason.ServiceClaimed,
-          `${what} claimed for this Release (tag ${CLAIM_TAG}=${claimValue(d.object)}; found already done after a restart)`,
+          `${what} claimed for this Release (tag ${CLAIM_TAG}=${claimValue(draft.object)}; found already done after a restart)`,
         );
-        d.status.serviceClaim = service.arn;
+        draft.status.serviceClaim = service.arn;
         // Told in a reconcile of its own, which writes nothing else: a later action's write-ahead
         // checkpoint would otherwise store the record, and a crash right after that action would
         // lose this Event for good.
-        return waitFor('time', `recording the claim found on ${what}`, d.now);
+        return waitFor('time', `recording the claim found on ${what}`, draft.now);
       }
       return undefined;
     case 'unread':
       return waitFor('world', `the tags of ${what} were not read: its claim is unknown`);
     case 'none':
       // Recorded with the status written after the tag, so only once it is there.
-      d.status.serviceClaim = service.arn;
+      draft.status.serviceClaim = service.arn;
       return act(
-        claimAction(d, service),
-        `claiming ${what} for this Release (tag ${CLAIM_TAG}=${claimValue(d.object)})`,
+        claimAction(draft, service),
+        `claiming ${what} for this Release (tag ${CLAIM_TAG}=${claimValue(draft.object)})`,
       );
     case 'renamed': {
-      const live = d.observed.sameNameUid;
-      if (live === undefined) return probe(`the Release ${d.object.name} in the API server`);
-      if (live !== d.object.uid) {
+      const live = draft.observed.sameNameUid;
+      if (live === undefined) return probe(`the Release ${draft.object.name} in the API server`);
+      if (live !== draft.object.uid) {
         // The cache still shows an object the API server no longer has (or not yet): wait for it.
         return waitFor(
           'world',
-          `${what} is claimed by uid ${claim.uid} of this name; the API server has ${live === null ? 'no Release' : `uid ${live}`} under it, not this one (uid ${d.object.uid}): waiting for the cache`,
+          `${what} is claimed by uid ${claim.uid} of this name; the API server has ${live === null ? 'no Release' : `uid ${live}`} under it, not this one (uid ${draft.object.uid}): waiting for the cache`,
         );
       }
       note(
-        d,
+        draft,
         'Warning',
         ReleaseReason.ServiceClaimTakenOver,
-        `${what} was claimed by a deleted Release of the same name (uid ${claim.uid}); this Release (uid ${d.object.uid}) takes the claim over`,
+        `${what} was claimed by a deleted Release of the same name (uid ${claim.uid}); this Release (uid ${draft.object.uid}) takes the claim over`,
       );
-      d.status.serviceClaim = service.arn;
+      draft.status.serviceClaim = service.arn;
       return act(
-        claimAction(d, service),
-        `taking over the claim of ${what} from the deleted Release ${d.object.namespace}/${d.object.name} (uid ${claim.uid})`,
+        claimAction(draft, service),
+        `taking over the claim of ${what} from the deleted Release ${draft.object.namespace}/${draft.object.name} (uid ${claim.uid})`,
       );
     }
     case 'other': {
@@ -160,8 +160,8 @@ export function claimGate(d: Draft): StepResult | undefined {
         'time',
         `${what} belongs to Release ${claim.owner}${claim.uid === undefined ? '' : ` (uid ${claim.uid})`}: this Release does nothing to it. ` +
           `Delete that Release (kubectl -n ${ns} delete release ${name}; its finalizer removes the claim and moves no traffic) or point spec.target at another service. ` +
-          `If that Release no longer exists: aws ecs untag-resource --region ${d.spec.target.region} --resource-arn ${service.arn} --tag-keys ${CLAIM_TAG}`,
-        new Date(d.now.getTime() + d.tuning.pollMs),
+          `If that Release no longer exists: aws ecs untag-resource --region ${draft.spec.target.region} --resource-arn ${service.arn} --tag-keys ${CLAIM_TAG}`,
+        new Date(draft.now.getTime() + draft.tuning.pollMs),
       );
     }
   }

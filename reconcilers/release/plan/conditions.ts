@@ -49,14 +49,14 @@ function kstatus(draft: Draft, phase: Phase, message: string): ConditionInput[] 
   if (isTerminal(phase)) {
     return kstatusConditions(
       'Stalled',
-      draft.status.rollback?.reason ?? draft.status.outcome ?? 'Failed',
+      draft.status.attempt.rollback?.reason ?? draft.status.attempt.outcome ?? 'Failed',
       message,
     );
   }
   const reason =
     draft.status.stage === ReleaseStage.RollingBack
       ? ReleaseReason.RollingBack
-      : (draft.status.pause?.reason ?? ReleaseReason.Progressing);
+      : (draft.status.attempt.pause?.reason ?? ReleaseReason.Progressing);
   return kstatusConditions('Reconciling', reason, message);
 }
 
@@ -69,7 +69,8 @@ function available(draft: Draft): ConditionInput {
   if (stable === undefined)
     return cond(type, 'False', ReleaseReason.Progressing, 'no stable revision yet');
   const running = currentTaskDefinitionArn(service);
-  const steady = draft.status.stage === ReleaseStage.Done && draft.status.outcome !== 'Frozen';
+  const steady =
+    draft.status.stage === ReleaseStage.Done && draft.status.attempt.outcome !== 'Frozen';
   if (
     steady &&
     running !== undefined &&
@@ -96,7 +97,7 @@ function paused(draft: Draft, suspended: boolean): ConditionInput {
     return cond('Paused', 'True', ReleaseReason.Suspended, 'spec.suspend: observing only');
   const held = draft.observed.heldBy;
   if (held !== undefined) return cond('Paused', 'True', HELD_BY_FAILOVER_PLAN, held.message);
-  const pause = draft.status.pause;
+  const pause = draft.status.attempt.pause;
   if (pause === undefined) return cond('Paused', 'False', ReleaseReason.NotPaused, 'not paused');
   return cond('Paused', 'True', pause.reason, `since ${pause.since}`);
 }
@@ -113,7 +114,7 @@ function domain(draft: Draft): ConditionInput[] {
 
 /** PreflightPassed: skipped (True, with the reason), a failed check (False, naming each), else True. */
 function preflightPassed(status: ReleaseState): ConditionInput | undefined {
-  const preflight = status.preflight;
+  const preflight = status.attempt?.preflight;
   if (preflight === undefined) return undefined;
   const type = 'PreflightPassed';
   if (preflight.skipped)
@@ -129,10 +130,10 @@ function preflightPassed(status: ReleaseState): ConditionInput | undefined {
 
 /** AnalysisPassed, when spec.analysis is set and a gate has a verdict: Unknown while it runs. */
 function analysisPassed(spec: ReleaseSpec, status: ReleaseState): ConditionInput | undefined {
-  const verdict = status.analysis?.verdict;
+  const verdict = status.attempt?.analysis?.verdict;
   if (spec.analysis === undefined || verdict === undefined) return undefined;
   const type = 'AnalysisPassed';
-  const message = `${gateWhere(spec, status.analysis?.step ?? 0)}: ${verdict}`;
+  const message = `${gateWhere(spec, status.attempt?.analysis?.step ?? 0)}: ${verdict}`;
   switch (verdict) {
     case 'Successful':
       return cond(type, 'True', ReleaseReason.AnalysisSucceeded, message);
@@ -147,7 +148,7 @@ function analysisPassed(spec: ReleaseSpec, status: ReleaseState): ConditionInput
 
 /** SmokeTestsPassed, once smoke tests ran: False naming each failed test. */
 function smokeTestsPassed(status: ReleaseState): ConditionInput | undefined {
-  const results = status.smoke?.results;
+  const results = status.attempt?.smoke?.results;
   if (results === undefined) return undefined;
   const type = 'SmokeTestsPassed';
   const failed = results.filter((result) => result.outcome === 'Failed');
@@ -155,7 +156,7 @@ function smokeTestsPassed(status: ReleaseState): ConditionInput | undefined {
     const message = failed.map((result) => `${result.name}: ${result.message ?? ''}`).join('; ');
     return cond(type, 'False', ReleaseReason.SmokeTestFailed, message);
   }
-  const message = `${results.length} passed (${status.smoke?.phase ?? ''})`;
+  const message = `${results.length} passed (${status.attempt?.smoke?.phase ?? ''})`;
   return cond(type, 'True', ReleaseReason.SmokeTestsPassed, message);
 }
 

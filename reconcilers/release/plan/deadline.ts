@@ -16,30 +16,32 @@ const EXEMPT = new Set<string>([
   ReleaseStage.Done,
 ]);
 
-export function deadlineMs(d: Draft): number {
-  return parseDuration(d.spec.progressDeadline ?? DEFAULT_DEADLINE);
+export function deadlineMs(draft: Draft): number {
+  return parseDuration(draft.spec.progressDeadline ?? DEFAULT_DEADLINE);
 }
 
 /** When the deadline passes for this result; undefined when it does not apply. */
-export function deadlineAt(d: Draft, result: StepResult): number | undefined {
-  if (EXEMPT.has(d.status.stage ?? ReleaseStage.Done)) return undefined;
+export function deadlineAt(draft: Draft, result: StepResult): number | undefined {
+  if (EXEMPT.has(draft.status.stage ?? ReleaseStage.Done)) return undefined;
   const counts =
     (result.kind === 'act' && result.planned !== true) ||
     (result.kind === 'wait' && result.on === 'world');
   if (!counts) return undefined;
-  const since = parseTime(d.status.lastProgressAt) ?? parseTime(d.status.progressStartedAt);
-  return since === undefined ? undefined : since + deadlineMs(d);
+  const since =
+    parseTime(draft.status.attempt.lastProgressAt) ??
+    parseTime(draft.status.attempt.progressStartedAt);
+  return since === undefined ? undefined : since + deadlineMs(draft);
 }
 
 export function deadlineExceeded(
-  d: Draft,
+  draft: Draft,
   result: StepResult,
 ): { reason: string; message: string } | undefined {
-  const at = deadlineAt(d, result);
-  if (at === undefined || d.now.getTime() < at) return undefined;
+  const at = deadlineAt(draft, result);
+  if (at === undefined || draft.now.getTime() < at) return undefined;
   const what = result.kind === 'wait' || result.kind === 'act' ? result.message : 'progress';
   return {
     reason: ReleaseReason.ProgressDeadlineExceeded,
-    message: `no progress within progressDeadline ${d.spec.progressDeadline ?? DEFAULT_DEADLINE} (${what})`,
+    message: `no progress within progressDeadline ${draft.spec.progressDeadline ?? DEFAULT_DEADLINE} (${what})`,
   };
 }

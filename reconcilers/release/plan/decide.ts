@@ -9,7 +9,7 @@ import { claimedByOther, claimGate } from './claim.js';
 import { activeGate, recordFor } from './analysis.js';
 import { conditionsFor } from './conditions.js';
 import { deadlineAt } from './deadline.js';
-import { createDraft, waitFor, type Draft, type StepResult } from './draft.js';
+import { createDraft, waitFor, type Draft, type DraftStatus, type StepResult } from './draft.js';
 import { note, strategyName } from './history.js';
 import { derivePhase, isStopped } from './phase.js';
 import { runPipeline } from './pipeline.js';
@@ -19,30 +19,35 @@ import { afterReleaseAction } from './result.js';
 import type { Action, DecideInput, Decision, ReleaseState } from './types.js';
 
 export function decide(input: DecideInput): Decision {
-  const d = createDraft(input);
-  d.status.strategy = strategyName(d.spec);
-  const suspended = d.spec.suspend === true;
-  const result = run(d, input, suspended);
+  const draft = createDraft(input);
+  draft.status.strategy = strategyName(draft.spec);
+  const suspended = draft.spec.suspend === true;
+  const result = run(draft, input, suspended);
   // Another Release's service reads Degraded beside Stalled (ServiceClaimed), as a missing one.
-  const phase = derivePhase(d.status, d.observed.service === null || claimedByOther(d));
-  if (d.status.phase !== phase)
-    note(d, isStopped(phase) ? 'Warning' : 'Normal', phase, `phase ${phase}`);
+  const phase = derivePhase(draft.status, draft.observed.service === null || claimedByOther(draft));
+  if (draft.status.phase !== phase)
+    note(draft, isStopped(phase) ? 'Warning' : 'Normal', phase, `phase ${phase}`);
   const message = result.kind === 'wait' || result.kind === 'act' ? result.message : '';
-  d.status.phase = phase;
-  d.status.message = message.slice(0, 4096);
-  d.status.conditions = conditionsFor(d, phase, d.status.message, suspended);
-  const requeueAfterMs = requeue(d, result);
-  const status = d.status;
+  draft.status.phase = phase;
+  draft.status.message = message.slice(0, 4096);
+  draft.status.conditions = conditionsFor(draft, phase, draft.status.message, suspended);
+  const requeueAfterMs = requeue(draft, result);
+  const status = written(draft.status);
   return {
     status,
-    ...(result.kind === 'act' ? actionOf(result.action, status, d.tuning.probeMs) : {}),
-    ...(result.kind === 'act' && (result.checkpoint === true || rollbackStarted(input, d))
+    ...(result.kind === 'act' ? actionOf(result.action, status, draft.tuning.probeMs) : {}),
+    ...(result.kind === 'act' && (result.checkpoint === true || rollbackStarted(input, draft))
       ? { checkpoint: true }
       : {}),
-    events: d.events,
+    events: draft.events,
     ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
-    facts: d.facts,
+    facts: draft.facts,
   };
+}
+
+/** A Release no attempt has started (no service yet, a claim to write) shows no attempt. */
+function written({ attempt, ...rest }: DraftStatus): ReleaseState {
+  return Object.keys(attempt).length === 0 ? rest : { ...rest, attempt };
 }
 
 /** The action, the Event that tells it (the status message describes the step), its answer. */
@@ -69,48 +74,49 @@ function actionOf(
  * reconcile would resume the delivery from the old stage over the undone traffic — and retire the
  * stable task set that now serves everything. Found by the crash-resume integration test.
  */
-function rollbackStarted(input: DecideInput, d: Draft): boolean {
-  return d.status.stage === 'RollingBack' && input.status?.stage !== 'RollingBack';
+function rollbackStarted(input: DecideInput, draft: Draft): boolean {
+  return draft.status.stage === 'RollingBack' && input.status?.stage !== 'RollingBack';
 }
 
-function run(d: Draft, input: DecideInput, suspended: boolean): StepResult {
-  const service = d.observed.service;
+function run(draft: Draft, input: DecideInput, suspended: boolean): StepResult {
+  const service = draft.observed.service;
   if (service === null) {
-    const { region, cluster, service: name } = d.spec.target;
+    const { region, cluster, service: name } = draft.spec.target;
     return waitFor('world', `ECS service ${name} not found in cluster ${cluster} (${region})`);
   }
   if (suspended) return waitFor('steady', 'suspended (spec.suspend): observing only, no action');
-  const held = d.observed.heldBy;
+  const held = draft.observed.heldBy;
   if (held !== undefined) {
     // Looked at again each poll: nothing wakes a Release when the FailoverPlan finishes.
-    return waitFor('time', held.message, new Date(d.now.getTime() + d.tuning.pollMs));
+    return waitFor('time', held.message, new Date(draft.now.getTime() + draft.tuning.pollMs));
   }
   // The service is this Release's before anything else happens to it (also before abort or
   // rollback under an invalid spec: another Release's service is not ours to undo).
-  const claim = claimGate(d);
+  const claim = claimGate(draft);
   if (claim !== undefined) return claim;
-  if (d.status.revision === undefined) {
-    const adopted = adopt(d);
+  if (draft.status.revision === undefined) {
+    const adopted = adopt(draft);
     if (adopted.kind === 'wait' || adopted.kind === 'act') return adopted;
   }
   if (input.invalid !== undefined) {
-    applyActions(d, input.annotations, EMERGENCY_ACTIONS);
-    if (d.status.stage === ReleaseStage.RollingBack) return runPipeline(d, { stopAtDone: true });
-    const n = d.status.revision?.number ?? 0;
+    applyActions(draft, input.annotations, EMERGENCY_ACTIONS);
+    if (draft.status.stage === ReleaseStage.RollingBack)
+      return runPipeline(draft, { stopAtDone: true });
+    const n = draft.status.revision?.number ?? 0;
     return waitFor(
       'human',
       `the spec is invalid (${input.invalid}): nothing is applied until it is restored; ` +
         `abort=${n} or rollback=${n} still return traffic to stable`,
     );
   }
-  applyActions(d, input.annotations);
-  supersedeIfChanged(d);
-  return runPipeline(d);
+  applyActions(draft, input.annotations);
+  supersedeIfChanged(draft);
+  return runPipeline(draft);
 }
 
 /** When to come back: soon after an action, at the end of a timed wait, or at the resync period. */
-function requeue(d: Draft, result: StepResult): number | undefined {
-  const { tuning, now } = d;
+function requeue(draft: Draft, result: StepResult): number | undefined {
+  const { tuning, now } = draft;
   const at = (date: Date | undefined): number | undefined =>
     date === undefined ? undefined : Math.max(1, date.getTime() - now.getTime() + 1);
   let ms: number | undefined;
@@ -123,7 +129,7 @@ function requeue(d: Draft, result: StepResult): number | undefined {
         ms = tuning.probeMs;
         break;
       case 'world': {
-        const deadline = deadlineAt(d, result);
+        const deadline = deadlineAt(draft, result);
         ms = Math.min(
           tuning.pollMs,
           at(deadline === undefined ? undefined : new Date(deadline)) ?? Infinity,
@@ -141,10 +147,10 @@ function requeue(d: Draft, result: StepResult): number | undefined {
   }
   // A running analysis gate — or an inconclusive one, measured again while it holds — is measured
   // on its own schedule, whatever else the stage waits for.
-  const gate = activeGate(d.spec, d.status);
-  const verdict = d.status.analysis?.verdict;
+  const gate = activeGate(draft.spec, draft.status);
+  const verdict = draft.status.attempt.analysis?.verdict;
   if (gate !== undefined && (verdict === 'Running' || verdict === 'Inconclusive')) {
-    const next = assessAll(gate.checks, recordFor(d.status, gate), now).nextMeasurementAt;
+    const next = assessAll(gate.checks, recordFor(draft.status, gate), now).nextMeasurementAt;
     const due = at(next);
     const gateMs = due === undefined ? undefined : Math.max(tuning.probeMs, due);
     if (gateMs !== undefined) ms = Math.min(ms ?? gateMs, gateMs);

@@ -13,29 +13,29 @@ import { liveTaskSets, revisionOfTaskSet, revisionTaskSet, rolesOf, routingOf } 
 
 const DEFAULT_SCALE_DOWN_DELAY = '1h';
 
-export function succeed(d: Draft): StepResult {
-  const s = d.status;
+export function succeed(draft: Draft): StepResult {
+  const s = draft.status;
   const revision = s.revision;
-  if (revision === undefined) return progressed(d);
-  const service = d.observed.service;
-  const ts = service === null ? undefined : revisionTaskSet(d, service);
+  if (revision === undefined) return progressed(draft);
+  const service = draft.observed.service;
+  const ts = service === null ? undefined : revisionTaskSet(draft, service);
   const previous = s.stableRevision;
   if (ts !== undefined) {
     revision.taskSetArn = ts.arn;
-    const roles = rolesOf(d);
+    const roles = rolesOf(draft);
     if (roles !== undefined) s.stableTargetGroupArn = roles.newTg;
     if (previous?.taskSetArn !== undefined && previous.taskSetArn !== ts.arn) {
       const delay =
-        d.spec.strategy.blueGreen === undefined
+        draft.spec.strategy.blueGreen === undefined
           ? 0
-          : parseDuration(d.spec.strategy.blueGreen.scaleDownDelay ?? DEFAULT_SCALE_DOWN_DELAY);
+          : parseDuration(draft.spec.strategy.blueGreen.scaleDownDelay ?? DEFAULT_SCALE_DOWN_DELAY);
       s.retiring = {
         taskSetArn: previous.taskSetArn,
         revision: previous.number,
         ...(previous.taskDefinitionArn === undefined
           ? {}
           : { taskDefinitionArn: previous.taskDefinitionArn }),
-        deleteAt: toRfc3339(new Date(d.now.getTime() + delay)),
+        deleteAt: toRfc3339(new Date(draft.now.getTime() + delay)),
       };
     }
   }
@@ -46,57 +46,60 @@ export function succeed(d: Draft): StepResult {
     MAX_ROLLBACK_WINDOW,
   );
   s.stage = ReleaseStage.Done;
-  s.outcome = 'Succeeded';
+  s.attempt.outcome = 'Succeeded';
   s.currentWeight = 100;
-  delete s.pause;
-  delete s.rollback;
+  delete s.attempt.pause;
+  delete s.attempt.rollback;
   note(
-    d,
+    draft,
     'Normal',
     ReleaseReason.RevisionHealthy,
     `revision ${revision.number} (${revision.image}) is healthy`,
   );
   logDeployment(
-    d,
+    draft,
     'Succeeded',
     revision.fastPath === true ? 'fast path' : 'all steps and checks passed',
   );
-  return progressed(d);
+  return progressed(draft);
 }
 
-export function doneStage(d: Draft): StepResult {
-  if (specChanged(d)) return startFromSpec(d);
-  if (d.status.outcome === 'Frozen') {
-    return waitFor('human', d.status.rollback?.message ?? 'frozen: a person must decide');
+export function doneStage(draft: Draft): StepResult {
+  if (specChanged(draft)) return startFromSpec(draft);
+  if (draft.status.attempt.outcome === 'Frozen') {
+    return waitFor(
+      'human',
+      draft.status.attempt.rollback?.message ?? 'frozen: a person must decide',
+    );
   }
-  const service = d.observed.service;
-  if (routingOf(d.spec) === undefined || service === null)
-    return waitFor('steady', steadyMessage(d));
-  const retiring = d.status.retiring;
+  const service = draft.observed.service;
+  if (routingOf(draft.spec) === undefined || service === null)
+    return waitFor('steady', steadyMessage(draft));
+  const retiring = draft.status.retiring;
   if (retiring !== undefined) {
     const ts = liveTaskSets(service).find(
       (t) => t.arn === retiring.taskSetArn && t.status !== 'PRIMARY',
     );
     if (ts === undefined) {
-      delete d.status.retiring;
+      delete draft.status.retiring;
     } else {
       const at = parseTime(retiring.deleteAt) ?? 0;
-      if (d.now.getTime() < at) {
+      if (draft.now.getTime() < at) {
         return waitFor(
           'time',
-          `${steadyMessage(d)}; revision ${retiring.revision} stays up until ${retiring.deleteAt}`,
+          `${steadyMessage(draft)}; revision ${retiring.revision} stays up until ${retiring.deleteAt}`,
           new Date(at),
         );
       }
       if (ts.scalePercent > 0)
         return scaleTaskSet(
-          d,
+          draft,
           ts.arn,
           0,
           `scaling down task set ${ts.id} of revision ${retiring.revision}`,
         );
       return deleteTaskSet(
-        d,
+        draft,
         ts.arn,
         `deleting task set ${ts.id} of revision ${retiring.revision}`,
       );
@@ -105,19 +108,19 @@ export function doneStage(d: Draft): StepResult {
   // Nothing of ours but the primary should outlive a finished revision (a crash mid-rollback can
   // leave one behind); a Frozen revision keeps its task set and never gets here.
   const stray = liveTaskSets(service).find(
-    (t) => t.status !== 'PRIMARY' && revisionOfTaskSet(t, d.object.uid) !== undefined,
+    (t) => t.status !== 'PRIMARY' && revisionOfTaskSet(t, draft.object.uid) !== undefined,
   );
   if (stray !== undefined)
-    return deleteTaskSet(d, stray.arn, `deleting leftover task set ${stray.id}`);
-  return waitFor('steady', steadyMessage(d));
+    return deleteTaskSet(draft, stray.arn, `deleting leftover task set ${stray.id}`);
+  return waitFor('steady', steadyMessage(draft));
 }
 
 /**
  * What the spec still asks for that did not ship, naming only what the revision changed: its image
  * when that differs from the stable one, else the rest of what makes a revision.
  */
-function stillAsked(d: Draft): string {
-  const { revision, stableRevision } = d.status;
+function stillAsked(draft: Draft): string {
+  const { revision, stableRevision } = draft.status;
   if (
     revision !== undefined &&
     stableRevision !== undefined &&
@@ -125,16 +128,16 @@ function stillAsked(d: Draft): string {
   ) {
     return `the spec still holds revision ${revision.number}'s change (environment, secrets or restartedAt; the image is unchanged)`;
   }
-  return `the spec still names image ${d.spec.image}`;
+  return `the spec still names image ${draft.spec.image}`;
 }
 
-function steadyMessage(d: Draft): string {
-  const s = d.status;
+function steadyMessage(draft: Draft): string {
+  const s = draft.status;
   const n = s.revision?.number ?? 0;
-  if (s.outcome !== undefined && s.outcome !== 'Succeeded') {
-    return `revision ${n} ${outcomeWords(s.outcome)}: ${s.rollback?.message ?? ''}; ${stillAsked(d)}: change the spec, or retry: ${actionHint(d, 'retry')}`;
+  if (s.attempt.outcome !== undefined && s.attempt.outcome !== 'Succeeded') {
+    return `revision ${n} ${outcomeWords(s.attempt.outcome)}: ${s.attempt.rollback?.message ?? ''}; ${stillAsked(draft)}: change the spec, or retry: ${actionHint(draft, 'retry')}`;
   }
   return s.pinnedSpecHash !== undefined && s.pinnedSpecHash !== s.revision?.specHash
-    ? `rolled back to ${s.revision?.image ?? ''} by the rollback action; the spec still names image ${d.spec.image}: change the spec, or deploy it: ${actionHint(d, 'retry')}`
+    ? `rolled back to ${s.revision?.image ?? ''} by the rollback action; the spec still names image ${draft.spec.image}: change the spec, or deploy it: ${actionHint(draft, 'retry')}`
     : `revision ${n} (${s.revision?.image ?? ''}) is healthy`;
 }

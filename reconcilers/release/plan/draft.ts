@@ -3,7 +3,7 @@
 // the draft from creation to the returned Decision.
 import type { EventSpec } from '../../../controller/index.js';
 import { toRfc3339 } from '../../../controller/index.js';
-import type { ReleaseSpec } from '../api.js';
+import type { ReleaseAttempt, ReleaseSpec } from '../api.js';
 import {
   DEFAULT_TUNING,
   type Action,
@@ -14,6 +14,10 @@ import {
   type TransitionResult,
   type Tuning,
 } from './types.js';
+import { upgradeStatus } from './upgrade.js';
+
+/** The status as a decision builds it: the current attempt is always there to write into. */
+export type DraftStatus = ReleaseState & { attempt: ReleaseAttempt };
 
 export interface Draft {
   readonly object: ObjectIdentity;
@@ -21,7 +25,7 @@ export interface Draft {
   readonly observed: Observed;
   readonly now: Date;
   readonly tuning: Tuning;
-  status: ReleaseState;
+  status: DraftStatus;
   readonly events: EventSpec[];
   /** The promote action applies to the current hold (pause step, analysis, inconclusive). */
   promote: boolean;
@@ -38,12 +42,17 @@ export function createDraft(input: DecideInput): Draft {
     observed: input.observed,
     now: input.now,
     tuning: input.tuning ?? DEFAULT_TUNING,
-    status: structuredClone(input.status ?? {}),
+    status: draftStatus(input.status),
     events: [],
     promote: false,
     approve: undefined,
     facts: { transitions: [], rollbacks: [] },
   };
+}
+
+function draftStatus(stored: ReleaseState | undefined): DraftStatus {
+  const status = structuredClone(upgradeStatus(stored) ?? {});
+  return { ...status, attempt: status.attempt ?? {} };
 }
 
 /** What a stage handler concluded for this observation. */
@@ -81,20 +90,20 @@ export type StepResult =
       readonly until?: Date;
     };
 
-export const nowIso = (d: Draft): string => toRfc3339(d.now);
+export const nowIso = (draft: Draft): string => toRfc3339(draft.now);
 
 /**
  * Records progress (a stage or step change): progressDeadline counts from here. `by: 'operator'`
  * when a promote or approve action ended the stage's wait.
  */
-export function progressed(d: Draft, by?: 'operator'): StepResult {
-  d.status.lastProgressAt = nowIso(d);
+export function progressed(draft: Draft, by?: 'operator'): StepResult {
+  draft.status.attempt.lastProgressAt = nowIso(draft);
   return by === 'operator' ? { kind: 'next', promoted: true } : { kind: 'next' };
 }
 
 /** A step within the stage completed: progress, and run the stage again. */
-export function again(d: Draft, by?: 'operator'): StepResult {
-  d.status.lastProgressAt = nowIso(d);
+export function again(draft: Draft, by?: 'operator'): StepResult {
+  draft.status.attempt.lastProgressAt = nowIso(draft);
   return by === 'operator' ? { kind: 'again', promoted: true } : { kind: 'again' };
 }
 

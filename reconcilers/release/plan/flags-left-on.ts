@@ -9,18 +9,18 @@ import { note } from './history.js';
 import { flagAction } from './maintenance-flag.js';
 
 /** As revision `next` starts: remembers the flag the ending revision's migration left on. */
-export function rememberFlagLeftOn(d: Draft, next: number): void {
-  const m = d.status.migration;
+export function rememberFlagLeftOn(draft: Draft, next: number): void {
+  const m = draft.status.migration;
   if (m?.flagOn !== true || m.revision === undefined) return;
   // Records written before `flag` existed name none; the spec's is the best guess then.
-  const flag = m.flag ?? d.spec.migration?.maintenanceFlag;
+  const flag = m.flag ?? draft.spec.migration?.maintenanceFlag;
   if (flag === undefined) return;
-  const others = (d.status.maintenanceFlagsLeftOn ?? []).filter((f) => f.flag !== flag);
-  d.status.maintenanceFlagsLeftOn = [...others, { flag, revision: m.revision }].slice(
+  const others = (draft.status.maintenanceFlagsLeftOn ?? []).filter((f) => f.flag !== flag);
+  draft.status.maintenanceFlagsLeftOn = [...others, { flag, revision: m.revision }].slice(
     -MAX_FLAGS_LEFT_ON,
   );
   note(
-    d,
+    draft,
     'Warning',
     'MaintenanceFlagLeftOn',
     `maintenance flag ${flag} stays on (left on by revision ${m.revision}): it goes off when revision ${next} completes healthy`,
@@ -28,23 +28,26 @@ export function rememberFlagLeftOn(d: Draft, next: number): void {
 }
 
 /** Turns the remembered flags off, one per reconcile; undefined when none is left. */
-export function turnOffFlagsLeftOn(d: Draft): StepResult | undefined {
-  const [first, ...rest] = d.status.maintenanceFlagsLeftOn ?? [];
+export function turnOffFlagsLeftOn(draft: Draft): StepResult | undefined {
+  const [first, ...rest] = draft.status.maintenanceFlagsLeftOn ?? [];
   if (first === undefined) return undefined;
   const what = `maintenance flag ${first.flag} (left on by revision ${first.revision})`;
-  const obs = d.observed.flagLeftOn;
+  const obs = draft.observed.flagLeftOn;
   if (obs === undefined) return probe(what);
   if (!obs.ok) return waitFor('world', `cannot turn ${what} off: ${obs.problem}`);
   if (obs.record?.enabled === true) {
-    return act(flagAction(d, first.flag, false, obs.version, obs.record), `turning ${what} off`);
+    return act(
+      flagAction(draft, first.flag, false, obs.version, obs.record),
+      `turning ${what} off`,
+    );
   }
-  if (rest.length > 0) d.status.maintenanceFlagsLeftOn = rest;
-  else delete d.status.maintenanceFlagsLeftOn;
+  if (rest.length > 0) draft.status.maintenanceFlagsLeftOn = rest;
+  else delete draft.status.maintenanceFlagsLeftOn;
   note(
-    d,
+    draft,
     'Normal',
     'MaintenanceOff',
-    `${what} is off: revision ${d.status.revision?.number ?? 0} completed healthy`,
+    `${what} is off: revision ${draft.status.revision?.number ?? 0} completed healthy`,
   );
   return rest.length > 0 ? probe(`maintenance flag ${rest[0]?.flag ?? ''}`) : undefined;
 }

@@ -59,7 +59,12 @@ export function lastWriteOf(action: Action): string | undefined {
 }
 
 /** The effect of `write` is seen for the first time: tell it, unless status says we made it. */
-export function foundDone(d: Draft, write: WriteId, message: string): void {
-  if (d.status.lastWrite === idOf(write)) return;
-  note(d, 'Normal', ACTION_REASON[write.type], `${message} (found already done after a restart)`);
+export function foundDone(draft: Draft, write: WriteId, message: string): void {
+  if (draft.status.lastWrite === idOf(write)) return;
+  note(
+    draft,
+    'Normal',
+    ACTION_REASON[write.type],
+    `${message} (found already done after a restart)`,
+  );
 }

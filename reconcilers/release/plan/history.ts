@@ -22,18 +22,23 @@ export const bounded = (text: string): string =>
   text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text;
 
 /** An Event plus a history entry whose `to` is the phase the status now derives. */
-export function note(d: Draft, type: 'Normal' | 'Warning', reason: string, message: string): void {
+export function note(
+  draft: Draft,
+  type: 'Normal' | 'Warning',
+  reason: string,
+  message: string,
+): void {
   const text = bounded(message);
-  d.events.push({ type, reason, message: text });
-  const history = d.status.history ?? [];
+  draft.events.push({ type, reason, message: text });
+  const history = draft.status.history ?? [];
   const from = history.at(-1)?.to;
-  const to = derivePhase(d.status, d.observed.service === null);
-  d.status.history = appendBounded(
+  const to = derivePhase(draft.status, draft.observed.service === null);
+  draft.status.history = appendBounded(
     history,
-    { time: nowIso(d), ...(from === undefined ? {} : { from }), to, reason, message: text },
+    { time: nowIso(draft), ...(from === undefined ? {} : { from }), to, reason, message: text },
     MAX_HISTORY,
   );
-  d.status.phase = to;
+  draft.status.phase = to;
 }
 
 export function strategyName(spec: ReleaseSpec): StrategyName {
@@ -66,19 +71,19 @@ export function outcomeWords(outcome: DeploymentOutcome): string {
 }
 
 /** Appends the deployment-log line of the finished `status.revision`. */
-export function logDeployment(d: Draft, outcome: DeploymentOutcome, message: string): void {
-  const revision = d.status.revision;
+export function logDeployment(draft: Draft, outcome: DeploymentOutcome, message: string): void {
+  const revision = draft.status.revision;
   if (revision === undefined) return;
-  const started = parseTime(d.status.progressStartedAt) ?? d.now.getTime();
-  d.status.deploymentLog = appendBounded(
-    d.status.deploymentLog,
+  const started = parseTime(draft.status.attempt.progressStartedAt) ?? draft.now.getTime();
+  draft.status.deploymentLog = appendBounded(
+    draft.status.deploymentLog,
     {
-      time: nowIso(d),
+      time: nowIso(draft),
       revision: revision.number,
       image: revision.image,
       outcome,
-      durationSeconds: Math.max(0, Math.round((d.now.getTime() - started) / 1000)),
-      strategy: strategyName(d.spec),
+      durationSeconds: Math.max(0, Math.round((draft.now.getTime() - started) / 1000)),
+      strategy: strategyName(draft.spec),
       message: bounded(message),
     },
     MAX_DEPLOYMENT_LOG,

@@ -7,7 +7,7 @@ import type { Action } from './types.js';
 
 /** The CAS write that turns `flag` fully on or off, keeping its salt, targets and kill switch. */
 export function flagAction(
-  d: Draft,
+  draft: Draft,
   flag: string,
   on: boolean,
   expectedVersion: number,
@@ -19,7 +19,7 @@ export function flagAction(
     salt: current?.salt ?? flag,
     targets: current?.targets ?? [],
     killSwitch: current?.killSwitch ?? null,
-    updatedBy: `controller:${d.object.namespace}/${d.object.name}`,
+    updatedBy: `controller:${draft.object.namespace}/${draft.object.name}`,
   };
   return { type: 'setMaintenanceFlag', flag, on, expectedVersion, write };
 }

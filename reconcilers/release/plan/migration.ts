@@ -61,67 +61,72 @@ export function startedByFor(object: ObjectIdentity, revision: number, attempt: 
   return `ldb-${uid16}-r${revision}${attempt > 0 ? `-a${attempt}` : ''}`;
 }
 
-const revisionOf = (d: Draft): Pick<Revision, 'number' | 'specHash'> =>
-  d.status.revision ?? { number: 0, specHash: '' };
+const revisionOf = (draft: Draft): Pick<Revision, 'number' | 'specHash'> =>
+  draft.status.revision ?? { number: 0, specHash: '' };
 
 /** The migration record of the current revision (a record of an older one counts as none). */
-function record(d: Draft) {
-  const m = d.status.migration;
-  return m?.revision === d.status.revision?.number ? m : undefined;
+function record(draft: Draft) {
+  const m = draft.status.migration;
+  return m?.revision === draft.status.revision?.number ? m : undefined;
 }
 
-export const migrationDone = (d: Draft): boolean =>
-  d.spec.migration === undefined ||
-  d.status.revision?.fastPath === true ||
-  record(d)?.phase === 'Succeeded';
+export const migrationDone = (draft: Draft): boolean =>
+  draft.spec.migration === undefined ||
+  draft.status.revision?.fastPath === true ||
+  record(draft)?.phase === 'Succeeded';
 
-export function snapshotStage(d: Draft): StepResult {
-  const target = d.spec.migration?.snapshot;
-  if (target === undefined || migrationDone(d)) return progressed(d);
-  const rec = record(d);
-  const id = snapshotIdFor(d.object, revisionOf(d), rec?.snapshotAttempt ?? 0);
-  const n = d.status.revision?.number ?? 0;
-  d.status.migration = { ...rec, revision: n, phase: 'Snapshotting', snapshotId: id };
-  const snap = d.observed.snapshot;
+export function snapshotStage(draft: Draft): StepResult {
+  const target = draft.spec.migration?.snapshot;
+  if (target === undefined || migrationDone(draft)) return progressed(draft);
+  const rec = record(draft);
+  const id = snapshotIdFor(draft.object, revisionOf(draft), rec?.snapshotAttempt ?? 0);
+  const n = draft.status.revision?.number ?? 0;
+  draft.status.migration = { ...rec, revision: n, phase: 'Snapshotting', snapshotId: id };
+  const snap = draft.observed.snapshot;
   if (snap === undefined) return probe('the snapshot');
   if (snap === null) {
     const action: Action = {
       type: 'createSnapshot',
-      region: d.spec.target.region,
+      region: draft.spec.target.region,
       dbInstanceIdentifier: target.dbInstanceIdentifier,
       snapshotId: id,
     };
     return act(action, `creating RDS snapshot ${id} of ${target.dbInstanceIdentifier}`);
   }
   if (snap.status === 'available') {
-    note(d, 'Normal', 'SnapshotAvailable', `RDS snapshot ${id} is available`);
-    return progressed(d);
+    note(draft, 'Normal', 'SnapshotAvailable', `RDS snapshot ${id} is available`);
+    return progressed(draft);
   }
   if (FAILED_SNAPSHOT.has(snap.status)) {
     const message = `RDS snapshot ${id} is ${snap.status}`;
-    d.status.migration = { ...d.status.migration, phase: 'Failed', snapshotFailed: true, message };
-    return failRevision(d, ReleaseReason.MigrationFailed, message);
+    draft.status.migration = {
+      ...draft.status.migration,
+      phase: 'Failed',
+      snapshotFailed: true,
+      message,
+    };
+    return failRevision(draft, ReleaseReason.MigrationFailed, message);
   }
   return waitFor('world', `waiting for RDS snapshot ${id} (${snap.status})`);
 }
 
-export function maintenanceOnStage(d: Draft): StepResult {
-  const flag = d.spec.migration?.maintenanceFlag;
-  if (flag === undefined || migrationDone(d)) return progressed(d);
-  const obs = d.observed.flag;
+export function maintenanceOnStage(draft: Draft): StepResult {
+  const flag = draft.spec.migration?.maintenanceFlag;
+  if (flag === undefined || migrationDone(draft)) return progressed(draft);
+  const obs = draft.observed.flag;
   if (obs === undefined) return probe('the maintenance flag');
   if (!obs.ok)
     return failRevision(
-      d,
+      draft,
       ReleaseReason.MigrationFailed,
       `maintenance flag ${flag}: ${obs.problem}`,
     );
-  const n = d.status.revision?.number ?? 0;
+  const n = draft.status.revision?.number ?? 0;
   // A flag an earlier revision left on is not this revision's to turn off if it fails: it goes
   // off when a revision completes healthy (flags-left-on.ts).
-  const leftBy = d.status.maintenanceFlagsLeftOn?.find((f) => f.flag === flag)?.revision;
-  d.status.migration = {
-    ...record(d),
+  const leftBy = draft.status.maintenanceFlagsLeftOn?.find((f) => f.flag === flag)?.revision;
+  draft.status.migration = {
+    ...record(draft),
     revision: n,
     phase: 'Pending',
     flagOn: leftBy === undefined,
@@ -129,99 +134,104 @@ export function maintenanceOnStage(d: Draft): StepResult {
   };
   if (obs.record?.enabled === true && obs.record.basisPoints === 10_000) {
     note(
-      d,
+      draft,
       'Normal',
       'MaintenanceOn',
       leftBy === undefined
         ? `maintenance flag ${flag} is on`
         : `maintenance flag ${flag} is on (left on by revision ${leftBy}; off once a revision completes healthy)`,
     );
-    return progressed(d);
+    return progressed(draft);
   }
   // Written ahead (checkpoint): `flagOn` is what makes a rollback turn the flag off. Recorded only
   // once the flag was seen on, an abort or spec change landing before that — or a lost status
   // write, e.g. the 409 an annotation itself causes — would leave maintenance mode on for good.
   // Recorded with the flag still off is harmless: maintenanceOff then finds it off.
   return act(
-    flagAction(d, flag, true, obs.version, obs.record),
+    flagAction(draft, flag, true, obs.version, obs.record),
     `turning maintenance flag ${flag} on`,
     true,
   );
 }
 
-export function migrationStage(d: Draft): StepResult {
-  const spec = d.spec.migration;
-  if (spec === undefined || migrationDone(d)) return progressed(d);
-  const n = d.status.revision?.number ?? 0;
-  const rec = record(d);
+export function migrationStage(draft: Draft): StepResult {
+  const spec = draft.spec.migration;
+  if (spec === undefined || migrationDone(draft)) return progressed(draft);
+  const n = draft.status.revision?.number ?? 0;
+  const rec = record(draft);
   if (rec?.phase !== 'Running') {
-    const wrong = checkContent(d);
+    const wrong = checkContent(draft);
     if (wrong !== undefined) return wrong;
     const attempt = rec?.attempt ?? 0;
-    const startedBy = startedByFor(d.object, n, attempt);
-    d.status.migration = {
+    const startedBy = startedByFor(draft.object, n, attempt);
+    draft.status.migration = {
       ...rec,
       revision: n,
       attempt,
       phase: 'Running',
       startedBy,
-      startedAt: nowIso(d),
+      startedAt: nowIso(draft),
     };
-    note(d, 'Normal', ReleaseReason.MigrationRunning, `starting the migration task (${startedBy})`);
-    return act(runTask(d, startedBy), `running the migration task ${startedBy}`, true);
+    note(
+      draft,
+      'Normal',
+      ReleaseReason.MigrationRunning,
+      `starting the migration task (${startedBy})`,
+    );
+    return act(runTask(draft, startedBy), `running the migration task ${startedBy}`, true);
   }
-  const startedBy = rec.startedBy ?? startedByFor(d.object, n, rec.attempt ?? 0);
-  const task = d.observed.migrationTask;
+  const startedBy = rec.startedBy ?? startedByFor(draft.object, n, rec.attempt ?? 0);
+  const task = draft.observed.migrationTask;
   if (task === undefined) return probe('the migration task');
   if (task === null) {
     // Written ahead but never seen: the RunTask call may not have reached ECS before a crash.
     if (rec.taskArn === undefined)
-      return act(runTask(d, startedBy), `running the migration task ${startedBy}`);
+      return act(runTask(draft, startedBy), `running the migration task ${startedBy}`);
     rec.phase = 'Failed';
     rec.message = `migration task ${rec.taskArn} disappeared before it was seen to stop`;
-    return failRevision(d, ReleaseReason.MigrationFailed, rec.message);
+    return failRevision(draft, ReleaseReason.MigrationFailed, rec.message);
   }
   rec.taskArn = task.arn;
-  if (task.lastStatus === 'STOPPED') return taskStopped(d, task.exitCode, task.stoppedReason);
+  if (task.lastStatus === 'STOPPED') return taskStopped(draft, task.exitCode, task.stoppedReason);
   const timeoutMs = parseDuration(spec.task.timeout ?? DEFAULT_TIMEOUT);
-  const deadline = (parseTime(rec.startedAt) ?? d.now.getTime()) + timeoutMs;
-  if (d.now.getTime() >= deadline) {
+  const deadline = (parseTime(rec.startedAt) ?? draft.now.getTime()) + timeoutMs;
+  if (draft.now.getTime() >= deadline) {
     rec.phase = 'Failed';
     rec.message = `the migration task did not finish within ${spec.task.timeout ?? DEFAULT_TIMEOUT}`;
-    return failRevision(d, ReleaseReason.MigrationFailed, rec.message);
+    return failRevision(draft, ReleaseReason.MigrationFailed, rec.message);
   }
-  const until = new Date(Math.min(deadline, d.now.getTime() + d.tuning.pollMs));
+  const until = new Date(Math.min(deadline, draft.now.getTime() + draft.tuning.pollMs));
   return waitFor('time', `migration task ${task.arn} is ${task.lastStatus}`, until);
 }
 
 function taskStopped(
-  d: Draft,
+  draft: Draft,
   exitCode: number | undefined,
   reason: string | undefined,
 ): StepResult {
-  const rec = d.status.migration ?? { phase: 'Running' as const };
-  rec.finishedAt = nowIso(d);
+  const rec = draft.status.migration ?? { phase: 'Running' as const };
+  rec.finishedAt = nowIso(draft);
   if (exitCode !== undefined) rec.exitCode = exitCode;
   if (exitCode === 0) {
     rec.phase = 'Succeeded';
-    note(d, 'Normal', ReleaseReason.MigrationSucceeded, 'the migration task exited with 0');
-    return progressed(d);
+    note(draft, 'Normal', ReleaseReason.MigrationSucceeded, 'the migration task exited with 0');
+    return progressed(draft);
   }
   rec.phase = 'Failed';
   // ECS's own stoppedReason (image pull, secrets) can be long: bounded as the schema requires.
   rec.message = bounded(
     `the migration task stopped with exit code ${exitCode ?? 'unknown'}${reason === undefined ? '' : ` (${reason})`}`,
   );
-  return failRevision(d, ReleaseReason.MigrationFailed, rec.message);
+  return failRevision(draft, ReleaseReason.MigrationFailed, rec.message);
 }
 
-function runTask(d: Draft, startedBy: string): Action {
+function runTask(draft: Draft, startedBy: string): Action {
   return {
     type: 'runMigrationTask',
-    ref: serviceRef(d.spec),
-    taskDefinitionArn: d.status.revision?.taskDefinitionArn ?? '',
-    container: d.spec.target.container,
-    command: d.spec.migration?.task.command ?? [],
+    ref: serviceRef(draft.spec),
+    taskDefinitionArn: draft.status.revision?.taskDefinitionArn ?? '',
+    container: draft.spec.target.container,
+    command: draft.spec.migration?.task.command ?? [],
     startedBy,
   };
 }
@@ -230,25 +240,26 @@ function runTask(d: Draft, startedBy: string): Action {
  * Turns the maintenance flag off if this revision turned it on — unless an irreversible migration
  * succeeded and the deploy did not: then the flag is a person's decision. Undefined when done.
  */
-export function maintenanceOff(d: Draft): StepResult | undefined {
-  const flag = d.spec.migration?.maintenanceFlag;
-  const rec = record(d);
+export function maintenanceOff(draft: Draft): StepResult | undefined {
+  const flag = draft.spec.migration?.maintenanceFlag;
+  const rec = record(draft);
   if (flag === undefined || rec?.flagOn !== true) return undefined;
-  if (d.status.stage === ReleaseStage.RollingBack && irreversiblyMigrated(d)) return undefined;
-  const obs = d.observed.flag;
+  if (draft.status.stage === ReleaseStage.RollingBack && irreversiblyMigrated(draft))
+    return undefined;
+  const obs = draft.observed.flag;
   if (obs === undefined) return probe('the maintenance flag');
   if (!obs.ok) return waitFor('world', `cannot turn maintenance flag ${flag} off: ${obs.problem}`);
   if (obs.record?.enabled !== true) {
     rec.flagOn = false;
-    note(d, 'Normal', 'MaintenanceOff', `maintenance flag ${flag} is off`);
+    note(draft, 'Normal', 'MaintenanceOff', `maintenance flag ${flag} is off`);
     return undefined;
   }
   return act(
-    flagAction(d, flag, false, obs.version, obs.record),
+    flagAction(draft, flag, false, obs.version, obs.record),
     `turning maintenance flag ${flag} off`,
   );
 }
 
-export function maintenanceOffStage(d: Draft): StepResult {
-  return maintenanceOff(d) ?? turnOffFlagsLeftOn(d) ?? progressed(d);
+export function maintenanceOffStage(draft: Draft): StepResult {
+  return maintenanceOff(draft) ?? turnOffFlagsLeftOn(draft) ?? progressed(draft);
 }

@@ -2,6 +2,7 @@
 // observe.ts reads no more than the current stage requires (steady state: one batched
 // DescribeServices from the cache, nothing else). Reads for the stage that is likely to follow
 // on the same observation are included when cheap, to save a round trip.
+import { upgradeStatus } from './upgrade.js';
 import type { ReleaseState } from './types.js';
 import type { AnalysisRecord } from '../../shared/analysis/index.js';
 import type { MetricCheck } from '../../shared/api/metric-check.js';
@@ -44,10 +45,11 @@ const IN = (stage: Stage | undefined, ...stages: Stage[]): boolean =>
 
 export function observationNeeds(
   spec: ReleaseSpec,
-  status: ReleaseState | undefined,
+  stored: ReleaseState | undefined,
   identity: ObjectIdentity,
   resyncMs: number,
 ): ObservationNeeds {
+  const status = upgradeStatus(stored);
   const stage = status?.stage;
   const hash = specHash(spec);
   const starting =
@@ -66,8 +68,8 @@ export function observationNeeds(
   const m = status?.migration?.revision === n ? status.migration : undefined;
   const smoke =
     (spec.checks?.smoke ?? []).length > 0 &&
-    ((stage === ReleaseStage.Smoke && status?.smoke?.phase !== 'PreTraffic') ||
-      (stage === ReleaseStage.PostChecks && status?.smoke?.phase !== 'PostPromotion'));
+    ((stage === ReleaseStage.Smoke && status?.attempt?.smoke?.phase !== 'PreTraffic') ||
+      (stage === ReleaseStage.PostChecks && status?.attempt?.smoke?.phase !== 'PostPromotion'));
   const alarms = spec.checks?.postDeployment?.noAlarmsFiring ?? [];
   const leftOn = status?.maintenanceFlagsLeftOn?.[0];
   return {

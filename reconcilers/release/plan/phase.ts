@@ -49,10 +49,10 @@ export function derivePhase(
 function pipelinePhase(status: ReleaseState | undefined): ReleasePhase {
   if (status?.revision === undefined || status.stage === undefined) return ReleasePhase.Pending;
   if (status.stage === ReleaseStage.Done) {
-    return OUTCOME_PHASE[status.outcome ?? 'Succeeded'];
+    return OUTCOME_PHASE[status.attempt?.outcome ?? 'Succeeded'];
   }
-  if (status.stage !== ReleaseStage.RollingBack && status.pause !== undefined) {
-    return status.pause.reason === 'AwaitingApproval'
+  if (status.stage !== ReleaseStage.RollingBack && status.attempt?.pause !== undefined) {
+    return status.attempt.pause.reason === 'AwaitingApproval'
       ? ReleasePhase.AwaitingApproval
       : ReleasePhase.Paused;
   }

@@ -95,7 +95,7 @@ function leftForFailure(draft: Draft, from: Stage): boolean {
   const to = draft.status.stage;
   return (
     to === ReleaseStage.RollingBack ||
-    (to === ReleaseStage.Done && draft.status.outcome === 'Frozen')
+    (to === ReleaseStage.Done && draft.status.attempt.outcome === 'Frozen')
   );
 }
 

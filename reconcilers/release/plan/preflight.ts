@@ -20,52 +20,57 @@ type Result = Omit<CheckResult, 'at'>;
 const result = (name: string, outcome: CheckOutcome, message: string): Result => ({
   name,
   outcome,
-  // Lists of containers or task sets: bounded as the schema requires (status.preflight.results).
+  // Lists of containers or task sets: bounded as the schema requires (status.attempt?.preflight.results).
   message: bounded(message),
 });
 
-export function preflightStage(d: Draft): StepResult {
-  const service = d.observed.service;
-  const base = d.observed.baseTaskDefinition;
+export function preflightStage(draft: Draft): StepResult {
+  const service = draft.observed.service;
+  const base = draft.observed.baseTaskDefinition;
   if (service === null || base === undefined) return probe('the service and its task definition');
   const guards = [
-    strategyFits(d, service),
+    strategyFits(draft, service),
     containerExists(
-      d,
+      draft,
       base?.containers.map((c) => c.name),
     ),
   ];
   const failedGuard = guards.find((g) => g.outcome === 'Failed');
   if (failedGuard !== undefined) {
-    record(d, false, undefined, guards);
+    record(draft, false, undefined, guards);
     return failRevision(
-      d,
+      draft,
       ReleaseReason.PreflightFailed,
       `${failedGuard.name}: ${failedGuard.message}`,
     );
   }
-  const skip = d.spec.checks?.preflight?.skip;
+  const skip = draft.spec.checks?.preflight?.skip;
   if (skip !== undefined) {
-    record(d, true, skip.reason, guards);
-    note(d, 'Warning', ReleaseReason.PreflightSkipped, `pre-flight checks skipped: ${skip.reason}`);
-    return progressed(d);
+    record(draft, true, skip.reason, guards);
+    note(
+      draft,
+      'Warning',
+      ReleaseReason.PreflightSkipped,
+      `pre-flight checks skipped: ${skip.reason}`,
+    );
+    return progressed(draft);
   }
-  const opts = d.spec.checks?.preflight ?? {};
+  const opts = draft.spec.checks?.preflight ?? {};
   const results: Result[] = [...guards];
   if (opts.imageExists !== false) {
-    const image = d.observed.image;
+    const image = draft.observed.image;
     if (image === undefined) return probe('the image in ECR');
     results.push(
       image.kind === 'found'
-        ? result('imageExists', 'Passed', `${d.spec.image} is in ECR`)
+        ? result('imageExists', 'Passed', `${draft.spec.image} is in ECR`)
         : image.kind === 'missing'
           ? result('imageExists', 'Failed', image.reason)
           : result('imageExists', 'Warning', image.reason),
     );
   }
-  if (opts.serviceStable !== false) results.push(serviceStable(d, service));
+  if (opts.serviceStable !== false) results.push(serviceStable(draft, service));
   if (opts.capacity !== false) {
-    const capacity = d.observed.capacity;
+    const capacity = draft.observed.capacity;
     if (capacity === undefined) return probe('the cluster capacity');
     results.push(capacityCheck(service, capacity));
   }
@@ -73,37 +78,37 @@ export function preflightStage(d: Draft): StepResult {
   const failed = results.filter(
     (r) => r.outcome === 'Failed' || (strict && r.outcome === 'Warning'),
   );
-  record(d, false, undefined, results);
+  record(draft, false, undefined, results);
   if (failed.length > 0) {
     const why = failed.map((r) => `${r.name}: ${r.message ?? r.outcome}`).join('; ');
-    return failRevision(d, ReleaseReason.PreflightFailed, why);
+    return failRevision(draft, ReleaseReason.PreflightFailed, why);
   }
   const warnings = results.filter((r) => r.outcome === 'Warning').length;
   note(
-    d,
+    draft,
     'Normal',
     ReleaseReason.PreflightPassed,
     `pre-flight passed${warnings > 0 ? ` with ${warnings} warning(s)` : ''}`,
   );
-  return progressed(d);
+  return progressed(draft);
 }
 
 function record(
-  d: Draft,
+  draft: Draft,
   skipped: boolean,
   reason: string | undefined,
   results: readonly Result[],
 ): void {
-  const at = nowIso(d);
-  d.status.preflight = {
+  const at = nowIso(draft);
+  draft.status.attempt.preflight = {
     skipped,
     ...(reason === undefined ? {} : { reason }),
     results: results.map((r) => ({ ...r, at })),
   };
 }
 
-function strategyFits(d: Draft, service: ServiceState): Result {
-  const wantsTaskSets = routingOf(d.spec) !== undefined;
+function strategyFits(draft: Draft, service: ServiceState): Result {
+  const wantsTaskSets = routingOf(draft.spec) !== undefined;
   const controller = service.deploymentController;
   if (wantsTaskSets && controller !== 'EXTERNAL') {
     return result(
@@ -123,7 +128,7 @@ function strategyFits(d: Draft, service: ServiceState): Result {
     const primary = primaryTaskSet(service);
     if (primary === undefined)
       return result('strategy', 'Failed', 'the service has no PRIMARY task set to release from');
-    if (pairTargetGroup(d.spec, primary) === undefined) {
+    if (pairTargetGroup(draft.spec, primary) === undefined) {
       return result(
         'strategy',
         'Failed',
@@ -134,8 +139,8 @@ function strategyFits(d: Draft, service: ServiceState): Result {
   return result('strategy', 'Passed', `${controller} deployment controller`);
 }
 
-function containerExists(d: Draft, names: readonly string[] | undefined): Result {
-  const want = d.spec.target.container;
+function containerExists(draft: Draft, names: readonly string[] | undefined): Result {
+  const want = draft.spec.target.container;
   if (names === undefined)
     return result('container', 'Failed', 'the service has no task definition');
   return names.includes(want)
@@ -147,7 +152,7 @@ function containerExists(d: Draft, names: readonly string[] | undefined): Result
       );
 }
 
-function serviceStable(d: Draft, service: ServiceState): Result {
+function serviceStable(draft: Draft, service: ServiceState): Result {
   if (service.deploymentController !== 'EXTERNAL') {
     const busy = service.deployments.filter(
       (x) =>
@@ -173,7 +178,7 @@ function serviceStable(d: Draft, service: ServiceState): Result {
     );
   }
   const foreign = liveTaskSets(service).filter(
-    (ts) => ts.status !== 'PRIMARY' && !isOursOrRetiring(d, ts),
+    (ts) => ts.status !== 'PRIMARY' && !isOursOrRetiring(draft, ts),
   );
   if (foreign.length > 0) {
     return result(
@@ -189,8 +194,9 @@ function serviceStable(d: Draft, service: ServiceState): Result {
   return result('serviceStable', 'Passed', 'one PRIMARY task set in STEADY_STATE');
 }
 
-const isOursOrRetiring = (d: Draft, ts: TaskSet): boolean =>
-  revisionOfTaskSet(ts, d.object.uid) !== undefined || ts.arn === d.status.retiring?.taskSetArn;
+const isOursOrRetiring = (draft: Draft, ts: TaskSet): boolean =>
+  revisionOfTaskSet(ts, draft.object.uid) !== undefined ||
+  ts.arn === draft.status.retiring?.taskSetArn;
 
 function capacityCheck(
   service: ServiceState,

@@ -10,54 +10,54 @@ import { contentMismatch, SPEC_HASH_TAG } from './revision.js';
 import { failRevision } from './rollback-start.js';
 import { currentTaskDefinitionArn } from './world.js';
 
-export function registerStage(d: Draft): StepResult {
-  const revision = d.status.revision;
-  if (revision === undefined || revision.taskDefinitionArn !== undefined) return progressed(d);
+export function registerStage(draft: Draft): StepResult {
+  const revision = draft.status.revision;
+  if (revision === undefined || revision.taskDefinitionArn !== undefined) return progressed(draft);
   if (revision.registering === true) {
-    const found = d.observed.revisionTaskDefinition;
+    const found = draft.observed.revisionTaskDefinition;
     if (found === undefined) return probe('the task definition of the revision');
-    if (found !== null && contentMismatch(d, found) === undefined) {
+    if (found !== null && contentMismatch(draft, found) === undefined) {
       revision.taskDefinitionArn = found.arn;
       delete revision.registering;
       // The write's own Event was lost with its answer: told now, as found done.
       note(
-        d,
+        draft,
         'Normal',
         'TaskDefinitionRegistered',
         `revision ${revision.number} runs ${found.arn} (found already registered: its answer was not recorded)`,
       );
-      return progressed(d);
+      return progressed(draft);
     }
   }
-  const service = d.observed.service;
+  const service = draft.observed.service;
   const base =
-    d.status.stableRevision?.taskDefinitionArn ??
+    draft.status.stableRevision?.taskDefinitionArn ??
     (service === null ? undefined : currentTaskDefinitionArn(service));
   if (base === undefined) {
     return failRevision(
-      d,
+      draft,
       ReleaseReason.PreflightFailed,
       'the service runs no task definition to derive the revision from',
     );
   }
-  const { container } = d.spec.target;
+  const { container } = draft.spec.target;
   const first = revision.registering !== true;
   revision.registering = true;
   return act(
     {
       type: 'registerTaskDefinition',
-      region: d.spec.target.region,
+      region: draft.spec.target.region,
       base,
       change: {
         container,
         image: revision.image,
-        ...(d.spec.environment === undefined ? {} : { environment: d.spec.environment }),
-        ...(d.spec.secrets === undefined ? {} : { secrets: d.spec.secrets }),
+        ...(draft.spec.environment === undefined ? {} : { environment: draft.spec.environment }),
+        ...(draft.spec.secrets === undefined ? {} : { secrets: draft.spec.secrets }),
       },
       tags: {
         [SPEC_HASH_TAG]: revision.specHash,
-        'latticedb.com/release': `${d.object.namespace}.${d.object.name}`,
-        'latticedb.com/release-uid': d.object.uid,
+        'latticedb.com/release': `${draft.object.namespace}.${draft.object.name}`,
+        'latticedb.com/release-uid': draft.object.uid,
         'latticedb.com/revision': String(revision.number),
       },
     },

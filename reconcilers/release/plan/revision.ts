@@ -65,18 +65,18 @@ function describes(spec: ReleaseSpec, c: Container): boolean {
  * and before a task definition found by tag is adopted: a tag or hash alone is not proof.
  */
 export function contentMismatch(
-  d: Pick<Draft, 'spec' | 'status'>,
+  draft: Pick<Draft, 'spec' | 'status'>,
   td: TaskDefinitionSummary,
 ): string | undefined {
-  const revision = d.status.revision;
-  const name = d.spec.target.container;
+  const revision = draft.status.revision;
+  const name = draft.spec.target.container;
   const c = td.containers.find((x) => x.name === name);
   if (revision === undefined) return 'no revision';
   if (c === undefined) return `task definition ${td.arn} has no container ${name}`;
   if (c.image !== revision.image)
     return `task definition ${td.arn} runs ${c.image}, not ${revision.image} (revision ${revision.number})`;
-  if (revision.specHash !== specHash(d.spec)) return undefined;
-  const { environment, secrets } = d.spec;
+  if (revision.specHash !== specHash(draft.spec)) return undefined;
+  const { environment, secrets } = draft.spec;
   if (
     environment !== undefined &&
     JSON.stringify(sortedEnv(environment)) !== JSON.stringify(sortedEnv(c.environment))
@@ -94,79 +94,61 @@ export function contentMismatch(
  * Before `td` runs anything: wait for it to be read, or fail the revision when it is not the
  * revision's (undefined: it is, go on).
  */
-export function checkContent(d: Draft): StepResult | undefined {
-  const arn = d.status.revision?.taskDefinitionArn;
-  const td = d.observed.revisionTaskDefinition;
+export function checkContent(draft: Draft): StepResult | undefined {
+  const arn = draft.status.revision?.taskDefinitionArn;
+  const td = draft.observed.revisionTaskDefinition;
   if (td === undefined || td === null || td.arn !== arn)
     return probe('the content of the revision’s task definition');
-  const mismatch = contentMismatch(d, td);
+  const mismatch = contentMismatch(draft, td);
   if (mismatch === undefined) return undefined;
-  return failRevision(d, ReleaseReason.TaskDefinitionMismatch, mismatch);
+  return failRevision(draft, ReleaseReason.TaskDefinitionMismatch, mismatch);
 }
 
-/** Clears everything that belongs to one delivery attempt (new revision, or retry). */
-export function resetAttempt(d: Draft): void {
-  const {
-    outcome: _outcome,
-    rollback: _rollback,
-    pause: _pause,
-    currentStepIndex: _index,
-    stepCount: _count,
-    step: _step,
-    nextStepAt: _next,
-    stepStartedAt: _started,
-    weightChangedAt: _weightChanged,
-    analysis: _analysis,
-    serviceUpdatedAt: _serviceUpdatedAt,
-    // A promote that let an analysis step or post-promotion gate pass belongs to that attempt:
-    // kept, it would let the same gate of the next revision (or of a retry) pass unmeasured.
-    promotedGate: _promotedGate,
-    smoke: _smoke,
-    postDeployment: _post,
-    preflight: _preflight,
-    ...kept
-  } = d.status;
-  d.status = {
-    ...kept,
-    stage: ReleaseStage.Cleanup,
-    currentWeight: 0,
-    progressStartedAt: nowIso(d),
-    lastProgressAt: nowIso(d),
-  };
+/**
+ * A new delivery attempt (new revision, or retry): `status.attempt` is replaced whole, so nothing
+ * of the last attempt — its steps, checks, analysis, holds, a promote that let a gate pass
+ * (`promotedGate` once survived an allow-list that forgot it) — carries over, including fields
+ * added to the attempt later. The stage and the weight restart at the top level (api.ts says why
+ * they live there).
+ */
+export function resetAttempt(draft: Draft): void {
+  draft.status.attempt = { progressStartedAt: nowIso(draft), lastProgressAt: nowIso(draft) };
+  draft.status.stage = ReleaseStage.Cleanup;
+  draft.status.currentWeight = 0;
 }
 
 export function startRevision(
-  d: Draft,
+  draft: Draft,
   fields: Omit<Revision, 'number'>,
   reason: string,
   message: string,
 ): StepResult {
-  const number = (d.status.revision?.number ?? 0) + 1;
-  rememberFlagLeftOn(d, number);
-  d.status.revision = { number, ...fields };
-  d.status.imageTag = imageTag(fields.image);
-  const routing = routingOf(d.spec);
-  if (routing === undefined) delete d.status.trafficRouting;
+  const number = (draft.status.revision?.number ?? 0) + 1;
+  rememberFlagLeftOn(draft, number);
+  draft.status.revision = { number, ...fields };
+  draft.status.imageTag = imageTag(fields.image);
+  const routing = routingOf(draft.spec);
+  if (routing === undefined) delete draft.status.trafficRouting;
   else
-    d.status.trafficRouting = {
+    draft.status.trafficRouting = {
       listenerArn: routing.listenerArn,
       targetGroupArns: [...routing.pair],
     };
-  delete d.status.migration;
-  resetAttempt(d);
-  note(d, 'Normal', reason, `revision ${number} (${fields.image}): ${message}`);
-  return progressed(d);
+  delete draft.status.migration;
+  resetAttempt(draft);
+  note(draft, 'Normal', reason, `revision ${number} (${fields.image}): ${message}`);
+  return progressed(draft);
 }
 
 /** First sight of the service: its current task definition becomes stable revision 0 (or 1). */
-export function adopt(d: Draft): StepResult {
-  const service = d.observed.service;
-  const base = d.observed.baseTaskDefinition;
+export function adopt(draft: Draft): StepResult {
+  const service = draft.observed.service;
+  const base = draft.observed.baseTaskDefinition;
   if (service === null || base === undefined) return probe('the current task definition');
   const primary = primaryTaskSet(service);
-  const tg = pairTargetGroup(d.spec, primary);
-  if (tg !== undefined) d.status.stableTargetGroupArn = tg;
-  const container = base?.containers.find((c) => c.name === d.spec.target.container);
+  const tg = pairTargetGroup(draft.spec, primary);
+  if (tg !== undefined) draft.status.stableTargetGroupArn = tg;
+  const container = base?.containers.find((c) => c.name === draft.spec.target.container);
   if (base !== null) {
     const stable: Revision = {
       number: 0,
@@ -179,26 +161,26 @@ export function adopt(d: Draft): StepResult {
     // does not run only what the spec describes, so a revision starts, whose Cleanup removes it.
     if (
       container !== undefined &&
-      describes(d.spec, container) &&
-      leftoverTaskSets(d, service).length === 0
+      describes(draft.spec, container) &&
+      leftoverTaskSets(draft, service).length === 0
     ) {
-      const adopted = { ...stable, number: 1, specHash: specHash(d.spec) };
-      d.status.revision = adopted;
-      d.status.stableRevision = adopted;
-      d.status.stableHistory = [adopted];
-      d.status.imageTag = imageTag(adopted.image);
-      d.status.stage = ReleaseStage.Done;
-      d.status.outcome = 'Succeeded';
-      note(d, 'Normal', ReleaseReason.Adopted, `the service already runs ${adopted.image}`);
-      return progressed(d);
+      const adopted = { ...stable, number: 1, specHash: specHash(draft.spec) };
+      draft.status.revision = adopted;
+      draft.status.stableRevision = adopted;
+      draft.status.stableHistory = [adopted];
+      draft.status.imageTag = imageTag(adopted.image);
+      draft.status.stage = ReleaseStage.Done;
+      draft.status.attempt.outcome = 'Succeeded';
+      note(draft, 'Normal', ReleaseReason.Adopted, `the service already runs ${adopted.image}`);
+      return progressed(draft);
     }
-    d.status.stableRevision = stable;
-    d.status.stableHistory = [stable];
+    draft.status.stableRevision = stable;
+    draft.status.stableHistory = [stable];
   }
-  const leftover = leftoverTaskSets(d, service)[0];
+  const leftover = leftoverTaskSets(draft, service)[0];
   return startRevision(
-    d,
-    fromSpec(d.spec),
+    draft,
+    fromSpec(draft.spec),
     'NewRevision',
     leftover === undefined
       ? 'first release of this service'
@@ -212,17 +194,18 @@ const fromSpec = (spec: ReleaseSpec): Omit<Revision, 'number'> => ({
 });
 
 /** The spec names a revision other than the current one (and is not pinned by a rollback). */
-export function specChanged(d: Draft): boolean {
-  const hash = specHash(d.spec);
-  return hash !== d.status.revision?.specHash && hash !== d.status.pinnedSpecHash;
+export function specChanged(draft: Draft): boolean {
+  const hash = specHash(draft.spec);
+  return hash !== draft.status.revision?.specHash && hash !== draft.status.pinnedSpecHash;
 }
 
 /** A revision in flight whose spec changed is rolled back first (outcome Superseded). */
-export function supersedeIfChanged(d: Draft): void {
-  const stage = d.status.stage;
-  if (stage === ReleaseStage.Done || stage === ReleaseStage.RollingBack || !specChanged(d)) return;
-  const n = d.status.revision?.number ?? 0;
-  beginRollback(d, {
+export function supersedeIfChanged(draft: Draft): void {
+  const stage = draft.status.stage;
+  if (stage === ReleaseStage.Done || stage === ReleaseStage.RollingBack || !specChanged(draft))
+    return;
+  const n = draft.status.revision?.number ?? 0;
+  beginRollback(draft, {
     outcome: 'Superseded',
     reason: ReleaseReason.Superseded,
     message: `the spec changed: revision ${n} is cleaned up, then revision ${n + 1} starts`,
@@ -230,34 +213,34 @@ export function supersedeIfChanged(d: Draft): void {
 }
 
 /** From a finished revision: start the one the spec names, through the fast path if it may. */
-export function startFromSpec(d: Draft): StepResult {
-  const hash = specHash(d.spec);
+export function startFromSpec(draft: Draft): StepResult {
+  const hash = specHash(draft.spec);
   // The spec moved away from the one the rollback action pinned: the pin has done its job. Kept,
   // it would silently ignore a later edit back to that spec (e.g. reverting a hotfix).
-  delete d.status.pinnedSpecHash;
-  const window = d.spec.rollbackWindow?.revisions ?? 0;
-  const recent = window === 0 ? [] : (d.status.stableHistory ?? []).slice(-window);
+  delete draft.status.pinnedSpecHash;
+  const window = draft.spec.rollbackWindow?.revisions ?? 0;
+  const recent = window === 0 ? [] : (draft.status.stableHistory ?? []).slice(-window);
   const known = recent.findLast((r) => r.specHash === hash);
   if (known === undefined) {
     // A spec that was stable before reuses that revision's task definition (no registration,
     // no read; its content is checked before anything runs it), outside rollbackWindow too.
-    const earlier = (d.status.stableHistory ?? []).findLast(
+    const earlier = (draft.status.stableHistory ?? []).findLast(
       (r) => r.specHash === hash && r.taskDefinitionArn !== undefined,
     );
     return earlier?.taskDefinitionArn === undefined
-      ? startRevision(d, fromSpec(d.spec), 'NewRevision', 'spec changed')
+      ? startRevision(draft, fromSpec(draft.spec), 'NewRevision', 'spec changed')
       : startRevision(
-          d,
-          { ...fromSpec(d.spec), taskDefinitionArn: earlier.taskDefinitionArn },
+          draft,
+          { ...fromSpec(draft.spec), taskDefinitionArn: earlier.taskDefinitionArn },
           'NewRevision',
           `spec changed (back to the spec of revision ${earlier.number}: its task definition is reused)`,
         );
   }
   return startRevision(
-    d,
+    draft,
     {
       specHash: hash,
-      image: d.spec.image,
+      image: draft.spec.image,
       ...(known.taskDefinitionArn === undefined
         ? {}
         : { taskDefinitionArn: known.taskDefinitionArn }),

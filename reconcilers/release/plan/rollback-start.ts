@@ -31,69 +31,76 @@ export function touchedTraffic(stage: Stage | undefined): boolean {
 }
 
 /** This revision's migration ran to success and cannot be undone by redeploying old code. */
-export function irreversiblyMigrated(d: Draft): boolean {
-  const m = d.status.migration;
+export function irreversiblyMigrated(draft: Draft): boolean {
+  const m = draft.status.migration;
   return (
-    d.spec.migration?.reversible === false &&
+    draft.spec.migration?.reversible === false &&
     m?.phase === 'Succeeded' &&
-    m.revision === d.status.revision?.number
+    m.revision === draft.status.revision?.number
   );
 }
 
 export function beginRollback(
-  d: Draft,
+  draft: Draft,
   why: Pick<RollbackState, 'outcome' | 'reason' | 'message'>,
 ): void {
   // From a Frozen revision (stage Done), undo from the stage it froze in.
-  const stage = d.status.stage ?? ReleaseStage.Cleanup;
+  const stage = draft.status.stage ?? ReleaseStage.Cleanup;
   const fromStage =
-    stage === ReleaseStage.Done ? (d.status.rollback?.fromStage ?? ReleaseStage.Deploy) : stage;
+    stage === ReleaseStage.Done
+      ? (draft.status.attempt.rollback?.fromStage ?? ReleaseStage.Deploy)
+      : stage;
   // Messages carry check results (alarm names, smoke URLs, analysis verdicts) of any length:
   // bounded as the schema requires, or the status write — the write-ahead one too — is refused.
-  d.status.rollback = { ...why, message: bounded(why.message), at: nowIso(d), fromStage };
-  d.status.stage = ReleaseStage.RollingBack;
-  d.facts.rollbacks.push(why.reason);
-  delete d.status.pause;
-  delete d.status.nextStepAt;
+  draft.status.attempt.rollback = {
+    ...why,
+    message: bounded(why.message),
+    at: nowIso(draft),
+    fromStage,
+  };
+  draft.status.stage = ReleaseStage.RollingBack;
+  draft.facts.rollbacks.push(why.reason);
+  delete draft.status.attempt.pause;
+  delete draft.status.attempt.nextStepAt;
   const type = why.outcome === 'Superseded' ? 'Normal' : 'Warning';
-  note(d, type, why.reason, why.message);
+  note(draft, type, why.reason, why.message);
 }
 
 /** An automatic failure (analysis, smoke, checks, deadline, circuit breaker, migration). */
-export function failRevision(d: Draft, reason: string, message: string): StepResult {
-  const deployed = touchedTraffic(d.status.stage);
-  if (deployed && irreversiblyMigrated(d)) return freeze(d, reason, message);
-  beginRollback(d, { outcome: deployed ? 'RolledBack' : 'Failed', reason, message });
-  return progressed(d);
+export function failRevision(draft: Draft, reason: string, message: string): StepResult {
+  const deployed = touchedTraffic(draft.status.stage);
+  if (deployed && irreversiblyMigrated(draft)) return freeze(draft, reason, message);
+  beginRollback(draft, { outcome: deployed ? 'RolledBack' : 'Failed', reason, message });
+  return progressed(draft);
 }
 
-function freeze(d: Draft, reason: string, cause: string): StepResult {
-  const s = d.status;
+function freeze(draft: Draft, reason: string, cause: string): StepResult {
+  const s = draft.status;
   const n = s.revision?.number ?? 0;
-  const flag = d.spec.migration?.maintenanceFlag;
+  const flag = draft.spec.migration?.maintenanceFlag;
   const snapshot = s.migration?.snapshotId;
   const message =
     `${cause}. The migration of revision ${n} succeeded and is not reversible, so nothing was rolled back: ` +
     `traffic stays as it is (canary weight ${s.currentWeight ?? 0}%)` +
     (flag === undefined ? '' : `, maintenance flag ${flag} stays on`) +
-    `. A person decides: resume the deploy (${actionHint(d, 'retry')}), send all traffic back to revision ${s.stableRevision?.number ?? 0} (${actionHint(d, 'rollback')})` +
+    `. A person decides: resume the deploy (${actionHint(draft, 'retry')}), send all traffic back to revision ${s.stableRevision?.number ?? 0} (${actionHint(draft, 'rollback')})` +
     (snapshot === undefined
       ? ''
       : ` (the database stays migrated; snapshot ${snapshot} holds the data from before)`) +
     ', or change the spec' +
     (flag === undefined ? '' : ` (the next revision turns ${flag} off once it is healthy)`) +
     '.';
-  s.rollback = {
+  s.attempt.rollback = {
     outcome: 'Frozen',
     reason,
     message: bounded(message),
-    at: nowIso(d),
+    at: nowIso(draft),
     fromStage: s.stage ?? 'Deploy',
   };
   s.stage = ReleaseStage.Done;
-  s.outcome = 'Frozen';
-  delete s.pause;
-  note(d, 'Warning', 'Frozen', message);
-  logDeployment(d, 'Frozen', cause);
+  s.attempt.outcome = 'Frozen';
+  delete s.attempt.pause;
+  note(draft, 'Warning', 'Frozen', message);
+  logDeployment(draft, 'Frozen', cause);
   return { kind: 'wait', on: 'human', message };
 }

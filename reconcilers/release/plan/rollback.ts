@@ -21,31 +21,31 @@ import {
   weightsEqual,
 } from './world.js';
 
-export function rollingBackStage(d: Draft): StepResult {
-  const rb = d.status.rollback;
+export function rollingBackStage(draft: Draft): StepResult {
+  const rb = draft.status.attempt.rollback;
   const step =
-    migrationTaskSettled(d) ??
+    migrationTaskSettled(draft) ??
     (rb !== undefined && touchedTraffic(rb.fromStage)
-      ? routingOf(d.spec) === undefined
-        ? undoRolling(d)
-        : undoTaskSets(d)
+      ? routingOf(draft.spec) === undefined
+        ? undoRolling(draft)
+        : undoTaskSets(draft)
       : undefined) ??
-    maintenanceOff(d);
+    maintenanceOff(draft);
   if (step !== undefined) return step;
-  return finish(d);
+  return finish(draft);
 }
 
-function migrationTaskSettled(d: Draft): StepResult | undefined {
-  const rec = d.status.migration;
-  if (rec?.revision !== d.status.revision?.number) return undefined;
+function migrationTaskSettled(draft: Draft): StepResult | undefined {
+  const rec = draft.status.migration;
+  if (rec?.revision !== draft.status.revision?.number) return undefined;
   if (rec?.finishedAt !== undefined || (rec?.phase !== 'Running' && rec?.phase !== 'Failed'))
     return undefined;
   if (rec.startedBy === undefined) return undefined;
-  const task = d.observed.migrationTask;
+  const task = draft.observed.migrationTask;
   if (task === undefined) return probe('the migration task');
   if (task === null) return undefined;
   if (task.lastStatus === 'STOPPED') {
-    rec.finishedAt = nowIso(d);
+    rec.finishedAt = nowIso(draft);
     if (task.exitCode !== undefined) rec.exitCode = task.exitCode;
     if (rec.phase === 'Running') rec.phase = task.exitCode === 0 ? 'Succeeded' : 'Failed';
     return undefined;
@@ -53,7 +53,7 @@ function migrationTaskSettled(d: Draft): StepResult | undefined {
   if (rec.phase === 'Failed' && task.desiredStatus !== 'STOPPED') {
     const action = {
       type: 'stopTask',
-      ref: serviceRef(d.spec),
+      ref: serviceRef(draft.spec),
       taskArn: task.arn,
       reason: rec.message ?? 'release rolled back',
     } as const;
@@ -62,19 +62,21 @@ function migrationTaskSettled(d: Draft): StepResult | undefined {
   return waitFor('world', `waiting for the migration task ${task.arn} to end before rolling back`);
 }
 
-function undoTaskSets(d: Draft): StepResult | undefined {
-  const traffic = productionTraffic(d);
+function undoTaskSets(draft: Draft): StepResult | undefined {
+  const traffic = productionTraffic(draft);
   if (traffic === undefined) return probe('the listener weights');
   const { service, roles, listenerArn, weights } = traffic;
   const wanted = splitWeights(roles.stableTg, roles.newTg, 0);
-  const stable = liveTaskSets(service).find((ts) => ts.arn === d.status.stableRevision?.taskSetArn);
+  const stable = liveTaskSets(service).find(
+    (ts) => ts.arn === draft.status.stableRevision?.taskSetArn,
+  );
   if (!weightsEqual(weights, wanted)) {
     // The stable task set may have been scaled down already: a revision that reached Done scales
     // its predecessor to 0 in the same reconcile, and when that status write is lost the replayed
     // checks can fail and land here. Traffic goes back only to a task set that can serve it.
     if (stable !== undefined && stable.scalePercent < 100) {
       return scaleTaskSet(
-        d,
+        draft,
         stable.arn,
         100,
         `rolling back: scaling the stable task set ${stable.id} back to 100% before traffic returns`,
@@ -85,33 +87,33 @@ function undoTaskSets(d: Draft): StepResult | undefined {
         'world',
         `rolling back: waiting for the stable task set ${stable.id} to run tasks`,
       );
-    return setWeights(d, listenerArn, wanted, 'rolling back: all traffic to stable');
+    return setWeights(draft, listenerArn, wanted, 'rolling back: all traffic to stable');
   }
-  if ((d.status.currentWeight ?? 0) !== 0)
+  if ((draft.status.currentWeight ?? 0) !== 0)
     foundDone(
-      d,
+      draft,
       { type: 'setWeights', listenerArn, weights: wanted },
       'rolling back: all traffic to stable',
     );
-  d.status.currentWeight = 0;
+  draft.status.currentWeight = 0;
   if (stable !== undefined && stable.status !== 'PRIMARY') {
-    return setPrimary(d, stable.arn, `rolling back: task set ${stable.id} is primary again`);
+    return setPrimary(draft, stable.arn, `rolling back: task set ${stable.id} is primary again`);
   }
-  const n = d.status.revision?.number;
+  const n = draft.status.revision?.number;
   const own = liveTaskSets(service).find(
-    (ts) => revisionOfTaskSet(ts, d.object.uid) === n && ts.status !== 'PRIMARY',
+    (ts) => revisionOfTaskSet(ts, draft.object.uid) === n && ts.status !== 'PRIMARY',
   );
   if (own !== undefined)
-    return deleteTaskSet(d, own.arn, `rolling back: deleting task set ${own.id}`);
+    return deleteTaskSet(draft, own.arn, `rolling back: deleting task set ${own.id}`);
   return undefined;
 }
 
-function undoRolling(d: Draft): StepResult | undefined {
-  const service = d.observed.service;
-  const stableTd = d.status.stableRevision?.taskDefinitionArn;
+function undoRolling(draft: Draft): StepResult | undefined {
+  const service = draft.observed.service;
+  const stableTd = draft.status.stableRevision?.taskDefinitionArn;
   if (service === null || stableTd === undefined) return undefined;
   if (service.taskDefinitionArn !== stableTd) {
-    return act(updateService(d, stableTd), `rolling back: updating the service to ${stableTd}`);
+    return act(updateService(draft, stableTd), `rolling back: updating the service to ${stableTd}`);
   }
   const primary = service.deployments.find((x) => x.status === 'PRIMARY');
   if (
@@ -122,7 +124,7 @@ function undoRolling(d: Draft): StepResult | undefined {
     return undefined;
   if (primary.rolloutState === 'FAILED') {
     note(
-      d,
+      draft,
       'Warning',
       'RollbackDeploymentFailed',
       `the deployment back to ${stableTd} failed too: ${primary.rolloutStateReason ?? ''}`,
@@ -135,20 +137,24 @@ function undoRolling(d: Draft): StepResult | undefined {
   );
 }
 
-function finish(d: Draft): StepResult {
-  const s = d.status;
-  const rb = s.rollback ?? { outcome: 'Failed' as const, reason: 'Failed', message: 'rolled back' };
+function finish(draft: Draft): StepResult {
+  const s = draft.status;
+  const rb = s.attempt.rollback ?? {
+    outcome: 'Failed' as const,
+    reason: 'Failed',
+    message: 'rolled back',
+  };
   const outcome = rb.outcome === 'Frozen' ? 'Failed' : rb.outcome;
   s.stage = ReleaseStage.Done;
-  s.outcome = outcome;
-  delete s.pause;
+  s.attempt.outcome = outcome;
+  delete s.attempt.pause;
   const snapshot = s.migration?.phase === 'Succeeded' ? s.migration.snapshotId : undefined;
   const restore =
     snapshot === undefined
       ? ''
       : `; the migration ran: restore RDS snapshot ${snapshot} if its changes must be undone (never automatic)`;
   const message = `revision ${s.revision?.number ?? 0} ${outcomeWords(outcome)}: ${rb.message}${restore}`;
-  note(d, outcome === 'Superseded' ? 'Normal' : 'Warning', outcome, message);
-  logDeployment(d, outcome, rb.message);
-  return progressed(d);
+  note(draft, outcome === 'Superseded' ? 'Normal' : 'Warning', outcome, message);
+  logDeployment(draft, outcome, rb.message);
+  return progressed(draft);
 }

@@ -7,16 +7,16 @@ import { failRevision } from './rollback-start.js';
 import type { Action } from './types.js';
 import { serviceRef } from './world.js';
 
-export function rollingDeployStage(d: Draft): StepResult {
-  const service = d.observed.service;
-  const td = d.status.revision?.taskDefinitionArn;
+export function rollingDeployStage(draft: Draft): StepResult {
+  const service = draft.observed.service;
+  const td = draft.status.revision?.taskDefinitionArn;
   if (service === null || td === undefined) return waitFor('world', 'waiting for the service');
   const ours = service.deployments.filter((x) => x.taskDefinitionArn === td);
   const failed = ours.find((x) => x.rolloutState === 'FAILED');
   if (failed !== undefined) {
     const why = failed.rolloutStateReason ?? 'the deployment circuit breaker tripped';
     return failRevision(
-      d,
+      draft,
       ReleaseReason.CircuitBreakerTripped,
       `deployment ${failed.id} failed: ${why}`,
     );
@@ -24,21 +24,21 @@ export function rollingDeployStage(d: Draft): StepResult {
   if (service.taskDefinitionArn !== td && ours.length === 0) {
     // ECS drops a FAILED deployment once its own circuit-breaker rollback completes; a controller
     // that was down meanwhile must not deploy the failed revision a second time.
-    if (d.status.serviceUpdatedAt !== undefined) {
+    if (draft.status.attempt.serviceUpdatedAt !== undefined) {
       return failRevision(
-        d,
+        draft,
         ReleaseReason.CircuitBreakerTripped,
-        `the deployment of ${td} started at ${d.status.serviceUpdatedAt} is gone and the service runs ` +
+        `the deployment of ${td} started at ${draft.status.attempt.serviceUpdatedAt} is gone and the service runs ` +
           `${service.taskDefinitionArn ?? 'another task definition'}: ECS rolled it back, or another writer replaced it`,
       );
     }
-    const wrong = checkContent(d);
+    const wrong = checkContent(draft);
     if (wrong !== undefined) return wrong;
     // Recorded with the action, not ahead of it: a crash before the status write finds the
     // deployment on the next reconcile, while a write-ahead with no call behind it would fail
     // a revision that never started.
-    d.status.serviceUpdatedAt = nowIso(d);
-    return act(updateService(d, td), `updating the service to ${td}`);
+    draft.status.attempt.serviceUpdatedAt = nowIso(draft);
+    return act(updateService(draft, td), `updating the service to ${td}`);
   }
   const primary = ours.find((x) => x.status === 'PRIMARY');
   const others = service.deployments.filter(
@@ -49,7 +49,7 @@ export function rollingDeployStage(d: Draft): StepResult {
     others.length === 0 &&
     (primary.rolloutState === 'COMPLETED' ||
       (primary.rolloutState === undefined && primary.runningCount >= primary.desiredCount));
-  if (complete) return progressed(d);
+  if (complete) return progressed(draft);
   const progress =
     primary === undefined
       ? 'not started'
@@ -57,11 +57,11 @@ export function rollingDeployStage(d: Draft): StepResult {
   return waitFor('world', `rolling deployment in progress: ${progress}`);
 }
 
-export function updateService(d: Draft, taskDefinitionArn: string): Action {
-  const rolling = d.spec.strategy.rolling ?? {};
+export function updateService(draft: Draft, taskDefinitionArn: string): Action {
+  const rolling = draft.spec.strategy.rolling ?? {};
   return {
     type: 'updateService',
-    ref: serviceRef(d.spec),
+    ref: serviceRef(draft.spec),
     taskDefinitionArn,
     minimumHealthyPercent: rolling.minimumHealthyPercent ?? 100,
     maximumPercent: rolling.maximumPercent ?? 200,

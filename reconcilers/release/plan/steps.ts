@@ -21,8 +21,10 @@ export function canarySteps(canary: CanaryStrategy, fastPath: boolean): readonly
 function toPlanStep(step: NonNullable<CanaryStrategy['steps']>[number]): PlanStep {
   if (step.setWeight !== undefined) return { kind: 'setWeight', weight: step.setWeight };
   if (step.pause !== undefined) {
-    const d = step.pause.duration;
-    return d === undefined ? { kind: 'pause' } : { kind: 'pause', durationMs: parseDuration(d) };
+    const draft = step.pause.duration;
+    return draft === undefined
+      ? { kind: 'pause' }
+      : { kind: 'pause', durationMs: parseDuration(draft) };
   }
   const metrics = step.analysis?.metrics;
   return metrics === undefined ? { kind: 'analysis' } : { kind: 'analysis', metrics };

@@ -35,25 +35,25 @@ import {
  * deleted Release left on the service (another UID in the externalId), each told by a Warning
  * Event naming it. Only then does the revision start, from its first step.
  */
-export function cleanupStage(d: Draft): StepResult {
-  const routing = routingOf(d.spec);
-  const service = d.observed.service;
-  if (routing === undefined || service === null) return progressed(d);
-  const stableTg = pairTargetGroup(d.spec, primaryTaskSet(service));
-  if (stableTg !== undefined) d.status.stableTargetGroupArn = stableTg;
-  const roles = rolesOf(d);
-  const weights = d.observed.weights?.[routing.listenerArn];
+export function cleanupStage(draft: Draft): StepResult {
+  const routing = routingOf(draft.spec);
+  const service = draft.observed.service;
+  if (routing === undefined || service === null) return progressed(draft);
+  const stableTg = pairTargetGroup(draft.spec, primaryTaskSet(service));
+  if (stableTg !== undefined) draft.status.stableTargetGroupArn = stableTg;
+  const roles = rolesOf(draft);
+  const weights = draft.observed.weights?.[routing.listenerArn];
   if (roles === undefined || weights === undefined) return probe('the listener weights');
   // Replaying this revision's own start (its task set exists): its traffic is left as it is.
-  const replay = revisionTaskSet(d, service) !== undefined;
-  const leftover = leftoverTaskSets(d, service)[0];
+  const replay = revisionTaskSet(draft, service) !== undefined;
+  const leftover = leftoverTaskSets(draft, service)[0];
   if (
     !replay &&
     shareOf(weights, roles.stableTg) !== 100 &&
     primaryTaskSet(service) !== undefined
   ) {
     return setWeights(
-      d,
+      draft,
       routing.listenerArn,
       splitWeights(roles.stableTg, roles.newTg, 0),
       leftover === undefined
@@ -64,56 +64,56 @@ export function cleanupStage(d: Draft): StepResult {
   if (leftover !== undefined) {
     const owner = taskSetOrigin(leftover)?.uid;
     note(
-      d,
+      draft,
       'Warning',
       ReleaseReason.LeftoverTaskSet,
-      `task set ${leftover.id} (${leftover.externalId ?? ''}) was left by ${owner === undefined ? 'a Release of an earlier controller version' : `another Release (uid ${owner}) that no longer exists`}: it has no traffic; deleting it before revision ${d.status.revision?.number ?? 0} starts`,
+      `task set ${leftover.id} (${leftover.externalId ?? ''}) was left by ${owner === undefined ? 'a Release of an earlier controller version' : `another Release (uid ${owner}) that no longer exists`}: it has no traffic; deleting it before revision ${draft.status.revision?.number ?? 0} starts`,
     );
     return deleteTaskSet(
-      d,
+      draft,
       leftover.arn,
       `deleting leftover task set ${leftover.id} (${leftover.externalId ?? ''}) of another Release`,
     );
   }
-  const stray = strayTaskSets(d, service)[0];
+  const stray = strayTaskSets(draft, service)[0];
   if (stray !== undefined)
-    return deleteTaskSet(d, stray.arn, `deleting leftover task set ${stray.id}`);
-  const retiring = d.status.retiring;
+    return deleteTaskSet(draft, stray.arn, `deleting leftover task set ${stray.id}`);
+  const retiring = draft.status.retiring;
   if (
     retiring !== undefined &&
     !liveTaskSets(service).some((ts) => ts.arn === retiring.taskSetArn)
   ) {
-    delete d.status.retiring;
+    delete draft.status.retiring;
   }
-  if (!replay) d.status.currentWeight = 0;
-  return progressed(d);
+  if (!replay) draft.status.currentWeight = 0;
+  return progressed(draft);
 }
 
 /** The revision's task set exists at `scale` % and is stable; undefined once it is. */
 export function ensureTaskSet(
-  d: Draft,
+  draft: Draft,
   role: 'canary' | 'green',
   scale: number,
 ): StepResult | undefined {
-  const service = d.observed.service;
-  const roles = rolesOf(d);
-  const revision = d.status.revision;
+  const service = draft.observed.service;
+  const roles = rolesOf(draft);
+  const revision = draft.status.revision;
   if (service === null || roles === undefined || revision?.taskDefinitionArn === undefined) {
     return probe('the service');
   }
-  const ts = revisionTaskSet(d, service);
+  const ts = revisionTaskSet(draft, service);
   if (ts === undefined) {
-    const wrong = checkContent(d);
+    const wrong = checkContent(draft);
     if (wrong !== undefined) return wrong;
     // EXTERNAL services carry their load balancers on task sets: copy the primary's binding.
     const primary = primaryTaskSet(service);
-    const pair: readonly string[] = routingOf(d.spec)?.pair ?? [];
+    const pair: readonly string[] = routingOf(draft.spec)?.pair ?? [];
     const bindings = [...(primary?.loadBalancers ?? []), ...service.loadBalancers];
     const binding = bindings.find((lb) => pair.includes(lb.targetGroupArn)) ?? bindings[0];
     const action: Action = {
       type: 'createTaskSet',
-      ref: serviceRef(d.spec),
-      externalId: externalIdFor(d.object.uid, revision.number, role),
+      ref: serviceRef(draft.spec),
+      externalId: externalIdFor(draft.object.uid, revision.number, role),
       taskDefinitionArn: revision.taskDefinitionArn,
       ...(binding === undefined
         ? {}
@@ -125,14 +125,14 @@ export function ensureTaskSet(
   }
   if (revision.taskSetArn !== ts.arn) {
     foundDone(
-      d,
+      draft,
       { type: 'createTaskSet', externalId: ts.externalId ?? '' },
       `the ${role} task set ${ts.id} of revision ${revision.number} exists`,
     );
   }
   revision.taskSetArn = ts.arn;
   if (ts.scalePercent < scale)
-    return scaleTaskSet(d, ts.arn, scale, `scaling the ${role} task set to ${scale}%`);
+    return scaleTaskSet(draft, ts.arn, scale, `scaling the ${role} task set to ${scale}%`);
   if (!isTaskSetStable(ts)) {
     return waitFor(
       'world',
@@ -147,38 +147,38 @@ export function ensureTaskSet(
  * traffic to the revision's task set `ts`, which then becomes primary (one action per reconcile).
  */
 export function takeAllTraffic(
-  d: Draft,
+  draft: Draft,
   traffic: ProductionTraffic,
   ts: TaskSet,
   say: { readonly weights: string; readonly primary: string },
 ): StepResult {
   const wanted = splitWeights(traffic.roles.stableTg, traffic.roles.newTg, 100);
   if (!weightsEqual(traffic.weights, wanted))
-    return setWeights(d, traffic.listenerArn, wanted, say.weights);
-  if (d.status.currentWeight !== 100)
+    return setWeights(draft, traffic.listenerArn, wanted, say.weights);
+  if (draft.status.currentWeight !== 100)
     foundDone(
-      d,
+      draft,
       { type: 'setWeights', listenerArn: traffic.listenerArn, weights: wanted },
       say.weights,
     );
-  d.status.currentWeight = 100;
-  if (ts.status !== 'PRIMARY') return setPrimary(d, ts.arn, say.primary);
-  foundDone(d, { type: 'setPrimary', taskSetArn: ts.arn }, say.primary);
+  draft.status.currentWeight = 100;
+  if (ts.status !== 'PRIMARY') return setPrimary(draft, ts.arn, say.primary);
+  foundDone(draft, { type: 'setPrimary', taskSetArn: ts.arn }, say.primary);
   note(
-    d,
+    draft,
     'Normal',
     ReleaseReason.Promoted,
-    `revision ${d.status.revision?.number ?? 0} takes all traffic`,
+    `revision ${draft.status.revision?.number ?? 0} takes all traffic`,
   );
-  return progressed(d);
+  return progressed(draft);
 }
 
 /** The revision's task set vanished mid-flight (someone deleted it): roll back. */
-export const taskSetMissing = (d: Draft): StepResult =>
+export const taskSetMissing = (draft: Draft): StepResult =>
   failRevision(
-    d,
+    draft,
     'TaskSetMissing',
-    `the task set of revision ${d.status.revision?.number ?? 0} disappeared`,
+    `the task set of revision ${draft.status.revision?.number ?? 0} disappeared`,
   );
 
 /**
@@ -188,12 +188,12 @@ export const taskSetMissing = (d: Draft): StepResult =>
  * go to an empty target group and fail. The wait is bounded by progressDeadline (then rollback).
  */
 export function setWeights(
-  d: Draft,
+  draft: Draft,
   listenerArn: string,
   weights: readonly TargetGroupWeight[],
   message: string,
 ): StepResult {
-  const service = d.observed.service;
+  const service = draft.observed.service;
   const served = new Set(
     (service === null ? [] : liveTaskSets(service))
       .filter((ts) => ts.scalePercent > 0)
@@ -206,19 +206,22 @@ export function setWeights(
       `${message}: held, no task set of the service serves target group ${empty.targetGroupArn}`,
     );
   }
-  return act({ type: 'setWeights', region: d.spec.target.region, listenerArn, weights }, message);
+  return act(
+    { type: 'setWeights', region: draft.spec.target.region, listenerArn, weights },
+    message,
+  );
 }
 
 export const scaleTaskSet = (
-  d: Draft,
+  draft: Draft,
   taskSetArn: string,
   scalePercent: number,
   message: string,
 ): StepResult =>
-  act({ type: 'scaleTaskSet', ref: serviceRef(d.spec), taskSetArn, scalePercent }, message);
+  act({ type: 'scaleTaskSet', ref: serviceRef(draft.spec), taskSetArn, scalePercent }, message);
 
-export const setPrimary = (d: Draft, taskSetArn: string, message: string): StepResult =>
-  act({ type: 'setPrimary', ref: serviceRef(d.spec), taskSetArn }, message);
+export const setPrimary = (draft: Draft, taskSetArn: string, message: string): StepResult =>
+  act({ type: 'setPrimary', ref: serviceRef(draft.spec), taskSetArn }, message);
 
-export const deleteTaskSet = (d: Draft, taskSetArn: string, message: string): StepResult =>
-  act({ type: 'deleteTaskSet', ref: serviceRef(d.spec), taskSetArn }, message);
+export const deleteTaskSet = (draft: Draft, taskSetArn: string, message: string): StepResult =>
+  act({ type: 'deleteTaskSet', ref: serviceRef(draft.spec), taskSetArn }, message);

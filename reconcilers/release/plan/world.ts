@@ -48,11 +48,11 @@ export const revisionOfTaskSet = (ts: TaskSet, uid: string): number | undefined 
  * service gets here (plan/claim.ts), so they are nobody's: Cleanup takes traffic back to stable and
  * deletes them, saying so. The primary is never one: it serves the stable revision.
  */
-export function leftoverTaskSets(d: Draft, service: ServiceState): TaskSet[] {
+export function leftoverTaskSets(draft: Draft, service: ServiceState): TaskSet[] {
   return liveTaskSets(service).filter((ts) => {
-    if (ts.status === 'PRIMARY' || ts.arn === d.status.revision?.taskSetArn) return false;
+    if (ts.status === 'PRIMARY' || ts.arn === draft.status.revision?.taskSetArn) return false;
     const origin = taskSetOrigin(ts);
-    return origin !== undefined && origin.uid !== d.object.uid;
+    return origin !== undefined && origin.uid !== draft.object.uid;
   });
 }
 
@@ -99,20 +99,20 @@ export function isTaskSetStable(ts: TaskSet): boolean {
  * and it runs the revision's task definition: a task set left by another Release (deleted
  * mid-canary and re-created, its revisions counting from 1 again) is a leftover, never adopted.
  */
-export function revisionTaskSet(d: Draft, service: ServiceState): TaskSet | undefined {
-  const revision = d.status.revision;
+export function revisionTaskSet(draft: Draft, service: ServiceState): TaskSet | undefined {
+  const revision = draft.status.revision;
   if (revision === undefined) return undefined;
   const live = liveTaskSets(service);
   const own = live.find(
     (ts) =>
-      revisionOfTaskSet(ts, d.object.uid) === revision.number &&
+      revisionOfTaskSet(ts, draft.object.uid) === revision.number &&
       revision.taskDefinitionArn !== undefined &&
       ts.taskDefinitionArn === revision.taskDefinitionArn,
   );
   if (own !== undefined) return own;
   const recorded = live.find((ts) => ts.arn === revision.taskSetArn);
   if (recorded !== undefined) return recorded;
-  const retiring = d.status.retiring;
+  const retiring = draft.status.retiring;
   if (retiring === undefined || revision.taskDefinitionArn === undefined) return undefined;
   return live.find(
     (ts) => ts.arn === retiring.taskSetArn && ts.taskDefinitionArn === revision.taskDefinitionArn,
@@ -123,14 +123,14 @@ export function revisionTaskSet(d: Draft, service: ServiceState): TaskSet | unde
  * Task sets left over: ours from other revisions, or the retiring one, that are neither primary
  * nor the current revision's. Foreign task sets are never touched (pre-flight reports them).
  */
-export function strayTaskSets(d: Draft, service: ServiceState): TaskSet[] {
-  const mine = revisionTaskSet(d, service);
+export function strayTaskSets(draft: Draft, service: ServiceState): TaskSet[] {
+  const mine = revisionTaskSet(draft, service);
   return liveTaskSets(service).filter(
     (ts) =>
       ts.status !== 'PRIMARY' &&
       ts.arn !== mine?.arn &&
-      (revisionOfTaskSet(ts, d.object.uid) !== undefined ||
-        ts.arn === d.status.retiring?.taskSetArn),
+      (revisionOfTaskSet(ts, draft.object.uid) !== undefined ||
+        ts.arn === draft.status.retiring?.taskSetArn),
   );
 }
 
@@ -164,11 +164,11 @@ export function routingOf(spec: ReleaseSpec): Routing | undefined {
 }
 
 /** Stable and new target groups for the current revision (from status, else the spec's order). */
-export function rolesOf(d: Draft): TargetGroupRoles | undefined {
-  const routing = routingOf(d.spec);
+export function rolesOf(draft: Draft): TargetGroupRoles | undefined {
+  const routing = routingOf(draft.spec);
   if (routing === undefined) return undefined;
   const [first, second] = routing.pair;
-  const stableTg = d.status.stableTargetGroupArn === second ? second : first;
+  const stableTg = draft.status.stableTargetGroupArn === second ? second : first;
   return { stableTg, newTg: stableTg === first ? second : first };
 }
 
@@ -181,11 +181,11 @@ export interface ProductionTraffic {
 }
 
 /** Undefined without a service, traffic routing, or the production listener's weights read. */
-export function productionTraffic(d: Draft): ProductionTraffic | undefined {
-  const service = d.observed.service;
-  const roles = rolesOf(d);
-  const listenerArn = routingOf(d.spec)?.listenerArn ?? '';
-  const weights = d.observed.weights?.[listenerArn];
+export function productionTraffic(draft: Draft): ProductionTraffic | undefined {
+  const service = draft.observed.service;
+  const roles = rolesOf(draft);
+  const listenerArn = routingOf(draft.spec)?.listenerArn ?? '';
+  const weights = draft.observed.weights?.[listenerArn];
   if (service === null || roles === undefined || weights === undefined) return undefined;
   return { service, roles, listenerArn, weights };
 }

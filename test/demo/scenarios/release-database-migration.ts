@@ -78,6 +78,9 @@ export const releaseDatabaseMigration: Scenario = {
   },
 };
 
+const stepIndexOf = (status: Record<string, unknown>): unknown =>
+  (status.attempt as { currentStepIndex?: number } | undefined)?.currentStepIndex;
+
 /** The operator's part: at the indefinite pause of the last step, promote the revision once. */
 async function operator(ctx: ScenarioContext, name: string, lastStep: number): Promise<void> {
   let promoted = false;
@@ -87,7 +90,7 @@ async function operator(ctx: ScenarioContext, name: string, lastStep: number): P
       ctx.note(`release ended ${status.phase ?? ''} (expected: Healthy, maintenance flag off)`);
       return;
     }
-    if (!promoted && status.phase === 'Paused' && status.currentStepIndex === lastStep) {
+    if (!promoted && status.phase === 'Paused' && stepIndexOf(status) === lastStep) {
       const revision = (status.revision as { number?: number } | undefined)?.number;
       if (revision === undefined) {
         ctx.note('paused at the last step, but status.revision.number is missing: cannot promote');

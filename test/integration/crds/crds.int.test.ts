@@ -234,9 +234,7 @@ describe('kubectl get shows the printer columns', () => {
       phase: 'Progressing',
       message: 'step 3/7: setting weight 15',
       strategy: 'Canary',
-      currentStepIndex: 2,
-      stepCount: 7,
-      step: '3/7',
+      attempt: { currentStepIndex: 2, stepCount: 7, step: '3/7' },
       currentWeight: 15,
       imageTag: 'v2.1.0',
       revision: { number: 3, specHash: 'h3', image: 'latticedb:v2.1.0' },
@@ -271,6 +269,28 @@ describe('kubectl get shows the printer columns', () => {
       (await kubectl(['get', 'releases', name, '-n', namespace, '-o', 'wide'])).stdout,
     );
     expect(wide).toMatchObject({ STABLE: '2', MESSAGE: 'step 3/7: setting weight 15' });
+  });
+
+  it('releases: a status written before status.attempt keeps its top-level attempt fields (not pruned)', async () => {
+    // The controller moves them into attempt on its next reconcile (plan/upgrade.ts); pruned by
+    // the API server, the attempt of a Release paused or mid-canary would be lost in the upgrade.
+    const legacy = {
+      phase: 'Paused',
+      stage: 'Steps',
+      currentStepIndex: 2,
+      stepCount: 7,
+      step: '3/7',
+      currentWeight: 15,
+      pause: { reason: 'StepPaused', since: '2026-11-27T10:00:00Z' },
+      promotedGate: 1,
+      revision: { number: 3, specHash: 'h3', image: 'latticedb:v2.1.0' },
+    };
+    const name = await withStatus('release-canary', legacy);
+    const stored = (await custom.getNamespacedCustomObject({
+      ...target(example('release-canary')),
+      name,
+    })) as { status?: Record<string, unknown> };
+    expect(stored.status).toMatchObject(legacy);
   });
 
   it('flagrollouts: FLAG PHASE PERCENT STEP NEXT READY REASON AGE (MESSAGE with -o wide)', async () => {

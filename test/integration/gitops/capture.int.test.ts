@@ -81,6 +81,10 @@ function scrub(obj: KubeObject): KubeObject {
 }
 
 /** Checks both tools' verdict on the live object and keeps it as the fixture `name`. */
+/** The current attempt's timed pause end (a Release status). */
+const nextStepAt = (st: Record<string, unknown>): unknown =>
+  (st.attempt as { nextStepAt?: string } | undefined)?.nextStepAt;
+
 function capture(name: FixtureName, obj: KubeObject): void {
   const expected = EXPECTED[name];
   const clean = scrub(obj);
@@ -134,7 +138,7 @@ describe('Release: health in Argo CD and Flux, and the Argo CD actions', () => {
     await releases.waitForStatus(
       ns,
       'ldb',
-      (st) => st.phase === 'Progressing' && st.currentWeight === 20 && st.nextStepAt !== undefined,
+      (st) => st.phase === 'Progressing' && st.currentWeight === 20 && nextStepAt(st) !== undefined,
       { timeoutMs: 90_000, message: 'the canary at 20 % in its timed pause' },
     );
     capture('release-mid-canary', await live(releases, ns, 'ldb'));
@@ -165,7 +169,7 @@ describe('Release: health in Argo CD and Flux, and the Argo CD actions', () => {
     await releases.waitForStatus(
       ns,
       'ldb',
-      (st) => st.currentWeight === 20 && st.nextStepAt !== undefined && st.phase === 'Progressing',
+      (st) => st.currentWeight === 20 && nextStepAt(st) !== undefined && st.phase === 'Progressing',
       { timeoutMs: 90_000, message: 'the retried canary in its timed pause' },
     );
     expect(annotation(await runAction('Release', releases, ns, 'ldb', 'promote'), 'promote')).toBe(
@@ -196,7 +200,7 @@ describe('Release: health in Argo CD and Flux, and the Argo CD actions', () => {
         st.pinnedSpecHash !== undefined,
       { timeoutMs: 90_000, message: 'the rollback to the previous stable revision' },
     );
-    expect(back.outcome).toBe('Succeeded');
+    expect((back.attempt as { outcome?: string } | undefined)?.outcome).toBe('Succeeded');
 
     // A spec the controller has not seen yet is Progressing / InProgress, whatever status says.
     for (const c of controllers.splice(0)) await c.stop();

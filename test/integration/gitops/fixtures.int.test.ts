@@ -87,6 +87,11 @@ describe('resource actions change only what they are for', () => {
       promote: true,
       retry: false,
     });
+    // A status written before status.attempt (not reconciled since the upgrade): the same offer.
+    const waiting = readFixture('release-awaiting-approval');
+    const { attempt, ...rest } = waiting.status as Record<string, unknown>;
+    const legacy = { ...waiting, status: { ...rest, ...(attempt as object) } };
+    expect(argoDiscovery('Release', legacy)).toEqual(argoDiscovery('Release', waiting));
     expect(argoDiscovery('Release', readFixture('release-rolled-back'))).toMatchObject({
       approve: false,
       promote: false,

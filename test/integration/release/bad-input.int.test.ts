@@ -200,8 +200,8 @@ describe('Release bad input', () => {
     (message: RegExp) =>
     (st: ReleaseStatus): void => {
       expect(st.phase).toBe('Failed');
-      expect(st.rollback).toMatchObject({ outcome: 'Failed', reason: 'PreflightFailed' });
-      expect(st.rollback?.message).toMatch(message);
+      expect(st.attempt?.rollback).toMatchObject({ outcome: 'Failed', reason: 'PreflightFailed' });
+      expect(st.attempt?.rollback?.message).toMatch(message);
       expect(condition(st, 'PreflightPassed')).toMatchObject({
         status: 'False',
         reason: 'PreflightFailed',
@@ -388,7 +388,10 @@ describe('Release bad input', () => {
     );
     // Undone with the revision's own listener and task sets (once done, nothing is in flight and
     // the new strategy is accepted: no revision starts, the image is the same).
-    expect(aborted).toMatchObject({ currentWeight: 0, rollback: { outcome: 'Aborted' } });
+    expect(aborted).toMatchObject({
+      currentWeight: 0,
+      attempt: { rollback: { outcome: 'Aborted' } },
+    });
     expect(await listenerShares(s, s.alb.listenerArn)).toEqual({ blue: 100, green: 0 });
     const service = await motoService(s, s.canary.ref.service);
     expect(

@@ -80,11 +80,11 @@ describe('Release blue/green on moto', () => {
       (st) => st.phase === 'AwaitingApproval',
       'the approval wait',
     );
-    expect(waiting.pause?.reason).toBe('AwaitingApproval');
+    expect(waiting.attempt?.pause?.reason).toBe('AwaitingApproval');
     expect(waiting.message).toMatch(
       /kubectl -n \S+ annotate release\/\S+ delivery\.latticedb\.com\/approve=1 --overwrite/,
     );
-    expect(waiting.smoke).toMatchObject({
+    expect(waiting.attempt?.smoke).toMatchObject({
       phase: 'PreTraffic',
       results: [{ name: 'health', outcome: 'Passed' }],
     });
@@ -109,7 +109,7 @@ describe('Release blue/green on moto', () => {
     const switched = await waitForRelease(ns, 'ldb', (st) => st.phase === 'Healthy', 'the switch');
     expect(switched.actions?.approve).toBe('1');
     expect(switched.history?.map((h) => h.reason)).toContain('Approved');
-    expect(switched.smoke).toMatchObject({ phase: 'PostPromotion' });
+    expect(switched.attempt?.smoke).toMatchObject({ phase: 'PostPromotion' });
     expect(target.hits()).toBeGreaterThanOrEqual(2);
     expect(await view.weights()).toEqual({ blue: 0, green: 100 });
     const green = (await view.taskSets()).find((t) => isTaskSetId(t.externalId, 1, 'green'));
@@ -182,8 +182,11 @@ describe('Release blue/green on moto', () => {
       'the rollback on a failed smoke test',
     ).finally(() => production.stop());
     const shares = await production.stop();
-    expect(rolledBack.rollback).toMatchObject({ outcome: 'RolledBack', reason: 'SmokeTestFailed' });
-    expect(rolledBack.rollback?.message).toMatch(
+    expect(rolledBack.attempt?.rollback).toMatchObject({
+      outcome: 'RolledBack',
+      reason: 'SmokeTestFailed',
+    });
+    expect(rolledBack.attempt?.rollback?.message).toMatch(
       /smoke tests failed before traffic: health: .*503/,
     );
     expect(condition(rolledBack, 'SmokeTestsPassed')).toMatchObject({
@@ -224,11 +227,11 @@ describe('Release blue/green on moto', () => {
       (st) => st.phase === 'RolledBack',
       'the rollback after promotion',
     );
-    expect(rolledBack.rollback).toMatchObject({
+    expect(rolledBack.attempt?.rollback).toMatchObject({
       reason: 'SmokeTestFailed',
       fromStage: 'PostChecks',
     });
-    expect(rolledBack.rollback?.message).toMatch(/after promotion/);
+    expect(rolledBack.attempt?.rollback?.message).toMatch(/after promotion/);
     expect(rolledBack.history?.map((h) => h.reason)).toEqual(
       expect.arrayContaining(['Approved', 'Promoted', 'SmokeTestFailed', 'RolledBack']),
     );

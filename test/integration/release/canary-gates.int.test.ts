@@ -89,13 +89,13 @@ describe('Release canary gates and operator actions', () => {
     const held = await waitForRelease(
       ns,
       'ldb',
-      (st) => st.pause?.reason === 'AnalysisInconclusive',
+      (st) => st.attempt?.pause?.reason === 'AnalysisInconclusive',
       'the canary held by inconclusive analysis',
       30_000,
     );
     expect(held.phase).toBe('Paused');
     expect(held.currentWeight).toBe(10);
-    expect(held.analysis?.verdict).toBe('Inconclusive');
+    expect(held.attempt?.analysis?.verdict).toBe('Inconclusive');
     expect(condition(held, 'Paused')).toMatchObject({
       status: 'True',
       reason: 'AnalysisInconclusive',
@@ -155,7 +155,7 @@ describe('Release canary gates and operator actions', () => {
     await waitForRelease(
       ns,
       'ldb',
-      (st) => st.pause?.reason === 'AnalysisInconclusive',
+      (st) => st.attempt?.pause?.reason === 'AnalysisInconclusive',
       'the canary held by inconclusive analysis',
       30_000,
     );
@@ -163,7 +163,7 @@ describe('Release canary gates and operator actions', () => {
     const still = (await getRelease(ns, 'ldb')).status;
     expect(still?.phase).toBe('Paused');
     // Measured again while holding (2 measurements make it inconclusive; more follow each second).
-    expect(still?.analysis?.measurements?.length ?? 0).toBeGreaterThan(2);
+    expect(still?.attempt?.analysis?.measurements?.length ?? 0).toBeGreaterThan(2);
     expect(await moto.weights()).toEqual({ blue: 90, green: 10 });
 
     await putErrorRate(ns, 0);
@@ -176,7 +176,7 @@ describe('Release canary gates and operator actions', () => {
       30_000,
     );
     expect(done.actions?.promote).toBeUndefined();
-    expect(done.promotedGate).toBeUndefined();
+    expect(done.attempt?.promotedGate).toBeUndefined();
     expect(done.history).toContainEqual(
       expect.objectContaining({
         reason: 'AnalysisSuccessful',
@@ -195,7 +195,7 @@ describe('Release canary gates and operator actions', () => {
     await waitForRelease(
       ns,
       'ldb',
-      (st) => st.pause?.reason === 'AnalysisInconclusive' && st.currentWeight === 25,
+      (st) => st.attempt?.pause?.reason === 'AnalysisInconclusive' && st.currentWeight === 25,
       'the canary held at 25 % by inconclusive analysis',
       30_000,
     );
@@ -210,12 +210,12 @@ describe('Release canary gates and operator actions', () => {
       'the held canary rolled back by bad metrics',
       30_000,
     );
-    expect(rolledBack.rollback).toMatchObject({
+    expect(rolledBack.attempt?.rollback).toMatchObject({
       outcome: 'RolledBack',
       reason: 'AnalysisFailed',
       fromStage: 'Steps',
     });
-    expect(rolledBack.rollback?.message).toMatch(
+    expect(rolledBack.attempt?.rollback?.message).toMatch(
       /^analysis at step 1\/3 failed: error-rate: Failed, [0-9.]+ > [0-9.]+ \(failure condition\)/,
     );
     expect(await moto.weights()).toEqual({ blue: 100, green: 0 });
@@ -233,7 +233,7 @@ describe('Release canary gates and operator actions', () => {
       { setWeight: 50 },
     ]);
     const held = (n: number) => (st: ReleaseStatus) =>
-      st.revision?.number === n && st.pause?.reason === 'AnalysisInconclusive';
+      st.revision?.number === n && st.attempt?.pause?.reason === 'AnalysisInconclusive';
     await waitForRelease(ns, 'ldb', held(1), 'revision 1 held at its analysis step', 30_000);
     await annotateRelease(ns, 'ldb', 'promote', '1');
     const first = await waitForRelease(
@@ -242,7 +242,7 @@ describe('Release canary gates and operator actions', () => {
       (st) => st.phase === 'Healthy' && st.retiring === undefined,
       'revision 1 promoted past its analysis step',
     );
-    expect(first.promotedGate).toBe(1);
+    expect(first.attempt?.promotedGate).toBe(1);
 
     // Revision 2 meets the same analysis step: the operator's promote of revision 1 does not
     // count for it, so it holds too (it would be Healthy if the override were carried over).
@@ -255,8 +255,8 @@ describe('Release canary gates and operator actions', () => {
       30_000,
     );
     expect(second.phase).toBe('Paused');
-    expect(second.pause?.reason).toBe('AnalysisInconclusive');
-    expect(second.currentStepIndex).toBe(1);
+    expect(second.attempt?.pause?.reason).toBe('AnalysisInconclusive');
+    expect(second.attempt?.currentStepIndex).toBe(1);
     expect(await moto.weights()).toEqual({ blue: 10, green: 90 });
   });
 
@@ -269,8 +269,9 @@ describe('Release canary gates and operator actions', () => {
     await createRelease(ns, 'ldb', canarySpec(s, { steps }));
 
     const pausedAt =
-      (weight: number) => (st: { pause?: { reason: string }; currentWeight?: number }) =>
-        st.pause?.reason === 'StepPaused' && st.currentWeight === weight;
+      (weight: number) =>
+      (st: { attempt?: { pause?: { reason: string } }; currentWeight?: number }) =>
+        st.attempt?.pause?.reason === 'StepPaused' && st.currentWeight === weight;
     await waitForRelease(ns, 'ldb', pausedAt(20), 'the canary paused at 20 %');
     expect(await view.weights()).toEqual({ blue: 80, green: 20 });
     expect((await view.taskSets()).map((t) => t.externalId).sort()).toEqual([
@@ -282,7 +283,7 @@ describe('Release canary gates and operator actions', () => {
 
     await annotateRelease(ns, 'ldb', 'abort', '1');
     const aborted = await waitForRelease(ns, 'ldb', (st) => st.phase === 'Aborted', 'the abort');
-    expect(aborted.rollback).toMatchObject({ outcome: 'Aborted', reason: 'Aborted' });
+    expect(aborted.attempt?.rollback).toMatchObject({ outcome: 'Aborted', reason: 'Aborted' });
     expect(condition(aborted, 'Stalled')).toMatchObject({ status: 'True', reason: 'Aborted' });
     expect(condition(aborted, 'Ready')).toMatchObject({ status: 'False' });
     expect(aborted.currentWeight).toBe(0);
@@ -306,7 +307,7 @@ describe('Release canary gates and operator actions', () => {
     expect(again.revision?.number).toBe(1);
     expect(again.history?.map((h) => h.reason)).toContain('Retry');
     expect(again.message).toBe(
-      `paused at step ${String((again.currentStepIndex ?? 0) + 1)} until promoted: kubectl -n ${ns} annotate release/ldb delivery.latticedb.com/promote=1.2 --overwrite`,
+      `paused at step ${String((again.attempt?.currentStepIndex ?? 0) + 1)} until promoted: kubectl -n ${ns} annotate release/ldb delivery.latticedb.com/promote=1.2 --overwrite`,
     );
     expect(await view.weights()).toEqual({ blue: 80, green: 20 });
     expect(
@@ -321,7 +322,7 @@ describe('Release canary gates and operator actions', () => {
     const second = await waitForRelease(ns, 'ldb', pausedAt(40), 'promote=1.2 applied');
     expect(second.actions?.promote).toBe('1.2');
     expect(second.message).toBe(
-      `paused at step ${String((second.currentStepIndex ?? 0) + 1)} until promoted: kubectl -n ${ns} annotate release/ldb delivery.latticedb.com/promote=1.3 --overwrite`,
+      `paused at step ${String((second.attempt?.currentStepIndex ?? 0) + 1)} until promoted: kubectl -n ${ns} annotate release/ldb delivery.latticedb.com/promote=1.3 --overwrite`,
     );
     expect(await view.weights()).toEqual({ blue: 60, green: 40 });
 

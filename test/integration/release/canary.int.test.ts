@@ -121,7 +121,10 @@ describe('Release canary on moto', () => {
         'the rollback',
         30_000,
       );
-      expect(status.rollback).toMatchObject({ outcome: 'RolledBack', reason: 'AnalysisFailed' });
+      expect(status.attempt?.rollback).toMatchObject({
+        outcome: 'RolledBack',
+        reason: 'AnalysisFailed',
+      });
       expect(await view.weights()).toEqual({ blue: 100, green: 0 });
       const sets = await view.taskSets();
       expect(sets).toHaveLength(1);

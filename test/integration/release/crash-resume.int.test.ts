@@ -96,7 +96,7 @@ const KILL_POINTS: readonly KillPoint[] = [
   {
     name: 'canary: during the pause after 20 %',
     strategy: 'canary',
-    whenStatus: (st) => st.stage === 'Steps' && st.currentStepIndex === 1,
+    whenStatus: (st) => st.stage === 'Steps' && st.attempt?.currentStepIndex === 1,
   },
   {
     name: 'canary: after the canary is scaled to 50 %',
@@ -308,7 +308,12 @@ async function runWithKill(
   }
   await createRelease(ns, 'ldb', specFor(point.strategy, s, flag));
   if (point.strategy === 'canaryAbort') {
-    await waitForRelease(ns, 'ldb', (st) => st.pause?.reason === 'StepPaused', 'the pause');
+    await waitForRelease(
+      ns,
+      'ldb',
+      (st) => st.attempt?.pause?.reason === 'StepPaused',
+      'the pause',
+    );
     await annotateRelease(ns, 'ldb', 'abort', '1');
   }
   if (point.whenStatus !== undefined) {
@@ -327,7 +332,7 @@ async function runWithKill(
   const status = await waitForRelease(ns, 'ldb', finished, 'the release to finish', 90_000);
   console.log(
     `[crash-resume] ${point.name}: killed at ${killedAt ?? 'status'}, stored stage then ${before?.stage ?? '-'}` +
-      ` step ${before?.currentStepIndex ?? '-'}; finished with ${log.calls.length} AWS calls,` +
+      ` step ${before?.attempt?.currentStepIndex ?? '-'}; finished with ${log.calls.length} AWS calls,` +
       ` ${log.writes().length} writes`,
   );
   return { s, status, flag };
@@ -411,12 +416,12 @@ function expectConsistentStatus(status: ReleaseStatus, s: SeededLatticeDb): void
   expect(status).toMatchObject({
     phase: 'Healthy',
     stage: 'Done',
-    outcome: 'Succeeded',
     currentWeight: 100,
     revision: { number: 1, image: s.ecr.images['2.2.0'] },
+    attempt: { outcome: 'Succeeded' },
   });
   expect(status.stableRevision).toEqual(status.revision);
-  expect(status.rollback).toBeUndefined();
+  expect(status.attempt?.rollback).toBeUndefined();
   expect(status.deploymentLog?.map((e) => [e.revision, e.outcome])).toEqual([[1, 'Succeeded']]);
   expect(status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
 }
@@ -466,11 +471,10 @@ async function expectUndone(
   expect(status).toMatchObject({
     phase: outcome,
     stage: 'Done',
-    outcome,
     currentWeight: 0,
     revision: { number: 1 },
     stableRevision: { number: 0, taskSetArn: s.canary.primaryTaskSetArn },
-    rollback: { outcome },
+    attempt: { outcome, rollback: { outcome } },
   });
   expect(status.deploymentLog?.map((e) => [e.revision, e.outcome])).toEqual([[1, outcome]]);
   expect(log.of('CreateTaskSet').map((c) => jsonBody(c).externalId)).toEqual([
@@ -532,7 +536,7 @@ async function expectCompletedOnce(
     return;
   }
   if (strategy === 'canaryAlarm') {
-    expect(status.rollback?.reason).toBe('PostDeploymentCheckFailed');
+    expect(status.attempt?.rollback?.reason).toBe('PostDeploymentCheckFailed');
     await expectUndone(s, status, 'RolledBack', [...CANARY_GREEN_WEIGHTS, 0]);
     return;
   }

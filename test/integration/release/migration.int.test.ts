@@ -153,8 +153,11 @@ describe('Release with a database migration', () => {
 
     const failed = await waitForRelease(ns, 'ldb', (st) => st.phase === 'Failed', 'Failed');
     expect(failed.migration).toMatchObject({ phase: 'Failed', exitCode: 1 });
-    expect(failed.rollback).toMatchObject({ outcome: 'Failed', reason: 'MigrationFailed' });
-    expect(failed.rollback?.message).toMatch(/exit code 1/);
+    expect(failed.attempt?.rollback).toMatchObject({
+      outcome: 'Failed',
+      reason: 'MigrationFailed',
+    });
+    expect(failed.attempt?.rollback?.message).toMatch(/exit code 1/);
     expect(condition(failed, 'MigrationSucceeded')).toMatchObject({
       status: 'False',
       reason: 'MigrationFailed',

@@ -39,7 +39,7 @@ afterEach(async () => {
 });
 
 const tasksCheck = (st: ReleaseStatus) =>
-  st.postDeployment?.results?.find((r) => r.name === 'allTasksRunning');
+  st.attempt?.postDeployment?.results?.find((r) => r.name === 'allTasksRunning');
 
 describe('Release allTasksRunning on moto', () => {
   it('with no task-set counts (moto as it is): Inconclusive, and the Release stays in PostChecks, never Healthy', async () => {
@@ -110,7 +110,7 @@ describe('Release allTasksRunning on moto', () => {
       await waitForRelease(
         ns,
         'ldb',
-        (st) => st.stage === 'PostChecks' && st.pause?.reason === 'AnalysisInconclusive',
+        (st) => st.stage === 'PostChecks' && st.attempt?.pause?.reason === 'AnalysisInconclusive',
         'the post-promotion gate holding',
         30_000,
       );

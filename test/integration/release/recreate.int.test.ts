@@ -82,7 +82,12 @@ async function deleteMidCanaryAndRecreate(tag: string): Promise<void> {
     console.log(`AWS calls: ${log.calls.map((c) => c.operation).join(' ')}`);
   });
   await createRelease(ns, 'ldb', canarySpec(s, { steps: [{ setWeight: 15 }, { pause: {} }] }));
-  await waitForRelease(ns, 'ldb', (st) => st.pause?.reason === 'StepPaused', 'the pause at 15 %');
+  await waitForRelease(
+    ns,
+    'ldb',
+    (st) => st.attempt?.pause?.reason === 'StepPaused',
+    'the pause at 15 %',
+  );
   const first = await getRelease(ns, 'ldb');
   const firstUid = first.metadata.uid ?? '';
   expect(await view.claim()).toBe(`${ns}/ldb/${firstUid}`);
@@ -146,7 +151,7 @@ async function deleteMidCanaryAndRecreate(tag: string): Promise<void> {
   ).toContain(`ldb-${firstUid}-r1-canary`);
   for (const step of ['ServiceClaimed', 'TaskSetCreated', 'SmokeTestsPassed', 'TrafficShifted'])
     expect(reasons, step).toContain(step);
-  expect(status.smoke).toMatchObject({ phase: 'PostPromotion' });
+  expect(status.attempt?.smoke).toMatchObject({ phase: 'PostPromotion' });
 }
 
 describe('a Release deleted mid-canary and re-created', () => {

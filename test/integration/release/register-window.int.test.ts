@@ -74,7 +74,7 @@ describe('an abort in the registration window, then a spec change', () => {
         // (or at its pause: a revision that never registered meets the abort hook only later)
         (st) =>
           st.revision?.number === revision &&
-          (st.stage === 'Done' || st.pause?.reason === 'StepPaused'),
+          (st.stage === 'Done' || st.attempt?.pause?.reason === 'StepPaused'),
         `revision ${revision} (${tag}) aborted`,
         90_000,
       );
@@ -85,7 +85,7 @@ describe('an abort in the registration window, then a spec change', () => {
     const status = await waitForRelease(
       ns,
       'ldb',
-      (st) => st.revision?.number === last && st.pause?.reason === 'StepPaused',
+      (st) => st.revision?.number === last && st.attempt?.pause?.reason === 'StepPaused',
       `revision ${last} at its pause`,
       90_000,
     );

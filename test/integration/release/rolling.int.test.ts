@@ -212,11 +212,11 @@ describe('Release rolling on the ECS deployment controller', () => {
     );
 
     const rolledBack = await rolledBackIn(ns);
-    expect(rolledBack.rollback).toMatchObject({
+    expect(rolledBack.attempt?.rollback).toMatchObject({
       outcome: 'RolledBack',
       reason: 'CircuitBreakerTripped',
     });
-    expect(rolledBack.rollback?.message).toContain(CIRCUIT_BREAKER_REASON);
+    expect(rolledBack.attempt?.rollback?.message).toContain(CIRCUIT_BREAKER_REASON);
     expect(condition(rolledBack, 'Stalled')).toMatchObject({
       status: 'True',
       reason: 'CircuitBreakerTripped',
@@ -249,8 +249,8 @@ describe('Release rolling on the ECS deployment controller', () => {
     await createRelease(ns, 'ldb', rollingSpec(s));
 
     const rolledBack = await rolledBackIn(ns);
-    expect(rolledBack.rollback).toMatchObject({ reason: 'CircuitBreakerTripped' });
-    expect(rolledBack.rollback?.message).toContain(CIRCUIT_BREAKER_REASON);
+    expect(rolledBack.attempt?.rollback).toMatchObject({ reason: 'CircuitBreakerTripped' });
+    expect(rolledBack.attempt?.rollback?.message).toContain(CIRCUIT_BREAKER_REASON);
     expect(writes(controller)).toEqual({
       TagResource: 1,
       RegisterTaskDefinition: 1,
@@ -263,12 +263,12 @@ describe('Release rolling on the ECS deployment controller', () => {
 
   it('a deployment ECS rolled back and dropped while nobody looked fails the revision, no second UpdateService', async () => {
     const { ns, ecs, controller, status: rolling } = await rollingUnderWay('rel-rolling-gone');
-    expect(rolling.serviceUpdatedAt).toBeDefined();
+    expect(rolling.attempt?.serviceUpdatedAt).toBeDefined();
 
     ecs.rollout = ROLLED_BACK_AND_GONE;
     const rolledBack = await rolledBackIn(ns);
-    expect(rolledBack.rollback).toMatchObject({ reason: 'CircuitBreakerTripped' });
-    expect(rolledBack.rollback?.message).toContain('is gone');
+    expect(rolledBack.attempt?.rollback).toMatchObject({ reason: 'CircuitBreakerTripped' });
+    expect(rolledBack.attempt?.rollback?.message).toContain('is gone');
     await sleep(1_000);
     expect(writes(controller)).toEqual({
       TagResource: 1,

@@ -50,7 +50,12 @@ describe('two Releases on one ECS service', () => {
       console.log(`AWS calls: ${log.calls.map((c) => c.operation).join(' ')}`);
     });
     await createRelease(ns, 'first', canarySpec(s, { steps: [{ setWeight: 15 }, { pause: {} }] }));
-    await waitForRelease(ns, 'first', (st) => st.pause?.reason === 'StepPaused', 'first at 15 %');
+    await waitForRelease(
+      ns,
+      'first',
+      (st) => st.attempt?.pause?.reason === 'StepPaused',
+      'first at 15 %',
+    );
     const firstUid = (await getRelease(ns, 'first')).metadata.uid ?? '';
     expect(await view.claim()).toBe(`${ns}/first/${firstUid}`);
     const canary = (await view.taskSets()).find((t) => t.status !== 'PRIMARY');

@@ -67,9 +67,9 @@ async function runCanary(): Promise<Run> {
 function expectSameOutcome(run: Run): void {
   expect(run.status).toMatchObject({
     phase: 'Healthy',
-    outcome: 'Succeeded',
     currentWeight: 100,
     revision: { number: 1 },
+    attempt: { outcome: 'Succeeded' },
   });
   expect(run.status.deploymentLog?.map((e) => e.outcome)).toEqual(['Succeeded']);
   // Only calls that reached moto count: a throttled call changed nothing.

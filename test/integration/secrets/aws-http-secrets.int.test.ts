@@ -273,7 +273,7 @@ describe('smoke-test credentials', () => {
       (st) => st.phase === 'RolledBack',
       'the rollback on the refused smoke test',
     );
-    expect(rolledBack.rollback).toMatchObject({ reason: 'SmokeTestFailed' });
+    expect(rolledBack.attempt?.rollback).toMatchObject({ reason: 'SmokeTestFailed' });
     await waitFor(() => target.hits() > 0, { message: 'the smoke test reached the server' });
     const surface = await namespaceSurface(ns, 'releases');
     const metrics = await metricsText(controller);

@@ -40,7 +40,7 @@ describe('blue/green switch', () => {
     world.ecs.patchTaskSet(REF, green.arn, { stabilityStatus: 'STABILIZING', runningCount: 0 });
     h.annotate('approve', 1);
     await h.until((x) => x.status.stage === 'Done');
-    expect(h.status.rollback?.reason).toBe('ProgressDeadlineExceeded');
+    expect(h.status.attempt?.rollback?.reason).toBe('ProgressDeadlineExceeded');
     expect(h.weightCalls).toEqual([]);
     expect(await world.weights()).toEqual({ A: 100, B: 0 });
   });

@@ -31,7 +31,7 @@ describe('progressDeadline and analysis gates', () => {
     await h.until((x) => x.status.phase === 'Healthy' || x.status.phase === 'RolledBack', {
       max: 400,
     });
-    expect(h.status.rollback?.reason).toBeUndefined();
+    expect(h.status.attempt?.rollback?.reason).toBeUndefined();
     expect(h.status.phase).toBe('Healthy');
     expect(await world.weights()).toEqual({ A: 0, B: 100 });
   });
@@ -40,13 +40,13 @@ describe('progressDeadline and analysis gates', () => {
     const world = new World({ kind: 'canary' });
     world.errorRate(0.2);
     const h = new Harness(world, twoSteps());
-    await h.until((x) => x.status.currentStepIndex === 1);
+    await h.until((x) => x.status.attempt?.currentStepIndex === 1);
     const heldSince = world.clock.now().getTime();
     await h.until(() => world.clock.now().getTime() - heldSince > 32 * 60_000);
-    expect(h.status.analysis?.verdict).toBe('Running');
+    expect(h.status.attempt?.analysis?.verdict).toBe('Running');
     h.annotate('promote', 1);
     await h.until((x) => (x.status.currentWeight ?? 0) >= 50 || x.status.stage !== 'Steps');
-    expect(h.status.rollback?.reason).toBeUndefined();
+    expect(h.status.attempt?.rollback?.reason).toBeUndefined();
     expect(await world.weights()).toEqual({ A: 50, B: 50 });
   });
 
@@ -59,7 +59,7 @@ describe('progressDeadline and analysis gates', () => {
     const passedAt = world.clock.now().getTime();
     world.ecs.patchTaskSet(REF, canary()!.arn, { stabilityStatus: 'STABILIZING' });
     await h.until((x) => x.status.stage === 'Done', { max: 400 });
-    expect(h.status.rollback?.reason).toBe('ProgressDeadlineExceeded');
+    expect(h.status.attempt?.rollback?.reason).toBe('ProgressDeadlineExceeded');
     expect(world.clock.now().getTime() - passedAt).toBeGreaterThanOrEqual(30 * 60_000);
     expect(await world.weights()).toEqual({ A: 100, B: 0 });
   });

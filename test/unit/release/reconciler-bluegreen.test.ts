@@ -81,7 +81,7 @@ describe('blue/green', () => {
     const h = new Harness(world, spec);
     h.smokeStatus = 503;
     await h.until((x) => x.status.phase === 'RolledBack');
-    expect(h.status.rollback?.reason).toBe('SmokeTestFailed');
+    expect(h.status.attempt?.rollback?.reason).toBe('SmokeTestFailed');
     expect(h.status.conditions?.find((c) => c.type === 'SmokeTestsPassed')?.status).toBe('False');
     expect(h.weightCalls).toEqual([]);
     expect(world.ecs.taskSets(REF)).toHaveLength(1);

@@ -27,7 +27,7 @@ describe('canary', () => {
     const seen = new Set<string>();
     await h.until(async (x) => {
       const { B } = await world.weights();
-      seen.add(`${x.status.step ?? '-'}:${B}:${x.status.currentWeight ?? 0}`);
+      seen.add(`${x.status.attempt?.step ?? '-'}:${B}:${x.status.currentWeight ?? 0}`);
       return healthy(1)(x);
     });
     expect(h.weightCalls).toEqual(SHORTHAND);
@@ -106,7 +106,10 @@ describe('canary', () => {
     await h.until((x) => x.status.phase === 'RolledBack');
     expect(await world.weights()).toEqual({ A: 100, B: 0 });
     expect(world.ecs.taskSets(REF)).toMatchObject([{ status: 'PRIMARY', targetGroupArns: [TG_A] }]);
-    expect(h.status.rollback).toMatchObject({ outcome: 'RolledBack', reason: 'AnalysisFailed' });
+    expect(h.status.attempt?.rollback).toMatchObject({
+      outcome: 'RolledBack',
+      reason: 'AnalysisFailed',
+    });
     expect(h.status.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({
       status: 'True',
       reason: 'AnalysisFailed',
@@ -129,7 +132,7 @@ describe('canary', () => {
     world.errorRate(undefined);
     const h = new Harness(world, canarySpec({ analysis: { metrics: [ERROR_RATE_CHECK] } }));
     await h.until((x) => x.status.phase === 'Paused');
-    expect(h.status.pause?.reason).toBe('AnalysisInconclusive');
+    expect(h.status.attempt?.pause?.reason).toBe('AnalysisInconclusive');
     expect(await world.weights()).toEqual({ A: 95, B: 5 });
     for (let i = 0; i < 3; i++) {
       world.clock.advance(60_000);
@@ -225,7 +228,7 @@ describe('canary', () => {
     const world = new World({ kind: 'canary', newTaskSetStability: 'STABILIZING' });
     const h = new Harness(world, canarySpec({ progressDeadline: '5m' }));
     await h.until((x) => x.status.phase === 'RolledBack');
-    expect(h.status.rollback?.reason).toBe('ProgressDeadlineExceeded');
+    expect(h.status.attempt?.rollback?.reason).toBe('ProgressDeadlineExceeded');
     expect(world.ecs.taskSets(REF)).toHaveLength(1);
     expect(await world.weights()).toEqual({ A: 100, B: 0 });
   });

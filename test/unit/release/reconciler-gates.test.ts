@@ -21,7 +21,7 @@ describe('canary gates through the handler', () => {
     world.errorRate(undefined);
     const h = new Harness(world, withAnalysis());
     await h.until((x) => x.status.phase === 'Paused');
-    expect(h.status.pause?.reason).toBe('AnalysisInconclusive');
+    expect(h.status.attempt?.pause?.reason).toBe('AnalysisInconclusive');
     const requests = world.metrics.requests.length;
     for (let i = 0; i < 3; i++) {
       world.clock.advance(60_000);
@@ -48,7 +48,10 @@ describe('canary gates through the handler', () => {
     await h.until((x) => x.status.phase === 'Paused');
     world.errorRate(7);
     await h.until((x) => x.status.phase === 'RolledBack');
-    expect(h.status.rollback).toMatchObject({ reason: 'AnalysisFailed', fromStage: 'Steps' });
+    expect(h.status.attempt?.rollback).toMatchObject({
+      reason: 'AnalysisFailed',
+      fromStage: 'Steps',
+    });
     expect(await world.weights()).toEqual({ A: 100, B: 0 });
     expect(count(h, 'AnalysisFailed')).toBe(1);
   });
@@ -63,7 +66,7 @@ describe('canary gates through the handler', () => {
       await h.reconcile();
     }
     expect(world.metrics.requests.length).toBeGreaterThan(130);
-    expect(h.status.analysis?.measurements).toHaveLength(MAX_MEASUREMENTS);
+    expect(h.status.attempt?.analysis?.measurements).toHaveLength(MAX_MEASUREMENTS);
     // What `kubectl describe` shows stays small after a long hold (measured: see the report).
     expect(JSON.stringify(h.status).length).toBeLessThan(16_384);
     expect(h.status.phase).toBe('Paused');
@@ -93,13 +96,13 @@ describe('post-promotion checks of a canary (as blue/green and rolling)', () => 
     world.errorRate(0.2);
     const h = new Harness(world, withAnalysis({ checks }));
     await h.until(healthy);
-    expect(h.status.smoke?.phase).toBe('PostPromotion');
-    expect(h.status.postDeployment?.results).toMatchObject([
+    expect(h.status.attempt?.smoke?.phase).toBe('PostPromotion');
+    expect(h.status.attempt?.postDeployment?.results).toMatchObject([
       { name: 'allTasksRunning', outcome: 'Passed' },
       { name: 'noAlarmsFiring', outcome: 'Passed' },
     ]);
     // The post-promotion gate is keyed after the last step (21 steps in the shorthand).
-    expect(h.status.analysis).toMatchObject({ step: 21, verdict: 'Successful' });
+    expect(h.status.attempt?.analysis).toMatchObject({ step: 21, verdict: 'Successful' });
     expect(count(h, 'SmokeTestsPassed')).toBe(2);
     expect(count(h, 'PostDeploymentChecksPassed')).toBe(1);
   });
@@ -117,7 +120,7 @@ describe('post-promotion checks of a canary (as blue/green and rolling)', () => 
     if (reason === 'SmokeTestFailed') h.smokeStatus = 503;
     if (reason === 'AnalysisFailed') world.errorRate(7);
     await h.until((x) => x.status.phase === 'RolledBack');
-    expect(h.status.rollback).toMatchObject({ reason, fromStage: 'PostChecks' });
+    expect(h.status.attempt?.rollback).toMatchObject({ reason, fromStage: 'PostChecks' });
     expect(await world.weights()).toEqual({ A: 100, B: 0 });
     expect(world.ecs.taskSets(REF)).toMatchObject([{ status: 'PRIMARY', targetGroupArns: [TG_A] }]);
     expect(count(h, reason)).toBe(1);
@@ -137,7 +140,7 @@ describe('post-promotion checks of a canary (as blue/green and rolling)', () => 
     );
     await h.until(healthy);
     // The last analysis is the step's (index 1); a post-promotion gate would be keyed 2.
-    expect(h.status.analysis).toMatchObject({ step: 1, verdict: 'Successful' });
+    expect(h.status.attempt?.analysis).toMatchObject({ step: 1, verdict: 'Successful' });
   });
 });
 
@@ -156,7 +159,7 @@ describe('Release metrics', () => {
       },
     });
     const h = new Harness(world, spec, { metrics: releaseMetrics(runtime.domain) });
-    await h.until((x) => x.status.pause?.reason === 'StepPaused');
+    await h.until((x) => x.status.attempt?.pause?.reason === 'StepPaused');
     h.annotate('promote', '1');
     await h.until((x) => (x.status.currentWeight ?? 0) === 40);
     world.errorRate(7);

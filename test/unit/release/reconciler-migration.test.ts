@@ -94,7 +94,7 @@ describe('migration', () => {
     expect(world.ecs.taskSets(REF)).toHaveLength(1);
     expect(world.ecs.log.count('createTaskSet')).toBe(0);
     expect(h.status.migration).toMatchObject({ phase: 'Failed', exitCode: 3 });
-    expect(h.status.rollback?.reason).toBe('MigrationFailed');
+    expect(h.status.attempt?.rollback?.reason).toBe('MigrationFailed');
   });
 
   it('a migration task that exceeds its timeout is stopped and fails the release', async () => {
@@ -176,6 +176,6 @@ describe('migration', () => {
     });
     await h.until((x) => x.status.phase === 'Failed');
     expect(world.ecs.startedTasks()).toHaveLength(0);
-    expect(h.status.rollback?.message).toContain('RedisNotConfigured');
+    expect(h.status.attempt?.rollback?.message).toContain('RedisNotConfigured');
   });
 });

@@ -33,7 +33,7 @@ describe('rolling', () => {
     expect((await world.ecs.describeService(REF))?.taskDefinitionArn).toBe(world.baseTd);
     world.ecs.completeDeployment(REF);
     await h.until((x) => x.status.phase === 'RolledBack');
-    expect(h.status.rollback?.reason).toBe('CircuitBreakerTripped');
+    expect(h.status.attempt?.rollback?.reason).toBe('CircuitBreakerTripped');
     expect(world.ecs.log.count('updateService')).toBe(2);
   });
 
@@ -41,12 +41,12 @@ describe('rolling', () => {
     const world = new World({ kind: 'rolling' });
     const h = new Harness(world, rollingSpec());
     await h.until((x) => x.status.message?.includes('rolling deployment in progress') === true);
-    expect(h.status.serviceUpdatedAt).toBeDefined();
+    expect(h.status.attempt?.serviceUpdatedAt).toBeDefined();
     // The controller was away while the circuit breaker tripped and ECS's rollback completed.
     world.ecs.completeEcsRollback(REF, world.baseTd);
     await h.until((x) => x.status.phase === 'RolledBack');
-    expect(h.status.rollback).toMatchObject({ reason: 'CircuitBreakerTripped' });
-    expect(h.status.rollback?.message).toContain('is gone');
+    expect(h.status.attempt?.rollback).toMatchObject({ reason: 'CircuitBreakerTripped' });
+    expect(h.status.attempt?.rollback?.message).toContain('is gone');
     expect(world.ecs.log.count('updateService')).toBe(1);
     expect((await world.ecs.describeService(REF))?.taskDefinitionArn).toBe(world.baseTd);
   });
@@ -113,7 +113,9 @@ describe('rolling', () => {
     await h.until((x) => x.status.phase === 'Failed');
     expect(h.writes()).toBe(1);
     expect(world.ecs.log.count('tagService')).toBe(1);
-    expect(h.status.rollback?.message).toContain('container nope is not in the task definition');
+    expect(h.status.attempt?.rollback?.message).toContain(
+      'container nope is not in the task definition',
+    );
     expect(h.status.conditions?.find((c) => c.type === 'PreflightPassed')?.status).toBe('False');
   });
 
@@ -122,9 +124,9 @@ describe('rolling', () => {
     world.ecs.patchService(REF, { runningCount: 1 });
     const h = new Harness(world, rollingSpec());
     await h.until((x) => x.status.phase === 'Failed');
-    expect(h.status.preflight?.results?.find((r) => r.name === 'serviceStable')?.outcome).toBe(
-      'Failed',
-    );
+    expect(
+      h.status.attempt?.preflight?.results?.find((r) => r.name === 'serviceStable')?.outcome,
+    ).toBe('Failed');
     // Nothing but the claim (the first reconcile's write).
     expect(h.writes()).toBe(1);
     expect(world.ecs.log.count('tagService')).toBe(1);

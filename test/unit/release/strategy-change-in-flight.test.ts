@@ -173,7 +173,7 @@ describe('operator emergency actions while the spec is refused (issue 9, item 4)
     const aborted = held({ 'delivery.latticedb.com/abort': '1' });
     expect(aborted.status).toMatchObject({
       stage: 'RollingBack',
-      rollback: { outcome: 'Aborted' },
+      attempt: { rollback: { outcome: 'Aborted' } },
     });
     expect(aborted.action).toMatchObject({ type: 'setWeights', listenerArn: LISTENER });
   });

@@ -40,7 +40,7 @@ describe('weights go only to target groups with a task set', () => {
       world.clock.advance(outcome.requeueAfterMs ?? 1_000);
     }
     expect(h.status.phase).toBe('RolledBack');
-    expect(h.status.rollback?.reason).toBe('ProgressDeadlineExceeded');
+    expect(h.status.attempt?.rollback?.reason).toBe('ProgressDeadlineExceeded');
     expect(await world.weights()).toMatchObject({ A: 100 });
     expect(world.ecs.taskSets(REF)).toMatchObject([{ status: 'PRIMARY', targetGroupArns: [TG_A] }]);
   });

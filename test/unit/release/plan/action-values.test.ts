@@ -44,7 +44,7 @@ const warnings = (d: { events: { type: string; reason: string; message: string }
 describe('action values', () => {
   it('after a retry the handled promote=1 is ignored silently; promote=1.2 skips the pause', () => {
     const same = run(pausedAfterRetry, world, { spec, annotations: A('promote', '1') });
-    expect(same.status.currentStepIndex).toBe(1);
+    expect(same.status.attempt?.currentStepIndex).toBe(1);
     expect(same.events).toEqual([]);
     expect(same.status.message).toBe(
       'paused at step 2 until promoted: kubectl -n prod annotate release/latticedb delivery.latticedb.com/promote=1.2 --overwrite',
@@ -52,11 +52,15 @@ describe('action values', () => {
 
     const again = run(pausedAfterRetry, world, { spec, annotations: A('promote', '1.2') });
     expect(again.status.actions?.promote).toBe('1.2');
-    expect(again.status.currentStepIndex).toBe(2);
+    expect(again.status.attempt?.currentStepIndex).toBe(2);
     expect(again.action).toMatchObject({ type: 'scaleTaskSet', scalePercent: 40 });
 
     // The next hint counts on from the last suffix.
-    const later = { ...next(again), currentStepIndex: 3, pause: pausedAfterRetry.pause };
+    const after = next(again);
+    const later = {
+      ...after,
+      attempt: { ...after.attempt, currentStepIndex: 3, pause: pausedAfterRetry.attempt?.pause },
+    };
     const hint = run(later, world, { spec, annotations: A('promote', '1.2') });
     expect(hint.status.message).toBe(
       'paused at step 4 until promoted: kubectl -n prod annotate release/latticedb delivery.latticedb.com/promote=1.3 --overwrite',
@@ -65,13 +69,13 @@ describe('action values', () => {
 
   it('any suffix after the dot is a new request for the same revision', () => {
     const d = run(pausedAfterRetry, world, { spec, annotations: A('promote', '1.after-retry') });
-    expect(d.status.currentStepIndex).toBe(2);
+    expect(d.status.attempt?.currentStepIndex).toBe(2);
     expect(d.status.actions?.promote).toBe('1.after-retry');
   });
 
   it('a suffixed value naming another revision is ignored with a Warning, once', () => {
     const d = run(pausedAfterRetry, world, { spec, annotations: A('promote', '7.2') });
-    expect(d.status.currentStepIndex).toBe(1);
+    expect(d.status.attempt?.currentStepIndex).toBe(1);
     const message =
       'delivery.latticedb.com/promote=7.2 ignored: the current revision is 1; for it: ' +
       'kubectl -n prod annotate release/latticedb delivery.latticedb.com/promote=1 --overwrite';
@@ -90,7 +94,7 @@ describe('action values', () => {
     'a malformed value (%s) gets one Warning naming the annotation and the value',
     (value) => {
       const d = run(pausedAfterRetry, world, { spec, annotations: A('promote', value) });
-      expect(d.status.currentStepIndex).toBe(1);
+      expect(d.status.attempt?.currentStepIndex).toBe(1);
       expect(warnings(d).map((e) => e.message)).toEqual([
         `delivery.latticedb.com/promote=${value} ignored: not a revision (expected <revision> or <revision>.<n>, e.g. 3 or 3.2)`,
       ]);
@@ -113,14 +117,14 @@ describe('action values', () => {
     const promoted = run(pausedAfterRetry, world, { spec, annotations: A('promote', '1.2') });
     const removed = run(next(promoted), world, { spec, annotations: {} });
     expect(removed.status.actions?.promote).toBe('1.2');
+    const after = next(removed);
     const paused = {
-      ...next(removed),
+      ...after,
       phase: 'Paused' as const,
-      currentStepIndex: 3,
-      pause: pausedAfterRetry.pause,
+      attempt: { ...after.attempt, currentStepIndex: 3, pause: pausedAfterRetry.attempt?.pause },
     };
     const readded = run(paused, world, { spec, annotations: A('promote', '1.2') });
-    expect(readded.status.currentStepIndex).toBe(3);
+    expect(readded.status.attempt?.currentStepIndex).toBe(3);
     expect(readded.events).toEqual([]);
   });
 

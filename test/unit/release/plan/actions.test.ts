@@ -27,8 +27,8 @@ describe('operator actions', () => {
     const d = run(midCanary, world, { annotations: A('abort', 1) });
     expect(d.status).toMatchObject({
       stage: 'RollingBack',
-      rollback: { outcome: 'Aborted', reason: 'Aborted' },
       actions: { abort: '1' },
+      attempt: { rollback: { outcome: 'Aborted', reason: 'Aborted' } },
     });
     expect(d.action).toMatchObject({
       type: 'setWeights',
@@ -85,8 +85,8 @@ describe('operator actions', () => {
       migration: { phase: 'Pending', attempt: 1 },
       actions: { retry: '1' },
     });
-    expect(d.status.currentStepIndex ?? 0).toBe(0);
-    expect(d.status.rollback).toBeUndefined();
+    expect(d.status.attempt?.currentStepIndex ?? 0).toBe(0);
+    expect(d.status.attempt?.rollback).toBeUndefined();
     expect(d.status.stage).not.toBe('Done');
   });
 
@@ -117,7 +117,7 @@ describe('operator actions', () => {
 
   it('rollback of a revision in flight returns to stable (RolledBack)', () => {
     const d = run(midCanary, world, { annotations: A('rollback', 1) });
-    expect(d.status.rollback).toMatchObject({ outcome: 'RolledBack' });
+    expect(d.status.attempt?.rollback).toMatchObject({ outcome: 'RolledBack' });
   });
 
   it('approve given before the gate stays pending and is consumed there', () => {

@@ -79,7 +79,7 @@ describe('the post-deployment stage', () => {
     const d = decideWith(promoted());
     expect(d.status.stage).toBe('PostChecks');
     expect(d.status.phase).not.toBe('Healthy');
-    expect(d.status.postDeployment?.results).toEqual([
+    expect(d.status.attempt?.postDeployment?.results).toEqual([
       {
         name: 'allTasksRunning',
         outcome: 'Inconclusive',
@@ -98,11 +98,11 @@ describe('the post-deployment stage', () => {
   it('past progressDeadline without counts the revision rolls back, naming the missing counts', () => {
     const later = new Date(NOW.getTime() + 30 * 60_000);
     const d = decideWith(promoted(), later);
-    expect(next(d).rollback).toMatchObject({
+    expect(next(d).attempt?.rollback).toMatchObject({
       reason: 'ProgressDeadlineExceeded',
       fromStage: 'PostChecks',
     });
-    expect(JSON.stringify(next(d).rollback)).toContain(
+    expect(JSON.stringify(next(d).attempt?.rollback)).toContain(
       'allTasksRunning is inconclusive: task set canary1 reports no runningCount or computedDesiredCount',
     );
   });
@@ -110,12 +110,12 @@ describe('the post-deployment stage', () => {
   it('below the desired count it waits (Warning); at it, the checks pass and the revision completes', () => {
     const short = decideWith(promoted({ runningCount: 3, computedDesiredCount: 4 }));
     expect(short.status.stage).toBe('PostChecks');
-    expect(short.status.postDeployment?.results?.[0]).toMatchObject({
+    expect(short.status.attempt?.postDeployment?.results?.[0]).toMatchObject({
       outcome: 'Warning',
       message: '3 of 4 tasks running',
     });
     const full = decideWith(promoted({ runningCount: 4, computedDesiredCount: 4 }));
-    expect(full.status.postDeployment?.results?.[0]).toMatchObject({
+    expect(full.status.attempt?.postDeployment?.results?.[0]).toMatchObject({
       outcome: 'Passed',
       message: '4 of 4 tasks running',
     });

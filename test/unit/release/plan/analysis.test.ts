@@ -51,8 +51,8 @@ describe('analysis gates', () => {
     [7, 'Failed', { type: 'setWeights' }, 'RollingBack'],
   ])('%s percent errors: verdict %s', async (rate, verdict, action, phase) => {
     const d = run(atStep(2), { ...world, analysis: await measured(0, rate) }, { spec });
-    expect(d.status.analysis).toMatchObject({ step: 0, verdict, lastRun: iso() });
-    expect(d.status.analysis?.measurements).toHaveLength(1);
+    expect(d.status.attempt?.analysis).toMatchObject({ step: 0, verdict, lastRun: iso() });
+    expect(d.status.attempt?.analysis?.measurements).toHaveLength(1);
     expect(d.status.phase).toBe(phase);
     if (action === undefined) expect(d.action).toBeUndefined();
     else expect(d.action).toMatchObject(action);
@@ -62,7 +62,9 @@ describe('analysis gates', () => {
     const d = run(atStep(1), { ...world, analysis: await measured(0, 7) }, { spec });
     expect(d.status).toMatchObject({
       stage: 'RollingBack',
-      rollback: { outcome: 'RolledBack', reason: 'AnalysisFailed', fromStage: 'Steps' },
+      attempt: {
+        rollback: { outcome: 'RolledBack', reason: 'AnalysisFailed', fromStage: 'Steps' },
+      },
     });
     expect(d.action).toMatchObject({
       type: 'setWeights',
@@ -73,7 +75,7 @@ describe('analysis gates', () => {
 
   it('missing metrics are inconclusive and hold; the hold survives reconciles; promote lets the gate pass for good', async () => {
     const held = run(atStep(2), { ...world, analysis: await measured(0, undefined) }, { spec });
-    expect(held.status.pause?.reason).toBe('AnalysisInconclusive');
+    expect(held.status.attempt?.pause?.reason).toBe('AnalysisInconclusive');
     expect(held.status.conditions?.find((c) => c.type === 'AnalysisPassed')).toMatchObject({
       status: 'Unknown',
       reason: 'AnalysisInconclusive',
@@ -85,7 +87,7 @@ describe('analysis gates', () => {
       annotations: { 'delivery.latticedb.com/promote': '1' },
     });
     expect(promoted.action).toMatchObject({ type: 'scaleTaskSet', scalePercent: 15 });
-    expect(promoted.status.promotedGate).toBe(0);
+    expect(promoted.status.attempt?.promotedGate).toBe(0);
     // The scale needs another reconcile; the override is in status, not in the one-shot action.
     const after = run(
       next(promoted),
@@ -101,12 +103,15 @@ describe('analysis gates', () => {
     const twoNeeded = canarySpec({
       analysis: { metrics: [{ ...(ERROR_RATE_CHECK as unknown as MetricCheck), count: 2 }] },
     });
-    status.analysis = {
-      step: 0,
-      startedAt: iso(-60_000),
-      verdict: 'Running',
-      results: record.results.map(({ lastMeasuredAt: _x, ...r }) => r),
-      measurements: record.measurements,
+    status.attempt = {
+      ...status.attempt,
+      analysis: {
+        step: 0,
+        startedAt: iso(-60_000),
+        verdict: 'Running',
+        results: record.results.map(({ lastMeasuredAt: _x, ...r }) => r),
+        measurements: record.measurements,
+      },
     };
     const d = run(status, world, { spec: twoNeeded, now: new Date(NOW.getTime() + 10_000) });
     expect(d.action).toBeUndefined();
@@ -133,8 +138,7 @@ describe('analysis gates', () => {
     const w = { service: service([stableTaskSet(), canaryTaskSet(10)]), weights: weights(10) };
     const d = run(status, { ...w, analysis: await measured(1, 0.2) }, { spec: stepSpec });
     expect(d.status).toMatchObject({
-      currentStepIndex: 2,
-      analysis: { step: 1, verdict: 'Successful' },
+      attempt: { currentStepIndex: 2, analysis: { step: 1, verdict: 'Successful' } },
     });
     expect(d.action).toMatchObject({ type: 'scaleTaskSet', scalePercent: 50 });
   });

@@ -78,7 +78,7 @@ describe('canary steps', () => {
         weights: weights(observedWeight),
       });
       expect(d.action).toMatchObject(action);
-      expect(d.status.currentStepIndex).toBe(index);
+      expect(d.status.attempt?.currentStepIndex).toBe(index);
     },
   );
 
@@ -101,11 +101,8 @@ describe('canary steps', () => {
       scalePercent: 15,
     });
     expect(d.status).toMatchObject({
-      currentStepIndex: 1,
-      step: '2/21',
       currentWeight: 5,
-      stepStartedAt: iso(),
-      nextStepAt: iso(60_000),
+      attempt: { currentStepIndex: 1, step: '2/21', stepStartedAt: iso(), nextStepAt: iso(60_000) },
     });
     expect(d.events.map((e) => e.reason)).toEqual(['StepCompleted']);
     // Scaled ahead, the pause only waits for its end; the weight moves the moment it is due.
@@ -121,7 +118,7 @@ describe('canary steps', () => {
       { now: at(60_000) },
     );
     expect(due.action).toMatchObject(split(15));
-    expect(due.status.weightChangedAt).toBe(at(60_000).toISOString());
+    expect(due.status.attempt?.weightChangedAt).toBe(at(60_000).toISOString());
   });
 
   it('the pause after a weight counts from the weight change recorded with it, not from the reconcile that read it back', () => {
@@ -133,12 +130,15 @@ describe('canary steps', () => {
     });
     const world = { service: service([stableTaskSet(), canaryTaskSet(25)]), weights: weights(15) };
     const d = run(status, world);
-    expect(d.status.stepStartedAt).toBe(changedAt.toISOString());
-    expect(d.status.nextStepAt).toBe(toRfc3339(new Date(changedAt.getTime() + 60_000)));
+    expect(d.status.attempt?.stepStartedAt).toBe(changedAt.toISOString());
+    expect(d.status.attempt?.nextStepAt).toBe(toRfc3339(new Date(changedAt.getTime() + 60_000)));
     expect(d.requeueAfterMs).toBe(60_000 - 900 + 1);
     // A record older than the step (its status write was lost) is not used: the pause starts now.
-    const stale = run({ ...status, weightChangedAt: at(-5_000).toISOString() }, world);
-    expect(stale.status.stepStartedAt).toBe(iso());
+    const stale = run(
+      { ...status, attempt: { ...status.attempt, weightChangedAt: at(-5_000).toISOString() } },
+      world,
+    );
+    expect(stale.status.attempt?.stepStartedAt).toBe(iso());
   });
 
   it('steps keep to the schedule: a pause ended up to 1 s late counts the next step from when it was due', () => {
@@ -146,30 +146,30 @@ describe('canary steps', () => {
     const paused = inFlight('Steps', { currentStepIndex: 1, stepStartedAt: iso() });
     const world = { service: service([stableTaskSet(), canaryTaskSet(15)]), weights: weights(5) };
     const ended = run(paused, world, { now: at(60_300) });
-    expect(ended.status.currentStepIndex).toBe(2);
-    expect(ended.status.stepStartedAt).toBe(at(60_000).toISOString());
+    expect(ended.status.attempt?.currentStepIndex).toBe(2);
+    expect(ended.status.attempt?.stepStartedAt).toBe(at(60_000).toISOString());
     // The weight changes in the next reconcile, 500 ms after it was due ...
     const moved = run(ended.status, world, { now: at(60_500) });
     expect(moved.action).toMatchObject(split(15));
     // ... and once read back, the following pause counts from the due time: no drift.
     const after = { service: service([stableTaskSet(), canaryTaskSet(25)]), weights: weights(15) };
     const next = run(moved.status, after, { now: at(60_700) });
-    expect(next.status.currentStepIndex).toBe(3);
-    expect(next.status.stepStartedAt).toBe(at(60_000).toISOString());
-    expect(next.status.nextStepAt).toBe(iso(120_000));
+    expect(next.status.attempt?.currentStepIndex).toBe(3);
+    expect(next.status.attempt?.stepStartedAt).toBe(at(60_000).toISOString());
+    expect(next.status.attempt?.nextStepAt).toBe(iso(120_000));
   });
 
   it('a pause ended more than 1 s late (controller down) restarts the schedule from then', () => {
     const paused = inFlight('Steps', { currentStepIndex: 1, stepStartedAt: iso() });
     const world = { service: service([stableTaskSet(), canaryTaskSet(15)]), weights: weights(5) };
     const ended = run(paused, world, { now: at(75_000) });
-    expect(ended.status.stepStartedAt).toBe(iso(75_000));
+    expect(ended.status.attempt?.stepStartedAt).toBe(iso(75_000));
     const moved = run(ended.status, world, { now: at(75_200) });
     const after = { service: service([stableTaskSet(), canaryTaskSet(25)]), weights: weights(15) };
     const next = run(moved.status, after, { now: at(75_400) });
     // The schedule starts again from when the late pause ended (not from the missed due time).
-    expect(next.status.stepStartedAt).toBe(iso(75_000));
-    expect(next.status.nextStepAt).toBe(iso(135_000));
+    expect(next.status.attempt?.stepStartedAt).toBe(iso(75_000));
+    expect(next.status.attempt?.nextStepAt).toBe(iso(135_000));
   });
 
   it('a pause as the last step scales the canary to 100 % ahead of promotion', () => {
@@ -196,7 +196,7 @@ describe('canary steps', () => {
       scalePercent: 100,
     });
     expect(d.status.message).toContain('ahead of promotion');
-    expect(d.status.currentStepIndex).toBe(1);
+    expect(d.status.attempt?.currentStepIndex).toBe(1);
   });
 
   it('scaling ahead during a long pause is not held against progressDeadline', () => {
@@ -209,7 +209,7 @@ describe('canary steps', () => {
       service: service([stableTaskSet(), canaryTaskSet(5)]),
       weights: weights(5),
     });
-    expect(d.status.rollback).toBeUndefined();
+    expect(d.status.attempt?.rollback).toBeUndefined();
     expect(d.action).toMatchObject({ type: 'scaleTaskSet', scalePercent: 15 });
   });
 
@@ -222,7 +222,7 @@ describe('canary steps', () => {
     const replay = run(status, { ...world, weights: weights(15) });
     // Not the weights again: the step completes, and the pause after it scales ahead to 25 %.
     expect(replay.action).toMatchObject({ type: 'scaleTaskSet', scalePercent: 25 });
-    expect(replay.status.currentStepIndex).toBe(3);
+    expect(replay.status.attempt?.currentStepIndex).toBe(3);
     // The same observation twice gives the same decision (pure), and the same answer folds into
     // the same status (afterAction is a function: compared by what it returns).
     const { afterAction: again, ...sameAgain } = run(status, { ...world, weights: weights(5) });
@@ -238,7 +238,7 @@ describe('canary steps', () => {
       weights: weights(35),
     });
     expect(d.action).toBeUndefined();
-    expect(d.status.currentStepIndex).toBe(3);
+    expect(d.status.attempt?.currentStepIndex).toBe(3);
     expect(d.status.currentWeight).toBe(35);
   });
 
@@ -248,7 +248,7 @@ describe('canary steps', () => {
       service: service([stableTaskSet(), canaryTaskSet(5)]),
       weights: weights(5),
     });
-    expect(d.status.currentStepIndex).toBe(2);
+    expect(d.status.attempt?.currentStepIndex).toBe(2);
     expect(d.action).toMatchObject({ type: 'scaleTaskSet', scalePercent: 15 });
   });
 
@@ -266,8 +266,7 @@ describe('canary steps', () => {
     const held = run(status, world, { spec });
     expect(held.status).toMatchObject({
       phase: 'Paused',
-      pause: { reason: 'StepPaused', since: iso() },
-      step: '2/3',
+      attempt: { pause: { reason: 'StepPaused', since: iso() }, step: '2/3' },
     });
     expect(held.status.conditions?.find((c) => c.type === 'Paused')).toMatchObject({
       status: 'True',
@@ -280,11 +279,11 @@ describe('canary steps', () => {
     });
     expect(promoted.action).toMatchObject({ type: 'scaleTaskSet', scalePercent: 50 });
     expect(promoted.status).toMatchObject({
-      currentStepIndex: 2,
       actions: { promote: '1' },
       phase: 'Progressing',
+      attempt: { currentStepIndex: 2 },
     });
-    expect(promoted.status.pause).toBeUndefined();
+    expect(promoted.status.attempt?.pause).toBeUndefined();
   });
 
   it('after the last step: scale to 100, all traffic, primary — then post checks and Healthy', () => {
@@ -316,10 +315,10 @@ describe('canary steps', () => {
     expect(d.status).toMatchObject({
       phase: 'Healthy',
       stage: 'Done',
-      outcome: 'Succeeded',
       stableTargetGroupArn: TG_B,
       stableRevision: { number: 1, taskSetArn: CANARY_TS },
       retiring: { taskSetArn: STABLE_TS, revision: 0, deleteAt: iso() },
+      attempt: { outcome: 'Succeeded' },
     });
     // Steady state retires the old stable: scale to 0, then delete.
     expect(d.action).toMatchObject({

@@ -1,6 +1,6 @@
 // Builders for decide() tests: a canary/blue-green service on two target groups, statuses at a
 // given stage, listener weights — plain data, as observe.ts would hand them over.
-import type { ReleaseSpec } from '../../../../reconcilers/release/api.js';
+import { ReleaseAttempt, type ReleaseSpec } from '../../../../reconcilers/release/api.js';
 import {
   decide,
   specHash as specHashOf,
@@ -119,12 +119,19 @@ export const weights = (canary: number, listener = LISTENER): Observed['weights'
   ],
 });
 
+/** A status for a fixture: the attempt's fields may be given beside the Release's own. */
+export type StatusFixture = Partial<ReleaseState> & ReleaseAttempt;
+
 /** Revision 1 (image v2, TD2) in flight at `stage`, replacing stable revision 0 (TD1). */
 export function inFlight(
   stage: NonNullable<ReleaseState['stage']>,
-  p: Partial<ReleaseState> = {},
+  p: StatusFixture = {},
   spec: ReleaseSpec = canarySpec(),
 ): ReleaseState {
+  const { attempt, ...given } = p;
+  const isAttempt = ([key]: [string, unknown]): boolean => key in ReleaseAttempt.properties;
+  const own = Object.fromEntries(Object.entries(given).filter((e) => !isAttempt(e)));
+  const ofAttempt = Object.fromEntries(Object.entries(given).filter(isAttempt));
   const stable = {
     number: 0,
     specHash: 'adopted',
@@ -139,12 +146,16 @@ export function inFlight(
     stableHistory: [stable],
     stableTargetGroupArn: TG_A,
     stage,
-    progressStartedAt: iso(-600_000),
-    lastProgressAt: iso(-60_000),
-    stepStartedAt: iso(-60_000),
     // The claim on the service was written by an earlier reconcile (claim.test.ts covers it).
     serviceClaim: service().arn,
-    ...p,
+    ...own,
+    attempt: {
+      progressStartedAt: iso(-600_000),
+      lastProgressAt: iso(-60_000),
+      stepStartedAt: iso(-60_000),
+      ...ofAttempt,
+      ...attempt,
+    },
   };
 }
 

@@ -77,7 +77,11 @@ describe('maintenance flags left on', () => {
     });
     expect(off.status.stage).toBe('MaintenanceOff');
     const done = run(next(off), { flagLeftOn: flagState(false, 8) });
-    expect(done.status).toMatchObject({ stage: 'Done', outcome: 'Succeeded', phase: 'Healthy' });
+    expect(done.status).toMatchObject({
+      stage: 'Done',
+      phase: 'Healthy',
+      attempt: { outcome: 'Succeeded' },
+    });
     expect(done.status.maintenanceFlagsLeftOn).toBeUndefined();
     expect(done.status.history?.map((e) => e.message)).toContain(
       `maintenance flag ${FLAG} (left on by revision 1) is off: revision 1 completed healthy`,
@@ -117,7 +121,7 @@ describe('maintenance flags left on', () => {
     );
     const end = run(failed, { flag: flagState(true, 3) }, { spec });
     expect(end.action).toBeUndefined();
-    expect(end.status).toMatchObject({ stage: 'Done', outcome: 'Failed' });
+    expect(end.status).toMatchObject({ stage: 'Done', attempt: { outcome: 'Failed' } });
     expect(end.status.maintenanceFlagsLeftOn).toEqual(leftOn);
   });
 });

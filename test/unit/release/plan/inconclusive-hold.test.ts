@@ -62,7 +62,7 @@ async function held() {
       now: at(-MINUTE),
     },
   );
-  expect(good.status.analysis?.verdict).toBe('Running');
+  expect(good.status.attempt?.analysis?.verdict).toBe('Running');
   const missing = await measured(undefined, recordOf(good.status), NOW);
   return run(next(good), { ...world, analysis: missing }, { spec });
 }
@@ -70,14 +70,14 @@ async function held() {
 describe('an inconclusive gate is measured again while it holds', () => {
   it('holds at the weight, starts a new round from zero and comes back on the check interval', async () => {
     const d = await held();
-    expect(d.status.pause).toEqual({ reason: 'AnalysisInconclusive', since: iso() });
+    expect(d.status.attempt?.pause).toEqual({ reason: 'AnalysisInconclusive', since: iso() });
     expect(d.status.phase).toBe('Paused');
     expect(d.action).toBeUndefined();
-    expect(d.status.analysis).toMatchObject({
+    expect(d.status.attempt?.analysis).toMatchObject({
       verdict: 'Inconclusive',
       results: [{ metric: 'error-rate', successful: 0, failed: 0, inconclusive: 0 }],
     });
-    expect(d.status.analysis?.measurements).toHaveLength(2);
+    expect(d.status.attempt?.analysis?.measurements).toHaveLength(2);
     expect(reasons(d).filter((r) => r === 'AnalysisInconclusive')).toHaveLength(1);
     expect(d.requeueAfterMs).toBe(MINUTE + 1);
     expect(d.status.message).toMatch(
@@ -96,8 +96,8 @@ describe('an inconclusive gate is measured again while it holds', () => {
       { ...world, analysis: await measured(0.2, recordOf(status), at(MINUTE)) },
       { spec, now: at(MINUTE) },
     );
-    expect(one.status.pause?.reason).toBe('AnalysisInconclusive');
-    expect(one.status.analysis?.verdict).toBe('Inconclusive');
+    expect(one.status.attempt?.pause?.reason).toBe('AnalysisInconclusive');
+    expect(one.status.attempt?.analysis?.verdict).toBe('Inconclusive');
     expect(one.action).toBeUndefined();
     expect(one.events).toEqual([]);
     status = next(one);
@@ -106,10 +106,10 @@ describe('an inconclusive gate is measured again while it holds', () => {
       { ...world, analysis: await measured(0.2, recordOf(status), at(2 * MINUTE)) },
       { spec, now: at(2 * MINUTE) },
     );
-    expect(two.status.analysis?.verdict).toBe('Successful');
-    expect(two.status.pause).toBeUndefined();
+    expect(two.status.attempt?.analysis?.verdict).toBe('Successful');
+    expect(two.status.attempt?.pause).toBeUndefined();
     expect(two.status.phase).toBe('Progressing');
-    expect(two.status.lastProgressAt).toBe(iso(2 * MINUTE));
+    expect(two.status.attempt?.lastProgressAt).toBe(iso(2 * MINUTE));
     expect(two.action).toMatchObject({ type: 'scaleTaskSet', scalePercent: 15 });
     expect(two.events).toContainEqual(
       expect.objectContaining({
@@ -128,7 +128,7 @@ describe('an inconclusive gate is measured again while it holds', () => {
     );
     expect(d.status).toMatchObject({
       stage: 'RollingBack',
-      rollback: { reason: 'AnalysisFailed', outcome: 'RolledBack' },
+      attempt: { rollback: { reason: 'AnalysisFailed', outcome: 'RolledBack' } },
     });
     expect(d.action).toMatchObject({
       type: 'setWeights',
@@ -147,9 +147,9 @@ describe('an inconclusive gate is measured again while it holds', () => {
       { ...world, analysis: await measured(undefined, recordOf(status), at(MINUTE)) },
       { spec, now: at(MINUTE) },
     );
-    expect(d.status.pause?.since).toBe(iso());
-    expect(d.status.analysis?.results?.[0]).toMatchObject({ inconclusive: 0 });
-    expect(d.status.analysis?.measurements).toHaveLength(3);
+    expect(d.status.attempt?.pause?.since).toBe(iso());
+    expect(d.status.attempt?.analysis?.results?.[0]).toMatchObject({ inconclusive: 0 });
+    expect(d.status.attempt?.analysis?.measurements).toHaveLength(3);
     expect(d.events).toEqual([]);
     expect(d.requeueAfterMs).toBe(MINUTE + 1);
   });
@@ -167,9 +167,9 @@ describe('an inconclusive gate is measured again while it holds', () => {
         annotations: { 'delivery.latticedb.com/promote': '1' },
       },
     );
-    expect(d.status.promotedGate).toBe(0);
-    expect(d.status.pause).toBeUndefined();
-    expect(d.status.lastProgressAt).toBe(iso(60 * MINUTE));
+    expect(d.status.attempt?.promotedGate).toBe(0);
+    expect(d.status.attempt?.pause).toBeUndefined();
+    expect(d.status.attempt?.lastProgressAt).toBe(iso(60 * MINUTE));
     expect(d.action).toMatchObject({ type: 'scaleTaskSet', scalePercent: 15 });
   });
 });

@@ -31,7 +31,7 @@ describe('progressDeadline', () => {
   it('a wait on AWS longer than the deadline rolls back (ProgressDeadlineExceeded)', () => {
     const late = inFlight('Deploy', { lastProgressAt: iso(-31 * 60_000) });
     const d = run(late, { service: stabilizing, weights: weights(0) });
-    expect(d.status.rollback).toMatchObject({
+    expect(d.status.attempt?.rollback).toMatchObject({
       reason: 'ProgressDeadlineExceeded',
       outcome: 'RolledBack',
     });
@@ -54,7 +54,7 @@ describe('progressDeadline', () => {
     });
     expect(
       run(pausing, { service: service([stableTaskSet(), canaryTaskSet(5)]), weights: weights(5) })
-        .status.rollback,
+        .status.attempt?.rollback,
     ).toBeUndefined();
     const spec = blueGreenSpec();
     const waiting = inFlight(
@@ -212,7 +212,7 @@ describe('rolling', () => {
       deployments: [deployment({ rolloutState: 'FAILED', rolloutStateReason: 'tasks failed' })],
     });
     const d = run(inFlight('Deploy', {}, spec), { service: failed }, { spec });
-    expect(d.status.rollback).toMatchObject({ reason: 'CircuitBreakerTripped' });
+    expect(d.status.attempt?.rollback).toMatchObject({ reason: 'CircuitBreakerTripped' });
     expect(d.action).toMatchObject({ type: 'updateService', taskDefinitionArn: TD1 });
   });
 });

@@ -108,7 +108,7 @@ describe('migration stages', () => {
     seen.migration!.taskArn = 'arn:task/1';
     const gone = run(seen, { migrationTask: null, flag: record(true, 5) }, { spec });
     expect(gone.status).toMatchObject({
-      rollback: { outcome: 'Failed', reason: 'MigrationFailed' },
+      attempt: { rollback: { outcome: 'Failed', reason: 'MigrationFailed' } },
     });
     expect(gone.action).toMatchObject({ type: 'setMaintenanceFlag', on: false });
   });
@@ -140,7 +140,7 @@ describe('migration stages', () => {
     expect(bad.status.migration).toMatchObject({ phase: 'Failed', exitCode: 1 });
     expect(bad.action).toMatchObject({ type: 'setMaintenanceFlag', on: false, expectedVersion: 5 });
     const off = run(next(bad), { migrationTask: task(1), flag: record(false, 6) }, { spec });
-    expect(off.status).toMatchObject({ phase: 'Failed', outcome: 'Failed' });
+    expect(off.status).toMatchObject({ phase: 'Failed', attempt: { outcome: 'Failed' } });
   });
 });
 
@@ -170,13 +170,20 @@ describe('a failed snapshot and the retry action', () => {
       snapshotId: id,
       message: `RDS snapshot ${id} is failed`,
     });
-    expect(d.status.rollback).toMatchObject({ outcome: 'Failed', reason: 'MigrationFailed' });
+    expect(d.status.attempt?.rollback).toMatchObject({
+      outcome: 'Failed',
+      reason: 'MigrationFailed',
+    });
   });
 
   it('a retry takes a new snapshot under a new id (RDS keeps the failed one’s id taken)', () => {
     const id = firstId();
     const failed = next(run(inFlight('Snapshot', {}, spec), snapshot(id, 'failed'), { spec }));
-    const done = { ...failed, stage: 'Done' as const, outcome: 'Failed' as const };
+    const done = {
+      ...failed,
+      stage: 'Done' as const,
+      attempt: { ...failed.attempt, outcome: 'Failed' as const },
+    };
     const retried = next(run(done, { weights: weights(0) }, { spec, annotations: retry }));
     expect(retried.migration).toMatchObject({ phase: 'Pending', snapshotAttempt: 1 });
     expect(retried.migration?.snapshotId).toBeUndefined();

@@ -23,7 +23,7 @@ describe('the rollback pin', () => {
     const healthy = {
       ...next(third),
       stage: 'Done' as const,
-      outcome: 'Succeeded' as const,
+      attempt: { ...next(third).attempt, outcome: 'Succeeded' as const },
       revision: { ...third.status.revision!, taskDefinitionArn: 'td-v3' },
     };
     const back = run(healthy, { weights: weights(0) }, { spec: pinned });

@@ -1,4 +1,4 @@
-// The promote override of an analysis gate (status.promotedGate) belongs to one delivery attempt:
+// The promote override of an analysis gate (status.attempt?.promotedGate) belongs to one delivery attempt:
 // a new revision or a retry measures its gates again. Found by the integration test
 // test/integration/release/canary-gates.int.test.ts (revision 2 passed revision 1's promoted
 // analysis step unmeasured).
@@ -50,7 +50,7 @@ describe('promotedGate is one attempt’s', () => {
     const v3 = { ...stepSpec, image: image('v3') };
     const started = run(finished('Succeeded'), { weights: weights(0) }, { spec: v3 });
     expect(started.status.revision?.number).toBe(2);
-    expect(started.status.promotedGate).toBeUndefined();
+    expect(started.status.attempt?.promotedGate).toBeUndefined();
 
     const atGate = {
       ...next(started),
@@ -72,9 +72,9 @@ describe('promotedGate is one attempt’s', () => {
       },
       { spec: v3 },
     );
-    expect(d.status.currentStepIndex).toBe(1);
+    expect(d.status.attempt?.currentStepIndex).toBe(1);
     expect(d.status.phase).toBe('Paused');
-    expect(d.status.pause?.reason).toBe('AnalysisInconclusive');
+    expect(d.status.attempt?.pause?.reason).toBe('AnalysisInconclusive');
     expect(d.action).toBeUndefined();
   });
 
@@ -85,6 +85,6 @@ describe('promotedGate is one attempt’s', () => {
       { spec: stepSpec, annotations: { 'delivery.latticedb.com/retry': '1' } },
     );
     expect(d.status.actions?.retry).toBe('1');
-    expect(d.status.promotedGate).toBeUndefined();
+    expect(d.status.attempt?.promotedGate).toBeUndefined();
   });
 });

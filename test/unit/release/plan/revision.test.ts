@@ -111,8 +111,8 @@ describe('adoption and new revisions', () => {
     const d = run(status, { service: service(sets), weights: weights(15) }, { spec });
     expect(d.status).toMatchObject({
       stage: 'RollingBack',
-      rollback: { outcome: 'Superseded' },
       revision: { number: 1 },
+      attempt: { rollback: { outcome: 'Superseded' } },
     });
     expect(d.action).toMatchObject({
       type: 'setWeights',
@@ -221,7 +221,7 @@ describe('adoption and new revisions', () => {
       status: 'True',
       reason: 'Suspended',
     });
-    expect(d.status.stepStartedAt).toBe(iso(-60_000));
+    expect(d.status.attempt?.stepStartedAt).toBe(iso(-60_000));
   });
 });
 

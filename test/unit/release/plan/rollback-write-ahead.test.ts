@@ -43,7 +43,7 @@ describe('the first action of a rollback', () => {
     );
     expect(d.status).toMatchObject({
       stage: 'RollingBack',
-      rollback: { reason: 'PostDeploymentCheckFailed' },
+      attempt: { rollback: { reason: 'PostDeploymentCheckFailed' } },
     });
     expect(d.action).toMatchObject({
       type: 'setWeights',

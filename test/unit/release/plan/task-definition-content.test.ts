@@ -146,7 +146,7 @@ describe('the task definition a revision runs', () => {
       { spec: v3 },
     );
     expect(d.action?.type).not.toBe('createTaskSet');
-    expect(d.status.rollback).toMatchObject({
+    expect(d.status.attempt?.rollback).toMatchObject({
       reason: 'TaskDefinitionMismatch',
       message: expect.stringContaining(`runs ${image('v2')}, not ${image('v3')}`) as unknown,
     });

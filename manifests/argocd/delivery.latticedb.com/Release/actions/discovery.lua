@@ -6,8 +6,10 @@ local phase = s.phase or "Pending"
 local hasRevision = s.revision ~= nil
 local ended = phase == "RolledBack" or phase == "Aborted" or phase == "Failed" or phase == "Frozen"
 local inFlight = hasRevision and not ended and phase ~= "Healthy" and phase ~= "Pending"
-local waiting = s.pause ~= nil
-local awaitingApproval = waiting and s.pause.reason == "AwaitingApproval"
+-- The current attempt's hold; a status written before status.attempt has it at the top level.
+local attempt = s.attempt or s
+local waiting = attempt.pause ~= nil
+local awaitingApproval = waiting and attempt.pause.reason == "AwaitingApproval"
 actions["promote"] = { disabled = not (inFlight and phase ~= "RollingBack") }
 actions["approve"] = { disabled = not (inFlight and awaitingApproval) }
 actions["abort"] = { disabled = not ((inFlight and phase ~= "RollingBack") or phase == "Frozen") }
