@@ -21,7 +21,8 @@
 //                    [--aws-counts 50,500] [--aws-resync 10s] [--aws-periods 2]
 //                    [--aws-autoscaling]
 //                    [--memory-counts 1000,5000] [--memory-kinds Release,…] [--memory-settle 25s]
-//                    [--memory-snapshots DIR] [--keep]
+//                    [--memory-snapshots DIR] [--memory-variants 'image,MALLOC_ARENA_MAX=2,…']
+//                    [--keep]
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,7 +33,7 @@ import { ensureNamespace, installCrds, kubeConfigFromFile } from '../demo/cluste
 import { compileNoopController } from './build.js';
 import { awsCallsReport, measureAwsCalls } from './aws-calls.js';
 import { runFlagBench } from './flags.js';
-import { measureMemory, memoryReport } from './memory.js';
+import { measureMemory, memoryReport, parseMemoryVariants } from './memory.js';
 import { measureStepTiming, stepTimingReport } from './step-timing.js';
 import { runNoopController, type ControllerRun } from './controller-process.js';
 import { shippedImage } from '../unit/deploy/image.js';
@@ -68,6 +69,9 @@ const { values: args } = parseArgs({
     'memory-settle': { type: 'string', default: '25s' },
     // A directory: a heap snapshot of the controller after each memory run, to profile.
     'memory-snapshots': { type: 'string' },
+    // Process settings compared on the same objects after each memory run (see memory.ts), e.g.
+    // 'image,MALLOC_ARENA_MAX=2,--optimize-for-size'.
+    'memory-variants': { type: 'string', default: '' },
     'aws-counts': { type: 'string', default: '50,500' },
     'aws-resync': { type: 'string', default: '10s' },
     'aws-periods': { type: 'string', default: '2' },
@@ -199,6 +203,8 @@ try {
         counts: memoryCounts,
         kinds: args['memory-kinds'].split(','),
         nodeFlags: imageNodeFlags(),
+        env: shippedImage().env,
+        variants: parseMemoryVariants(args['memory-variants']),
         resync: args.resync,
         settleMs: parseDuration(args['memory-settle']),
         ...(args['memory-snapshots'] === undefined
@@ -208,6 +214,8 @@ try {
         log,
       }),
       imageNodeFlags(),
+      shippedImage().env,
+      parseDuration(args['memory-settle']),
     );
   }
 } finally {
