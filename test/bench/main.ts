@@ -80,7 +80,8 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '10' },
     'step-interval': { type: 'string', default: '2s' },
     // Node/V8 flags of the controller to compare with none, on the same objects; default the
-    // image's (the Dockerfile ENTRYPOINT's), so the table shows what they buy.
+    // image's (the Dockerfile ENTRYPOINT's), so the table shows what they buy. Sets separated by
+    // `;` are each compared.
     'node-flags': { type: 'string' },
     'flag-counts': { type: 'string', default: '1,100,10000' },
     fleet: { type: 'string', default: '50' },
@@ -94,11 +95,13 @@ const suites = new Set(args.suites.split(',').filter((s) => s !== ''));
 const unknownSuites = [...suites].filter((s) => !(SUITES as readonly string[]).includes(s));
 const runs = (suite: Suite): boolean => suites.has(suite);
 const flagCounts = args['flag-counts'].split(',').map(Number);
-const comparedFlags = (args['node-flags'] ?? imageNodeFlags().join(' '))
-  .split(' ')
-  .filter((f) => f !== '');
-const nodeFlagVariants: readonly (readonly string[])[] =
-  comparedFlags.length === 0 ? [[]] : [[], comparedFlags];
+// `--node-flags 'A;B'` compares several sets of flags (each run on the same objects).
+const comparedFlagSets = (args['node-flags'] ?? imageNodeFlags().join(' '))
+  .split(';')
+  .map((set) => set.split(' ').filter((f) => f !== ''))
+  .filter((set) => set.length > 0);
+const comparedFlags = comparedFlagSets.map((set) => set.join(' ')).join('; ');
+const nodeFlagVariants: readonly (readonly string[])[] = [[], ...comparedFlagSets];
 const counts = args.counts.split(',').map(Number);
 const awsCounts = args['aws-counts'].split(',').map(Number);
 const awsPeriods = Number(args['aws-periods']);
@@ -296,7 +299,7 @@ function printMachine(): void {
         .join(' ')} (the machine may be shared: compare runs, not single figures)`,
       ...(runs('runtime')
         ? [
-            `  runtime suite --workers=${workers} --resync-period=${args.resync} --leader-elect, no-op handler, log level warn; each count runs without Node flags and with: ${comparedFlags.join(' ') || '(none)'}`,
+            `  runtime suite --workers=${workers} --resync-period=${args.resync} --leader-elect, no-op handler, log level warn; each count runs without Node flags and with: ${comparedFlags || '(none)'}`,
           ]
         : []),
       `  suites        ${[...suites].join(', ')}`,
