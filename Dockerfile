@@ -13,7 +13,10 @@ COPY tsconfig.json ./
 COPY controller ./controller
 COPY reconcilers ./reconcilers
 COPY flags ./flags
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev --ignore-scripts
+COPY build ./build
+# `npm run build`: tsc, then build/bundle.ts bundles dist/controller/main.js in place (only the
+# client-node code the controller reaches: the process starts ~30 MiB smaller, see that file).
+RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
 WORKDIR /app

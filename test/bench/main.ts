@@ -21,7 +21,8 @@
 //                    [--aws-counts 50,500] [--aws-resync 10s] [--aws-periods 2]
 //                    [--aws-autoscaling]
 //                    [--memory-counts 1000,5000] [--memory-kinds Release,…] [--memory-settle 25s]
-//                    [--memory-snapshots DIR] [--keep]
+//                    [--memory-snapshots DIR] [--memory-variants 'image,MALLOC_ARENA_MAX=2,…']
+//                    [--keep]
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,7 +33,7 @@ import { ensureNamespace, installCrds, kubeConfigFromFile } from '../demo/cluste
 import { compileNoopController } from './build.js';
 import { awsCallsReport, measureAwsCalls } from './aws-calls.js';
 import { runFlagBench } from './flags.js';
-import { measureMemory, memoryReport } from './memory.js';
+import { measureMemory, memoryReport, parseMemoryVariants } from './memory.js';
 import { measureStepTiming, stepTimingReport } from './step-timing.js';
 import { runNoopController, type ControllerRun } from './controller-process.js';
 import { shippedImage } from '../unit/deploy/image.js';
@@ -68,6 +69,9 @@ const { values: args } = parseArgs({
     'memory-settle': { type: 'string', default: '25s' },
     // A directory: a heap snapshot of the controller after each memory run, to profile.
     'memory-snapshots': { type: 'string' },
+    // Process settings compared on the same objects after each memory run (see memory.ts), e.g.
+    // 'image,MALLOC_ARENA_MAX=2,--optimize-for-size'.
+    'memory-variants': { type: 'string', default: '' },
     'aws-counts': { type: 'string', default: '50,500' },
     'aws-resync': { type: 'string', default: '10s' },
     'aws-periods': { type: 'string', default: '2' },
@@ -76,7 +80,8 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '10' },
     'step-interval': { type: 'string', default: '2s' },
     // Node/V8 flags of the controller to compare with none, on the same objects; default the
-    // image's (the Dockerfile ENTRYPOINT's), so the table shows what they buy.
+    // image's (the Dockerfile ENTRYPOINT's), so the table shows what they buy. Sets separated by
+    // `;` are each compared.
     'node-flags': { type: 'string' },
     'flag-counts': { type: 'string', default: '1,100,10000' },
     fleet: { type: 'string', default: '50' },
@@ -90,11 +95,13 @@ const suites = new Set(args.suites.split(',').filter((s) => s !== ''));
 const unknownSuites = [...suites].filter((s) => !(SUITES as readonly string[]).includes(s));
 const runs = (suite: Suite): boolean => suites.has(suite);
 const flagCounts = args['flag-counts'].split(',').map(Number);
-const comparedFlags = (args['node-flags'] ?? imageNodeFlags().join(' '))
-  .split(' ')
-  .filter((f) => f !== '');
-const nodeFlagVariants: readonly (readonly string[])[] =
-  comparedFlags.length === 0 ? [[]] : [[], comparedFlags];
+// `--node-flags 'A;B'` compares several sets of flags (each run on the same objects).
+const comparedFlagSets = (args['node-flags'] ?? imageNodeFlags().join(' '))
+  .split(';')
+  .map((set) => set.split(' ').filter((f) => f !== ''))
+  .filter((set) => set.length > 0);
+const comparedFlags = comparedFlagSets.map((set) => set.join(' ')).join('; ');
+const nodeFlagVariants: readonly (readonly string[])[] = [[], ...comparedFlagSets];
 const counts = args.counts.split(',').map(Number);
 const awsCounts = args['aws-counts'].split(',').map(Number);
 const awsPeriods = Number(args['aws-periods']);
@@ -199,6 +206,8 @@ try {
         counts: memoryCounts,
         kinds: args['memory-kinds'].split(','),
         nodeFlags: imageNodeFlags(),
+        env: shippedImage().env,
+        variants: parseMemoryVariants(args['memory-variants']),
         resync: args.resync,
         settleMs: parseDuration(args['memory-settle']),
         ...(args['memory-snapshots'] === undefined
@@ -208,6 +217,8 @@ try {
         log,
       }),
       imageNodeFlags(),
+      shippedImage().env,
+      parseDuration(args['memory-settle']),
     );
   }
 } finally {
@@ -288,7 +299,7 @@ function printMachine(): void {
         .join(' ')} (the machine may be shared: compare runs, not single figures)`,
       ...(runs('runtime')
         ? [
-            `  runtime suite --workers=${workers} --resync-period=${args.resync} --leader-elect, no-op handler, log level warn; each count runs without Node flags and with: ${comparedFlags.join(' ') || '(none)'}`,
+            `  runtime suite --workers=${workers} --resync-period=${args.resync} --leader-elect, no-op handler, log level warn; each count runs without Node flags and with: ${comparedFlags || '(none)'}`,
           ]
         : []),
       `  suites        ${[...suites].join(', ')}`,

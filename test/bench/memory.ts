@@ -6,11 +6,22 @@
 // FailoverPlans settle on a status saying so (conditions, message, history), FlagRollouts hold
 // their first step.
 //
+// The controller runs as the image runs it: tsc output bundled by build/bundle.ts (the variant
+// `unbundled` runs the tsc output itself, for comparison).
+//
 // Memory is read inside the controller (a preloaded probe answers over IPC with
 // process.memoryUsage() after a full GC): once every object's status has observed its generation,
 // and again after `settleMs` (at least one resync period).
+//
+// `variants` compare process settings (allocator environment, V8 flags) on the same objects: after
+// the run above, the controller is restarted once per variant (the image's settings first, as the
+// baseline of the comparison) and sampled 2 × `settleMs` after its start. A restart finds every
+// status already written, so these rows are lower than the first run's (no status writes, no
+// Events): compare the variants with one another, not with the first run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -19,6 +30,7 @@ import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { ensureNamespace, installCrds, loadYamlFile } from '../demo/cluster.js';
 import type { EnvironmentHandles } from '../env/index.js';
 import { logTail } from '../env/processes.js';
+import { bundleController } from '../../build/bundle.js';
 import { compileNoopController } from './build.js';
 import type { MemorySample } from './protocol.js';
 import { fmt, table } from './report.js';
@@ -34,9 +46,28 @@ interface KindCase {
   /**
    * The example's spec made unique to object `i` of a run where it must be. `run` tells the runs of
    * one invocation apart: Redis outlives a run, so a flag of an earlier run still has its writer.
+   * `checkOrigin` is a local HTTP server answering every path with 200 (see `checkServer`).
    */
-  readonly spec: (spec: Record<string, unknown>, i: number, run: string) => Record<string, unknown>;
+  readonly spec: (
+    spec: Record<string, unknown>,
+    i: number,
+    run: string,
+    checkOrigin: string,
+  ) => Record<string, unknown>;
 }
+
+/**
+ * The example's HTTP checks aim at public hostnames; resolving and timing them out made each
+ * FailoverPlan reconcile take ~1 s (1,000 objects settled in 442 s, 5,000 would outlast the wait).
+ * Aimed at a local server they pass at once, as a healthy standby's would.
+ */
+const localChecks = (checks: unknown, origin: string): unknown =>
+  Array.isArray(checks)
+    ? checks.map((c: Record<string, unknown>) => ({
+        ...c,
+        url: `${origin}${new URL(String(c.url)).pathname}`,
+      }))
+    : checks;
 
 const KINDS: readonly KindCase[] = [
   {
@@ -61,14 +92,64 @@ const KINDS: readonly KindCase[] = [
     kind: 'FailoverPlan',
     plural: 'failoverplans',
     example: 'failoverplan-regional-dr.yaml',
-    spec: (spec) => spec,
+    spec: (spec, _i, _run, origin) => ({
+      ...spec,
+      healthChecks: localChecks(spec.healthChecks, origin),
+      validation: localChecks(spec.validation, origin),
+    }),
   },
 ];
+
+/** Process settings compared on the same objects (see the header). */
+export interface MemoryVariant {
+  readonly label: string;
+  /** Added to the image's Node flags. */
+  readonly nodeFlags: readonly string[];
+  /** Added to (or replacing) the image's environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Runs tsc's output instead of the bundle. */
+  readonly unbundled: boolean;
+}
+
+/**
+ * `--memory-variants` parsed: variants separated by `,`, each a space-separated list of Node flags
+ * (`--…`), environment assignments (`NAME=value`) and `unbundled`; `image` is the image's settings
+ * alone.
+ */
+export function parseMemoryVariants(text: string): MemoryVariant[] {
+  return text
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '')
+    .map((label) => {
+      const tokens = label === 'image' ? [] : label.split(/\s+/);
+      const unbundled = tokens.includes('unbundled');
+      const bad = tokens.find(
+        (t) => t !== 'unbundled' && !t.startsWith('--') && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(t),
+      );
+      if (bad !== undefined)
+        throw new Error(`bench: --memory-variants: "${bad}" is neither --flag nor NAME=value`);
+      return {
+        label,
+        nodeFlags: tokens.filter((t) => t.startsWith('--')),
+        unbundled,
+        env: Object.fromEntries(
+          tokens
+            .filter((t) => !t.startsWith('--') && t !== 'unbundled')
+            .map((t) => [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)]),
+        ),
+      };
+    });
+}
 
 export interface MemoryOptions {
   readonly counts: readonly number[];
   /** Node/V8 flags of the controller (the image's). */
   readonly nodeFlags: readonly string[];
+  /** Environment of the controller set by the image (Dockerfile `ENV`). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Settings compared after each run on the same objects (empty: none). */
+  readonly variants: readonly MemoryVariant[];
   readonly resync: string;
   readonly settleMs: number;
   readonly concurrency: number;
@@ -90,6 +171,17 @@ export interface MemoryResult {
   readonly settleSeconds: number;
   /** Mean bytes of one object as the apiserver returns it (JSON, status included). */
   readonly objectBytes: number;
+  /** The controller restarted on the same objects with each of `variants`. */
+  readonly variants: readonly VariantResult[];
+}
+
+export interface VariantResult {
+  readonly variant: MemoryVariant;
+  readonly baseline: MemorySample;
+  /** `settleMs` after the restart. */
+  readonly first: MemorySample;
+  /** 2 × `settleMs` after the restart. */
+  readonly after: MemorySample;
 }
 
 export async function measureMemory(
@@ -99,7 +191,10 @@ export async function measureMemory(
 ): Promise<MemoryResult[]> {
   const kinds = KINDS.filter((k) => options.kinds?.includes(k.kind) ?? true);
   const dir = join(env.stateDir, 'bench-memory-build');
-  const entry = await compileNoopController(dir, options.log, MAIN);
+  const unbundledEntry = await compileNoopController(dir, options.log, MAIN);
+  const entry = unbundledEntry.replace(/\.js$/, '.bundle.js');
+  await bundleController(unbundledEntry, entry);
+  const entryOf = (v: MemoryVariant): string => (v.unbundled ? unbundledEntry : entry);
   const probe = join(dir, 'memory-probe.mjs');
   writeFileSync(probe, PROBE);
   await installCrds(
@@ -109,13 +204,38 @@ export async function measureMemory(
     ),
   );
   const api = kc.makeApiClient(CustomObjectsApi);
+  const checks = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"status":"ok","region":"us-west-2"}');
+  });
+  await new Promise<void>((resolve) => checks.listen(0, '127.0.0.1', resolve));
+  const checkOrigin = `http://127.0.0.1:${(checks.address() as AddressInfo).port}`;
+  try {
+    return await measureKinds(env, kc, kinds, api, checkOrigin, entry, probe, entryOf, options);
+  } finally {
+    checks.close();
+  }
+}
+
+async function measureKinds(
+  env: EnvironmentHandles,
+  kc: KubeConfig,
+  kinds: readonly KindCase[],
+  api: CustomObjectsApi,
+  checkOrigin: string,
+  entry: string,
+  probe: string,
+  entryOf: (v: MemoryVariant) => string,
+  options: MemoryOptions,
+): Promise<MemoryResult[]> {
   const results: MemoryResult[] = [];
   for (const k of kinds) {
     for (const n of options.counts) {
       const namespace = `mem-${k.plural}-${n}`;
       await ensureNamespace(kc, namespace);
       const logPath = join(env.stateDir, `bench-memory-${k.plural}-${n}.log`);
-      const child = startController(entry, probe, env, namespace, logPath, options);
+      const image: MemoryVariant = { label: 'image', nodeFlags: [], env: {}, unbundled: false };
+      const child = startController(entryOf(image), probe, env, namespace, logPath, options, image);
       try {
         const baseline = await sample(child);
         const [example] = loadYamlFile(
@@ -134,7 +254,7 @@ export async function measureMemory(
               apiVersion: `${GROUP}/${VERSION}`,
               kind: k.kind,
               metadata: { name: `m-${String(i).padStart(5, '0')}` },
-              spec: k.spec(example.spec, i, String(n)),
+              spec: k.spec(example.spec, i, String(n), checkOrigin),
             },
           }),
         );
@@ -152,6 +272,30 @@ export async function measureMemory(
           await snapshot(child, path);
           options.log(`memory: heap snapshot ${path}`);
         }
+        await stop(child);
+        const variants: VariantResult[] = [];
+        for (const variant of options.variants) {
+          options.log(`memory: ${k.kind} × ${fmt.int(n)} restarted with ${variant.label}`);
+          const again = startController(
+            entryOf(variant),
+            probe,
+            env,
+            namespace,
+            logPath,
+            options,
+            variant,
+          );
+          try {
+            const baseline = await sample(again);
+            await delay(options.settleMs);
+            const first = await sample(again);
+            await delay(options.settleMs);
+            const after = await sample(again);
+            variants.push({ variant, baseline, first, after });
+          } finally {
+            await stop(again);
+          }
+        }
         results.push({
           kind: k.kind,
           objects: n,
@@ -160,6 +304,7 @@ export async function measureMemory(
           after,
           settleSeconds,
           objectBytes,
+          variants,
         });
       } finally {
         await stop(child);
@@ -180,7 +325,10 @@ export async function measureMemory(
 export function memoryReport(
   results: readonly MemoryResult[],
   nodeFlags: readonly string[],
+  imageEnv: Readonly<Record<string, string>>,
+  settleMs: number,
 ): string {
+  const settleS = settleMs / 1000;
   const rows = results.map((r) => [
     r.kind,
     fmt.int(r.objects),
@@ -195,8 +343,48 @@ export function memoryReport(
     fmt.bytes((r.after.heapUsed - r.baseline.heapUsed) / r.objects),
     r.after.rss <= 200 * 1024 * 1024 ? 'yes' : 'NO',
   ]);
+  const variantRows = results.flatMap((r) =>
+    r.variants.map((v) => [
+      r.kind,
+      fmt.int(r.objects),
+      v.variant.label,
+      fmt.mib(v.baseline.rss),
+      fmt.mib(v.first.rss),
+      fmt.mib(v.after.rss),
+      `${fmt.mib(v.after.heapUsed)} / ${fmt.mib(v.after.heapTotal)}`,
+      fmt.mib(v.after.external),
+      fmt.mib(v.after.rss - v.after.heapTotal - v.after.external),
+    ]),
+  );
+  const variantTable =
+    variantRows.length === 0
+      ? []
+      : [
+          '',
+          "The same objects, the controller restarted with each setting (added to the image's; after a full GC; compare rows of one kind and count)",
+          table(
+            [
+              'kind',
+              'objects',
+              'setting',
+              'RSS idle',
+              `RSS +${fmt.int(settleS)} s`,
+              `RSS +${fmt.int(2 * settleS)} s`,
+              'heap used / reserved',
+              'external',
+              'RSS outside heap + external',
+            ],
+            variantRows,
+          ),
+        ];
   return [
-    `Memory with the real reconcilers (controller/main.ts compiled, ${nodeFlags.join(' ') || 'no Node flags'}; after a full GC)`,
+    `Memory with the real reconcilers (controller/main.ts compiled and bundled, ${nodeFlags.join(' ') || 'no Node flags'}${
+      Object.keys(imageEnv).length === 0
+        ? ''
+        : `, image env ${Object.entries(imageEnv)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`
+    }; after a full GC)`,
     table(
       [
         'kind',
@@ -214,6 +402,7 @@ export function memoryReport(
       ],
       rows,
     ),
+    ...variantTable,
   ].join('\n');
 }
 
@@ -240,6 +429,7 @@ function startController(
   namespace: string,
   logPath: string,
   o: MemoryOptions,
+  variant: MemoryVariant,
 ): ChildProcess {
   const logFd = openSync(logPath, 'a');
   const child = spawn(
@@ -247,6 +437,7 @@ function startController(
     [
       '--expose-gc',
       ...o.nodeFlags,
+      ...variant.nodeFlags,
       `--import=${probe}`,
       entry,
       `--kubeconfig=${env.kubeconfigPath}`,
@@ -264,7 +455,13 @@ function startController(
       '--shutdown-timeout=5s',
     ],
     {
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      env: {
+        ...process.env,
+        ...o.env,
+        ...variant.env,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+      },
       stdio: ['ignore', logFd, logFd, 'ipc'],
     },
   );

@@ -4,8 +4,9 @@
 // dist). Only `--kubeconfig` (no in-cluster service account here) and loopback ports (the
 // Deployment's :8080/:8081 may be taken on a shared machine) are appended; later flags win.
 //
-// Build: needs `npm run build` output. `.ci/run` builds before `npm test`; when dist/ is missing
-// or older than a source file, beforeAll runs the build itself.
+// Build: needs `npm run build` output (tsc, then dist/controller/main.js bundled as in the image).
+// `.ci/run` builds before `npm test`; when dist/ is missing or older than a source file, beforeAll
+// runs the build itself.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,16 +60,15 @@ beforeAll(async () => {
         newestSource(repoPath('flags')),
       );
   if (stale) {
-    const build = spawnSync(
-      NODE,
+    // `npm run build`: tsc, then the bundle the image runs (build/bundle.ts).
+    for (const args of [
       [repoPath('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
-      {
-        cwd: repoPath(),
-        encoding: 'utf8',
-      },
-    );
-    if (build.status !== 0)
-      throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+      [repoPath('build', 'bundle.ts')],
+    ]) {
+      const build = spawnSync(NODE, args, { cwd: repoPath(), encoding: 'utf8' });
+      if (build.status !== 0)
+        throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+    }
   }
   await applyCrdFiles(crdFiles());
 }, 240_000);
