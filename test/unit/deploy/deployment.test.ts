@@ -27,6 +27,7 @@ describe('the image', () => {
     expect(image.entrypoint).toEqual([
       '/nodejs/bin/node',
       '--max-semi-space-size=1',
+      '--optimize-for-size',
       'dist/controller/main.js',
     ]);
     expect(image.cmd).toBeUndefined();
@@ -66,10 +67,11 @@ describe('the image', () => {
 describe('the Deployment', () => {
   it("passes only flags the controller accepts, appended to the image's entrypoint", () => {
     expect(container.command).toBeUndefined();
-    const [node, v8Flag, script, ...args] = containerCommand(image, container, env);
-    expect([node, v8Flag, script]).toEqual([
+    const [node, semiSpace, forSize, script, ...args] = containerCommand(image, container, env);
+    expect([node, semiSpace, forSize, script]).toEqual([
       '/nodejs/bin/node',
       '--max-semi-space-size=1',
+      '--optimize-for-size',
       'dist/controller/main.js',
     ]);
     expect(args.length).toBeGreaterThan(0);
