@@ -185,3 +185,14 @@ export function run(
 
 /** The status the runtime would store after `decision` (what the next reconcile reads). */
 export const next = (decision: Decision): ReleaseState => structuredClone(decision.status);
+
+/**
+ * A decision as plain data, for comparing two decisions: `afterAction` is a function, so it is
+ * replaced by what it makes of an answer that tells nothing (the status the action would record).
+ */
+export function comparable(decision: Decision): Omit<Decision, 'afterAction'> & {
+  afterAction?: unknown;
+} {
+  const { afterAction, ...rest } = decision;
+  return afterAction === undefined ? rest : { ...rest, afterAction: afterAction({}) };
+}
