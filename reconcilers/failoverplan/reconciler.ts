@@ -3,7 +3,7 @@
 // the decision's `afterAction` (plan/action-result.ts); the metrics count each stored decision
 // once, through the driver's `recorded` (the checkpoint, since every action is written ahead).
 import type { KindHandler } from '../../controller/index.js';
-import { reconcileWith } from '../shared/kit/index.js';
+import { identityOf, reconcileWith } from '../shared/kit/index.js';
 import { FailoverPlanPhase, type FailoverPlanSpec } from './api.js';
 import { act } from './act.js';
 import type { FailoverPlanMetrics } from './metrics.js';
@@ -31,11 +31,7 @@ export function failoverPlanHandler(
       observe: (obj, io) => observe(obj, ports, io),
       decide: (obj, observed, now) =>
         decide({
-          object: {
-            namespace: obj.metadata.namespace ?? '',
-            name: obj.metadata.name ?? '',
-            uid: obj.metadata.uid ?? '',
-          },
+          object: identityOf(obj),
           spec: obj.spec,
           status: obj.status,
           annotations: obj.metadata.annotations ?? {},

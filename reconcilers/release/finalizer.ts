@@ -2,6 +2,7 @@
 // (plan/claim.ts) and nothing else. Task sets and listener weights stay exactly as they are — a
 // deletion never moves production traffic (abort first to clean up); a Release created later on
 // the service removes what this one left, visibly (LeftoverTaskSet), before its first step.
+import { identityOf } from '../shared/kit/index.js';
 import type { FinalizeOutcome, FinalizerHandler } from '../../controller/index.js';
 import { ReleaseReason, type ReleaseSpec } from './api.js';
 import { CLAIM_TAG, claimOf, serviceRef, type ReleaseState } from './plan/index.js';
@@ -18,11 +19,7 @@ export function claimFinalizer(
     async finalize(obj: ReleaseObject): Promise<FinalizeOutcome<ReleaseState>> {
       const ref = serviceRef(obj.spec);
       const what = `ECS service ${ref.service} (cluster ${ref.cluster}, ${ref.region})`;
-      const identity = {
-        namespace: obj.metadata.namespace ?? '',
-        name: obj.metadata.name ?? '',
-        uid: obj.metadata.uid ?? '',
-      };
+      const identity = identityOf(obj);
       const service = await ports.ecs.describeService(ref);
       const claim = service === undefined ? undefined : claimOf(service, identity);
       if (service === undefined || claim?.kind !== 'ours') {

@@ -2,6 +2,7 @@
 // the batching observer (cached up to the resync period in steady state, fresh while in flight),
 // then in parallel whatever the current stage asks for — listener weights, task definitions,
 // pre-flight facts, snapshot, flags, migration task, due analysis measurements, smoke tests, alarms.
+import { identityOf } from '../shared/kit/index.js';
 import { analyze } from '../shared/analysis/index.js';
 import { checkAlarms, runHttpChecks } from '../shared/checks/index.js';
 import type { TaskDefinitionSummary } from '../shared/ports/ecs.js';
@@ -32,11 +33,7 @@ export async function observe(
   if (service === null) return { service: null };
   const baseArn = status?.stableRevision?.taskDefinitionArn ?? currentTaskDefinitionArn(service);
   const namespace = release.metadata.namespace ?? '';
-  const identity = {
-    namespace,
-    name: release.metadata.name ?? '',
-    uid: release.metadata.uid ?? '',
-  };
+  const identity = identityOf(release);
   const observed = await allByName({
     baseTaskDefinition: !needs.baseTaskDefinition
       ? undefined

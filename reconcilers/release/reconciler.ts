@@ -3,7 +3,7 @@
 // it cannot be recognised afterwards, e.g. RunTask), fold its answer into status. Thin on purpose;
 // the state machine lives in plan/.
 import type { HandlerContext, KindHandler, Outcome } from '../../controller/index.js';
-import { reconcileWith, type KindParts } from '../shared/kit/index.js';
+import { identityOf, reconcileWith, type KindParts } from '../shared/kit/index.js';
 import { ReleasePhase, type ReleaseSpec } from './api.js';
 import { act } from './act.js';
 import { claimFinalizer } from './finalizer.js';
@@ -61,17 +61,12 @@ function releaseParts(
   { ports, tuning, metrics = noReleaseMetrics }: ReleaseHandlerOptions,
   invalid: string | undefined,
 ): KindParts<ReleaseSpec, ReleaseState, Action, Observed, ActionResult, Decision> {
-  const identity = (release: ReleaseObject) => ({
-    namespace: release.metadata.namespace ?? '',
-    name: release.metadata.name ?? '',
-    uid: release.metadata.uid ?? '',
-  });
   return {
     async observe(release, io) {
       const needs = observationNeeds(
         release.spec,
         release.status,
-        identity(release),
+        identityOf(release),
         tuning.resyncMs,
       );
       const observed = await observe(release, needs, ports, io.now, io.signal);
@@ -81,7 +76,7 @@ function releaseParts(
     },
     decide: (release, observed, now) =>
       decide({
-        object: identity(release),
+        object: identityOf(release),
         spec: release.spec,
         status: release.status,
         annotations: release.metadata.annotations ?? {},

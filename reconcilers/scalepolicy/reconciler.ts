@@ -1,6 +1,6 @@
 // The ScalePolicy handler: the kit's driver over this kind's observe, pure decide and act.
 import type { KindHandler } from '../../controller/index.js';
-import { reconcileWith } from '../shared/kit/index.js';
+import { identityOf, reconcileWith } from '../shared/kit/index.js';
 import { ScalePolicyPhase, type ScalePolicySpec } from './api.js';
 import { act, autoscalingFinalizer } from './act.js';
 import { observe, SeenVersions } from './observe.js';
@@ -19,11 +19,7 @@ export function scalePolicyHandler(
       observe: (obj, io) => observe(obj, ports, tuning, io, seen),
       decide: (obj, observed, now) =>
         decide({
-          object: {
-            namespace: obj.metadata.namespace ?? '',
-            name: obj.metadata.name ?? '',
-            uid: obj.metadata.uid ?? '',
-          },
+          object: identityOf(obj),
           spec: obj.spec,
           status: obj.status,
           observed,

@@ -1,5 +1,6 @@
 // The vocabulary of FailoverPlan's pure decision core: what `decide` reads (spec, status,
 // observed world, now), the one action it may return and what that action answers.
+import type { ObjectIdentity } from '../../shared/kit/index.js';
 import type { BaseStatus } from '../../../controller/index.js';
 import type { Decision as KitDecision } from '../../shared/kit/index.js';
 import type { DnsRecordRef, DnsRecordState } from '../../shared/ports/dns.js';
@@ -79,12 +80,6 @@ export interface RestoredSeen {
   readonly ownerUid?: string;
 }
 
-export interface ObjectIdentity {
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string;
-}
-
 /** Delays that are policy, not logic; tests shorten them. */
 export interface Tuning {
   /** After an action: come back soon to observe its effect. */
@@ -158,3 +153,5 @@ export type ActionResult =
   | { readonly type: 'taskStarted'; readonly taskArn: string };
 
 export type Decision = KitDecision<FailoverPlanState, Action, ActionResult>;
+
+export type { ObjectIdentity };

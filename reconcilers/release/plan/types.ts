@@ -1,5 +1,6 @@
 // The vocabulary of the pure decision core: what `decide` reads (spec, status, observed world,
 // time, annotations) and what it returns (the next status, at most one action, events, requeue).
+import type { ObjectIdentity } from '../../shared/kit/index.js';
 import type { Hold } from '../../shared/interlock/index.js';
 import type { BaseStatus, EventSpec } from '../../../controller/index.js';
 import type { Decision as KitDecision } from '../../shared/kit/index.js';
@@ -66,12 +67,6 @@ export interface Observed {
 export type FlagState =
   | { readonly ok: true; readonly version: number; readonly record: FlagRecord | undefined }
   | { readonly ok: false; readonly problem: string };
-
-export interface ObjectIdentity {
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string;
-}
 
 /** Delays that are policy, not logic; tests shorten them. */
 export interface Tuning {
@@ -216,3 +211,5 @@ export interface ActionResult {
   /** The maintenance flag's compare-and-set met another writer's version. */
   readonly flagConflict?: { readonly currentVersion: number };
 }
+
+export type { ObjectIdentity };

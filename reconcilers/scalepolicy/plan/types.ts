@@ -1,5 +1,6 @@
 // The vocabulary of ScalePolicy's pure decision core: what `decide` reads (spec, status, observed
 // world, now) and the one action it may return.
+import type { ObjectIdentity } from '../../shared/kit/index.js';
 import type { BaseStatus } from '../../../controller/index.js';
 import type { MetricMeasurement } from '../../shared/api/metric-check.js';
 import type {
@@ -44,12 +45,6 @@ export interface Observed {
   readonly releases?: readonly ReleaseView[];
   /** The FailoverPlan holding the service (read with the Releases); null: none. */
   readonly failover?: FailoverHoldView | null;
-}
-
-export interface ObjectIdentity {
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string;
 }
 
 /** Delays that are policy, not logic; tests shorten them. */
@@ -110,3 +105,5 @@ export type Action =
   | { readonly type: 'deregisterTarget'; readonly region: string; readonly resourceId: string };
 
 export type Decision = KitDecision<ScalePolicyState, Action>;
+
+export type { ObjectIdentity };

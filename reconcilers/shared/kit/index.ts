@@ -4,3 +4,4 @@ export { readAll, wasRead, type Observation } from './observation.js';
 export { bounded, MAX_MESSAGE, transition, type HistoryEntry } from './history.js';
 export { condition, conditionsOf, type ConditionStatus, type Verdict } from './conditions.js';
 export { reconcileWith, type Acted, type Io, type KindParts } from './driver.js';
+export { identityOf, type ObjectIdentity } from './identity.js';
