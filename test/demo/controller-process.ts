@@ -42,7 +42,6 @@ export async function startDemoController(o: DemoControllerOptions): Promise<Dem
       `--aws-endpoint-url=${o.awsEndpoint}`,
       `--aws-region=${o.awsRegion}`,
       '--aws-emulator',
-      `--redis-url=${o.redisUrl}`,
       `--metrics-bind-address=127.0.0.1:${metricsPort}`,
       `--health-probe-bind-address=127.0.0.1:${healthPort}`,
       `--log-level=${o.logLevel}`,
@@ -53,7 +52,9 @@ export async function startDemoController(o: DemoControllerOptions): Promise<Dem
     {
       logPath: join(o.stateDir, 'controller.log'),
       cwd: REPO_ROOT, // `--import tsx` resolves from here
-      env: demoControllerEnv(),
+      // REDIS_URL rather than --redis-url: the URL carries the password, and argv is readable by
+      // anyone on the machine (ps) and written to the log's "starting" line.
+      env: { ...demoControllerEnv(), REDIS_URL: o.redisUrl },
       pidFile: join(o.stateDir, PIDS_DIR, 'controller.json'),
     },
   );

@@ -9,6 +9,7 @@ export function demoHeader(o: {
   readonly kubeconfig: string;
   readonly kubectl: string;
   readonly controllerLog: string;
+  readonly envFile: string;
 }): string[] {
   const { namespace, durationMs, scenarios } = o.options;
   const elapsed = Math.floor(o.elapsedMs / 1000);
@@ -20,6 +21,7 @@ export function demoHeader(o: {
     `LatticeDB controller demo · namespace ${namespace} · ${elapsed}s${left} · Ctrl-C stops everything`,
     `scenarios: ${scenarios.map((s) => s.name).join(', ')}`,
     `controller log: ${shortPath(o.controllerLog)}`,
+    `another terminal: source ${shortPath(o.envFile)}`,
     `try: ${shortPath(o.kubectl)} --kubeconfig ${shortPath(o.kubeconfig)} get latticedb -n ${namespace}`,
   ];
 }

@@ -52,7 +52,11 @@ export function parseDemoOptions(argv: readonly string[], all: readonly Scenario
   } catch (err) {
     return fail((err as Error).message);
   }
-  if (values.help || values.list) {
+  if (values.list) {
+    process.stdout.write(`${all.map((s) => `${s.name.padEnd(28)} ${s.summary}`).join('\n')}\n`);
+    process.exit(0);
+  }
+  if (values.help) {
     process.stdout.write(`${usage(all)}\n`);
     process.exit(0);
   }

@@ -1,6 +1,9 @@
 // One run of the demo, from starting the stack to removing it; see main.ts. Every resource is
 // released in reverse order of acquisition, whatever failed in between.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { systemClock } from '../../controller/index.js';
 import { AwsClients } from '../../reconcilers/shared/adapters/aws/clients.js';
@@ -69,6 +72,7 @@ export async function runDemo(
           elapsedMs: clock.now().getTime() - (startedAt ?? clock.now().getTime()),
           kubeconfig: env.kubeconfigPath,
           kubectl: env.kubectlPath,
+          envFile: join(env.stateDir, ENV_FILE),
           controllerLog: controllerLog ?? '(starting)',
         }),
     });
@@ -109,6 +113,8 @@ export async function runDemo(
     // the test stack's fault proxy, which fills them in as ECS would.
     const ecsCounts = await startFaultProxy(env.awsEndpoint, { rewrites: [taskSetCounts()] });
     cleanups.push(() => ecsCounts.stop());
+    const envFile = writeEnvFile(env, REGION);
+    say(`for another terminal: source ${envFile}`);
     say('starting the controller (controller/main.ts) …');
     const controller = await startDemoController({
       kubeconfigPath: env.kubeconfigPath,
@@ -241,4 +247,29 @@ function sleepUnlessStopped(ms: number, signal: AbortSignal): Promise<boolean> {
     }, ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+const ENV_FILE = 'env.sh';
+
+/**
+ * `source <state dir>/env.sh` in another terminal points kubectl, the flags CLI and the AWS CLI at
+ * this demo's stack (Node 24 first on PATH for the bins). The Redis URL carries the stack's
+ * password, so the file is the owner's only, like Redis's own config in the same directory.
+ */
+function writeEnvFile(
+  env: { kubeconfigPath: string; redisUrl: string; awsEndpoint: string; stateDir: string },
+  region: string,
+): string {
+  const quote = (v: string): string => `'${v.replaceAll("'", "'\\''")}'`;
+  const nodeBin = fileURLToPath(new URL('../../node_modules/node/bin', import.meta.url));
+  const lines = [
+    `export KUBECONFIG=${quote(env.kubeconfigPath)}`,
+    `export REDIS_URL=${quote(env.redisUrl)}`,
+    `export AWS_ENDPOINT_URL=${quote(env.awsEndpoint)}`,
+    `export AWS_REGION=${quote(region)} AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo`,
+    `export PATH=${quote(nodeBin)}:"$PATH"`,
+  ];
+  const path = join(env.stateDir, ENV_FILE);
+  writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
+  return path;
 }

@@ -37,6 +37,10 @@ function installExitHook(): void {
   });
 }
 
+/** A password in a URL (`redis://:secret@host`) never reaches the log file as written. */
+export const withoutUrlPasswords = (line: string): string =>
+  line.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s@/]+@/gi, '$1***@');
+
 export async function spawnLogged(
   name: string,
   command: string,
@@ -46,7 +50,7 @@ export async function spawnLogged(
   installExitHook();
   appendFileSync(
     options.logPath,
-    `\n=== ${new Date().toISOString()} starting ${name}: ${command} ${args.join(' ')}\n`,
+    `\n=== ${new Date().toISOString()} starting ${name}: ${command} ${withoutUrlPasswords(args.join(' '))}\n`,
   );
   const fd = openSync(options.logPath, 'a');
   let child: ChildProcess;

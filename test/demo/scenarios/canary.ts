@@ -78,7 +78,7 @@ export async function prepareCanaryRelease(
 }
 
 /**
- * Minutes become seconds: 5 → 25 → 45 → 65 → 85 % → promote, 4 s per step (or `steps`),
+ * Minutes become seconds: 5 → 25 → 45 → 65 → 85 → 95 % → promote, 4 s per step (or `steps`),
  * analysis every 2 s over 10 s windows (the latency gate reads the Maximum: moto has no p95).
  */
 function useDemoTimings(release: DemoObject, steps: CanarySteps | undefined): void {

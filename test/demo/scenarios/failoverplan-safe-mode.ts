@@ -10,7 +10,8 @@ import { seedTwoRegions, templatePlan } from './regions.js';
 export const failoverPlanSafeMode: Scenario = {
   name: 'failoverplan-safe-mode',
   kind: 'FailoverPlan',
-  summary: 'safe mode: read_only_mode on, snapshot, restore to a new RDS instance',
+  summary:
+    'safe mode: read_only_mode on, snapshot, restore to a new RDS instance, validated, safe mode off',
   async prepare(ctx) {
     const plan = loadExample('failoverplan-safe-mode.yaml');
     const world = await seedTwoRegions(ctx, {
@@ -50,16 +51,26 @@ export const failoverPlanSafeMode: Scenario = {
 };
 
 /**
- * Once the restored instance is reported (the application would now be re-pointed with a Release
- * configuration change), the operator turns safe mode off: read_only_mode goes off again.
+ * Once the restored instance has passed its validation (the data validation task exited 0; status
+ * says to re-point only then), the operator re-points the application with a Release
+ * configuration change and turns safe mode off: read_only_mode goes off again. A failed validation
+ * leaves safe mode on, as an on-call engineer would.
  */
 async function operator(ctx: ScenarioContext, name: string): Promise<void> {
   do {
     const status = (await ctx.kube.get('FailoverPlan', name))?.status;
-    const safe = status?.safeMode as { endpoint?: string; restoreStatus?: string } | undefined;
-    if (safe?.restoreStatus === 'available') {
+    const safe = status?.safeMode as
+      { endpoint?: string; validation?: { phase?: string; message?: string } } | undefined;
+    const validation = safe?.validation;
+    if (validation?.phase === 'Failed') {
       ctx.note(
-        `operator re-points the app at ${safe.endpoint ?? '?'} (a Release config change), then turns safe mode off`,
+        `restore validation failed (${validation.message ?? 'no message'}): safe mode stays on`,
+      );
+      return;
+    }
+    if (validation?.phase === 'Passed') {
+      ctx.note(
+        `restore validated; operator re-points the app at ${safe?.endpoint ?? '?'} (a Release config change), then turns safe mode off`,
       );
       await ctx.kube.patchSpec('FailoverPlan', name, { safeMode: { enabled: false } });
       return;

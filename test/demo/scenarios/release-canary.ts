@@ -12,7 +12,7 @@ import {
 export const releaseCanary: Scenario = {
   name: 'release-canary',
   kind: 'Release',
-  summary: 'canary 5 → 25 → … → 85 % → promoted on healthy metrics; the ALB weights follow',
+  summary: 'canary 5 → 25 → … → 85 → 95 % → promoted on healthy metrics; the ALB weights follow',
   async prepare(ctx) {
     const world = await prepareCanaryRelease(ctx, {
       name: 'latticedb-production',

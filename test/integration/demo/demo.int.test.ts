@@ -6,7 +6,8 @@
 // its verdict (every applied object has status.observedGeneration = generation, no scenario failed).
 // Notifications go to the demo's local receiver, which prints them.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { loadExample } from '../../demo/examples.js';
@@ -19,7 +20,7 @@ it('runs every example through the controller and stops cleanly', async () => {
   await resetAws();
   const env = testEnv();
   const namespace = uniqueName('demo');
-  const run = await runDemo(['--duration', '30s', '--namespace', namespace], {
+  const run = await runDemo(['--duration', '30s', '--namespace', namespace, '--keep'], {
     ...process.env,
     LATTICEDB_USE_EXISTING_CLUSTER: 'true',
     KUBECONFIG: env.kubeconfigPath,
@@ -36,7 +37,20 @@ it('runs every example through the controller and stops cleanly', async () => {
     .map((f) => loadExample(f))
     .map((o) => `${o.kind}/${o.metadata.name}`);
   for (const example of examples) expect(applied).toContain(example);
-  expect(run.stderr).toContain('stopped; state dir removed');
+  const kept = /state kept in (\S+)/.exec(run.stderr)?.[1];
+  expect(kept, run.stderr).toBeDefined();
+  // The Redis URL carries the password: the controller's log (its "starting" line included)
+  // must not, however the demo hands the URL over.
+  const password = new URL(env.redisUrl).password;
+  expect(password.length).toBeGreaterThan(0);
+  const log = readFileSync(join(kept ?? '', 'controller.log'), 'utf8');
+  expect(log).toContain('starting controller');
+  expect(log).not.toContain(password);
+  // env.sh (for another terminal) points at this stack and is the owner's only.
+  const envFile = join(kept ?? '', 'env.sh');
+  expect(readFileSync(envFile, 'utf8')).toContain(`export REDIS_URL='${env.redisUrl}'`);
+  expect(statSync(envFile).mode & 0o077).toBe(0);
+  rmSync(kept ?? '', { recursive: true, force: true });
   // The messages the controller sent to the demo's stand-in Slack and webhook receiver.
   expect(run.stdout).toMatch(/slack: \*Release \S+\/\S+\* \(revision \d+\) — revision-started: /);
   expect(run.stdout).toMatch(/webhook: revision-started Release \S+ \(signed sha256=/);
