@@ -343,6 +343,24 @@ export const FailoverPlanReason = {
 } as const;
 export type FailoverPlanReason = (typeof FailoverPlanReason)[keyof typeof FailoverPlanReason];
 
+/**
+ * The reasons plan/readiness.ts gives a site that could not take over (`status.standby.reason`);
+ * the steady state of a plan whose standby is one of these is Degraded with that reason, which the
+ * `standby-not-ready` notification (reconcilers/notify.ts) selects.
+ */
+export const StandbyNotReadyReasons = [
+  FailoverPlanReason.RegionUnreadable,
+  FailoverPlanReason.DnsUnreadable,
+  FailoverPlanReason.ClusterNotFound,
+  FailoverPlanReason.ClusterNotActive,
+  FailoverPlanReason.ServiceNotFound,
+  FailoverPlanReason.ServiceNotActive,
+  FailoverPlanReason.ImageMismatch,
+  FailoverPlanReason.HostedZoneNotFound,
+  FailoverPlanReason.RecordNotFound,
+  FailoverPlanReason.HealthCheckFailed,
+] as const;
+
 export const StepOutcome = StringEnum(['Running', 'Succeeded', 'Failed', 'Skipped']);
 
 /** The steps of a failover (or failback), in order. */
