@@ -603,7 +603,13 @@ export const failoverPlanCrd: CrdDefinition = {
     { name: 'Active', type: 'string', jsonPath: '.status.activeRegion' },
     { name: 'Standby-Ready', type: 'boolean', jsonPath: '.status.standbyReady' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-    { name: 'Last-RTO', type: 'integer', jsonPath: '.status.lastFailover.rtoSeconds' },
+    // The unit in the name: kubectl prints an integer bare (a `2` read as minutes is wrong).
+    {
+      name: 'Last-RTO-Seconds',
+      type: 'integer',
+      jsonPath: '.status.lastFailover.rtoSeconds',
+      description: 'Seconds from the trigger of the last failover or failback to its validation.',
+    },
     readyColumn(),
     reasonColumn(),
     AGE_COLUMN,
