@@ -1,7 +1,13 @@
 // Which status.history entries of each kind are notifications (controller/notifications/ sends
 // them to the routes of the notifications Secret). Only transitions a person acts on: a revision
-// starting, a wait for a person, the end of a revision, a flag step, an emergency, a failover.
+// starting, a wait for a person, the end of a revision, a flag step, an emergency, a failover
+// (started, finished once validated, failed) and a standby that could not take over.
 import type { Classify, KindSetup } from '../controller/index.js';
+import {
+  FailoverPlanPhase,
+  FailoverPlanReason,
+  StandbyNotReadyReasons,
+} from './failoverplan/api.js';
 
 const RESUMED_FROM = new Set(['Paused', 'Disabled', 'KilledBySwitch']);
 
@@ -41,11 +47,28 @@ export const classifyFlagRollout: Classify = (e) => {
   return undefined;
 };
 
+const STANDBY_NOT_READY = new Set<string>(StandbyNotReadyReasons);
+
 export const classifyFailoverPlan: Classify = (e) => {
-  if (e.reason === 'StandbyUnhealthy') return 'standby-not-ready';
+  if (e.to === FailoverPlanPhase.Degraded) {
+    // Degraded with the readiness reason of the standby (each new cause is a new entry), or a
+    // failover/failback that stopped: refused (target not ready) or serving but not validated.
+    if (STANDBY_NOT_READY.has(e.reason)) return 'standby-not-ready';
+    if (e.reason === FailoverPlanReason.TargetNotReady) return 'failover-failed';
+    if (e.reason === FailoverPlanReason.ValidationFailed) return 'failover-failed';
+    return undefined;
+  }
   if (e.from === e.to) return undefined;
-  if (e.to === 'FailingOver' || e.to === 'FailingBack') return 'failover-started';
-  if (e.to === 'FailedOver' || e.from === 'FailingBack') return 'failover-finished';
+  if (e.to === FailoverPlanPhase.FailingOver || e.to === FailoverPlanPhase.FailingBack)
+    return 'failover-started';
+  // Finished only once validated: the reasons the Validate step's success writes (a plan first
+  // seen serving from the secondary, with no `from`, finished nothing).
+  if (e.from === undefined) return undefined;
+  if (
+    (e.to === FailoverPlanPhase.FailedOver && e.reason === FailoverPlanReason.FailedOver) ||
+    (e.to === FailoverPlanPhase.Ready && e.reason === FailoverPlanReason.FailedBack)
+  )
+    return 'failover-finished';
   return undefined;
 };
 

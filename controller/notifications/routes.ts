@@ -30,6 +30,7 @@ export const NOTIFICATION_EVENTS = [
   'kill-switch',
   'failover-started',
   'failover-finished',
+  'failover-failed',
   'standby-not-ready',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];

@@ -343,6 +343,24 @@ export const FailoverPlanReason = {
 } as const;
 export type FailoverPlanReason = (typeof FailoverPlanReason)[keyof typeof FailoverPlanReason];
 
+/**
+ * The reasons plan/readiness.ts gives a site that could not take over (`status.standby.reason`);
+ * the steady state of a plan whose standby is one of these is Degraded with that reason, which the
+ * `standby-not-ready` notification (reconcilers/notify.ts) selects.
+ */
+export const StandbyNotReadyReasons = [
+  FailoverPlanReason.RegionUnreadable,
+  FailoverPlanReason.DnsUnreadable,
+  FailoverPlanReason.ClusterNotFound,
+  FailoverPlanReason.ClusterNotActive,
+  FailoverPlanReason.ServiceNotFound,
+  FailoverPlanReason.ServiceNotActive,
+  FailoverPlanReason.ImageMismatch,
+  FailoverPlanReason.HostedZoneNotFound,
+  FailoverPlanReason.RecordNotFound,
+  FailoverPlanReason.HealthCheckFailed,
+] as const;
+
 export const StepOutcome = StringEnum(['Running', 'Succeeded', 'Failed', 'Skipped']);
 
 /** The steps of a failover (or failback), in order. */
@@ -585,7 +603,13 @@ export const failoverPlanCrd: CrdDefinition = {
     { name: 'Active', type: 'string', jsonPath: '.status.activeRegion' },
     { name: 'Standby-Ready', type: 'boolean', jsonPath: '.status.standbyReady' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-    { name: 'Last-RTO', type: 'integer', jsonPath: '.status.lastFailover.rtoSeconds' },
+    // The unit in the name: kubectl prints an integer bare (a `2` read as minutes is wrong).
+    {
+      name: 'Last-RTO-Seconds',
+      type: 'integer',
+      jsonPath: '.status.lastFailover.rtoSeconds',
+      description: 'Seconds from the trigger of the last failover or failback to its validation.',
+    },
     readyColumn(),
     reasonColumn(),
     AGE_COLUMN,

@@ -14,6 +14,8 @@ import { parseDuration } from '../../controller/duration.js';
 import {
   ACTION_EFFECT,
   actionValue,
+  ignoredBecause,
+  newTransitions,
   RELEASE_ACTIONS,
   renderTree,
   verdictOf,
@@ -42,11 +44,13 @@ export const USAGE = `Usage: kubectl latticedb <command> [flags]
                                    failed, frozen or stalled, 2 when the timeout passes
   promote|approve|abort|retry|rollback <release> [--wait 60s]
                                    annotate the Release for its current revision and report what the
-                                   controller did
+                                   controller did: exit 0 when it acted, 1 when it ignored the
+                                   action (says why) or did not handle it in time
   failover|failback <failoverplan> set spec.activeRegion to the secondary / primary region
 
 Flags: -n/--namespace, --kubeconfig, --interval 2s (polling). Kinds: release (rel), flagrollout (fr),
-failoverplan (fp), scalepolicy (sp). Exit codes: 0 ok, 1 failed/not done, 2 timeout, 3 usage/API error.
+failoverplan (fp), scalepolicy (sp). Exit codes: 0 ok, 1 failed/not done/ignored, 2 timeout,
+3 usage/API error.
 `;
 
 export interface Io {
@@ -236,23 +240,24 @@ async function releaseAction(
   io.stdout(
     `Release ${t.namespace}/${name} is ${before.status?.phase ?? 'Pending'}: annotating ${key}=${value} (${action} ${ACTION_EFFECT[action]})\n`,
   );
-  const seen = before.status?.history?.length ?? 0;
   await mergePatch(t, 'releases', name, { metadata: { annotations: { [key]: value } } });
   const deadline = performance.now() + waitMs;
   for (;;) {
     const now = await read(t, 'releases', name);
     const handled = (now.status?.actions as Record<string, string> | undefined)?.[action];
     if (handled === value) {
-      const history = now.status?.history ?? [];
-      // History is bounded: when it rolled over, show its tail.
-      const news = history.length > seen ? history.slice(seen) : history.slice(-3);
-      for (const h of news)
+      for (const h of newTransitions(before.status?.history ?? [], now.status?.history ?? []))
         io.stdout(
           `  ${h.time}  ${h.from ?? '-'} → ${h.to}  ${h.reason}${h.message ? `: ${h.message}` : ''}\n`,
         );
-      io.stdout(
-        `the controller handled ${action}=${value}: now ${now.status?.phase ?? 'Pending'}${now.status?.message ? ` — ${now.status.message}` : ''}\n`,
-      );
+      const phase = `${now.status?.phase ?? 'Pending'}${now.status?.message ? ` — ${now.status.message}` : ''}`;
+      const why = ignoredBecause(now, action, value);
+      if (why !== undefined) {
+        // Handled without effect (nothing to promote, another revision, …): not done.
+        io.stderr(`ignored: ${why} (the controller ignored ${action}=${value}; still ${phase})\n`);
+        return 1;
+      }
+      io.stdout(`the controller handled ${action}=${value}: now ${phase}\n`);
       return 0;
     }
     if (performance.now() >= deadline) {

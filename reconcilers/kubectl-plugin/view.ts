@@ -82,6 +82,47 @@ export function actionValue(o: LatticeObject, action: ReleaseAction): string {
   return suffix !== undefined && /^\d{1,6}$/.test(suffix) ? `${n}.${Number(suffix) + 1}` : `${n}.2`;
 }
 
+const sameEntry = (a: HistoryEntry, b: HistoryEntry): boolean =>
+  a.time === b.time &&
+  a.from === b.from &&
+  a.to === b.to &&
+  a.reason === b.reason &&
+  a.message === b.message;
+
+/**
+ * The entries of `after` (status.history now) that were not in `before` (read before the action
+ * was written). History is bounded (the oldest entries drop off once it is full), so its length
+ * says nothing: the new entries are those after the newest entry of `before`, found by content;
+ * when that entry has dropped off, every entry now is newer than it.
+ */
+export function newTransitions(
+  before: readonly HistoryEntry[],
+  after: readonly HistoryEntry[],
+): HistoryEntry[] {
+  const last = before.at(-1);
+  if (last === undefined) return [...after];
+  const i = after.findLastIndex((e) => sameEntry(e, last));
+  return after.slice(i + 1);
+}
+
+/** The action `value` the controller handled and ignored (`status.actions.lastIgnored`): why. */
+export function ignoredBecause(
+  o: LatticeObject,
+  action: ReleaseAction,
+  value: string,
+): string | undefined {
+  const ignored = (
+    o.status?.actions as
+      { lastIgnored?: { annotation?: string; value?: string; message?: string } } | undefined
+  )?.lastIgnored;
+  const annotation = `delivery.latticedb.com/${action}`;
+  if (ignored?.annotation !== annotation || ignored.value !== value.slice(0, 128)) return undefined;
+  const message = ignored.message ?? '';
+  // The controller's message starts with `<annotation>=<value> ignored: `; the rest is why.
+  const prefix = `${annotation}=${value} ignored: `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
+}
+
 export const ACTION_EFFECT: Record<ReleaseAction, string> = {
   promote: 'skips the current pause or analysis gate',
   approve: 'lets a blue/green revision switch traffic',
@@ -131,7 +172,7 @@ function releaseNodes(s: Record<string, unknown>): Node[] {
         verdict?: string;
         results?: {
           metric: string;
-          verdict: string;
+          verdict?: string;
           successful: number;
           failed: number;
           inconclusive: number;
@@ -139,10 +180,13 @@ function releaseNodes(s: Record<string, unknown>): Node[] {
       }
     | undefined;
   if (analysis !== undefined) {
+    // status.attempt.analysis.step is an index from 0; steps are shown from 1 (as STEP and
+    // status.attempt.step do), of stepCount when known.
+    const of = a.stepCount === undefined ? '' : `/${str(a.stepCount)}`;
     nodes.push({
-      label: `analysis${analysis.step === undefined ? '' : ` (step ${analysis.step})`}: ${analysis.verdict ?? 'Running'}`,
+      label: `analysis${analysis.step === undefined ? '' : ` (step ${analysis.step + 1}${of})`}: ${analysis.verdict ?? 'Running'}`,
       children: (analysis.results ?? []).map((r) => ({
-        label: `${r.metric}: ${r.verdict} (${r.successful} ok, ${r.failed} failed, ${r.inconclusive} inconclusive)`,
+        label: `${r.metric}: ${r.verdict ?? 'no verdict yet'} (${r.successful} ok, ${r.failed} failed, ${r.inconclusive} inconclusive)`,
       })),
     });
   }

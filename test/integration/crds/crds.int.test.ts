@@ -367,7 +367,7 @@ describe('kubectl get shows the printer columns', () => {
     ]);
   });
 
-  it('failoverplans: ACTIVE STANDBY-READY PHASE LAST-RTO READY REASON AGE', async () => {
+  it('failoverplans: ACTIVE STANDBY-READY PHASE LAST-RTO-SECONDS READY REASON AGE', async () => {
     const name = await withStatus('failoverplan-regional-dr', {
       phase: 'FailedOver',
       activeRegion: 'us-west-2',
@@ -381,7 +381,7 @@ describe('kubectl get shows the printer columns', () => {
       'ACTIVE',
       'STANDBY-READY',
       'PHASE',
-      'LAST-RTO',
+      'LAST-RTO-SECONDS',
       'READY',
       'REASON',
       'AGE',
@@ -391,7 +391,7 @@ describe('kubectl get shows the printer columns', () => {
       ACTIVE: 'us-west-2',
       'STANDBY-READY': 'true',
       PHASE: 'FailedOver',
-      'LAST-RTO': '94',
+      'LAST-RTO-SECONDS': '94',
       READY: 'True',
       REASON: 'Progressing',
     });

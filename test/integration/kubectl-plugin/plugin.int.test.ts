@@ -5,10 +5,14 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { HistoryEntry } from '../../../reconcilers/kubectl-plugin/view.js';
 import { FailoverPlanKind, type FailoverPlan } from '../../../reconcilers/failoverplan/api.js';
 import { setupFailoverPlan } from '../../../reconcilers/failoverplan/setup.js';
-import { createTestNamespace, testEnv } from '../../env/fixtures.js';
+import { ReleaseKind } from '../../../reconcilers/release/api.js';
+import { MAX_HISTORY } from '../../../reconcilers/shared/api/history.js';
+import { adminKubeConfig, createTestNamespace, testEnv } from '../../env/fixtures.js';
 import {
   installControllerCrd,
   startInProcessController,
@@ -16,7 +20,13 @@ import {
 } from '../../fixtures/in-process-controller.js';
 import { kindObjects } from '../../fixtures/kind-objects.js';
 import { canarySpec, seedWorld } from '../release/scenario.js';
-import { createRelease, installCrd, startController, waitForRelease } from '../release/support.js';
+import {
+  createRelease,
+  getRelease,
+  installCrd,
+  startController,
+  waitForRelease,
+} from '../release/support.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -33,6 +43,35 @@ beforeAll(async () => {
 afterEach(async () => {
   for (const c of controllers.splice(0)) await c.stop();
 });
+
+/**
+ * Fills the Release's status.history up to its bound (20) with older entries, as a Release with a
+ * long past has it; returns the history as it is then.
+ */
+async function fillHistory(ns: string, name: string): Promise<HistoryEntry[]> {
+  const current = (await getRelease(ns, name)).status?.history ?? [];
+  const older = Array.from({ length: MAX_HISTORY - current.length }, (_, i) => ({
+    time: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`,
+    to: 'Progressing',
+    reason: 'StepCompleted',
+    message: `an older transition ${i}`,
+  }));
+  const history = [...older, ...current];
+  await adminKubeConfig()
+    .makeApiClient(CustomObjectsApi)
+    .patchNamespacedCustomObjectStatus(
+      {
+        group: ReleaseKind.group,
+        version: ReleaseKind.version,
+        namespace: ns,
+        plural: ReleaseKind.plural,
+        name,
+        body: { status: { history } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  return history;
+}
 
 async function plugin(
   ns: string,
@@ -95,6 +134,24 @@ describe('kubectl-latticedb', () => {
     const healthy = await plugin(ns, 'status', 'ldb', '--timeout', '90s');
     expect(healthy.code).toBe(0);
     expect(healthy.stdout).toMatch(/: Healthy/);
+
+    // promote on a Healthy Release: the controller handles it by ignoring it (ActionIgnored, one
+    // history entry). With the bounded history full, the oldest entry drops off as that one comes
+    // in: only the new entry is printed, and the command says why it was ignored and fails.
+    const before = await fillHistory(ns, 'ldb');
+    const ignored = await plugin(ns, 'promote', 'ldb');
+    const printed = ignored.stdout.split('\n').filter((l) => l.startsWith('  '));
+    const seenBefore = (l: string): boolean =>
+      before.some(
+        (h) => l.includes(`  ${h.time}  `) && l.includes(h.reason) && l.includes(h.message ?? ''),
+      );
+    expect(printed.filter(seenBefore)).toEqual([]);
+    expect(printed.some((l) => /Healthy → Healthy {2}ActionIgnored: /.test(l))).toBe(true);
+    expect(ignored.code).toBe(1);
+    expect(ignored.stderr).toMatch(
+      /^ignored: nothing to promote \(no pause or analysis in progress\) \(the controller ignored promote=1\.2; still Healthy/m,
+    );
+    expect(ignored.stdout).not.toMatch(/the controller handled/);
   });
 
   it('status exits 1 as soon as a revision is aborted; actions resolve the next value', async () => {

@@ -23,10 +23,22 @@ import {
   routeMatches,
 } from '../../../controller/notifications/routes.js';
 import {
+  StandbyNotReadyReasons,
+  type FailoverPlanSpec,
+} from '../../../reconcilers/failoverplan/api.js';
+import {
+  decide,
+  DEFAULT_TUNING,
+  type FailoverPlanState,
+  type Observed,
+  type SiteObserved,
+} from '../../../reconcilers/failoverplan/plan/index.js';
+import {
   classifyFailoverPlan,
   classifyFlagRollout,
   classifyRelease,
 } from '../../../reconcilers/notify.js';
+import type { ServiceState } from '../../../reconcilers/shared/ports/ecs.js';
 
 const secret = (routes: string) => ({
   'routes.yaml': routes,
@@ -213,20 +225,246 @@ describe('notifiable transitions', () => {
     expect(classifyFlagRollout(t('RolledBack', 'RolledBack', 'Holding'), {})).toBe('rolled-back');
     expect(classifyFlagRollout(t('Complete', 'Complete', 'Ramping'), {})).toBe('healthy');
   });
+});
 
-  it('FailoverPlan: failover started and finished, standby not ready', () => {
-    expect(classifyFailoverPlan(t('FailingOver', 'FailingOver', 'Ready'), {})).toBe(
-      'failover-started',
+// FailoverPlan notifications are chosen from the entries the reconciler's decision really writes.
+describe('notifiable FailoverPlan transitions', () => {
+  const SPEC: FailoverPlanSpec = {
+    primary: { region: 'us-east-1', cluster: 'c', service: 's' },
+    secondary: { region: 'us-west-2', cluster: 'c2', service: 's' },
+    dns: {
+      hostedZoneId: 'Z1',
+      recordName: 'prod.example.com',
+      primaryValue: 'east.elb.example.com',
+      secondaryValue: 'west.elb.example.com',
+    },
+    activeRegion: 'us-east-1',
+  };
+  const NOW = new Date('2026-12-06T12:00:00Z');
+  const EARLIER = '2026-12-06T11:59:00Z';
+  const image = (region: string) => `123456789012.dkr.ecr.${region}.amazonaws.com/latticedb:2.1.0`;
+  const site = (role: 'primary' | 'secondary', desired: number): SiteObserved => {
+    const ref = role === 'primary' ? SPEC.primary : SPEC.secondary;
+    return {
+      role,
+      ref,
+      clusterStatus: 'ACTIVE',
+      service: {
+        ref: { region: ref.region, cluster: ref.cluster, service: ref.service },
+        arn: `arn:${ref.region}`,
+        status: 'ACTIVE',
+        deploymentController: 'ECS',
+        taskDefinitionArn: `td:${ref.region}`,
+        desiredCount: desired,
+        runningCount: desired,
+        pendingCount: 0,
+        capacityProviders: [],
+        deployments: [],
+        taskSets: [],
+        loadBalancers: [],
+        observedAt: NOW,
+      },
+      images: { app: image(ref.region) },
+    };
+  };
+  const world = (record: string, standbyDesired = 1, primaryDesired = 4): Observed => ({
+    primary: site('primary', primaryDesired),
+    secondary: site('secondary', standbyDesired),
+    dns: { zone: true, record: { values: [record] } },
+  });
+  const steadyStatus = (phase: string, activeRegion = 'us-east-1'): FailoverPlanState => ({
+    activeRegion,
+    phase: phase as FailoverPlanState['phase'],
+    history: [{ time: EARLIER, to: phase as 'Ready', reason: 'StandbyHealthy' }],
+  });
+  /** The history entry the decision writes, and how it is notified. */
+  const decided = (input: {
+    spec?: Partial<FailoverPlanSpec>;
+    status?: FailoverPlanState;
+    observed: Observed;
+  }) => {
+    const d = decide({
+      object: { namespace: 'ns', name: 'dr', uid: 'uid-1' },
+      spec: { ...SPEC, ...input.spec },
+      status: input.status,
+      observed: input.observed,
+      now: NOW,
+      tuning: DEFAULT_TUNING,
+    });
+    const entry = d.status.history?.at(-1);
+    if (entry === undefined || entry.time !== '2026-12-06T12:00:00Z')
+      throw new Error('the decision wrote no history entry');
+    return { entry, event: classifyFailoverPlan(entry, {}) };
+  };
+  /** A failover (or failback) at its Validate step, the target scaled and the record switched. */
+  const validating = (direction: 'Failover' | 'Failback'): FailoverPlanState => {
+    const back = direction === 'Failback';
+    return {
+      activeRegion: back ? 'us-west-2' : 'us-east-1',
+      phase: back ? 'FailingBack' : 'FailingOver',
+      history: [
+        { time: EARLIER, to: back ? 'FailingBack' : 'FailingOver', reason: 'WaitingForDnsSync' },
+      ],
+      lastFailover: {
+        from: back ? 'us-west-2' : 'us-east-1',
+        to: back ? 'us-east-1' : 'us-west-2',
+        direction,
+        startedAt: EARLIER,
+        steps: [{ name: 'Validate', startedAt: EARLIER, outcome: 'Running' }],
+      },
+    };
+  };
+  const validation = [{ name: 'home', url: 'https://prod.example.com/' }];
+
+  const broken = (
+    change: (w: Observed) => Observed,
+    healthChecks?: Observed['healthChecks'],
+  ): Observed =>
+    change({ ...world('east.elb.example.com'), ...(healthChecks && { healthChecks }) });
+  const secondary = (w: Observed, s: Partial<SiteObserved>): Observed => ({
+    ...w,
+    secondary: { ...w.secondary, ...s },
+  });
+  const notReady: [string, Observed][] = [
+    [
+      'RegionUnreadable',
+      broken((w) => ({
+        ...w,
+        secondary: { role: 'secondary', ref: SPEC.secondary, error: 'connect ETIMEDOUT' },
+      })),
+    ],
+    ['ClusterNotFound', broken((w) => secondary(w, { clusterStatus: null }))],
+    ['ClusterNotActive', broken((w) => secondary(w, { clusterStatus: 'INACTIVE' }))],
+    ['ServiceNotFound', broken((w) => secondary(w, { service: null }))],
+    [
+      'ServiceNotActive',
+      broken((w) =>
+        secondary(w, {
+          service: { ...(w.secondary.service as ServiceState), status: 'DRAINING' },
+        }),
+      ),
+    ],
+    ['ImageMismatch', broken((w) => secondary(w, { images: { app: 'ghcr.io/x/app:9' } }))],
+    ['DnsUnreadable', broken((w) => ({ ...w, dns: { error: 'throttled' } }))],
+    ['HostedZoneNotFound', broken((w) => ({ ...w, dns: { zone: false } }))],
+    ['RecordNotFound', broken((w) => ({ ...w, dns: { zone: true } }))],
+    [
+      'HealthCheckFailed',
+      broken((w) => w, [{ name: 'standby', passed: false, message: 'HTTP 503' }]),
+    ],
+  ];
+
+  it('a route may select failover-failed', () => {
+    const [route] = parseRoutes(
+      secret(`routes:
+  - name: dr
+    slack: { urlKey: slack }
+    events: [failover-started, failover-finished, failover-failed, standby-not-ready]`),
     );
-    expect(classifyFailoverPlan(t('FailedOver', 'FailedOver', 'FailingOver'), {})).toBe(
-      'failover-finished',
+    expect(route && routeMatches(route, 'FailoverPlan', 'prod', 'failover-failed')).toBe(true);
+  });
+
+  it('covers every reason a standby is not ready for', () => {
+    expect(new Set(notReady.map(([reason]) => reason))).toEqual(new Set(StandbyNotReadyReasons));
+  });
+
+  it.each(notReady)('standby not ready (%s): standby-not-ready', (reason, observed) => {
+    const { entry, event } = decided({ status: steadyStatus('Ready'), observed });
+    expect(entry).toMatchObject({ from: 'Ready', to: 'Degraded', reason });
+    expect(event).toBe('standby-not-ready');
+  });
+
+  it('a failover starting: failover-started', () => {
+    const { entry, event } = decided({
+      spec: { activeRegion: 'us-west-2' },
+      status: steadyStatus('Ready'),
+      observed: world('east.elb.example.com'),
+    });
+    expect(entry).toMatchObject({ from: 'Ready', to: 'FailingOver' });
+    expect(event).toBe('failover-started');
+  });
+
+  it('a failover or failback validated: failover-finished', () => {
+    const over = decided({
+      spec: { activeRegion: 'us-west-2', validation },
+      status: validating('Failover'),
+      observed: {
+        ...world('west.elb.example.com', 4),
+        validation: [{ name: 'home', passed: true, message: 'HTTP 200' }],
+      },
+    });
+    expect(over.entry).toMatchObject({
+      from: 'FailingOver',
+      to: 'FailedOver',
+      reason: 'FailedOver',
+    });
+    expect(over.event).toBe('failover-finished');
+    const back = decided({
+      spec: { validation },
+      status: validating('Failback'),
+      observed: {
+        ...world('east.elb.example.com', 4),
+        validation: [{ name: 'home', passed: true, message: 'HTTP 200' }],
+      },
+    });
+    expect(back.entry).toMatchObject({ from: 'FailingBack', to: 'Ready', reason: 'FailedBack' });
+    expect(back.event).toBe('failover-finished');
+  });
+
+  it('a failover or failback failing validation: failover-failed, never finished', () => {
+    const failing = [{ name: 'home', passed: false, message: 'HTTP 502' }];
+    const over = decided({
+      spec: { activeRegion: 'us-west-2', validation },
+      status: validating('Failover'),
+      observed: { ...world('west.elb.example.com', 4), validation: failing },
+    });
+    expect(over.entry).toMatchObject({
+      from: 'FailingOver',
+      to: 'Degraded',
+      reason: 'ValidationFailed',
+    });
+    expect(over.event).toBe('failover-failed');
+    const back = decided({
+      spec: { validation },
+      status: validating('Failback'),
+      observed: { ...world('east.elb.example.com', 4), validation: failing },
+    });
+    expect(back.entry).toMatchObject({
+      from: 'FailingBack',
+      to: 'Degraded',
+      reason: 'ValidationFailed',
+    });
+    expect(back.event).toBe('failover-failed');
+  });
+
+  it('a failover refused (target not ready): failover-failed', () => {
+    const { entry, event } = decided({
+      spec: { activeRegion: 'us-west-2' },
+      status: steadyStatus('Ready'),
+      observed: secondary(world('east.elb.example.com'), { clusterStatus: null }),
+    });
+    expect(entry).toMatchObject({ to: 'Degraded', reason: 'TargetNotReady' });
+    expect(event).toBe('failover-failed');
+  });
+
+  it('a plan first seen serving from the secondary, or a step of a failover: nothing', () => {
+    const first = decided({
+      spec: { activeRegion: 'us-west-2' },
+      observed: world('west.elb.example.com', 4),
+    });
+    expect(first.entry).toMatchObject({ to: 'FailedOver', reason: 'FailedOver' });
+    expect(first.entry.from).toBeUndefined();
+    expect(first.event).toBeUndefined();
+    const t = (reason: string, to: string, from: string): HistoryEntry => ({
+      time: '2026-01-01T00:00:00Z',
+      reason,
+      to,
+      from,
+    });
+    expect(classifyFailoverPlan(t('SwitchingDns', 'FailingOver', 'FailingOver'), {})).toBe(
+      undefined,
     );
-    expect(classifyFailoverPlan(t('Restored', 'Ready', 'FailingBack'), {})).toBe(
-      'failover-finished',
-    );
-    expect(classifyFailoverPlan(t('StandbyUnhealthy', 'Degraded', 'Ready'), {})).toBe(
-      'standby-not-ready',
-    );
+    expect(classifyFailoverPlan(t('StandbyHealthy', 'Ready', 'Degraded'), {})).toBe(undefined);
   });
 });
 
