@@ -13,6 +13,12 @@ export const DEFAULT_READ_ONLY_FLAG = 'read_only_mode';
 export interface SafeModeStep {
   readonly status: FailoverPlanState['safeMode'];
   readonly action?: Action;
+  /**
+   * What status says of safe mode until `action` succeeded, when it differs from `status`: the
+   * flag is still on while the write that turns it off has not happened (a crash or a lost race
+   * before it must not leave status saying off, nor release the interlock's hold).
+   */
+  readonly checkpoint?: FailoverPlanState['safeMode'];
   /** Overrides the failover's situation when there is no failover in flight. */
   readonly situation?: Situation;
   /** A measurement was not taken this reconcile: come back at once. */
@@ -43,30 +49,34 @@ export function safeModeStep(input: DecideInput): SafeModeStep {
   }
   const reason = (sm?.reason ?? recorded?.reason ?? '').trim();
   const self = `controller:${object.namespace}/${object.name}`;
-  const write = (on: boolean): Action => ({
+  // Every write names this plan as its writer (flags/CONTRACT.md §2). Turning the flag off hands
+  // it back to the controller that wrote it before safe mode (status.safeMode.flagOwner): a
+  // FlagRollout held by the interlock recognises a flag turned off by the plan that held it as
+  // handed back, and takes it over again (reconcilers/shared/interlock `handedBackBy`).
+  const write = (on: boolean, handBackTo?: string): Action => ({
     type: 'setReadOnly',
     flag,
     on,
     expectedVersion: seen.version,
     salt: seen.salt ?? 'read-only',
-    // Off again: handed back to the controller that wrote it before (a FlagRollout held by the
-    // interlock then resumes its own flag instead of finding it owned by this plan).
-    updatedBy: on ? self : (recorded?.flagOwner ?? self),
+    updatedBy: self,
     reason,
+    ...(handBackTo === undefined ? {} : { handBackTo }),
   });
   if (!wanted) {
     const off = { active: false, flag };
     if (seen.enabled === true) {
       const owner = recorded?.flagOwner;
       return {
-        // Kept until the flag is off: a retry hands it back to the same owner.
-        status: owner === undefined ? off : { ...off, flagOwner: owner },
-        action: write(false),
+        status: off,
+        // Until the write succeeded the flag is on: status keeps saying so (and the hold stays).
+        checkpoint: { ...recorded, active: true, flag },
+        action: write(false, owner),
         situation: {
           phase: Phase.SafeMode,
           state: 'Reconciling',
           reason: Reason.SafeModeDisabled,
-          message: `turning ${flag} off`,
+          message: `turning ${flag} off${owner === undefined ? '' : ` and handing it back to ${owner}`}`,
         },
       };
     }

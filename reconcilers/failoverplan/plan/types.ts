@@ -124,8 +124,11 @@ export type Action =
       readonly on: boolean;
       readonly expectedVersion: number;
       readonly salt: string;
+      /** Always this plan's `controller:<ns>/<name>` (flags/CONTRACT.md §2: the writer). */
       readonly updatedBy: string;
       readonly reason: string;
+      /** Turning off: the controller that wrote the flag before safe mode, told in the Event. */
+      readonly handBackTo?: string;
     }
   | {
       readonly type: 'restoreDatabase';
@@ -146,11 +149,14 @@ export type Action =
 
 /**
  * What an action answered that status must record (the decision's `afterAction` folds it in):
- * Route 53's change id of the UPSERT, followed to INSYNC; the ARN of the validation task started.
+ * Route 53's change id of the UPSERT, followed to INSYNC; the ARN of the validation task started;
+ * the read-only flag's compare-and-set, written or met by another writer's version (a lost race).
  */
 export type ActionResult =
   | { readonly type: 'recordChanged'; readonly changeId: string }
-  | { readonly type: 'taskStarted'; readonly taskArn: string };
+  | { readonly type: 'taskStarted'; readonly taskArn: string }
+  | { readonly type: 'flagWritten'; readonly version: number }
+  | { readonly type: 'flagConflict'; readonly currentVersion: number };
 
 export type Decision = KitDecision<FailoverPlanState, Action, ActionResult>;
 

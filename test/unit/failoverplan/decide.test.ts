@@ -273,10 +273,49 @@ describe('FailoverPlan safe mode flag', () => {
         readOnly: { version: 8, enabled: true, basisPoints: 10_000, updatedBy: 'controller:ns/dr' },
       },
     });
+    // The write names its writer, the plan (flags/CONTRACT.md §2); the hand-back is told.
     expect(d.action).toMatchObject({
       type: 'setReadOnly',
       on: false,
-      updatedBy: 'controller:ns/ro',
+      updatedBy: 'controller:ns/dr',
+      handBackTo: 'controller:ns/ro',
+    });
+    // Until the write succeeded the flag is on: the checkpoint says so (the hold stays).
+    expect(d.checkpoint).toBe(true);
+    expect(d.checkpointStatus?.safeMode).toMatchObject({ active: true, flag: 'ro' });
+    expect(d.status.safeMode).toEqual({ active: false, flag: 'ro' });
+    expect(d.afterAction?.({ type: 'flagWritten', version: 9 })).toEqual({
+      outcome: 'applied',
+      status: d.status,
+    });
+  });
+
+  it('takes a compare-and-set that met another writer as a lost race, on and off', () => {
+    const on = run({
+      spec: safe,
+      observed: { ...world('east.elb.example.com'), readOnly: { version: 3, enabled: false } },
+    });
+    expect(on.action).toMatchObject({ type: 'setReadOnly', on: true, expectedVersion: 3 });
+    expect(on.afterAction?.({ type: 'flagConflict', currentVersion: 4 })).toMatchObject({
+      outcome: 'lost',
+      why: 'read-only flag ro changed meanwhile (version 4, expected 3)',
+      requeueAfterMs: DEFAULT_TUNING.afterActionMs,
+    });
+    const off = run({
+      spec: { safeMode: { enabled: false } },
+      status: { safeMode: { active: true, flag: 'ro' } },
+      observed: {
+        ...world('east.elb.example.com'),
+        readOnly: { version: 8, enabled: true, basisPoints: 10_000, updatedBy: 'controller:ns/dr' },
+      },
+    });
+    expect(off.action).toMatchObject({
+      type: 'setReadOnly',
+      on: false,
+      updatedBy: 'controller:ns/dr',
+    });
+    expect(off.afterAction?.({ type: 'flagConflict', currentVersion: 9 })).toMatchObject({
+      outcome: 'lost',
     });
   });
 });
