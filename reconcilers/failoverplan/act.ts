@@ -42,6 +42,18 @@ export async function act(
         result: { type: 'flagWritten', version: result.version },
       };
     }
+    case 'snapshotDatabase': {
+      const snapshot = await ports.rds.createSnapshot(
+        action.region,
+        action.instance,
+        action.snapshotId,
+      );
+      return {
+        type: 'Normal',
+        reason: 'EvidenceSnapshotTaken',
+        message: `RDS snapshot ${snapshot.id} of ${action.instance} (${snapshot.status}): the state at safe mode, kept as evidence`,
+      };
+    }
     case 'restoreDatabase':
       await ports.rds.restore(action.region, action.snapshotId, action.target, action.ownerUid);
       return {

@@ -1,5 +1,6 @@
 // The data-corruption safe mode, decided from spec, status and what was read: the read-only flag
-// on at once (off again when safe mode is turned off), the database's snapshots listed, and with
+// on at once (off again when safe mode is turned off), an evidence snapshot of the corrupt state
+// (spec.safeMode.snapshot), the database's snapshots listed, and with
 // an explicit snapshotIdentifier a restore into a new instance, followed until available; its
 // endpoint and the next step (re-point the application with a Release) go to status. Nothing is
 // deleted; a snapshot that is not the database's changes nothing.
@@ -99,6 +100,10 @@ export function safeModeStep(input: DecideInput): SafeModeStep {
     since: since ?? iso(now),
     reason: reason.slice(0, 1024),
     ...snapshotsOf(observed.snapshots),
+    // This episode's evidence snapshot (a new episode takes its own).
+    ...(since !== undefined && recorded?.evidenceSnapshot !== undefined
+      ? { evidenceSnapshot: recorded.evidenceSnapshot }
+      : {}),
   };
   if (!fullyOn) {
     return {
@@ -112,7 +117,50 @@ export function safeModeStep(input: DecideInput): SafeModeStep {
       },
     };
   }
-  return restoreStep(input, base);
+  return evidenceStep(input, base) ?? restoreStep(input, base);
+}
+
+/**
+ * The evidence snapshot of spec.safeMode.snapshot's instance, once the flag is on (writes
+ * stopped, so it shows the corrupt state as it was): taken once per episode, named after the
+ * episode's start, create-if-absent (a retry after a crash finds it and writes nothing), recorded
+ * once the call returned. Undefined: nothing to take (the restore comes next).
+ */
+function evidenceStep(
+  input: DecideInput,
+  base: NonNullable<FailoverPlanState['safeMode']>,
+): SafeModeStep | undefined {
+  const instance = input.spec.safeMode?.snapshot?.dbInstanceIdentifier;
+  if (instance === undefined || base.evidenceSnapshot !== undefined) return undefined;
+  const source = input.observed.evidenceSource;
+  const region = input.spec.primary.region;
+  if (source === undefined) return undefined;
+  if (source === null) {
+    // A typo must not hold up the restore during an incident: said, and the restore goes on.
+    const step = restoreStep(input, base);
+    const why = `no evidence snapshot: spec.safeMode.snapshot.dbInstanceIdentifier ${instance} is not an RDS instance in ${region}`;
+    return step.situation === undefined
+      ? step
+      : { ...step, situation: { ...step.situation, message: `${why}; ${step.situation.message}` } };
+  }
+  const snapshotId = evidenceSnapshotId(instance, base.since ?? '');
+  return {
+    status: { ...base, evidenceSnapshot: snapshotId },
+    checkpoint: base,
+    action: { type: 'snapshotDatabase', region, instance, snapshotId },
+    situation: {
+      phase: Phase.SafeMode,
+      state: 'Reconciling',
+      reason: Reason.TakingEvidenceSnapshot,
+      message: `snapshot ${snapshotId} of ${instance}: the state at safe mode, as evidence`,
+    },
+  };
+}
+
+/** `<instance>-evidence-20261207-043000` (RDS: letters, digits, single hyphens; lower case). */
+export function evidenceSnapshotId(instance: string, since: string): string {
+  const stamp = since.replace(/[-:]/g, '').replace('T', '-').replace(/Z$/, '').toLowerCase();
+  return `${instance.toLowerCase()}-evidence-${stamp}`;
 }
 
 function snapshotsOf(snapshots: DecideInput['observed']['snapshots']) {

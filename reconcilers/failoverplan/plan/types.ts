@@ -47,6 +47,11 @@ export interface Observed {
   readonly readOnly?: ReadOnlyFlag;
   /** The database's snapshots, newest first (read while safe mode is on and names a database). */
   readonly snapshots?: readonly SnapshotSeen[] | { readonly error: string };
+  /**
+   * The instance of spec.safeMode.snapshot (read while its evidence snapshot is still to take);
+   * null: no such instance.
+   */
+  readonly evidenceSource?: RestoredSeen | null;
   /** The restore's target instance (read while a restore is declared); null: none. */
   readonly restored?: RestoredSeen | null;
   /** The restore's HTTP validation checks, run once the restored instance is available. */
@@ -129,6 +134,13 @@ export type Action =
       readonly reason: string;
       /** Turning off: the controller that wrote the flag before safe mode, told in the Event. */
       readonly handBackTo?: string;
+    }
+  | {
+      /** Create-if-absent by id: a retry after a crash finds the snapshot and writes nothing. */
+      readonly type: 'snapshotDatabase';
+      readonly region: string;
+      readonly instance: string;
+      readonly snapshotId: string;
     }
   | {
       readonly type: 'restoreDatabase';

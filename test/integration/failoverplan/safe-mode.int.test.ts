@@ -96,6 +96,7 @@ describe('FailoverPlan safe mode', () => {
           enabled: true,
           reason,
           readOnlyFlag: flag,
+          snapshot: { dbInstanceIdentifier: db },
           restore: {
             dbInstanceIdentifier: db,
             snapshotIdentifier: 'no-such-snapshot',
@@ -127,6 +128,14 @@ describe('FailoverPlan safe mode', () => {
       .makeApiClient(CoreV1Api)
       .listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=safe' });
     expect(events.items.find((e) => e.reason === 'ReadOnlyOn')?.message).toContain(reason);
+    // The evidence snapshot of the corrupt state, taken once the flag was on, once.
+    const evidence = wrong.safeMode?.evidenceSnapshot ?? '';
+    expect(evidence).toMatch(new RegExp(`^${db}-evidence-\\d{8}-\\d{6}$`));
+    expect(wrong.safeMode?.snapshots?.map((s) => s.id)).toContain(evidence);
+    expect(writes(running.calls, 'CreateDBSnapshot')).toHaveLength(1);
+    expect(events.items.find((e) => e.reason === 'EvidenceSnapshotTaken')?.message).toContain(
+      evidence,
+    );
 
     // The named snapshot: restored into a new instance, endpoint and next step in status.
     await plans.mergePatch(ns, 'safe', {

@@ -320,6 +320,61 @@ describe('FailoverPlan safe mode flag', () => {
   });
 });
 
+describe('FailoverPlan evidence snapshot', () => {
+  const spec = {
+    safeMode: {
+      enabled: true,
+      reason: 'INC-2',
+      readOnlyFlag: 'ro',
+      snapshot: { dbInstanceIdentifier: 'latticedb-prod' },
+    },
+  };
+  const on = { version: 4, enabled: true, basisPoints: 10_000, updatedBy: 'controller:ns/dr' };
+  const source = { status: 'available' };
+
+  it('is taken once the flag is on, named after the episode, recorded only once it returned', () => {
+    const d = run({
+      spec,
+      status: { safeMode: { active: false, flag: 'ro', since: '2026-12-06T11:59:00Z' } },
+      observed: { ...world('east.elb.example.com'), readOnly: on, evidenceSource: source },
+    });
+    const id = 'latticedb-prod-evidence-20261206-120000';
+    expect(d.action).toEqual({
+      type: 'snapshotDatabase',
+      region: 'us-east-1',
+      instance: 'latticedb-prod',
+      snapshotId: id,
+    });
+    expect(d.checkpoint).toBe(true);
+    expect(d.status.safeMode).toMatchObject({ active: true, evidenceSnapshot: id });
+    expect(d.checkpointStatus?.safeMode).toMatchObject({
+      active: true,
+      since: '2026-12-06T12:00:00Z',
+    });
+    expect(d.checkpointStatus?.safeMode?.evidenceSnapshot).toBeUndefined();
+
+    // Recorded: not taken again; the restore path goes on.
+    const after = run({
+      spec,
+      status: d.status,
+      observed: { ...world('east.elb.example.com'), readOnly: on },
+    });
+    expect(after.action).toBeUndefined();
+    expect(after.status.safeMode?.evidenceSnapshot).toBe(id);
+  });
+
+  it('does not hold up the restore when the instance does not exist, and says so', () => {
+    const d = run({
+      spec,
+      status: { safeMode: { active: true, flag: 'ro', since: '2026-12-06T11:00:00Z' } },
+      observed: { ...world('east.elb.example.com'), readOnly: on, evidenceSource: null },
+    });
+    expect(d.action).toBeUndefined();
+    expect(d.status.safeMode?.evidenceSnapshot).toBeUndefined();
+    expect(d.status.message).toContain('no evidence snapshot');
+  });
+});
+
 describe('FailoverPlan failover annotation', () => {
   const annotate = (value: string) => ({ 'delivery.latticedb.com/failover': value });
 
