@@ -89,6 +89,13 @@ describe('FailoverPlan failover and failback', () => {
     expect(await recordValues(world.zoneId)).toEqual([STANDBY_VALUE]);
     expect(scaleWrites(running.calls, world.standby)).toEqual([4]);
     expect(writes(running.calls, 'ChangeResourceRecordSets')).toHaveLength(1);
+    const failovers = async (direction: string): Promise<number | undefined> => {
+      const metric = running?.controller.manager.metrics.registry.getSingleMetric(
+        'latticedb_failoverplan_failovers_total',
+      );
+      return (await metric?.get())?.values.find((v) => v.labels.direction === direction)?.value;
+    };
+    expect(await failovers('Failover')).toBe(1);
     // What an operator sees: ACTIVE us-west-2 and the measured RTO.
     const table = await kubectl(['get', 'failoverplans', '-n', ns, '--no-headers']);
     const [, active, , phase, rto] = table.stdout.trim().split(/\s+/);
@@ -131,6 +138,8 @@ describe('FailoverPlan failover and failback', () => {
     expect(primaryScale).toBeGreaterThan(-1);
     expect(order.lastIndexOf('ChangeResourceRecordSets')).toBeGreaterThan(primaryScale);
     expect(writes(running.calls, 'ChangeResourceRecordSets')).toHaveLength(2);
+    expect(await failovers('Failback')).toBe(1);
+    expect(await failovers('Failover')).toBe(1);
   });
 
   it('refuses a failover to a standby that is not ready, and proceeds forced, saying so', async () => {
