@@ -192,6 +192,60 @@ describe('FailoverPlan decision', () => {
     expect(scale.afterAction).toBeUndefined();
   });
 
+  it('waits at SwitchDns until the change is INSYNC, without a second UPSERT', () => {
+    const status = {
+      activeRegion: 'us-east-1',
+      lastFailover: {
+        from: 'us-east-1',
+        to: 'us-west-2',
+        direction: 'Failover',
+        startedAt: '2026-12-06T11:59:00Z',
+        steps: [
+          {
+            name: 'SwitchDns',
+            startedAt: '2026-12-06T11:59:30Z',
+            outcome: 'Running',
+            changeId: 'C0042',
+          },
+        ],
+      },
+    } satisfies FailoverPlanState;
+    const observed = (change: string | null): Observed => ({
+      ...world('west.elb.example.com', 4),
+      change,
+    });
+    for (const change of ['PENDING', null]) {
+      const waiting = run({
+        spec: { activeRegion: 'us-west-2' },
+        status,
+        observed: observed(change),
+      });
+      expect(waiting.action).toBeUndefined();
+      expect(waiting.status.conditions?.find((c) => c.type === 'Reconciling')).toMatchObject({
+        status: 'True',
+        reason: 'WaitingForDnsSync',
+      });
+      expect(waiting.status.lastFailover?.steps?.at(-1)).toMatchObject({
+        name: 'SwitchDns',
+        outcome: 'Running',
+      });
+    }
+    const synced = run({
+      spec: { activeRegion: 'us-west-2' },
+      status,
+      observed: observed('INSYNC'),
+    });
+    expect(synced.action).toBeUndefined();
+    expect(synced.status.lastFailover?.steps?.map((s) => s.name)).toEqual([
+      'SwitchDns',
+      'Validate',
+    ]);
+    expect(synced.status.lastFailover?.steps?.[0]).toMatchObject({
+      outcome: 'Succeeded',
+      message: 'record points at west.elb.example.com; change C0042 INSYNC',
+    });
+  });
+
   it('reads a site it cannot reach as not ready, with the region named', () => {
     const observed = {
       ...world('east.elb.example.com'),
