@@ -1,8 +1,9 @@
 // Executes the one action `decide` chose. Each is recognisable afterwards (the target's desired
-// count, the record's value, the flag's writer, the restore's owner tag, the task's startedBy),
+// count, the record's value, the flag's state, the restore's owner tag, the task's startedBy),
 // so after a crash the next decision sees it done and never repeats it. What the UPSERT (its
-// change id, followed to INSYNC) and the validation task (its ARN) answer is returned for the
-// decision's `afterAction` to record (plan/action-result.ts).
+// change id, followed to INSYNC), the validation task (its ARN) and the read-only flag's
+// compare-and-set (written, or a lost race) answer is returned for the decision's `afterAction`
+// (plan/action-result.ts).
 import type { EventSpec } from '../../controller/index.js';
 import type { Acted } from '../shared/kit/index.js';
 import type { Action, ActionResult } from './plan/index.js';
@@ -26,15 +27,31 @@ export async function act(
         updatedBy: action.updatedBy,
       });
       if (!result.ok) {
-        // Another writer moved the flag since it was read: retried from a fresh read.
-        throw new Error(
-          `read-only flag ${action.flag} changed meanwhile (version ${result.conflict.currentVersion}, expected ${action.expectedVersion}); retrying`,
-        );
+        // Another writer moved the flag since it was read: a lost race, told to the decision
+        // (nothing recorded, decided afresh from a new read), not an error with backoff.
+        return { result: { type: 'flagConflict', currentVersion: result.conflict.currentVersion } };
       }
+      const handBack =
+        action.handBackTo === undefined ? '' : `, handed back to ${action.handBackTo}`;
       return {
-        type: action.on ? 'Warning' : 'Normal',
-        reason: action.on ? 'ReadOnlyOn' : 'ReadOnlyOff',
-        message: `${action.flag} ${action.on ? 'on' : 'off'} (${action.updatedBy}${action.reason === '' ? '' : `: ${action.reason}`})`,
+        event: {
+          type: action.on ? 'Warning' : 'Normal',
+          reason: action.on ? 'ReadOnlyOn' : 'ReadOnlyOff',
+          message: `${action.flag} ${action.on ? 'on' : 'off'} (${action.updatedBy}${action.reason === '' ? '' : `: ${action.reason}`}${handBack})`,
+        },
+        result: { type: 'flagWritten', version: result.version },
+      };
+    }
+    case 'snapshotDatabase': {
+      const snapshot = await ports.rds.createSnapshot(
+        action.region,
+        action.instance,
+        action.snapshotId,
+      );
+      return {
+        type: 'Normal',
+        reason: 'EvidenceSnapshotTaken',
+        message: `RDS snapshot ${snapshot.id} of ${action.instance} (${snapshot.status}): the state at safe mode, kept as evidence`,
       };
     }
     case 'restoreDatabase':

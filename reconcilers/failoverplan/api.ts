@@ -159,7 +159,8 @@ export const SafeMode = withRules(
       enabled: Type.Optional(
         Type.Boolean({
           default: false,
-          description: 'Turn safe mode on: read-only flag on, snapshot taken, writes stopped.',
+          description:
+            'Turn safe mode on: the read-only flag on at once (writes stopped), then the evidence snapshot (snapshot) and the restore (restore), when declared.',
         }),
       ),
       reason: Type.Optional(
@@ -331,6 +332,7 @@ export const FailoverPlanReason = {
   FailingBack: 'FailingBack',
   ValidationFailed: 'ValidationFailed',
   SafeModeEnabled: 'SafeModeEnabled',
+  TakingEvidenceSnapshot: 'TakingEvidenceSnapshot',
   SafeModeDisabled: 'SafeModeDisabled',
   Restoring: 'Restoring',
   Restored: 'Restored',
@@ -564,6 +566,13 @@ export const FailoverPlanStatus = Type.Object({
               description: "The database's snapshots, newest first (the 10 newest).",
             },
           ),
+        ),
+        evidenceSnapshot: Type.Optional(
+          Type.String({
+            maxLength: 255,
+            description:
+              'The snapshot of spec.safeMode.snapshot.dbInstanceIdentifier taken once the read-only flag was on (evidence of the corrupt state), named <instance>-evidence-<since>; never deleted.',
+          }),
         ),
         snapshotId: Type.Optional(
           Type.String({ maxLength: 255, description: 'The snapshot restored from.' }),

@@ -50,12 +50,15 @@ export async function observe(
   };
 }
 
-/** The read-only flag, the snapshots and the restore target, while safe mode matters. */
+/**
+ * The read-only flag, the snapshots, the evidence snapshot's instance and the restore target,
+ * while safe mode matters.
+ */
 async function readSafeMode(
   plan: FailoverPlanObject,
   ports: FailoverPlanPorts,
   io: Io,
-): Promise<Pick<Observed, 'readOnly' | 'snapshots' | 'restored'>> {
+): Promise<Pick<Observed, 'readOnly' | 'snapshots' | 'restored' | 'evidenceSource'>> {
   const { spec, status } = plan;
   const sm = spec.safeMode;
   if (sm?.enabled !== true && status?.safeMode?.active !== true) return {};
@@ -64,7 +67,12 @@ async function readSafeMode(
   const database = sm?.restore?.dbInstanceIdentifier ?? sm?.snapshot?.dbInstanceIdentifier;
   const target =
     sm?.restore?.snapshotIdentifier === undefined ? undefined : sm.restore.targetInstanceIdentifier;
-  const [readOnly, snapshots, restored] = await Promise.all([
+  // The evidence snapshot's instance, until that snapshot is recorded for this episode.
+  const evidence =
+    sm?.enabled === true && status?.safeMode?.evidenceSnapshot === undefined
+      ? sm.snapshot?.dbInstanceIdentifier
+      : undefined;
+  const [readOnly, snapshots, restored, evidenceSource] = await Promise.all([
     readFlag(plan, ports, flag),
     sm?.enabled === true && database !== undefined
       ? ports.rds
@@ -74,12 +82,14 @@ async function readSafeMode(
     sm?.enabled === true && target !== undefined
       ? ports.rds.describeInstance(region, target)
       : undefined,
+    evidence === undefined ? undefined : ports.rds.describeInstance(region, evidence),
   ]);
   const validation = restored?.status === 'available' ? await readValidation(plan, ports, io) : {};
   return {
     readOnly,
     ...(snapshots === undefined ? {} : { snapshots }),
     ...(target === undefined || sm?.enabled !== true ? {} : { restored: restored ?? null }),
+    ...(evidence === undefined ? {} : { evidenceSource: evidenceSource ?? null }),
     ...validation,
   };
 }

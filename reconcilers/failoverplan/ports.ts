@@ -28,6 +28,12 @@ export interface FailoverPlanPorts {
     listSnapshots(region: string, instance: string): Promise<SnapshotInfo[]>;
     describeInstance(region: string, id: string): Promise<InstanceInfo | undefined>;
     restore(region: string, snapshotId: string, target: string, ownerUid: string): Promise<void>;
+    /** Create-if-absent: an existing snapshot of that id is returned, nothing written. */
+    createSnapshot(
+      region: string,
+      instance: string,
+      snapshotId: string,
+    ): Promise<{ readonly id: string; readonly status: string }>;
   };
   /** Runs HTTP checks (results in input order). */
   http(checks: readonly HttpCheck[], signal: AbortSignal): Promise<CheckResult[]>;

@@ -4,7 +4,9 @@ import type { KindDeps, KindRegistration, KindSetup } from '../../controller/ind
 import { clusterStatus } from '../shared/adapters/aws/ecs-cluster.js';
 import { Route53Dns } from '../shared/adapters/aws/route53-dns.js';
 import { runHttpChecks } from '../shared/checks/index.js';
+import { RdsDatabase } from '../shared/adapters/aws/rds-database.js';
 import { RdsRestore } from '../shared/adapters/aws/rds-restore.js';
+import type { AwsClients } from '../shared/adapters/aws/clients.js';
 import { awsClientsFor, ecsAdapterFor, flagStoreFor } from '../shared/runtime/index.js';
 import { FailoverPlanKind, type FailoverPlanSpec } from './api.js';
 import { failoverPlanMetrics } from './metrics.js';
@@ -25,7 +27,7 @@ export function failoverPlanPorts(deps: KindDeps): FailoverPlanPorts {
       clusterStatus: (region, cluster) => clusterStatus(clients, region, cluster),
     },
     dns: new Route53Dns(clients),
-    rds: new RdsRestore(clients),
+    rds: rdsPort(clients),
     async flags(plan) {
       const found = await flagStoreFor(deps, plan.spec.redis, plan.metadata.namespace ?? '');
       return found.ok ? { store: found.store } : { problem: found.message };
@@ -56,3 +58,17 @@ export function setupFailoverPlanWith(tuning: Partial<Tuning> = {}): KindSetup {
 }
 
 export const setupFailoverPlan: KindSetup = setupFailoverPlanWith();
+
+/** The restore path and the evidence snapshot (create-if-absent, as Release's migration uses). */
+function rdsPort(clients: AwsClients): FailoverPlanPorts['rds'] {
+  const restore = new RdsRestore(clients);
+  const snapshots = new RdsDatabase(clients);
+  return {
+    listSnapshots: (region, instance) => restore.listSnapshots(region, instance),
+    describeInstance: (region, id) => restore.describeInstance(region, id),
+    restore: (region, snapshotId, target, ownerUid) =>
+      restore.restore(region, snapshotId, target, ownerUid),
+    createSnapshot: (region, instance, snapshotId) =>
+      snapshots.createSnapshot(region, instance, snapshotId),
+  };
+}

@@ -81,7 +81,13 @@ export function decide(input: DecideInput): Decision {
   const safe = safeModeStep(input);
   if (safe.status !== undefined) next = { ...next, safeMode: safe.status };
   if (safe.action !== undefined && safe.situation !== undefined) {
-    return finish(input, next, safe.situation, events, safe.action, tuning.afterActionMs);
+    const decision = finish(input, next, safe.situation, events, safe.action, tuning.afterActionMs);
+    return safe.checkpoint === undefined
+      ? decision
+      : {
+          ...decision,
+          checkpointStatus: { ...decision.status, safeMode: safe.checkpoint },
+        };
   }
   const safeWake =
     safe.soon === true
@@ -557,9 +563,13 @@ function finish(
     // Written ahead: the run (its trigger time, the step and its goal) must survive a crash
     // between the call and the status write, or the next reconcile would not know the run.
     ...(action === undefined ? {} : { action, checkpoint: true }),
-    // What the call answers (a change id, a task ARN) is recorded once it returned.
+    // What the call answers (a change id, a task ARN) is recorded once it returned; a flag
+    // write that lost to another writer records nothing and is decided afresh.
     ...(action !== undefined && answers(action)
-      ? { afterAction: (result: ActionResult) => withResult(final, result) }
+      ? {
+          afterAction: (result: ActionResult) =>
+            withResult(final, action, result, tuning.afterActionMs),
+        }
       : {}),
     events: told.event === undefined ? events : [...events, told.event],
     ...(requeue === undefined ? {} : { requeueAfterMs: requeue }),

@@ -1,5 +1,6 @@
 // The data-corruption safe mode, decided from spec, status and what was read: the read-only flag
-// on at once (off again when safe mode is turned off), the database's snapshots listed, and with
+// on at once (off again when safe mode is turned off), an evidence snapshot of the corrupt state
+// (spec.safeMode.snapshot), the database's snapshots listed, and with
 // an explicit snapshotIdentifier a restore into a new instance, followed until available; its
 // endpoint and the next step (re-point the application with a Release) go to status. Nothing is
 // deleted; a snapshot that is not the database's changes nothing.
@@ -13,6 +14,12 @@ export const DEFAULT_READ_ONLY_FLAG = 'read_only_mode';
 export interface SafeModeStep {
   readonly status: FailoverPlanState['safeMode'];
   readonly action?: Action;
+  /**
+   * What status says of safe mode until `action` succeeded, when it differs from `status`: the
+   * flag is still on while the write that turns it off has not happened (a crash or a lost race
+   * before it must not leave status saying off, nor release the interlock's hold).
+   */
+  readonly checkpoint?: FailoverPlanState['safeMode'];
   /** Overrides the failover's situation when there is no failover in flight. */
   readonly situation?: Situation;
   /** A measurement was not taken this reconcile: come back at once. */
@@ -43,30 +50,34 @@ export function safeModeStep(input: DecideInput): SafeModeStep {
   }
   const reason = (sm?.reason ?? recorded?.reason ?? '').trim();
   const self = `controller:${object.namespace}/${object.name}`;
-  const write = (on: boolean): Action => ({
+  // Every write names this plan as its writer (flags/CONTRACT.md §2). Turning the flag off hands
+  // it back to the controller that wrote it before safe mode (status.safeMode.flagOwner): a
+  // FlagRollout held by the interlock recognises a flag turned off by the plan that held it as
+  // handed back, and takes it over again (reconcilers/shared/interlock `handedBackBy`).
+  const write = (on: boolean, handBackTo?: string): Action => ({
     type: 'setReadOnly',
     flag,
     on,
     expectedVersion: seen.version,
     salt: seen.salt ?? 'read-only',
-    // Off again: handed back to the controller that wrote it before (a FlagRollout held by the
-    // interlock then resumes its own flag instead of finding it owned by this plan).
-    updatedBy: on ? self : (recorded?.flagOwner ?? self),
+    updatedBy: self,
     reason,
+    ...(handBackTo === undefined ? {} : { handBackTo }),
   });
   if (!wanted) {
     const off = { active: false, flag };
     if (seen.enabled === true) {
       const owner = recorded?.flagOwner;
       return {
-        // Kept until the flag is off: a retry hands it back to the same owner.
-        status: owner === undefined ? off : { ...off, flagOwner: owner },
-        action: write(false),
+        status: off,
+        // Until the write succeeded the flag is on: status keeps saying so (and the hold stays).
+        checkpoint: { ...recorded, active: true, flag },
+        action: write(false, owner),
         situation: {
           phase: Phase.SafeMode,
           state: 'Reconciling',
           reason: Reason.SafeModeDisabled,
-          message: `turning ${flag} off`,
+          message: `turning ${flag} off${owner === undefined ? '' : ` and handing it back to ${owner}`}`,
         },
       };
     }
@@ -89,6 +100,10 @@ export function safeModeStep(input: DecideInput): SafeModeStep {
     since: since ?? iso(now),
     reason: reason.slice(0, 1024),
     ...snapshotsOf(observed.snapshots),
+    // This episode's evidence snapshot (a new episode takes its own).
+    ...(since !== undefined && recorded?.evidenceSnapshot !== undefined
+      ? { evidenceSnapshot: recorded.evidenceSnapshot }
+      : {}),
   };
   if (!fullyOn) {
     return {
@@ -102,7 +117,50 @@ export function safeModeStep(input: DecideInput): SafeModeStep {
       },
     };
   }
-  return restoreStep(input, base);
+  return evidenceStep(input, base) ?? restoreStep(input, base);
+}
+
+/**
+ * The evidence snapshot of spec.safeMode.snapshot's instance, once the flag is on (writes
+ * stopped, so it shows the corrupt state as it was): taken once per episode, named after the
+ * episode's start, create-if-absent (a retry after a crash finds it and writes nothing), recorded
+ * once the call returned. Undefined: nothing to take (the restore comes next).
+ */
+function evidenceStep(
+  input: DecideInput,
+  base: NonNullable<FailoverPlanState['safeMode']>,
+): SafeModeStep | undefined {
+  const instance = input.spec.safeMode?.snapshot?.dbInstanceIdentifier;
+  if (instance === undefined || base.evidenceSnapshot !== undefined) return undefined;
+  const source = input.observed.evidenceSource;
+  const region = input.spec.primary.region;
+  if (source === undefined) return undefined;
+  if (source === null) {
+    // A typo must not hold up the restore during an incident: said, and the restore goes on.
+    const step = restoreStep(input, base);
+    const why = `no evidence snapshot: spec.safeMode.snapshot.dbInstanceIdentifier ${instance} is not an RDS instance in ${region}`;
+    return step.situation === undefined
+      ? step
+      : { ...step, situation: { ...step.situation, message: `${why}; ${step.situation.message}` } };
+  }
+  const snapshotId = evidenceSnapshotId(instance, base.since ?? '');
+  return {
+    status: { ...base, evidenceSnapshot: snapshotId },
+    checkpoint: base,
+    action: { type: 'snapshotDatabase', region, instance, snapshotId },
+    situation: {
+      phase: Phase.SafeMode,
+      state: 'Reconciling',
+      reason: Reason.TakingEvidenceSnapshot,
+      message: `snapshot ${snapshotId} of ${instance}: the state at safe mode, as evidence`,
+    },
+  };
+}
+
+/** `<instance>-evidence-20261207-043000` (RDS: letters, digits, single hyphens; lower case). */
+export function evidenceSnapshotId(instance: string, since: string): string {
+  const stamp = since.replace(/[-:]/g, '').replace('T', '-').replace(/Z$/, '').toLowerCase();
+  return `${instance.toLowerCase()}-evidence-${stamp}`;
 }
 
 function snapshotsOf(snapshots: DecideInput['observed']['snapshots']) {

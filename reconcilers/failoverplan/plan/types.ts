@@ -47,6 +47,11 @@ export interface Observed {
   readonly readOnly?: ReadOnlyFlag;
   /** The database's snapshots, newest first (read while safe mode is on and names a database). */
   readonly snapshots?: readonly SnapshotSeen[] | { readonly error: string };
+  /**
+   * The instance of spec.safeMode.snapshot (read while its evidence snapshot is still to take);
+   * null: no such instance.
+   */
+  readonly evidenceSource?: RestoredSeen | null;
   /** The restore's target instance (read while a restore is declared); null: none. */
   readonly restored?: RestoredSeen | null;
   /** The restore's HTTP validation checks, run once the restored instance is available. */
@@ -124,8 +129,18 @@ export type Action =
       readonly on: boolean;
       readonly expectedVersion: number;
       readonly salt: string;
+      /** Always this plan's `controller:<ns>/<name>` (flags/CONTRACT.md §2: the writer). */
       readonly updatedBy: string;
       readonly reason: string;
+      /** Turning off: the controller that wrote the flag before safe mode, told in the Event. */
+      readonly handBackTo?: string;
+    }
+  | {
+      /** Create-if-absent by id: a retry after a crash finds the snapshot and writes nothing. */
+      readonly type: 'snapshotDatabase';
+      readonly region: string;
+      readonly instance: string;
+      readonly snapshotId: string;
     }
   | {
       readonly type: 'restoreDatabase';
@@ -146,11 +161,14 @@ export type Action =
 
 /**
  * What an action answered that status must record (the decision's `afterAction` folds it in):
- * Route 53's change id of the UPSERT, followed to INSYNC; the ARN of the validation task started.
+ * Route 53's change id of the UPSERT, followed to INSYNC; the ARN of the validation task started;
+ * the read-only flag's compare-and-set, written or met by another writer's version (a lost race).
  */
 export type ActionResult =
   | { readonly type: 'recordChanged'; readonly changeId: string }
-  | { readonly type: 'taskStarted'; readonly taskArn: string };
+  | { readonly type: 'taskStarted'; readonly taskArn: string }
+  | { readonly type: 'flagWritten'; readonly version: number }
+  | { readonly type: 'flagConflict'; readonly currentVersion: number };
 
 export type Decision = KitDecision<FailoverPlanState, Action, ActionResult>;
 

@@ -1,6 +1,7 @@
 // The working state of one `decide` call: the inputs (read-only, normalised) and the next status,
 // action, events and wake-up times being built. Only decide.ts and its helpers touch it.
-import { ConditionStatus, type EventSpec } from '../../../controller/index.js';
+import { ConditionStatus, findCondition, type EventSpec } from '../../../controller/index.js';
+import { HELD_BY_FAILOVER_PLAN, handedBack } from '../../shared/interlock/index.js';
 import type { AnalyzeResult } from '../../shared/analysis/index.js';
 import type { FlagWrite } from '../../../flags/model.js';
 import type { FlagObservation } from '../../../flags/store.js';
@@ -106,7 +107,7 @@ export function contextOf(input: DecideInput): Ctx {
     generation: input.generation,
     identity: input.identity,
     flag,
-    ownership: ownershipOf(flag, input.identity),
+    ownership: handedBackToUs(input) ? Ownership.Ours : ownershipOf(flag, input.identity),
     killed:
       spec.killSwitch !== undefined &&
       flag.killSwitch?.group === spec.killSwitch &&
@@ -119,6 +120,18 @@ export function contextOf(input: DecideInput): Ctx {
     lastStep: spec.steps.length - 1,
     pollMs: input.pollMs,
   };
+}
+
+/**
+ * The flag was handed back by the FailoverPlan that held this rollout (shared/interlock): that
+ * plan turned it off under its own name when its safe mode ended. It is ours again: the step's
+ * split is rewritten and the rollout goes on.
+ */
+function handedBackToUs(input: DecideInput): boolean {
+  const held = findCondition(input.status?.conditions, 'Reconciling');
+  if (held?.reason !== HELD_BY_FAILOVER_PLAN) return false;
+  const namespace = input.identity.replace(/^controller:/, '').split('/')[0] ?? '';
+  return handedBack(input.flag.record, namespace, held.message);
 }
 
 /** Starts from the previous status (runtime- and view-owned fields dropped, step clamped). */

@@ -81,7 +81,6 @@ export async function interlockHold(
     throw error;
   }
   for (const plan of plans) {
-    const name = `FailoverPlan ${plan.metadata.name ?? ''}`;
     const run = plan.status?.lastFailover;
     const failingOver = run !== undefined && run.completedAt === undefined;
     const safeMode = plan.spec.safeMode?.enabled === true || plan.status?.safeMode?.active === true;
@@ -100,7 +99,7 @@ export async function interlockHold(
     const what = failingOver
       ? `failover ${run.from ?? '?'} → ${run.to ?? '?'} in flight`
       : 'safe mode (data corruption) on';
-    return { plan: plan.metadata.name ?? '', message: `held by ${name}: ${what}` };
+    return { plan: plan.metadata.name ?? '', message: holdMessage(plan.metadata.name ?? '', what) };
   }
   return undefined;
 }
@@ -111,7 +110,47 @@ function servingStandby(plan: PlanLike, touches: Touches): string | undefined {
   const active = plan.status?.activeRegion;
   if (secondary?.region === undefined || active !== secondary.region) return undefined;
   if (!(touches.services ?? []).some((ref) => same(secondary, ref))) return undefined;
-  return `held by FailoverPlan ${plan.metadata.name ?? ''}: it serves from ${active} on this service (its standby) until it fails back`;
+  return holdMessage(
+    plan.metadata.name ?? '',
+    `it serves from ${active} on this service (its standby) until it fails back`,
+  );
+}
+
+/** Every hold's message starts with this, naming the plan: `held by FailoverPlan <name>: <what>`. */
+const HOLD_PREFIX = 'held by FailoverPlan ';
+
+function holdMessage(plan: string, what: string): string {
+  return `${HOLD_PREFIX}${plan}: ${what}`;
+}
+
+/**
+ * The FailoverPlan named by a held condition's message (a kind's condition built from a Hold's
+ * message, which starts `held by FailoverPlan <name>:`), or undefined.
+ */
+export function holdingPlanOf(message: string | undefined): string | undefined {
+  if (message?.startsWith(HOLD_PREFIX) !== true) return undefined;
+  const name = message.slice(HOLD_PREFIX.length).split(':')[0] ?? '';
+  return name === '' ? undefined : name;
+}
+
+/**
+ * Whether a flag was handed back to the rollout whose last condition said it was held (the
+ * message of its `HeldByFailoverPlan` condition): the plan that held it turned it off, writing
+ * under its own name (`controller:<namespace>/<plan>`, flags/CONTRACT.md §2), when its safe mode
+ * ended. A flag that plan left on (the plan deleted during safe mode) is not handed back: a
+ * person decides whether read-only mode ends.
+ */
+export function handedBack(
+  flag: { readonly enabled: boolean; readonly updatedBy: string } | undefined,
+  namespace: string,
+  heldMessage: string | undefined,
+): boolean {
+  const plan = holdingPlanOf(heldMessage);
+  return (
+    plan !== undefined &&
+    flag?.enabled === false &&
+    flag.updatedBy === `controller:${namespace}/${plan}`
+  );
 }
 
 /** What a FailoverPlan can hold: its two services and its read-only flag. */

@@ -2,7 +2,7 @@
 // local HTTP server; the controller's AWS calls through the fault proxy (counted; the standby's
 // running count held back where moto would report it at once).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestNamespace } from '../../env/fixtures.js';
+import { createTestNamespace, kubectl } from '../../env/fixtures.js';
 import {
   ChecksServer,
   condition,
@@ -22,6 +22,7 @@ import {
   waitForPlan,
   writes,
   type ProxiedController,
+  RECORD,
 } from './support.js';
 
 let running: ProxiedController | undefined;
@@ -88,6 +89,21 @@ describe('FailoverPlan failover and failback', () => {
     expect(await recordValues(world.zoneId)).toEqual([STANDBY_VALUE]);
     expect(scaleWrites(running.calls, world.standby)).toEqual([4]);
     expect(writes(running.calls, 'ChangeResourceRecordSets')).toHaveLength(1);
+    const failovers = async (direction: string): Promise<number | undefined> => {
+      const metric = running?.controller.manager.metrics.registry.getSingleMetric(
+        'latticedb_failoverplan_failovers_total',
+      );
+      return (await metric?.get())?.values.find((v) => v.labels.direction === direction)?.value;
+    };
+    expect(await failovers('Failover')).toBe(1);
+    // What an operator sees: ACTIVE us-west-2 and the measured RTO.
+    const table = await kubectl(['get', 'failoverplans', '-n', ns, '--no-headers']);
+    const [, active, , phase, rto] = table.stdout.trim().split(/\s+/);
+    expect({ active, phase, rto }).toEqual({
+      active: STANDBY,
+      phase: 'FailedOver',
+      rto: String(over.lastFailover?.rtoSeconds),
+    });
 
     // Failback: the old primary lost its tasks in the outage; it is brought up before DNS moves.
     const { UpdateServiceCommand } = await import('@aws-sdk/client-ecs');
@@ -122,6 +138,8 @@ describe('FailoverPlan failover and failback', () => {
     expect(primaryScale).toBeGreaterThan(-1);
     expect(order.lastIndexOf('ChangeResourceRecordSets')).toBeGreaterThan(primaryScale);
     expect(writes(running.calls, 'ChangeResourceRecordSets')).toHaveLength(2);
+    expect(await failovers('Failback')).toBe(1);
+    expect(await failovers('Failover')).toBe(1);
   });
 
   it('refuses a failover to a standby that is not ready, and proceeds forced, saying so', async () => {
@@ -197,5 +215,24 @@ describe('FailoverPlan failover and failback', () => {
     );
     expect(back.activeRegion).toBe(PRIMARY);
     expect(writes(running.calls, 'ChangeResourceRecordSets')).toHaveLength(2);
+  });
+
+  it('refuses bad input the CRD accepts with InvalidSpec naming the field, and touches nothing', async () => {
+    const world = await seedTwoRegions();
+    const ns = await createTestNamespace('fp-invalid');
+    running = await startProxiedController(ns);
+    const spec = planSpec(world, checks, { activeRegion: STANDBY });
+    // A CNAME to itself: the name would resolve in neither region.
+    await plans.create(ns, 'dr', { ...spec, dns: { ...spec.dns, secondaryValue: RECORD } });
+    const invalid = await waitForPlan(
+      ns,
+      'dr',
+      (s) => condition(s, 'Stalled')?.reason === 'InvalidSpec',
+      'InvalidSpec',
+    );
+    expect(condition(invalid, 'Stalled')?.message).toContain('spec.dns.secondaryValue');
+    expect(invalid.lastFailover).toBeUndefined();
+    expect(writes(running.calls, 'UpdateService')).toHaveLength(0);
+    expect(writes(running.calls, 'ChangeResourceRecordSets')).toHaveLength(0);
   });
 });

@@ -1,11 +1,12 @@
 // FailoverPlan × FlagRollout on the real apiserver, Redis and moto, each kind in its own
 // in-process controller: a FlagRollout of the flag a FailoverPlan's safe mode turns on (the
 // read-only flag) holds at its step — no flag write, its hold clock frozen, Reconciling naming
-// the plan — while safe mode is on; turned off, the plan hands the flag back to the rollout,
-// which resumes and completes.
+// the plan — while safe mode is on; turned off, the plan writes the flag off under its own name,
+// handing it back, and the rollout takes it over again, resumes and completes.
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestNamespace } from '../../env/fixtures.js';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { adminKubeConfig, createTestNamespace } from '../../env/fixtures.js';
 import type { RunningController } from '../../fixtures/in-process-controller.js';
 import {
   conditionOf,
@@ -103,9 +104,24 @@ describe('FailoverPlan and FlagRollout', () => {
       updatedBy: `controller:${ns}/dr`,
     });
 
-    // Safe mode off: the flag goes back to the rollout, which resumes and completes.
+    // Safe mode off, the rollouts' controller stopped to see the plan's write as it is: the plan
+    // turns the flag off under its own name (the writer, flags/CONTRACT.md), handing it back.
+    await fr.stop();
     await plans.mergePatch(ns, 'dr', { spec: { safeMode: { enabled: false } } });
     await waitForPlan(ns, 'dr', (s) => s.safeMode?.active === false, 'safe mode off');
+    expect((await readRawFlag(redis, flag))?.hash).toMatchObject({
+      enabled: '0',
+      updatedBy: `controller:${ns}/dr`,
+    });
+    const events = await adminKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=dr' });
+    expect(events.items.find((e) => e.reason === 'ReadOnlyOff')?.message).toContain(
+      `(controller:${ns}/dr: INC-9: bad writes, handed back to controller:${ns}/ro)`,
+    );
+
+    // The rollout recognises the flag handed back by the plan that held it, resumes, completes.
+    fr = startFlagRolloutController(ns, { pollMs: 500 });
     const done = await waitForStatus(ns, 'ro', (s) => s.phase === 'Complete', {
       message: 'rollout Complete',
       timeoutMs: 60_000,

@@ -62,6 +62,14 @@ describe('FailoverPlan standby readiness', () => {
     await plans.create(ns, 'dr', planSpec(world, checks));
     await waitForPlan(ns, 'dr', (s) => s.standbyReady === true, 'standby ready first');
 
+    // The gauge an alert fires on: plans whose standby is not ready, by reason.
+    const gauge = async (reason: string): Promise<number> => {
+      const metric = running?.controller.manager.metrics.registry.getSingleMetric(
+        'latticedb_failoverplan_standby_not_ready',
+      );
+      const values = (await metric?.get())?.values ?? [];
+      return values.find((v) => v.labels.reason === reason)?.value ?? 0;
+    };
     const notReady = async (reason: string, text: string) => {
       const st = await waitForPlan(
         ns,
@@ -73,6 +81,7 @@ describe('FailoverPlan standby readiness', () => {
       expect(st.standby?.message).toContain(text);
       expect(condition(st, 'StandbyReady')).toMatchObject({ status: 'False', reason });
       expect(condition(st, 'Stalled')).toMatchObject({ status: 'True', reason });
+      expect(await gauge(reason)).toBe(1);
       return st;
     };
     const readyAgain = () => waitForPlan(ns, 'dr', (s) => s.standbyReady === true, 'ready again');
@@ -82,6 +91,7 @@ describe('FailoverPlan standby readiness', () => {
     await notReady('HealthCheckFailed', 'standby-health');
     checks.standbyStatus = 200;
     await readyAgain();
+    expect(await gauge('HealthCheckFailed')).toBe(0);
 
     // A different image in the standby.
     await deployImages(world.standby, (image) => image.replace(/:2\.1\.0$/, ':2.2.0'));

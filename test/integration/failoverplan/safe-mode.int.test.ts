@@ -7,8 +7,14 @@
 import { CreateDBSnapshotCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { adminKubeConfig, createTestNamespace, testEnv, uniqueName } from '../../env/fixtures.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import {
+  adminKubeConfig,
+  createTestNamespace,
+  testEnv,
+  uniqueName,
+  waitFor,
+} from '../../env/fixtures.js';
 import { motoClients } from '../../fixtures/moto/clients.js';
 import {
   ChecksServer,
@@ -90,6 +96,7 @@ describe('FailoverPlan safe mode', () => {
           enabled: true,
           reason,
           readOnlyFlag: flag,
+          snapshot: { dbInstanceIdentifier: db },
           restore: {
             dbInstanceIdentifier: db,
             snapshotIdentifier: 'no-such-snapshot',
@@ -121,6 +128,14 @@ describe('FailoverPlan safe mode', () => {
       .makeApiClient(CoreV1Api)
       .listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=safe' });
     expect(events.items.find((e) => e.reason === 'ReadOnlyOn')?.message).toContain(reason);
+    // The evidence snapshot of the corrupt state, taken once the flag was on, once.
+    const evidence = wrong.safeMode?.evidenceSnapshot ?? '';
+    expect(evidence).toMatch(new RegExp(`^${db}-evidence-\\d{8}-\\d{6}$`));
+    expect(wrong.safeMode?.snapshots?.map((s) => s.id)).toContain(evidence);
+    expect(writes(running.calls, 'CreateDBSnapshot')).toHaveLength(1);
+    expect(events.items.find((e) => e.reason === 'EvidenceSnapshotTaken')?.message).toContain(
+      evidence,
+    );
 
     // The named snapshot: restored into a new instance, endpoint and next step in status.
     await plans.mergePatch(ns, 'safe', {
@@ -154,6 +169,93 @@ describe('FailoverPlan safe mode', () => {
     );
     expect(await flagEnabled(flag)).toBe('0');
     expect(off.standbyReady).toBe(true);
+  });
+
+  it('meets another writer of the read-only flag as a lost race: decided afresh, no error, flag on and off', async () => {
+    const world = await seedTwoRegions();
+    const ns = await createTestNamespace('fp-safe-race');
+    const flag = uniqueName('read_only').replace(/-/g, '_');
+    const key = `latticedb:flags:${flag}`;
+    // Redis MONITOR sees the plan's reads (HGETALL of the flag) and compare-and-sets (the Lua
+    // script, its keys in the arguments); the test's own bump is an HINCRBY of the version.
+    const monitor = await redis.monitor();
+    let reads = 0;
+    let casAttempts = 0;
+    let armed = false;
+    let conflicts = 0;
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      const command = (args[0] ?? '').toLowerCase();
+      if (command === 'hgetall' && args[1] === key) reads += 1;
+      if ((command === 'evalsha' || command === 'eval') && args.includes(key)) {
+        casAttempts += 1;
+        // The reconcile was trapped: its read came before the bump, so this CAS conflicts.
+        if (armed) conflicts += 1;
+        armed = false;
+      }
+    });
+    onTestFinished(() => {
+      monitor.disconnect();
+    });
+    // While armed, each reconcile's Route 53 read is held until that reconcile has read the flag,
+    // then the version moves under it: the write it decides meets another writer's version.
+    running = await startProxiedController(
+      ns,
+      {},
+      {
+        onUpstreamResponse: async (call) => {
+          if (!armed || call.operation !== 'ListResourceRecordSets') return;
+          await waitFor(() => reads > 0, { timeoutMs: 5_000, message: 'the plan read the flag' });
+          await redis.hincrby(key, 'version', 1);
+          reads = 0;
+        },
+      },
+    );
+    // The flag as the CLI left it (off), so the bumps below keep it a valid flag.
+    await redis.del(key);
+    await redis.hset(key, {
+      enabled: '0',
+      percentage: '0',
+      salt: flag,
+      version: '1',
+      updatedAt: '2026-12-07T00:00:00Z',
+      updatedBy: 'cli:oncall',
+      killSwitch: '',
+    });
+    reads = 0;
+    armed = true;
+    await plans.create(
+      ns,
+      'race',
+      planSpec(world, checks, {
+        safeMode: { enabled: true, reason: 'INC-3: race', readOnlyFlag: flag },
+      }),
+    );
+    const on = await waitForPlan(ns, 'race', (s) => s.safeMode?.active === true, 'safe mode on');
+    expect(conflicts).toBe(1);
+    expect(await flagEnabled(flag)).toBe('1');
+    expect(on.safeMode?.active).toBe(true);
+
+    // Off, racing again: the checkpoint keeps saying the flag is on until the write succeeded.
+    const before = casAttempts;
+    reads = 0;
+    armed = true;
+    await plans.mergePatch(ns, 'race', { spec: { safeMode: { enabled: false } } });
+    await waitFor(async () => (await flagEnabled(flag)) === '0', {
+      timeoutMs: 30_000,
+      message: 'the read-only flag off despite the race',
+    });
+    const off = await waitForPlan(ns, 'race', (s) => s.safeMode?.active === false, 'safe mode off');
+    expect(conflicts).toBe(2);
+    expect(casAttempts - before).toBe(2); // one lost, one written
+    expect(off.safeMode?.active).toBe(false);
+    expect(await redis.hget(key, 'updatedBy')).toBe(`controller:${ns}/race`);
+    // A lost race is a requeue, not a reconcile error retried with backoff and a Warning.
+    const events = await adminKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=race' });
+    expect(events.items.filter((e) => e.type === 'Warning').map((e) => e.reason)).not.toContain(
+      'ReconcileError',
+    );
   });
 });
 

@@ -140,14 +140,18 @@ describe('FailoverPlan and ScalePolicy', () => {
     await plans.mergePatch(ns, 'dr', { spec: { activeRegion: STANDBY } });
     await waitForPlan(ns, 'dr', (s) => s.phase === 'FailedOver', 'FailedOver');
     expect((await motoService(world.standby)).desiredCount).toBe(4);
+    // Held during the failover too ("in flight"); once it is done, held as the serving standby.
     const deferring = await waitForPolicy(
       ns,
       'warm-standby',
-      (s) => policyCondition(s, 'FailoverPlanHold')?.status === 'True',
-      'the standby policy deferring',
+      (s) => {
+        const hold = policyCondition(s, 'FailoverPlanHold');
+        return hold?.status === 'True' && hold.message.includes(`serves from ${STANDBY}`);
+      },
+      'the standby policy deferring as the serving standby',
     );
     expect(policyCondition(deferring, 'FailoverPlanHold')?.message).toContain(
-      `serves from ${STANDBY}`,
+      `held by FailoverPlan dr: it serves from ${STANDBY} on this service (its standby)`,
     );
     const reads = sp.calls.length;
     await waitForPolicy(ns, 'warm-standby', () => sp.calls.length > reads + 5, 'more reconciles');

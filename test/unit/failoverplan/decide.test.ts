@@ -192,6 +192,60 @@ describe('FailoverPlan decision', () => {
     expect(scale.afterAction).toBeUndefined();
   });
 
+  it('waits at SwitchDns until the change is INSYNC, without a second UPSERT', () => {
+    const status = {
+      activeRegion: 'us-east-1',
+      lastFailover: {
+        from: 'us-east-1',
+        to: 'us-west-2',
+        direction: 'Failover',
+        startedAt: '2026-12-06T11:59:00Z',
+        steps: [
+          {
+            name: 'SwitchDns',
+            startedAt: '2026-12-06T11:59:30Z',
+            outcome: 'Running',
+            changeId: 'C0042',
+          },
+        ],
+      },
+    } satisfies FailoverPlanState;
+    const observed = (change: string | null): Observed => ({
+      ...world('west.elb.example.com', 4),
+      change,
+    });
+    for (const change of ['PENDING', null]) {
+      const waiting = run({
+        spec: { activeRegion: 'us-west-2' },
+        status,
+        observed: observed(change),
+      });
+      expect(waiting.action).toBeUndefined();
+      expect(waiting.status.conditions?.find((c) => c.type === 'Reconciling')).toMatchObject({
+        status: 'True',
+        reason: 'WaitingForDnsSync',
+      });
+      expect(waiting.status.lastFailover?.steps?.at(-1)).toMatchObject({
+        name: 'SwitchDns',
+        outcome: 'Running',
+      });
+    }
+    const synced = run({
+      spec: { activeRegion: 'us-west-2' },
+      status,
+      observed: observed('INSYNC'),
+    });
+    expect(synced.action).toBeUndefined();
+    expect(synced.status.lastFailover?.steps?.map((s) => s.name)).toEqual([
+      'SwitchDns',
+      'Validate',
+    ]);
+    expect(synced.status.lastFailover?.steps?.[0]).toMatchObject({
+      outcome: 'Succeeded',
+      message: 'record points at west.elb.example.com; change C0042 INSYNC',
+    });
+  });
+
   it('reads a site it cannot reach as not ready, with the region named', () => {
     const observed = {
       ...world('east.elb.example.com'),
@@ -273,11 +327,105 @@ describe('FailoverPlan safe mode flag', () => {
         readOnly: { version: 8, enabled: true, basisPoints: 10_000, updatedBy: 'controller:ns/dr' },
       },
     });
+    // The write names its writer, the plan (flags/CONTRACT.md §2); the hand-back is told.
     expect(d.action).toMatchObject({
       type: 'setReadOnly',
       on: false,
-      updatedBy: 'controller:ns/ro',
+      updatedBy: 'controller:ns/dr',
+      handBackTo: 'controller:ns/ro',
     });
+    // Until the write succeeded the flag is on: the checkpoint says so (the hold stays).
+    expect(d.checkpoint).toBe(true);
+    expect(d.checkpointStatus?.safeMode).toMatchObject({ active: true, flag: 'ro' });
+    expect(d.status.safeMode).toEqual({ active: false, flag: 'ro' });
+    expect(d.afterAction?.({ type: 'flagWritten', version: 9 })).toEqual({
+      outcome: 'applied',
+      status: d.status,
+    });
+  });
+
+  it('takes a compare-and-set that met another writer as a lost race, on and off', () => {
+    const on = run({
+      spec: safe,
+      observed: { ...world('east.elb.example.com'), readOnly: { version: 3, enabled: false } },
+    });
+    expect(on.action).toMatchObject({ type: 'setReadOnly', on: true, expectedVersion: 3 });
+    expect(on.afterAction?.({ type: 'flagConflict', currentVersion: 4 })).toMatchObject({
+      outcome: 'lost',
+      why: 'read-only flag ro changed meanwhile (version 4, expected 3)',
+      requeueAfterMs: DEFAULT_TUNING.afterActionMs,
+    });
+    const off = run({
+      spec: { safeMode: { enabled: false } },
+      status: { safeMode: { active: true, flag: 'ro' } },
+      observed: {
+        ...world('east.elb.example.com'),
+        readOnly: { version: 8, enabled: true, basisPoints: 10_000, updatedBy: 'controller:ns/dr' },
+      },
+    });
+    expect(off.action).toMatchObject({
+      type: 'setReadOnly',
+      on: false,
+      updatedBy: 'controller:ns/dr',
+    });
+    expect(off.afterAction?.({ type: 'flagConflict', currentVersion: 9 })).toMatchObject({
+      outcome: 'lost',
+    });
+  });
+});
+
+describe('FailoverPlan evidence snapshot', () => {
+  const spec = {
+    safeMode: {
+      enabled: true,
+      reason: 'INC-2',
+      readOnlyFlag: 'ro',
+      snapshot: { dbInstanceIdentifier: 'latticedb-prod' },
+    },
+  };
+  const on = { version: 4, enabled: true, basisPoints: 10_000, updatedBy: 'controller:ns/dr' };
+  const source = { status: 'available' };
+
+  it('is taken once the flag is on, named after the episode, recorded only once it returned', () => {
+    const d = run({
+      spec,
+      status: { safeMode: { active: false, flag: 'ro', since: '2026-12-06T11:59:00Z' } },
+      observed: { ...world('east.elb.example.com'), readOnly: on, evidenceSource: source },
+    });
+    const id = 'latticedb-prod-evidence-20261206-120000';
+    expect(d.action).toEqual({
+      type: 'snapshotDatabase',
+      region: 'us-east-1',
+      instance: 'latticedb-prod',
+      snapshotId: id,
+    });
+    expect(d.checkpoint).toBe(true);
+    expect(d.status.safeMode).toMatchObject({ active: true, evidenceSnapshot: id });
+    expect(d.checkpointStatus?.safeMode).toMatchObject({
+      active: true,
+      since: '2026-12-06T12:00:00Z',
+    });
+    expect(d.checkpointStatus?.safeMode?.evidenceSnapshot).toBeUndefined();
+
+    // Recorded: not taken again; the restore path goes on.
+    const after = run({
+      spec,
+      status: d.status,
+      observed: { ...world('east.elb.example.com'), readOnly: on },
+    });
+    expect(after.action).toBeUndefined();
+    expect(after.status.safeMode?.evidenceSnapshot).toBe(id);
+  });
+
+  it('does not hold up the restore when the instance does not exist, and says so', () => {
+    const d = run({
+      spec,
+      status: { safeMode: { active: true, flag: 'ro', since: '2026-12-06T11:00:00Z' } },
+      observed: { ...world('east.elb.example.com'), readOnly: on, evidenceSource: null },
+    });
+    expect(d.action).toBeUndefined();
+    expect(d.status.safeMode?.evidenceSnapshot).toBeUndefined();
+    expect(d.status.message).toContain('no evidence snapshot');
   });
 });
 

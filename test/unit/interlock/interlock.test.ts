@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { KubeClient } from '../../../controller/index.js';
 import {
   failoverPlanWatch,
+  handedBack,
+  holdingPlanOf,
   interlockHold,
   involvedIn,
   type Involved,
@@ -84,5 +86,28 @@ describe('failoverPlanWatch', () => {
     expect(involvedIn(edited).flags).toEqual(['ro', 'ro2']);
     const same = plan({ safeMode: { flag: 'ro' } }, { safeMode: { readOnlyFlag: 'ro' } });
     expect(involvedIn(same).flags).toEqual(['ro']);
+  });
+});
+
+describe('handedBack', () => {
+  const held = 'held by FailoverPlan dr: safe mode (data corruption) on: holding at step 0';
+
+  it('names the plan of a held message, and nothing else', () => {
+    expect(holdingPlanOf(held)).toBe('dr');
+    expect(holdingPlanOf('held by a FailoverPlan')).toBeUndefined();
+    expect(holdingPlanOf(undefined)).toBeUndefined();
+  });
+
+  it('is a flag the holding plan turned off under its own name', () => {
+    const off = { enabled: false, updatedBy: 'controller:ns/dr' };
+    expect(handedBack(off, 'ns', held)).toBe(true);
+    // Left on (the plan deleted during safe mode): a person decides, not handed back.
+    expect(handedBack({ ...off, enabled: true }, 'ns', held)).toBe(false);
+    // Another writer, another namespace's plan, or no hold: not handed back.
+    expect(handedBack({ ...off, updatedBy: 'controller:ns/other' }, 'ns', held)).toBe(false);
+    expect(handedBack({ ...off, updatedBy: 'cli:alice' }, 'ns', held)).toBe(false);
+    expect(handedBack(off, 'other-ns', held)).toBe(false);
+    expect(handedBack(off, 'ns', undefined)).toBe(false);
+    expect(handedBack(undefined, 'ns', held)).toBe(false);
   });
 });
