@@ -15,6 +15,7 @@ import {
 } from '../api.js';
 import { answers, withResult } from './action-result.js';
 import { conditionsFor } from './conditions.js';
+import { FAILOVER_ANNOTATION, moveHint } from './hints.js';
 import { readiness, type Readiness } from './readiness.js';
 import { safeModeStep } from './safe-mode.js';
 import {
@@ -151,7 +152,7 @@ export function decide(input: DecideInput): Decision {
   return advance(input, next, run, events);
 }
 
-export const FAILOVER_ANNOTATION = 'delivery.latticedb.com/failover';
+export { FAILOVER_ANNOTATION };
 
 /**
  * The region that should serve: spec.activeRegion, unless the failover annotation asked for the
@@ -209,7 +210,13 @@ function advance(
   const to = siteIn(observed, start.to);
   let run = start;
   const at = iso(now);
-  const save = (r: Run): FailoverPlanState => ({ ...base, lastFailover: r });
+  // Once the record points at the target, that is the region serving: status.activeRegion says
+  // so from then on, also while validation fails (it never names a region DNS has left).
+  const save = (r: Run): FailoverPlanState => ({
+    ...base,
+    lastFailover: r,
+    ...(dnsSwitched(r) ? { activeRegion: r.to } : {}),
+  });
   for (;;) {
     const step = current(run);
     switch (step.name) {
@@ -464,6 +471,9 @@ function advance(
   }
 }
 
+const dnsSwitched = (run: Run): boolean =>
+  (run.steps ?? []).some((s) => s.name === StepName.SwitchDns && s.outcome === 'Succeeded');
+
 function current(run: Run): FailoverStep {
   const step = run.steps?.at(-1);
   if (step === undefined) throw new Error('a failover always has a step');
@@ -499,7 +509,7 @@ function steady(input: DecideInput, serving: string, check: Readiness): Situatio
       phase: Phase.FailedOver,
       state: 'Ready',
       reason: Reason.FailedOver,
-      message: `serving from ${serving}; ${check.ready ? 'primary ready to fail back' : `primary not ready: ${check.message}`}`,
+      message: `serving from ${serving}; ${check.ready ? `primary ready to fail back: ${moveHint(input, spec.primary.region)}` : `primary not ready: ${check.message}`}`,
     };
   }
   return check.ready

@@ -169,7 +169,8 @@ async function attempt(
         return {
           ok: false,
           status: response.status,
-          detail: 'response body lacks the expected text',
+          // The expected text is spec, not secret: saying it tells what to look for.
+          detail: `response body does not contain '${check.bodyContains.slice(0, 120)}'`,
         };
       }
     } else {

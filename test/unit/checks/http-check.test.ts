@@ -103,7 +103,7 @@ describe('runHttpCheck', () => {
     expect(await runHttpCheck(check, noBackoff)).toMatchObject({
       passed: false,
       status: 200,
-      message: `GET ${base}/h: response body lacks the expected text after 1 attempt(s)`,
+      message: `GET ${base}/h: response body does not contain '"status":"healthy"' after 1 attempt(s)`,
     });
   });
 

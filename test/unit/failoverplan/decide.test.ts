@@ -432,6 +432,86 @@ describe('FailoverPlan evidence snapshot', () => {
 describe('FailoverPlan failover annotation', () => {
   const annotate = (value: string) => ({ 'delivery.latticedb.com/failover': value });
 
+  it('says the region DNS points at as active while validation fails after the switch', () => {
+    const switchedRun = {
+      from: 'us-east-1',
+      to: 'us-west-2',
+      direction: 'Failback' as const,
+      startedAt: '2026-12-06T11:59:00Z',
+      steps: [
+        {
+          name: 'SwitchDns' as const,
+          startedAt: '2026-12-06T11:59:30Z',
+          outcome: 'Running' as const,
+        },
+      ],
+    };
+    const d = run({
+      spec: { activeRegion: 'us-west-2', validation: [{ url: 'https://prod.example.com/h' }] },
+      status: {
+        activeRegion: 'us-east-1',
+        lastFailover: { ...switchedRun, direction: 'Failover' },
+      },
+      observed: {
+        ...world('west.elb.example.com', 4),
+        validation: [{ name: 'https://prod.example.com/h', passed: false, message: 'status 503' }],
+      },
+    });
+    expect(d.status.phase).toBe('Degraded');
+    expect(d.status.message).toContain('serving from us-west-2');
+    // The record already points at us-west-2: status.activeRegion must not still say us-east-1.
+    expect(d.status.activeRegion).toBe('us-west-2');
+    // Before the switch the serving region is still the old one.
+    const before = run({
+      spec: { activeRegion: 'us-west-2' },
+      status: { activeRegion: 'us-east-1' },
+      observed: world('east.elb.example.com', 1),
+    });
+    expect(before.status.activeRegion).toBe('us-east-1');
+  });
+
+  it('says how to fail back, the way the failover was asked for', () => {
+    const done = {
+      activeRegion: 'us-west-2',
+      lastFailover: {
+        from: 'us-east-1',
+        to: 'us-west-2',
+        direction: 'Failover' as const,
+        startedAt: '2026-12-06T11:59:00Z',
+        completedAt: '2026-12-06T12:00:00Z',
+      },
+    };
+    const byGit = run({
+      spec: { activeRegion: 'us-west-2' },
+      status: done,
+      observed: world('west.elb.example.com', 4),
+    });
+    expect(byGit.status.phase).toBe('FailedOver');
+    expect(byGit.status.message).toContain(
+      'primary ready to fail back: set spec.activeRegion: us-east-1',
+    );
+    const byAnnotation = decide({
+      object: { namespace: 'ns', name: 'dr', uid: 'u' },
+      spec: SPEC,
+      status: {
+        ...done,
+        requested: {
+          region: 'us-west-2',
+          value: 'us-west-2',
+          specActiveRegion: 'us-east-1',
+          at: '2026-12-06T11:59:00Z',
+        },
+      },
+      annotations: { 'delivery.latticedb.com/failover': 'us-west-2' },
+      observed: world('west.elb.example.com', 4),
+      now: NOW,
+      tuning: DEFAULT_TUNING,
+    });
+    expect(byAnnotation.status.message).toContain(
+      'kubectl -n ns annotate failoverplan/dr delivery.latticedb.com/failover=us-east-1 --overwrite',
+    );
+  });
+
   it('fails over on the annotation and keeps to it until spec.activeRegion changes', () => {
     const first = decide({
       object: { namespace: 'ns', name: 'dr', uid: 'u' },
