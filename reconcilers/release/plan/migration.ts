@@ -19,6 +19,8 @@ import { bounded, note } from './history.js';
 import { flagAction } from './maintenance-flag.js';
 import { checkContent } from './revision.js';
 import { failRevision, irreversiblyMigrated } from './rollback-start.js';
+import type { OneOffTask } from '../../shared/ports/ecs.js';
+import { actionHint } from './action-values.js';
 import type { Action, ObjectIdentity } from './types.js';
 import { serviceRef } from './world.js';
 
@@ -191,6 +193,12 @@ export function migrationStage(draft: Draft): StepResult {
     rec.message = `migration task ${rec.taskArn} disappeared before it was seen to stop`;
     return failRevision(draft, ReleaseReason.MigrationFailed, rec.message);
   }
+  const foreign = foreignTask(draft, task, startedBy);
+  if (foreign !== undefined) {
+    rec.phase = 'Failed';
+    rec.message = bounded(foreign);
+    return failRevision(draft, ReleaseReason.MigrationFailed, foreign);
+  }
   rec.taskArn = task.arn;
   if (task.lastStatus === 'STOPPED') return taskStopped(draft, task.exitCode, task.stoppedReason);
   const timeoutMs = parseDuration(spec.task.timeout ?? DEFAULT_TIMEOUT);
@@ -202,6 +210,37 @@ export function migrationStage(draft: Draft): StepResult {
   }
   const until = new Date(Math.min(deadline, draft.now.getTime() + draft.tuning.pollMs));
   return waitFor('time', `migration task ${task.arn} is ${task.lastStatus}`, until);
+}
+
+/** The task runs this revision's task definition (no task definition reported: it does not). */
+export const runsThisRevision = (draft: Draft, task: OneOffTask): boolean =>
+  task.taskDefinitionArn !== undefined &&
+  task.taskDefinitionArn === draft.status.revision?.taskDefinitionArn;
+
+/**
+ * The task found under this revision's `startedBy` is adopted only when it also runs this
+ * revision's task definition: the owner (UID) and revision number in `startedBy` say whose it is,
+ * not what it runs — a status lost after RunTask and a spec changed since can leave a task with
+ * our key and older content, and its exit code would be taken as this revision's migration.
+ * A mismatch fails the revision (MigrationFailed, before any traffic moved) rather than waiting
+ * Stalled: nothing the controller can wait for makes that task ours (ECS lists it under the same
+ * startedBy for an hour after it stops), while the retry action runs this revision's migration
+ * under a new startedBy, and the task and both task definitions are named so a person can stop
+ * the other one first if it is still migrating the same database. Undefined: the task is ours.
+ */
+function foreignTask(draft: Draft, task: OneOffTask, startedBy: string): string | undefined {
+  if (runsThisRevision(draft, task)) return undefined;
+  const want = draft.status.revision?.taskDefinitionArn;
+  const running =
+    task.lastStatus === 'STOPPED'
+      ? ''
+      : ` It is ${task.lastStatus}: stop it first (aws ecs stop-task --region ${draft.spec.target.region} --cluster ${draft.spec.target.cluster} --task ${task.arn}) if it migrates the same database.`;
+  return (
+    `the migration task ${task.arn} found under startedBy ${startedBy} runs task definition ` +
+    `${task.taskDefinitionArn ?? '(none reported)'}, not this revision's ${want ?? '(none recorded)'}, ` +
+    `so it is not taken as this revision's migration.${running} ` +
+    `Retry to run the migration under a new startedBy: ${actionHint(draft, 'retry')}`
+  );
 }
 
 function taskStopped(

@@ -9,6 +9,7 @@ import {
   OBJECT,
   revisionTd,
   run,
+  TD1,
   TD2,
   weights,
 } from './fixtures.js';
@@ -128,7 +129,12 @@ describe('migration stages', () => {
       },
       spec,
     );
-    const task = (exitCode: number) => ({ arn: 'arn:task/1', lastStatus: 'STOPPED', exitCode });
+    const task = (exitCode: number) => ({
+      arn: 'arn:task/1',
+      lastStatus: 'STOPPED',
+      exitCode,
+      taskDefinitionArn: TD2,
+    });
     const ok = run(
       running,
       { migrationTask: task(0), weights: weights(0), revisionTaskDefinition: revisionTd(spec) },
@@ -141,6 +147,70 @@ describe('migration stages', () => {
     expect(bad.action).toMatchObject({ type: 'setMaintenanceFlag', on: false, expectedVersion: 5 });
     const off = run(next(bad), { migrationTask: task(1), flag: record(false, 6) }, { spec });
     expect(off.status).toMatchObject({ phase: 'Failed', attempt: { outcome: 'Failed' } });
+  });
+
+  // Issue 9: adopted only when owner AND content match. The startedBy says whose the task is
+  // (UID, revision, attempt); the task definition says what it runs.
+  it('a task found under our startedBy running another task definition is not our migration', () => {
+    const running = inFlight(
+      'Migration',
+      {
+        migration: {
+          phase: 'Running',
+          revision: 1,
+          attempt: 0,
+          startedBy: 'ldb-5f0c2a8e11112222-r1',
+          startedAt: iso(),
+          flagOn: true,
+        },
+      },
+      spec,
+    );
+    const other = (lastStatus: string, taskDefinitionArn?: string) => ({
+      arn: 'arn:task/other',
+      lastStatus,
+      exitCode: 0,
+      ...(taskDefinitionArn === undefined ? {} : { taskDefinitionArn }),
+    });
+    const d = run(
+      running,
+      { migrationTask: other('STOPPED', TD1), flag: record(true, 5) },
+      { spec },
+    );
+    expect(d.status.migration?.phase).toBe('Failed');
+    expect(d.status.migration?.taskArn).toBeUndefined();
+    expect(d.status.migration?.exitCode).toBeUndefined();
+    expect(d.status.attempt?.rollback).toMatchObject({
+      outcome: 'Failed',
+      reason: 'MigrationFailed',
+    });
+    const message = d.status.attempt?.rollback?.message ?? '';
+    expect(message).toContain('arn:task/other');
+    expect(message).toContain(TD1);
+    expect(message).toContain(TD2);
+    expect(message).toContain('delivery.latticedb.com/retry');
+    expect(message).not.toContain('stop-task');
+    // Nothing deployed: the maintenance flag goes off, as after a failed migration.
+    expect(d.action).toMatchObject({ type: 'setMaintenanceFlag', on: false });
+
+    const live = run(
+      running,
+      { migrationTask: other('RUNNING', TD1), flag: record(true, 5) },
+      { spec },
+    );
+    // Not ours to stop either: the rollback turns the flag off and leaves the task alone.
+    expect(live.action).toMatchObject({ type: 'setMaintenanceFlag', on: false });
+    expect(live.status.attempt?.rollback?.message).toContain(
+      'aws ecs stop-task --region us-east-1 --cluster',
+    );
+    // No content reported: not a match either (a check without data never passes).
+    const unknown = run(
+      running,
+      { migrationTask: other('STOPPED'), flag: record(true, 5) },
+      { spec },
+    );
+    expect(unknown.status.migration?.phase).toBe('Failed');
+    expect(unknown.status.attempt?.rollback?.message).toContain('(none reported)');
   });
 });
 
