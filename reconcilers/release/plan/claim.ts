@@ -87,7 +87,7 @@ export const isShortServiceArn = (arn: string): boolean =>
 /** The service cannot be claimed (a short ARN): Stalled (ShortServiceArn) until it is re-created. */
 export function unclaimable(draft: Draft): boolean {
   const service = draft.observed.service;
-  if (service === null || service === undefined || !isShortServiceArn(service.arn)) return false;
+  if (service === null || !isShortServiceArn(service.arn)) return false;
   const kind = claimOf(service, draft.object).kind;
   return kind === 'none' || kind === 'renamed';
 }
