@@ -16,6 +16,7 @@ import {
 } from './draft.js';
 import { turnOffFlagsLeftOn } from './flags-left-on.js';
 import { bounded, note } from './history.js';
+import { foundDone } from './found.js';
 import { flagAction } from './maintenance-flag.js';
 import { checkContent } from './revision.js';
 import { failRevision, irreversiblyMigrated } from './rollback-start.js';
@@ -35,13 +36,16 @@ const FAILED_SNAPSHOT = new Set([
 /**
  * RDS rules: a letter first, letters/digits/single hyphens, ≤ 255. Deterministic per revision and
  * snapshot attempt, so a crash between CreateDBSnapshot and the status write finds the snapshot.
+ * The hash covers the owner's UID: a Release deleted and re-created under the same name with the
+ * same spec must take a snapshot of its own, not adopt the old one (taken before whatever the
+ * database went through since).
  */
 export function snapshotIdFor(
   object: ObjectIdentity,
   revision: Pick<Revision, 'number' | 'specHash'>,
   attempt = 0,
 ): string {
-  const who = `${object.namespace}/${object.name}/${revision.specHash}`;
+  const who = `${object.namespace}/${object.name}/${object.uid}/${revision.specHash}`;
   const hash6 = createHash('sha256').update(who).digest('hex').slice(0, 6);
   const name = object.name
     .toLowerCase()
@@ -83,9 +87,18 @@ export function snapshotStage(draft: Draft): StepResult {
   const rec = record(draft);
   const id = snapshotIdFor(draft.object, revisionOf(draft), rec?.snapshotAttempt ?? 0);
   const n = draft.status.revision?.number ?? 0;
+  // The id is recorded with the status written after CreateDBSnapshot: a snapshot found without
+  // it was created by a controller that died before telling it.
+  const recorded = rec?.snapshotId === id;
   draft.status.migration = { ...rec, revision: n, phase: 'Snapshotting', snapshotId: id };
   const snap = draft.observed.snapshot;
   if (snap === undefined) return probe('the snapshot');
+  if (snap !== null && !recorded)
+    foundDone(
+      draft,
+      { type: 'createSnapshot', snapshotId: id },
+      `created RDS snapshot ${id} of ${target.dbInstanceIdentifier}`,
+    );
   if (snap === null) {
     const action: Action = {
       type: 'createSnapshot',
@@ -199,6 +212,14 @@ export function migrationStage(draft: Draft): StepResult {
     rec.message = bounded(foreign);
     return failRevision(draft, ReleaseReason.MigrationFailed, foreign);
   }
+  // Seen for the first time. A RunTask that returned recorded itself (lastWrite); one whose
+  // answer was lost with the process is told now.
+  if (rec.taskArn === undefined)
+    foundDone(
+      draft,
+      { type: 'runMigrationTask', startedBy },
+      `started the migration task ${task.arn} (${startedBy})`,
+    );
   rec.taskArn = task.arn;
   if (task.lastStatus === 'STOPPED') return taskStopped(draft, task.exitCode, task.stoppedReason);
   const timeoutMs = parseDuration(spec.task.timeout ?? DEFAULT_TIMEOUT);

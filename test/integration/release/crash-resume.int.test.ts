@@ -601,6 +601,14 @@ describe('the Release controller killed after every AWS write', () => {
         const shifts = events.filter((e) => e.reason === 'TrafficShifted');
         expect(shifts.length).toBeGreaterThanOrEqual(strategy === 'canary' ? 3 : 1);
         expect(shifts.every((e) => e.message.includes('found already done'))).toBe(true);
+      } else {
+        // Killed right after CreateDBSnapshot and after RunTask: told by the next process.
+        const events = await releaseEvents(run.ns, 'ldb');
+        for (const reason of ['SnapshotCreated', 'MigrationTaskStarted']) {
+          const told = events.filter((e) => e.reason === reason);
+          expect(told, reason).toHaveLength(1);
+          expect(told[0]?.message, reason).toContain('found already done');
+        }
       }
     }, 240_000);
   }

@@ -1,5 +1,7 @@
 // The migration stages in decide(): snapshot, flag CAS, RunTask written ahead, exit codes.
 import { describe, expect, it } from 'vitest';
+import { lastWriteOf } from '../../../../reconcilers/release/plan/found.js';
+import { snapshotIdFor } from '../../../../reconcilers/release/plan/migration.js';
 import { observationNeeds } from '../../../../reconcilers/release/plan/needs.js';
 import {
   canarySpec,
@@ -211,6 +213,64 @@ describe('migration stages', () => {
     );
     expect(unknown.status.migration?.phase).toBe('Failed');
     expect(unknown.status.attempt?.rollback?.message).toContain('(none reported)');
+  });
+});
+
+// Issue 9 item 2: a write whose answer was lost with the process is told when found done.
+describe('migration writes found done after a restart', () => {
+  const spec = canarySpec({
+    migration: {
+      snapshot: { dbInstanceIdentifier: 'ldb-prod' },
+      task: { command: ['migrate'] },
+      reversible: true,
+    },
+  });
+  const found = (d: ReturnType<typeof run>, reason: string) =>
+    d.events.filter((e) => e.reason === reason && e.message.includes('found already done'));
+
+  it('a snapshot created by a controller that died before recording it: SnapshotCreated, once', () => {
+    const first = run(inFlight('Snapshot', {}, spec), { snapshot: null }, { spec });
+    const id = first.action?.type === 'createSnapshot' ? first.action.snapshotId : '';
+    const creating = { snapshot: { id, dbInstanceIdentifier: 'ldb-prod', status: 'creating' } };
+    // The status written after CreateDBSnapshot records the id: nothing more to tell.
+    expect(found(run(next(first), creating, { spec }), 'SnapshotCreated')).toHaveLength(0);
+    // Killed before that status: the id is not recorded, the snapshot is there.
+    const lost = run(inFlight('Snapshot', {}, spec), creating, { spec });
+    const told = found(lost, 'SnapshotCreated');
+    expect(told).toHaveLength(1);
+    expect(told[0]?.message).toContain(id);
+    expect(found(run(next(lost), creating, { spec }), 'SnapshotCreated')).toHaveLength(0);
+  });
+
+  it('a migration task whose RunTask answer was lost: MigrationTaskStarted, once', () => {
+    const start = run(
+      inFlight('Migration', {}, spec),
+      { revisionTaskDefinition: revisionTd(spec) },
+      { spec },
+    );
+    expect(start.action).toMatchObject({ type: 'runMigrationTask' });
+    const task = { arn: 'arn:task/1', lastStatus: 'RUNNING', taskDefinitionArn: TD2 };
+    // Killed after RunTask: only the write-ahead status (start's) was stored.
+    const lost = run(next(start), { migrationTask: task }, { spec });
+    const told = found(lost, 'MigrationTaskStarted');
+    expect(told).toHaveLength(1);
+    expect(told[0]?.message).toContain('arn:task/1');
+    expect(
+      found(run(next(lost), { migrationTask: task }, { spec }), 'MigrationTaskStarted'),
+    ).toHaveLength(0);
+    // RunTask returned: the status after it records the write (lastWrite), nothing to tell.
+    const returned = { ...next(start), lastWrite: lastWriteOf(start.action!) };
+    expect(
+      found(run(returned, { migrationTask: task }, { spec }), 'MigrationTaskStarted'),
+    ).toHaveLength(0);
+  });
+
+  it('the snapshot id carries the owner: a re-created Release of the same name and spec takes its own', () => {
+    const revision = { number: 1, specHash: 'abc' };
+    const a = snapshotIdFor(OBJECT, revision);
+    const b = snapshotIdFor({ ...OBJECT, uid: '0b9e7d3c-aaaa-bbbb-cccc-ddddeeeeffff' }, revision);
+    expect(a).not.toBe(b);
+    expect(a).toMatch(/^latticedb-r1-[0-9a-f]{6}$/);
   });
 });
 
