@@ -35,6 +35,7 @@ export type WriteId =
     }
   | { readonly type: 'setPrimary'; readonly taskSetArn: string }
   | { readonly type: 'createSnapshot'; readonly snapshotId: string }
+  | { readonly type: 'updateService'; readonly taskDefinitionArn: string }
   | { readonly type: 'runMigrationTask'; readonly startedBy: string };
 
 const digest = (value: unknown): string =>
@@ -50,6 +51,8 @@ function idOf(write: WriteId): string {
       return `${write.type} ${digest(write.taskSetArn)}`;
     case 'createSnapshot':
       return `${write.type} ${digest(write.snapshotId)}`;
+    case 'updateService':
+      return `${write.type} ${digest(write.taskDefinitionArn)}`;
     case 'runMigrationTask':
       return `${write.type} ${digest(write.startedBy)}`;
   }
@@ -61,6 +64,7 @@ export function lastWriteOf(action: Action): string | undefined {
     action.type === 'setWeights' ||
     action.type === 'setPrimary' ||
     action.type === 'createSnapshot' ||
+    action.type === 'updateService' ||
     action.type === 'runMigrationTask'
     ? idOf(action)
     : undefined;
