@@ -120,6 +120,7 @@ export {
   isAlreadyExists,
   isConflict,
   isFailedPatchTest,
+  isForbidden,
   isGone,
   isInvalid,
   isNotFound,

@@ -88,6 +88,8 @@ export class Manager {
   readonly #controllers: Controller[] = [];
   /** The informers each controller reads (its kind's and its watches'): its cache. */
   readonly #watchedBy = new Map<Controller, Informer<KubeObject>[]>();
+  /** Informers of a controller's optional watches (ExtraWatch.optional): not waited for. */
+  readonly #optionalFor = new Map<Controller, Set<Informer<KubeObject>>>();
   readonly #hooks: (() => unknown)[] = [];
   readonly #servers: RunningServer[] = [];
   #elector: LeaderElector | undefined;
@@ -158,6 +160,7 @@ export class Manager {
     const name = reg.kind.toLowerCase();
     const primary = this.#informersFor(reg.resource);
     const watched = [...primary];
+    const optional = new Set<Informer<KubeObject>>();
     const controller = new Controller({
       name,
       kind: reg.kind,
@@ -204,6 +207,8 @@ export class Manager {
       };
       for (const inf of this.#informersFor(watch.resource)) {
         watched.push(inf);
+        // An informer the kind also needs otherwise (its own, or a required watch) stays required.
+        if (watch.optional === true && !primary.includes(inf)) optional.add(inf);
         const onUpdate = (oldObj: KubeObject, obj: KubeObject): void => {
           map(oldObj); // e.g. a label moved: the old owner must notice too
           map(obj);
@@ -213,6 +218,10 @@ export class Manager {
     }
     this.#controllers.push(controller);
     this.#watchedBy.set(controller, watched);
+    for (const watch of reg.watches ?? [])
+      if (watch.optional !== true)
+        for (const inf of this.#informersFor(watch.resource)) optional.delete(inf);
+    this.#optionalFor.set(controller, optional);
     if (reg.notify !== undefined && this.#notifier !== undefined) {
       this.#controllers.push(
         notificationController({
@@ -307,28 +316,41 @@ export class Manager {
    * Like WaitForCacheSync, per kind: reconciling against a half-filled cache would act on missing
    * objects, but one kind whose list fails (403, CRD not installed) must not hold up the others.
    * Past `--cache-sync-timeout` an error names the kind and why; it starts once its cache syncs.
+   * An optional watch (ExtraWatch.optional) is not waited for: the kind starts once its own cache
+   * has synced, and the error names the watch if it has not synced by the timeout.
    */
   async #startWhenSynced(c: Controller): Promise<void> {
     const informers = this.#watchedBy.get(c) ?? [];
+    const optional = this.#optionalFor.get(c) ?? new Set();
+    const required = informers.filter((i) => !optional.has(i));
     const started = monotonicClock.nowMs();
     let reported = false;
-    while (!informers.every((i) => i.hasSynced()) && this.#stopping === undefined) {
+    let running = false;
+    while (this.#stopping === undefined) {
+      if (!running && required.every((i) => i.hasSynced())) {
+        if (reported) this.#log.info({ kind: c.kind }, 'cache synced late; starting workers');
+        c.start();
+        running = true;
+      }
+      const unsynced = informers.filter((i) => !i.hasSynced());
+      if (unsynced.length === 0 || (running && reported)) return;
       const waitedMs = monotonicClock.nowMs() - started;
       if (!reported && waitedMs >= this.#o.config.cacheSyncTimeoutMs) {
         reported = true;
-        const unsynced = informers.filter((i) => !i.hasSynced());
         const why = unsynced.map((i) => `${i.description}: ${describeListError(i.lastListError)}`);
+        const within = formatDuration(this.#o.config.cacheSyncTimeoutMs);
         this.#log.error(
           { kind: c.kind, informers: unsynced.map((i) => i.description) },
-          `${c.kind} cache did not sync within ${formatDuration(this.#o.config.cacheSyncTimeoutMs)} ` +
-            `(${why.join('; ')}); its objects are not reconciled until it does, other kinds run`,
+          running
+            ? `${c.kind}: watch on ${why.join('; ')} did not sync within ${within}; ` +
+                `${c.kind} objects are reconciled without it (a change there reaches them at their next look, not at once)`
+            : `${c.kind} cache did not sync within ${within} ` +
+                `(${why.join('; ')}); its objects are not reconciled until it does, other kinds run`,
         );
+        if (running) return;
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    if (this.#stopping !== undefined) return;
-    if (reported) this.#log.info({ kind: c.kind }, 'cache synced late; starting workers');
-    c.start();
   }
 
   #shutdown(timeoutMs: number, how: ManagerExit): Promise<ShutdownReport> {

@@ -22,6 +22,13 @@ export interface ExtraWatch {
   readonly resource: GroupVersionResource;
   /** The objects of this kind to reconcile when `obj` changes (sync; only compute keys). */
   mapToRequests(obj: KubeObject): Request[];
+  /**
+   * The kind's workers start without waiting for this watch's cache to sync: for a watch that only
+   * wakes objects sooner, whose reconcile reads what it needs from the API itself (the FailoverPlan
+   * interlock). A collection whose CRD is missing or that RBAC forbids then does not stop the kind;
+   * past `--cache-sync-timeout` an error names it all the same, and `/readyz` lists it unsynced.
+   */
+  readonly optional?: boolean;
 }
 
 export interface KindRegistration<Spec = unknown, Status extends BaseStatus = BaseStatus> {

@@ -94,6 +94,11 @@ export function isNotFound(err: unknown): boolean {
   return status(err).code === 404;
 }
 
+/** 403: RBAC does not allow the request. */
+export function isForbidden(err: unknown): boolean {
+  return status(err).code === 403;
+}
+
 /** 410 Gone / `Expired`: a resourceVersion or continue token too old to serve. */
 export function isGone(err: unknown): boolean {
   return status(err).code === 410;

@@ -632,6 +632,8 @@ export const ReleaseReason = {
   ServiceClaimTakenOver: 'ServiceClaimTakenOver',
   /** The finalizer removed the claim tag (task sets and traffic are left as they are). */
   ServiceClaimReleased: 'ServiceClaimReleased',
+  /** The service has an ARN in the old short format, which ECS refuses to tag: it cannot be claimed. */
+  ShortServiceArn: 'ShortServiceArn',
 } as const;
 export type ReleaseReason = (typeof ReleaseReason)[keyof typeof ReleaseReason];
 

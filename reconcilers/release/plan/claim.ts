@@ -75,6 +75,23 @@ export function claimedByOther(draft: Draft): boolean {
   return service !== null && claimOf(service, draft.object).kind === 'other';
 }
 
+/**
+ * A service ARN in the old short format, `arn:aws:ecs:<region>:<account>:service/<name>` (no
+ * cluster): ECS refuses TagResource on it ("Long arn format must be used for tagging
+ * operations"), so the claim can never be written. Services created before the account opted in
+ * to `serviceLongArnFormat` keep their short ARN; only re-creating the service gives a long one.
+ */
+export const isShortServiceArn = (arn: string): boolean =>
+  /^arn:[^:]+:ecs:[^:]*:[^:]*:service\/[^/]+$/.test(arn);
+
+/** The service cannot be claimed (a short ARN): Stalled (ShortServiceArn) until it is re-created. */
+export function unclaimable(draft: Draft): boolean {
+  const service = draft.observed.service;
+  if (service === null || !isShortServiceArn(service.arn)) return false;
+  const kind = claimOf(service, draft.object).kind;
+  return kind === 'none' || kind === 'renamed';
+}
+
 const serviceName = (draft: Draft): string => {
   const { region, cluster, service } = draft.spec.target;
   return `ECS service ${service} (cluster ${cluster}, ${region})`;
@@ -98,6 +115,19 @@ export function claimGate(draft: Draft): StepResult | undefined {
   if (service === null) return undefined;
   const claim = claimOf(service, draft.object);
   const what = serviceName(draft);
+  if (unclaimable(draft)) {
+    // Not a write that can be retried into success: TagResource would fail the same way every
+    // reconcile. Stalled with what fixes it, looked at again each poll (a re-created service
+    // with a long ARN is found then).
+    return waitFor(
+      'time',
+      `${what} has an ARN in the old short format (${service.arn}), which ECS refuses to tag, so this Release cannot claim it and does nothing to it. ` +
+        `Opt the account in to long ARNs (aws ecs put-account-setting --region ${draft.spec.target.region} --name serviceLongArnFormat --value enabled; ` +
+        `or put-account-setting-default for every IAM principal), then re-create the service: only a service created after that gets a long ARN ` +
+        `(arn:aws:ecs:<region>:<account>:service/<cluster>/<service>).`,
+      new Date(draft.now.getTime() + draft.tuning.pollMs),
+    );
+  }
   switch (claim.kind) {
     case 'ours':
       // Claimed, but status does not say so: the status write after the claim was lost (a crash

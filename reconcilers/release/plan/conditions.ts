@@ -13,7 +13,7 @@ import {
 import type { Draft } from './draft.js';
 import type { ReleaseState } from './types.js';
 import { gateWhere } from './analysis.js';
-import { claimedByOther } from './claim.js';
+import { claimedByOther, unclaimable } from './claim.js';
 import { isTerminal } from './phase.js';
 import { currentTaskDefinitionArn } from './world.js';
 
@@ -44,6 +44,8 @@ function kstatus(draft: Draft, phase: Phase, message: string): ConditionInput[] 
     return kstatusConditions('Stalled', ReleaseReason.ServiceNotFound, message);
   if (claimedByOther(draft))
     return kstatusConditions('Stalled', ReleaseReason.ServiceClaimed, message);
+  if (unclaimable(draft))
+    return kstatusConditions('Stalled', ReleaseReason.ShortServiceArn, message);
   if (phase === ReleasePhase.Healthy)
     return kstatusConditions('Ready', ReleaseReason.RevisionHealthy, message);
   if (isTerminal(phase)) {

@@ -5,7 +5,7 @@
 import { assessAll } from '../../shared/analysis/index.js';
 import { ReleaseStage } from '../api.js';
 import { applyActions, EMERGENCY_ACTIONS } from './actions.js';
-import { claimedByOther, claimGate } from './claim.js';
+import { claimedByOther, claimGate, unclaimable } from './claim.js';
 import { activeGate, recordFor } from './analysis.js';
 import { conditionsFor } from './conditions.js';
 import { deadlineAt } from './deadline.js';
@@ -24,7 +24,10 @@ export function decide(input: DecideInput): Decision {
   const suspended = draft.spec.suspend === true;
   const result = run(draft, input, suspended);
   // Another Release's service reads Degraded beside Stalled (ServiceClaimed), as a missing one.
-  const phase = derivePhase(draft.status, draft.observed.service === null || claimedByOther(draft));
+  const phase = derivePhase(
+    draft.status,
+    draft.observed.service === null || claimedByOther(draft) || unclaimable(draft),
+  );
   if (draft.status.phase !== phase)
     note(draft, isStopped(phase) ? 'Warning' : 'Normal', phase, `phase ${phase}`);
   const message = result.kind === 'wait' || result.kind === 'act' ? result.message : '';

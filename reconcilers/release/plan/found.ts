@@ -33,7 +33,10 @@ export type WriteId =
       readonly listenerArn: string;
       readonly weights: readonly TargetGroupWeight[];
     }
-  | { readonly type: 'setPrimary'; readonly taskSetArn: string };
+  | { readonly type: 'setPrimary'; readonly taskSetArn: string }
+  | { readonly type: 'createSnapshot'; readonly snapshotId: string }
+  | { readonly type: 'updateService'; readonly taskDefinitionArn: string }
+  | { readonly type: 'runMigrationTask'; readonly startedBy: string };
 
 const digest = (value: unknown): string =>
   createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
@@ -46,6 +49,12 @@ function idOf(write: WriteId): string {
       return `${write.type} ${digest([write.listenerArn, write.weights.map((w) => [w.targetGroupArn, w.weight])])}`;
     case 'setPrimary':
       return `${write.type} ${digest(write.taskSetArn)}`;
+    case 'createSnapshot':
+      return `${write.type} ${digest(write.snapshotId)}`;
+    case 'updateService':
+      return `${write.type} ${digest(write.taskDefinitionArn)}`;
+    case 'runMigrationTask':
+      return `${write.type} ${digest(write.startedBy)}`;
   }
 }
 
@@ -53,7 +62,10 @@ function idOf(write: WriteId): string {
 export function lastWriteOf(action: Action): string | undefined {
   return action.type === 'createTaskSet' ||
     action.type === 'setWeights' ||
-    action.type === 'setPrimary'
+    action.type === 'setPrimary' ||
+    action.type === 'createSnapshot' ||
+    action.type === 'updateService' ||
+    action.type === 'runMigrationTask'
     ? idOf(action)
     : undefined;
 }

@@ -16,9 +16,12 @@ import {
 } from './draft.js';
 import { turnOffFlagsLeftOn } from './flags-left-on.js';
 import { bounded, note } from './history.js';
+import { foundDone } from './found.js';
 import { flagAction } from './maintenance-flag.js';
 import { checkContent } from './revision.js';
 import { failRevision, irreversiblyMigrated } from './rollback-start.js';
+import type { OneOffTask } from '../../shared/ports/ecs.js';
+import { actionHint } from './action-values.js';
 import type { Action, ObjectIdentity } from './types.js';
 import { serviceRef } from './world.js';
 
@@ -33,13 +36,16 @@ const FAILED_SNAPSHOT = new Set([
 /**
  * RDS rules: a letter first, letters/digits/single hyphens, ≤ 255. Deterministic per revision and
  * snapshot attempt, so a crash between CreateDBSnapshot and the status write finds the snapshot.
+ * The hash covers the owner's UID: a Release deleted and re-created under the same name with the
+ * same spec must take a snapshot of its own, not adopt the old one (taken before whatever the
+ * database went through since).
  */
 export function snapshotIdFor(
   object: ObjectIdentity,
   revision: Pick<Revision, 'number' | 'specHash'>,
   attempt = 0,
 ): string {
-  const who = `${object.namespace}/${object.name}/${revision.specHash}`;
+  const who = `${object.namespace}/${object.name}/${object.uid}/${revision.specHash}`;
   const hash6 = createHash('sha256').update(who).digest('hex').slice(0, 6);
   const name = object.name
     .toLowerCase()
@@ -81,9 +87,18 @@ export function snapshotStage(draft: Draft): StepResult {
   const rec = record(draft);
   const id = snapshotIdFor(draft.object, revisionOf(draft), rec?.snapshotAttempt ?? 0);
   const n = draft.status.revision?.number ?? 0;
+  // The id is recorded with the status written after CreateDBSnapshot: a snapshot found without
+  // it was created by a controller that died before telling it.
+  const recorded = rec?.snapshotId === id;
   draft.status.migration = { ...rec, revision: n, phase: 'Snapshotting', snapshotId: id };
   const snap = draft.observed.snapshot;
   if (snap === undefined) return probe('the snapshot');
+  if (snap !== null && !recorded)
+    foundDone(
+      draft,
+      { type: 'createSnapshot', snapshotId: id },
+      `created RDS snapshot ${id} of ${target.dbInstanceIdentifier}`,
+    );
   if (snap === null) {
     const action: Action = {
       type: 'createSnapshot',
@@ -191,6 +206,20 @@ export function migrationStage(draft: Draft): StepResult {
     rec.message = `migration task ${rec.taskArn} disappeared before it was seen to stop`;
     return failRevision(draft, ReleaseReason.MigrationFailed, rec.message);
   }
+  const foreign = foreignTask(draft, task, startedBy);
+  if (foreign !== undefined) {
+    rec.phase = 'Failed';
+    rec.message = bounded(foreign);
+    return failRevision(draft, ReleaseReason.MigrationFailed, foreign);
+  }
+  // Seen for the first time. A RunTask that returned recorded itself (lastWrite); one whose
+  // answer was lost with the process is told now.
+  if (rec.taskArn === undefined)
+    foundDone(
+      draft,
+      { type: 'runMigrationTask', startedBy },
+      `started the migration task ${task.arn} (${startedBy})`,
+    );
   rec.taskArn = task.arn;
   if (task.lastStatus === 'STOPPED') return taskStopped(draft, task.exitCode, task.stoppedReason);
   const timeoutMs = parseDuration(spec.task.timeout ?? DEFAULT_TIMEOUT);
@@ -202,6 +231,37 @@ export function migrationStage(draft: Draft): StepResult {
   }
   const until = new Date(Math.min(deadline, draft.now.getTime() + draft.tuning.pollMs));
   return waitFor('time', `migration task ${task.arn} is ${task.lastStatus}`, until);
+}
+
+/** The task runs this revision's task definition (no task definition reported: it does not). */
+export const runsThisRevision = (draft: Draft, task: OneOffTask): boolean =>
+  task.taskDefinitionArn !== undefined &&
+  task.taskDefinitionArn === draft.status.revision?.taskDefinitionArn;
+
+/**
+ * The task found under this revision's `startedBy` is adopted only when it also runs this
+ * revision's task definition: the owner (UID) and revision number in `startedBy` say whose it is,
+ * not what it runs — a status lost after RunTask and a spec changed since can leave a task with
+ * our key and older content, and its exit code would be taken as this revision's migration.
+ * A mismatch fails the revision (MigrationFailed, before any traffic moved) rather than waiting
+ * Stalled: nothing the controller can wait for makes that task ours (ECS lists it under the same
+ * startedBy for an hour after it stops), while the retry action runs this revision's migration
+ * under a new startedBy, and the task and both task definitions are named so a person can stop
+ * the other one first if it is still migrating the same database. Undefined: the task is ours.
+ */
+function foreignTask(draft: Draft, task: OneOffTask, startedBy: string): string | undefined {
+  if (runsThisRevision(draft, task)) return undefined;
+  const want = draft.status.revision?.taskDefinitionArn;
+  const running =
+    task.lastStatus === 'STOPPED'
+      ? ''
+      : ` It is ${task.lastStatus}: stop it first (aws ecs stop-task --region ${draft.spec.target.region} --cluster ${draft.spec.target.cluster} --task ${task.arn}) if it migrates the same database.`;
+  return (
+    `the migration task ${task.arn} found under startedBy ${startedBy} runs task definition ` +
+    `${task.taskDefinitionArn ?? '(none reported)'}, not this revision's ${want ?? '(none recorded)'}, ` +
+    `so it is not taken as this revision's migration.${running} ` +
+    `Retry to run the migration under a new startedBy: ${actionHint(draft, 'retry')}`
+  );
 }
 
 function taskStopped(

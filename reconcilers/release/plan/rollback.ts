@@ -7,7 +7,7 @@ import { ReleaseStage } from '../api.js';
 import { act, nowIso, probe, progressed, waitFor, type Draft, type StepResult } from './draft.js';
 import { foundDone } from './found.js';
 import { logDeployment, note, outcomeWords } from './history.js';
-import { maintenanceOff } from './migration.js';
+import { maintenanceOff, runsThisRevision } from './migration.js';
 import { touchedTraffic } from './rollback-start.js';
 import { updateService } from './rolling.js';
 import { deleteTaskSet, scaleTaskSet, setPrimary, setWeights } from './task-sets.js';
@@ -43,7 +43,9 @@ function migrationTaskSettled(draft: Draft): StepResult | undefined {
   if (rec.startedBy === undefined) return undefined;
   const task = draft.observed.migrationTask;
   if (task === undefined) return probe('the migration task');
-  if (task === null) return undefined;
+  // A task under our startedBy running other content was never taken as this revision's
+  // migration (migration.ts): its exit code is not ours to record, nor is it ours to stop.
+  if (task === null || !runsThisRevision(draft, task)) return undefined;
   if (task.lastStatus === 'STOPPED') {
     rec.finishedAt = nowIso(draft);
     if (task.exitCode !== undefined) rec.exitCode = task.exitCode;

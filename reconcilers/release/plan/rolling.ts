@@ -2,6 +2,7 @@
 // definition and the circuit breaker, then progress read from the service's deployments.
 import { ReleaseReason } from '../api.js';
 import { act, nowIso, progressed, waitFor, type Draft, type StepResult } from './draft.js';
+import { foundDone } from './found.js';
 import { checkContent } from './revision.js';
 import { failRevision } from './rollback-start.js';
 import type { Action } from './types.js';
@@ -39,6 +40,17 @@ export function rollingDeployStage(draft: Draft): StepResult {
     // a revision that never started.
     draft.status.attempt.serviceUpdatedAt = nowIso(draft);
     return act(updateService(draft, td), `updating the service to ${td}`);
+  }
+  if (ours.length > 0 && draft.status.attempt.serviceUpdatedAt === undefined) {
+    // The deployment is there but this attempt's status does not say it was made: the controller
+    // died between UpdateService and the status write. Told now, and recorded, so a deployment
+    // that later vanishes (ECS rolled it back) is not made a second time.
+    foundDone(
+      draft,
+      { type: 'updateService', taskDefinitionArn: td },
+      `updated the service to ${td}`,
+    );
+    draft.status.attempt.serviceUpdatedAt = nowIso(draft);
   }
   const primary = ours.find((x) => x.status === 'PRIMARY');
   const others = service.deployments.filter(

@@ -7,6 +7,7 @@
 // FailoverPlans are read through their spec and status only (no import of the kind), from the
 // apiserver.
 import {
+  isForbidden,
   isNotFound,
   type CustomObject,
   type ExtraWatch,
@@ -59,6 +60,11 @@ export const FAILOVER_PLANS = {
   plural: 'failoverplans',
 } as const;
 
+/** The hold while FailoverPlans cannot be read (403). */
+const FORBIDDEN =
+  'held: FailoverPlans cannot be read (403 forbidden), so whether a FailoverPlan is failing over or in safe mode is unknown; ' +
+  'grant the controller get, list and watch on failoverplans.delivery.latticedb.com (the shipped ClusterRole has them)';
+
 /** A plan's read-only flag when its spec names none (the FailoverPlan API's default). */
 const DEFAULT_READ_ONLY_FLAG = 'read_only_mode';
 
@@ -76,8 +82,12 @@ export async function interlockHold(
   try {
     plans = (await kube.list<PlanLike>(FAILOVER_PLANS, { namespace })).items;
   } catch (error) {
-    // The FailoverPlan CRD is not installed: nothing can hold.
+    // The FailoverPlan CRD is not installed: no plan can exist, so nothing can hold.
     if (isNotFound(error)) return undefined;
+    // RBAC forbids reading them: whether a failover or safe mode is in flight is unknown. Held
+    // (the safe side: a scale-down or flag write during a failover is what the interlock is for),
+    // with what to fix, rather than a reconcile error retried forever or a guess that none is.
+    if (isForbidden(error)) return { plan: '(unreadable)', message: FORBIDDEN };
     throw error;
   }
   for (const plan of plans) {
@@ -185,5 +195,8 @@ export function failoverPlanWatch(
   return {
     resource: FAILOVER_PLANS,
     mapToRequests: (plan) => wake(plan.metadata?.namespace ?? '', involvedIn(plan)),
+    // Only a wake-up: the hold itself is read from the API on every reconcile (interlockHold), so
+    // a missing FailoverPlan CRD or a 403 on it does not keep the kind from starting.
+    optional: true,
   };
 }

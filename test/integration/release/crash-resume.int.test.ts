@@ -567,7 +567,15 @@ async function expectCompletedOnce(
 describe('the Release controller killed after each kind of step', () => {
   for (const point of KILL_POINTS) {
     it(`${point.name}: completes, every write once`, async () => {
-      await expectCompletedOnce(point.strategy, await runWithKill(point));
+      const run = await runWithKill(point);
+      await expectCompletedOnce(point.strategy, run);
+      if (point.strategy === 'rolling') {
+        // Killed right after UpdateService: the next process tells it, found done, once.
+        const told = (run.status.history ?? []).filter(
+          (h) => h.reason === 'ServiceUpdated' && h.message?.includes('found already done'),
+        );
+        expect(told).toHaveLength(1);
+      }
     }, 180_000);
   }
 });
@@ -601,6 +609,14 @@ describe('the Release controller killed after every AWS write', () => {
         const shifts = events.filter((e) => e.reason === 'TrafficShifted');
         expect(shifts.length).toBeGreaterThanOrEqual(strategy === 'canary' ? 3 : 1);
         expect(shifts.every((e) => e.message.includes('found already done'))).toBe(true);
+      } else {
+        // Killed right after CreateDBSnapshot and after RunTask: told by the next process.
+        const events = await releaseEvents(run.ns, 'ldb');
+        for (const reason of ['SnapshotCreated', 'MigrationTaskStarted']) {
+          const told = events.filter((e) => e.reason === reason);
+          expect(told, reason).toHaveLength(1);
+          expect(told[0]?.message, reason).toContain('found already done');
+        }
       }
     }, 240_000);
   }

@@ -3,11 +3,22 @@
 // on in Redis while the migration task runs (the proxy reports the task RUNNING until the test lets
 // it stop) and off after the deploy; a migration task exiting 1 (injected into DescribeTasks:
 // moto's exit code is always 0) stops the release — flag off, no task set created, Failed.
+import { RunTaskCommand } from '@aws-sdk/client-ecs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseStatus } from '../../../reconcilers/release/api.js';
+import { startedByFor } from '../../../reconcilers/release/plan/migration.js';
 import { createTestNamespace } from '../../env/fixtures.js';
 import type { SeededLatticeDb } from '../../fixtures/moto/seed.js';
-import { createRelease, getRelease, installCrd, MotoView, waitForRelease } from './support.js';
+import { awsvpc } from '../../fixtures/moto/seed-ecs.js';
+import {
+  annotateRelease,
+  createRelease,
+  getRelease,
+  installCrd,
+  motoClients,
+  MotoView,
+  waitForRelease,
+} from './support.js';
 import {
   canarySpec,
   motoSnapshot,
@@ -172,5 +183,81 @@ describe('Release with a database migration', () => {
     expect(sets).toHaveLength(1);
     expect(sets[0]).toMatchObject({ arn: s.canary.primaryTaskSetArn, status: 'PRIMARY' });
     expect(await view.weights()).toEqual({ blue: 100, green: 0 });
+  });
+
+  // Issue 9: a task is adopted only when owner AND content match. A task already running under
+  // the startedBy this Release's revision 1 will use (its UID, r1) but with the service's old
+  // task definition is not taken as the migration: before, the controller's RunTask found it,
+  // ran nothing, and took its exit code as the migration of the new image.
+  it('does not adopt a task under its startedBy that runs another task definition', async () => {
+    const s = await seedWorld();
+    view = new MotoView(s);
+    const ns = await createTestNamespace('rel-mig-foreign');
+    const flag = `maintenance.${ns}`;
+    await createRelease(ns, 'ldb', migrationSpec(s, flag));
+    const { metadata } = await getRelease(ns, 'ldb');
+    const object = { namespace: ns, name: 'ldb', uid: metadata.uid ?? '' };
+    const startedBy = startedByFor(object, 1, 0);
+    const clients = motoClients();
+    let foreignArn: string;
+    try {
+      const out = await clients.ecs(s.region).send(
+        new RunTaskCommand({
+          cluster: s.cluster,
+          taskDefinition: s.taskDefinitionArn,
+          startedBy,
+          count: 1,
+          launchType: 'FARGATE',
+          networkConfiguration: awsvpc(s.network),
+        }),
+      );
+      foreignArn = out.tasks?.[0]?.taskArn ?? '';
+    } finally {
+      clients.destroy();
+    }
+    expect(foreignArn).not.toBe('');
+
+    const task = new MigrationTaskDouble();
+    task.hold = true;
+    running = await startProxiedController(ns);
+    running.proxy.setRules([task.rule]);
+
+    const failed = await waitForRelease(ns, 'ldb', (st) => st.phase === 'Failed', 'Failed');
+    const revisionTd = failed.revision?.taskDefinitionArn ?? '';
+    expect(revisionTd).not.toBe('');
+    expect(revisionTd).not.toBe(s.taskDefinitionArn);
+    expect(failed.migration).toMatchObject({ phase: 'Failed', startedBy });
+    expect(failed.migration?.taskArn).toBeUndefined();
+    expect(failed.migration?.exitCode).toBeUndefined();
+    expect(failed.attempt?.rollback).toMatchObject({
+      outcome: 'Failed',
+      reason: 'MigrationFailed',
+    });
+    const message = failed.attempt?.rollback?.message ?? '';
+    expect(message).toContain(foreignArn);
+    expect(message).toContain(s.taskDefinitionArn);
+    expect(message).toContain(revisionTd);
+    expect(message).toContain('aws ecs stop-task');
+    expect(condition(failed, 'Stalled')).toMatchObject({ status: 'True' });
+    expect(await storedFlag(flag)).toEqual({ enabled: false, basisPoints: 0 });
+    // The other task was neither run again nor stopped, and nothing was deployed.
+    expect(running.proxy.count({ operation: 'RunTask' })).toBe(0);
+    expect(running.proxy.count({ operation: 'StopTask' })).toBe(0);
+    expect(running.proxy.count({ operation: 'CreateTaskSet' })).toBe(0);
+    expect(await view.weights()).toEqual({ blue: 100, green: 0 });
+
+    // The way out the message names: a retry runs this revision's migration under a new startedBy.
+    task.hold = false;
+    await annotateRelease(ns, 'ldb', 'retry', '1');
+    const healthy = await waitForRelease(ns, 'ldb', (st) => st.phase === 'Healthy', 'Healthy');
+    expect(healthy.migration).toMatchObject({
+      phase: 'Succeeded',
+      exitCode: 0,
+      attempt: 1,
+      startedBy: startedByFor(object, 1, 1),
+    });
+    expect(healthy.migration?.taskArn).not.toBe(foreignArn);
+    expect(running.proxy.count({ operation: 'RunTask' })).toBe(1);
+    expect(await view.weights()).toEqual({ blue: 0, green: 100 });
   });
 });

@@ -172,6 +172,65 @@ describe('Manager', () => {
     expect(m.readiness()).toMatchObject({ 'informer gadgets': true, 'informer widgets': false });
   });
 
+  // Issue 9 item 3: ScalePolicy and FlagRollout watch FailoverPlans only to wake sooner; a missing
+  // FailoverPlan CRD or a 403 on it must not keep them from starting.
+  it('an optional watch whose cache cannot sync does not hold up its kind; a required one does; the error names it', async () => {
+    const lines: { level: number; msg: string; kind?: string }[] = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) },
+    );
+    const config = parseConfig(
+      ['--metrics-bind-address=0', '--health-probe-bind-address=0', '--cache-sync-timeout=5s'],
+      { AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' },
+    );
+    const kube = new FakeKubeClient();
+    const ok = new FakeSource('gadgets');
+    ok.objects = [kube.create(gadgets, { ...gadget('1'), spec: {} } as CustomObject)];
+    const missing = new FakeSource('widgets');
+    missing.listError = new Error('the server could not find the requested resource (404)');
+    const widgets = { group: 'test.latticedb.com', version: 'v1', plural: 'widgets' } as const;
+    const m = new Manager({
+      config,
+      kubeConfig: new KubeConfig(),
+      logger,
+      kube,
+      sourceFor: (res) => (res.plural === 'widgets' ? missing : ok),
+    });
+    manager = m;
+    const reconciled: string[] = [];
+    for (const [kind, optional] of [
+      ['Gadget', true],
+      ['Doohickey', false],
+    ] as const) {
+      m.register<unknown, BaseStatus>({
+        kind,
+        resource: gadgets,
+        watches: [{ resource: widgets, mapToRequests: () => [], optional }],
+        handler: {
+          validate: () => [],
+          reconcile: (obj) => {
+            reconciled.push(`${kind}/${obj.metadata.name ?? ''}`);
+            return Promise.resolve({ status: {} });
+          },
+        },
+      });
+    }
+    void m.start();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(reconciled).toContain('Gadget/g');
+    expect(reconciled).not.toContain('Doohickey/g');
+    await vi.advanceTimersByTimeAsync(5_000);
+    const gadgetError = lines.find((l) => l.level === 50 && l.kind === 'Gadget');
+    expect(gadgetError?.msg).toMatch(/Gadget: watch on widgets.*did not sync within 5s/);
+    expect(gadgetError?.msg).toContain('(404)');
+    expect(gadgetError?.msg).toContain('reconciled without it');
+    const doohickeyError = lines.find((l) => l.level === 50 && l.kind === 'Doohickey');
+    expect(doohickeyError?.msg).toMatch(/Doohickey cache did not sync within 5s/);
+    expect(m.readiness()).toMatchObject({ 'informer widgets': false });
+    expect(reconciled).not.toContain('Doohickey/g');
+  });
+
   it('enqueues adds, deletes and metadata changes, not status-only updates', async () => {
     const { source, enqueue } = start(['--resync-period=0'], [gadget('5')]);
     await vi.advanceTimersByTimeAsync(0);

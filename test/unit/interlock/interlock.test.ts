@@ -2,7 +2,7 @@
 // flight holds both services, safe mode them and its read-only flag, and (asked with
 // standbyServing) a plan serving from its secondary holds that secondary.
 import { describe, expect, it } from 'vitest';
-import type { KubeClient } from '../../../controller/index.js';
+import { KubeApiError, type KubeClient } from '../../../controller/index.js';
 import {
   failoverPlanWatch,
   handedBack,
@@ -67,6 +67,28 @@ describe('interlockHold', () => {
   });
 });
 
+describe('interlockHold when FailoverPlans cannot be listed', () => {
+  const failing = (code: number, reason: string): Pick<KubeClient, 'list'> => ({
+    list: () => Promise.reject(new KubeApiError(code, reason, `failoverplans: ${reason}`)),
+  });
+
+  it('no FailoverPlan CRD (404): no plan can exist, nothing holds', async () => {
+    expect(await interlockHold(failing(404, 'NotFound'), 'ns', { flags: ['f'] })).toBeUndefined();
+  });
+
+  it('forbidden (403): holds, saying the interlock is unknown and which permission to grant', async () => {
+    const hold = await interlockHold(failing(403, 'Forbidden'), 'ns', { services: [PRIMARY] });
+    expect(hold?.message).toContain('FailoverPlans cannot be read (403 forbidden)');
+    expect(hold?.message).toContain('failoverplans.delivery.latticedb.com');
+  });
+
+  it('anything else is an error of the reconcile (retried)', async () => {
+    await expect(interlockHold(failing(500, 'InternalError'), 'ns', {})).rejects.toThrow(
+      /InternalError/,
+    );
+  });
+});
+
 describe('failoverPlanWatch', () => {
   const asked: [string, Involved][] = [];
   const watch = failoverPlanWatch((namespace, involved) => {
@@ -77,6 +99,8 @@ describe('failoverPlanWatch', () => {
   it('wakes, in the plan namespace, what its two services and its read-only flag touch', () => {
     asked.length = 0;
     expect(watch.resource.plural).toBe('failoverplans');
+    // A wake-up only (the hold is read from the API): the kind does not wait for its cache.
+    expect(watch.optional).toBe(true);
     expect(watch.mapToRequests(plan({}))).toEqual([{ namespace: 'ns', name: 'woken' }]);
     expect(asked).toEqual([['ns', { services: [PRIMARY, SECONDARY], flags: ['read_only_mode'] }]]);
   });

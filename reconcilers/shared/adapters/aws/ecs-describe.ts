@@ -19,6 +19,10 @@ export async function describeServicesBatch(
   let services: Service[];
   let failures: { arn?: string; reason?: string; detail?: string }[];
   try {
+    // The tags (the Release's claim) come with the describe, under ecs:DescribeServices: AWS's
+    // documentation names no other permission for `include: TAGS` (its tagging guide notes that
+    // many read APIs return tags besides the tag-listing one), so the IAM policy has no
+    // ecs:ListTagsForResource. A 403 naming it would be classified AccessDenied, not looped on.
     const out = await ecs.send(
       new DescribeServicesCommand({ cluster, services: [...names], include: ['TAGS'] }),
     );

@@ -16,6 +16,7 @@ import {
   stableTaskSet,
   STABLE_TS,
   CANARY_TS,
+  TD1,
   TD2,
   TG_A,
   TG_B,
@@ -51,6 +52,20 @@ describe('canary steps', () => {
     });
     expect(d.requeueAfterMs).toBe(1_000);
     expect(d.status.stage).toBe('Deploy');
+  });
+
+  // Issue 9 item 1: owner AND content. A task set under this Release's externalId for revision 1
+  // (its UID) that runs another task definition — left from an earlier content of that revision
+  // number — is not taken as the revision's: the revision's own task set is created.
+  it('a task set with our externalId but another task definition is not adopted', () => {
+    const d = run(inFlight('Deploy'), {
+      service: service([stableTaskSet(), canaryTaskSet(5, { taskDefinitionArn: TD1 })]),
+      weights: weights(0),
+      revisionTaskDefinition: revisionTd(),
+    });
+    expect(d.action).toMatchObject({ type: 'createTaskSet', taskDefinitionArn: TD2 });
+    expect(d.status.revision?.taskSetArn).toBeUndefined();
+    expect(d.events.map((e) => e.reason)).not.toContain('TaskSetCreated');
   });
 
   it('a stabilising task set is waited for (poll), nothing written', () => {

@@ -2,6 +2,7 @@
 // Release left on it are removed visibly before the new revision's first step (task-sets.ts).
 import { describe, expect, it } from 'vitest';
 import { CLAIM_TAG, claimValue } from '../../../../reconcilers/release/plan/index.js';
+import { isShortServiceArn } from '../../../../reconcilers/release/plan/claim.js';
 import { externalIdFor } from '../../../../reconcilers/release/plan/world.js';
 import {
   canaryTaskSet,
@@ -180,5 +181,47 @@ describe('task sets another Release left on the service', () => {
     });
     expect(d.events.map((e) => e.reason)).not.toContain('LeftoverTaskSet');
     expect(d.action?.type).not.toBe('deleteTaskSet');
+  });
+});
+
+// Issue 9: ECS refuses TagResource on a service ARN in the old short format, so the claim could
+// only fail every reconcile. Stalled instead, saying why and what fixes it.
+describe('a service with a short ARN (no cluster in it)', () => {
+  const SHORT = 'arn:aws:ecs:us-east-1:123456789012:service/latticedb';
+  const shortService = (taskSets = [stableTaskSet()]) =>
+    service(taskSets, { arn: SHORT, tags: {} });
+
+  it('is told apart from the long format', () => {
+    expect(isShortServiceArn(SHORT)).toBe(true);
+    expect(isShortServiceArn('arn:aws-cn:ecs:cn-north-1:123456789012:service/api')).toBe(true);
+    expect(isShortServiceArn('arn:aws:ecs:us-east-1:123456789012:service/prod/latticedb')).toBe(
+      false,
+    );
+  });
+
+  it('is never tagged: Stalled (ShortServiceArn) with the account setting and the re-creation it needs', () => {
+    const d = run(undefined, { service: shortService(), baseTaskDefinition: baseTd() });
+    expect(d.action).toBeUndefined();
+    expect(d.status.revision).toBeUndefined();
+    expect(d.status.serviceClaim).not.toBe(SHORT);
+    expect(d.status.phase).toBe('Degraded');
+    const stalled = d.status.conditions?.find((c) => c.type === 'Stalled');
+    expect(stalled).toMatchObject({ status: 'True', reason: 'ShortServiceArn' });
+    expect(stalled?.message).toContain(SHORT);
+    expect(stalled?.message).toContain(
+      'aws ecs put-account-setting --region us-east-1 --name serviceLongArnFormat --value enabled',
+    );
+    expect(stalled?.message).toContain('re-create the service');
+    // Looked at again each poll (a re-created service is found then), not an error loop.
+    expect(d.requeueAfterMs).toBe(5_001);
+  });
+
+  it('stops a revision in flight too, with nothing written', () => {
+    const d = run(inFlight('Steps', { currentWeight: 10 }), {
+      service: shortService([stableTaskSet(), canaryTaskSet(10)]),
+      weights: weights(10),
+    });
+    expect(d.action).toBeUndefined();
+    expect(d.status.conditions?.find((c) => c.type === 'Stalled')?.reason).toBe('ShortServiceArn');
   });
 });

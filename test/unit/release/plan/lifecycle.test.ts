@@ -7,6 +7,7 @@ import {
   inFlight,
   iso,
   LISTENER,
+  next,
   NOW,
   rollingSpec,
   run,
@@ -204,6 +205,28 @@ describe('rolling', () => {
     expect(run(inFlight('Deploy', {}, spec), { service: done }, { spec }).status.phase).toBe(
       'Healthy',
     );
+  });
+
+  // Issue 9 item 2: an UpdateService whose answer was lost with the process is told when found.
+  it('a deployment found without the status of its UpdateService: ServiceUpdated (found done), once, and recorded', () => {
+    const rolling = ecsService({
+      taskDefinitionArn: TD2,
+      deployments: [
+        deployment({}),
+        deployment({ id: 'ecs-svc/1', status: 'ACTIVE', taskDefinitionArn: TD1 }),
+      ],
+    });
+    const found = (d: ReturnType<typeof run>) =>
+      d.events.filter(
+        (e) => e.reason === 'ServiceUpdated' && e.message.includes('found already done'),
+      );
+    const lost = run(inFlight('Deploy', {}, spec), { service: rolling }, { spec });
+    expect(found(lost)).toHaveLength(1);
+    expect(lost.status.attempt?.serviceUpdatedAt).toBe(iso());
+    expect(found(run(next(lost), { service: rolling }, { spec }))).toHaveLength(0);
+    // Its own UpdateService returned: the status recorded it, nothing to tell.
+    const made = inFlight('Deploy', { attempt: { serviceUpdatedAt: iso(-1_000) } }, spec);
+    expect(found(run(made, { service: rolling }, { spec }))).toHaveLength(0);
   });
 
   it('a FAILED deployment (circuit breaker) rolls back by updating the service to the stable task definition', () => {
