@@ -55,6 +55,11 @@ export interface KindParts<
    * so every kind says in status that it cannot observe.
    */
   observeFailed?(obj: CustomObject<Spec, Status>, error: unknown, now: Date): Status | undefined;
+  /**
+   * False: store nothing when observe throws (a reconcile of a refused spec, whose status says
+   * InvalidSpec: a checkpoint would drop that condition until the next reconcile sets it again).
+   */
+  readonly storeObserveFailure?: boolean;
   /** Pure: a function of (object, observed world, now). */
   decide(
     obj: CustomObject<Spec, Status>,
@@ -155,7 +160,10 @@ export function reconcileWith<
  * kit's), then rethrows for the runtime's backoff and Warning.
  */
 async function observeOrReport<Spec, Status extends BaseStatus, Observed>(
-  parts: Pick<KindParts<Spec, Status, ActionShape, Observed>, 'observe' | 'observeFailed'>,
+  parts: Pick<
+    KindParts<Spec, Status, ActionShape, Observed>,
+    'observe' | 'observeFailed' | 'storeObserveFailure'
+  >,
   obj: CustomObject<Spec, Status>,
   ctx: HandlerContext<Status>,
   io: Io,
@@ -165,7 +173,13 @@ async function observeOrReport<Spec, Status extends BaseStatus, Observed>(
   } catch (err) {
     // Lost leadership or shutting down: another replica (or the next start) observes afresh, and
     // a TerminalError is marked Stalled by the runtime itself.
-    if (ctx.signal.aborted || err instanceof ShuttingDownError || isTerminalError(err)) throw err;
+    if (
+      parts.storeObserveFailure === false ||
+      ctx.signal.aborted ||
+      err instanceof ShuttingDownError ||
+      isTerminalError(err)
+    )
+      throw err;
     const status =
       parts.observeFailed?.(obj, err, io.now) ??
       observeFailedStatus(obj.status, err, ctx.stalledPhase);

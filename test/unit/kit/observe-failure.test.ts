@@ -99,7 +99,7 @@ describe('observeFailedStatus', () => {
 });
 
 describe('reconcileWith when observe throws', () => {
-  function run(error: Error, aborted = false) {
+  function run(error: Error, aborted = false, storeObserveFailure?: boolean) {
     const stored: Status[] = [];
     const controller = new AbortController();
     if (aborted) controller.abort();
@@ -115,6 +115,7 @@ describe('reconcileWith when observe throws', () => {
       },
     };
     const reconcile = reconcileWith<object, Status, { type: 'none' }, object>({
+      ...(storeObserveFailure === undefined ? {} : { storeObserveFailure }),
       observe: () => Promise.reject(error),
       decide: () => ({ status: {}, events: [] }),
       act: () => Promise.reject(new Error('unreachable')),
@@ -142,5 +143,9 @@ describe('reconcileWith when observe throws', () => {
     const t = run(terminal);
     await expect(t.result).rejects.toBe(terminal);
     expect(t.stored).toEqual([]);
+    // A refused spec's reconcile (Release's emergency actions): its status says InvalidSpec.
+    const invalid = run(denied, false, false);
+    await expect(invalid.result).rejects.toBe(denied);
+    expect(invalid.stored).toEqual([]);
   });
 });
