@@ -50,6 +50,11 @@ interface FlagSpec {
   readonly env: readonly string[];
   readonly default: string | undefined;
   readonly help: string;
+  /**
+   * An empty value (`--flag=` or `VAR=`) is a value: it turns the feature off. Otherwise an empty
+   * variable counts as unset (a manifest's `value: ""`) and the default applies.
+   */
+  readonly emptyTurnsOff?: true;
 }
 
 const FLAGS = {
@@ -94,6 +99,7 @@ const FLAGS = {
     env: ['LATTICEDB_NOTIFICATIONS_SECRET'],
     default: 'latticedb-notifications',
     help: 'Secret in the controller namespace with notification routes and webhook URLs; empty turns notifications off',
+    emptyTurnsOff: true,
   },
   'leader-election-id': {
     kind: 'string',
@@ -247,7 +253,9 @@ export function parseConfig(
     if (flag !== undefined) return { value: flag, source: `--${name}` };
     for (const variable of FLAGS[name].env) {
       const v = env[variable];
-      if (v !== undefined && v !== '') return { value: v, source: `${variable} (--${name})` };
+      const spec: FlagSpec = FLAGS[name];
+      if (v !== undefined && (v !== '' || spec.emptyTurnsOff === true))
+        return { value: v, source: `${variable} (--${name})` };
     }
     return { value: FLAGS[name].default, source: `--${name}` };
   };
@@ -281,8 +289,11 @@ export function parseConfig(
     reconcileTimeoutMs: v.duration(raw('reconcile-timeout'), 0),
     shutdownTimeoutMs: v.duration(raw('shutdown-timeout'), 1),
     cacheSyncTimeoutMs: v.duration(raw('cache-sync-timeout'), 1),
-    notificationsSecret:
-      v.optional(raw('notifications-secret'), DNS_SUBDOMAIN, 'a Secret name') ?? '',
+    notificationsSecret: v.emptyOrMatching(
+      raw('notifications-secret'),
+      DNS_SUBDOMAIN,
+      'a Secret name',
+    ),
   };
   crossCheck(config, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -393,6 +404,12 @@ class Validator {
   optional(raw: Raw, pattern: RegExp, expected: string): string | undefined {
     if (raw.value !== undefined && !pattern.test(raw.value)) this.#bad(raw, `must be ${expected}`);
     return raw.value;
+  }
+
+  /** '' (the feature off, as the flag's help says) or a value matching `pattern`. */
+  emptyOrMatching(raw: Raw, pattern: RegExp, expected: string): string {
+    if (raw.value === undefined || raw.value === '') return '';
+    return this.optional(raw, pattern, `${expected}, or empty to turn it off`) ?? '';
   }
 
   url(raw: Raw, protocols: readonly string[]): string | undefined {

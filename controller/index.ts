@@ -32,7 +32,9 @@
  * its status is written with InvalidSpec/Stalled kept, its events emitted); otherwise calls
  * `reconcile`, sets `status.observedGeneration` and each condition's `observedGeneration`, keeps
  * `lastTransitionTime` unless a condition's status flipped (whole seconds), merge-patches
- * `/status` only when it changed (with `metadata.resourceVersion`: conflicts are retried), emits
+ * `/status` only when it changed (with `metadata.resourceVersion`: conflicts are retried; one
+ * caused by a metadata-only write, such as the notifier's ledger annotation, is sent again at
+ * once since the status it was computed from still holds), emits
  * the outcome's events after the write and requeues after `requeueAfterMs`. A thrown error is
  * retried with per-key exponential backoff (5 ms → 1000 s) and reported as a sanitised Warning
  * event; a `TerminalError` marks the object Stalled (`reason` from the error) and is not retried.

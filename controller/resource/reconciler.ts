@@ -220,7 +220,9 @@ class Work<Spec, Status extends BaseStatus> {
   }
 
   handlerContext(): HandlerContext<Status> {
+    const { stalledPhase } = this.#o.handler;
     return {
+      ...(stalledPhase === undefined ? {} : { stalledPhase }),
       log: this.ctx.log,
       reconcileId: this.ctx.reconcileId,
       signal: this.ctx.signal,

@@ -38,6 +38,8 @@ export interface HandlerContext<Status> extends ReconcileContext {
    * final write is then compared against this status. Throws on conflict (the reconcile retries).
    */
   checkpoint(status: Status): Promise<void>;
+  /** The handler's `stalledPhase`, for a status the handler itself marks Stalled. */
+  readonly stalledPhase?: string;
 }
 
 /** What a reconcile decided: the complete next status (built from the previous one), and when to come back. */

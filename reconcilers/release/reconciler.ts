@@ -62,6 +62,8 @@ function releaseParts(
   invalid: string | undefined,
 ): KindParts<ReleaseSpec, ReleaseState, Action, Observed, ActionResult, Decision> {
   return {
+    // A refused spec's status says InvalidSpec; an outage is told by the runtime's Warning.
+    storeObserveFailure: invalid === undefined,
     async observe(release, io) {
       const needs = observationNeeds(
         release.spec,

@@ -3,20 +3,39 @@
 import { arnRegion } from '../shared/api/aws.js';
 import { decreasingErrors, validateSpec, type FieldError } from '../shared/api/validation.js';
 import { ReleaseSpec, ReleaseStage, type Release, type ReleaseStatus } from './api.js';
+import { annotateCommand, nextActionValue } from './plan/action-values.js';
+import { wouldNotAct } from './plan/actions.js';
 import { strategyName } from './plan/history.js';
 import { routingOf } from './plan/world.js';
 
-/** What validation reads of status: the revision in flight and what it started with. */
-type InFlight = Pick<ReleaseStatus, 'stage' | 'strategy' | 'revision' | 'trafficRouting'>;
+/**
+ * What validation reads of status: the revision in flight, what it started with, and what the
+ * abort action would do to it (the hint names a value that acts).
+ */
+type InFlight = Pick<
+  ReleaseStatus,
+  | 'stage'
+  | 'strategy'
+  | 'revision'
+  | 'trafficRouting'
+  | 'actions'
+  | 'attempt'
+  | 'pinnedSpecHash'
+  | 'stableHistory'
+>;
 
-export function validateRelease(
-  release: Pick<Release, 'spec'> & { readonly status?: InFlight },
-): FieldError[] {
+/** The object validation sees: its name makes the hints pasteable commands. */
+type Validated = Pick<Release, 'spec'> & {
+  readonly metadata?: { readonly namespace?: string; readonly name?: string };
+  readonly status?: InFlight;
+};
+
+export function validateRelease(release: Validated): FieldError[] {
   return validateSpec(ReleaseSpec, release.spec, (spec) => [
     ...setWeightErrors(spec),
     ...unknownMetricErrors(spec),
     ...arnRegionErrors(spec),
-    ...inFlightChangeErrors(spec, release.status),
+    ...inFlightChangeErrors(spec, release),
   ]);
 }
 
@@ -26,16 +45,14 @@ export function validateRelease(
  * strategy and traffic routing recorded in status. Undefined when the spec is invalid in itself
  * (nothing can be trusted) or nothing is in flight.
  */
-export function inFlightSpec(
-  release: Pick<Release, 'spec'> & { readonly status?: InFlight },
-): ReleaseSpec | undefined {
+export function inFlightSpec(release: Validated): ReleaseSpec | undefined {
   const { spec, status } = release;
   const own = validateSpec(ReleaseSpec, spec, (s) => [
     ...setWeightErrors(s),
     ...unknownMetricErrors(s),
     ...arnRegionErrors(s),
   ]);
-  if (own.length > 0 || inFlightChangeErrors(spec, status).length === 0) return undefined;
+  if (own.length > 0 || inFlightChangeErrors(spec, release).length === 0) return undefined;
   const routing = status?.trafficRouting;
   const [a = '', b = ''] = routing?.targetGroupArns ?? [];
   const listenerArn = routing?.listenerArn ?? '';
@@ -77,12 +94,13 @@ const STRATEGY_FIELD = { Canary: 'canary', BlueGreen: 'blueGreen', Rolling: 'rol
  * listener would leave its weights behind on the old one. The schema cannot see status, so this is
  * refused here, and nothing is applied until the spec is restored.
  */
-function inFlightChangeErrors(spec: ReleaseSpec, status: InFlight | undefined): FieldError[] {
+function inFlightChangeErrors(spec: ReleaseSpec, release: Validated): FieldError[] {
+  const { status } = release;
   const running = status?.strategy;
   if (running === undefined || status?.stage === undefined || status.stage === ReleaseStage.Done)
     return [];
   const n = status.revision?.number ?? 0;
-  const then = `until it is done (or annotate delivery.latticedb.com/abort=${n} once restored)`;
+  const then = `until it is done${abortHint(release, status)}`;
   const field = `spec.strategy.${STRATEGY_FIELD[running]}`;
   if (strategyName(spec) !== running) {
     return [
@@ -107,6 +125,20 @@ function inFlightChangeErrors(spec: ReleaseSpec, status: InFlight | undefined): 
         `restore them ${then}, then change the traffic routing`,
     },
   ];
+}
+
+/**
+ * The abort that acts even while the spec is refused (the revision is undone with what it started
+ * with), as a pasteable command with the value that acts (not one status.actions already holds);
+ * nothing when abort would be ignored (already rolling back).
+ */
+function abortHint(release: Validated, status: InFlight): string {
+  if (wouldNotAct(status, 'abort') !== undefined) return '';
+  const object = {
+    namespace: release.metadata?.namespace ?? '',
+    name: release.metadata?.name ?? '<name>',
+  };
+  return ` (or undo it now: ${annotateCommand(object, 'abort', nextActionValue(status, 'abort'))})`;
 }
 
 const STEPS = 'spec.strategy.canary.steps';

@@ -2,7 +2,11 @@
 // revision says what the action acts on; any suffix makes a new request for the same revision
 // (status.actions remembers the last full value handled, so `3` works once, then `3.2`, `3.3`, …).
 import { createHash } from 'node:crypto';
-import { ReleaseAction as ActionAnnotation, type ReleaseAction } from '../api.js';
+import {
+  ReleaseAction as ActionAnnotation,
+  type ReleaseAction,
+  type ReleaseStatus,
+} from '../api.js';
 import type { Draft } from './draft.js';
 
 const ACTION_VALUE = /^(\d{1,15})(?:\.([A-Za-z0-9][A-Za-z0-9._-]{0,62}))?$/;
@@ -28,8 +32,16 @@ export function recordedValue(value: string): string {
  * (e.g. before a retry) — the next suffix, `3.2`, `3.3`, ….
  */
 export function actionValue(draft: Draft, action: ReleaseAction): string {
-  const n = draft.status.revision?.number ?? 0;
-  const last = draft.status.actions?.[action];
+  return nextActionValue(draft.status, action);
+}
+
+/** {@link actionValue} from status alone (validation has no draft). */
+export function nextActionValue(
+  status: Pick<ReleaseStatus, 'revision' | 'actions'> | undefined,
+  action: ReleaseAction,
+): string {
+  const n = status?.revision?.number ?? 0;
+  const last = status?.actions?.[action];
   if (last === undefined || actionRevision(last) !== n) return String(n);
   const suffix = ACTION_VALUE.exec(last)?.[2];
   const k = suffix !== undefined && /^\d{1,6}$/.test(suffix) ? Number(suffix) + 1 : 2;

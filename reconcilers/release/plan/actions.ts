@@ -4,7 +4,7 @@
 // keeps the last full value handled; the same value again, also after the annotation was removed
 // and re-added, is ignored) and never to a revision the operator did not see. approve may be given
 // early: it waits for the approval gate of its revision.
-import { ReleaseAction, ReleaseReason, ReleaseStage } from '../api.js';
+import { ReleaseAction, ReleaseReason, ReleaseStage, type ReleaseStatus } from '../api.js';
 import { actionHint, actionRevision, recordedValue } from './action-values.js';
 import { nowIso, type Draft } from './draft.js';
 import { note } from './history.js';
@@ -43,12 +43,19 @@ export function applyActions(
     const current = draft.status.revision?.number;
     if (current === undefined || named !== current) {
       handled(draft, name, value);
+      // Suggest the value for the current revision only if it would act: a hint that is then
+      // ignored in turn sends the operator round in circles.
+      const idle = current === undefined ? undefined : wouldNotAct(draft.status, name);
       ignored(
         draft,
         name,
         value,
         `${ReleaseAction[name]}=${value} ignored: the current revision is ${current ?? 'none'}` +
-          (current === undefined ? '' : `; for it: ${actionHint(draft, name)}`),
+          (current === undefined
+            ? ''
+            : idle === undefined
+              ? `; for it: ${actionHint(draft, name)}`
+              : `; ${name} would not act on it either: ${idle}`),
       );
       continue;
     }
@@ -82,15 +89,62 @@ function handled(draft: Draft, name: Name, value: string): void {
 /** Applied, left for later (approve before the gate), or ignored with the reason. */
 type Result = 'applied' | 'pending' | { readonly ignored: string };
 
-const inFlight = (draft: Draft): boolean =>
-  draft.status.stage !== undefined &&
-  draft.status.stage !== ReleaseStage.Done &&
-  draft.status.stage !== ReleaseStage.RollingBack;
+/** What an action's applicability reads of status (validation has status only). */
+type ActionView = Pick<
+  ReleaseStatus,
+  'stage' | 'attempt' | 'pinnedSpecHash' | 'stableHistory' | 'revision'
+>;
+
+const inFlight = (status: ActionView): boolean =>
+  status.stage !== undefined &&
+  status.stage !== ReleaseStage.Done &&
+  status.stage !== ReleaseStage.RollingBack;
+
+/**
+ * Why `name`, given now for the current revision, would be ignored; undefined when it would act
+ * (or wait for its gate, as approve does). The one rule both APPLY and every hint follow.
+ */
+export function wouldNotAct(status: ActionView, name: Name): string | undefined {
+  const outcome = status.attempt?.outcome;
+  switch (name) {
+    case 'abort':
+      return inFlight(status) || outcome === 'Frozen' ? undefined : 'nothing is in flight';
+    case 'rollback': {
+      if (inFlight(status) || outcome === 'Frozen') return undefined;
+      if (outcome !== 'Succeeded') return 'the revision is not live (it already ended)';
+      return earlierStable(status)?.taskDefinitionArn === undefined
+        ? 'there is no earlier stable revision'
+        : undefined;
+    }
+    case 'retry':
+      if (status.pinnedSpecHash !== undefined) return undefined;
+      return status.stage !== ReleaseStage.Done ||
+        outcome === undefined ||
+        outcome === 'Succeeded' ||
+        outcome === 'Superseded'
+        ? 'only an aborted, failed, rolled-back or frozen revision can be retried'
+        : undefined;
+    case 'promote':
+      return status.stage === ReleaseStage.Steps || status.stage === ReleaseStage.PostChecks
+        ? undefined
+        : 'nothing to promote (no pause or analysis in progress)';
+    case 'approve':
+      return inFlight(status) ? undefined : 'the revision is not waiting for approval';
+  }
+}
+
+/** The stable revision a rollback of a live revision goes back to. */
+function earlierStable(
+  status: ActionView,
+): NonNullable<ReleaseStatus['stableHistory']>[number] | undefined {
+  const history = status.stableHistory ?? [];
+  return history.filter((r) => r.number < (status.revision?.number ?? 0)).at(-1);
+}
 
 const APPLY: Record<Name, (draft: Draft, value: string) => Result> = {
   abort(draft) {
-    if (!inFlight(draft) && draft.status.attempt.outcome !== 'Frozen')
-      return { ignored: 'nothing is in flight' };
+    const idle = wouldNotAct(draft.status, 'abort');
+    if (idle !== undefined) return { ignored: idle };
     beginRollback(draft, {
       outcome: 'Aborted',
       reason: ReleaseReason.Aborted,
@@ -99,7 +153,9 @@ const APPLY: Record<Name, (draft: Draft, value: string) => Result> = {
     return 'applied';
   },
   rollback(draft) {
-    if (inFlight(draft) || draft.status.attempt.outcome === 'Frozen') {
+    const idle = wouldNotAct(draft.status, 'rollback');
+    if (idle !== undefined) return { ignored: idle };
+    if (inFlight(draft.status) || draft.status.attempt.outcome === 'Frozen') {
       beginRollback(draft, {
         outcome: 'RolledBack',
         reason: ReleaseReason.RolledBack,
@@ -107,10 +163,7 @@ const APPLY: Record<Name, (draft: Draft, value: string) => Result> = {
       });
       return 'applied';
     }
-    if (draft.status.attempt.outcome !== 'Succeeded')
-      return { ignored: 'the revision is not live (it already ended)' };
-    const history = draft.status.stableHistory ?? [];
-    const target = history.filter((r) => r.number < (draft.status.revision?.number ?? 0)).at(-1);
+    const target = earlierStable(draft.status);
     if (target?.taskDefinitionArn === undefined)
       return { ignored: 'there is no earlier stable revision' };
     draft.status.pinnedSpecHash = specHash(draft.spec);
@@ -133,15 +186,8 @@ const APPLY: Record<Name, (draft: Draft, value: string) => Result> = {
       note(draft, 'Normal', 'Retry', 'retry action: the spec is deployed again');
       return 'applied';
     }
-    const outcome = draft.status.attempt.outcome;
-    if (
-      draft.status.stage !== ReleaseStage.Done ||
-      outcome === undefined ||
-      outcome === 'Succeeded' ||
-      outcome === 'Superseded'
-    ) {
-      return { ignored: 'only an aborted, failed, rolled-back or frozen revision can be retried' };
-    }
+    const idle = wouldNotAct(draft.status, 'retry');
+    if (idle !== undefined) return { ignored: idle };
     const m = draft.status.migration;
     if (m?.revision === draft.status.revision?.number && m?.phase === 'Failed') {
       // A failed migration runs again under a new startedBy; a succeeded one is kept. The
@@ -169,9 +215,8 @@ const APPLY: Record<Name, (draft: Draft, value: string) => Result> = {
     return 'applied';
   },
   promote(draft) {
-    const holding =
-      draft.status.stage === ReleaseStage.Steps || draft.status.stage === ReleaseStage.PostChecks;
-    if (!holding) return { ignored: 'nothing to promote (no pause or analysis in progress)' };
+    const idle = wouldNotAct(draft.status, 'promote');
+    if (idle !== undefined) return { ignored: idle };
     draft.promote = true;
     note(
       draft,
@@ -182,7 +227,8 @@ const APPLY: Record<Name, (draft: Draft, value: string) => Result> = {
     return 'applied';
   },
   approve(draft, value) {
-    if (!inFlight(draft)) return { ignored: 'the revision is not waiting for approval' };
+    const idle = wouldNotAct(draft.status, 'approve');
+    if (idle !== undefined) return { ignored: idle };
     // Given early, it stays pending (unhandled) and is consumed by the approval gate, which
     // records this exact value as handled.
     draft.approve = value;

@@ -18,6 +18,7 @@
 import { createHash } from 'node:crypto';
 import { ReleaseReason } from '../api.js';
 import { act, probe, waitFor, type Draft, type StepResult } from './draft.js';
+import { CONFIRMED_NEXT_RECONCILE } from './found.js';
 import { note } from './history.js';
 import type { Action, ObjectIdentity } from './types.js';
 import { serviceRef } from './world.js';
@@ -137,7 +138,7 @@ export function claimGate(draft: Draft): StepResult | undefined {
           draft,
           'Normal',
           ReleaseReason.ServiceClaimed,
-          `${what} claimed for this Release (tag ${CLAIM_TAG}=${claimValue(draft.object)}; found already done after a restart)`,
+          `${what} claimed for this Release (tag ${CLAIM_TAG}=${claimValue(draft.object)}; ${CONFIRMED_NEXT_RECONCILE})`,
         );
         draft.status.serviceClaim = service.arn;
         // Told in a reconcile of its own, which writes nothing else: a later action's write-ahead

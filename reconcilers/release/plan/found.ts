@@ -70,13 +70,16 @@ export function lastWriteOf(action: Action): string | undefined {
     : undefined;
 }
 
+/**
+ * How an Event of a write found done says so. Routine, not a crash: the status write after the
+ * action did not land (a 409 race, a restart), so the next reconcile saw the effect and recorded
+ * it. It says the write happened and that it was found, not answered.
+ */
+export const CONFIRMED_NEXT_RECONCILE =
+  'confirmed on the next reconcile, found already done: the status write after it had not landed';
+
 /** The effect of `write` is seen for the first time: tell it, unless status says we made it. */
 export function foundDone(draft: Draft, write: WriteId, message: string): void {
   if (draft.status.lastWrite === idOf(write)) return;
-  note(
-    draft,
-    'Normal',
-    ACTION_REASON[write.type],
-    `${message} (found already done after a restart)`,
-  );
+  note(draft, 'Normal', ACTION_REASON[write.type], `${message} (${CONFIRMED_NEXT_RECONCILE})`);
 }

@@ -5,6 +5,7 @@
 // adopted only when its content is the revision's, else registered again.
 import { ReleaseReason } from '../api.js';
 import { act, probe, progressed, type Draft, type StepResult } from './draft.js';
+import { CONFIRMED_NEXT_RECONCILE } from './found.js';
 import { note } from './history.js';
 import { contentMismatch, SPEC_HASH_TAG } from './revision.js';
 import { failRevision } from './rollback-start.js';
@@ -19,12 +20,12 @@ export function registerStage(draft: Draft): StepResult {
     if (found !== null && contentMismatch(draft, found) === undefined) {
       revision.taskDefinitionArn = found.arn;
       delete revision.registering;
-      // The write's own Event was lost with its answer: told now, as found done.
+      // The write's status update did not land (a 409, a restart): told now, as found done.
       note(
         draft,
         'Normal',
         'TaskDefinitionRegistered',
-        `revision ${revision.number} runs ${found.arn} (found already registered: its answer was not recorded)`,
+        `revision ${revision.number} runs ${found.arn} (registered; ${CONFIRMED_NEXT_RECONCILE})`,
       );
       return progressed(draft);
     }

@@ -4,18 +4,22 @@
 // action, the action's result is folded into status by the decision's `afterAction` (so status
 // records a write only once it succeeded, with what the store answered), and the status is
 // returned for the runtime to write (then the events). A thrown error anywhere is retried with
-// backoff by the runtime; nothing of that reconcile is recorded (except what `observeFailed`
-// reports), so the next one decides afresh from the world. A lost race (`afterAction` says
+// backoff by the runtime; nothing of that reconcile is recorded (except, when observe threw, the
+// status saying why: the kind's `observeFailed`, else the kit's `observeFailedStatus`), so the
+// next one decides afresh from the world. A lost race (`afterAction` says
 // `lost`) is a requeue, not an error and not a loop.
-import type {
-  BaseStatus,
-  CustomObject,
-  EventSpec,
-  HandlerContext,
-  Logger,
-  Outcome,
+import {
+  isTerminalError,
+  ShuttingDownError,
+  type BaseStatus,
+  type CustomObject,
+  type EventSpec,
+  type HandlerContext,
+  type Logger,
+  type Outcome,
 } from '../../../controller/index.js';
 import type { ActionShape, AfterAction, Decision } from './decision.js';
+import { observeFailedStatus } from './observe-failure.js';
 
 /** What the driver passes to a kind's observe and act. */
 export interface Io {
@@ -46,9 +50,16 @@ export interface KindParts<
   observe(obj: CustomObject<Spec, Status>, io: Io): Promise<Observed>;
   /**
    * Pure: the status that says the world could not be read (stored before the error is retried
-   * with backoff), or undefined to store nothing. Absent: nothing is stored.
+   * with backoff) in the kind's own words (FlagRollout: StoreUnavailable on FlagSynced). Absent,
+   * or undefined for this error: the kit's `observeFailedStatus` (observe-failure.ts) is stored,
+   * so every kind says in status that it cannot observe.
    */
   observeFailed?(obj: CustomObject<Spec, Status>, error: unknown, now: Date): Status | undefined;
+  /**
+   * False: store nothing when observe throws (a reconcile of a refused spec, whose status says
+   * InvalidSpec: a checkpoint would drop that condition until the next reconcile sets it again).
+   */
+  readonly storeObserveFailure?: boolean;
   /** Pure: a function of (object, observed world, now). */
   decide(
     obj: CustomObject<Spec, Status>,
@@ -144,9 +155,15 @@ export function reconcileWith<
   };
 }
 
-/** observe(); when it throws, stores what `observeFailed` says (write-ahead), then rethrows. */
+/**
+ * observe(); when it throws, stores the status saying why (the kind's `observeFailed`, else the
+ * kit's), then rethrows for the runtime's backoff and Warning.
+ */
 async function observeOrReport<Spec, Status extends BaseStatus, Observed>(
-  parts: Pick<KindParts<Spec, Status, ActionShape, Observed>, 'observe' | 'observeFailed'>,
+  parts: Pick<
+    KindParts<Spec, Status, ActionShape, Observed>,
+    'observe' | 'observeFailed' | 'storeObserveFailure'
+  >,
   obj: CustomObject<Spec, Status>,
   ctx: HandlerContext<Status>,
   io: Io,
@@ -154,8 +171,24 @@ async function observeOrReport<Spec, Status extends BaseStatus, Observed>(
   try {
     return await parts.observe(obj, io);
   } catch (err) {
-    const status = parts.observeFailed?.(obj, err, io.now);
-    if (status !== undefined) await ctx.checkpoint(status);
+    // Lost leadership or shutting down: another replica (or the next start) observes afresh, and
+    // a TerminalError is marked Stalled by the runtime itself.
+    if (
+      parts.storeObserveFailure === false ||
+      ctx.signal.aborted ||
+      err instanceof ShuttingDownError ||
+      isTerminalError(err)
+    )
+      throw err;
+    const status =
+      parts.observeFailed?.(obj, err, io.now) ??
+      observeFailedStatus(obj.status, err, ctx.stalledPhase);
+    try {
+      await ctx.checkpoint(status);
+    } catch (writeErr) {
+      // The apiserver is the problem too: the retry with backoff still comes, for the first error.
+      ctx.log.warn({ err: writeErr }, 'could not store the observe failure in status');
+    }
     throw err;
   }
 }

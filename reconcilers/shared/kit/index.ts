@@ -5,3 +5,9 @@ export { bounded, MAX_MESSAGE, transition, type HistoryEntry } from './history.j
 export { condition, conditionsOf, type ConditionStatus, type Verdict } from './conditions.js';
 export { reconcileWith, type Acted, type Io, type KindParts } from './driver.js';
 export { identityOf, type ObjectIdentity } from './identity.js';
+export {
+  observeFailedStatus,
+  observeProblem,
+  ObserveFailure,
+  type ObserveProblem,
+} from './observe-failure.js';

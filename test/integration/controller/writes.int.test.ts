@@ -184,7 +184,7 @@ describe('controller + resource reconciler', () => {
     return { kc, count };
   }
 
-  it('a status write that hits 409 (object changed meanwhile) is retried and lands', async () => {
+  it('a status write that hits 409 (status changed meanwhile) is retried and lands', async () => {
     const ns = await createTestNamespace('conflict');
     let attempts = 0;
     const admin = adminKubeConfig().makeApiClient(CustomObjectsApi);
@@ -192,12 +192,13 @@ describe('controller + resource reconciler', () => {
       validate: () => [],
       async reconcile(obj) {
         if (++attempts === 1) {
-          // Someone else writes between our read and our status patch.
-          await admin.patchNamespacedCustomObject({
+          // Someone else writes status between our read and our status patch: ours was computed
+          // from a status that is gone, so the 409 stands and the reconcile is retried.
+          await admin.patchNamespacedCustomObjectStatus({
             ...gadgets,
             namespace: ns,
             name: 'g',
-            body: [{ op: 'add', path: '/metadata/labels', value: { touched: 'yes' } }],
+            body: [{ op: 'add', path: '/status', value: { phase: 'Elsewhere' } }],
           });
         }
         return {
@@ -219,6 +220,51 @@ describe('controller + resource reconciler', () => {
     expect(done.status?.observedGeneration).toBe(1);
     expect(await count('error')).toBe(1);
     expect(attempts).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a metadata-only write meanwhile (the notifier's ledger annotation, a label) does not fail the status write", async () => {
+    const ns = await createTestNamespace('metadata-race');
+    let attempts = 0;
+    const admin = adminKubeConfig().makeApiClient(CustomObjectsApi);
+    const { kc, count } = run(ns, {
+      validate: () => [],
+      async reconcile(obj) {
+        if (++attempts === 1) {
+          // resourceVersion moves, status and spec do not: the patch's base still holds.
+          await admin.patchNamespacedCustomObject({
+            ...gadgets,
+            namespace: ns,
+            name: 'g',
+            body: [
+              { op: 'add', path: '/metadata/labels', value: { touched: 'yes' } },
+              {
+                op: 'add',
+                path: '/metadata/annotations',
+                value: { 'notifications.delivery.latticedb.com/sent': '{"through":"x","keys":[]}' },
+              },
+            ],
+          });
+        }
+        return {
+          status: {
+            phase: 'Ready',
+            conditions: kstatusConditions('Ready', 'Ok', `replicas ${obj.spec.replicas}`),
+          },
+        };
+      },
+    });
+    await createGadget(kc, ns, 'g', { replicas: 2 });
+    const done = await waitFor(
+      async () => {
+        const g = await getGadget(kc, ns, 'g');
+        return g.status?.phase === 'Ready' ? g : undefined;
+      },
+      { timeoutMs: 20_000, message: 'status after the metadata write' },
+    );
+    expect(done.status?.observedGeneration).toBe(1);
+    // The first reconcile's own write landed: no 409, no retry with backoff.
+    expect(await count('error')).toBe(0);
+    expect(done.metadata.labels).toEqual({ touched: 'yes' });
   });
 
   it('adds the finalizer, finalizes on delete and removes it', async () => {

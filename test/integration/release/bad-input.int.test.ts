@@ -319,7 +319,8 @@ describe('Release bad input', () => {
     );
     expect(condition(invalid, 'InvalidSpec')?.message).toBe(
       'spec.strategy: revision 1 is in flight as Canary: restore spec.strategy.canary until it is done ' +
-        '(or annotate delivery.latticedb.com/abort=1 once restored), then change the strategy',
+        `(or undo it now: kubectl -n ${ns} annotate release/ldb delivery.latticedb.com/abort=1 --overwrite), ` +
+        'then change the strategy',
     );
     expect(condition(invalid, 'Stalled')).toMatchObject({ status: 'True', reason: 'InvalidSpec' });
     expect(invalid).toMatchObject({ stage: 'Steps', currentWeight: 10, strategy: 'Canary' });

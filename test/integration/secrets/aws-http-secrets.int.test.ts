@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setupFlagRolloutWith } from '../../../reconcilers/flagrollout/setup.js';
 import { setupReleaseWith } from '../../../reconcilers/release/setup.js';
 import { createTestNamespace, waitFor } from '../../env/fixtures.js';
-import { startMoto, type MotoServer } from '../../env/moto.js';
+import type { MotoServer } from '../../env/moto.js';
 import {
   startInProcessController,
   type RunningController,
@@ -39,6 +39,7 @@ import {
   metricsText,
   namespaceSurface,
   plant,
+  startStrictMoto,
   type CapturedLog,
 } from './support.js';
 
@@ -79,36 +80,11 @@ function useCredentials(accessKeyId: string, secretAccessKey: string, sessionTok
   else process.env.AWS_SESSION_TOKEN = sessionToken;
 }
 
-/** An IAM API call to moto while it does not check credentials yet (query protocol, unsigned). */
-async function motoIam(endpoint: string, params: Record<string, string>): Promise<string> {
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      // moto routes by the credential scope's service; the signature is not checked yet.
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=setup/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
-    },
-    body: new URLSearchParams({ ...params, Version: '2010-05-08' }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`moto IAM ${params.Action ?? ''}: ${response.status} ${text}`);
-  return text;
-}
-
 /** A private moto with one IAM user (no policies) and its key, enforcing IAM from then on. */
 async function strictMoto(): Promise<{ endpoint: string; keyId: string; secret: string }> {
-  moto = await startMoto();
-  const { endpoint } = moto;
-  await motoIam(endpoint, { Action: 'CreateUser', UserName: 'no-policy' });
-  const xml = await motoIam(endpoint, { Action: 'CreateAccessKey', UserName: 'no-policy' });
-  const keyId = /<AccessKeyId>([^<]+)</.exec(xml)?.[1];
-  const secret = /<SecretAccessKey>([^<]+)</.exec(xml)?.[1];
-  if (keyId === undefined || secret === undefined) throw new Error(`no access key in ${xml}`);
-  // moto's switch: authenticate and authorize every request from now on.
-  const reset = await fetch(`${endpoint}/moto-api/reset-auth`, { method: 'POST', body: '0' });
-  expect(reset.status).toBe(200);
-  return { endpoint, keyId, secret };
+  const strict = await startStrictMoto();
+  moto = strict.moto;
+  return strict;
 }
 
 /**

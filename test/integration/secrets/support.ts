@@ -7,6 +7,7 @@ import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import { createLogger, type Logger } from '../../../controller/observability/logger.js';
 import { adminKubeConfig } from '../../env/fixtures.js';
+import { startMoto, type MotoServer } from '../../env/moto.js';
 import type { RunningController } from '../../fixtures/in-process-controller.js';
 
 /** `planted-<label>-<random>`: a string that can only be in a log because it leaked there. */
@@ -78,4 +79,44 @@ export function expectNoSecrets(
 /** The positive control: `text` shows that the failure carrying the secret did happen. */
 export function expectSeen(text: string, pattern: RegExp, what: string): void {
   expect(pattern.test(text), `${what}: ${String(pattern)} not found`).toBe(true);
+}
+
+/** An IAM API call to moto while it does not check credentials yet (query protocol, unsigned). */
+async function motoIam(endpoint: string, params: Record<string, string>): Promise<string> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      // moto routes by the credential scope's service; the signature is not checked yet.
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=setup/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: new URLSearchParams({ ...params, Version: '2010-05-08' }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`moto IAM ${params.Action ?? ''}: ${response.status} ${text}`);
+  return text;
+}
+
+export interface StrictMoto {
+  readonly moto: MotoServer;
+  readonly endpoint: string;
+  /** The access key of an IAM user without any policy: authenticated, then denied everything. */
+  readonly keyId: string;
+  readonly secret: string;
+}
+
+/** A private moto with one IAM user (no policies) and its key, enforcing IAM from then on. */
+export async function startStrictMoto(): Promise<StrictMoto> {
+  const moto = await startMoto();
+  const { endpoint } = moto;
+  await motoIam(endpoint, { Action: 'CreateUser', UserName: 'no-policy' });
+  const xml = await motoIam(endpoint, { Action: 'CreateAccessKey', UserName: 'no-policy' });
+  const keyId = /<AccessKeyId>([^<]+)</.exec(xml)?.[1];
+  const secret = /<SecretAccessKey>([^<]+)</.exec(xml)?.[1];
+  if (keyId === undefined || secret === undefined) throw new Error(`no access key in ${xml}`);
+  // moto's switch: authenticate and authorize every request from now on.
+  const reset = await fetch(`${endpoint}/moto-api/reset-auth`, { method: 'POST', body: '0' });
+  expect(reset.status).toBe(200);
+  return { moto, endpoint, keyId, secret };
 }

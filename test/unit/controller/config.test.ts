@@ -137,6 +137,21 @@ describe('parseConfig', () => {
     ).toBe('sa-ns');
   });
 
+  it('an empty --notifications-secret turns notifications off, as --help says; so does the empty variable', () => {
+    expect(usage()).toMatch(/--notifications-secret[\s\S]*empty turns notifications off/);
+    expect(parseConfig([], {}).notificationsSecret).toBe('latticedb-notifications');
+    expect(problems(['--notifications-secret='])).toEqual([]);
+    expect(parseConfig(['--notifications-secret='], {}).notificationsSecret).toBe('');
+    expect(parseConfig(['--notifications-secret', ''], {}).notificationsSecret).toBe('');
+    const off = { LATTICEDB_NOTIFICATIONS_SECRET: '' };
+    expect(parseConfig([], off).notificationsSecret).toBe('');
+    // The flag still wins over the variable, and a name is still checked.
+    expect(parseConfig(['--notifications-secret=routes'], off).notificationsSecret).toBe('routes');
+    expect(problems(['--notifications-secret=Not_A_Name'])).toEqual([
+      'invalid value "Not_A_Name" for --notifications-secret: must be a Secret name, or empty to turn it off',
+    ]);
+  });
+
   it('--help raises HelpRequested; usage lists every flag with its variable', () => {
     expect(() => parseConfig(['--help'], {})).toThrow(HelpRequested);
     expect(usage()).toContain('--redis-url=<value>');

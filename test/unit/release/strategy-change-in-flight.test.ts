@@ -26,6 +26,7 @@ import {
   TG_B,
 } from './support/world.js';
 
+const metadata = { namespace: 'prod', name: 'ldb' };
 const inFlightCanary = {
   stage: 'Steps',
   strategy: 'Canary',
@@ -35,22 +36,40 @@ const inFlightCanary = {
 describe('a strategy change while a revision is in flight', () => {
   it('is refused on spec.strategy, saying how to go on', () => {
     for (const spec of [rollingSpec(), blueGreenSpec()]) {
-      expect(validateRelease({ spec, status: inFlightCanary })).toEqual([
+      expect(validateRelease({ metadata, spec, status: inFlightCanary })).toEqual([
         {
           field: 'spec.strategy',
           message:
             'revision 3 is in flight as Canary: restore spec.strategy.canary until it is done ' +
-            '(or annotate delivery.latticedb.com/abort=3 once restored), then change the strategy',
+            '(or undo it now: kubectl -n prod annotate release/ldb delivery.latticedb.com/abort=3 --overwrite), ' +
+            'then change the strategy',
         },
       ]);
     }
   });
 
+  it('names the abort value that acts: not one status.actions already handled', () => {
+    // abort=3, then retry=3.2: abort=3 again would be a no-op, abort=3.2 acts.
+    const retried = { ...inFlightCanary, actions: { abort: '3', retry: '3.2' } };
+    expect(validateRelease({ metadata, spec: rollingSpec(), status: retried })).toEqual([
+      {
+        field: 'spec.strategy',
+        message:
+          'revision 3 is in flight as Canary: restore spec.strategy.canary until it is done ' +
+          '(or undo it now: kubectl -n prod annotate release/ldb delivery.latticedb.com/abort=3.2 --overwrite), ' +
+          'then change the strategy',
+      },
+    ]);
+  });
+
   it('is refused while the revision rolls back too (undoing needs its listener and task sets)', () => {
     const status = { ...inFlightCanary, stage: 'RollingBack' } as const;
-    expect(validateRelease({ spec: rollingSpec(), status }).map((e) => e.field)).toEqual([
-      'spec.strategy',
-    ]);
+    const errors = validateRelease({ metadata, spec: rollingSpec(), status });
+    expect(errors.map((e) => e.field)).toEqual(['spec.strategy']);
+    // Abort is ignored while rolling back: no hint to give it.
+    expect(errors[0]?.message).toBe(
+      'revision 3 is in flight as Canary: restore spec.strategy.canary until it is done, then change the strategy',
+    );
   });
 
   it('is accepted once the revision is done, and for the same strategy in flight', () => {
@@ -81,6 +100,7 @@ describe('another listener or target groups while a canary is in flight', () => 
 
   it('is refused on the ALB routing, naming what the revision uses', () => {
     const errors = validateRelease({
+      metadata,
       spec: withAlb({ listenerArn: TEST_LISTENER }),
       status: routed,
     });
@@ -89,7 +109,8 @@ describe('another listener or target groups while a canary is in flight', () => 
         field: 'spec.strategy.canary.trafficRouting.alb',
         message:
           `revision 3 shifts traffic on listener ${LISTENER} between ${TG_A} and ${TG_B}: restore them ` +
-          'until it is done (or annotate delivery.latticedb.com/abort=3 once restored), then change the traffic routing',
+          'until it is done (or undo it now: kubectl -n prod annotate release/ldb delivery.latticedb.com/abort=3 --overwrite), ' +
+          'then change the traffic routing',
       },
     ]);
     expect(

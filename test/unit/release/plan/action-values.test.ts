@@ -90,6 +90,26 @@ describe('action values', () => {
     expect(warnings(run(next(d), world, { spec, annotations: A('promote', '7.2') }))).toEqual([]);
   });
 
+  it("another revision's value suggests a value for the current one only when it would act", () => {
+    // Paused: abort=7 is told the abort that acts on revision 1 (1.2: abort=1 was handled).
+    const abort = run(pausedAfterRetry, world, { spec, annotations: A('abort', '7') });
+    expect(warnings(abort).map((e) => e.message)).toEqual([
+      'delivery.latticedb.com/abort=7 ignored: the current revision is 1; for it: ' +
+        'kubectl -n prod annotate release/latticedb delivery.latticedb.com/abort=1 --overwrite',
+    ]);
+    // Healthy (done): promote=1 would be ignored in turn, so no command is offered; it says why.
+    const healthy = inFlight('Done', { phase: 'Healthy', outcome: 'Succeeded' }, spec);
+    const promote = run(healthy, world, { spec, annotations: A('promote', '7') });
+    expect(warnings(promote).map((e) => e.message)).toEqual([
+      'delivery.latticedb.com/promote=7 ignored: the current revision is 1; promote would not act ' +
+        'on it either: nothing to promote (no pause or analysis in progress)',
+    ]);
+    const suggested = run(next(promote), world, { spec, annotations: A('promote', '1') });
+    expect(warnings(suggested).map((e) => e.message)).toEqual([
+      'delivery.latticedb.com/promote=1 ignored: nothing to promote (no pause or analysis in progress)',
+    ]);
+  });
+
   it.each(['abc', '1.', '.2', '1..2', '-1', '1.2 3', 'one.2', '1.-x'])(
     'a malformed value (%s) gets one Warning naming the annotation and the value',
     (value) => {

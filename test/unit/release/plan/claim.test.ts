@@ -49,7 +49,7 @@ describe('the claim on the ECS service', () => {
     });
     const told = found.events.filter((e) => e.reason === 'ServiceClaimed');
     expect(told).toHaveLength(1);
-    expect(told[0]?.message).toContain('found already done after a restart');
+    expect(told[0]?.message).toContain('confirmed on the next reconcile, found already done');
     expect(found.status.serviceClaim).toBe(claimed.status.serviceClaim);
     // Recorded now: the next reconcile tells nothing more.
     const again = run(found.status, {
