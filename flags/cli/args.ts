@@ -80,13 +80,15 @@ controller, so it is refused with exit code 4 unless --force.
 `,
   disable: `Usage: latticedb-flags disable <flag> [options]
 
-Emergency disable: off for everyone. A FlagRollout that owns the flag respects it
-(phase Disabled, Stalled ExternalDisable) until the flag is enabled again.
+Emergency disable: off for everyone. Every FlagRollout naming the flag respects it (the one
+that manages it: phase Disabled, Stalled ExternalDisable) until the flag is enabled again; no
+FlagRollout takes the flag over because of it.
 `,
   'set-percentage': `Usage: latticedb-flags set-percentage <flag> <percent> [--force] [options]
 
 <percent> is 0..100 with up to two decimals (0.01 = 1 basis point). Creates the flag (enabled)
-if it does not exist. Refused with exit code 4 on a flag a FlagRollout owns, unless --force.
+if it does not exist. Refused with exit code 4 on a flag a FlagRollout owns, unless --force
+(a percentage the flag already has is not a write, so it is never refused).
 `,
   report: `Usage: latticedb-flags report [flag] [options]
 
