@@ -102,7 +102,9 @@ together with rollout info naming that FlagRollout (atomically). It takes the fl
 next reconcile; the FlagRollout that managed it (if any) lets go (Stalled FlagOwnedElsewhere).
 A disabled flag stays disabled: the new owner respects it until \`enable <flag>\`.
 This is the only way a flag moves from one FlagRollout to another: any other CLI write leaves
-the flag with the FlagRollout that manages it. Exit code 3 when the flag does not exist.
+the flag with the FlagRollout that manages it. The CLI cannot check that the FlagRollout exists
+(no Kubernetes access): \`report\` shows the hand-over until it publishes its own progress.
+Exit code 3 when the flag does not exist.
 `,
   'kill-switch': `Usage: latticedb-flags kill-switch <group> on|off [options]
 

@@ -15,7 +15,7 @@
 // 5. rolled back → the flag is kept at the rollback state (rewritten after a flush);
 // 6. `suspend: true` → observe only, nothing written, hold frozen;
 // 7. otherwise the active rollout (progress.ts).
-import { ConditionStatus } from '../../../controller/index.js';
+import { ConditionStatus, findCondition } from '../../../controller/index.js';
 import { FlagRolloutReason, type FlagRolloutState } from '../api.js';
 import { Ownership, type FlagTarget } from './flag-content.js';
 import {
@@ -64,10 +64,22 @@ export function ownName(ctx: Ctx): string {
  * second FlagRollout undo an operator's disable of the first one's flag.
  */
 function claimedElsewhere(ctx: Ctx): boolean {
+  if (ctx.ownership === Ownership.Ours) return false;
+  if (ctx.claimedBy !== undefined) return ctx.claimedBy !== ownName(ctx);
+  return stillOwnedElsewhere(ctx);
+}
+
+/**
+ * Unclaimed (the manager had published no rollout info yet, e.g. right after a promotion), but
+ * this FlagRollout was already leaving the flag to another writer: the CLI's write does not hand
+ * it over either (else it races the manager for the flag).
+ */
+function stillOwnedElsewhere(ctx: Ctx): boolean {
+  const stalled = findCondition(ctx.prev.conditions, 'Stalled');
   return (
-    ctx.ownership !== Ownership.Ours &&
-    ctx.claimedBy !== undefined &&
-    ctx.claimedBy !== ownName(ctx)
+    ctx.ownership === Ownership.External &&
+    stalled?.status === ConditionStatus.True &&
+    stalled.reason === FlagRolloutReason.FlagOwnedElsewhere
   );
 }
 
@@ -160,11 +172,12 @@ function ownedElsewhere(draft: Draft): void {
   const flag = ctx.spec.flag;
   const by = ctx.flag.record?.updatedBy || 'an unknown writer';
   const handOver = `latticedb-flags hand-over ${flag} ${ownName(ctx)}`;
+  const manager = ctx.claimedBy === undefined ? 'another writer' : `FlagRollout ${ctx.claimedBy}`;
   const message =
     ctx.ownership === Ownership.OtherController
       ? `flag ${flag} is written by ${by}; not touching it. To hand it to this FlagRollout once ` +
         `that writer no longer needs it: ${handOver}`
-      : `flag ${flag} is managed by FlagRollout ${ctx.claimedBy ?? '?'} (last written by ${by}, ` +
+      : `flag ${flag} is managed by ${manager} (last written by ${by}, ` +
         `version ${ctx.flag.version}); not touching it. To hand it to this FlagRollout: ${handOver}`;
   draft.sync = {
     status: ConditionStatus.False,

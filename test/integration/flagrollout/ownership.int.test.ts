@@ -5,10 +5,12 @@
 // disabled until enabled).
 import { describe, expect, it } from 'vitest';
 import { run as runCli } from '../../../flags/cli/run.js';
-import { testEnv } from '../../env/fixtures.js';
+import { apiStatus, testEnv, waitFor } from '../../env/fixtures.js';
 import {
   conditionOf,
   createRollout,
+  deleteRollout,
+  getRollout,
   readRawFlag,
   uniqueFlag,
   waitForStatus,
@@ -77,7 +79,10 @@ describe('two FlagRollouts for one flag', () => {
     expect(enabled.code).toBe(0);
     expect(enabled.err).toContain(`FlagRollout ${env.ns}/first owns the flag: it resumes`);
     await waitForStatus(env.ns, 'first', (s) => s.phase === 'Holding' && s.percentage === 5);
-    expect((await readRawFlag(env.redis, flag))?.hash.updatedBy).toBe(`controller:${env.ns}/first`);
+    await waitFor(
+      async () =>
+        (await readRawFlag(env.redis, flag))?.hash.updatedBy === `controller:${env.ns}/first`,
+    );
 
     // The way out the waiting one prints, run as printed, on a disabled flag.
     expect((await cli('disable', flag)).code).toBe(0);
@@ -107,9 +112,53 @@ describe('two FlagRollouts for one flag', () => {
     // Enabled again: now the second one drives the flag; the first one leaves it alone.
     expect((await cli('enable', flag)).code).toBe(0);
     await waitForStatus(env.ns, 'second', (s) => s.phase === 'Holding');
-    const raw = await readRawFlag(env.redis, flag);
-    expect(raw?.hash).toMatchObject({ enabled: '1', updatedBy: `controller:${env.ns}/second` });
+    // Status is checkpointed ahead of the write: wait for the write itself.
+    const raw = await waitFor(async () => {
+      const r = await readRawFlag(env.redis, flag);
+      return r?.hash.updatedBy === `controller:${env.ns}/second` ? r : undefined;
+    });
+    expect(raw.hash).toMatchObject({ enabled: '1', percentage: '500' }); // adopted at 5 %
     const first = await waitForStatus(env.ns, 'first', () => true);
     expect(conditionOf(first, 'Stalled')?.reason).toBe('FlagOwnedElsewhere');
+  });
+});
+
+describe('deletionPolicy Delete after a hand-over', () => {
+  it('the FlagRollout that handed its flag over does not delete it when deleted', async () => {
+    const flag = uniqueFlag('handed');
+    await createRollout(env.ns, 'leaving', {
+      flag,
+      deletionPolicy: 'Delete',
+      steps: [
+        { percentage: 0, hold: '1s' },
+        { percentage: 5, hold: '1h' },
+      ],
+    });
+    await waitForStatus(env.ns, 'leaving', (s) => s.phase === 'Holding' && s.percentage === 5);
+    // Disabled by the operator and handed to a FlagRollout created later (not there yet).
+    expect((await cli('disable', flag)).code).toBe(0);
+    expect((await cli('hand-over', flag, `${env.ns}/arriving`)).code).toBe(0);
+    await waitForStatus(
+      env.ns,
+      'leaving',
+      (s) => conditionOf(s, 'Stalled')?.reason === 'FlagOwnedElsewhere',
+    );
+    await deleteRollout(env.ns, 'leaving');
+    await waitFor(
+      () =>
+        getRollout(env.ns, 'leaving').then(
+          () => false,
+          (e: unknown) => apiStatus(e).code === 404,
+        ),
+      { timeoutMs: 15_000, message: 'FlagRollout gone' },
+    );
+    expect((await readRawFlag(env.redis, flag))?.hash).toMatchObject({
+      enabled: '0',
+      percentage: '500',
+      updatedBy: 'cli:oncall',
+    });
+    expect(await env.redis.hget(`latticedb:flags:${flag}:rollout`, 'owner')).toBe(
+      `${env.ns}/arriving`,
+    );
   });
 });

@@ -339,6 +339,32 @@ describe('a flag another FlagRollout manages, a CLI disable, a hand-over', () =>
     }
   });
 
+  it('one already leaving the flag to another writer does not take it on a CLI write, claimed or not', () => {
+    const theirs = flagRecord({ updatedBy: `controller:${other}`, version: 10 });
+    const waiting = decide(input(spec, undefined, observation(theirs))).status;
+    // The manager had not published its rollout info yet when the operator disabled the flag.
+    const d = decide(input(spec, waiting, observation(cliDisabled), { now: at(1) }));
+    expect(d.action).toBeUndefined();
+    expect(d.rolloutInfo).toBeUndefined(); // no claim published either
+    expect(condition(d.status, 'Stalled')).toMatchObject({
+      reason: 'FlagOwnedElsewhere',
+      message:
+        'flag new_query_optimizer is managed by another writer (last written by cli:oncall, ' +
+        'version 11); not touching it. To hand it to this FlagRollout: latticedb-flags ' +
+        'hand-over new_query_optimizer prod/new-query-optimizer',
+    });
+    const enabled = decide(input(spec, d.status, observation(cliEnabled), { now: at(2) }));
+    expect(enabled.action).toBeUndefined();
+    // Handed over: taken.
+    const handed = decide(
+      input(spec, d.status, observation(cliEnabled), {
+        now: at(3),
+        claimedBy: 'prod/new-query-optimizer',
+      }),
+    );
+    expect(handed.action).toMatchObject({ reason: 'adopt', next: { basisPoints: 2500 } });
+  });
+
   it('the FlagRollout the rollout info names keeps it: respects the disable, resumes on enable', () => {
     const own = { claimedBy: 'prod/new-query-optimizer' };
     const d = decide(input(spec, hold1, observation(cliDisabled), { ...own, now: at(4) }));
