@@ -32,6 +32,7 @@ export {
   flagKeys,
   flagNameProblem,
   flagWriteProblems,
+  HANDED_OVER_PHASE,
   InvalidFlagInputError,
   KILL_SWITCH_GROUP_PATTERN,
   killSwitchGroupProblem,

@@ -66,6 +66,12 @@ export interface RolloutInfo {
   readonly lastAnalysis?: AnalysisSummary;
 }
 
+/**
+ * The rollout info's phase after `latticedb-flags hand-over`, until the named FlagRollout
+ * publishes its own (step and stepCount are 0 then).
+ */
+export const HANDED_OVER_PHASE = 'HandedOver';
+
 export interface AnalysisSummary {
   readonly verdict: string;
   /** RFC3339 */

@@ -11,9 +11,11 @@ import {
   DEFAULT_KEY_PREFIX,
   flagKeys,
   flagWriteProblems,
+  HANDED_OVER_PHASE,
   InvalidFlagInputError,
+  MAX_UPDATED_BY_LENGTH,
 } from './model.js';
-import { COMPARE_AND_SET_LUA, DELETE_LUA, SET_KILL_SWITCH_LUA } from './scripts.js';
+import { COMPARE_AND_SET_LUA, DELETE_LUA, HAND_OVER_LUA, SET_KILL_SWITCH_LUA } from './scripts.js';
 import type { FlagObservation, FlagStore, ReadOptions, WriteResult } from './store.js';
 
 /** Structurally the controller's Clock: only `now()` is needed. */
@@ -30,6 +32,7 @@ export interface RedisFlagStoreOptions {
 /** The custom commands registered with `defineCommand` (ioredis adds them at run time). */
 interface FlagScripts {
   latticedbFlagCas(...keysAndArgs: string[]): Promise<[number, number]>;
+  latticedbFlagHandOver(...keysAndArgs: string[]): Promise<[number, number]>;
   latticedbFlagDelete(...keysAndArgs: string[]): Promise<[number, number]>;
   latticedbFlagKillSwitch(...keysAndArgs: string[]): Promise<number>;
 }
@@ -133,6 +136,41 @@ export class RedisFlagStore implements FlagStore {
     return ok === 1 ? { ok: true, version } : { ok: false, conflict: { currentVersion: version } };
   }
 
+  async handOver(
+    flag: string,
+    expectedVersion: number,
+    next: FlagWrite,
+    owner: string,
+  ): Promise<WriteResult> {
+    assertFlagName(flag);
+    assertVersion(expectedVersion);
+    const problems = flagWriteProblems(next);
+    if (owner.length === 0 || owner.length > MAX_UPDATED_BY_LENGTH) {
+      problems.push(`owner must be 1..${MAX_UPDATED_BY_LENGTH} characters`);
+    }
+    if (problems.length > 0) throw new InvalidFlagInputError(problems.join('; '));
+    const targets = [...new Set(next.targets)].sort();
+    const [ok, version] = await this.scripts.latticedbFlagHandOver(
+      this.keys.flag(flag),
+      this.keys.targets(flag),
+      this.keys.index,
+      this.keys.rollout(flag),
+      String(expectedVersion),
+      flag,
+      this.keys.channel,
+      next.enabled ? '1' : '0',
+      String(next.basisPoints),
+      next.salt,
+      rfc3339(this.clock.now()),
+      next.updatedBy,
+      next.killSwitch ?? '',
+      owner,
+      HANDED_OVER_PHASE,
+      ...targets,
+    );
+    return ok === 1 ? { ok: true, version } : { ok: false, conflict: { currentVersion: version } };
+  }
+
   async delete(flag: string, expectedVersion: number): Promise<WriteResult> {
     assertFlagName(flag);
     assertVersion(expectedVersion);
@@ -231,6 +269,9 @@ function registerScripts(redis: Redis): void {
   const commands = redis as unknown as Partial<FlagScripts>;
   if (commands.latticedbFlagCas === undefined) {
     redis.defineCommand('latticedbFlagCas', { numberOfKeys: 3, lua: COMPARE_AND_SET_LUA });
+  }
+  if (commands.latticedbFlagHandOver === undefined) {
+    redis.defineCommand('latticedbFlagHandOver', { numberOfKeys: 4, lua: HAND_OVER_LUA });
   }
   if (commands.latticedbFlagDelete === undefined) {
     redis.defineCommand('latticedbFlagDelete', { numberOfKeys: 4, lua: DELETE_LUA });

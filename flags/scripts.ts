@@ -35,16 +35,41 @@ end`;
  */
 export const COMPARE_AND_SET_LUA = `
 ${CHECK_TYPES_AND_VERSION}
-local nextVersion = current + 1
+${writeFlag(10)}
+return {1, nextVersion}
+`;
+
+/** The flag write of both scripts; targeted user ids are ARGV[targetsFrom..]. */
+function writeFlag(targetsFrom: number): string {
+  return `local nextVersion = current + 1
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('HSET', KEYS[1], 'enabled', ARGV[4], 'percentage', ARGV[5], 'salt', ARGV[6],
   'version', nextVersion, 'updatedAt', ARGV[7], 'updatedBy', ARGV[8], 'killSwitch', ARGV[9])
 -- SADD in chunks: unpack() of thousands of values would overflow the Lua C stack.
-for i = 10, #ARGV, 1000 do
+for i = ${targetsFrom}, #ARGV, 1000 do
   redis.call('SADD', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
 redis.call('SADD', KEYS[3], ARGV[2])
-redis.call('PUBLISH', ARGV[3], cjson.encode({ op = 'set', flag = ARGV[2], version = nextVersion }))
+redis.call('PUBLISH', ARGV[3], cjson.encode({ op = 'set', flag = ARGV[2], version = nextVersion }))`;
+}
+
+/**
+ * The compare-and-set of a hand-over plus the new rollout info, atomically: no reconcile can see
+ * the CLI's write with the old owner's claim (it would put its state back) or the reverse.
+ * KEYS: 1 flag hash, 2 targets set, 3 index set, 4 rollout hash.
+ * ARGV: 1..9 as COMPARE_AND_SET_LUA, 10 new owner, 11 its phase, 12.. targeted user ids.
+ * Returns {1, newVersion} or {0, currentVersion}.
+ */
+export const HAND_OVER_LUA = `
+local rtype = redis.call('TYPE', KEYS[4]).ok
+if rtype ~= 'hash' and rtype ~= 'none' then
+  return redis.error_reply('WRONGTYPE rollout key ' .. KEYS[4] .. ' holds a ' .. rtype)
+end
+${CHECK_TYPES_AND_VERSION}
+${writeFlag(12)}
+redis.call('DEL', KEYS[4])
+redis.call('HSET', KEYS[4], 'owner', ARGV[10], 'phase', ARGV[11], 'step', '0', 'stepCount', '0',
+  'updatedAt', ARGV[7])
 return {1, nextVersion}
 `;
 

@@ -49,6 +49,18 @@ export interface FlagStore {
   delete(flag: string, expectedVersion: number): Promise<WriteResult>;
   setKillSwitch(group: string, active: boolean): Promise<void>;
   readKillSwitch(group: string): Promise<boolean>;
+  /**
+   * `latticedb-flags hand-over`: in one atomic step, compare-and-set the flag (as compareAndSet)
+   * and replace its rollout info with `{ owner, phase: HandedOver }`, so the FlagRollout `owner`
+   * takes the flag over and the one that managed it lets go (CONTRACT.md §2). Nothing is
+   * written on a version conflict.
+   */
+  handOver(
+    flag: string,
+    expectedVersion: number,
+    next: FlagWrite,
+    owner: string,
+  ): Promise<WriteResult>;
   /** Rollout metadata for `report`; last writer wins (only the owning controller writes it). */
   writeRolloutInfo(flag: string, info: RolloutInfo): Promise<void>;
   clearRolloutInfo(flag: string): Promise<void>;

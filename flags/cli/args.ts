@@ -2,6 +2,7 @@
  * Command-line grammar of `latticedb-flags` (node:util parseArgs): pure, so every rule is tested
  * without Redis. The commands mirror the playbook's manage-flags.sh.
  */
+import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DurationError, parseDuration } from '../../controller/duration.js';
 import {
@@ -35,6 +36,8 @@ export type CliCommand =
   | { readonly name: 'set-percentage'; readonly flag: string; readonly basisPoints: number }
   | { readonly name: 'report'; readonly flag?: string }
   | { readonly name: 'kill-switch'; readonly group: string; readonly active: boolean }
+  /** `to`: `<namespace>/<name>` of the FlagRollout that takes the flag over. */
+  | { readonly name: 'hand-over'; readonly flag: string; readonly to: string }
   | { readonly name: 'evaluate'; readonly flag: string; readonly users: readonly string[] };
 
 export interface CliOptions {
@@ -77,18 +80,31 @@ controller, so it is refused with exit code 4 unless --force.
 `,
   disable: `Usage: latticedb-flags disable <flag> [options]
 
-Emergency disable: off for everyone. A FlagRollout that owns the flag respects it
-(phase Disabled, Stalled ExternalDisable) until the flag is enabled again.
+Emergency disable: off for everyone. Every FlagRollout naming the flag respects it (the one
+that manages it: phase Disabled, Stalled ExternalDisable) until the flag is enabled again; no
+FlagRollout takes the flag over because of it.
 `,
   'set-percentage': `Usage: latticedb-flags set-percentage <flag> <percent> [--force] [options]
 
 <percent> is 0..100 with up to two decimals (0.01 = 1 basis point). Creates the flag (enabled)
-if it does not exist. Refused with exit code 4 on a flag a FlagRollout owns, unless --force.
+if it does not exist. Refused with exit code 4 on a flag a FlagRollout owns, unless --force
+(a percentage the flag already has is not a write, so it is never refused).
 `,
   report: `Usage: latticedb-flags report [flag] [options]
 
 Flag, rollout step/phase, percentage, targeted users, kill-switch state and last analysis (all
 flags if none given). Exit code 3 when the named flag does not exist.
+`,
+  'hand-over': `Usage: latticedb-flags hand-over <flag> <namespace>/<name> [options]
+
+Hands the flag to the FlagRollout <namespace>/<name>: the flag is rewritten unchanged by the CLI,
+together with rollout info naming that FlagRollout (atomically). It takes the flag over at its
+next reconcile; the FlagRollout that managed it (if any) lets go (Stalled FlagOwnedElsewhere).
+A disabled flag stays disabled: the new owner respects it until \`enable <flag>\`.
+This is the only way a flag moves from one FlagRollout to another: any other CLI write leaves
+the flag with the FlagRollout that manages it. The CLI cannot check that the FlagRollout exists
+(no Kubernetes access): \`report\` shows the hand-over until it publishes its own progress.
+Exit code 3 when the flag does not exist.
 `,
   'kill-switch': `Usage: latticedb-flags kill-switch <group> on|off [options]
 
@@ -112,6 +128,7 @@ Commands:
                                     creates the flag (enabled) if it does not exist
   report [flag]                     flag, rollout step/phase, percentage, targeted users,
                                     kill-switch state and last analysis (all flags if none given)
+  hand-over <flag> <ns>/<name>      hand the flag (unchanged) to the FlagRollout <ns>/<name>
   kill-switch <group> on|off        activate or clear latticedb:flags:kill_switch:<group>
   evaluate <flag> <user>...         the answer each user gets (same rule as applications)
 
@@ -123,13 +140,18 @@ Options:
   --timeout <duration>  give up on Redis after this long, e.g. 2s, 500ms (default 5s)
   --force               write a flag a FlagRollout owns (the controller will put its split back)
   -o, --output <fmt>    table (default) or json
-  --actor <name>        recorded as updatedBy cli:<name> (default: $USER)
+  --actor <name>        recorded as updatedBy cli:<name> (default: $USER, else $LOGNAME, else
+                        the login name of the process's user, else uid<N>@<hostname>)
   -h, --help            this help; latticedb-flags <command> --help for one command
   --version             the version of latticedb-flags
 
 Exit codes: 0 ok, 1 failure (e.g. Redis unreachable), 2 usage error, 3 flag not found,
 4 write not applied (a FlagRollout owns the flag, or it kept changing under us).
 `;
+
+/** `<namespace>/<name>`: a DNS label and a DNS subdomain, as Kubernetes accepts them. */
+const FLAG_ROLLOUT_REF =
+  /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?\/[a-z0-9](?:[-.a-z0-9]{0,251}[a-z0-9])?$/;
 
 const PERCENT = /^([0-9]{1,3})(?:\.([0-9]{1,2}))?%?$/;
 
@@ -142,9 +164,43 @@ export function parsePercentage(text: string): number | undefined {
   return basisPoints <= BUCKET_COUNT ? basisPoints : undefined;
 }
 
+/** Who the machine says runs the CLI, for the default `--actor` (injectable for tests). */
+export interface CliSystem {
+  /** The login name of the process's user (os.userInfo); may throw (no passwd entry). */
+  readonly username: () => string;
+  readonly uid: () => number;
+  readonly hostname: () => string;
+}
+
+const osSystem: CliSystem = {
+  username: () => userInfo().username,
+  uid: () => process.getuid?.() ?? -1,
+  hostname: () => hostname(),
+};
+
+/**
+ * $USER, else $LOGNAME, else the process user's login name, else `uid<N>@<hostname>` (a container
+ * whose uid has no passwd entry): the audit trail (`updatedBy`) names who wrote, never "unknown".
+ */
+export function defaultActor(
+  env: Readonly<Record<string, string | undefined>>,
+  system: CliSystem = osSystem,
+): string {
+  const fromEnv = [env.USER, env.LOGNAME].find((v) => v !== undefined && v.trim() !== '');
+  if (fromEnv !== undefined) return fromEnv;
+  try {
+    const name = system.username();
+    if (name.trim() !== '') return name;
+  } catch {
+    // No passwd entry for the uid: fall through to uid@hostname.
+  }
+  return `uid${system.uid()}@${system.hostname()}`;
+}
+
 export function parseCliArgs(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
+  system: CliSystem = osSystem,
 ): ParsedCli {
   let parsed;
   try {
@@ -198,7 +254,7 @@ export function parseCliArgs(
     redisUrl: values['redis-url'] ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     prefix,
     output,
-    actor: values.actor ?? env.USER ?? 'unknown',
+    actor: values.actor ?? defaultActor(env, system),
     ...(tlsCaPath !== undefined && tlsCaPath !== '' ? { tlsCaPath } : {}),
     timeoutMs,
     force: values.force === true,
@@ -258,6 +314,14 @@ function parseCommand(
       if (state !== 'on' && state !== 'off')
         return `kill-switch state must be on or off, got "${state}"`;
       return { name, group, active: state === 'on' };
+    }
+    case 'hand-over': {
+      const [flag = '', to = ''] = args;
+      const bad = arity(2, 2, '<flag> <namespace>/<name>') ?? flagNameProblem(flag);
+      if (bad !== undefined) return bad;
+      return FLAG_ROLLOUT_REF.test(to)
+        ? { name, flag, to }
+        : `"${to}" must be <namespace>/<name> of a FlagRollout (lowercase, as kubectl shows it)`;
     }
     case 'evaluate': {
       const [flag = '', ...users] = args;

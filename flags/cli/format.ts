@@ -1,5 +1,5 @@
 /** Renders command results as aligned text tables or as JSON (stable field names for scripts). */
-import { basisPointsToPercent } from '../index.js';
+import { basisPointsToPercent, HANDED_OVER_PHASE } from '../index.js';
 import type { OutputFormat } from './args.js';
 import type { CommandResult, FlagReport, FlagView, UnreadableFlag } from './commands.js';
 
@@ -19,6 +19,11 @@ export function render(result: CommandResult, format: OutputFormat): string {
         : `${result.flag.flag}: unchanged, ${summary(result.flag)} (version ${result.flag.version})\n`;
     case 'kill-switch':
       return `kill switch ${result.group}: ${result.active ? 'ACTIVE (flags in this group are off)' : 'cleared'}\n`;
+    case 'hand-over':
+      return (
+        `${result.flag.flag}: handed over to FlagRollout ${result.to}, ${summary(result.flag)} ` +
+        `(version ${result.flag.version})\n`
+      );
     case 'evaluate':
       return table(
         ['USER', 'VALUE', 'REASON', 'BUCKET'],
@@ -42,6 +47,8 @@ function jsonOf(result: CommandResult): unknown {
       return { changed: result.changed, flag: result.flag };
     case 'kill-switch':
       return { group: result.group, active: result.active };
+    case 'hand-over':
+      return { handedOverTo: result.to, flag: result.flag };
     case 'evaluate':
       return { flag: result.flag, answers: result.answers };
   }
@@ -52,8 +59,14 @@ function jsonOf(result: CommandResult): unknown {
  * messages, the table): the JSON's `step` is that number too, not the index the store keeps.
  */
 function reportJson(f: FlagReport): unknown {
-  const { rollout } = f;
-  return rollout === null ? f : { ...f, rollout: { ...rollout, step: rollout.step + 1 } };
+  const { rollout, staleRollout } = f;
+  return {
+    ...f,
+    ...(rollout === null ? {} : { rollout: { ...rollout, step: rollout.step + 1 } }),
+    ...(staleRollout === undefined
+      ? {}
+      : { staleRollout: { ...staleRollout, step: staleRollout.step + 1 } }),
+  };
 }
 
 function listTable(flags: readonly FlagView[]): string {
@@ -86,8 +99,15 @@ function reportText(f: FlagReport): string {
     ['Version', `${f.version} (updated ${f.updatedAt || '?'} by ${f.updatedBy || '?'})`],
   ];
   const { rollout } = f;
-  if (rollout === null) {
+  if (f.owner === null) {
     lines.push(['Rollout', 'none (not driven by a FlagRollout)']);
+  } else if (rollout === null) {
+    lines.push(['Rollout', `${f.owner}: wrote the flag, published no rollout info`]);
+  } else if (rollout.phase === HANDED_OVER_PHASE) {
+    lines.push([
+      'Rollout',
+      `${rollout.owner}: handed over, takes the flag over at its next reconcile`,
+    ]);
   } else {
     const next = rollout.nextStepAt === undefined ? '' : `, next step at ${rollout.nextStepAt}`;
     lines.push([
@@ -100,6 +120,13 @@ function reportText(f: FlagReport): string {
       analysis === undefined
         ? 'none yet'
         : `${analysis.verdict} at ${analysis.at}: ${analysis.summary}`,
+    ]);
+  }
+  const stale = f.staleRollout;
+  if (stale !== undefined) {
+    lines.push([
+      'Stale rollout',
+      `${stale.owner} (phase ${stale.phase}, ${stale.updatedAt || '?'}): no longer manages the flag`,
     ]);
   }
   const width = Math.max(...lines.map(([label]) => label.length)) + 2;

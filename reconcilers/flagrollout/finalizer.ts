@@ -39,9 +39,15 @@ export function flagFinalizer(
       const flag = obj.spec.flag;
       const observed = await store.read(flag);
       const identity = writerIdentity(obj.metadata.namespace ?? '', obj.metadata.name ?? '');
-      if (ownershipOf(observed, identity) === Ownership.OtherController) {
-        const info = await store.readRolloutInfo(flag);
-        if (info?.owner === identity.replace(/^controller:/, '')) {
+      const ownership = ownershipOf(observed, identity);
+      const info = await store.readRolloutInfo(flag);
+      const own = identity.replace(/^controller:/, '');
+      // Written last by the CLI but managed by (or handed over to) another FlagRollout: not ours
+      // to delete either (modes.ts), e.g. a disabled flag the new owner is respecting.
+      const claimedElsewhere =
+        ownership !== Ownership.Ours && info !== undefined && info.owner !== own;
+      if (ownership === Ownership.OtherController || claimedElsewhere) {
+        if (info?.owner === own) {
           // Lost leadership since observing: another replica may be acting. (A Redis command
           // in flight cannot be called back, so each write checks before it is issued.)
           ctx.signal.throwIfAborted();
@@ -53,7 +59,9 @@ export function flagFinalizer(
             {
               type: 'Warning',
               reason: FlagRolloutReason.FlagOwnedElsewhere,
-              message: `flag ${flag} is written by ${observed.record?.updatedBy ?? '?'}; left in place`,
+              message: claimedElsewhere
+                ? `flag ${flag} is managed by FlagRollout ${info.owner}; left in place`
+                : `flag ${flag} is written by ${observed.record?.updatedBy ?? '?'}; left in place`,
             },
           ],
         };

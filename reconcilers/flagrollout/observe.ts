@@ -57,6 +57,7 @@ export async function observe(
       },
       flag,
       seenAt,
+      rolloutInfo ?? null,
     ),
   );
   const analysis =

@@ -107,6 +107,13 @@ export class AnnouncingFlagStore implements FlagStore {
     });
   }
 
+  handOver(flag: string, expectedVersion: number, next: FlagWrite, owner: string) {
+    return this.#announced({ op: 'set', flag, version: expectedVersion + 1 }, async () => {
+      const result = await this.#inner.handOver(flag, expectedVersion, next, owner);
+      return { result, published: result.ok };
+    });
+  }
+
   delete(flag: string, expectedVersion: number) {
     // A delete publishes version 0, and nothing when there was no flag (expected version 0).
     return this.#announced({ op: 'delete', flag, version: 0 }, async () => {

@@ -80,7 +80,7 @@ export function analysisRequest(input: DecideInput): AnalysisRequest | undefined
   if (!settled || !holdsTarget(ctx, stepTarget(ctx, s, step))) return undefined;
   const record = recordFor(s.analysis, step, s.stepStartedAt ?? isoFloor(ctx.nowMs));
   if (!isRunDue(ctx.gate, record, ctx.nowMs)) return undefined;
-  return { checks: ctx.gate.checks, record: engineRecord(record) };
+  return { checks: ctx.gate.checks, record: engineRecord(ctx.gate, record) };
 }
 
 export function decide(input: DecideInput): FlagDecision {

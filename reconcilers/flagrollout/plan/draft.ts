@@ -35,6 +35,12 @@ export interface DecideInput {
   readonly killSwitchSeenAt?: Date;
   /** Longest sleep: Redis changes (flush, CLI, kill switch) are only seen by polling. */
   readonly pollMs: number;
+  /**
+   * `<namespace>/<name>` of the FlagRollout the stored rollout info names (the last one that
+   * managed the flag, or the one `latticedb-flags hand-over` named): who keeps a flag the CLI
+   * wrote last (modes.ts).
+   */
+  readonly claimedBy?: string;
 }
 
 export const WriteReason = {
@@ -77,6 +83,7 @@ export interface Ctx {
   readonly gate: Gate | undefined;
   readonly lastStep: number;
   readonly pollMs: number;
+  readonly claimedBy: string | undefined;
 }
 
 export interface Draft {
@@ -119,6 +126,7 @@ export function contextOf(input: DecideInput): Ctx {
     gate: gateOf(spec),
     lastStep: spec.steps.length - 1,
     pollMs: input.pollMs,
+    claimedBy: input.claimedBy,
   };
 }
 

@@ -3,7 +3,10 @@
 // A hold is watched for its whole length, not only until the first success: the engine's checks
 // run in rounds (`count` successes, or more than `failureLimit` failures, or more than
 // `inconclusiveLimit` inconclusive measurements end a round). A finished round sets `verdict` and a
-// new round starts (`startedAt`, tallies back to zero; the bounded measurement list continues).
+// new round starts (`startedAt`; the bounded measurement list continues). `results` keep the
+// finished round's tallies, the ones `verdict` was decided on, until the new round's first run
+// (`endRound`): zeroing them at once showed `verdict: Successful` next to `successful: 0`. The
+// engine counts the new round from zero all the same (`engineRecord`).
 // A failed round rolls back at once; the step is promoted only when its hold time is up and the
 // latest finished round succeeded. Inconclusive rounds (missing metrics) never promote.
 //
@@ -40,12 +43,42 @@ export function recordFor(
   return analysis?.step === step ? analysis : { step, startedAt, measurements: [] };
 }
 
-/** What the engine needs from a record. */
-export function engineRecord(record: AnalysisStatus): AnalysisRecord {
+/** What the engine needs from a record: the running round's tallies (zero right after a round). */
+export function engineRecord(gate: Gate, record: AnalysisStatus): AnalysisRecord {
+  const results = roundJustEnded(record) ? zeroTallies(gate) : record.results;
   return {
-    ...(record.results === undefined ? {} : { results: record.results }),
+    ...(results === undefined ? {} : { results }),
     measurements: record.measurements ?? [],
   };
+}
+
+/**
+ * A round ended and the next one has had no run yet: `endRound` sets `startedAt` to the run that
+ * ended it (`lastRun`), and every later run is at least one gate interval (≥ 1 s) later.
+ */
+function roundJustEnded(record: AnalysisStatus): boolean {
+  return (
+    record.verdict !== undefined &&
+    record.verdict !== 'Running' &&
+    record.lastRun !== undefined &&
+    record.lastRun === record.startedAt
+  );
+}
+
+function zeroTallies(gate: Gate): MetricResult[] {
+  return gate.checks.map((c) => ({ metric: c.name, successful: 0, failed: 0, inconclusive: 0 }));
+}
+
+/**
+ * The round just measured (at `nowMs`) ended with `verdict`: the next one starts now, the
+ * finished round's tallies stay in `results` until its first run (see the top of this file).
+ */
+export function endRound(
+  record: AnalysisStatus,
+  verdict: NonNullable<AnalysisStatus['verdict']>,
+  nowMs: number,
+): AnalysisStatus {
+  return { ...record, verdict, startedAt: isoFloor(nowMs), lastRun: isoFloor(nowMs) };
 }
 
 /** The start of the current wait: the later of the last run and the round's start. */
@@ -56,7 +89,7 @@ function baseMs(record: AnalysisStatus): number {
 /** When the gate next has something to measure (never earlier than one interval after base). */
 export function nextRunAt(gate: Gate, record: AnalysisStatus, nowMs: number): number {
   const earliest = baseMs(record) + gate.intervalMs;
-  const due = assessAll(gate.checks, engineRecord(record), new Date(nowMs)).nextMeasurementAt;
+  const due = assessAll(gate.checks, engineRecord(gate, record), new Date(nowMs)).nextMeasurementAt;
   return Math.max(earliest, due?.getTime() ?? earliest);
 }
 
@@ -66,13 +99,7 @@ export function isRunDue(gate: Gate, record: AnalysisStatus, nowMs: number): boo
 
 /** A new round from `nowMs`: zero tallies (so `failureLimit` counts afresh), verdict kept. */
 export function restartRound(gate: Gate, record: AnalysisStatus, nowMs: number): AnalysisStatus {
-  const zero = (metric: string): MetricResult => ({
-    metric,
-    successful: 0,
-    failed: 0,
-    inconclusive: 0,
-  });
-  return { ...record, startedAt: isoFloor(nowMs), results: gate.checks.map((c) => zero(c.name)) };
+  return { ...record, startedAt: isoFloor(nowMs), results: zeroTallies(gate) };
 }
 
 /**

@@ -1,16 +1,21 @@
 // What the rollout does besides progressing, in order of precedence (`modeOf` below):
-// 1. the flag belongs to another controller → hands off, Stalled;
+// 1. the flag belongs to another controller, or the CLI wrote it last while the rollout info names
+//    another FlagRollout (the one that managed it, or the one `latticedb-flags hand-over` named)
+//    → hands off, Stalled, naming the hand-over command; a plain CLI write never moves a flag
+//    from one FlagRollout to another;
 // 2. `enabled: false` → emergency disable, written at once whatever the step (even while killed or
 //    suspended: an emergency stop must stop);
 // 3. kill switch active → nothing written: the evaluator already answers off for everyone
 //    (CONTRACT.md §8 checks the switch first), and leaving the flag alone lets clearing the switch
 //    restore exactly the previous state; the hold is frozen;
-// 4. the flag was disabled by someone else (CLI, hand edit) after we wrote it → respected and
-//    reported, hold frozen; re-enabling it (CLI) or toggling spec.enabled resumes;
+// 4. the flag was disabled by someone else (CLI, hand edit) → respected and reported, hold frozen,
+//    whether or not this FlagRollout wrote it before: an operator's disable is an emergency stop
+//    that no FlagRollout undoes, not even one taking the flag over (a rollout that never started
+//    does not start); re-enabling it (CLI) or toggling spec.enabled resumes;
 // 5. rolled back → the flag is kept at the rollback state (rewritten after a flush);
 // 6. `suspend: true` → observe only, nothing written, hold frozen;
 // 7. otherwise the active rollout (progress.ts).
-import { ConditionStatus } from '../../../controller/index.js';
+import { ConditionStatus, findCondition } from '../../../controller/index.js';
 import { FlagRolloutReason, type FlagRolloutState } from '../api.js';
 import { Ownership, type FlagTarget } from './flag-content.js';
 import {
@@ -37,7 +42,9 @@ export const Mode = {
 export type Mode = (typeof Mode)[keyof typeof Mode];
 
 export function modeOf(ctx: Ctx, status: FlagRolloutState): Mode {
-  if (ctx.ownership === Ownership.OtherController) return Mode.OwnedElsewhere;
+  if (ctx.ownership === Ownership.OtherController || claimedElsewhere(ctx)) {
+    return Mode.OwnedElsewhere;
+  }
   if (ctx.spec.enabled === false) return Mode.Disabled;
   if (ctx.killed) return Mode.Killed;
   if (isExternallyDisabled(ctx)) return Mode.ExternallyDisabled;
@@ -46,13 +53,42 @@ export function modeOf(ctx: Ctx, status: FlagRolloutState): Mode {
   return Mode.Active;
 }
 
-/** Someone else disabled the flag after we had written it (not a flag we are taking over). */
-function isExternallyDisabled(ctx: Ctx): boolean {
+/** `<namespace>/<name>`: how the rollout info and `hand-over` name this FlagRollout. */
+export function ownName(ctx: Ctx): string {
+  return ctx.identity.replace(/^controller:/, '');
+}
+
+/**
+ * Not written by us, and the rollout info names another FlagRollout: that one manages the flag
+ * (the CLI wrote it last, e.g. a disable) or was handed it. Taking it over here is what let a
+ * second FlagRollout undo an operator's disable of the first one's flag.
+ */
+function claimedElsewhere(ctx: Ctx): boolean {
+  if (ctx.ownership === Ownership.Ours) return false;
+  if (ctx.claimedBy !== undefined) return ctx.claimedBy !== ownName(ctx);
+  return stillOwnedElsewhere(ctx);
+}
+
+/**
+ * Unclaimed (the manager had published no rollout info yet, e.g. right after a promotion), but
+ * this FlagRollout was already leaving the flag to another writer: the CLI's write does not hand
+ * it over either (else it races the manager for the flag).
+ */
+function stillOwnedElsewhere(ctx: Ctx): boolean {
+  const stalled = findCondition(ctx.prev.conditions, 'Stalled');
   return (
     ctx.ownership === Ownership.External &&
-    ctx.flag.record?.enabled === false &&
-    ctx.prev.flagVersion !== undefined
+    stalled?.status === ConditionStatus.True &&
+    stalled.reason === FlagRolloutReason.FlagOwnedElsewhere
   );
+}
+
+/**
+ * Someone else (the CLI, a hand edit) disabled the flag: respected even on a flag this rollout
+ * never wrote (a takeover, a hand-over): no FlagRollout turns a disabled flag back on.
+ */
+function isExternallyDisabled(ctx: Ctx): boolean {
+  return ctx.ownership === Ownership.External && ctx.flag.record?.enabled === false;
 }
 
 const ACTIONS: Record<Mode, (draft: Draft) => void> = {
@@ -115,10 +151,13 @@ function observeOnly(draft: Draft, reason: string, why: string): void {
 
 function externallyDisabled(draft: Draft): void {
   freezeHold(draft);
-  const by = draft.ctx.flag.record?.updatedBy || 'an unknown writer';
+  const { ctx } = draft;
+  const by = ctx.flag.record?.updatedBy || 'an unknown writer';
+  const what = draft.status.currentStep === undefined ? 'start' : 'resume';
   const message =
-    `flag ${draft.ctx.spec.flag} was disabled by ${by} (version ${draft.ctx.flag.version}); respected. ` +
-    'Re-enable it with the CLI to resume, or set spec.enabled to false and back to true';
+    `flag ${ctx.spec.flag} was disabled by ${by} (version ${ctx.flag.version}); respected. ` +
+    `Re-enable it to ${what} the rollout: latticedb-flags enable ${ctx.spec.flag} ` +
+    '(or set spec.enabled to false and back to true)';
   draft.sync = {
     status: ConditionStatus.False,
     reason: FlagRolloutReason.ExternalDisable,
@@ -129,10 +168,17 @@ function externallyDisabled(draft: Draft): void {
 
 function ownedElsewhere(draft: Draft): void {
   freezeHold(draft);
-  const by = draft.ctx.flag.record?.updatedBy ?? '';
+  const { ctx } = draft;
+  const flag = ctx.spec.flag;
+  const by = ctx.flag.record?.updatedBy || 'an unknown writer';
+  const handOver = `latticedb-flags hand-over ${flag} ${ownName(ctx)}`;
+  const manager = ctx.claimedBy === undefined ? 'another writer' : `FlagRollout ${ctx.claimedBy}`;
   const message =
-    `flag ${draft.ctx.spec.flag} is written by ${by}; not touching it. If that writer is gone, ` +
-    'write the flag once with the CLI and this FlagRollout takes it over';
+    ctx.ownership === Ownership.OtherController
+      ? `flag ${flag} is written by ${by}; not touching it. To hand it to this FlagRollout once ` +
+        `that writer no longer needs it: ${handOver}`
+      : `flag ${flag} is managed by ${manager} (last written by ${by}, ` +
+        `version ${ctx.flag.version}); not touching it. To hand it to this FlagRollout: ${handOver}`;
   draft.sync = {
     status: ConditionStatus.False,
     reason: FlagRolloutReason.FlagOwnedElsewhere,

@@ -10,7 +10,7 @@ import {
   type Draft,
 } from './draft.js';
 import { adoptedFrom, adoptionNote, adoptionOf } from './adoption.js';
-import { nextRunAt, recordFor, restartRound, withMeasurements } from './gate.js';
+import { endRound, nextRunAt, recordFor, withMeasurements } from './gate.js';
 import { isComplete, restartHold, resumeHold } from './hold.js';
 import { ensureFlag, servedBefore } from './sync.js';
 import { epochMs, holdMs, isoDeadline, isoFloor, nextDeadline } from './timing.js';
@@ -102,7 +102,7 @@ function foldGate(draft: Draft, step: number): 'passed' | 'failed' | 'waiting' {
     }
     if (phase !== 'Running') {
       if (record.verdict !== phase) draft.events.push(verdictEvent(draft, step, phase, message));
-      record = restartRound(gate, { ...record, verdict: phase }, ctx.nowMs);
+      record = endRound(record, phase, ctx.nowMs);
     }
   }
   s.analysis = record;

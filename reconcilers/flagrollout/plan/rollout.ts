@@ -31,6 +31,7 @@ export function decideInput(
   input: Omit<RolloutInput, 'observed'>,
   flag: FlagObservation,
   killSwitchSeenAt: Date | undefined,
+  rolloutInfo: StoredRolloutInfo | null,
 ): DecideInput {
   return {
     spec: input.spec,
@@ -41,6 +42,7 @@ export function decideInput(
     now: input.now,
     pollMs: input.pollMs,
     ...(killSwitchSeenAt === undefined ? {} : { killSwitchSeenAt }),
+    ...(rolloutInfo === null ? {} : { claimedBy: rolloutInfo.owner }),
   };
 }
 
@@ -51,7 +53,7 @@ export function decideRollout(input: RolloutInput): Decision {
   }
   if (observed.store === 'unusable') return storeUnusable(input, observed.reason, observed.message);
   const flag = decide({
-    ...decideInput(input, observed.flag, observed.killSwitchSeenAt),
+    ...decideInput(input, observed.flag, observed.killSwitchSeenAt, observed.rolloutInfo),
     ...(observed.analysis === undefined ? {} : { analysis: observed.analysis }),
   });
   if (flag.action !== undefined) return flagWrite(input, flag, flag.action);

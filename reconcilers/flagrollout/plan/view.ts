@@ -99,7 +99,7 @@ export function domainConditions(draft: Draft): ConditionInput[] {
             type: T.KillSwitchActive,
             status: ConditionStatus.True,
             reason: R.KillSwitchActive,
-            message: `kill switch "${group}" is active: the flag is off for everyone`,
+            message: `kill switch "${group}" is active: the flag is off for everyone; clear it with: ${killSwitchOffCommand(group)}`,
           }
         : {
             type: T.KillSwitchActive,
@@ -192,7 +192,10 @@ export function phaseMessage(draft: Draft, phase: FlagRolloutPhase): string {
     case P.Disabled:
       return `emergency disable (spec.enabled: false): flag off for everyone, ${where}${left}`;
     case P.KilledBySwitch:
-      return `kill switch "${ctx.spec.killSwitch ?? ''}" is active: flag off for everyone, ${where}${left}`;
+      return (
+        `kill switch "${ctx.spec.killSwitch ?? ''}" is active: flag off for everyone, ${where}${left}; ` +
+        `clear it with: ${killSwitchOffCommand(ctx.spec.killSwitch)}`
+      );
     case P.RolledBack:
       return `${s.rollback?.message ?? 'rolled back'}; edit the spec to retry the step`;
     case P.Paused:
@@ -200,6 +203,11 @@ export function phaseMessage(draft: Draft, phase: FlagRolloutPhase): string {
     case P.Degraded:
       return `stalled ${where}: see the Stalled condition`;
   }
+}
+
+/** The CLI command that clears a kill switch (its syntax: `kill-switch <group> on|off`). */
+export function killSwitchOffCommand(group: string | undefined): string {
+  return `latticedb-flags kill-switch ${group ?? '<group>'} off`;
 }
 
 /** What the flag serves after this reconcile: the planned write, else what the store holds. */

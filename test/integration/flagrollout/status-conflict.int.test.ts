@@ -62,6 +62,7 @@ function conflictingSetup(touches: { count: number }): KindSetup {
             read: (f, o) => inner.read(f, o),
             list: () => inner.list(),
             delete: (f, v) => inner.delete(f, v),
+            handOver: (f, v, n, o) => inner.handOver(f, v, n, o),
             setKillSwitch: (g, a) => inner.setKillSwitch(g, a),
             readKillSwitch: (g) => inner.readKillSwitch(g),
             writeRolloutInfo: (f, i) => inner.writeRolloutInfo(f, i),

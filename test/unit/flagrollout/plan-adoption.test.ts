@@ -245,7 +245,6 @@ describe('decide: what is not adopted (the normal start at step 1/5, 0 %)', () =
   // Each case next to its twin that does serve users (and so is adopted): only the one difference
   // decides.
   it.each<[string, FlagRecord | undefined, FlagRecord]>([
-    ['disabled', cliFlag(50, { enabled: false }), cliFlag(50)],
     ['at 0 %', cliFlag(0), cliFlag(5)],
     ['missing', undefined, retained(50)],
   ])('a flag %s', (_why, notServing, serving) => {

@@ -85,7 +85,16 @@ describe('decide with analysis', () => {
       startedAt: iso(2), // the next round, watching the rest of the hold
       lastRun: iso(2),
       verdict: 'Successful',
-      results: [{ metric: 'error-rate', successful: 0, failed: 0, inconclusive: 0 }],
+      // The tallies the verdict was decided on, until the next round's first run.
+      results: [
+        {
+          metric: 'error-rate',
+          successful: 1,
+          failed: 0,
+          inconclusive: 0,
+          verdict: 'Successful',
+        },
+      ],
       measurements: [{ metric: 'error-rate', value: 0.2, verdict: 'Successful', at: iso(2) }],
     });
     expect(d.status.lastAnalysis).toEqual({
@@ -105,6 +114,34 @@ describe('decide with analysis', () => {
       at: iso(2),
       summary: 'error-rate: Successful (1 of 1 successful)',
     });
+  });
+
+  it('status.analysis.results count the round the verdict speaks of (two of two successful)', async () => {
+    const twice = withAnalysis({
+      analysis: { interval: '2s', metrics: [{ ...errorRate, count: 2 }] },
+    });
+    const one = await decideMeasured(input(twice, holding(1), atFive, { now: at(2) }), 0.2);
+    expect(one.status.analysis?.verdict).toBeUndefined();
+    expect(one.status.analysis?.results).toMatchObject([{ metric: 'error-rate', successful: 1 }]);
+    const two = await decideMeasured(input(twice, one.status, atFive, { now: at(4) }), 0.3);
+    expect(two.status.analysis).toMatchObject({
+      verdict: 'Successful',
+      startedAt: iso(4),
+      results: [{ metric: 'error-rate', successful: 2, failed: 0, verdict: 'Successful' }],
+    });
+    expect(two.status.analysis?.measurements).toHaveLength(2);
+    // The next round counts from zero: one more success is 1 of 2, not a third success.
+    expect(analysisRequest(input(twice, two.status, atFive, { now: at(6) }))?.record).toMatchObject(
+      { results: [{ metric: 'error-rate', successful: 0, failed: 0, inconclusive: 0 }] },
+    );
+    const three = await decideMeasured(input(twice, two.status, atFive, { now: at(6) }), 0.1);
+    expect(three.status.analysis).toMatchObject({
+      verdict: 'Successful', // the latest finished round's, still
+      startedAt: iso(4),
+      lastRun: iso(6),
+      results: [{ metric: 'error-rate', successful: 1, failed: 0 }],
+    });
+    expect(three.status.analysis?.results?.[0]?.verdict).toBeUndefined();
   });
 
   it('promotes when the hold is up and the latest round passed', async () => {

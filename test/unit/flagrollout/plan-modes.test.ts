@@ -291,3 +291,125 @@ describe('what others do to the flag', () => {
     expect(decide(input(spec, d.status, observation(theirs))).events).toEqual([]);
   });
 });
+
+describe('a flag another FlagRollout manages, a CLI disable, a hand-over', () => {
+  // This FlagRollout is prod/new-query-optimizer (IDENTITY); the other one manages the flag.
+  const other = 'x/other-rollout';
+  const cliDisabled = flagRecord({
+    enabled: false,
+    basisPoints: 2500,
+    version: 11,
+    updatedBy: 'cli:oncall',
+  });
+  const cliEnabled = flagRecord({ basisPoints: 2500, version: 12, updatedBy: 'cli:oncall' });
+
+  it('a CLI disable is never undone by a FlagRollout that never wrote the flag (no claim either)', () => {
+    const d = decide(input(spec, undefined, observation(cliDisabled)));
+    expect(d.action).toBeUndefined();
+    expect(d.status).toMatchObject({ phase: 'Disabled', percentage: 0 });
+    expect(d.status.currentStep).toBeUndefined();
+    expect(condition(d.status, 'Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'ExternalDisable',
+      message:
+        'flag new_query_optimizer was disabled by cli:oncall (version 11); respected. Re-enable ' +
+        'it to start the rollout: latticedb-flags enable new_query_optimizer (or set ' +
+        'spec.enabled to false and back to true)',
+    });
+    // It claims the flag (rollout info) while respecting the disable; enabling starts it.
+    expect(d.rolloutInfo).toMatchObject({ owner: 'prod/new-query-optimizer', phase: 'Disabled' });
+    const on = decide(input(spec, d.status, observation(cliEnabled), { now: at(5) }));
+    expect(on.action).toMatchObject({ reason: 'adopt', next: { enabled: true } });
+  });
+
+  it('while another FlagRollout manages it, a CLI write (disable or enable) is not a takeover', () => {
+    for (const flag of [cliDisabled, cliEnabled]) {
+      const d = decide(input(spec, undefined, observation(flag), { claimedBy: other }));
+      expect(d.action).toBeUndefined();
+      expect(d.rolloutInfo).toBeUndefined();
+      expect(d.status.phase).toBe('Degraded');
+      expect(condition(d.status, 'Stalled')).toMatchObject({
+        status: 'True',
+        reason: 'FlagOwnedElsewhere',
+        message:
+          `flag new_query_optimizer is managed by FlagRollout x/other-rollout (last written by ` +
+          `cli:oncall, version ${flag.version}); not touching it. To hand it to this ` +
+          'FlagRollout: latticedb-flags hand-over new_query_optimizer prod/new-query-optimizer',
+      });
+    }
+  });
+
+  it('one already leaving the flag to another writer does not take it on a CLI write, claimed or not', () => {
+    const theirs = flagRecord({ updatedBy: `controller:${other}`, version: 10 });
+    const waiting = decide(input(spec, undefined, observation(theirs))).status;
+    // The manager had not published its rollout info yet when the operator disabled the flag.
+    const d = decide(input(spec, waiting, observation(cliDisabled), { now: at(1) }));
+    expect(d.action).toBeUndefined();
+    expect(d.rolloutInfo).toBeUndefined(); // no claim published either
+    expect(condition(d.status, 'Stalled')).toMatchObject({
+      reason: 'FlagOwnedElsewhere',
+      message:
+        'flag new_query_optimizer is managed by another writer (last written by cli:oncall, ' +
+        'version 11); not touching it. To hand it to this FlagRollout: latticedb-flags ' +
+        'hand-over new_query_optimizer prod/new-query-optimizer',
+    });
+    const enabled = decide(input(spec, d.status, observation(cliEnabled), { now: at(2) }));
+    expect(enabled.action).toBeUndefined();
+    // Handed over: taken.
+    const handed = decide(
+      input(spec, d.status, observation(cliEnabled), {
+        now: at(3),
+        claimedBy: 'prod/new-query-optimizer',
+      }),
+    );
+    expect(handed.action).toMatchObject({ reason: 'adopt', next: { basisPoints: 2500 } });
+  });
+
+  it('the FlagRollout the rollout info names keeps it: respects the disable, resumes on enable', () => {
+    const own = { claimedBy: 'prod/new-query-optimizer' };
+    const d = decide(input(spec, hold1, observation(cliDisabled), { ...own, now: at(4) }));
+    expect(d.action).toBeUndefined();
+    expect(d.status.phase).toBe('Disabled');
+    expect(condition(d.status, 'Stalled')?.message).toContain(
+      'Re-enable it to resume the rollout: latticedb-flags enable new_query_optimizer',
+    );
+    const back = decide(input(spec, d.status, observation(cliEnabled), { ...own, now: at(9) }));
+    expect(back.action).toMatchObject({ expectedVersion: 12, next: { enabled: true } });
+  });
+
+  it('a flag written by another controller names the hand-over command', () => {
+    const theirs = flagRecord({ updatedBy: `controller:${other}`, version: 8 });
+    const d = decide(input(spec, undefined, observation(theirs)));
+    expect(condition(d.status, 'Stalled')?.message).toBe(
+      'flag new_query_optimizer is written by controller:x/other-rollout; not touching it. To ' +
+        'hand it to this FlagRollout once that writer no longer needs it: latticedb-flags ' +
+        'hand-over new_query_optimizer prod/new-query-optimizer',
+    );
+  });
+
+  it('after a hand-over the previous owner lets go and the new one never turns the flag on', () => {
+    const handedHere = { claimedBy: 'prod/new-query-optimizer' };
+    // This one was the owner, mid-hold: handed to the other, it stops touching the flag.
+    const gone = decide(input(spec, hold1, observation(cliEnabled), { claimedBy: other }));
+    expect(gone.action).toBeUndefined();
+    expect(condition(gone.status, 'Stalled')?.reason).toBe('FlagOwnedElsewhere');
+    // Handed a disabled flag: respected (taken over, not turned on).
+    const disabled = decide(input(spec, undefined, observation(cliDisabled), handedHere));
+    expect(disabled.action).toBeUndefined();
+    expect(disabled.status.phase).toBe('Disabled');
+    expect(disabled.rolloutInfo?.owner).toBe('prod/new-query-optimizer');
+    // Handed a flag serving 25 %: adopted at that split.
+    const serving = decide(input(spec, undefined, observation(cliEnabled), handedHere));
+    expect(serving.action).toMatchObject({ reason: 'adopt', next: { basisPoints: 2500 } });
+  });
+
+  it('KilledBySwitch names the command that clears the switch', () => {
+    const d = decide(input(spec, hold1, observation(atFive, { killed: true }), { now: at(4) }));
+    expect(d.status.message).toContain(
+      'clear it with: latticedb-flags kill-switch experimental off',
+    );
+    expect(condition(d.status, 'KillSwitchActive')?.message).toContain(
+      'latticedb-flags kill-switch experimental off',
+    );
+  });
+});

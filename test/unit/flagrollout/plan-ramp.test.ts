@@ -90,9 +90,12 @@ describe('decide: start', () => {
   });
 
   it('takes over a flag that existed before the rollout (Normal FlagAdopted)', () => {
+    // Enabled at 0 % (serves only its targeted users): started at step 1. A disabled one is
+    // respected instead (plan-modes.test.ts "a CLI disable is never undone").
     const cli = flagRecord({
-      enabled: false,
-      basisPoints: 2500,
+      enabled: true,
+      basisPoints: 0,
+      targets: ['u-old'],
       version: 4,
       updatedBy: 'cli:alice',
     });

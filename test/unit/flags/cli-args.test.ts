@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCliArgs, parsePercentage } from '../../../flags/cli/args.js';
+import { parseCliArgs, parsePercentage, USAGE } from '../../../flags/cli/args.js';
 
 const env = { REDIS_URL: 'redis://:pw@127.0.0.1:7000', USER: 'ops' };
 
@@ -69,12 +69,54 @@ describe('parseCliArgs', () => {
         tlsCaPath: '/ca.pem',
       },
     });
-    expect(parseCliArgs(['list'], {})).toMatchObject({
-      options: { redisUrl: 'redis://127.0.0.1:6379', actor: 'unknown' },
+    const machine = { username: () => 'deploy', uid: () => 1000, hostname: () => 'bastion-1' };
+    expect(parseCliArgs(['list'], {}, machine)).toMatchObject({
+      options: { redisUrl: 'redis://127.0.0.1:6379', actor: 'deploy' },
     });
     expect(parseCliArgs(['list'], { LATTICEDB_FLAGS_PREFIX: 'p:' })).toMatchObject({
       options: { prefix: 'p:' },
     });
+  });
+
+  it('names the writer without $USER: $LOGNAME, the login name, else uid@hostname, never "unknown"', () => {
+    const machine = { username: () => 'deploy', uid: () => 1000, hostname: () => 'bastion-1' };
+    const noPasswd = {
+      ...machine,
+      username: () => {
+        throw new Error('ENOENT: no such file or directory, uv_os_get_passwd');
+      },
+    };
+    const actor = (e: Record<string, string>, m: typeof machine) => {
+      const parsed = parseCliArgs(['list'], e, m);
+      return parsed.kind === 'run' ? parsed.options.actor : parsed.kind;
+    };
+    expect(actor({ USER: 'amy', LOGNAME: 'bob' }, machine)).toBe('amy');
+    expect(actor({ USER: '', LOGNAME: 'bob' }, machine)).toBe('bob');
+    expect(actor({}, machine)).toBe('deploy');
+    expect(actor({}, noPasswd)).toBe('uid1000@bastion-1');
+    // The process's own user, with the real os module (whatever it is, never "unknown").
+    const real = parseCliArgs(['list'], {});
+    expect(real.kind === 'run' && real.options.actor).not.toBe('unknown');
+    expect(USAGE).toContain("the login name of the process's user, else uid<N>@<hostname>");
+  });
+
+  it('parses hand-over <flag> <namespace>/<name>', () => {
+    const command = (argv: string[]): unknown => {
+      const parsed = parseCliArgs(argv, env);
+      return parsed.kind === 'run' ? parsed.command : parsed;
+    };
+    expect(command(['hand-over', 'nqo', 'latticedb-demo/new-query-optimizer'])).toEqual({
+      name: 'hand-over',
+      flag: 'nqo',
+      to: 'latticedb-demo/new-query-optimizer',
+    });
+    for (const bad of [
+      ['hand-over', 'nqo'],
+      ['hand-over', 'nqo', 'no-slash'],
+      ['hand-over', 'nqo', 'A/B'],
+    ]) {
+      expect(parseCliArgs(bad, env)).toMatchObject({ kind: 'usage-error' });
+    }
   });
 
   it('shows help for --help and for no command', () => {

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { FlagObservation, ReadOptions } from '../../../flags/index.js';
+import type { FlagObservation, FlagWrite, ReadOptions } from '../../../flags/index.js';
 import { EXIT } from '../../../flags/cli/args.js';
 import type { CommandResult } from '../../../flags/cli/commands.js';
 import { CliFailure, executeCommand } from '../../../flags/cli/commands.js';
@@ -88,6 +88,7 @@ describe('CLI commands against the store', () => {
     const result = await exec({ name: 'set-percentage', flag: 'nqo', basisPoints: 2500 });
     expect(result).toMatchObject({ changed: true, flag: { basisPoints: 2500, version: 3 } });
     expect(messages).toEqual([
+      'warning: flag last written by controller:default/nqo, which may put its own state back',
       'flag "nqo" changed while writing (version 1 → 2); re-reading and retrying once',
     ]);
   });
@@ -102,7 +103,9 @@ describe('CLI commands against the store', () => {
   });
 
   describe('a flag a FlagRollout owns', () => {
-    const owned = async (write = sampleWrite) => {
+    const owned = async (
+      write: FlagWrite = { ...sampleWrite, updatedBy: 'controller:prod/nqo' },
+    ) => {
       await store.compareAndSet('nqo', 0, write);
       await store.writeRolloutInfo('nqo', {
         owner: 'prod/nqo',
@@ -155,6 +158,82 @@ describe('CLI commands against the store', () => {
       expect(await exec({ name: 'enable', flag: 'nqo' })).toMatchObject({ changed: true });
     });
 
+    it('never refuses a no-op: enable --percentage 100 on a flag its FlagRollout serves at 100 %', async () => {
+      await owned({ ...sampleWrite, basisPoints: 10_000, updatedBy: 'controller:prod/nqo' });
+      for (const command of [
+        { name: 'enable', flag: 'nqo', basisPoints: 10_000 },
+        { name: 'set-percentage', flag: 'nqo', basisPoints: 10_000 },
+      ] as const) {
+        expect(await exec(command)).toMatchObject({ changed: false, flag: { version: 1 } });
+      }
+      expect(messages).toEqual([]);
+    });
+
+    it('a CLI write leaves the flag with the FlagRollout that manages it (the claim), and says so', async () => {
+      await owned();
+      await exec({ name: 'disable', flag: 'nqo' }); // now written by cli:ops, claim prod/nqo
+      messages = [];
+      expect(await exec({ name: 'enable', flag: 'nqo' })).toMatchObject({ changed: true });
+      expect(messages).toEqual([
+        'FlagRollout prod/nqo owns the flag: it resumes its rollout from here',
+      ]);
+      const refused = await failure(exec({ name: 'set-percentage', flag: 'nqo', basisPoints: 0 }));
+      expect((refused as Error).message).toContain(
+        'owned by FlagRollout prod/nqo (Holding, step 2/5)',
+      );
+    });
+
+    it('the owner is the controller that wrote the flag, not stale rollout info of another one', async () => {
+      // prod/nqo published info, then lost the flag to prod/other (which published none yet).
+      await owned({ ...sampleWrite, updatedBy: 'controller:prod/other' });
+      expect(await exec({ name: 'set-percentage', flag: 'nqo', basisPoints: 0 })).toMatchObject({
+        changed: true,
+      });
+      expect(messages).toEqual([
+        'warning: flag last written by controller:prod/other, which may put its own state back',
+      ]);
+      await store.compareAndSet('nqo', 2, { ...sampleWrite, updatedBy: 'controller:prod/other' });
+      const report = await exec({ name: 'report', flag: 'nqo' });
+      expect(report).toMatchObject({
+        flags: [{ owner: 'prod/other', rollout: null, staleRollout: { owner: 'prod/nqo' } }],
+      });
+      const text = render(report, 'table');
+      expect(text).toContain(
+        'Rollout:        prod/other: wrote the flag, published no rollout info',
+      );
+      expect(text).toContain('prod/nqo (phase Holding');
+      expect(text).toContain('no longer manages the flag');
+    });
+
+    it('hand-over rewrites the flag unchanged and names the new owner in one write', async () => {
+      await owned({ ...sampleWrite, enabled: false, updatedBy: 'cli:oncall' });
+      const result = await exec({ name: 'hand-over', flag: 'nqo', to: 'y/new-owner' });
+      expect(result).toMatchObject({
+        kind: 'hand-over',
+        to: 'y/new-owner',
+        flag: { enabled: false, basisPoints: 500, version: 2, updatedBy: 'cli:ops' },
+      });
+      expect(await store.readRolloutInfo('nqo')).toMatchObject({
+        owner: 'y/new-owner',
+        phase: 'HandedOver',
+      });
+      expect(messages).toEqual([
+        'handing flag "nqo" over from FlagRollout prod/nqo to FlagRollout y/new-owner: it stays ' +
+          'disabled until enabled with the CLI',
+      ]);
+      expect(render(result, 'table')).toBe(
+        'nqo: handed over to FlagRollout y/new-owner, disabled at 5%, 2 targeted, kill switch ' +
+          'experimental (inactive) (version 2)\n',
+      );
+      const report = render(await exec({ name: 'report', flag: 'nqo' }), 'table');
+      expect(report).toContain(
+        'y/new-owner: handed over, takes the flag over at its next reconcile',
+      );
+      await expect(exec({ name: 'hand-over', flag: 'missing', to: 'y/z' })).rejects.toMatchObject({
+        exitCode: EXIT.notFound,
+      });
+    });
+
     it('refuses to re-enable what the controller itself disabled (spec.enabled: false)', async () => {
       await owned({ ...sampleWrite, enabled: false, updatedBy: 'controller:prod/nqo' });
       const refused = await failure(exec({ name: 'enable', flag: 'nqo' }));
@@ -171,7 +250,11 @@ describe('CLI commands against the store', () => {
   });
 
   it('report shows flag, rollout step/phase, percentage, targets, kill switch and last analysis', async () => {
-    await store.compareAndSet('nqo', 0, { ...sampleWrite, basisPoints: 2500 });
+    await store.compareAndSet('nqo', 0, {
+      ...sampleWrite,
+      basisPoints: 2500,
+      updatedBy: 'controller:prod/nqo',
+    });
     await store.setKillSwitch('experimental', true);
     await store.writeRolloutInfo('nqo', {
       owner: 'prod/nqo',

@@ -23,6 +23,7 @@ import {
   assertFlagName,
   assertKillSwitchGroup,
   flagWriteProblems,
+  HANDED_OVER_PHASE,
   InvalidFlagInputError,
   rfc3339,
 } from '../../../../flags/index.js';
@@ -79,6 +80,25 @@ export class FakeFlagStore implements FlagStore {
       this.notices.push({ op: 'set', flag, version });
       return { ok: true, version };
     });
+  }
+
+  async handOver(
+    flag: string,
+    expectedVersion: number,
+    next: FlagWrite,
+    owner: string,
+  ): Promise<WriteResult> {
+    const result = await this.compareAndSet(flag, expectedVersion, next);
+    if (result.ok) {
+      this.rollouts.set(flag, {
+        owner,
+        phase: HANDED_OVER_PHASE,
+        step: 0,
+        stepCount: 0,
+        updatedAt: rfc3339(this.clock.now()),
+      });
+    }
+    return result;
   }
 
   delete(flag: string, expectedVersion: number): Promise<WriteResult> {

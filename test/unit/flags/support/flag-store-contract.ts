@@ -140,6 +140,41 @@ export function describeFlagStoreContract(
       expect((await store.read('nqo')).killSwitch?.active).toBe(false);
     });
 
+    it('hands over: the flag written and the rollout info replaced together, or neither', async () => {
+      await store.compareAndSet('nqo', 0, sampleWrite);
+      await store.writeRolloutInfo('nqo', {
+        owner: 'x/first',
+        phase: 'Disabled',
+        step: 1,
+        stepCount: 3,
+        nextStepAt: '2026-11-27T10:00:00Z',
+      });
+      const handed = { ...sampleWrite, enabled: false, updatedBy: 'cli:ops' };
+      // A stale version: nothing at all is written, the old owner's info stays.
+      expect(await store.handOver('nqo', 7, handed, 'y/second')).toEqual({
+        ok: false,
+        conflict: { currentVersion: 1 },
+      });
+      expect(await store.readRolloutInfo('nqo')).toMatchObject({ owner: 'x/first' });
+      expect((await store.read('nqo')).record).toMatchObject({ version: 1, enabled: true });
+
+      expect(await store.handOver('nqo', 1, handed, 'y/second')).toEqual({ ok: true, version: 2 });
+      expect((await store.read('nqo')).record).toMatchObject({
+        version: 2,
+        enabled: false,
+        basisPoints: sampleWrite.basisPoints,
+        targets: ['u-internal-1', 'u-internal-2'],
+        updatedBy: 'cli:ops',
+      });
+      expect(await store.readRolloutInfo('nqo')).toEqual({
+        owner: 'y/second',
+        phase: 'HandedOver',
+        step: 0,
+        stepCount: 0,
+        updatedAt: '2026-11-26T10:00:00Z',
+      });
+    });
+
     it('keeps rollout info for report, replacing it whole on each write', async () => {
       await store.writeRolloutInfo('nqo', {
         owner: 'default/nqo',
