@@ -227,8 +227,9 @@ class Work<Spec, Status extends BaseStatus> {
       reconcileId: this.ctx.reconcileId,
       signal: this.ctx.signal,
       now: () => this.#clock.now(),
-      checkpoint: async (status: Status) => {
+      checkpoint: async (status: Status, events?: readonly EventSpec[]) => {
         await this.writeStatus(finishStatus(this.obj.status, status, this.stamp()));
+        await this.emit(events);
       },
     };
   }

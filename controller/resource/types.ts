@@ -36,8 +36,10 @@ export interface HandlerContext<Status> extends ReconcileContext {
    * Persists `status` now (write-ahead), before an action that cannot be recognised from the
    * observed world afterwards (e.g. ECS RunTask). Same normalisation as the final write; the
    * final write is then compared against this status. Throws on conflict (the reconcile retries).
+   * `events`, once the status is stored: those of what the stored status records (its history),
+   * so they go out with it rather than after an action a crash may cut short.
    */
-  checkpoint(status: Status): Promise<void>;
+  checkpoint(status: Status, events?: readonly EventSpec[]): Promise<void>;
   /** The handler's `stalledPhase`, for a status the handler itself marks Stalled. */
   readonly stalledPhase?: string;
 }

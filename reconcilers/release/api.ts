@@ -946,7 +946,7 @@ export const ReleaseStatus = Type.Object({
     Type.String({
       maxLength: 64,
       description:
-        'The last AWS write that succeeded, recorded with the status after it (<type> <digest>): a write found done without it is told as found after a restart.',
+        'The last AWS or Redis write that succeeded, recorded with the status after it (<type> <digest>): a write found done without it is told as found after a restart. "pending <type> <digest>": a scale, delete, StopTask or flag write written ahead of its call, told as found done when its effect is seen.',
     }),
   ),
   imageTag: Type.Optional(

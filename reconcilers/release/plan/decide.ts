@@ -14,12 +14,23 @@ import { note, strategyName } from './history.js';
 import { derivePhase, isStopped } from './phase.js';
 import { runPipeline } from './pipeline.js';
 import { adopt, supersedeIfChanged } from './revision.js';
-import { ACTION_REASON } from './found.js';
+import { ACTION_REASON, pendingWriteOf, tellPendingWrite } from './found.js';
 import { afterReleaseAction } from './result.js';
 import type { Action, DecideInput, Decision, ReleaseState } from './types.js';
 
 export function decide(input: DecideInput): Decision {
   const draft = createDraft(input);
+  // A pending write found done is told by a reconcile of its own, which records only that: its
+  // Event goes out with that status write, before a next write (whose checkpoint would replace
+  // the mark) and a kill right after it could lose it.
+  if (tellPendingWrite(draft)) {
+    return {
+      status: written(draft.status),
+      events: draft.events,
+      requeueAfterMs: draft.tuning.probeMs,
+      facts: { transitions: [], rollbacks: [] },
+    };
+  }
   draft.status.strategy = strategyName(draft.spec);
   const suspended = draft.spec.suspend === true;
   const result = run(draft, input, suspended);
@@ -36,12 +47,19 @@ export function decide(input: DecideInput): Decision {
   draft.status.conditions = conditionsFor(draft, phase, draft.status.message, suspended);
   const requeueAfterMs = requeue(draft, result);
   const status = written(draft.status);
+  // A write that leaves no trace of its own in status is written ahead, marked pending (found.ts):
+  // the checkpoint is this decision, which claims nothing of the write but the mark.
+  const pending = result.kind === 'act' ? pendingWriteOf(result.action) : undefined;
+  const checkpoint =
+    result.kind === 'act' &&
+    (result.checkpoint === true || rollbackStarted(input, draft) || pending !== undefined);
   return {
     status,
     ...(result.kind === 'act' ? actionOf(result.action, status, draft.tuning.probeMs) : {}),
-    ...(result.kind === 'act' && (result.checkpoint === true || rollbackStarted(input, draft))
-      ? { checkpoint: true }
-      : {}),
+    // Release's checkpoint is this decision (plus a pending mark): its Events (writes found done,
+    // transitions) go out with it, or a kill right after the action would lose them for good.
+    ...(checkpoint ? { checkpoint: true, eventsAtCheckpoint: true } : {}),
+    ...(pending === undefined ? {} : { checkpointStatus: { ...status, lastWrite: pending } }),
     events: draft.events,
     ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
     facts: draft.facts,

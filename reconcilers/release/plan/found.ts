@@ -8,6 +8,7 @@ import type { TargetGroupWeight } from '../../shared/ports/traffic.js';
 import type { Draft } from './draft.js';
 import { note } from './history.js';
 import type { Action } from './types.js';
+import { liveTaskSets } from './world.js';
 
 /** Event reasons for the actions, in the past tense: they are emitted once the call returned. */
 export const ACTION_REASON: Record<Action['type'], string> = {
@@ -36,7 +37,11 @@ export type WriteId =
   | { readonly type: 'setPrimary'; readonly taskSetArn: string }
   | { readonly type: 'createSnapshot'; readonly snapshotId: string }
   | { readonly type: 'updateService'; readonly taskDefinitionArn: string }
-  | { readonly type: 'runMigrationTask'; readonly startedBy: string };
+  | { readonly type: 'runMigrationTask'; readonly startedBy: string }
+  | { readonly type: 'scaleTaskSet'; readonly taskSetArn: string; readonly scalePercent: number }
+  | { readonly type: 'deleteTaskSet'; readonly taskSetArn: string }
+  | { readonly type: 'stopTask'; readonly taskArn: string }
+  | { readonly type: 'setMaintenanceFlag'; readonly flag: string; readonly on: boolean };
 
 const digest = (value: unknown): string =>
   createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
@@ -55,6 +60,14 @@ function idOf(write: WriteId): string {
       return `${write.type} ${digest(write.taskDefinitionArn)}`;
     case 'runMigrationTask':
       return `${write.type} ${digest(write.startedBy)}`;
+    case 'scaleTaskSet':
+      return `${write.type} ${digest([write.taskSetArn, write.scalePercent])}`;
+    case 'deleteTaskSet':
+      return `${write.type} ${digest(write.taskSetArn)}`;
+    case 'stopTask':
+      return `${write.type} ${digest(write.taskArn)}`;
+    case 'setMaintenanceFlag':
+      return `${write.type} ${digest([write.flag, write.on])}`;
   }
 }
 
@@ -65,9 +78,104 @@ export function lastWriteOf(action: Action): string | undefined {
     action.type === 'setPrimary' ||
     action.type === 'createSnapshot' ||
     action.type === 'updateService' ||
-    action.type === 'runMigrationTask'
+    action.type === 'runMigrationTask' ||
+    action.type === 'scaleTaskSet' ||
+    action.type === 'deleteTaskSet' ||
+    action.type === 'stopTask' ||
+    action.type === 'setMaintenanceFlag'
     ? idOf(action)
     : undefined;
+}
+
+// Writes whose effect leaves no trace in status that a later reconcile could tell apart from the
+// world as it was (a scale reached, a task set or task gone, a flag on or off): they are written
+// ahead with `status.lastWrite` = `pending <id>`, and the status written once the call returned
+// replaces it with `<id>`. A reconcile that still finds the pending mark and the write's effect in
+// the world tells the write then, as found done.
+const PENDING = 'pending ';
+
+const WRITTEN_AHEAD: ReadonlySet<Action['type']> = new Set([
+  'scaleTaskSet',
+  'deleteTaskSet',
+  'stopTask',
+  'setMaintenanceFlag',
+]);
+
+/** The write-ahead `status.lastWrite` for `action` (undefined: not one written ahead). */
+export function pendingWriteOf(action: Action): string | undefined {
+  if (!WRITTEN_AHEAD.has(action.type)) return undefined;
+  const id = lastWriteOf(action);
+  return id === undefined ? undefined : `${PENDING}${id}`;
+}
+
+/**
+ * The write `status.lastWrite` marks as pending (the controller stopped between the call and the
+ * status after it), when its effect is seen in this observation: its Event, said found done, and
+ * the mark becomes the write's own id so it is told once (true). Not seen (the call never reached the
+ * other side, or the world is not read this time): nothing is said, and the next decision decides
+ * afresh.
+ */
+export function tellPendingWrite(draft: Draft): boolean {
+  const mark = draft.status.lastWrite;
+  if (mark?.startsWith(PENDING) !== true) return false;
+  const pending = mark.slice(PENDING.length);
+  const seen = effectSeen(draft, pending);
+  if (seen === undefined) return false;
+  foundDone(draft, seen.write, seen.message);
+  draft.status.lastWrite = pending;
+  return true;
+}
+
+function effectSeen(
+  draft: Draft,
+  pending: string,
+): { readonly write: WriteId; readonly message: string } | undefined {
+  const type = pending.split(' ')[0];
+  const service = draft.observed.service;
+  if (type === 'scaleTaskSet' && service !== null) {
+    for (const ts of service.taskSets) {
+      const write: WriteId = { type, taskSetArn: ts.arn, scalePercent: ts.scalePercent };
+      if (idOf(write) === pending)
+        return { write, message: `task set ${ts.id} scaled to ${ts.scalePercent}%` };
+    }
+  }
+  if (type === 'deleteTaskSet' && service !== null) {
+    // Gone, or on its way out: the id cannot be matched against a task set ECS no longer lists.
+    if (liveTaskSets(service).some((ts) => idOf({ type, taskSetArn: ts.arn }) === pending))
+      return undefined;
+    const ts = service.taskSets.find((t) => idOf({ type, taskSetArn: t.arn }) === pending);
+    return {
+      write: { type, taskSetArn: ts?.arn ?? '' },
+      message: `deleted task set ${ts?.id ?? '(no longer listed by ECS)'}`,
+    };
+  }
+  const task = draft.observed.migrationTask;
+  if (type === 'stopTask' && task !== undefined && task !== null) {
+    const write: WriteId = { type, taskArn: task.arn };
+    if (
+      idOf(write) === pending &&
+      (task.desiredStatus === 'STOPPED' || task.lastStatus === 'STOPPED')
+    )
+      return { write, message: `stopped the migration task ${task.arn}` };
+  }
+  if (type === 'setMaintenanceFlag') {
+    const flags = [
+      { flag: draft.spec.migration?.maintenanceFlag, state: draft.observed.flag },
+      { flag: draft.status.maintenanceFlagsLeftOn?.[0]?.flag, state: draft.observed.flagLeftOn },
+    ];
+    for (const { flag, state } of flags) {
+      if (flag === undefined || state?.ok !== true) continue;
+      const on = state.record?.enabled === true && state.record.basisPoints === 10_000;
+      const off = state.record?.enabled !== true;
+      // Written by this Release (updatedBy), not by a writer whose version beat its CAS.
+      const ours =
+        state.record?.updatedBy === `controller:${draft.object.namespace}/${draft.object.name}`;
+      const write: WriteId = { type, flag, on };
+      if (idOf(write) === pending && ours && (on || off))
+        return { write, message: `turned maintenance flag ${flag} ${on ? 'on' : 'off'}` };
+    }
+  }
+  return undefined;
 }
 
 /**

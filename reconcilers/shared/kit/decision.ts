@@ -33,6 +33,13 @@ export interface Decision<Status extends BaseStatus, Action extends ActionShape,
   /** Events of the decision itself; the driver adds the action's, if it tells one. */
   readonly events: readonly EventSpec[];
   /**
+   * `events` go out with the checkpoint, not after the action: the checkpoint stores everything
+   * they tell (a write found done, a transition in its history), so a controller killed right
+   * after the action resumes from it and would never tell them again. Only for a checkpoint that
+   * claims nothing the action has yet to make true.
+   */
+  readonly eventsAtCheckpoint?: boolean;
+  /**
    * The Event that tells `action` once it returned, when the decision words it best (the step it
    * carries out is the decision's to describe); an Event `act` returns takes its place.
    */

@@ -113,8 +113,12 @@ export function reconcileWith<
         ...requeue,
       };
     }
+    const toldAtCheckpoint = decision.checkpoint === true && decision.eventsAtCheckpoint === true;
     if (decision.checkpoint === true) {
-      await ctx.checkpoint(decision.checkpointStatus ?? decision.status);
+      await ctx.checkpoint(
+        decision.checkpointStatus ?? decision.status,
+        toldAtCheckpoint ? decision.events : undefined,
+      );
       record();
     }
     // Lost leadership (or a reconcile timeout) since observing: another replica may be acting.
@@ -143,7 +147,8 @@ export function reconcileWith<
         if (event !== undefined) ctx.log.info({ action: decision.action.type }, event.message);
         // The action happened whatever becomes of the status patch: its Events (and those of the
         // decision it carried out) are emitted even if the patch then conflicts.
-        const performed = event === undefined ? decision.events : [...decision.events, event];
+        const decided = toldAtCheckpoint ? [] : decision.events;
+        const performed = event === undefined ? decided : [...decided, event];
         return {
           status: after.status,
           performedEvents: performed,

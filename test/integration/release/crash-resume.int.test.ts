@@ -590,9 +590,25 @@ describe('the Release controller killed after every AWS write', () => {
         strategy === 'migration' ? 2 : 0,
       );
       await expectCompletedOnce(strategy, run);
+      // A scale, a delete, a StopTask and a flag write leave no trace of their own in status:
+      // written ahead with a pending mark, each is told by the next process, found done.
+      const events = await releaseEvents(run.ns, 'ldb');
+      const toldAfterKill: Record<string, string> = {
+        UpdateTaskSet: 'TaskSetScaled',
+        DeleteTaskSet: 'TaskSetDeleted',
+        StopTask: 'MigrationTaskStopped',
+        'flag write': 'MaintenanceFlagSet',
+      };
+      for (const kill of new Set(kills)) {
+        const reason = toldAfterKill[kill];
+        if (reason === undefined) continue;
+        const told = events.filter(
+          (e) => e.reason === reason && e.message.includes('found already done'),
+        );
+        expect(told.length, `${kill}: ${reason}, found done`).toBeGreaterThanOrEqual(1);
+      }
       // Every write's answer was lost with the process: its Event comes from the step found done.
       if (strategy !== 'migration') {
-        const events = await releaseEvents(run.ns, 'ldb');
         const reasons = events.map((e) => e.reason);
         for (const reason of [
           'ServiceClaimed',
@@ -611,7 +627,6 @@ describe('the Release controller killed after every AWS write', () => {
         expect(shifts.every((e) => e.message.includes('found already done'))).toBe(true);
       } else {
         // Killed right after CreateDBSnapshot and after RunTask: told by the next process.
-        const events = await releaseEvents(run.ns, 'ldb');
         for (const reason of ['SnapshotCreated', 'MigrationTaskStarted']) {
           const told = events.filter((e) => e.reason === reason);
           expect(told, reason).toHaveLength(1);

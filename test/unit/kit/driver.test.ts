@@ -21,8 +21,9 @@ function context(log: string[]): HandlerContext<Status> {
     reconcileId: 'r1',
     signal: new AbortController().signal,
     now: () => new Date('2026-12-06T10:00:00Z'),
-    checkpoint: (status) => {
+    checkpoint: (status, events) => {
       log.push(`checkpoint ${String(status.count)}`);
+      for (const e of events ?? []) log.push(`event ${e.reason}`);
       return Promise.resolve();
     },
   };
@@ -69,6 +70,30 @@ describe('reconcileWith', () => {
     expect(outcome.requeueAfterMs).toBe(100);
     outcome.afterStatusWrite?.();
     expect(log.filter((l) => l === 'recorded')).toHaveLength(1);
+  });
+
+  it("eventsAtCheckpoint: the decision's Events go out with the checkpoint, the action's after it", async () => {
+    const log: string[] = [];
+    const outcome = await kind(
+      {
+        status: { count: 3 },
+        action: { type: 'set', count: 3 },
+        checkpoint: true,
+        eventsAtCheckpoint: true,
+        events: [{ type: 'Normal', reason: 'FoundDone', message: 'a write found done' }],
+      },
+      log,
+    )(object, context(log));
+    // A kill right after `act 3` keeps FoundDone: it was emitted with the status that records it.
+    expect(log).toEqual([
+      'observe',
+      'decide 1',
+      'checkpoint 3',
+      'event FoundDone',
+      'recorded',
+      'act 3',
+    ]);
+    expect(outcome.performedEvents?.map((e) => e.reason)).toEqual(['Set']);
   });
 
   it('without a checkpoint, acts first and records only once the status is stored', async () => {

@@ -1,5 +1,6 @@
 // What an action's answer makes of the reconcile (plan/result.ts, the kit's afterAction).
 import { describe, expect, it } from 'vitest';
+import { lastWriteOf } from '../../../../reconcilers/release/plan/found.js';
 import { afterReleaseAction } from '../../../../reconcilers/release/plan/result.js';
 import type { Action, ReleaseState } from '../../../../reconcilers/release/plan/index.js';
 
@@ -48,7 +49,7 @@ describe('afterReleaseAction', () => {
   it('a flag write that went through stands as decided', () => {
     expect(afterReleaseAction(registering, flagWrite, {}, 200)).toEqual({
       outcome: 'applied',
-      status: registering,
+      status: { ...registering, lastWrite: lastWriteOf(flagWrite) },
     });
   });
 });

@@ -122,9 +122,11 @@ export class Harness {
       reconcileId: `r${this.reconciles}`,
       signal: new AbortController().signal,
       now: () => this.world.clock.now(),
-      checkpoint: (status) => {
+      checkpoint: (status, events) => {
         this.checkpoints++;
         this.obj.status = finishStatus(this.obj.status, status, stamp());
+        // Emitted with the checkpoint: they survive a crash after the action.
+        this.events.push(...(events ?? []));
         return Promise.resolve();
       },
     };
