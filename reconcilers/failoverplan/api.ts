@@ -571,7 +571,7 @@ export const FailoverPlanStatus = Type.Object({
           Type.String({
             maxLength: 255,
             description:
-              'The snapshot of spec.safeMode.snapshot.dbInstanceIdentifier taken once the read-only flag was on (evidence of the corrupt state), named <instance>-evidence-<since>; never deleted.',
+              'The snapshot of spec.safeMode.snapshot.dbInstanceIdentifier taken once the read-only flag was on (evidence of the corrupt state), named <instance>-evidence-<first 8 hex digits of the plan UID>-<since>; never deleted.',
           }),
         ),
         snapshotId: Type.Optional(

@@ -143,7 +143,7 @@ function evidenceStep(
       ? step
       : { ...step, situation: { ...step.situation, message: `${why}; ${step.situation.message}` } };
   }
-  const snapshotId = evidenceSnapshotId(instance, base.since ?? '');
+  const snapshotId = evidenceSnapshotId(input.object.uid, instance, base.since ?? '');
   return {
     status: { ...base, evidenceSnapshot: snapshotId },
     checkpoint: base,
@@ -157,10 +157,18 @@ function evidenceStep(
   };
 }
 
-/** `<instance>-evidence-20261207-043000` (RDS: letters, digits, single hyphens; lower case). */
-export function evidenceSnapshotId(instance: string, since: string): string {
+/**
+ * `<instance>-evidence-<uid8>-20261207-043000` (RDS: letters, digits, single hyphens; lower case).
+ * The owner's UID (its first 8 hex digits) is in the id, so create-if-absent never takes another
+ * plan's snapshot of the same instance for this plan's.
+ */
+export function evidenceSnapshotId(uid: string, instance: string, since: string): string {
   const stamp = since.replace(/[-:]/g, '').replace('T', '-').replace(/Z$/, '').toLowerCase();
-  return `${instance.toLowerCase()}-evidence-${stamp}`;
+  const owner = uid
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 8)
+    .toLowerCase();
+  return `${instance.toLowerCase()}-evidence-${owner === '' ? '' : `${owner}-`}${stamp}`;
 }
 
 function snapshotsOf(snapshots: DecideInput['observed']['snapshots']) {

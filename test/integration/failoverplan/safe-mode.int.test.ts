@@ -130,7 +130,7 @@ describe('FailoverPlan safe mode', () => {
     expect(events.items.find((e) => e.reason === 'ReadOnlyOn')?.message).toContain(reason);
     // The evidence snapshot of the corrupt state, taken once the flag was on, once.
     const evidence = wrong.safeMode?.evidenceSnapshot ?? '';
-    expect(evidence).toMatch(new RegExp(`^${db}-evidence-\\d{8}-\\d{6}$`));
+    expect(evidence).toMatch(new RegExp(`^${db}-evidence-[0-9a-f]{8}-\\d{8}-\\d{6}$`));
     expect(wrong.safeMode?.snapshots?.map((s) => s.id)).toContain(evidence);
     expect(writes(running.calls, 'CreateDBSnapshot')).toHaveLength(1);
     expect(events.items.find((e) => e.reason === 'EvidenceSnapshotTaken')?.message).toContain(

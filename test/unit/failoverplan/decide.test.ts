@@ -392,7 +392,8 @@ describe('FailoverPlan evidence snapshot', () => {
       status: { safeMode: { active: false, flag: 'ro', since: '2026-12-06T11:59:00Z' } },
       observed: { ...world('east.elb.example.com'), readOnly: on, evidenceSource: source },
     });
-    const id = 'latticedb-prod-evidence-20261206-120000';
+    // The owner's UID (uid-1 → uid1) is in the id: another plan's snapshot is never taken for it.
+    const id = 'latticedb-prod-evidence-uid1-20261206-120000';
     expect(d.action).toEqual({
       type: 'snapshotDatabase',
       region: 'us-east-1',
